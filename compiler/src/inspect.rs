@@ -1,0 +1,85 @@
+//! `waot inspect`: what an artifact records, as text or JSON. Reads any
+//! artifact this version understands; never executes anything.
+
+use serde_json::{Value, json};
+use waot_format::artifact::{Artifact, Prefix};
+use waot_format::types::{ImportKind, MemoryDesc, wasm_features};
+
+fn limit(v: Option<u64>) -> Value {
+    v.map_or(Value::Null, Value::from)
+}
+
+fn memory_json(m: &MemoryDesc) -> Value {
+    json!({ "min_pages": m.min_pages, "max_pages": limit(m.max_pages), "page_limit": limit(m.page_limit) })
+}
+
+/// The artifact as JSON.
+pub fn to_json(a: &Artifact) -> Value {
+    let b = &a.build;
+    json!({
+        "format": format!("{}.{}", a.prefix.major, a.prefix.minor),
+        "producer": a.prefix.producer,
+        "source_sha256": a.prefix.source_sha256_hex(),
+        "source_name": b.source_name,
+        "abi_fingerprint": format!("{:016x}", a.abi_fingerprint),
+        "target": b.target,
+        "cpu": b.cpu_mode.name(),
+        "cpu_features": b.cpu_features,
+        "text_align": b.text_align,
+        "bounds_checks": b.bounds.name(),
+        "memory_reservation": b.memory_reservation,
+        "memory_guard": b.memory_guard,
+        "stack_check": b.stack_check,
+        "wasm_features": wasm_features::describe(b.wasm_features),
+        "opt_level": b.opt_level,
+        "codegen": b.codegen,
+        "memories": a.memories.iter().map(memory_json).collect::<Vec<_>>(),
+        "imports": a.imports.iter().map(|i| {
+            let sig = match &i.kind {
+                ImportKind::Func(t) => a.types[t.index()].to_string(),
+                ImportKind::Global { ty, mutable } => format!("global {}{ty}", if *mutable { "mut " } else { "" }),
+                ImportKind::Memory(_) => "memory".into(),
+            };
+            json!({ "module": i.module, "name": i.name, "type": sig })
+        }).collect::<Vec<_>>(),
+        "exports": a.exports.iter().map(|e| json!({ "name": e.name, "kind": format!("{:?}", e.kind).to_lowercase(), "index": e.index })).collect::<Vec<_>>(),
+        "functions": a.funcs.len(),
+        "globals": a.globals.len(),
+        "data_segments": a.data.len(),
+        "trap_sites": a.trap_entries().count(),
+        "text_bytes": a.text_len,
+        "file_bytes": a.bytes.len(),
+    })
+}
+
+/// The artifact as indented text, one field per line.
+pub fn to_text(a: &Artifact) -> String {
+    let j = to_json(a);
+    let mut out = String::new();
+    if let Value::Object(map) = j {
+        for (k, v) in map {
+            match v {
+                Value::Array(items) => {
+                    out += &format!("{k}: {}\n", items.len());
+                    for item in items {
+                        out += &format!("  {item}\n");
+                    }
+                }
+                Value::String(s) => out += &format!("{k}: {s}\n"),
+                other => out += &format!("{k}: {other}\n"),
+            }
+        }
+    }
+    out
+}
+
+/// Describes only the frozen prefix, for artifacts of another format.
+pub fn prefix_text(p: &Prefix) -> String {
+    format!(
+        "format: {}.{}\nproducer: {}\nsource_sha256: {}\n",
+        p.major,
+        p.minor,
+        p.producer,
+        p.source_sha256_hex()
+    )
+}

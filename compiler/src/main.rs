@@ -1,0 +1,213 @@
+//! The `waot` command: `compile`, `inspect` and `targets`.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use waot::{CompileError, CompileOptions, OptLevel};
+use waot_format::types::{BoundsStrategy, CpuMode};
+
+const EXIT_CODES: &str = "Exit codes:
+  0   success
+  1   the module is invalid, or uses a feature waot does not compile yet
+  2   usage error (bad flags or arguments)
+  65  `inspect`: the file is not a valid artifact
+  66  the input file cannot be read
+  70  internal compiler error (a bug in waot)
+  73  the output file cannot be written";
+
+#[derive(Parser)]
+#[command(name = "waot", version, about = "WebAssembly ahead-of-time compiler", after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Cpu {
+    /// Every CPU of the target architecture (default).
+    Baseline,
+    /// This machine's CPU features (recorded in the artifact).
+    Native,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Opt {
+    #[value(name = "0")]
+    O0,
+    #[value(name = "1")]
+    O1,
+    #[value(name = "2")]
+    O2,
+    #[value(name = "s")]
+    Os,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Bounds {
+    /// Guard pages: out-of-bounds accesses fault (default, 64-bit hosts).
+    Guard,
+    /// An explicit comparison before every access.
+    Explicit,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a .wasm or .wat module into an artifact.
+    Compile {
+        /// The module (binary .wasm or text .wat).
+        input: PathBuf,
+        /// Where to write the artifact.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Target triple (see `waot targets`); default: this host.
+        #[arg(long)]
+        target: Option<String>,
+        /// CPU features the code may use.
+        #[arg(long, value_enum, default_value = "baseline")]
+        cpu: Cpu,
+        /// Optimisation level.
+        #[arg(long, value_enum, default_value = "2")]
+        opt_level: Opt,
+        /// How memory accesses are bounds-checked.
+        #[arg(long, value_enum, default_value = "guard")]
+        bounds_checks: Bounds,
+        /// Write each function's Cranelift IR into this directory.
+        #[arg(long)]
+        emit_clif: Option<PathBuf>,
+    },
+    /// Show what an artifact records.
+    Inspect {
+        /// The artifact.
+        artifact: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the targets `--target` accepts.
+    Targets,
+}
+
+/// An error with the exit code it maps to.
+struct Failure(u8, anyhow::Error);
+
+fn fail<E: Into<anyhow::Error>>(code: u8) -> impl FnOnce(E) -> Failure {
+    move |e| Failure(code, e.into())
+}
+
+fn compile(input: &Path, output: &Path, options: CompileOptions) -> Result<(), Failure> {
+    let bytes = std::fs::read(input)
+        .with_context(|| format!("cannot read '{}'", input.display()))
+        .map_err(fail(66))?;
+    if let Some(dir) = &options.emit_clif {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create '{}'", dir.display()))
+            .map_err(fail(73))?;
+    }
+    let wasm = waot::wasm_from_bytes(&bytes).map_err(fail(1))?;
+    let artifact = waot::compile(&wasm, &options).map_err(|e| {
+        let code = if matches!(e, CompileError::Codegen(_)) {
+            70
+        } else {
+            1
+        };
+        Failure(
+            code,
+            anyhow::Error::new(e).context(format!("cannot compile '{}'", input.display())),
+        )
+    })?;
+    // Write next to the destination, then rename: a failed compile never
+    // leaves a partial or stale artifact under the output name.
+    let tmp = output.with_extension("aot.tmp");
+    std::fs::write(&tmp, &artifact)
+        .and_then(|_| std::fs::rename(&tmp, output))
+        .with_context(|| format!("cannot write '{}'", output.display()))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Failure(73, e)
+        })
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Compile {
+            input,
+            output,
+            target,
+            cpu,
+            opt_level,
+            bounds_checks,
+            emit_clif,
+        } => {
+            let options = CompileOptions {
+                target,
+                cpu: match cpu {
+                    Cpu::Baseline => CpuMode::Baseline,
+                    Cpu::Native => CpuMode::Native,
+                },
+                opt_level: match opt_level {
+                    Opt::O0 => OptLevel::None,
+                    Opt::O1 | Opt::O2 => OptLevel::Speed,
+                    Opt::Os => OptLevel::SpeedAndSize,
+                },
+                bounds: match bounds_checks {
+                    Bounds::Guard => BoundsStrategy::Guard,
+                    Bounds::Explicit => BoundsStrategy::Explicit,
+                },
+                emit_clif,
+                source_name: input
+                    .file_name()
+                    .map_or("module.wasm".into(), |n| n.to_string_lossy().into_owned()),
+            };
+            compile(&input, &output, options)
+        }
+        Command::Inspect { artifact, json } => {
+            let bytes = std::fs::read(&artifact)
+                .with_context(|| format!("cannot read '{}'", artifact.display()))
+                .map_err(fail(66))?;
+            let context = || format!("'{}' is not a valid waot artifact", artifact.display());
+            let prefix = waot_format::artifact::Prefix::parse(&bytes)
+                .with_context(context)
+                .map_err(fail(65))?;
+            if prefix.major != waot_format::consts::FORMAT_MAJOR {
+                print!("{}", waot::inspect::prefix_text(&prefix));
+                return Ok(());
+            }
+            let a = waot_format::artifact::Artifact::parse(&bytes)
+                .with_context(context)
+                .map_err(fail(65))?;
+            if json {
+                println!("{:#}", waot::inspect::to_json(&a));
+            } else {
+                print!("{}", waot::inspect::to_text(&a));
+            }
+            Ok(())
+        }
+        Command::Targets => {
+            let host = waot::isa::host_triple();
+            for (t, _) in waot::isa::TARGETS {
+                println!("{t}{}", if t == host { " (host)" } else { "" });
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, e)) => {
+            let text = format!("{e:#}");
+            let (message, hint) = match text.split_once("\nhint: ") {
+                Some((m, h)) => (m.to_string(), Some(h.to_string())),
+                None => (text, None),
+            };
+            eprintln!("error: {message}");
+            if let Some(h) = hint {
+                eprintln!("hint: {h}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! `CompileOptions`: everything that changes the generated code, in one
+//! struct, with the defaults a build script wants (portable, guard pages).
+
+use std::path::PathBuf;
+use waot_format::types::{BoundsStrategy, CpuMode};
+
+/// Cranelift optimisation level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptLevel {
+    /// `--opt-level 0`: no optimisation.
+    None,
+    /// `--opt-level 1` and `2`: optimise for speed.
+    Speed,
+    /// `--opt-level s`: optimise for speed and size.
+    SpeedAndSize,
+}
+
+impl OptLevel {
+    /// The Cranelift setting value.
+    pub fn cranelift_name(self) -> &'static str {
+        match self {
+            OptLevel::None => "none",
+            OptLevel::Speed => "speed",
+            OptLevel::SpeedAndSize => "speed_and_size",
+        }
+    }
+}
+
+/// How to compile a module.
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// Target triple; `None` for the host.
+    pub target: Option<String>,
+    /// Portable baseline (default) or the build machine's CPU.
+    pub cpu: CpuMode,
+    /// Optimisation level.
+    pub opt_level: OptLevel,
+    /// Bounds checks: guard pages (default on 64-bit targets) or explicit.
+    pub bounds: BoundsStrategy,
+    /// Write each function's Cranelift IR to this directory.
+    pub emit_clif: Option<PathBuf>,
+    /// File name of the source, recorded for fix-it hints.
+    pub source_name: String,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        Self {
+            target: None,
+            cpu: CpuMode::Baseline,
+            opt_level: OptLevel::Speed,
+            bounds: BoundsStrategy::Guard,
+            emit_clif: None,
+            source_name: "module.wasm".to_string(),
+        }
+    }
+}
+
+/// Address space reserved per memory for guard-page code: all of a 32-bit
+/// index space.
+pub const MEMORY_RESERVATION: u64 = 1 << 32;
+
+/// Unmapped bytes after the reservation. Accesses whose static offset plus
+/// width fit inside it need no explicit check.
+pub const MEMORY_GUARD: u64 = 1 << 31;

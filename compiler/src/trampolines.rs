@@ -1,0 +1,154 @@
+//! Trampolines between the host's uniform "array call" convention and the
+//! wasm calling convention:
+//!
+//! - an *array entry* per host-callable function: `extern "C"
+//!   fn(callee_vmctx, caller_vmctx, values, count)` loads the parameters from
+//!   16-byte value slots, calls the function and stores its results back;
+//! - a *wasm-to-host* trampoline per imported function: it has the wasm
+//!   signature, spills the arguments to a stack array and calls the host
+//!   function pointer found in the callee's host context.
+
+use crate::error::{CompileError, Result};
+use crate::translate::{Env, NAMESPACE_WASM_FUNC, ir_type, vmctx_flags};
+use cranelift_codegen::ir::{
+    self, AbiParam, ExtFuncData, ExternalName, InstBuilder, MemFlagsData, Signature, StackSlotData,
+    StackSlotKind, UserExternalName, UserFuncName,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use waot_format::types::{DefinedFuncIndex, FuncType};
+use waot_format::vmctx::{self, VALUE_SLOT_SIZE};
+
+/// External-name namespace of trampolines (never referenced by calls).
+const NAMESPACE_TRAMPOLINE: u32 = 1;
+
+/// The array-call signature in the target's C calling convention.
+fn array_signature(env: &Env) -> Signature {
+    let ptr = env.pointer_type();
+    let mut sig = Signature::new(env.isa.default_call_conv());
+    sig.params.extend([
+        AbiParam::new(ptr),
+        AbiParam::new(ptr),
+        AbiParam::new(ptr),
+        AbiParam::new(ptr),
+    ]);
+    sig
+}
+
+fn value_flags() -> MemFlagsData {
+    MemFlagsData::trusted().with_endianness(ir::Endianness::Little)
+}
+
+/// Builds the array entry of defined function `callee` into `func`.
+pub fn array_entry(
+    env: &Env,
+    callee: DefinedFuncIndex,
+    ty: &FuncType,
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<()> {
+    func.signature = array_signature(env);
+    func.name = UserFuncName::user(NAMESPACE_TRAMPOLINE, callee.0);
+    let wasm_sig = env.wasm_signature(ty);
+    let mut b = FunctionBuilder::new(func, fctx);
+    let sig = b.import_signature(wasm_sig);
+    let name = b
+        .func
+        .declare_imported_user_function(UserExternalName::new(NAMESPACE_WASM_FUNC, callee.0));
+    let fref = b.import_function(ExtFuncData {
+        name: ExternalName::User(name),
+        signature: sig,
+        colocated: true,
+        patchable: false,
+    });
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let (callee_vmctx, caller_vmctx, values) = (p[0], p[1], p[2]);
+    let mut args = vec![callee_vmctx, caller_vmctx];
+    for (i, t) in ty.params.iter().enumerate() {
+        args.push(b.ins().load(
+            ir_type(*t),
+            value_flags(),
+            values,
+            (i as u32 * VALUE_SLOT_SIZE) as i32,
+        ));
+    }
+    let call = b.ins().call(fref, &args);
+    let results = b.inst_results(call).to_vec();
+    for (i, r) in results.iter().enumerate() {
+        b.ins().store(
+            value_flags(),
+            *r,
+            values,
+            (i as u32 * VALUE_SLOT_SIZE) as i32,
+        );
+    }
+    b.ins().return_(&[]);
+    b.finalize(env.isa.frontend_config());
+    Ok(())
+}
+
+/// Builds the wasm-to-host trampoline for imported function `import` into
+/// `func`.
+pub fn wasm_to_host(
+    env: &Env,
+    import: u32,
+    ty: &FuncType,
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<()> {
+    func.signature = env.wasm_signature(ty);
+    func.name = UserFuncName::user(NAMESPACE_TRAMPOLINE, 0x8000_0000 | import);
+    let mut b = FunctionBuilder::new(func, fctx);
+    let array_sig = b.import_signature(array_signature(env));
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let (host_ctx, caller_vmctx) = (p[0], p[1]);
+    let slots = ty.params.len().max(ty.results.len()).max(1) as u32;
+    let slot = b.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        slots * VALUE_SLOT_SIZE,
+        4,
+    ));
+    let ptr = env.pointer_type();
+    let values = b.ins().stack_addr(ptr, slot, 0);
+    for (i, v) in p[2..].iter().enumerate() {
+        b.ins().store(
+            value_flags(),
+            *v,
+            values,
+            (i as u32 * VALUE_SLOT_SIZE) as i32,
+        );
+    }
+    let code = b.ins().load(
+        ptr,
+        vmctx_flags(),
+        host_ctx,
+        vmctx::host_ctx::ARRAY_CALL as i32,
+    );
+    let count = b.ins().iconst(ptr, i64::from(ty.params.len() as u32));
+    b.ins()
+        .call_indirect(array_sig, code, &[host_ctx, caller_vmctx, values, count]);
+    let mut results = Vec::new();
+    for (i, t) in ty.results.iter().enumerate() {
+        results.push(b.ins().load(
+            ir_type(*t),
+            value_flags(),
+            values,
+            (i as u32 * VALUE_SLOT_SIZE) as i32,
+        ));
+    }
+    b.ins().return_(&results);
+    b.finalize(env.isa.frontend_config());
+    if func.signature.params.len() != ty.params.len() + 2 {
+        return Err(CompileError::Codegen(
+            "trampoline signature mismatch".into(),
+        ));
+    }
+    Ok(())
+}

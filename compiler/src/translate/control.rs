@@ -1,0 +1,303 @@
+//! Structured control flow: `block`, `loop`, `if`/`else`, `end`, branches,
+//! `return`, `unreachable`, `nop`, `drop` and `select`, plus the skipping
+//! of unreachable code.
+
+use super::{Frame, FrameKind, Translator, block_args, ir_type};
+use crate::error::Result;
+use cranelift_codegen::ir::{self, InstBuilder, JumpTableData};
+use std::collections::HashMap;
+use waot_format::traps::TrapKind;
+use wasmparser::{BlockType, Operator};
+
+impl Translator<'_, '_> {
+    /// Parameter and result types of a block type.
+    fn block_signature(&self, bt: BlockType) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
+        Ok(match bt {
+            BlockType::Empty => (vec![], vec![]),
+            BlockType::Type(t) => (vec![], vec![ir_type(crate::module_info::val_type_of(t)?)]),
+            BlockType::FuncType(i) => {
+                let ty = &self.env.module.types[i as usize];
+                (
+                    ty.params.iter().map(|t| ir_type(*t)).collect(),
+                    ty.results.iter().map(|t| ir_type(*t)).collect(),
+                )
+            }
+        })
+    }
+
+    fn new_block(&mut self, params: &[ir::Type]) -> ir::Block {
+        let block = self.builder.create_block();
+        for t in params {
+            self.builder.append_block_param(block, *t);
+        }
+        block
+    }
+
+    /// Continues translation in `block`, whose parameters replace the
+    /// stack above `height`.
+    fn enter_block(&mut self, block: ir::Block, height: usize) {
+        self.builder.switch_to_block(block);
+        self.stack.truncate(height);
+        self.stack
+            .extend_from_slice(self.builder.block_params(block));
+    }
+
+    /// Jumps from the current block to the exit of frame `depth` with the
+    /// frame's branch values from the top of the stack.
+    fn branch_to(&mut self, depth: usize) {
+        let index = self.control.len() - 1 - depth;
+        let frame = &mut self.control[index];
+        let (target, arity) = match frame.kind {
+            FrameKind::Loop(header) => (header, frame.num_params),
+            _ => {
+                frame.exit_reachable = true;
+                (frame.next, frame.num_results)
+            }
+        };
+        let args = block_args(self.peek_n(arity));
+        self.builder.ins().jump(target, &args);
+    }
+
+    /// `block`, `loop`, `if`, `else`, `end`, branches, `return`,
+    /// `unreachable`, `nop`, `drop`, `select`. Returns false for other
+    /// operators.
+    pub(super) fn control_operator(&mut self, op: &Operator) -> Result<bool> {
+        match *op {
+            Operator::Nop => {}
+            Operator::Drop => {
+                self.pop();
+            }
+            Operator::Select | Operator::TypedSelect { .. } => {
+                let cond = self.pop();
+                let (a, b) = self.pop2();
+                let v = self.builder.ins().select(cond, a, b);
+                self.push(v);
+            }
+            Operator::Unreachable => self.trap(TrapKind::Unreachable),
+            Operator::Block { blockty } => {
+                let (params, results) = self.block_signature(blockty)?;
+                let next = self.new_block(&results);
+                self.control.push(Frame {
+                    kind: FrameKind::Block,
+                    next,
+                    height: self.stack.len() - params.len(),
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    exit_reachable: false,
+                    born_reachable: true,
+                });
+            }
+            Operator::Loop { blockty } => {
+                let (params, results) = self.block_signature(blockty)?;
+                let header = self.new_block(&params);
+                let next = self.new_block(&results);
+                let args = block_args(self.peek_n(params.len()));
+                self.builder.ins().jump(header, &args);
+                let height = self.stack.len() - params.len();
+                self.enter_block(header, height);
+                self.control.push(Frame {
+                    kind: FrameKind::Loop(header),
+                    next,
+                    height,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    exit_reachable: false,
+                    born_reachable: true,
+                });
+            }
+            Operator::If { blockty } => {
+                let cond = self.pop();
+                let (params, results) = self.block_signature(blockty)?;
+                let then_block = self.new_block(&params);
+                let else_block = self.new_block(&params);
+                let next = self.new_block(&results);
+                let args = block_args(self.peek_n(params.len()));
+                self.builder
+                    .ins()
+                    .brif(cond, then_block, &args, else_block, &args);
+                self.builder.seal_block(then_block);
+                self.builder.seal_block(else_block);
+                let height = self.stack.len() - params.len();
+                self.enter_block(then_block, height);
+                self.control.push(Frame {
+                    kind: FrameKind::If {
+                        else_block,
+                        else_seen: false,
+                    },
+                    next,
+                    height,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    exit_reachable: false,
+                    born_reachable: true,
+                });
+            }
+            Operator::Else => self.translate_else(),
+            Operator::End => self.translate_end(),
+            Operator::Br { relative_depth } => {
+                self.branch_to(relative_depth as usize);
+                self.reachable = false;
+            }
+            Operator::BrIf { relative_depth } => {
+                let cond = self.pop();
+                let fallthrough = self.builder.create_block();
+                let index = self.control.len() - 1 - relative_depth as usize;
+                let frame = &mut self.control[index];
+                let (target, arity) = match frame.kind {
+                    FrameKind::Loop(header) => (header, frame.num_params),
+                    _ => {
+                        frame.exit_reachable = true;
+                        (frame.next, frame.num_results)
+                    }
+                };
+                let args = block_args(self.peek_n(arity));
+                self.builder
+                    .ins()
+                    .brif(cond, target, &args, fallthrough, &[]);
+                self.builder.seal_block(fallthrough);
+                self.builder.switch_to_block(fallthrough);
+            }
+            Operator::BrTable { ref targets } => {
+                let index = self.pop();
+                let depths = targets
+                    .targets()
+                    .collect::<std::result::Result<Vec<u32>, _>>()?;
+                let default = targets.default();
+                self.translate_br_table(index, &depths, default);
+            }
+            Operator::Return => {
+                self.branch_to(self.control.len() - 1);
+                self.reachable = false;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// `br_table`: Cranelift jump tables carry no arguments, so targets
+    /// that take values get an edge block each that passes them on.
+    fn translate_br_table(&mut self, index: ir::Value, depths: &[u32], default: u32) {
+        let mut edges: HashMap<u32, ir::Block> = HashMap::new();
+        let mut edge = |t: &mut Self, depth: u32| -> ir::Block {
+            if let Some(b) = edges.get(&depth) {
+                return *b;
+            }
+            let b = t.builder.create_block();
+            edges.insert(depth, b);
+            b
+        };
+        let default_block = edge(self, default);
+        let table: Vec<ir::BlockCall> = depths
+            .iter()
+            .map(|d| {
+                let b = edge(self, *d);
+                self.builder.func.dfg.block_call(b, &[])
+            })
+            .collect();
+        let default_call = self.builder.func.dfg.block_call(default_block, &[]);
+        let jt = self
+            .builder
+            .create_jump_table(JumpTableData::new(default_call, &table));
+        self.builder.ins().br_table(index, jt);
+        let mut edges: Vec<(u32, ir::Block)> = edges.into_iter().collect();
+        edges.sort();
+        for (depth, block) in edges {
+            self.builder.seal_block(block);
+            self.builder.switch_to_block(block);
+            self.branch_to(depth as usize);
+        }
+        self.reachable = false;
+    }
+
+    fn translate_else(&mut self) {
+        let frame = self.control.last_mut().expect("else inside if");
+        let FrameKind::If { else_block, .. } = frame.kind else {
+            unreachable!("validated else follows if")
+        };
+        frame.kind = FrameKind::If {
+            else_block,
+            else_seen: true,
+        };
+        if self.reachable {
+            self.branch_to(0);
+        }
+        let frame = self.control.last().expect("frame");
+        let (height, born) = (frame.height, frame.born_reachable);
+        if born {
+            self.enter_block(else_block, height);
+        }
+        self.reachable = born;
+    }
+
+    fn translate_end(&mut self) {
+        if self.reachable {
+            self.branch_to(0);
+        }
+        let mut frame = self.control.pop().expect("end closes a frame");
+        if let FrameKind::If {
+            else_block,
+            else_seen: false,
+        } = frame.kind
+            && frame.born_reachable
+        {
+            // `if` without `else`: the false edge passes the params through.
+            self.builder.switch_to_block(else_block);
+            let params = self.builder.block_params(else_block).to_vec();
+            self.builder.ins().jump(frame.next, &block_args(&params));
+            frame.exit_reachable = true;
+        }
+        self.finish_end(frame);
+    }
+
+    fn finish_end(&mut self, frame: Frame) {
+        if let FrameKind::Loop(header) = frame.kind {
+            self.builder.seal_block(header);
+        }
+        self.stack.truncate(frame.height);
+        if frame.exit_reachable {
+            self.builder.seal_block(frame.next);
+            self.enter_block(frame.next, frame.height);
+            self.reachable = true;
+        } else {
+            self.reachable = false;
+        }
+        if self.control.is_empty() {
+            // The function's own frame: its exit block returns.
+            if self.reachable {
+                let results = self.stack.clone();
+                self.builder.ins().return_(&results);
+            }
+            self.reachable = false;
+        }
+    }
+
+    /// Skips code after a branch or trap, tracking nesting so the matching
+    /// `else`/`end` makes code reachable again.
+    pub(super) fn unreachable_operator(&mut self, op: &Operator) -> Result<()> {
+        match *op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                let next = self.builder.create_block();
+                let kind = match op {
+                    Operator::If { .. } => FrameKind::If {
+                        else_block: next,
+                        else_seen: false,
+                    },
+                    _ => FrameKind::Block,
+                };
+                self.control.push(Frame {
+                    kind,
+                    next,
+                    height: self.stack.len(),
+                    num_params: 0,
+                    num_results: 0,
+                    exit_reachable: false,
+                    born_reachable: false,
+                });
+            }
+            Operator::Else => self.translate_else(),
+            Operator::End => self.translate_end(),
+            _ => {}
+        }
+        Ok(())
+    }
+}

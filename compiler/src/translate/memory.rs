@@ -1,0 +1,156 @@
+//! Linear memory: loads and stores of every width, `memory.size` and
+//! `memory.grow`. With guard pages the access itself faults when out of
+//! bounds (recorded in the trap table); with explicit checks the effective
+//! address is compared with the current length first. Both trap with
+//! "out of bounds memory access". Wasm memory is little-endian everywhere.
+
+use super::{Translator, trap_code, vmctx_flags};
+use crate::error::Result;
+use cranelift_codegen::ir::{
+    self, Endianness, InstBuilder, MemFlagsData, Value, condcodes::IntCC, types,
+};
+use waot_format::builtins::Builtin;
+use waot_format::traps::TrapKind;
+use waot_format::types::BoundsStrategy;
+use waot_format::vmctx;
+use wasmparser::{MemArg, Operator};
+
+/// How a load widens its result.
+#[derive(Clone, Copy)]
+enum Widen {
+    None,
+    Signed,
+    Unsigned,
+}
+
+impl Translator<'_, '_> {
+    /// Loads, stores, `memory.size`, `memory.grow`. Returns false for other
+    /// operators.
+    pub(super) fn memory_operator(&mut self, op: &Operator) -> Result<bool> {
+        use Widen::{None, Signed, Unsigned};
+        use types::{F32, F64, I8, I16, I32, I64};
+        match *op {
+            Operator::I32Load { memarg } => self.load(memarg, I32, I32, None),
+            Operator::I64Load { memarg } => self.load(memarg, I64, I64, None),
+            Operator::F32Load { memarg } => self.load(memarg, F32, F32, None),
+            Operator::F64Load { memarg } => self.load(memarg, F64, F64, None),
+            Operator::I32Load8S { memarg } => self.load(memarg, I8, I32, Signed),
+            Operator::I32Load8U { memarg } => self.load(memarg, I8, I32, Unsigned),
+            Operator::I32Load16S { memarg } => self.load(memarg, I16, I32, Signed),
+            Operator::I32Load16U { memarg } => self.load(memarg, I16, I32, Unsigned),
+            Operator::I64Load8S { memarg } => self.load(memarg, I8, I64, Signed),
+            Operator::I64Load8U { memarg } => self.load(memarg, I8, I64, Unsigned),
+            Operator::I64Load16S { memarg } => self.load(memarg, I16, I64, Signed),
+            Operator::I64Load16U { memarg } => self.load(memarg, I16, I64, Unsigned),
+            Operator::I64Load32S { memarg } => self.load(memarg, I32, I64, Signed),
+            Operator::I64Load32U { memarg } => self.load(memarg, I32, I64, Unsigned),
+            Operator::I32Store { memarg } | Operator::I64Store { memarg } => {
+                self.store(memarg, Option::None)
+            }
+            Operator::F32Store { memarg } | Operator::F64Store { memarg } => {
+                self.store(memarg, Option::None)
+            }
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
+                self.store(memarg, Some(I8))
+            }
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
+                self.store(memarg, Some(I16))
+            }
+            Operator::I64Store32 { memarg } => self.store(memarg, Some(I32)),
+            Operator::MemorySize { .. } => {
+                let len = self.memory_length();
+                let pages = self.builder.ins().ushr_imm_u(len, 16);
+                let pages = self.builder.ins().ireduce(I32, pages);
+                self.push(pages);
+            }
+            Operator::MemoryGrow { mem } => {
+                let delta = self.pop();
+                let mem = self.builder.ins().iconst(I32, i64::from(mem));
+                let vmctx = self.vmctx;
+                let old = self.call_builtin(Builtin::MemoryGrow, &[vmctx, delta, mem]);
+                self.push(old[0]);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn memory_length(&mut self) -> Value {
+        self.builder.ins().load(
+            types::I64,
+            vmctx_flags(),
+            self.vmctx,
+            vmctx::MEMORY_LENGTH as i32,
+        )
+    }
+
+    /// The native address of `index + memarg.offset` for an access of
+    /// `size` bytes, with the flags the access must carry.
+    fn address(&mut self, index: Value, memarg: MemArg, size: u32) -> (Value, MemFlagsData) {
+        let ptr = self.env.pointer_type();
+        let index = self.builder.ins().uextend(types::I64, index);
+        let end = memarg.offset + u64::from(size);
+        let guarded = self.env.bounds == BoundsStrategy::Guard && end <= self.env.memory_guard;
+        let little = MemFlagsData::new().with_endianness(Endianness::Little);
+        let flags = if guarded {
+            little
+        } else {
+            let len = self.memory_length();
+            let last = self.builder.ins().iadd_imm_u(index, end as i64);
+            let oob = self
+                .builder
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThan, last, len);
+            self.builder
+                .ins()
+                .trapnz(oob, trap_code(TrapKind::MemoryOutOfBounds));
+            little.with_notrap()
+        };
+        // Guard-page memories never move, so their base may be hoisted.
+        let base_flags = match self.env.bounds {
+            BoundsStrategy::Guard => vmctx_flags().with_readonly().with_can_move(),
+            BoundsStrategy::Explicit => vmctx_flags(),
+        };
+        let base = self
+            .builder
+            .ins()
+            .load(ptr, base_flags, self.vmctx, vmctx::MEMORY_BASE as i32);
+        let addr = self.builder.ins().iadd(base, index);
+        let addr = if memarg.offset == 0 {
+            addr
+        } else {
+            self.builder.ins().iadd_imm_u(addr, memarg.offset as i64)
+        };
+        (addr, flags)
+    }
+
+    fn load(&mut self, memarg: MemArg, mem_ty: ir::Type, result_ty: ir::Type, extend: Widen) {
+        let index = self.pop();
+        let (addr, flags) = self.address(index, memarg, mem_ty.bytes());
+        let v = match extend {
+            Widen::None => self.builder.ins().load(mem_ty, flags, addr, 0),
+            Widen::Signed => {
+                let v = self.builder.ins().load(mem_ty, flags, addr, 0);
+                self.builder.ins().sextend(result_ty, v)
+            }
+            Widen::Unsigned => {
+                let v = self.builder.ins().load(mem_ty, flags, addr, 0);
+                self.builder.ins().uextend(result_ty, v)
+            }
+        };
+        self.push(v);
+    }
+
+    /// Stores the top value, narrowed to `narrow` if given.
+    fn store(&mut self, memarg: MemArg, narrow: Option<ir::Type>) {
+        let value = self.pop();
+        let index = self.pop();
+        let value = match narrow {
+            Some(t) => self.builder.ins().ireduce(t, value),
+            None => value,
+        };
+        let size = self.builder.func.dfg.value_type(value).bytes();
+        let (addr, flags) = self.address(index, memarg, size);
+        self.builder.ins().store(flags, value, addr, 0);
+    }
+}

@@ -1,0 +1,655 @@
+//! Reading an artifact: the frozen prefix, the checksum, the section table
+//! and every section, with all cross-references validated so that users of
+//! [`Artifact`] may rely on indices being in range. Never panics.
+
+use crate::consts::{self, header, section};
+use crate::error::{FormatError, Result};
+use crate::reader::Cursor;
+use crate::types::*;
+
+/// The part of the header that never moves: enough to name any artifact's
+/// version, producer and source, whatever its format version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prefix<'a> {
+    /// Format major version.
+    pub major: u16,
+    /// Format minor version.
+    pub minor: u16,
+    /// Who wrote it, e.g. `waot 0.1.0`.
+    pub producer: &'a str,
+    /// SHA-256 of the source module.
+    pub source_sha256: [u8; 32],
+}
+
+impl<'a> Prefix<'a> {
+    /// Reads the frozen prefix. Fails only if the magic is wrong or the
+    /// file is too short to hold the prefix.
+    pub fn parse(bytes: &'a [u8]) -> Result<Prefix<'a>> {
+        if bytes.is_empty() {
+            return Err(FormatError::new("empty file", 0));
+        }
+        let magic = bytes.get(..consts::MAGIC.len());
+        if magic != Some(&consts::MAGIC[..]) {
+            return Err(FormatError::new("not a waot artifact (bad magic)", 0));
+        }
+        let frozen = bytes
+            .get(..consts::FROZEN_PREFIX_SIZE)
+            .ok_or(FormatError::new(
+                "file truncated inside the header",
+                bytes.len(),
+            ))?;
+        let mut c = Cursor::new(&frozen[header::MAJOR..], header::MAJOR);
+        let major = c.u16()?;
+        let minor = c.u16()?;
+        let producer_bytes = &frozen[header::PRODUCER..header::PRODUCER + header::PRODUCER_LEN];
+        let end = producer_bytes
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(producer_bytes.len());
+        let producer = std::str::from_utf8(&producer_bytes[..end])
+            .map_err(|_| FormatError::new("producer is not utf-8", header::PRODUCER))?;
+        let mut source_sha256 = [0u8; 32];
+        source_sha256.copy_from_slice(&frozen[header::SOURCE_SHA256..header::SOURCE_SHA256 + 32]);
+        Ok(Prefix {
+            major,
+            minor,
+            producer,
+            source_sha256,
+        })
+    }
+
+    /// The source hash as lowercase hex.
+    pub fn source_sha256_hex(&self) -> String {
+        self.source_sha256
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// CRC-32 of `bytes` with the checksum field read as zero.
+pub fn checksum(bytes: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    let split = header::CHECKSUM.min(bytes.len());
+    hasher.update(&bytes[..split]);
+    if bytes.len() > split {
+        hasher.update(&[0u8; 4][..(bytes.len() - split).min(4)]);
+    }
+    if let Some(rest) = bytes.get(header::CHECKSUM + 4..) {
+        hasher.update(rest);
+    }
+    hasher.finalize()
+}
+
+/// One entry of the section table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SectionEntry {
+    /// Section id ([`crate::consts::section`]).
+    pub id: u32,
+    /// Flags ([`crate::consts::SECTION_FLAG_REQUIRED`]).
+    pub flags: u32,
+    /// Absolute file offset.
+    pub offset: usize,
+    /// Size in bytes.
+    pub size: usize,
+}
+
+/// A parsed, validated artifact borrowing from its bytes.
+#[derive(Clone, Debug)]
+pub struct Artifact<'a> {
+    /// The whole file.
+    pub bytes: &'a [u8],
+    /// The frozen prefix.
+    pub prefix: Prefix<'a>,
+    /// The ABI fingerprint the code was compiled against.
+    pub abi_fingerprint: u64,
+    /// The section table.
+    pub sections: Vec<SectionEntry>,
+    /// Build information.
+    pub build: BuildInfo<'a>,
+    /// Function types.
+    pub types: Vec<FuncType>,
+    /// Imports.
+    pub imports: Vec<Import<'a>>,
+    /// Defined functions.
+    pub funcs: Vec<FuncInfo>,
+    /// Defined memories.
+    pub memories: Vec<MemoryDesc>,
+    /// Defined globals.
+    pub globals: Vec<GlobalDesc>,
+    /// Exports.
+    pub exports: Vec<Export<'a>>,
+    /// The start function.
+    pub start: Option<FuncIndex>,
+    /// Data segments.
+    pub data: Vec<DataSegment<'a>>,
+    /// Function names.
+    pub names: Vec<(FuncIndex, &'a str)>,
+    /// Text offset of the wasm-to-host trampoline of each imported function.
+    pub import_trampolines: Vec<u32>,
+    /// The raw trap table (sorted records of [`consts::TRAP_ENTRY_SIZE`]).
+    trap_records: &'a [u8],
+    /// Absolute file offset of the text section.
+    pub text_offset: usize,
+    /// Length of the text section.
+    pub text_len: usize,
+}
+
+impl<'a> Artifact<'a> {
+    /// Parses and validates a whole artifact, checksum included.
+    pub fn parse(bytes: &'a [u8]) -> Result<Artifact<'a>> {
+        Self::parse_inner(bytes, true)
+    }
+
+    /// Parses an artifact whose checksum was already verified by
+    /// [`Artifact::parse`] on the same immutable bytes. Structure is still
+    /// validated in full.
+    pub fn parse_verified(bytes: &'a [u8]) -> Result<Artifact<'a>> {
+        Self::parse_inner(bytes, false)
+    }
+
+    fn parse_inner(bytes: &'a [u8], verify_checksum: bool) -> Result<Artifact<'a>> {
+        let prefix = Prefix::parse(bytes)?;
+        if prefix.major != consts::FORMAT_MAJOR {
+            return Err(FormatError::new(
+                "unsupported format major version",
+                header::MAJOR,
+            ));
+        }
+        if bytes.len() < consts::HEADER_SIZE {
+            return Err(FormatError::new(
+                "file truncated inside the header",
+                bytes.len(),
+            ));
+        }
+        let mut c = Cursor::new(
+            &bytes[header::HEADER_SIZE..consts::HEADER_SIZE],
+            header::HEADER_SIZE,
+        );
+        if c.u32()? as usize != consts::HEADER_SIZE {
+            return Err(FormatError::new(
+                "unexpected header size",
+                header::HEADER_SIZE,
+            ));
+        }
+        let mut c = Cursor::new(
+            &bytes[header::CHECKSUM..consts::HEADER_SIZE],
+            header::CHECKSUM,
+        );
+        let stored_checksum = c.u32()?;
+        let _reserved = c.u32()?;
+        let file_len = c.u64()?;
+        if file_len != bytes.len() as u64 {
+            return Err(FormatError::new(
+                "file length differs from the length recorded in the header (truncated or extended)",
+                header::FILE_LEN,
+            ));
+        }
+        if verify_checksum && checksum(bytes) != stored_checksum {
+            return Err(FormatError::new(
+                "checksum mismatch (the file is corrupted)",
+                header::CHECKSUM,
+            ));
+        }
+        let section_count = c.u32()? as usize;
+        let abi_fingerprint = c.u64()?;
+
+        let table_len = section_count
+            .checked_mul(consts::SECTION_ENTRY_SIZE)
+            .filter(|len| consts::HEADER_SIZE + len <= bytes.len())
+            .ok_or(FormatError::new(
+                "section table extends past the end of the file",
+                header::SECTION_COUNT,
+            ))?;
+        let mut c = Cursor::new(
+            &bytes[consts::HEADER_SIZE..consts::HEADER_SIZE + table_len],
+            consts::HEADER_SIZE,
+        );
+        let mut sections = Vec::with_capacity(section_count);
+        for _ in 0..section_count {
+            let at = c.offset();
+            let id = c.u32()?;
+            let flags = c.u32()?;
+            let offset = c.u64()?;
+            let size = c.u64()?;
+            let end = offset
+                .checked_add(size)
+                .filter(|&e| e <= bytes.len() as u64);
+            if end.is_none() || offset < (consts::HEADER_SIZE + table_len) as u64 {
+                return Err(FormatError::new(
+                    "section extends past the end of the file",
+                    at,
+                ));
+            }
+            if sections.iter().any(|s: &SectionEntry| s.id == id) {
+                return Err(FormatError::new("duplicate section", at));
+            }
+            if section::name(id) == "unknown" && flags & consts::SECTION_FLAG_REQUIRED != 0 {
+                return Err(FormatError::new(
+                    "unknown required section (written by a newer waot)",
+                    at,
+                ));
+            }
+            sections.push(SectionEntry {
+                id,
+                flags,
+                offset: offset as usize,
+                size: size as usize,
+            });
+        }
+        let reader = SectionReader {
+            bytes,
+            sections: &sections,
+        };
+
+        let build = decode_build_info(&mut reader.required(section::BUILD_INFO)?)?;
+        let types = decode_list(&mut reader.required(section::TYPES)?, 2, decode_func_type)?;
+        let check_type = |c: &mut Cursor| {
+            let at = c.offset();
+            let t = TypeIndex(c.u32()?);
+            if t.index() < types.len() {
+                Ok(t)
+            } else {
+                Err(FormatError::new("type index out of range", at))
+            }
+        };
+        let imports = decode_list(&mut reader.required(section::IMPORTS)?, 9, |c| {
+            let module = c.str()?;
+            let name = c.str()?;
+            let kind = match c.u8()? {
+                0 => ImportKind::Func(check_type(c)?),
+                3 => ImportKind::Global {
+                    ty: decode_valtype(c)?,
+                    mutable: c.bool()?,
+                },
+                2 => ImportKind::Memory(decode_memory(c)?),
+                _ => return Err(c.error("unknown import kind")),
+            };
+            Ok(Import { module, name, kind })
+        })?;
+        let num_imported_funcs = imports
+            .iter()
+            .filter(|i| matches!(i.kind, ImportKind::Func(_)))
+            .count();
+        let num_imported_globals = imports
+            .iter()
+            .filter(|i| matches!(i.kind, ImportKind::Global { .. }))
+            .count();
+        let funcs = decode_list(&mut reader.required(section::FUNCTIONS)?, 16, |c| {
+            Ok(FuncInfo {
+                ty: check_type(c)?,
+                body_offset: c.u32()?,
+                body_len: c.u32()?,
+                array_entry_offset: c.u32()?,
+            })
+        })?;
+        let num_funcs = num_imported_funcs + funcs.len();
+        let memories = decode_list(&mut reader.required(section::MEMORIES)?, 12, decode_memory)?;
+        let num_memories = memories.len()
+            + imports
+                .iter()
+                .filter(|i| matches!(i.kind, ImportKind::Memory(_)))
+                .count();
+        let globals = decode_list(&mut reader.required(section::GLOBALS)?, 3, |c| {
+            let ty = decode_valtype(c)?;
+            let mutable = c.bool()?;
+            let init = decode_const_expr(c, num_funcs, num_imported_globals)?;
+            Ok(GlobalDesc { ty, mutable, init })
+        })?;
+        let num_globals = num_imported_globals + globals.len();
+        let exports = decode_list(&mut reader.required(section::EXPORTS)?, 9, |c| {
+            let name = c.str()?;
+            let (kind, limit) = match c.u8()? {
+                0 => (ExportKind::Func, num_funcs),
+                1 => (ExportKind::Table, 0),
+                2 => (ExportKind::Memory, num_memories),
+                3 => (ExportKind::Global, num_globals),
+                _ => return Err(c.error("unknown export kind")),
+            };
+            let index = c.u32()?;
+            if index as usize >= limit {
+                return Err(c.error("export index out of range"));
+            }
+            Ok(Export { name, kind, index })
+        })?;
+        let start = match reader.optional(section::START)? {
+            Some(mut c) => {
+                let index = c.u32()?;
+                if index as usize >= num_funcs {
+                    return Err(c.error("start function index out of range"));
+                }
+                c.finish()?;
+                Some(FuncIndex(index))
+            }
+            None => None,
+        };
+        let data = decode_list(&mut reader.required(section::DATA)?, 5, |c| {
+            let active = match c.u8()? {
+                0 => None,
+                1 => {
+                    let memory = c.u32()?;
+                    if memory as usize >= num_memories {
+                        return Err(c.error("data segment memory index out of range"));
+                    }
+                    Some((
+                        MemoryIndex(memory),
+                        decode_const_expr(c, num_funcs, num_imported_globals)?,
+                    ))
+                }
+                _ => return Err(c.error("unknown data segment mode")),
+            };
+            Ok(DataSegment {
+                active,
+                bytes: c.blob()?,
+            })
+        })?;
+        let names = match reader.optional(section::NAMES)? {
+            Some(mut c) => decode_list(&mut c, 8, |c| Ok((FuncIndex(c.u32()?), c.str()?)))?,
+            None => Vec::new(),
+        };
+
+        let text = reader.entry(section::TEXT).ok_or(FormatError::new(
+            "missing text section",
+            consts::HEADER_SIZE,
+        ))?;
+        let align = build.text_align as usize;
+        if !align.is_power_of_two() || text.offset % align != 0 {
+            return Err(FormatError::new(
+                "text section is not aligned to the recorded text alignment",
+                text.offset,
+            ));
+        }
+        let in_text = |offset: u32, len: u32| {
+            (offset as usize)
+                .checked_add(len as usize)
+                .is_some_and(|end| end <= text.size)
+        };
+        let fc = reader.required(section::FUNCTIONS)?;
+        for f in &funcs {
+            let entry_ok = f.array_entry_offset == crate::types::NO_ARRAY_ENTRY
+                || in_text(f.array_entry_offset, 1);
+            if !in_text(f.body_offset, f.body_len) || !entry_ok {
+                return Err(fc.error("function code outside the text section"));
+            }
+        }
+        let mut tc = reader.required(section::IMPORT_TRAMPOLINES)?;
+        let import_trampolines = decode_list(&mut tc, 4, |c| c.u32())?;
+        if import_trampolines.len() != num_imported_funcs
+            || !import_trampolines.iter().all(|&o| in_text(o, 1))
+        {
+            return Err(tc.error("import trampolines do not match the imported functions"));
+        }
+
+        let traps = reader.entry(section::TRAPS).ok_or(FormatError::new(
+            "missing traps section",
+            consts::HEADER_SIZE,
+        ))?;
+        let trap_records = &bytes[traps.offset..traps.offset + traps.size];
+        if !trap_records.len().is_multiple_of(consts::TRAP_ENTRY_SIZE) {
+            return Err(FormatError::new(
+                "trap table size is not a multiple of its record size",
+                traps.offset,
+            ));
+        }
+        let mut previous = None;
+        for (i, record) in trap_records
+            .chunks_exact(consts::TRAP_ENTRY_SIZE)
+            .enumerate()
+        {
+            let entry = trap_record(record);
+            let at = traps.offset + i * consts::TRAP_ENTRY_SIZE;
+            if previous.is_some_and(|p| p >= entry.code_offset)
+                || entry.code_offset as usize >= text.size
+            {
+                return Err(FormatError::new(
+                    "trap table is not sorted or points outside the text",
+                    at,
+                ));
+            }
+            if crate::traps::TrapKind::from_code(entry.kind).is_none() {
+                return Err(FormatError::new("unknown trap kind", at));
+            }
+            previous = Some(entry.code_offset);
+        }
+
+        Ok(Artifact {
+            bytes,
+            prefix,
+            abi_fingerprint,
+            build,
+            types,
+            imports,
+            funcs,
+            memories,
+            globals,
+            exports,
+            start,
+            data,
+            names,
+            import_trampolines,
+            trap_records,
+            text_offset: text.offset,
+            text_len: text.size,
+            sections,
+        })
+    }
+
+    /// The machine code.
+    pub fn text(&self) -> &'a [u8] {
+        &self.bytes[self.text_offset..self.text_offset + self.text_len]
+    }
+
+    /// The trap recorded for the instruction at `code_offset` in the text.
+    pub fn lookup_trap(&self, code_offset: u32) -> Option<TrapEntry> {
+        let records = self.trap_records.chunks_exact(consts::TRAP_ENTRY_SIZE);
+        let n = records.len();
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let at = mid * consts::TRAP_ENTRY_SIZE;
+            let entry = trap_record(&self.trap_records[at..at + consts::TRAP_ENTRY_SIZE]);
+            match entry.code_offset.cmp(&code_offset) {
+                std::cmp::Ordering::Equal => return Some(entry),
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+            }
+        }
+        None
+    }
+
+    /// All trap entries, in code order.
+    pub fn trap_entries(&self) -> impl Iterator<Item = TrapEntry> + '_ {
+        self.trap_records
+            .chunks_exact(consts::TRAP_ENTRY_SIZE)
+            .map(trap_record)
+    }
+
+    /// Number of imported functions.
+    pub fn num_imported_funcs(&self) -> usize {
+        self.import_trampolines.len()
+    }
+
+    /// The type of function `index` (imported or defined).
+    pub fn func_type(&self, index: FuncIndex) -> Option<&FuncType> {
+        let ty = self.func_type_index(index)?;
+        self.types.get(ty.index())
+    }
+
+    /// The type index of function `index` (imported or defined).
+    pub fn func_type_index(&self, index: FuncIndex) -> Option<TypeIndex> {
+        let mut imported = self.imports.iter().filter_map(|i| match i.kind {
+            ImportKind::Func(t) => Some(t),
+            _ => None,
+        });
+        let n = self.num_imported_funcs();
+        if index.index() < n {
+            imported.nth(index.index())
+        } else {
+            self.funcs.get(index.index() - n).map(|f| f.ty)
+        }
+    }
+
+    /// The name of function `index`, if the module names it.
+    pub fn func_name(&self, index: FuncIndex) -> Option<&'a str> {
+        self.names
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, n)| *n)
+    }
+
+    /// The defined function whose body contains `code_offset`.
+    pub fn func_at(&self, code_offset: u32) -> Option<DefinedFuncIndex> {
+        self.funcs
+            .iter()
+            .position(|f| code_offset >= f.body_offset && code_offset - f.body_offset < f.body_len)
+            .map(|i| DefinedFuncIndex(i as u32))
+    }
+}
+
+fn trap_record(record: &[u8]) -> TrapEntry {
+    let word =
+        |i: usize| u32::from_le_bytes([record[i], record[i + 1], record[i + 2], record[i + 3]]);
+    TrapEntry {
+        code_offset: word(0),
+        wasm_offset: word(4),
+        kind: word(8),
+    }
+}
+
+struct SectionReader<'s, 'a> {
+    bytes: &'a [u8],
+    sections: &'s [SectionEntry],
+}
+
+impl<'a> SectionReader<'_, 'a> {
+    fn entry(&self, id: u32) -> Option<SectionEntry> {
+        self.sections.iter().copied().find(|s| s.id == id)
+    }
+    fn optional(&self, id: u32) -> Result<Option<Cursor<'a>>> {
+        Ok(self
+            .entry(id)
+            .map(|s| Cursor::new(&self.bytes[s.offset..s.offset + s.size], s.offset)))
+    }
+    fn required(&self, id: u32) -> Result<Cursor<'a>> {
+        self.optional(id)?.ok_or(FormatError::new(
+            "missing required section",
+            consts::HEADER_SIZE,
+        ))
+    }
+}
+
+fn decode_list<'a, T>(
+    c: &mut Cursor<'a>,
+    min_item_size: usize,
+    mut item: impl FnMut(&mut Cursor<'a>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let n = c.count(min_item_size)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(item(c)?);
+    }
+    c.finish()?;
+    Ok(out)
+}
+
+fn decode_valtype(c: &mut Cursor) -> Result<ValType> {
+    let at = c.offset();
+    ValType::from_code(c.u8()?).ok_or(FormatError::new("unknown value type", at))
+}
+
+fn decode_func_type(c: &mut Cursor) -> Result<FuncType> {
+    let n = c.count(1)?;
+    let params = (0..n).map(|_| decode_valtype(c)).collect::<Result<_>>()?;
+    let n = c.count(1)?;
+    let results = (0..n).map(|_| decode_valtype(c)).collect::<Result<_>>()?;
+    Ok(FuncType { params, results })
+}
+
+fn decode_option_u64(c: &mut Cursor) -> Result<Option<u64>> {
+    Ok(if c.bool()? { Some(c.u64()?) } else { None })
+}
+
+fn decode_memory(c: &mut Cursor) -> Result<MemoryDesc> {
+    let at = c.offset();
+    let min_pages = c.u64()?;
+    let max_pages = decode_option_u64(c)?;
+    let page_limit = decode_option_u64(c)?;
+    let shared = c.bool()?;
+    let memory64 = c.bool()?;
+    if max_pages.is_some_and(|max| max < min_pages) {
+        return Err(FormatError::new("memory maximum is below its minimum", at));
+    }
+    Ok(MemoryDesc {
+        min_pages,
+        max_pages,
+        page_limit,
+        shared,
+        memory64,
+    })
+}
+
+fn decode_const_expr(
+    c: &mut Cursor,
+    num_funcs: usize,
+    num_imported_globals: usize,
+) -> Result<ConstExpr> {
+    let at = c.offset();
+    let kind = c.u8()?;
+    let value = c.u64()?;
+    Ok(match kind {
+        0 => ConstExpr::I32(value as u32 as i32),
+        1 => ConstExpr::I64(value as i64),
+        2 => ConstExpr::F32(value as u32),
+        3 => ConstExpr::F64(value),
+        4 if (value as usize) < num_imported_globals => {
+            ConstExpr::GlobalGet(GlobalIndex(value as u32))
+        }
+        5 => ConstExpr::RefNull,
+        6 if (value as usize) < num_funcs => ConstExpr::RefFunc(FuncIndex(value as u32)),
+        4 | 6 => {
+            return Err(FormatError::new(
+                "constant expression index out of range",
+                at,
+            ));
+        }
+        _ => return Err(FormatError::new("unknown constant expression", at)),
+    })
+}
+
+fn decode_build_info<'a>(c: &mut Cursor<'a>) -> Result<BuildInfo<'a>> {
+    let source_name = c.str()?;
+    let target = c.str()?;
+    let cpu_mode = match c.u8()? {
+        0 => CpuMode::Baseline,
+        1 => CpuMode::Native,
+        _ => return Err(c.error("unknown cpu mode")),
+    };
+    let cpu_features = c.str()?;
+    let text_align = c.u32()?;
+    let bounds = match c.u8()? {
+        0 => BoundsStrategy::Guard,
+        1 => BoundsStrategy::Explicit,
+        _ => return Err(c.error("unknown bounds strategy")),
+    };
+    let memory_reservation = c.u64()?;
+    let memory_guard = c.u64()?;
+    let stack_check = c.bool()?;
+    let wasm_features = c.u64()?;
+    let opt_level = c.str()?;
+    let codegen = c.str()?;
+    c.finish()?;
+    Ok(BuildInfo {
+        source_name,
+        target,
+        cpu_mode,
+        cpu_features,
+        text_align,
+        bounds,
+        memory_reservation,
+        memory_guard,
+        stack_check,
+        wasm_features,
+        opt_level,
+        codegen,
+    })
+}

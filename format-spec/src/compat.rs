@@ -1,0 +1,295 @@
+//! Compatibility checks between an artifact and the host about to run it.
+//! One `check_*` per recorded assumption; each mismatch names the field,
+//! both values, and the command that fixes it.
+
+use crate::artifact::{Artifact, Prefix};
+use crate::consts;
+use crate::types::{BoundsStrategy, wasm_features};
+
+/// What the running loader and machine provide.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostInfo {
+    /// The loader's name and version, e.g. `waot-run 0.1.0`.
+    pub runner: String,
+    /// The host's target triple.
+    pub target: String,
+    /// The host's memory page size.
+    pub page_size: u64,
+    /// CPU features this CPU has, in the compiler's vocabulary.
+    pub cpu_features: Vec<String>,
+    /// Address space the loader reserves per memory for guard-page code.
+    pub memory_reservation: u64,
+    /// Guard region the loader leaves after the reservation.
+    pub memory_guard: u64,
+    /// Wasm features the loader can run ([`wasm_features`] bits).
+    pub wasm_features: u64,
+}
+
+/// Where the artifact came from, for fix-it commands.
+#[derive(Clone, Copy, Debug)]
+pub struct Names<'a> {
+    /// The artifact's path as the user gave it.
+    pub artifact: &'a str,
+    /// The source module's file name as recorded in the artifact.
+    pub source: &'a str,
+}
+
+impl Names<'_> {
+    /// `waot compile SOURCE EXTRA -o ARTIFACT`.
+    fn compile_command(&self, extra: &str) -> String {
+        let extra = if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" {extra}")
+        };
+        format!(
+            "`waot compile {}{} -o {}`",
+            self.source, extra, self.artifact
+        )
+    }
+}
+
+/// One assumption of the artifact the host does not meet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Which recorded field differs (`target`, `cpu-features`, …).
+    pub field: &'static str,
+    /// What differs, with both values (follows "cannot run 'X': ").
+    pub problem: String,
+    /// What to do about it, usually a command.
+    pub hint: String,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\nhint: {}", self.problem, self.hint)
+    }
+}
+
+/// The format version: checked first, from the frozen prefix alone.
+pub fn check_format(
+    prefix: &Prefix,
+    host: &HostInfo,
+    source_hint: &str,
+    artifact: &str,
+) -> Option<Mismatch> {
+    if prefix.major == consts::FORMAT_MAJOR {
+        return None;
+    }
+    let hash = prefix.source_sha256_hex();
+    Some(Mismatch {
+        field: "format-version",
+        problem: format!(
+            "it uses artifact format {}.{} (written by {}), but this {} reads format {}.x",
+            prefix.major,
+            prefix.minor,
+            if prefix.producer.is_empty() {
+                "an unknown producer"
+            } else {
+                prefix.producer
+            },
+            host.runner,
+            consts::FORMAT_MAJOR
+        ),
+        hint: format!(
+            "recompile it from its source module (sha-256 {}…) with the waot that matches this {}: `waot compile {} -o {}`",
+            hash.get(..12).unwrap_or(&hash),
+            host.runner,
+            source_hint,
+            artifact
+        ),
+    })
+}
+
+/// The ABI fingerprint: VM context layout, builtins, calling conventions.
+pub fn check_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
+    let ours = crate::abi::fingerprint();
+    (a.abi_fingerprint != ours).then(|| Mismatch {
+        field: "abi",
+        problem: format!(
+            "it was compiled by {} against runtime ABI {:016x}, but this {} provides ABI {:016x}",
+            a.prefix.producer, a.abi_fingerprint, host.runner, ours
+        ),
+        hint: format!(
+            "recompile it with the waot that matches this {}: {}",
+            host.runner,
+            names.compile_command("")
+        ),
+    })
+}
+
+/// The target triple.
+pub fn check_target(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
+    (a.build.target != host.target).then(|| Mismatch {
+        field: "target",
+        problem: format!(
+            "it was compiled for {}, but this host is {}",
+            a.build.target, host.target
+        ),
+        hint: format!(
+            "recompile it with {}",
+            names.compile_command(&format!("--target {}", host.target))
+        ),
+    })
+}
+
+/// The text alignment must be a multiple of the host page size, so the text
+/// can be mapped executable on its own pages.
+pub fn check_page_size(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
+    (u64::from(a.build.text_align) % host.page_size.max(1) != 0).then(|| Mismatch {
+        field: "text-align",
+        problem: format!(
+            "its code is aligned to {} bytes, but this host's page size is {} bytes",
+            a.build.text_align, host.page_size
+        ),
+        hint: format!(
+            "recompile it on a waot for this host: {}",
+            names.compile_command(&format!("--target {}", host.target))
+        ),
+    })
+}
+
+/// Every CPU feature the code uses must be present.
+pub fn check_cpu_features(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
+    let missing: Vec<&str> = a
+        .build
+        .cpu_features
+        .split(',')
+        .filter(|f| !f.is_empty() && !host.cpu_features.iter().any(|h| h == f))
+        .collect();
+    (!missing.is_empty()).then(|| Mismatch {
+        field: "cpu-features",
+        problem: format!(
+            "it uses CPU features this CPU lacks: {} (compiled with --cpu {}; this CPU has: {})",
+            missing.join(","),
+            a.build.cpu_mode.name(),
+            if host.cpu_features.is_empty() {
+                "baseline only".to_string()
+            } else {
+                host.cpu_features.join(",")
+            }
+        ),
+        hint: format!(
+            "recompile it for the portable baseline: {}",
+            names.compile_command("--cpu baseline")
+        ),
+    })
+}
+
+/// Guard-page code needs at least the reservation and guard it assumed.
+pub fn check_bounds(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
+    let b = &a.build;
+    if b.bounds != BoundsStrategy::Guard {
+        return None;
+    }
+    (b.memory_reservation > host.memory_reservation || b.memory_guard > host.memory_guard).then(|| Mismatch {
+        field: "memory-reservation",
+        problem: format!(
+            "its code relies on a {}-byte memory reservation and a {}-byte guard region, but this {} provides {} and {}",
+            b.memory_reservation, b.memory_guard, host.runner, host.memory_reservation, host.memory_guard
+        ),
+        hint: format!("recompile it with explicit bounds checks: {}", names.compile_command("--bounds-checks explicit")),
+    })
+}
+
+/// Code without stack-limit checks could overflow the host stack.
+pub fn check_stack(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
+    (!a.build.stack_check).then(|| Mismatch {
+        field: "stack-check",
+        problem: format!(
+            "it was compiled without stack-limit checks, which {} requires",
+            host.runner
+        ),
+        hint: format!("recompile it: {}", names.compile_command("")),
+    })
+}
+
+/// Every wasm feature the module was compiled with must be supported.
+pub fn check_wasm_features(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
+    let unsupported = a.build.wasm_features & !host.wasm_features;
+    (unsupported != 0).then(|| Mismatch {
+        field: "wasm-features",
+        problem: format!(
+            "it needs wasm features this {} does not support: {}",
+            host.runner,
+            wasm_features::describe(unsupported)
+        ),
+        hint: format!(
+            "upgrade waot-run, or recompile with the waot that matches it: {}",
+            names.compile_command("")
+        ),
+    })
+}
+
+/// One compatibility check.
+type Check = fn(&Artifact, &HostInfo, Names) -> Option<Mismatch>;
+
+/// Runs every check after the format version and checksum; returns all
+/// mismatches (empty when the artifact can run here).
+pub fn check_all(a: &Artifact, host: &HostInfo, artifact_path: &str) -> Vec<Mismatch> {
+    let names = Names {
+        artifact: artifact_path,
+        source: a.build.source_name,
+    };
+    let checks: [Check; 7] = [
+        check_abi,
+        check_target,
+        check_page_size,
+        check_cpu_features,
+        check_bounds,
+        check_stack,
+        check_wasm_features,
+    ];
+    checks
+        .iter()
+        .filter_map(|check| check(a, host, names))
+        .collect()
+}
+
+/// The CPU features of the machine this runs on, in the compiler's
+/// vocabulary (Cranelift setting names without `has_`).
+pub fn detect_cpu_features() -> Vec<String> {
+    #[allow(unused_mut)]
+    let mut out: Vec<&str> = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        for (name, present) in [
+            ("sse3", has!("sse3")),
+            ("ssse3", has!("ssse3")),
+            ("cmpxchg16b", has!("cmpxchg16b")),
+            ("sse41", has!("sse4.1")),
+            ("sse42", has!("sse4.2")),
+            ("popcnt", has!("popcnt")),
+            ("avx", has!("avx")),
+            ("avx2", has!("avx2")),
+            ("fma", has!("fma")),
+            ("bmi1", has!("bmi1")),
+            ("bmi2", has!("bmi2")),
+            ("lzcnt", has!("lzcnt")),
+            ("avx512bitalg", has!("avx512bitalg")),
+            ("avx512dq", has!("avx512dq")),
+            ("avx512f", has!("avx512f")),
+            ("avx512vl", has!("avx512vl")),
+            ("avx512vbmi", has!("avx512vbmi")),
+        ] {
+            if present {
+                out.push(name);
+            }
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        use std::arch::is_aarch64_feature_detected as has;
+        for (name, present) in [
+            ("lse", has!("lse")),
+            ("pauth", has!("paca")),
+            ("fp16", has!("fp16")),
+        ] {
+            if present {
+                out.push(name);
+            }
+        }
+    }
+    out.into_iter().map(String::from).collect()
+}

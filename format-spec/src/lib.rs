@@ -1,0 +1,36 @@
+//! The waot artifact format and the compiler↔loader ABI.
+//!
+//! This crate is the only code the compiler (`waot`) and the loader
+//! (`waot-run`) share. It defines:
+//!
+//! - the byte layout of an artifact ([`consts`], [`artifact`], `SPEC.md`),
+//! - the module metadata both sides agree on ([`types`]),
+//! - the VM context layout compiled code relies on ([`vmctx`]),
+//! - trap kinds and their spec messages ([`traps`]),
+//! - runtime builtins reached through the VM context ([`builtins`]),
+//! - the ABI fingerprint and the compatibility checks ([`abi`], [`compat`]).
+//!
+//! The reader works on `&[u8]` (for example an `mmap`), never panics and
+//! reports malformed input as a [`FormatError`] with a byte offset. The
+//! writer lives behind the `write` feature, which the loader does not enable.
+//!
+//! ```
+//! use waot_format::artifact::Artifact;
+//! // Any input, however malformed, gives an error and never a panic.
+//! assert!(Artifact::parse(b"not an artifact").is_err());
+//! ```
+
+pub mod abi;
+pub mod artifact;
+pub mod builtins;
+pub mod compat;
+pub mod consts;
+pub mod error;
+pub mod reader;
+pub mod traps;
+pub mod types;
+pub mod vmctx;
+#[cfg(feature = "write")]
+pub mod writer;
+
+pub use error::FormatError;

@@ -1,0 +1,79 @@
+//! Trap kinds: the codes compiled code records in the trap table and the
+//! messages the loader prints, which are the spec test suite's texts.
+
+/// Why wasm execution stopped abnormally.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum TrapKind {
+    /// Call stack exhausted (stack-limit check in a prologue).
+    StackOverflow = 1,
+    /// Integer overflow (`i32.div_s` of MIN by -1, float-to-int out of range).
+    IntegerOverflow = 2,
+    /// Out-of-bounds linear memory access.
+    MemoryOutOfBounds = 3,
+    /// Integer division or remainder by zero.
+    IntegerDivisionByZero = 4,
+    /// NaN converted to an integer.
+    BadConversionToInteger = 5,
+    /// The `unreachable` instruction.
+    Unreachable = 6,
+    /// `call_indirect` signature mismatch.
+    IndirectCallTypeMismatch = 7,
+    /// `call_indirect` through a null table entry.
+    UninitializedElement = 8,
+    /// `call_indirect` past the end of the table.
+    UndefinedElement = 9,
+    /// Out-of-bounds table access.
+    TableOutOfBounds = 10,
+    /// Call of an import the linker left unresolved on request.
+    UnresolvedImport = 11,
+    /// A host function reported an error.
+    HostError = 12,
+}
+
+impl TrapKind {
+    /// Every kind, in code order.
+    pub const ALL: [TrapKind; 12] = [
+        TrapKind::StackOverflow,
+        TrapKind::IntegerOverflow,
+        TrapKind::MemoryOutOfBounds,
+        TrapKind::IntegerDivisionByZero,
+        TrapKind::BadConversionToInteger,
+        TrapKind::Unreachable,
+        TrapKind::IndirectCallTypeMismatch,
+        TrapKind::UninitializedElement,
+        TrapKind::UndefinedElement,
+        TrapKind::TableOutOfBounds,
+        TrapKind::UnresolvedImport,
+        TrapKind::HostError,
+    ];
+
+    /// The kind with this code, if any.
+    pub fn from_code(code: u32) -> Option<TrapKind> {
+        Self::ALL.iter().copied().find(|k| *k as u32 == code)
+    }
+
+    /// The message the spec test suite uses for this trap.
+    pub fn message(self) -> &'static str {
+        match self {
+            TrapKind::StackOverflow => "call stack exhausted",
+            TrapKind::IntegerOverflow => "integer overflow",
+            TrapKind::MemoryOutOfBounds => "out of bounds memory access",
+            TrapKind::IntegerDivisionByZero => "integer divide by zero",
+            TrapKind::BadConversionToInteger => "invalid conversion to integer",
+            TrapKind::Unreachable => "unreachable",
+            TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
+            TrapKind::UninitializedElement => "uninitialized element",
+            TrapKind::UndefinedElement => "undefined element",
+            TrapKind::TableOutOfBounds => "out of bounds table access",
+            TrapKind::UnresolvedImport => "call to unresolved import",
+            TrapKind::HostError => "host function error",
+        }
+    }
+}
+
+impl std::fmt::Display for TrapKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}

@@ -1,0 +1,383 @@
+//! Module metadata as the artifact records it: index newtypes, value and
+//! function types, imports, exports, memories, globals, data segments and
+//! build information. Strings and byte payloads borrow from the artifact.
+
+macro_rules! index_type {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(pub u32);
+        impl $name {
+            /// The index as a `usize`, for indexing vectors.
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    )*};
+}
+
+index_type! {
+    /// A function in the module's function index space (imports first).
+    FuncIndex,
+    /// A function defined (not imported) by the module.
+    DefinedFuncIndex,
+    /// A function type in the type section.
+    TypeIndex,
+    /// A memory in the module's memory index space.
+    MemoryIndex,
+    /// A table in the module's table index space.
+    TableIndex,
+    /// A global in the module's global index space (imports first).
+    GlobalIndex,
+    /// A global defined (not imported) by the module.
+    DefinedGlobalIndex,
+    /// An entry of the import section.
+    ImportIndex,
+}
+
+/// A wasm value type, encoded with its wasm binary opcode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValType {
+    /// 32-bit integer.
+    I32,
+    /// 64-bit integer.
+    I64,
+    /// 32-bit IEEE float.
+    F32,
+    /// 64-bit IEEE float.
+    F64,
+    /// 128-bit vector.
+    V128,
+    /// Nullable function reference.
+    FuncRef,
+    /// Nullable external reference.
+    ExternRef,
+}
+
+impl ValType {
+    /// The wasm binary encoding of the type.
+    pub fn code(self) -> u8 {
+        match self {
+            ValType::I32 => 0x7f,
+            ValType::I64 => 0x7e,
+            ValType::F32 => 0x7d,
+            ValType::F64 => 0x7c,
+            ValType::V128 => 0x7b,
+            ValType::FuncRef => 0x70,
+            ValType::ExternRef => 0x6f,
+        }
+    }
+
+    /// The type with this binary encoding, if any.
+    pub fn from_code(code: u8) -> Option<ValType> {
+        Some(match code {
+            0x7f => ValType::I32,
+            0x7e => ValType::I64,
+            0x7d => ValType::F32,
+            0x7c => ValType::F64,
+            0x7b => ValType::V128,
+            0x70 => ValType::FuncRef,
+            0x6f => ValType::ExternRef,
+            _ => return None,
+        })
+    }
+
+    /// The text-format name (`i32`, `funcref`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+            ValType::F32 => "f32",
+            ValType::F64 => "f64",
+            ValType::V128 => "v128",
+            ValType::FuncRef => "funcref",
+            ValType::ExternRef => "externref",
+        }
+    }
+}
+
+impl std::fmt::Display for ValType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A function signature.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct FuncType {
+    /// Parameter types, in order.
+    pub params: Vec<ValType>,
+    /// Result types, in order.
+    pub results: Vec<ValType>,
+}
+
+impl std::fmt::Display for FuncType {
+    /// Formats as `(i32, i32) -> i32`, `() -> ()` or `(f64) -> (i32, i64)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |v: &[ValType]| v.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+        write!(f, "({}) -> ", list(&self.params))?;
+        if self.results.len() == 1 {
+            write!(f, "{}", self.results[0])
+        } else {
+            write!(f, "({})", list(&self.results))
+        }
+    }
+}
+
+/// What an import brings in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportKind {
+    /// A function of the given type.
+    Func(TypeIndex),
+    /// A global of this type and mutability.
+    Global {
+        /// The value type.
+        ty: ValType,
+        /// Whether the global is mutable.
+        mutable: bool,
+    },
+    /// A linear memory with these limits.
+    Memory(MemoryDesc),
+}
+
+/// One import: where it comes from and its full signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import<'a> {
+    /// The module name (`env`, `wasi_snapshot_preview1`, …).
+    pub module: &'a str,
+    /// The field name.
+    pub name: &'a str,
+    /// What is imported.
+    pub kind: ImportKind,
+}
+
+/// The kind of an exported item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// A function, by function index.
+    Func,
+    /// A table, by table index.
+    Table,
+    /// A memory, by memory index.
+    Memory,
+    /// A global, by global index.
+    Global,
+}
+
+/// One export.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Export<'a> {
+    /// The export name.
+    pub name: &'a str,
+    /// What kind of item it names.
+    pub kind: ExportKind,
+    /// The item's index in its index space.
+    pub index: u32,
+}
+
+/// A linear memory's limits, in wasm pages, as declared by the module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryDesc {
+    /// Declared minimum (initial size).
+    pub min_pages: u64,
+    /// Declared maximum; `None` when the module declares none.
+    pub max_pages: Option<u64>,
+    /// A page limit compiled in with `waot compile --max-memory-pages`.
+    pub page_limit: Option<u64>,
+    /// Whether the memory is shared (threads proposal).
+    pub shared: bool,
+    /// Whether the memory is 64-bit indexed (memory64 proposal).
+    pub memory64: bool,
+}
+
+/// A constant expression of Wasm 2.0: one instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstExpr {
+    /// `i32.const`.
+    I32(i32),
+    /// `i64.const`.
+    I64(i64),
+    /// `f32.const`, as bits.
+    F32(u32),
+    /// `f64.const`, as bits.
+    F64(u64),
+    /// `global.get` of an (imported) global.
+    GlobalGet(GlobalIndex),
+    /// `ref.null`.
+    RefNull,
+    /// `ref.func`.
+    RefFunc(FuncIndex),
+}
+
+/// A global defined by the module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GlobalDesc {
+    /// The value type.
+    pub ty: ValType,
+    /// Whether the global is mutable.
+    pub mutable: bool,
+    /// Its initial value.
+    pub init: ConstExpr,
+}
+
+/// A data segment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataSegment<'a> {
+    /// `Some((memory, offset))` for an active segment, `None` for passive.
+    pub active: Option<(MemoryIndex, ConstExpr)>,
+    /// The bytes (borrowed from the artifact).
+    pub bytes: &'a [u8],
+}
+
+/// A function defined by the module and where its code lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FuncInfo {
+    /// Its signature.
+    pub ty: TypeIndex,
+    /// Offset of its body in the text section.
+    pub body_offset: u32,
+    /// Length of its body.
+    pub body_len: u32,
+    /// Offset of its array-call entry trampoline in the text section, or
+    /// [`NO_ARRAY_ENTRY`] when the host can never call it.
+    pub array_entry_offset: u32,
+}
+
+/// [`FuncInfo::array_entry_offset`] of a function the host cannot call.
+pub const NO_ARRAY_ENTRY: u32 = u32::MAX;
+
+/// How compiled code keeps memory accesses in bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoundsStrategy {
+    /// Accesses rely on a virtual reservation plus guard region: an
+    /// out-of-bounds access faults and the trap table turns it into a trap.
+    Guard,
+    /// Every access is compared against the current memory length.
+    Explicit,
+}
+
+impl BoundsStrategy {
+    /// The command-line spelling (`guard`, `explicit`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BoundsStrategy::Guard => "guard",
+            BoundsStrategy::Explicit => "explicit",
+        }
+    }
+}
+
+/// Whether the code assumes a portable CPU baseline or the build machine's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuMode {
+    /// Only features every CPU of the architecture has.
+    Baseline,
+    /// The features detected on the machine that compiled it.
+    Native,
+}
+
+impl CpuMode {
+    /// The command-line spelling (`baseline`, `native`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CpuMode::Baseline => "baseline",
+            CpuMode::Native => "native",
+        }
+    }
+}
+
+/// Wasm feature bits recorded in the artifact.
+pub mod wasm_features {
+    /// Mutable globals import/export.
+    pub const MUTABLE_GLOBAL: u64 = 1 << 0;
+    /// Sign-extension operators.
+    pub const SIGN_EXTENSION: u64 = 1 << 1;
+    /// Non-trapping float-to-int conversions.
+    pub const SATURATING_FLOAT_TO_INT: u64 = 1 << 2;
+    /// Multi-value blocks and functions.
+    pub const MULTI_VALUE: u64 = 1 << 3;
+    /// Bulk memory operations.
+    pub const BULK_MEMORY: u64 = 1 << 4;
+    /// Reference types.
+    pub const REFERENCE_TYPES: u64 = 1 << 5;
+    /// Fixed-width SIMD.
+    pub const SIMD: u64 = 1 << 6;
+    /// All of Wasm 2.0 without SIMD.
+    pub const WASM2_NO_SIMD: u64 = MUTABLE_GLOBAL
+        | SIGN_EXTENSION
+        | SATURATING_FLOAT_TO_INT
+        | MULTI_VALUE
+        | BULK_MEMORY
+        | REFERENCE_TYPES;
+    /// Names of the bits, for diagnostics.
+    pub const NAMES: [(u64, &str); 7] = [
+        (MUTABLE_GLOBAL, "mutable-global"),
+        (SIGN_EXTENSION, "sign-extension"),
+        (SATURATING_FLOAT_TO_INT, "saturating-float-to-int"),
+        (MULTI_VALUE, "multi-value"),
+        (BULK_MEMORY, "bulk-memory"),
+        (REFERENCE_TYPES, "reference-types"),
+        (SIMD, "simd"),
+    ];
+
+    /// Formats a feature set as a comma-separated list of names.
+    pub fn describe(bits: u64) -> String {
+        let names: Vec<&str> = NAMES
+            .iter()
+            .filter(|(bit, _)| bits & bit != 0)
+            .map(|(_, n)| *n)
+            .collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(",")
+        }
+    }
+}
+
+/// Everything the compiled code assumes about the machine and runtime.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildInfo<'a> {
+    /// File name of the source module (no directory), for fix-it hints.
+    pub source_name: &'a str,
+    /// Target triple, e.g. `x86_64-unknown-linux-gnu`.
+    pub target: &'a str,
+    /// Baseline or native CPU.
+    pub cpu_mode: CpuMode,
+    /// CPU features the code uses, comma-separated (`sse3,ssse3,…`); empty
+    /// for the architecture baseline.
+    pub cpu_features: &'a str,
+    /// Alignment of the text section in the file (≥ the host page size).
+    pub text_align: u32,
+    /// How memory accesses are bounds-checked.
+    pub bounds: BoundsStrategy,
+    /// Bytes of address space the code assumes are reserved per memory
+    /// (0 with explicit checks).
+    pub memory_reservation: u64,
+    /// Bytes of unmapped guard after the reservation the code relies on
+    /// (0 with explicit checks).
+    pub memory_guard: u64,
+    /// Whether every function checks the stack limit in its prologue.
+    pub stack_check: bool,
+    /// Enabled wasm features ([`wasm_features`] bits).
+    pub wasm_features: u64,
+    /// Cranelift optimisation level: `none`, `speed`, `speed_and_size`.
+    pub opt_level: &'a str,
+    /// Code generator and version, e.g. `cranelift 0.135.8`.
+    pub codegen: &'a str,
+}
+
+/// A trap table record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrapEntry {
+    /// Offset of the trapping instruction in the text section.
+    pub code_offset: u32,
+    /// Offset of the wasm instruction in the source module.
+    pub wasm_offset: u32,
+    /// Raw trap kind; see [`crate::traps::TrapKind::from_code`].
+    pub kind: u32,
+}

@@ -1,0 +1,30 @@
+//! waot-run: loads waot artifacts and runs them.
+//!
+//! [`Module::open`] maps an artifact, checks it against this host before
+//! anything becomes executable, and publishes its text in place.
+//! [`Instance::new`] links its imports against a [`Linker`] and
+//! instantiates it; [`Instance::call`] calls an export.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use waot_run::{Instance, Linker, Module, RunOptions, Val};
+//! let module = Arc::new(Module::open("app.aot")?);
+//! let instance = Instance::new(module, &Linker::new(), &RunOptions::default())?;
+//! let results = instance.call("add", &[Val::I32(1), Val::I32(2)])?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod builtins;
+pub mod code;
+pub mod host;
+pub mod instance;
+pub mod linker;
+pub mod memory;
+pub mod traps;
+pub mod values;
+
+pub use code::{Module, OpenError};
+pub use instance::{CallError, Instance, InstantiateError, RunOptions};
+pub use linker::{Caller, HostFunc, Linker};
+pub use traps::Trap;
+pub use values::Val;

@@ -1,0 +1,157 @@
+//! The `waot-run` command: check an artifact against this host, link it,
+//! run `_start` or one export, and map every failure to a documented exit
+//! code.
+
+use clap::Parser;
+use std::process::ExitCode;
+use std::sync::Arc;
+use waot_run::{CallError, Instance, InstantiateError, Linker, Module, OpenError, RunOptions, Val};
+
+const EXIT_CODES: &str = "Exit codes:
+  0    success
+  2    usage error (bad flags, unknown export, bad arguments)
+  65   the file is not a valid artifact (corrupt, truncated, not waot's)
+  66   the artifact cannot be read
+  69   linking or instantiation failed (missing import, memory limit)
+  78   the artifact cannot run on this host (stale format, other target,
+       missing CPU features, …); the message says how to recompile it
+  134  the wasm code trapped";
+
+#[derive(Parser)]
+#[command(
+    name = "waot-run",
+    version,
+    about = "Runs a waot artifact",
+    after_help = EXIT_CODES,
+    override_usage = "waot-run [OPTIONS] <ARTIFACT> [ARGS]..."
+)]
+struct Cli {
+    /// Call this export instead of `_start`, with ARGS as its arguments;
+    /// print its results one per line.
+    #[arg(long, value_name = "NAME")]
+    invoke: Option<String>,
+    /// Lower the memory page limit at run time.
+    #[arg(long, value_name = "N")]
+    max_memory_pages: Option<u64>,
+    /// Bytes of stack wasm code may use.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    max_wasm_stack: usize,
+    /// The artifact, then the arguments that belong to the guest.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARTIFACT [ARGS]"
+    )]
+    command: Vec<String>,
+}
+
+/// A failure: message, optional hint, exit code.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+fn failure(code: u8, message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code,
+    }
+}
+
+fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
+    let path = &cli.command[0];
+    let guest_args = &cli.command[1..];
+    let module = Module::open(path).map_err(|e| match e {
+        OpenError::Io(e) => failure(66, format!("cannot read '{path}': {e}")),
+        OpenError::Corrupt(e) => failure(
+            65,
+            format!("cannot run '{path}': it is not a valid waot artifact: {e}\nhint: recompile it with `waot compile`"),
+        ),
+        OpenError::Incompatible(list) => {
+            let lines: Vec<String> = list.iter().map(|m| format!("cannot run '{path}': {}\nhint: {}", m.problem, m.hint)).collect();
+            failure(78, lines.join("\nerror: "))
+        }
+        OpenError::Map(e) => failure(69, format!("cannot run '{path}': {e}")),
+    })?;
+    let options = RunOptions {
+        max_memory_pages: cli.max_memory_pages,
+        max_wasm_stack: cli.max_wasm_stack,
+    };
+    let linker = Linker::new();
+    let instance = Instance::new(Arc::new(module), &linker, &options).map_err(|e| match e {
+        InstantiateError::Trap(t) => failure(134, format!("wasm trap: {t}")),
+        InstantiateError::Link(lines) => failure(69, lines.join("\nerror: ")),
+        other => failure(69, other.to_string()),
+    })?;
+    let name = cli.invoke.clone().unwrap_or_else(|| "_start".to_string());
+    let ty = instance.export_func_type(&name).ok_or_else(|| {
+        let exports = instance.exported_funcs();
+        failure(
+            2,
+            format!(
+                "'{path}' exports no function named '{name}'\nhint: exported functions: {}; choose one with --invoke NAME",
+                if exports.is_empty() { "none".to_string() } else { exports.join(", ") }
+            ),
+        )
+    })?;
+    if cli.invoke.is_some() && guest_args.len() != ty.params.len() {
+        return Err(failure(
+            2,
+            format!(
+                "'{name}' takes {} argument(s) of type {ty}, got {}",
+                ty.params.len(),
+                guest_args.len()
+            ),
+        ));
+    }
+    let args = if cli.invoke.is_some() {
+        ty.params
+            .iter()
+            .zip(guest_args)
+            .map(|(t, a)| Val::parse(*t, a))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| failure(2, format!("bad argument for '{name}': {e}")))?
+    } else {
+        Vec::new()
+    };
+    instance.call(&name, &args).map_err(|e| match e {
+        CallError::Trap(t) => failure(134, format!("wasm trap: {t}")),
+        other => failure(2, other.to_string()),
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Run on a thread whose stack has room for the wasm stack plus host code.
+    let stack = cli.max_wasm_stack.saturating_add(8 << 20);
+    let outcome = std::thread::Builder::new()
+        .name("wasm".into())
+        .stack_size(stack)
+        .spawn(move || run(&cli))
+        .map_err(|e| failure(69, format!("cannot start the wasm thread: {e}")))
+        .and_then(|h| {
+            h.join()
+                .map_err(|_| failure(70, "waot-run crashed (a bug in waot-run)"))
+        })
+        .and_then(|r| r);
+    match outcome {
+        Ok(results) => {
+            for v in results {
+                println!("{v}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(f) => {
+            let (message, hint) = match f.message.rsplit_once("\nhint: ") {
+                Some((m, h)) if !m.contains("\nhint: ") => (m.to_string(), Some(h.to_string())),
+                _ => (f.message.clone(), None),
+            };
+            eprintln!("error: {message}");
+            if let Some(h) = hint {
+                eprintln!("hint: {h}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! Traps: signal handlers turn faults in compiled wasm code into wasm traps
+//! by looking the faulting PC up in the artifact's trap table, then jump
+//! back to the host's entry point (`waot_catch` in `csrc/unwind.c`). A fault
+//! whose PC is not in a trap table is not a wasm trap: it is passed on to the
+//! previous handler, so host bugs still crash loudly.
+
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::sync::{Arc, Once, OnceLock, RwLock};
+use waot_format::traps::TrapKind;
+use waot_format::types::TrapEntry;
+
+/// A wasm trap: why, and where if known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trap {
+    /// The trap kind.
+    pub kind: TrapKind,
+    /// The function it happened in, if known.
+    pub function: Option<String>,
+    /// Byte offset of the wasm instruction in the source module, if known.
+    pub wasm_offset: Option<u32>,
+    /// Extra detail (for host errors and unresolved imports).
+    pub detail: Option<String>,
+}
+
+impl Trap {
+    /// A trap of `kind` with no location.
+    pub fn new(kind: TrapKind) -> Self {
+        Self {
+            kind,
+            function: None,
+            wasm_offset: None,
+            detail: None,
+        }
+    }
+
+    /// A host function's error.
+    pub fn host(message: impl Into<String>) -> Self {
+        Self {
+            detail: Some(message.into()),
+            ..Self::new(TrapKind::HostError)
+        }
+    }
+}
+
+impl std::fmt::Display for Trap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.kind.message())?;
+        if let Some(d) = &self.detail {
+            write!(f, ": {d}")?;
+        }
+        match (&self.function, self.wasm_offset) {
+            (Some(func), Some(off)) => write!(f, " (in {func}, at wasm offset {off:#x})"),
+            (Some(func), None) => write!(f, " (in {func})"),
+            (None, Some(off)) => write!(f, " (at wasm offset {off:#x})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for Trap {}
+
+/// The code of one loaded artifact, as the signal handler sees it.
+pub struct CodeMap {
+    /// Address of the first byte of text.
+    pub start: usize,
+    /// Length of the text.
+    pub len: usize,
+    /// Trap records, sorted by code offset.
+    pub traps: Vec<TrapEntry>,
+    /// For each defined function: (body start, body end, display name).
+    pub funcs: Vec<(u32, u32, String)>,
+}
+
+impl CodeMap {
+    fn trap_at(&self, pc: usize) -> Option<Trap> {
+        let offset = u32::try_from(pc.checked_sub(self.start)?).ok()?;
+        let i = self
+            .traps
+            .binary_search_by_key(&offset, |t| t.code_offset)
+            .ok()?;
+        let entry = self.traps[i];
+        let function = self
+            .funcs
+            .iter()
+            .find(|(s, e, _)| *s <= offset && offset < *e)
+            .map(|(_, _, n)| n.clone());
+        Some(Trap {
+            kind: TrapKind::from_code(entry.kind)?,
+            function,
+            wasm_offset: (entry.wasm_offset != u32::MAX).then_some(entry.wasm_offset),
+            detail: None,
+        })
+    }
+}
+
+static CODE: RwLock<Vec<Arc<CodeMap>>> = RwLock::new(Vec::new());
+
+/// Makes `map`'s code known to the trap handler.
+pub fn register(map: Arc<CodeMap>) {
+    install_handlers();
+    CODE.write().unwrap_or_else(|e| e.into_inner()).push(map);
+}
+
+/// Forgets code that is about to be unmapped.
+pub fn unregister(start: usize) {
+    CODE.write()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|m| m.start != start);
+}
+
+fn lookup(pc: usize) -> Option<Trap> {
+    let code = CODE.read().ok()?;
+    code.iter()
+        .find(|m| pc >= m.start && pc < m.start + m.len)?
+        .trap_at(pc)
+}
+
+thread_local! {
+    /// The innermost `waot_catch` jump buffer of this thread, or null.
+    static JMP_BUF: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
+    /// The trap that ended the innermost call.
+    static LAST_TRAP: Cell<Option<Trap>> = const { Cell::new(None) };
+    /// This thread's signal stack.
+    static ALT_STACK: AltStack = AltStack::new();
+}
+
+unsafe extern "C" {
+    fn waot_catch(
+        slot: *mut *mut c_void,
+        body: extern "C" fn(*mut c_void),
+        data: *mut c_void,
+    ) -> i32;
+    fn waot_unwind(buf: *mut c_void) -> !;
+}
+
+/// Runs `body(data)` and turns a trap inside it into `Err`.
+///
+/// # Safety
+/// `body` must not hold values with destructors on its frames while it runs
+/// wasm code or calls [`raise`]: a trap jumps over those frames.
+pub unsafe fn catch(body: extern "C" fn(*mut c_void), data: *mut c_void) -> Result<(), Trap> {
+    install_handlers();
+    ALT_STACK.with(|_| ());
+    let slot = JMP_BUF.with(|c| c.as_ptr());
+    // SAFETY: `slot` is this thread's jump-buffer cell and outlives the call;
+    // the caller guarantees `body` is safe to jump out of.
+    let trapped = unsafe { waot_catch(slot, body, data) };
+    if trapped == 0 {
+        Ok(())
+    } else {
+        Err(LAST_TRAP
+            .with(|t| t.take())
+            .unwrap_or_else(|| Trap::new(TrapKind::HostError)))
+    }
+}
+
+/// Ends the innermost wasm call with `trap` (used by host functions).
+/// Returns only if no wasm call is active on this thread.
+pub fn raise(trap: Trap) {
+    let buf = JMP_BUF.with(|c| c.get());
+    if buf.is_null() {
+        return;
+    }
+    LAST_TRAP.with(|t| t.set(Some(trap)));
+    // SAFETY: `buf` is the live jump buffer of the innermost `waot_catch` on
+    // this thread; the frames between here and there hold no destructors.
+    unsafe { waot_unwind(buf) }
+}
+
+const SIGNALS: [i32; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+/// The actions installed before ours, for chaining non-wasm faults.
+static PREVIOUS: OnceLock<Vec<libc::sigaction>> = OnceLock::new();
+static INSTALL: Once = Once::new();
+
+fn install_handlers() {
+    INSTALL.call_once(|| {
+        let previous = SIGNALS
+            .iter()
+            .map(|signal| {
+                // SAFETY: querying the current action (null new action) into a
+                // zeroed, valid sigaction.
+                unsafe {
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    libc::sigaction(*signal, std::ptr::null(), &mut old);
+                    old
+                }
+            })
+            .collect();
+        let _ = PREVIOUS.set(previous);
+        for signal in SIGNALS {
+            // SAFETY: a zeroed sigaction is valid; we fill in our handler and
+            // flags. PREVIOUS is set before the handler can run.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = handler as *const () as usize;
+                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(signal, &action, std::ptr::null_mut());
+            }
+        }
+    });
+}
+
+extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
+    let buf = JMP_BUF.with(|c| c.get());
+    if !buf.is_null()
+        && let Some(trap) = lookup(pc(context))
+    {
+        LAST_TRAP.with(|t| t.set(Some(trap)));
+        // SAFETY: the fault happened in registered wasm code running inside
+        // `waot_catch` on this thread; jumping back is how traps end calls.
+        unsafe { waot_unwind(buf) }
+    }
+    // Not a wasm trap: hand the signal to whoever had it before.
+    let Some(i) = SIGNALS.iter().position(|s| *s == signal) else {
+        return;
+    };
+    let Some(previous) = PREVIOUS.get().and_then(|p| p.get(i)) else {
+        return;
+    };
+    // SAFETY: calling the previous handler with the same arguments is what
+    // chaining means; resetting to a default disposition makes the fault
+    // re-occur with it when we return.
+    unsafe {
+        let action = previous.sa_sigaction;
+        if action == libc::SIG_DFL || action == libc::SIG_IGN {
+            libc::sigaction(signal, previous, std::ptr::null_mut());
+        } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
+            let f: extern "C" fn(i32, *mut libc::siginfo_t, *mut c_void) =
+                std::mem::transmute(action);
+            f(signal, info, context);
+        } else {
+            let f: extern "C" fn(i32) = std::mem::transmute(action);
+            f(signal);
+        }
+    }
+}
+
+/// The faulting instruction's address from a signal context.
+fn pc(context: *mut c_void) -> usize {
+    let uc = context as *const libc::ucontext_t;
+    // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        return (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as usize;
+        #[cfg(target_arch = "aarch64")]
+        return (*uc).uc_mcontext.pc as usize;
+        #[cfg(target_arch = "riscv64")]
+        return (*uc).uc_mcontext.__gregs[0] as usize;
+        #[cfg(target_arch = "s390x")]
+        return (*uc).uc_mcontext.psw.addr as usize;
+    }
+}
+
+/// A per-thread alternate signal stack, so the handler runs even when the
+/// fault is a stack overflow.
+struct AltStack {
+    memory: Vec<u8>,
+}
+
+impl AltStack {
+    const SIZE: usize = 64 * 1024;
+
+    fn new() -> Self {
+        let mut memory = vec![0u8; Self::SIZE];
+        let stack = libc::stack_t {
+            ss_sp: memory.as_mut_ptr().cast(),
+            ss_flags: 0,
+            ss_size: Self::SIZE,
+        };
+        // SAFETY: `stack` describes memory owned by this AltStack, which
+        // disables the alternate stack before freeing it.
+        unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) };
+        Self { memory }
+    }
+}
+
+impl Drop for AltStack {
+    fn drop(&mut self) {
+        let disable = libc::stack_t {
+            ss_sp: std::ptr::null_mut(),
+            ss_flags: libc::SS_DISABLE,
+            ss_size: 0,
+        };
+        // SAFETY: disabling the alternate stack before its memory is freed.
+        unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) };
+        let _ = self.memory.len();
+    }
+}

@@ -1,0 +1,171 @@
+//! Wasm values on the host side: parsing command-line arguments, printing
+//! results, and the 16-byte little-endian slots of the array-call ABI.
+
+use waot_format::types::ValType;
+
+/// A wasm value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Val {
+    /// `i32`.
+    I32(i32),
+    /// `i64`.
+    I64(i64),
+    /// `f32`, as bits (NaN payloads preserved).
+    F32(u32),
+    /// `f64`, as bits (NaN payloads preserved).
+    F64(u64),
+}
+
+impl Val {
+    /// The value's type.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+        }
+    }
+
+    /// Parses a command-line argument as a value of type `ty`. Integers
+    /// accept the full signed and unsigned range (and `0x` hex); floats
+    /// accept decimal, `inf`, `-inf` and `nan`.
+    pub fn parse(ty: ValType, text: &str) -> Result<Val, String> {
+        let bad = || format!("'{text}' is not a valid {ty}");
+        let int = |bits: u32| -> Result<u64, String> {
+            let (neg, digits) = match text.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, text.strip_prefix('+').unwrap_or(text)),
+            };
+            let magnitude = match digits
+                .strip_prefix("0x")
+                .or_else(|| digits.strip_prefix("0X"))
+            {
+                Some(hex) => u128::from_str_radix(&hex.replace('_', ""), 16),
+                None => digits.replace('_', "").parse::<u128>(),
+            }
+            .map_err(|_| bad())?;
+            let max_unsigned = (1u128 << bits) - 1;
+            let max_negative = 1u128 << (bits - 1);
+            if (neg && magnitude > max_negative) || (!neg && magnitude > max_unsigned) {
+                return Err(format!("'{text}' is out of range for {ty}"));
+            }
+            let v = if neg {
+                magnitude.wrapping_neg()
+            } else {
+                magnitude
+            };
+            Ok((v & max_unsigned) as u64)
+        };
+        let float = |text: &str| -> Result<f64, String> {
+            match text.to_ascii_lowercase().as_str() {
+                "nan" | "+nan" => Ok(f64::NAN),
+                "-nan" => Ok(-f64::NAN),
+                "inf" | "+inf" | "infinity" => Ok(f64::INFINITY),
+                "-inf" | "-infinity" => Ok(f64::NEG_INFINITY),
+                other => other.parse::<f64>().map_err(|_| bad()),
+            }
+        };
+        Ok(match ty {
+            ValType::I32 => Val::I32(int(32)? as u32 as i32),
+            ValType::I64 => Val::I64(int(64)? as i64),
+            ValType::F32 => {
+                let v = match text.to_ascii_lowercase().as_str() {
+                    "nan" | "+nan" | "-nan" | "inf" | "+inf" | "-inf" | "infinity"
+                    | "-infinity" => float(text)? as f32,
+                    _ => text.parse::<f32>().map_err(|_| bad())?,
+                };
+                Val::F32(v.to_bits())
+            }
+            ValType::F64 => Val::F64(float(text)?.to_bits()),
+            other => {
+                return Err(format!(
+                    "arguments of type {other} cannot be given on the command line"
+                ));
+            }
+        })
+    }
+
+    /// Writes the value into a 16-byte slot.
+    pub fn to_slot(self) -> ValRaw {
+        let mut raw = [0u8; 16];
+        match self {
+            Val::I32(v) => raw[..4].copy_from_slice(&v.to_le_bytes()),
+            Val::I64(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
+            Val::F32(v) => raw[..4].copy_from_slice(&v.to_le_bytes()),
+            Val::F64(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
+        }
+        ValRaw(raw)
+    }
+
+    /// Reads a value of type `ty` from a slot.
+    pub fn from_slot(ty: ValType, slot: &ValRaw) -> Val {
+        let b = &slot.0;
+        let w4 = [b[0], b[1], b[2], b[3]];
+        let w8 = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
+        match ty {
+            ValType::I32 => Val::I32(i32::from_le_bytes(w4)),
+            ValType::F32 => Val::F32(u32::from_le_bytes(w4)),
+            ValType::F64 => Val::F64(u64::from_le_bytes(w8)),
+            _ => Val::I64(i64::from_le_bytes(w8)),
+        }
+    }
+}
+
+impl std::fmt::Display for Val {
+    /// Integers in signed decimal; floats in shortest round-trip form,
+    /// `inf`, `-inf`, `nan` (or `nan:0x…` for a non-canonical payload).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Val::I32(v) => write!(f, "{v}"),
+            Val::I64(v) => write!(f, "{v}"),
+            Val::F32(bits) => {
+                let v = f32::from_bits(bits);
+                float(
+                    f,
+                    v.is_nan(),
+                    v.is_sign_negative(),
+                    u64::from(bits & 0x7f_ffff),
+                    0x40_0000,
+                    &format!("{v:?}"),
+                )
+            }
+            Val::F64(bits) => {
+                let v = f64::from_bits(bits);
+                float(
+                    f,
+                    v.is_nan(),
+                    v.is_sign_negative(),
+                    bits & ((1 << 52) - 1),
+                    1 << 51,
+                    &format!("{v:?}"),
+                )
+            }
+        }
+    }
+}
+
+fn float(
+    f: &mut std::fmt::Formatter<'_>,
+    nan: bool,
+    negative: bool,
+    payload: u64,
+    canonical: u64,
+    shortest: &str,
+) -> std::fmt::Result {
+    if nan {
+        let sign = if negative { "-" } else { "" };
+        if payload == canonical {
+            write!(f, "{sign}nan")
+        } else {
+            write!(f, "{sign}nan:{payload:#x}")
+        }
+    } else {
+        write!(f, "{shortest}")
+    }
+}
+
+/// One 16-byte value slot of the array-call ABI.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, align(16))]
+pub struct ValRaw(pub [u8; 16]);
