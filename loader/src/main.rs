@@ -64,10 +64,17 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     let guest_args = &cli.command[1..];
     let module = Module::open(path).map_err(|e| match e {
         OpenError::Io(e) => failure(66, format!("cannot read '{path}': {e}")),
-        OpenError::Corrupt(e) => failure(
-            65,
-            format!("cannot run '{path}': it is not a valid waot artifact: {e}\nhint: recompile it with `waot compile`"),
-        ),
+        OpenError::Corrupt(e) => {
+            let is_wasm = std::fs::read(path).is_ok_and(|b| b.starts_with(b"\0asm"));
+            let source = path.strip_suffix(".aot").map_or_else(|| "app.wasm".to_string(), |s| format!("{s}.wasm"));
+            let hint = if is_wasm {
+                let out = path.strip_suffix(".wasm").map_or_else(|| format!("{path}.aot"), |s| format!("{s}.aot"));
+                format!("'{path}' is a WebAssembly module, not an artifact; compile it first: `waot compile {path} -o {out}`")
+            } else {
+                format!("the file is damaged or was not written by waot; recompile it: `waot compile {source} -o {path}`")
+            };
+            failure(65, format!("cannot run '{path}': it is not a valid waot artifact: {e}\nhint: {hint}"))
+        }
         OpenError::Incompatible(list) => {
             let lines: Vec<String> = list.iter().map(|m| format!("cannot run '{path}': {}\nhint: {}", m.problem, m.hint)).collect();
             failure(78, lines.join("\nerror: "))

@@ -1,0 +1,54 @@
+# waot — build, demo and test entry points. `make demo` and `make test` are
+# all a fresh Debian machine with the Rust toolchain needs.
+
+CARGO ?= cargo
+BIN := target/debug
+DEMO_DIR := target/demo
+
+.PHONY: all deps build demo test lint unit e2e diagnostics bless clean
+
+all: build
+
+# A C compiler is needed for the loader's unwind helper (and by rustc to
+# link); install one through apt when it is missing and we are root.
+deps:
+	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found"; echo "hint: install Rust from https://rustup.rs"; exit 1; }
+	@command -v cc >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq gcc make >/dev/null; \
+	  else echo "error: no C compiler (cc) found"; echo "hint: sudo apt-get install gcc"; exit 1; fi; }
+
+build: deps
+	$(CARGO) build --workspace
+
+demo: build
+	@mkdir -p $(DEMO_DIR)
+	$(BIN)/waot compile testsuite/examples/demo.wat -o $(DEMO_DIR)/demo.aot
+	$(BIN)/waot inspect $(DEMO_DIR)/demo.aot
+	$(BIN)/waot-run --invoke fib $(DEMO_DIR)/demo.aot 90
+	$(BIN)/waot-run --invoke divmod $(DEMO_DIR)/demo.aot 4294967295 10
+	$(BIN)/waot-run --invoke hypot $(DEMO_DIR)/demo.aot 3 4
+	$(BIN)/waot-run --invoke magic $(DEMO_DIR)/demo.aot
+	@echo "--- a trap ends the run with exit code 134:"
+	-$(BIN)/waot-run --invoke divmod $(DEMO_DIR)/demo.aot 1 0
+
+lint: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# The binaries are built first: the diagnostics runner executes them.
+test: lint build
+	$(CARGO) test --workspace
+
+e2e: build
+	$(CARGO) test -p waot-testsuite --test e2e
+
+diagnostics: build
+	$(CARGO) test -p waot-testsuite --test diagnostics
+
+# Rewrite the expected outputs of the diagnostics runner after a deliberate change.
+bless: build
+	WAOT_BLESS=1 $(CARGO) test -p waot-testsuite --test diagnostics
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,18 @@
+;; Smoke test: a little of everything (recursion, traps, memory, globals, multi-value).
+(module
+  (memory 1)
+  (data (i32.const 16) "hello")
+  (global $g (mut i32) (i32.const 7))
+  (func $fac (export "fac") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "g") (result i32) (global.set $g (i32.add (global.get $g) (i32.const 1))) (global.get $g))
+  (func $rec (export "rec") (param i32) (result i32) (i32.add (call $rec (local.get 0)) (i32.const 1)))
+  (func (export "floor") (param f64) (result f64) (f64.nearest (local.get 0)))
+  (func (export "multi") (result i32 i64 f32) (i32.const 1) (i64.const 2) (f32.const 3.5))
+  (func (export "unr") unreachable)
+)

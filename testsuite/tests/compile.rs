@@ -1,0 +1,158 @@
+//! Compiler properties over every e2e fixture: output is deterministic,
+//! every supported target compiles, and the artifact records the options
+//! the code depends on.
+
+use waot::CompileOptions;
+use waot_format::artifact::Artifact;
+use waot_format::types::{BoundsStrategy, CpuMode};
+use waot_testsuite::testsuite_dir;
+
+fn fixtures() -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = std::fs::read_dir(testsuite_dir().join("e2e"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wat"))
+        .map(|p| (p.display().to_string(), wat::parse_file(&p).unwrap()))
+        .collect();
+    out.sort();
+    assert!(!out.is_empty());
+    out
+}
+
+#[test]
+fn two_compiles_are_byte_identical() {
+    for (name, wasm) in fixtures() {
+        for bounds in [BoundsStrategy::Guard, BoundsStrategy::Explicit] {
+            let options = CompileOptions {
+                bounds,
+                ..Default::default()
+            };
+            let a = waot::compile(&wasm, &options).unwrap();
+            let b = waot::compile(&wasm, &options).unwrap();
+            assert!(a == b, "{name}: two compiles differ");
+        }
+    }
+}
+
+#[test]
+fn every_target_compiles_every_fixture() {
+    for (target, _) in waot::isa::TARGETS {
+        for (name, wasm) in fixtures() {
+            let options = CompileOptions {
+                target: Some(target.to_string()),
+                ..Default::default()
+            };
+            let bytes = waot::compile(&wasm, &options)
+                .unwrap_or_else(|e| panic!("{name} for {target}: {e}"));
+            let a = Artifact::parse(&bytes).unwrap();
+            assert_eq!(a.build.target, target);
+            assert_eq!(a.build.cpu_mode, CpuMode::Baseline);
+            assert_eq!(a.text_offset % a.build.text_align as usize, 0);
+        }
+    }
+}
+
+#[test]
+fn baseline_records_no_optional_cpu_features_on_x86_64() {
+    let wasm = wat::parse_str(
+        "(module (func (export \"f\") (param f64) (result f64) (f64.floor (local.get 0))))",
+    )
+    .unwrap();
+    let options = CompileOptions {
+        target: Some("x86_64-unknown-linux-gnu".into()),
+        ..Default::default()
+    };
+    let a_bytes = waot::compile(&wasm, &options).unwrap();
+    let a = Artifact::parse(&a_bytes).unwrap();
+    assert_eq!(
+        a.build.cpu_features, "",
+        "the portable baseline assumes no optional feature"
+    );
+}
+
+#[test]
+fn native_cpu_records_the_features_it_uses() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let wasm = wat::parse_str("(module (func (export \"f\")))").unwrap();
+    let options = CompileOptions {
+        cpu: CpuMode::Native,
+        ..Default::default()
+    };
+    let bytes = waot::compile(&wasm, &options).unwrap();
+    let a = Artifact::parse(&bytes).unwrap();
+    assert_eq!(a.build.cpu_mode, CpuMode::Native);
+    let host = waot_format::compat::detect_cpu_features();
+    for f in a.build.cpu_features.split(',').filter(|f| !f.is_empty()) {
+        assert!(
+            host.iter().any(|h| h == f),
+            "recorded feature {f} is not on this CPU"
+        );
+    }
+}
+
+#[test]
+fn declared_memory_limits_are_recorded_as_declared() {
+    let wasm = wat::parse_str("(module (memory 2))").unwrap();
+    let bytes = waot::compile(&wasm, &CompileOptions::default()).unwrap();
+    let a = Artifact::parse(&bytes).unwrap();
+    assert_eq!(a.memories[0].min_pages, 2);
+    assert_eq!(
+        a.memories[0].max_pages, None,
+        "an absent max is never rewritten to 65536"
+    );
+    let wasm = wat::parse_str("(module (memory 1 3))").unwrap();
+    let a_bytes = waot::compile(&wasm, &CompileOptions::default()).unwrap();
+    assert_eq!(
+        Artifact::parse(&a_bytes).unwrap().memories[0].max_pages,
+        Some(3)
+    );
+}
+
+#[test]
+fn emit_clif_writes_one_file_per_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = wat::parse_str(
+        "(module (func (export \"a\")) (func (export \"b\") (result i32) (i32.const 1)))",
+    )
+    .unwrap();
+    let options = CompileOptions {
+        emit_clif: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    waot::compile(&wasm, &options).unwrap();
+    for f in ["func0.clif", "func1.clif"] {
+        let text = std::fs::read_to_string(dir.path().join(f)).unwrap();
+        assert!(text.contains("function"), "{f} holds Cranelift IR");
+    }
+}
+
+#[test]
+fn the_text_has_no_relocations_left() {
+    // Calls between functions are resolved by the compiler: the artifact
+    // runs straight from the mapped file. A mutual recursion exercises it.
+    let wasm = wat::parse_str(
+        r#"(module
+          (func $even (export "even") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 1)) (else (call $odd (i32.sub (local.get 0) (i32.const 1))))))
+          (func $odd (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0)) (else (call $even (i32.sub (local.get 0) (i32.const 1)))))))"#,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path =
+        waot_testsuite::compile_to_file(&wasm, &CompileOptions::default(), dir.path(), "even.aot")
+            .unwrap();
+    let module = std::sync::Arc::new(waot_run::Module::open(&path).unwrap());
+    let instance =
+        waot_run::Instance::new(module, &waot_run::Linker::new(), &Default::default()).unwrap();
+    assert_eq!(
+        instance.call("even", &[waot_run::Val::I32(10)]).unwrap(),
+        vec![waot_run::Val::I32(1)]
+    );
+    assert_eq!(
+        instance.call("even", &[waot_run::Val::I32(7)]).unwrap(),
+        vec![waot_run::Val::I32(0)]
+    );
+}

@@ -1,0 +1,374 @@
+//! Diagnostics runner: each case makes a bad input (an artifact for another
+//! target, another format version, a corrupted file, a changed ABI, a
+//! missing CPU feature, an invalid module, …), runs the real `waot` or
+//! `waot-run` binary on it, and compares exit code and stderr with
+//! `diagnostics/CASE.stderr`. Host-specific values appear there as
+//! placeholders (`{host}`, `{other}`, `{version}`, …). `WAOT_BLESS=1`
+//! rewrites the expectation files.
+
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use waot_format::artifact::{Artifact, checksum};
+use waot_format::consts::header;
+use waot_format::types::TrapEntry;
+use waot_format::writer::{ArtifactContents, write};
+use waot_testsuite::{bin, summary, testsuite_dir};
+
+/// How a case prepares its input in the working directory and what it runs.
+struct Case {
+    name: &'static str,
+    prepare: fn(&Path, &Vars),
+    command: &'static [&'static str],
+}
+
+/// Host-specific values substituted for placeholders.
+struct Vars(Vec<(&'static str, String)>);
+
+impl Vars {
+    fn get(&self, key: &str) -> &str {
+        &self
+            .0
+            .iter()
+            .find(|(k, _)| *k == key)
+            .expect("known placeholder")
+            .1
+    }
+    fn to_placeholders(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (k, v) in &self.0 {
+            if !v.is_empty() {
+                out = out.replace(v.as_str(), &format!("{{{k}}}"));
+            }
+        }
+        out
+    }
+    fn from_placeholders(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (k, v) in &self.0 {
+            out = out.replace(&format!("{{{k}}}"), v);
+        }
+        out
+    }
+}
+
+fn waot(dir: &Path, args: &[&str]) {
+    let status = Command::new(bin("waot"))
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("run waot");
+    assert!(status.success(), "waot {args:?} failed");
+}
+
+fn app(dir: &Path) {
+    std::fs::copy(
+        testsuite_dir().join("diagnostics/app.wat"),
+        dir.join("app.wat"),
+    )
+    .unwrap();
+    let wasm = wat::parse_file(dir.join("app.wat")).unwrap();
+    std::fs::write(dir.join("app.wasm"), wasm).unwrap();
+    waot(dir, &["compile", "app.wasm", "-o", "app.aot"]);
+}
+
+fn edit(dir: &Path, f: impl FnOnce(&mut Vec<u8>)) {
+    let path = dir.join("app.aot");
+    let mut bytes = std::fs::read(&path).unwrap();
+    f(&mut bytes);
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn fix_checksum(bytes: &mut [u8]) {
+    let sum = checksum(bytes);
+    bytes[header::CHECKSUM..header::CHECKSUM + 4].copy_from_slice(&sum.to_le_bytes());
+}
+
+/// Re-writes the artifact with a changed build record (valid checksum).
+fn rewrite_build(dir: &Path, change: fn(&mut waot_format::types::BuildInfo)) {
+    edit(dir, |bytes| {
+        let a = Artifact::parse(bytes).unwrap();
+        let traps: Vec<TrapEntry> = a.trap_entries().collect();
+        let mut build = a.build.clone();
+        change(&mut build);
+        let out = write(&ArtifactContents {
+            producer: a.prefix.producer,
+            source_sha256: a.prefix.source_sha256,
+            build,
+            types: &a.types,
+            imports: &a.imports,
+            funcs: &a.funcs,
+            memories: &a.memories,
+            globals: &a.globals,
+            exports: &a.exports,
+            start: a.start,
+            data: &a.data,
+            names: &a.names,
+            import_trampolines: &a.import_trampolines,
+            traps: &traps,
+            text: a.text(),
+        });
+        *bytes = out;
+    });
+}
+
+fn set_format(bytes: &mut [u8], major: u16, minor: u16, producer: &str) {
+    bytes[header::MAJOR..header::MAJOR + 2].copy_from_slice(&major.to_le_bytes());
+    bytes[header::MINOR..header::MINOR + 2].copy_from_slice(&minor.to_le_bytes());
+    let field = &mut bytes[header::PRODUCER..header::PRODUCER + header::PRODUCER_LEN];
+    field.fill(0);
+    field[..producer.len()].copy_from_slice(producer.as_bytes());
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "other-target",
+        prepare: |dir, vars| {
+            app(dir);
+            waot(
+                dir,
+                &[
+                    "compile",
+                    "app.wasm",
+                    "--target",
+                    vars.get("other"),
+                    "-o",
+                    "app.aot",
+                ],
+            );
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "format-newer",
+        prepare: |dir, _| {
+            app(dir);
+            edit(dir, |b| set_format(b, 2, 0, "waot 0.3.0"));
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "format-older",
+        prepare: |dir, _| {
+            app(dir);
+            edit(dir, |b| set_format(b, 0, 9, "waot 0.0.1"));
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "abi-changed",
+        prepare: |dir, _| {
+            app(dir);
+            edit(dir, |b| {
+                b[header::ABI_FINGERPRINT] ^= 0xff;
+                fix_checksum(b);
+            });
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "cpu-feature-missing",
+        prepare: |dir, _| {
+            app(dir);
+            rewrite_build(dir, |b| {
+                b.cpu_mode = waot_format::types::CpuMode::Native;
+                b.cpu_features = "imaginary512";
+            });
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "reservation-larger",
+        prepare: |dir, _| {
+            app(dir);
+            rewrite_build(dir, |b| b.memory_reservation = 1 << 33);
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "corrupted",
+        prepare: |dir, _| {
+            app(dir);
+            edit(dir, |b| *b.last_mut().unwrap() ^= 1);
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "truncated",
+        prepare: |dir, _| {
+            app(dir);
+            edit(dir, |b| b.truncate(b.len() / 2));
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "empty",
+        prepare: |dir, _| std::fs::write(dir.join("app.aot"), b"").unwrap(),
+        command: &["waot-run", "app.aot"],
+    },
+    Case {
+        name: "wasm-instead-of-artifact",
+        prepare: |dir, _| app(dir),
+        command: &["waot-run", "app.wasm"],
+    },
+    Case {
+        name: "missing-file",
+        prepare: |_, _| {},
+        command: &["waot-run", "nothing.aot"],
+    },
+    Case {
+        name: "no-start",
+        prepare: |dir, _| app(dir),
+        command: &["waot-run", "app.aot"],
+    },
+    Case {
+        name: "trap",
+        prepare: |dir, _| app(dir),
+        command: &["waot-run", "--invoke", "boom", "app.aot"],
+    },
+    Case {
+        name: "bad-argument-count",
+        prepare: |dir, _| app(dir),
+        command: &["waot-run", "--invoke", "answer", "app.aot", "1"],
+    },
+    Case {
+        name: "success",
+        prepare: |dir, _| app(dir),
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "invalid-module",
+        prepare: |dir, _| {
+            std::fs::copy(
+                testsuite_dir().join("diagnostics/invalid.wat"),
+                dir.join("invalid.wat"),
+            )
+            .unwrap();
+        },
+        command: &["waot", "compile", "invalid.wat", "-o", "invalid.aot"],
+    },
+    Case {
+        name: "unsupported-feature",
+        prepare: |dir, _| {
+            std::fs::copy(
+                testsuite_dir().join("diagnostics/unsupported.wat"),
+                dir.join("unsupported.wat"),
+            )
+            .unwrap();
+        },
+        command: &[
+            "waot",
+            "compile",
+            "unsupported.wat",
+            "-o",
+            "unsupported.aot",
+        ],
+    },
+    Case {
+        name: "unknown-target",
+        prepare: |dir, _| app(dir),
+        command: &[
+            "waot",
+            "compile",
+            "app.wasm",
+            "--target",
+            "mips-unknown-linux-gnu",
+            "-o",
+            "x.aot",
+        ],
+    },
+];
+
+fn main() -> ExitCode {
+    let bless = std::env::var_os("WAOT_BLESS").is_some();
+    let host = waot_run::host::host_triple().to_string();
+    let other = if host.starts_with("x86_64") {
+        "aarch64-unknown-linux-gnu"
+    } else {
+        "x86_64-unknown-linux-gnu"
+    };
+    let vars = Vars(vec![
+        ("host", host.clone()),
+        ("other", other.to_string()),
+        ("version", env!("CARGO_PKG_VERSION").to_string()),
+        ("abi", format!("{:016x}", waot_format::abi::fingerprint())),
+        (
+            "abi_flipped",
+            format!("{:016x}", waot_format::abi::fingerprint() ^ 0xff),
+        ),
+        ("sha12", {
+            let wasm = wat::parse_file(testsuite_dir().join("diagnostics/app.wat")).unwrap();
+            let hex: String = Sha256::digest(&wasm)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            hex[..12].to_string()
+        }),
+        ("cpu", waot_format::compat::detect_cpu_features().join(",")),
+    ]);
+    let (mut passed, mut failed) = (0, 0);
+    for case in CASES {
+        let dir = tempfile::tempdir().unwrap();
+        (case.prepare)(dir.path(), &vars);
+        let output = Command::new(bin(case.command[0]))
+            .args(&case.command[1..])
+            .current_dir(dir.path())
+            .output()
+            .expect("run binary");
+        let actual = format!(
+            "exit: {}\n{}{}",
+            output
+                .status
+                .code()
+                .map_or("signal".to_string(), |c| c.to_string()),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let expected_path = testsuite_dir().join(format!("diagnostics/{}.stderr", case.name));
+        let mut ok = match std::fs::read_to_string(&expected_path) {
+            Ok(expected) => vars.from_placeholders(&expected) == actual,
+            Err(_) => false,
+        };
+        // A failed compile must not leave its output (or a temporary) behind.
+        if case.command[0] == "waot" && !output.status.success() {
+            let out = case
+                .command
+                .iter()
+                .skip_while(|a| **a != "-o")
+                .nth(1)
+                .expect("-o OUTPUT");
+            let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().starts_with(out))
+                .collect();
+            if !leftovers.is_empty() {
+                println!(
+                    "diagnostics/{}: a failed compile left {:?}",
+                    case.name, leftovers
+                );
+                ok = false;
+            }
+        }
+        if bless {
+            std::fs::write(&expected_path, vars.to_placeholders(&actual)).unwrap();
+            ok = true;
+        }
+        if ok {
+            passed += 1;
+            println!("diagnostics/{}: ok", case.name);
+        } else {
+            failed += 1;
+            println!(
+                "diagnostics/{}: FAILED\n--- actual ---\n{actual}",
+                case.name
+            );
+        }
+    }
+    summary(passed, failed);
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
