@@ -34,7 +34,7 @@ impl Vars {
             .expect("known placeholder")
             .1
     }
-    fn to_placeholders(&self, text: &str) -> String {
+    fn with_placeholders(&self, text: &str) -> String {
         let mut out = text.to_string();
         for (k, v) in &self.0 {
             if !v.is_empty() {
@@ -43,7 +43,7 @@ impl Vars {
         }
         out
     }
-    fn from_placeholders(&self, text: &str) -> String {
+    fn expand(&self, text: &str) -> String {
         let mut out = text.to_string();
         for (k, v) in &self.0 {
             out = out.replace(&format!("{{{k}}}"), v);
@@ -326,7 +326,7 @@ fn main() -> ExitCode {
         );
         let expected_path = testsuite_dir().join(format!("diagnostics/{}.stderr", case.name));
         let mut ok = match std::fs::read_to_string(&expected_path) {
-            Ok(expected) => vars.from_placeholders(&expected) == actual,
+            Ok(expected) => vars.expand(&expected) == actual,
             Err(_) => false,
         };
         // A failed compile must not leave its output (or a temporary) behind.
@@ -351,7 +351,7 @@ fn main() -> ExitCode {
             }
         }
         if bless {
-            std::fs::write(&expected_path, vars.to_placeholders(&actual)).unwrap();
+            std::fs::write(&expected_path, vars.with_placeholders(&actual)).unwrap();
             ok = true;
         }
         if ok {
