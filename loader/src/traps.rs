@@ -109,6 +109,8 @@ pub fn unregister(start: usize) {
         .retain(|m| m.start != start);
 }
 
+/// The trap for a fault at `pc`, with names (allocates: not for the
+/// signal handler).
 fn lookup(pc: usize) -> Option<Trap> {
     let code = CODE.read().ok()?;
     code.iter()
@@ -116,11 +118,26 @@ fn lookup(pc: usize) -> Option<Trap> {
         .trap_at(pc)
 }
 
+/// Whether `pc` is a trapping instruction of registered code. Allocation
+/// free, so the signal handler may call it.
+fn is_trap_site(pc: usize) -> bool {
+    let Ok(code) = CODE.read() else { return false };
+    code.iter().any(|m| {
+        pc >= m.start
+            && pc < m.start + m.len
+            && m.traps
+                .binary_search_by_key(&((pc - m.start) as u32), |t| t.code_offset)
+                .is_ok()
+    })
+}
+
 thread_local! {
     /// The innermost `waot_catch` jump buffer of this thread, or null.
     static JMP_BUF: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
-    /// The trap that ended the innermost call.
+    /// The trap a host function raised to end the innermost call.
     static LAST_TRAP: Cell<Option<Trap>> = const { Cell::new(None) };
+    /// The PC of the fault that ended the innermost call (0: none).
+    static LAST_FAULT_PC: Cell<usize> = const { Cell::new(0) };
     /// This thread's signal stack.
     static ALT_STACK: AltStack = AltStack::new();
 }
@@ -162,6 +179,7 @@ pub fn raise(trap: Trap) {
     if buf.is_null() {
         return;
     }
+    LAST_FAULT_PC.with(|p| p.set(0));
     LAST_TRAP.with(|t| t.set(Some(trap)));
     // SAFETY: `buf` is the live jump buffer of the innermost `waot_catch` on
     // this thread; the frames between here and there hold no destructors.
@@ -204,10 +222,9 @@ fn install_handlers() {
 
 extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
     let buf = JMP_BUF.with(|c| c.get());
-    if !buf.is_null()
-        && let Some(trap) = lookup(pc(context))
-    {
-        LAST_TRAP.with(|t| t.set(Some(trap)));
+    let pc = pc(context);
+    if !buf.is_null() && is_trap_site(pc) {
+        LAST_FAULT_PC.with(|p| p.set(pc));
         // SAFETY: the fault happened in registered wasm code running inside
         // `waot_catch` on this thread; jumping back is how traps end calls.
         unsafe { waot_unwind(buf) }
