@@ -164,12 +164,14 @@ pub unsafe fn catch(body: extern "C" fn(*mut c_void), data: *mut c_void) -> Resu
     // the caller guarantees `body` is safe to jump out of.
     let trapped = unsafe { waot_catch(slot, body, data) };
     if trapped == 0 {
-        Ok(())
-    } else {
-        Err(LAST_TRAP
-            .with(|t| t.take())
-            .unwrap_or_else(|| Trap::new(TrapKind::HostError)))
+        return Ok(());
     }
+    let pc = LAST_FAULT_PC.with(|p| p.replace(0));
+    let raised = LAST_TRAP.with(|t| t.take());
+    Err(match (pc, raised) {
+        (0, Some(trap)) => trap,
+        (pc, _) => lookup(pc).unwrap_or_else(|| Trap::new(TrapKind::HostError)),
+    })
 }
 
 /// Ends the innermost wasm call with `trap` (used by host functions).

@@ -58,6 +58,17 @@ impl Translator<'_, '_> {
         self.builder.ins().jump(target, &args);
     }
 
+    /// Falls through from the current block to the exit of the innermost
+    /// frame, carrying its results (for `end` and `else`; for a `loop` this
+    /// is not a branch to its header).
+    fn fall_through(&mut self) {
+        let frame = self.control.last_mut().expect("inside a frame");
+        frame.exit_reachable = true;
+        let (next, arity) = (frame.next, frame.num_results);
+        let args = block_args(self.peek_n(arity));
+        self.builder.ins().jump(next, &args);
+    }
+
     /// `block`, `loop`, `if`, `else`, `end`, branches, `return`,
     /// `unreachable`, `nop`, `drop`, `select`. Returns false for other
     /// operators.
@@ -231,7 +242,7 @@ impl Translator<'_, '_> {
 
     fn translate_end(&mut self) {
         if self.reachable {
-            self.branch_to(0);
+            self.fall_through();
         }
         let mut frame = self.control.pop().expect("end closes a frame");
         if let FrameKind::If {
