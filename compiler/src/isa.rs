@@ -84,6 +84,9 @@ pub fn target(options: &CompileOptions) -> Result<Target> {
     set(&mut flags, "enable_probestack", "false")?;
     set(&mut flags, "unwind_info", "false")?;
     set(&mut flags, "is_pic", "false")?;
+    // Functions with more results than return registers return the rest
+    // through a hidden return area (needed on aarch64, riscv64, s390x).
+    set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
     set(
         &mut flags,
         "enable_verifier",

@@ -265,6 +265,17 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "unsupported-simd",
+        prepare: |dir, _| {
+            std::fs::copy(
+                testsuite_dir().join("diagnostics/simd.wat"),
+                dir.join("simd.wat"),
+            )
+            .unwrap();
+        },
+        command: &["waot", "compile", "simd.wat", "-o", "simd.aot"],
+    },
+    Case {
         name: "unknown-target",
         prepare: |dir, _| app(dir),
         command: &[

@@ -290,7 +290,12 @@ impl Translator<'_, '_> {
         {
             return Ok(());
         }
-        unsupported(format!("operator {}", operator_name(&op)))
+        let name = operator_name(&op);
+        const SIMD: [&str; 7] = ["v128", "i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2"];
+        if SIMD.iter().any(|p| name.starts_with(p)) {
+            return unsupported(format!("simd (operator {name})"));
+        }
+        unsupported(format!("operator {name}"))
     }
 }
 
