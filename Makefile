@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit e2e diagnostics bless clean
+.PHONY: all deps build demo test lint unit e2e diagnostics bless spec clean
 
 all: build
 
@@ -45,6 +45,11 @@ e2e: build
 
 diagnostics: build
 	$(CARGO) test -p waot-testsuite --test diagnostics
+
+# The official spec test suite (Wasm 2.0 + six proposal folders) through the
+# real path; FILTER=name selects files.
+spec: deps
+	$(CARGO) run -q -p waot-testsuite --release -- spec $(FILTER)
 
 # Rewrite the expected outputs of the diagnostics runner after a deliberate change.
 bless: build

@@ -15,29 +15,46 @@ extern "C" fn memory_grow(vmctx: *mut u8, delta: i32, _memory: i32) -> i32 {
         .map_or(-1, |old| old as i32)
 }
 
+// Wasm requires a NaN input to give a quiet (arithmetic) NaN; libm may
+// return a signalling NaN unchanged, so quiet it explicitly.
+fn quiet32(x: f32, f: fn(f32) -> f32) -> f32 {
+    if x.is_nan() {
+        f32::from_bits(x.to_bits() | 0x0040_0000)
+    } else {
+        f(x)
+    }
+}
+fn quiet64(x: f64, f: fn(f64) -> f64) -> f64 {
+    if x.is_nan() {
+        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        f(x)
+    }
+}
+
 extern "C" fn floor_f32(x: f32) -> f32 {
-    x.floor()
+    quiet32(x, f32::floor)
 }
 extern "C" fn floor_f64(x: f64) -> f64 {
-    x.floor()
+    quiet64(x, f64::floor)
 }
 extern "C" fn ceil_f32(x: f32) -> f32 {
-    x.ceil()
+    quiet32(x, f32::ceil)
 }
 extern "C" fn ceil_f64(x: f64) -> f64 {
-    x.ceil()
+    quiet64(x, f64::ceil)
 }
 extern "C" fn trunc_f32(x: f32) -> f32 {
-    x.trunc()
+    quiet32(x, f32::trunc)
 }
 extern "C" fn trunc_f64(x: f64) -> f64 {
-    x.trunc()
+    quiet64(x, f64::trunc)
 }
 extern "C" fn nearest_f32(x: f32) -> f32 {
-    x.round_ties_even()
+    quiet32(x, f32::round_ties_even)
 }
 extern "C" fn nearest_f64(x: f64) -> f64 {
-    x.round_ties_even()
+    quiet64(x, f64::round_ties_even)
 }
 
 /// The address of builtin `b`.

@@ -2,6 +2,8 @@
 //! binaries, compiling modules to artifact files, and reading `.expect`
 //! files (one call per line, with its expected results or trap).
 
+pub mod spec;
+
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,0 +1,62 @@
+//! Conversions between the spec suite's `wast` values and waot values, and
+//! result matching with the `nan:canonical` / `nan:arithmetic` rules.
+
+use waot_run::Val;
+use wast::core::{NanPattern, WastArgCore, WastRetCore};
+use wast::{WastArg, WastRet};
+
+/// A wast argument as a waot value.
+pub fn arg(a: &WastArg) -> Result<Val, String> {
+    match a {
+        WastArg::Core(WastArgCore::I32(v)) => Ok(Val::I32(*v)),
+        WastArg::Core(WastArgCore::I64(v)) => Ok(Val::I64(*v)),
+        WastArg::Core(WastArgCore::F32(v)) => Ok(Val::F32(v.bits)),
+        WastArg::Core(WastArgCore::F64(v)) => Ok(Val::F64(v.bits)),
+        other => Err(format!("unsupported argument {other:?}")),
+    }
+}
+
+fn f32_matches(p: &NanPattern<wast::token::F32>, bits: u32) -> bool {
+    let nan = (bits & 0x7f80_0000) == 0x7f80_0000 && (bits & 0x007f_ffff) != 0;
+    match p {
+        NanPattern::CanonicalNan => nan && (bits & 0x007f_ffff) == 0x0040_0000,
+        NanPattern::ArithmeticNan => nan && (bits & 0x0040_0000) != 0,
+        NanPattern::Value(v) => v.bits == bits,
+    }
+}
+
+fn f64_matches(p: &NanPattern<wast::token::F64>, bits: u64) -> bool {
+    let exp = 0x7ff0_0000_0000_0000u64;
+    let mantissa = 0x000f_ffff_ffff_ffffu64;
+    let nan = (bits & exp) == exp && (bits & mantissa) != 0;
+    match p {
+        NanPattern::CanonicalNan => nan && (bits & mantissa) == 0x0008_0000_0000_0000,
+        NanPattern::ArithmeticNan => nan && (bits & 0x0008_0000_0000_0000) != 0,
+        NanPattern::Value(v) => v.bits == bits,
+    }
+}
+
+/// Whether `actual` matches the expected result `r`.
+pub fn matches(r: &WastRet, actual: &Val) -> Result<bool, String> {
+    let WastRet::Core(r) = r else {
+        return Err("component values".into());
+    };
+    core_matches(r, actual)
+}
+
+fn core_matches(r: &WastRetCore, actual: &Val) -> Result<bool, String> {
+    Ok(match (r, actual) {
+        (WastRetCore::I32(e), Val::I32(a)) => e == a,
+        (WastRetCore::I64(e), Val::I64(a)) => e == a,
+        (WastRetCore::F32(p), Val::F32(a)) => f32_matches(p, *a),
+        (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
+        (WastRetCore::Either(options), a) => {
+            options.iter().any(|o| core_matches(o, a).unwrap_or(false))
+        }
+        (
+            WastRetCore::I32(_) | WastRetCore::I64(_) | WastRetCore::F32(_) | WastRetCore::F64(_),
+            _,
+        ) => false,
+        (other, _) => return Err(format!("unsupported expected result {other:?}")),
+    })
+}
