@@ -46,7 +46,13 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
     let env = Env {
         module: &module,
         isa: &*target.isa,
-        offsets: VMOffsets::new(module.num_imported_funcs, module.globals.len() as u32),
+        offsets: VMOffsets {
+            num_types: module.types.len() as u32,
+            num_memories: module.num_imported_memories + module.memories.len() as u32,
+            num_tables: module.table_types.len() as u32,
+            num_globals: module.global_types.len() as u32,
+            num_funcs: module.func_types.len() as u32,
+        },
         bounds: options.bounds,
         memory_guard: MEMORY_GUARD,
         native_rounding: target.has_native_rounding(),
@@ -268,6 +274,8 @@ fn write_artifact(
         funcs,
         memories: &module.memories,
         globals: &module.globals,
+        tables: &module.tables,
+        elements: &module.elements,
         exports: &module.exports,
         start: module.start,
         data: &module.data,

@@ -39,12 +39,15 @@ pub fn to_json(a: &Artifact) -> Value {
                 ImportKind::Func(t) => a.types[t.index()].to_string(),
                 ImportKind::Global { ty, mutable } => format!("global {}{ty}", if *mutable { "mut " } else { "" }),
                 ImportKind::Memory(_) => "memory".into(),
+                ImportKind::Table(t) => format!("table {}", t.elem),
             };
             json!({ "module": i.module, "name": i.name, "type": sig })
         }).collect::<Vec<_>>(),
         "exports": a.exports.iter().map(|e| json!({ "name": e.name, "kind": format!("{:?}", e.kind).to_lowercase(), "index": e.index })).collect::<Vec<_>>(),
         "functions": a.funcs.len(),
         "globals": a.globals.len(),
+        "tables": a.tables.iter().map(|t| json!({ "elem": t.elem.name(), "min": t.min, "max": limit(t.max) })).collect::<Vec<_>>(),
+        "element_segments": a.elements.len(),
         "data_segments": a.data.len(),
         "trap_sites": a.trap_entries().count(),
         "text_bytes": a.text_len,

@@ -30,10 +30,22 @@ pub struct ModuleInfo<'a> {
     pub func_types: Vec<TypeIndex>,
     /// Number of imported functions.
     pub num_imported_funcs: u32,
+    /// Number of imported memories.
+    pub num_imported_memories: u32,
+    /// Number of imported tables.
+    pub num_imported_tables: u32,
     /// Defined memories.
     pub memories: Vec<MemoryDesc>,
+    /// Type and mutability of every global, imports first.
+    pub global_types: Vec<(ValType, bool)>,
     /// Defined globals.
     pub globals: Vec<GlobalDesc>,
+    /// Element type of every table, imports first.
+    pub table_types: Vec<ValType>,
+    /// Defined tables.
+    pub tables: Vec<TableDesc>,
+    /// Element segments.
+    pub elements: Vec<ElementSegment>,
     /// Exports.
     pub exports: Vec<Export<'a>>,
     /// The start function.
@@ -75,7 +87,28 @@ pub fn val_type_of(t: wasmparser::ValType) -> Result<ValType> {
         wasmparser::ValType::F32 => ValType::F32,
         wasmparser::ValType::F64 => ValType::F64,
         wasmparser::ValType::V128 => return unsupported("simd"),
-        wasmparser::ValType::Ref(_) => return unsupported("reference types"),
+        wasmparser::ValType::Ref(r) => ref_type(r)?,
+    })
+}
+
+fn ref_type(r: wasmparser::RefType) -> Result<ValType> {
+    if r == wasmparser::RefType::FUNCREF {
+        Ok(ValType::FuncRef)
+    } else if r == wasmparser::RefType::EXTERNREF {
+        Ok(ValType::ExternRef)
+    } else {
+        unsupported("typed function references")
+    }
+}
+
+fn table_desc(t: wasmparser::TableType) -> Result<TableDesc> {
+    if t.table64 || t.shared {
+        return unsupported("64-bit or shared tables");
+    }
+    Ok(TableDesc {
+        elem: ref_type(t.element_type)?,
+        min: t.initial,
+        max: t.maximum,
     })
 }
 
@@ -97,12 +130,42 @@ fn const_expr(e: &WasmConstExpr) -> Result<ConstExpr> {
         Operator::F32Const { value } => ConstExpr::F32(value.bits()),
         Operator::F64Const { value } => ConstExpr::F64(value.bits()),
         Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(GlobalIndex(global_index)),
-        Operator::RefNull { .. } | Operator::RefFunc { .. } => {
-            return unsupported("reference types");
-        }
+        Operator::RefNull { .. } => ConstExpr::RefNull,
+        Operator::RefFunc { function_index } => ConstExpr::RefFunc(FuncIndex(function_index)),
         _ => return unsupported("extended constant expressions"),
     };
     Ok(value)
+}
+
+fn element_segment(e: wasmparser::Element) -> Result<ElementSegment> {
+    let mode = match e.kind {
+        wasmparser::ElementKind::Passive => ElementMode::Passive,
+        wasmparser::ElementKind::Declared => ElementMode::Declarative,
+        wasmparser::ElementKind::Active {
+            table_index,
+            offset_expr,
+        } => ElementMode::Active {
+            table: TableIndex(table_index.unwrap_or(0)),
+            offset: const_expr(&offset_expr)?,
+        },
+    };
+    let (elem, items) = match e.items {
+        wasmparser::ElementItems::Functions(reader) => {
+            let items = reader
+                .into_iter()
+                .map(|f| Ok(ConstExpr::RefFunc(FuncIndex(f?))))
+                .collect::<Result<_>>()?;
+            (ValType::FuncRef, items)
+        }
+        wasmparser::ElementItems::Expressions(ty, reader) => {
+            let items = reader
+                .into_iter()
+                .map(|e| const_expr(&e?))
+                .collect::<Result<_>>()?;
+            (ref_type(ty)?, items)
+        }
+    };
+    Ok(ElementSegment { mode, elem, items })
 }
 
 /// Validates `wasm` and collects its [`ModuleInfo`].
@@ -113,8 +176,14 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
         imports: Vec::new(),
         func_types: Vec::new(),
         num_imported_funcs: 0,
+        num_imported_memories: 0,
+        num_imported_tables: 0,
         memories: Vec::new(),
+        global_types: Vec::new(),
         globals: Vec::new(),
+        table_types: Vec::new(),
+        tables: Vec::new(),
+        elements: Vec::new(),
         exports: Vec::new(),
         start: None,
         data: Vec::new(),
@@ -150,9 +219,24 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
                             info.num_imported_funcs += 1;
                             ImportKind::Func(TypeIndex(t))
                         }
-                        TypeRef::Memory(_) => return unsupported("imported memories"),
-                        TypeRef::Global(_) => return unsupported("imported globals"),
-                        TypeRef::Table(_) => return unsupported("tables"),
+                        TypeRef::Memory(m) => {
+                            info.num_imported_memories += 1;
+                            ImportKind::Memory(memory_desc(m))
+                        }
+                        TypeRef::Global(g) => {
+                            let ty = val_type_of(g.content_type)?;
+                            info.global_types.push((ty, g.mutable));
+                            ImportKind::Global {
+                                ty,
+                                mutable: g.mutable,
+                            }
+                        }
+                        TypeRef::Table(t) => {
+                            let t = table_desc(t)?;
+                            info.num_imported_tables += 1;
+                            info.table_types.push(t.elem);
+                            ImportKind::Table(t)
+                        }
                         TypeRef::Tag(_) => return unsupported("exception handling"),
                     };
                     info.imports.push(Import {
@@ -167,8 +251,22 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
                     info.func_types.push(TypeIndex(t?));
                 }
             }
-            Payload::TableSection(_) => return unsupported("tables"),
-            Payload::ElementSection(_) => return unsupported("element segments"),
+            Payload::TableSection(reader) => {
+                for t in reader {
+                    let t = t?;
+                    if !matches!(t.init, wasmparser::TableInit::RefNull) {
+                        return unsupported("table initialiser expressions");
+                    }
+                    let t = table_desc(t.ty)?;
+                    info.table_types.push(t.elem);
+                    info.tables.push(t);
+                }
+            }
+            Payload::ElementSection(reader) => {
+                for e in reader {
+                    info.elements.push(element_segment(e?)?);
+                }
+            }
             Payload::MemorySection(reader) => {
                 for m in reader {
                     info.memories.push(memory_desc(m?));
@@ -177,8 +275,10 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g?;
+                    let ty = val_type_of(g.ty.content_type)?;
+                    info.global_types.push((ty, g.ty.mutable));
                     info.globals.push(GlobalDesc {
-                        ty: val_type_of(g.ty.content_type)?,
+                        ty,
                         mutable: g.ty.mutable,
                         init: const_expr(&g.init_expr)?,
                     });
@@ -191,7 +291,7 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
                         ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
                         ExternalKind::Memory => ExportKind::Memory,
                         ExternalKind::Global => ExportKind::Global,
-                        ExternalKind::Table => return unsupported("tables"),
+                        ExternalKind::Table => ExportKind::Table,
                         ExternalKind::Tag => return unsupported("exception handling"),
                     };
                     info.exports.push(Export {
@@ -206,9 +306,7 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
                 for d in reader {
                     let d = d?;
                     let active = match d.kind {
-                        wasmparser::DataKind::Passive => {
-                            return unsupported("passive data segments (bulk memory)");
-                        }
+                        wasmparser::DataKind::Passive => None,
                         wasmparser::DataKind::Active {
                             memory_index,
                             offset_expr,
@@ -239,18 +337,20 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
             _ => {}
         }
     }
-    if info.memories.len() > 1 {
+    if info.memories.len() + info.num_imported_memories as usize > 1 {
         return unsupported("multiple memories");
     }
-    if info.memories.iter().any(|m| m.memory64 || m.shared) {
-        return unsupported("64-bit or shared memories");
-    }
+    let imported_memories = info.imports.iter().filter_map(|i| match &i.kind {
+        ImportKind::Memory(m) => Some(m),
+        _ => None,
+    });
     if info
-        .globals
+        .memories
         .iter()
-        .any(|g| matches!(g.init, ConstExpr::GlobalGet(_)))
+        .chain(imported_memories)
+        .any(|m| m.memory64 || m.shared)
     {
-        return unsupported("imported globals");
+        return unsupported("64-bit or shared memories");
     }
     // Export names name functions the name section leaves unnamed.
     let mut names: Vec<(FuncIndex, &str)> = name_section;

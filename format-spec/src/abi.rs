@@ -17,21 +17,28 @@ pub fn description() -> String {
     s += "array-call: (callee_vmctx, caller_vmctx, values: *mut [16 bytes], count);";
     for (name, value) in [
         ("magic", vmctx::MAGIC),
-        ("memory_base", vmctx::MEMORY_BASE),
-        ("memory_length", vmctx::MEMORY_LENGTH),
-        ("stack_limit", vmctx::STACK_LIMIT),
         ("builtins", vmctx::BUILTINS),
         ("runtime_data", vmctx::RUNTIME_DATA),
-        ("imported_funcs", vmctx::IMPORTED_FUNCS_START),
-        ("imported_func_size", vmctx::IMPORTED_FUNC_SIZE),
-        ("imported_func_wasm_call", vmctx::IMPORTED_FUNC_WASM_CALL),
-        ("imported_func_vmctx", vmctx::IMPORTED_FUNC_VMCTX),
+        ("stack_limit_ptr", vmctx::STACK_LIMIT_PTR),
+        ("type_ids", vmctx::TYPE_IDS_START),
+        ("memory_base", vmctx::memory::BASE),
+        ("memory_length", vmctx::memory::LENGTH),
+        ("table_base", vmctx::table::BASE),
+        ("table_length", vmctx::table::LENGTH),
+        ("table_element", vmctx::table::ELEMENT_SIZE),
+        ("func_ref_wasm_call", vmctx::func_ref::WASM_CALL),
+        ("func_ref_array_call", vmctx::func_ref::ARRAY_CALL),
+        ("func_ref_vmctx", vmctx::func_ref::VMCTX),
+        ("func_ref_type_id", vmctx::func_ref::TYPE_ID),
+        ("func_ref_size", vmctx::func_ref::SIZE),
         ("global_slot", vmctx::GLOBAL_SLOT_SIZE),
         ("value_slot", vmctx::VALUE_SLOT_SIZE),
         ("host_ctx_array_call", vmctx::host_ctx::ARRAY_CALL),
     ] {
         s += &format!("{name}={value};");
     }
+    s += "layout: type_ids[u32], memories[ptr], tables[ptr], globals[ptr], func_refs[32];";
+    s += "refs: funcref = *VMFuncRef or 0, externref = host value + 1 or 0;";
     for b in Builtin::ALL {
         let (params, results) = b.signature();
         s += &format!("builtin {}{:?}->{:?};", b.name(), params, results);

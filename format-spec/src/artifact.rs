@@ -117,6 +117,10 @@ pub struct Artifact<'a> {
     pub memories: Vec<MemoryDesc>,
     /// Defined globals.
     pub globals: Vec<GlobalDesc>,
+    /// Defined tables.
+    pub tables: Vec<TableDesc>,
+    /// Element segments.
+    pub elements: Vec<ElementSegment>,
     /// Exports.
     pub exports: Vec<Export<'a>>,
     /// The start function.
@@ -262,6 +266,7 @@ impl<'a> Artifact<'a> {
                     ty: decode_valtype(c)?,
                     mutable: c.bool()?,
                 },
+                1 => ImportKind::Table(decode_table(c)?),
                 2 => ImportKind::Memory(decode_memory(c)?),
                 _ => return Err(c.error("unknown import kind")),
             };
@@ -297,11 +302,46 @@ impl<'a> Artifact<'a> {
             Ok(GlobalDesc { ty, mutable, init })
         })?;
         let num_globals = num_imported_globals + globals.len();
+        let tables = match reader.optional(section::TABLES)? {
+            Some(mut c) => decode_list(&mut c, 10, decode_table)?,
+            None => Vec::new(),
+        };
+        let num_tables = tables.len()
+            + imports
+                .iter()
+                .filter(|i| matches!(i.kind, ImportKind::Table(_)))
+                .count();
+        let elements = match reader.optional(section::ELEMENTS)? {
+            Some(mut c) => decode_list(&mut c, 6, |c| {
+                let mode = match c.u8()? {
+                    0 => ElementMode::Passive,
+                    1 => {
+                        let table = c.u32()?;
+                        if table as usize >= num_tables {
+                            return Err(c.error("element segment table index out of range"));
+                        }
+                        ElementMode::Active {
+                            table: TableIndex(table),
+                            offset: decode_const_expr(c, num_funcs, num_imported_globals)?,
+                        }
+                    }
+                    2 => ElementMode::Declarative,
+                    _ => return Err(c.error("unknown element segment mode")),
+                };
+                let elem = decode_ref_type(c)?;
+                let n = c.count(9)?;
+                let items = (0..n)
+                    .map(|_| decode_const_expr(c, num_funcs, num_imported_globals))
+                    .collect::<Result<_>>()?;
+                Ok(ElementSegment { mode, elem, items })
+            })?,
+            None => Vec::new(),
+        };
         let exports = decode_list(&mut reader.required(section::EXPORTS)?, 9, |c| {
             let name = c.str()?;
             let (kind, limit) = match c.u8()? {
                 0 => (ExportKind::Func, num_funcs),
-                1 => (ExportKind::Table, 0),
+                1 => (ExportKind::Table, num_tables),
                 2 => (ExportKind::Memory, num_memories),
                 3 => (ExportKind::Global, num_globals),
                 _ => return Err(c.error("unknown export kind")),
@@ -422,6 +462,8 @@ impl<'a> Artifact<'a> {
             funcs,
             memories,
             globals,
+            tables,
+            elements,
             exports,
             start,
             data,
@@ -586,6 +628,25 @@ fn decode_memory(c: &mut Cursor) -> Result<MemoryDesc> {
         shared,
         memory64,
     })
+}
+
+fn decode_ref_type(c: &mut Cursor) -> Result<ValType> {
+    let at = c.offset();
+    match decode_valtype(c)? {
+        t @ (ValType::FuncRef | ValType::ExternRef) => Ok(t),
+        _ => Err(FormatError::new("expected a reference type", at)),
+    }
+}
+
+fn decode_table(c: &mut Cursor) -> Result<TableDesc> {
+    let at = c.offset();
+    let elem = decode_ref_type(c)?;
+    let min = c.u64()?;
+    let max = decode_option_u64(c)?;
+    if max.is_some_and(|max| max < min) {
+        return Err(FormatError::new("table maximum is below its minimum", at));
+    }
+    Ok(TableDesc { elem, min, max })
 }
 
 fn decode_const_expr(

@@ -15,7 +15,7 @@ pub const FORMAT_MAJOR: u16 = 1;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 0;
+pub const FORMAT_MINOR: u16 = 1;
 
 /// Size of the fixed header that precedes the section table.
 pub const HEADER_SIZE: usize = 128;
@@ -91,6 +91,10 @@ pub mod section {
     pub const TEXT: u32 = 12;
     /// Wasm-to-host trampolines, one per imported function.
     pub const IMPORT_TRAMPOLINES: u32 = 13;
+    /// Defined tables.
+    pub const TABLES: u32 = 14;
+    /// Element segments.
+    pub const ELEMENTS: u32 = 15;
 
     /// A readable name for diagnostics.
     pub fn name(id: u32) -> &'static str {
@@ -108,6 +112,8 @@ pub mod section {
             NAMES => "names",
             TEXT => "text",
             IMPORT_TRAMPOLINES => "import-trampolines",
+            TABLES => "tables",
+            ELEMENTS => "elements",
             _ => "unknown",
         }
     }

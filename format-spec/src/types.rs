@@ -143,6 +143,46 @@ pub enum ImportKind {
     },
     /// A linear memory with these limits.
     Memory(MemoryDesc),
+    /// A table with this type.
+    Table(TableDesc),
+}
+
+/// A table's element type and limits, in elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableDesc {
+    /// `FuncRef` or `ExternRef`.
+    pub elem: ValType,
+    /// Declared minimum (initial size).
+    pub min: u64,
+    /// Declared maximum, if any.
+    pub max: Option<u64>,
+}
+
+/// How an element segment is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElementMode {
+    /// Copied into `table` at `offset` during instantiation.
+    Active {
+        /// The table.
+        table: TableIndex,
+        /// Where in the table.
+        offset: ConstExpr,
+    },
+    /// Used by `table.init`.
+    Passive,
+    /// Only declares functions referable with `ref.func`.
+    Declarative,
+}
+
+/// An element segment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElementSegment {
+    /// How the segment is used.
+    pub mode: ElementMode,
+    /// `FuncRef` or `ExternRef`.
+    pub elem: ValType,
+    /// One constant expression per element.
+    pub items: Vec<ConstExpr>,
 }
 
 /// One import: where it comes from and its full signature.

@@ -24,6 +24,10 @@ pub struct ArtifactContents<'a> {
     pub memories: &'a [MemoryDesc],
     /// Defined globals.
     pub globals: &'a [GlobalDesc],
+    /// Defined tables.
+    pub tables: &'a [TableDesc],
+    /// Element segments.
+    pub elements: &'a [ElementSegment],
     /// Exports.
     pub exports: &'a [Export<'a>],
     /// Start function.
@@ -79,6 +83,11 @@ impl Encoder {
         self.option_u64(m.page_limit);
         self.bool(m.shared);
         self.bool(m.memory64);
+    }
+    fn table(&mut self, t: &TableDesc) {
+        self.u8(t.elem.code());
+        self.u64(t.min);
+        self.option_u64(t.max);
     }
     fn const_expr(&mut self, e: &ConstExpr) {
         let (kind, value) = match *e {
@@ -142,6 +151,10 @@ fn sections(c: &ArtifactContents) -> Vec<(u32, Vec<u8>)> {
                 e.u8(0);
                 e.u32(t.0);
             }
+            ImportKind::Table(t) => {
+                e.u8(1);
+                e.table(t);
+            }
             ImportKind::Memory(m) => {
                 e.u8(2);
                 e.memory(m);
@@ -172,6 +185,24 @@ fn sections(c: &ArtifactContents) -> Vec<(u32, Vec<u8>)> {
         e.const_expr(&g.init);
     });
     out.push((section::GLOBALS, e.0));
+    let mut e = Encoder::default();
+    e.list(c.tables, |e, t| e.table(t));
+    out.push((section::TABLES, e.0));
+    let mut e = Encoder::default();
+    e.list(c.elements, |e, seg| {
+        match &seg.mode {
+            ElementMode::Passive => e.u8(0),
+            ElementMode::Active { table, offset } => {
+                e.u8(1);
+                e.u32(table.0);
+                e.const_expr(offset);
+            }
+            ElementMode::Declarative => e.u8(2),
+        }
+        e.u8(seg.elem.code());
+        e.list(&seg.items, |e, item| e.const_expr(item));
+    });
+    out.push((section::ELEMENTS, e.0));
     let mut e = Encoder::default();
     e.list(c.exports, |e, x| {
         e.str(x.name);

@@ -89,6 +89,19 @@ fn sample() -> Vec<u8> {
         funcs: &funcs,
         memories: &memories,
         globals: &globals,
+        tables: &[TableDesc {
+            elem: ValType::FuncRef,
+            min: 2,
+            max: Some(4),
+        }],
+        elements: &[ElementSegment {
+            mode: ElementMode::Active {
+                table: TableIndex(0),
+                offset: ConstExpr::I32(1),
+            },
+            elem: ValType::FuncRef,
+            items: vec![ConstExpr::RefFunc(FuncIndex(1)), ConstExpr::RefNull],
+        }],
         exports: &exports,
         start: Some(FuncIndex(1)),
         data: &data,
@@ -112,6 +125,8 @@ fn round_trip() {
     assert_eq!(a.memories[0].max_pages, None, "an absent max stays absent");
     assert_eq!(a.memories[0].page_limit, Some(10));
     assert_eq!(a.globals[0].init, ConstExpr::I32(-7));
+    assert_eq!(a.tables[0].max, Some(4));
+    assert_eq!(a.elements[0].items[0], ConstExpr::RefFunc(FuncIndex(1)));
     assert_eq!(a.exports.len(), 2);
     assert_eq!(a.start, Some(FuncIndex(1)));
     assert_eq!(a.data[0].bytes, b"hello");
@@ -202,5 +217,5 @@ fn abi_fingerprint_is_stable_within_a_build() {
         waot_format::abi::fingerprint(),
         waot_format::abi::fingerprint()
     );
-    assert!(waot_format::abi::description().contains("memory_base=8"));
+    assert!(waot_format::abi::description().contains("stack_limit_ptr=24"));
 }

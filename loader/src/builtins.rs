@@ -1,18 +1,194 @@
 //! The builtin functions compiled code calls through the VM context's
-//! builtin table, in [`waot_format::builtins::Builtin::ALL`] order.
+//! builtin table, in [`waot_format::builtins::Builtin::ALL`] order. Those
+//! that can fail check every bound before changing anything and return 1
+//! (compiled code then traps) or 0.
 
 use crate::instance::InstanceData;
 use waot_format::builtins::Builtin;
 use waot_format::vmctx;
 
-extern "C" fn memory_grow(vmctx: *mut u8, delta: i32, _memory: i32) -> i32 {
+const OK: i32 = 0;
+const OUT_OF_BOUNDS: i32 = 1;
+
+/// The instance that owns `vmctx`.
+fn instance<'a>(vmctx: *mut u8) -> &'a InstanceData {
     // SAFETY: compiled code passes its own VM context, whose RUNTIME_DATA
     // slot points at the live InstanceData that owns it.
-    let instance =
-        unsafe { &*(*(vmctx.add(vmctx::RUNTIME_DATA as usize) as *const *const InstanceData)) };
-    instance
-        .grow_memory(delta as u32 as u64)
+    unsafe { &*(*(vmctx.add(vmctx::RUNTIME_DATA as usize) as *const *const InstanceData)) }
+}
+
+fn status(ok: bool) -> i32 {
+    if ok { OK } else { OUT_OF_BOUNDS }
+}
+
+extern "C" fn memory_grow(vmctx: *mut u8, delta: i32, memory: i32) -> i32 {
+    let m = instance(vmctx).memory(memory as u32);
+    m.and_then(|m| m.grow(delta as u32 as u64))
         .map_or(-1, |old| old as i32)
+}
+
+extern "C" fn memory_copy(
+    vmctx: *mut u8,
+    dst_mem: i32,
+    src_mem: i32,
+    dst: i32,
+    src: i32,
+    len: i32,
+) -> i32 {
+    let i = instance(vmctx);
+    let (Some(d), Some(s)) = (i.memory(dst_mem as u32), i.memory(src_mem as u32)) else {
+        return OUT_OF_BOUNDS;
+    };
+    let (dst, src, len) = (dst as u32 as u64, src as u32 as u64, len as u32 as u64);
+    if !d.in_bounds(dst, len) || !s.in_bounds(src, len) {
+        return OUT_OF_BOUNDS;
+    }
+    // SAFETY: both ranges were checked against the memories' lengths;
+    // `copy` allows overlap; wasm is suspended in this call.
+    unsafe {
+        std::ptr::copy(
+            s.base().add(src as usize),
+            d.base().add(dst as usize),
+            len as usize,
+        )
+    };
+    OK
+}
+
+extern "C" fn memory_fill(vmctx: *mut u8, memory: i32, dst: i32, value: i32, len: i32) -> i32 {
+    let Some(m) = instance(vmctx).memory(memory as u32) else {
+        return OUT_OF_BOUNDS;
+    };
+    let (dst, len) = (dst as u32 as u64, len as u32 as u64);
+    if !m.in_bounds(dst, len) {
+        return OUT_OF_BOUNDS;
+    }
+    // SAFETY: the range was checked against the memory's length.
+    unsafe { std::ptr::write_bytes(m.base().add(dst as usize), value as u8, len as usize) };
+    OK
+}
+
+extern "C" fn memory_init(
+    vmctx: *mut u8,
+    memory: i32,
+    segment: i32,
+    dst: i32,
+    src: i32,
+    len: i32,
+) -> i32 {
+    let i = instance(vmctx);
+    let Some(m) = i.memory(memory as u32) else {
+        return OUT_OF_BOUNDS;
+    };
+    let bytes = i.data_segment(segment as u32);
+    let (dst, src, len) = (dst as u32 as u64, src as u32 as usize, len as u32 as usize);
+    let Some(from) = src.checked_add(len).and_then(|end| bytes.get(src..end)) else {
+        return OUT_OF_BOUNDS;
+    };
+    if !m.in_bounds(dst, len as u64) {
+        return OUT_OF_BOUNDS;
+    }
+    // SAFETY: the destination range was checked; the source is the
+    // artifact's read-only map, which never overlaps linear memory.
+    unsafe { std::ptr::copy_nonoverlapping(from.as_ptr(), m.base().add(dst as usize), len) };
+    OK
+}
+
+extern "C" fn data_drop(vmctx: *mut u8, segment: i32) -> i32 {
+    instance(vmctx).drop_data(segment as u32);
+    OK
+}
+
+extern "C" fn table_grow(vmctx: *mut u8, table: i32, init: usize, delta: i32) -> i32 {
+    let t = instance(vmctx).table(table as u32);
+    t.and_then(|t| t.grow(delta as u32 as u64, init))
+        .map_or(-1, |old| old as i32)
+}
+
+extern "C" fn table_fill(vmctx: *mut u8, table: i32, dst: i32, value: usize, len: i32) -> i32 {
+    let Some(t) = instance(vmctx).table(table as u32) else {
+        return OUT_OF_BOUNDS;
+    };
+    let (dst, len) = (dst as u32 as usize, len as u32 as usize);
+    // SAFETY: wasm is suspended in this call; no other slice is alive.
+    let elements = unsafe { t.elements() };
+    let Some(range) = dst
+        .checked_add(len)
+        .and_then(|end| elements.get_mut(dst..end))
+    else {
+        return OUT_OF_BOUNDS;
+    };
+    range.fill(value);
+    OK
+}
+
+extern "C" fn table_copy(
+    vmctx: *mut u8,
+    dst_table: i32,
+    src_table: i32,
+    dst: i32,
+    src: i32,
+    len: i32,
+) -> i32 {
+    let i = instance(vmctx);
+    let (Some(d), Some(s)) = (i.table(dst_table as u32), i.table(src_table as u32)) else {
+        return OUT_OF_BOUNDS;
+    };
+    let (dst, src, len) = (dst as u32 as u64, src as u32 as u64, len as u32 as u64);
+    if dst + len > d.len() || src + len > s.len() {
+        return OUT_OF_BOUNDS;
+    }
+    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+    if std::ptr::eq(d, s) {
+        // SAFETY: wasm is suspended; one slice of this table is alive.
+        let elements = unsafe { d.elements() };
+        elements.copy_within(src..src + len, dst);
+    } else {
+        // SAFETY: two different tables; wasm is suspended.
+        let from: Vec<usize> = unsafe { s.elements() }[src..src + len].to_vec();
+        // SAFETY: as above.
+        let to = unsafe { d.elements() };
+        to[dst..dst + len].copy_from_slice(&from);
+    }
+    status(true)
+}
+
+extern "C" fn table_init(
+    vmctx: *mut u8,
+    table: i32,
+    segment: i32,
+    dst: i32,
+    src: i32,
+    len: i32,
+) -> i32 {
+    let i = instance(vmctx);
+    let Some(t) = i.table(table as u32) else {
+        return OUT_OF_BOUNDS;
+    };
+    let items = i.element_segment(segment as u32);
+    let (dst, src, len) = (
+        dst as u32 as usize,
+        src as u32 as usize,
+        len as u32 as usize,
+    );
+    let Some(from) = src.checked_add(len).and_then(|end| items.get(src..end)) else {
+        return OUT_OF_BOUNDS;
+    };
+    // SAFETY: wasm is suspended in this call; no other slice is alive.
+    let elements = unsafe { t.elements() };
+    let Some(to) = dst
+        .checked_add(len)
+        .and_then(|end| elements.get_mut(dst..end))
+    else {
+        return OUT_OF_BOUNDS;
+    };
+    to.copy_from_slice(from);
+    OK
+}
+
+extern "C" fn elem_drop(vmctx: *mut u8, segment: i32) -> i32 {
+    instance(vmctx).drop_elements(segment as u32);
+    OK
 }
 
 // Wasm requires a NaN input to give a quiet (arithmetic) NaN; libm may
@@ -61,6 +237,15 @@ extern "C" fn nearest_f64(x: f64) -> f64 {
 fn address(b: Builtin) -> usize {
     match b {
         Builtin::MemoryGrow => memory_grow as *const () as usize,
+        Builtin::MemoryCopy => memory_copy as *const () as usize,
+        Builtin::MemoryFill => memory_fill as *const () as usize,
+        Builtin::MemoryInit => memory_init as *const () as usize,
+        Builtin::DataDrop => data_drop as *const () as usize,
+        Builtin::TableGrow => table_grow as *const () as usize,
+        Builtin::TableFill => table_fill as *const () as usize,
+        Builtin::TableCopy => table_copy as *const () as usize,
+        Builtin::TableInit => table_init as *const () as usize,
+        Builtin::ElemDrop => elem_drop as *const () as usize,
         Builtin::FloorF32 => floor_f32 as *const () as usize,
         Builtin::FloorF64 => floor_f64 as *const () as usize,
         Builtin::CeilF32 => ceil_f32 as *const () as usize,

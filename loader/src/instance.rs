@@ -1,15 +1,21 @@
-//! Instantiation and calls: builds the VM context (memory, globals, import
-//! records, builtin table), applies data segments in order, runs the start
-//! function, and calls exports through their array-entry trampolines.
+//! Instantiation and calls. `Instance::new` resolves imports, creates
+//! memories, tables and globals, lays out the VM context, then follows the
+//! Wasm 2.0 order: element segments, data segments (a segment out of bounds
+//! traps; what earlier segments wrote stays written), start function.
+//! Exports are called through their function references' array entries.
 
 use crate::code::Module;
-use crate::linker::{HostFunc, Linker};
+use crate::externs::{Extern, Func, Global, Table, VMFuncRef, type_id};
+use crate::linker::{Linker, Wanted};
 use crate::memory::LinearMemory;
 use crate::traps::{self, Trap};
 use crate::values::{Val, ValRaw};
-use std::cell::Cell;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
+use std::rc::Rc;
 use std::sync::Arc;
+use waot_format::artifact::Artifact;
 use waot_format::traps::TrapKind;
 use waot_format::types::*;
 use waot_format::vmctx::{self, VMOffsets};
@@ -39,7 +45,7 @@ pub enum InstantiateError {
     Link(Vec<String>),
     /// Memory could not be created within its limits.
     Memory(String),
-    /// A data segment or the start function trapped.
+    /// A segment or the start function trapped.
     Trap(Trap),
 }
 
@@ -77,50 +83,118 @@ impl std::fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
+/// The VM context allocation: 16-byte aligned, zeroed, freed on drop.
+struct VMContext {
+    ptr: *mut u8,
+    layout: std::alloc::Layout,
+}
+
+impl VMContext {
+    fn new(size: usize) -> VMContext {
+        let layout = std::alloc::Layout::from_size_align(size.max(16), 16).expect("vmctx layout");
+        // SAFETY: the layout has a non-zero size.
+        let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+        if ptr.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        VMContext { ptr, layout }
+    }
+
+    fn write<T>(&self, offset: u32, value: T) {
+        // SAFETY: every offset comes from VMOffsets for this module, lies
+        // inside the allocation and is aligned for T (8 for pointers and
+        // words, 4 for type ids; the base is 16-aligned).
+        unsafe { (self.ptr.add(offset as usize) as *mut T).write(value) }
+    }
+
+    fn read<T: Copy>(&self, offset: u32) -> T {
+        // SAFETY: as in `write`.
+        unsafe { (self.ptr.add(offset as usize) as *const T).read() }
+    }
+}
+
+impl Drop for VMContext {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout.
+        unsafe { std::alloc::dealloc(self.ptr, self.layout) }
+    }
+}
+
 /// The heap part of an instance; compiled code finds it through the VM
 /// context's RUNTIME_DATA slot, so it never moves.
 pub struct InstanceData {
     module: Arc<Module>,
-    memory: Option<LinearMemory>,
-    vmctx: Box<[ValRaw]>,
+    vmctx: VMContext,
     offsets: VMOffsets,
-    _host_funcs: Vec<Arc<HostFunc>>,
+    types: Vec<FuncType>,
+    func_types: Vec<TypeIndex>,
+    memories: Vec<Rc<LinearMemory>>,
+    tables: Vec<Rc<Table>>,
+    globals: Vec<Rc<Global>>,
+    imported: Vec<Extern>,
+    exports: Vec<(String, ExportKind, u32)>,
+    /// Passive data segments: (address, length); length 0 once dropped.
+    data: Vec<Cell<(usize, usize)>>,
+    /// Element segments, evaluated; empty once dropped.
+    elements: Vec<RefCell<Vec<usize>>>,
     options: RunOptions,
 }
 
 impl InstanceData {
-    fn vmctx_ptr(&self) -> *mut u8 {
-        self.vmctx.as_ptr() as *mut u8
+    /// Memory `index`, if any.
+    pub(crate) fn memory(&self, index: u32) -> Option<&LinearMemory> {
+        self.memories.get(index as usize).map(|m| &**m)
     }
 
-    fn write_word(&self, offset: u32, value: u64) {
-        // SAFETY: every offset written is inside the VM context (computed by
-        // VMOffsets for this module) and 8-byte aligned.
-        unsafe { (self.vmctx_ptr().add(offset as usize) as *mut u64).write(value) }
+    /// Table `index`, if any.
+    pub(crate) fn table(&self, index: u32) -> Option<&Table> {
+        self.tables.get(index as usize).map(|t| &**t)
     }
 
-    fn read_word(&self, offset: u32) -> u64 {
-        // SAFETY: as in write_word.
-        unsafe { (self.vmctx_ptr().add(offset as usize) as *const u64).read() }
+    /// The bytes of data segment `index` (empty once dropped).
+    pub(crate) fn data_segment(&self, index: u32) -> &[u8] {
+        match self.data.get(index as usize).map(Cell::get) {
+            // SAFETY: (addr, len) points into the artifact map, which
+            // `self.module` keeps alive and never changes.
+            Some((addr, len)) if len > 0 => unsafe {
+                std::slice::from_raw_parts(addr as *const u8, len)
+            },
+            _ => &[],
+        }
     }
 
-    /// `memory.grow` for memory 0; updates the VM context.
-    pub(crate) fn grow_memory(&self, delta: u64) -> Option<u64> {
-        let memory = self.memory.as_ref()?;
-        let old = memory.grow(delta)?;
-        self.write_word(vmctx::MEMORY_LENGTH, memory.byte_len() as u64);
-        Some(old)
+    /// Drops data segment `index`.
+    pub(crate) fn drop_data(&self, index: u32) {
+        if let Some(d) = self.data.get(index as usize) {
+            d.set((0, 0));
+        }
+    }
+
+    /// The evaluated elements of segment `index` (empty once dropped).
+    pub(crate) fn element_segment(&self, index: u32) -> Vec<usize> {
+        self.elements
+            .get(index as usize)
+            .map(|e| e.borrow().clone())
+            .unwrap_or_default()
+    }
+
+    /// Drops element segment `index`.
+    pub(crate) fn drop_elements(&self, index: u32) {
+        if let Some(e) = self.elements.get(index as usize) {
+            e.borrow_mut().clear();
+        }
     }
 }
 
 /// An instantiated module.
 pub struct Instance {
-    data: Box<InstanceData>,
+    data: Rc<InstanceData>,
 }
 
 struct EntryCall {
     entry: usize,
-    vmctx: *mut u8,
+    callee_vmctx: usize,
+    caller_vmctx: usize,
     values: *mut ValRaw,
     count: usize,
 }
@@ -128,15 +202,22 @@ struct EntryCall {
 extern "C" fn run_entry(data: *mut c_void) {
     // SAFETY: `data` is the EntryCall built by call_raw, alive for the call.
     let call = unsafe { &*(data as *const EntryCall) };
-    // SAFETY: `entry` is the address of an array-entry trampoline in
-    // published text, whose signature is exactly this one.
-    let f: extern "C" fn(*mut u8, *mut u8, *mut ValRaw, usize) =
+    // SAFETY: `entry` is an array-call function (an array entry in published
+    // text, or a host function's array call), whose signature is this one.
+    let f: extern "C" fn(usize, usize, *mut ValRaw, usize) =
         unsafe { std::mem::transmute(call.entry) };
-    f(call.vmctx, call.vmctx, call.values, call.count);
+    f(
+        call.callee_vmctx,
+        call.caller_vmctx,
+        call.values,
+        call.count,
+    );
 }
 
 thread_local! {
     /// The stack limit of the outermost active wasm call on this thread.
+    /// Every VM context created on this thread points at this cell
+    /// (instances are not `Send`, so they stay on it).
     static STACK_LIMIT: Cell<usize> = const { Cell::new(0) };
 }
 
@@ -157,6 +238,28 @@ fn stack_low() -> Option<usize> {
     }
 }
 
+fn const_value(
+    e: &ConstExpr,
+    ty: ValType,
+    globals: &[Rc<Global>],
+    vmctx: usize,
+    offsets: &VMOffsets,
+) -> Val {
+    match *e {
+        ConstExpr::I32(v) => Val::I32(v),
+        ConstExpr::I64(v) => Val::I64(v),
+        ConstExpr::F32(v) => Val::F32(v),
+        ConstExpr::F64(v) => Val::F64(v),
+        ConstExpr::GlobalGet(g) => globals[g.index()].get(),
+        ConstExpr::RefNull => Val::null(ty),
+        ConstExpr::RefFunc(f) => Val::FuncRef(vmctx + offsets.func_ref(f.0) as usize),
+    }
+}
+
+fn trap(kind: TrapKind) -> InstantiateError {
+    InstantiateError::Trap(Trap::new(kind))
+}
+
 impl Instance {
     /// Instantiates `module`, resolving its imports with `linker`.
     pub fn new(
@@ -166,81 +269,152 @@ impl Instance {
     ) -> Result<Instance, InstantiateError> {
         let a = module.artifact();
         let mut problems = Vec::new();
-        let mut host_funcs = Vec::new();
+        let mut imported = Vec::new();
         for import in &a.imports {
-            match &import.kind {
-                ImportKind::Func(t) => {
-                    match linker.resolve(import.module, import.name, &a.types[t.index()]) {
-                        Ok(f) => host_funcs.push(f),
-                        Err(e) => problems.push(e),
-                    }
-                }
-                _ => problems.push(format!(
-                    "import {}.{}: only function imports are supported",
-                    import.module, import.name
-                )),
+            let want = match &import.kind {
+                ImportKind::Func(t) => Wanted::Func(a.types[t.index()].clone()),
+                ImportKind::Global { ty, mutable } => Wanted::Global {
+                    ty: *ty,
+                    mutable: *mutable,
+                },
+                ImportKind::Memory(m) => Wanted::Memory(*m),
+                ImportKind::Table(t) => Wanted::Table(*t),
+            };
+            match linker.resolve(import.module, import.name, &want) {
+                Ok(item) => imported.push(item),
+                Err(e) => problems.push(e),
             }
         }
         if !problems.is_empty() {
             return Err(InstantiateError::Link(problems));
         }
-        let memory = match a.memories.first() {
-            Some(desc) => Some(
-                LinearMemory::new(desc, options.max_memory_pages)
-                    .map_err(|e| InstantiateError::Memory(e.0))?,
-            ),
-            None => None,
-        };
-        let offsets = VMOffsets::new(host_funcs.len() as u32, a.globals.len() as u32);
-        let slots = (offsets.size() as usize).div_ceil(16);
-        let data = Box::new(InstanceData {
-            module: module.clone(),
-            memory,
-            vmctx: vec![ValRaw::default(); slots].into_boxed_slice(),
-            offsets,
-            _host_funcs: host_funcs.clone(),
-            options: options.clone(),
-        });
-        data.write_word(vmctx::MAGIC, vmctx::VMCTX_MAGIC);
-        if let Some(m) = &data.memory {
-            data.write_word(vmctx::MEMORY_BASE, m.base() as u64);
-            data.write_word(vmctx::MEMORY_LENGTH, m.byte_len() as u64);
-        }
-        data.write_word(vmctx::BUILTINS, crate::builtins::table().as_ptr() as u64);
-        data.write_word(vmctx::RUNTIME_DATA, &*data as *const InstanceData as u64);
-        for (i, f) in host_funcs.iter().enumerate() {
-            let record = offsets.imported_func(i as u32);
-            data.write_word(
-                record + vmctx::IMPORTED_FUNC_WASM_CALL,
-                module.text_address(a.import_trampolines[i]) as u64,
-            );
-            data.write_word(record + vmctx::IMPORTED_FUNC_VMCTX, f.context_ptr() as u64);
-        }
-        for (i, g) in a.globals.iter().enumerate() {
-            let value = match g.init {
-                ConstExpr::I32(v) => Val::I32(v),
-                ConstExpr::I64(v) => Val::I64(v),
-                ConstExpr::F32(v) => Val::F32(v),
-                ConstExpr::F64(v) => Val::F64(v),
-                _ => {
-                    return Err(InstantiateError::Link(vec![
-                        "global initialiser not supported".into(),
-                    ]));
-                }
-            };
-            let slot = value.to_slot();
-            let at = offsets.defined_global(i as u32) as usize / 16;
-            let mut vm = data.vmctx.as_ptr() as *mut ValRaw;
-            // SAFETY: `at` indexes a global slot inside the VM context.
-            unsafe {
-                vm = vm.add(at);
-                vm.write(slot);
+
+        let mut memories = Vec::new();
+        let mut tables = Vec::new();
+        let mut globals = Vec::new();
+        let mut imported_funcs = Vec::new();
+        for item in &imported {
+            match item {
+                Extern::Func(f) => imported_funcs.push(f.clone()),
+                Extern::Memory(m) => memories.push(m.clone()),
+                Extern::Table(t) => tables.push(t.clone()),
+                Extern::Global(g) => globals.push(g.clone()),
             }
         }
+        for desc in &a.memories {
+            let m = LinearMemory::new(desc, options.max_memory_pages)
+                .map_err(|e| InstantiateError::Memory(e.0))?;
+            memories.push(Rc::new(m));
+        }
+        for desc in &a.tables {
+            tables.push(Table::new(desc));
+        }
+        let func_types: Vec<TypeIndex> = (0..(imported_funcs.len() + a.funcs.len()) as u32)
+            .map(|i| a.func_type_index(FuncIndex(i)).unwrap_or_default())
+            .collect();
+        let offsets = VMOffsets {
+            num_types: a.types.len() as u32,
+            num_memories: memories.len() as u32,
+            num_tables: tables.len() as u32,
+            num_globals: (globals.len() + a.globals.len()) as u32,
+            num_funcs: func_types.len() as u32,
+        };
+        let vm = VMContext::new(offsets.size() as usize);
+        let vmctx_addr = vm.ptr as usize;
+        for g in &a.globals {
+            let value = const_value(&g.init, g.ty, &globals, vmctx_addr, &offsets);
+            globals.push(Global::new(value, g.mutable));
+        }
+        let data = Rc::new(InstanceData {
+            module: module.clone(),
+            vmctx: vm,
+            offsets,
+            types: a.types.clone(),
+            func_types,
+            memories,
+            tables,
+            globals,
+            imported,
+            exports: a
+                .exports
+                .iter()
+                .map(|e| (e.name.to_string(), e.kind, e.index))
+                .collect(),
+            data: a
+                .data
+                .iter()
+                .map(|d| Cell::new((d.bytes.as_ptr() as usize, d.bytes.len())))
+                .collect(),
+            elements: Vec::new(),
+            options: options.clone(),
+        });
+        let vm = &data.vmctx;
+        vm.write(vmctx::MAGIC, vmctx::VMCTX_MAGIC);
+        vm.write(vmctx::BUILTINS, crate::builtins::table().as_ptr() as usize);
+        vm.write(vmctx::RUNTIME_DATA, Rc::as_ptr(&data) as usize);
+        vm.write(
+            vmctx::STACK_LIMIT_PTR,
+            STACK_LIMIT.with(|l| l.as_ptr() as usize),
+        );
+        for (i, ty) in a.types.iter().enumerate() {
+            vm.write(offsets.type_id(i as u32), type_id(ty));
+        }
+        for (i, m) in data.memories.iter().enumerate() {
+            vm.write(offsets.memory(i as u32), m.definition_ptr() as usize);
+        }
+        let owner: Rc<dyn Any> = data.clone();
+        for (i, t) in data.tables.iter().enumerate() {
+            vm.write(offsets.table(i as u32), t.definition_ptr() as usize);
+            t.keep_alive(owner.clone());
+        }
+        for (i, g) in data.globals.iter().enumerate() {
+            vm.write(offsets.global(i as u32), g.slot_ptr() as usize);
+            g.keep_alive(owner.clone());
+        }
+        for (i, f) in imported_funcs.iter().enumerate() {
+            let mut r = f.func_ref;
+            if f.host.is_some() {
+                r.wasm_call = module.text_address(a.import_trampolines[i]);
+            }
+            vm.write(offsets.func_ref(i as u32), r);
+        }
+        for (i, f) in a.funcs.iter().enumerate() {
+            let index = (imported_funcs.len() + i) as u32;
+            let r = VMFuncRef {
+                wasm_call: module.text_address(f.body_offset),
+                array_call: if f.array_entry_offset == NO_ARRAY_ENTRY {
+                    0
+                } else {
+                    module.text_address(f.array_entry_offset)
+                },
+                vmctx: vmctx_addr,
+                type_id: type_id(&a.types[f.ty.index()]),
+                _pad: 0,
+            };
+            vm.write(offsets.func_ref(index), r);
+        }
+        let elements: Vec<RefCell<Vec<usize>>> = a
+            .elements
+            .iter()
+            .map(|seg| {
+                let items = seg
+                    .items
+                    .iter()
+                    .map(|e| {
+                        const_value(e, seg.elem, &data.globals, vmctx_addr, &offsets).raw_u64()
+                            as usize
+                    })
+                    .collect();
+                RefCell::new(items)
+            })
+            .collect();
+        // SAFETY: `data` is not shared with compiled code yet apart from the
+        // VM context, and no reference to `elements` exists.
+        unsafe { (*(Rc::as_ptr(&data) as *mut InstanceData)).elements = elements };
         let instance = Instance { data };
-        instance.apply_data_segments(&a)?;
+        instance.initialize(&a)?;
         if let Some(start) = a.start {
-            instance.call_index(start, &[]).map_err(|e| match e {
+            instance.call_func_index(start, &[]).map_err(|e| match e {
                 CallError::Trap(t) => InstantiateError::Trap(t),
                 other => InstantiateError::Link(vec![other.to_string()]),
             })?;
@@ -248,35 +422,44 @@ impl Instance {
         Ok(instance)
     }
 
-    fn apply_data_segments(
-        &self,
-        a: &waot_format::artifact::Artifact,
-    ) -> Result<(), InstantiateError> {
-        for segment in &a.data {
-            let Some((_, offset)) = &segment.active else {
-                continue;
-            };
-            let ConstExpr::I32(offset) = *offset else {
-                return Err(InstantiateError::Link(vec![
-                    "data segment offset not supported".into(),
-                ]));
-            };
-            let Some(memory) = &self.data.memory else {
-                return Err(InstantiateError::Trap(Trap::new(
-                    TrapKind::MemoryOutOfBounds,
-                )));
-            };
-            // SAFETY: no wasm code runs during instantiation.
-            let bytes = unsafe { memory.bytes_mut() };
-            let start = offset as u32 as usize;
-            match bytes.get_mut(start..start + segment.bytes.len()) {
-                Some(dst) => dst.copy_from_slice(segment.bytes),
-                None => {
-                    return Err(InstantiateError::Trap(Trap::new(
-                        TrapKind::MemoryOutOfBounds,
-                    )));
+    /// Element then data segments, in order, as `table.init`/`memory.init`
+    /// followed by a drop; declarative segments are dropped.
+    fn initialize(&self, a: &Artifact) -> Result<(), InstantiateError> {
+        let d = &self.data;
+        for (i, seg) in a.elements.iter().enumerate() {
+            match seg.mode {
+                ElementMode::Passive => {}
+                ElementMode::Declarative => d.drop_elements(i as u32),
+                ElementMode::Active { table, offset } => {
+                    let offset = const_value(&offset, ValType::I32, &d.globals, 0, &d.offsets)
+                        .raw_u64() as u32;
+                    let items = d.element_segment(i as u32);
+                    let t = &d.tables[table.index()];
+                    let end = offset as u64 + items.len() as u64;
+                    if end > t.len() {
+                        return Err(trap(TrapKind::TableOutOfBounds));
+                    }
+                    // SAFETY: no wasm code runs during instantiation.
+                    let elements = unsafe { t.elements() };
+                    elements[offset as usize..end as usize].copy_from_slice(&items);
+                    d.drop_elements(i as u32);
                 }
             }
+        }
+        for (i, seg) in a.data.iter().enumerate() {
+            let Some((memory, offset)) = &seg.active else {
+                continue;
+            };
+            let offset =
+                const_value(offset, ValType::I32, &d.globals, 0, &d.offsets).raw_u64() as u32;
+            let m = &d.memories[memory.index()];
+            if !m.in_bounds(offset as u64, seg.bytes.len() as u64) {
+                return Err(trap(TrapKind::MemoryOutOfBounds));
+            }
+            // SAFETY: no wasm code runs during instantiation.
+            let bytes = unsafe { m.bytes_mut() };
+            bytes[offset as usize..offset as usize + seg.bytes.len()].copy_from_slice(seg.bytes);
+            d.drop_data(i as u32);
         }
         Ok(())
     }
@@ -286,102 +469,144 @@ impl Instance {
         &self.data.module
     }
 
-    /// The signature of exported function `name`.
-    pub fn export_func_type(&self, name: &str) -> Option<FuncType> {
-        let a = self.data.module.artifact();
-        let e = a
+    fn func(&self, index: FuncIndex) -> Option<Func> {
+        let d = &self.data;
+        let n_imported = d
+            .imported
+            .iter()
+            .filter(|e| matches!(e, Extern::Func(_)))
+            .count();
+        if index.index() < n_imported {
+            return d
+                .imported
+                .iter()
+                .filter_map(|e| {
+                    if let Extern::Func(f) = e {
+                        Some(f.clone())
+                    } else {
+                        None
+                    }
+                })
+                .nth(index.index());
+        }
+        let ty = d
+            .types
+            .get(d.func_types.get(index.index())?.index())?
+            .clone();
+        Some(Func {
+            func_ref: d.vmctx.read(d.offsets.func_ref(index.0)),
+            ty,
+            host: None,
+            owner: Some(d.clone()),
+        })
+    }
+
+    /// Every export, by name.
+    pub fn exports(&self) -> Vec<(String, Extern)> {
+        self.data
             .exports
             .iter()
-            .find(|e| e.name == name && e.kind == ExportKind::Func)?;
-        a.func_type(FuncIndex(e.index)).cloned()
+            .filter_map(|(name, kind, index)| {
+                Some((name.clone(), self.export_item(*kind, *index)?))
+            })
+            .collect()
+    }
+
+    fn export_item(&self, kind: ExportKind, index: u32) -> Option<Extern> {
+        let d = &self.data;
+        Some(match kind {
+            ExportKind::Func => Extern::Func(self.func(FuncIndex(index))?),
+            ExportKind::Memory => Extern::Memory(d.memories.get(index as usize)?.clone()),
+            ExportKind::Table => Extern::Table(d.tables.get(index as usize)?.clone()),
+            ExportKind::Global => Extern::Global(d.globals.get(index as usize)?.clone()),
+        })
+    }
+
+    fn export(&self, name: &str, kind: ExportKind) -> Option<Extern> {
+        let (_, kind, index) = self
+            .data
+            .exports
+            .iter()
+            .find(|(n, k, _)| n == name && *k == kind)?;
+        self.export_item(*kind, *index)
+    }
+
+    /// The signature of exported function `name`.
+    pub fn export_func_type(&self, name: &str) -> Option<FuncType> {
+        match self.export(name, ExportKind::Func)? {
+            Extern::Func(f) => Some(f.ty),
+            _ => None,
+        }
     }
 
     /// Names of all exported functions.
     pub fn exported_funcs(&self) -> Vec<String> {
-        let a = self.data.module.artifact();
-        a.exports
+        self.data
+            .exports
             .iter()
-            .filter(|e| e.kind == ExportKind::Func)
-            .map(|e| e.name.to_string())
+            .filter(|(_, k, _)| *k == ExportKind::Func)
+            .map(|(n, _, _)| n.clone())
             .collect()
     }
 
     /// Current size of memory 0 in pages, if the instance has memory.
     pub fn memory_pages(&self) -> Option<u64> {
-        self.data.memory.as_ref().map(|m| m.pages())
+        self.data.memories.first().map(|m| m.pages())
     }
 
     /// A copy of memory 0's bytes.
     pub fn memory_snapshot(&self) -> Option<Vec<u8>> {
-        // SAFETY: no wasm code runs while the copy is made (we hold &self
-        // and calls take &self on this thread only).
+        // SAFETY: no wasm code runs while the copy is made.
         self.data
-            .memory
-            .as_ref()
+            .memories
+            .first()
             .map(|m| unsafe { m.bytes_mut() }.to_vec())
     }
 
     /// The value of exported global `name`.
     pub fn global(&self, name: &str) -> Option<Val> {
-        let a = self.data.module.artifact();
-        let e = a
-            .exports
-            .iter()
-            .find(|e| e.name == name && e.kind == ExportKind::Global)?;
-        let g = a.globals.get(e.index as usize)?;
-        let at = self.data.offsets.defined_global(e.index) as usize / 16;
-        Some(Val::from_slot(g.ty, &self.data.vmctx[at]))
+        match self.export(name, ExportKind::Global)? {
+            Extern::Global(g) => Some(g.get()),
+            _ => None,
+        }
     }
 
     /// Calls exported function `name` with `args`.
     pub fn call(&self, name: &str, args: &[Val]) -> Result<Vec<Val>, CallError> {
-        let a = self.data.module.artifact();
-        let e = a
-            .exports
-            .iter()
-            .find(|e| e.name == name && e.kind == ExportKind::Func)
-            .ok_or_else(|| {
-                CallError::NoSuchExport(format!("no exported function named '{name}'"))
-            })?;
-        let index = FuncIndex(e.index);
-        drop(a);
-        self.call_index(index, args)
+        match self.export(name, ExportKind::Func) {
+            Some(Extern::Func(f)) => self.call_func(&f, args),
+            _ => Err(CallError::NoSuchExport(format!(
+                "no exported function named '{name}'"
+            ))),
+        }
     }
 
-    fn call_index(&self, index: FuncIndex, args: &[Val]) -> Result<Vec<Val>, CallError> {
-        let a = self.data.module.artifact();
-        let ty = a
-            .func_type(index)
-            .cloned()
+    fn call_func_index(&self, index: FuncIndex, args: &[Val]) -> Result<Vec<Val>, CallError> {
+        let f = self
+            .func(index)
             .ok_or_else(|| CallError::NoSuchExport("bad function index".into()))?;
+        self.call_func(&f, args)
+    }
+
+    fn call_func(&self, f: &Func, args: &[Val]) -> Result<Vec<Val>, CallError> {
+        let ty = &f.ty;
         if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(v, t)| v.ty() != *t) {
             return Err(CallError::BadArguments(format!(
                 "function expects {ty}, got {} argument(s)",
                 args.len()
             )));
         }
-        let n_imported = a.num_imported_funcs();
-        let Some(defined) = index
-            .index()
-            .checked_sub(n_imported)
-            .and_then(|i| a.funcs.get(i))
-        else {
-            return Err(CallError::NoSuchExport(
-                "calling a re-exported import is not supported".into(),
-            ));
-        };
-        if defined.array_entry_offset == NO_ARRAY_ENTRY {
+        if f.func_ref.array_call == 0 {
             return Err(CallError::NoSuchExport(
                 "function is not callable from the host".into(),
             ));
         }
-        let entry = self.data.module.text_address(defined.array_entry_offset);
-        drop(a);
         let mut values = vec![ValRaw::default(); ty.params.len().max(ty.results.len()).max(1)];
         for (slot, v) in values.iter_mut().zip(args) {
             *slot = v.to_slot();
         }
-        self.call_raw(entry, &mut values).map_err(CallError::Trap)?;
+        self.call_raw(f.func_ref.array_call, f.func_ref.vmctx, &mut values)
+            .map_err(CallError::Trap)?;
         Ok(ty
             .results
             .iter()
@@ -390,7 +615,12 @@ impl Instance {
             .collect())
     }
 
-    fn call_raw(&self, entry: usize, values: &mut [ValRaw]) -> Result<(), Trap> {
+    fn call_raw(
+        &self,
+        entry: usize,
+        callee_vmctx: usize,
+        values: &mut [ValRaw],
+    ) -> Result<(), Trap> {
         let outermost = STACK_LIMIT.with(|l| l.get()) == 0;
         if outermost {
             let here = &values as *const _ as usize;
@@ -400,21 +630,19 @@ impl Instance {
                 .max(low);
             STACK_LIMIT.with(|l| l.set(limit));
         }
-        self.data
-            .write_word(vmctx::STACK_LIMIT, STACK_LIMIT.with(|l| l.get()) as u64);
         let mut call = EntryCall {
             entry,
-            vmctx: self.data.vmctx_ptr(),
+            callee_vmctx,
+            caller_vmctx: self.data.vmctx.ptr as usize,
             values: values.as_mut_ptr(),
             count: values.len(),
         };
-        // SAFETY: run_entry only calls compiled code; its frame holds no
-        // values with destructors.
+        // SAFETY: run_entry only calls compiled code or a host function's
+        // array call; its frame holds no values with destructors.
         let result = unsafe { traps::catch(run_entry, &mut call as *mut EntryCall as *mut c_void) };
         if outermost {
             STACK_LIMIT.with(|l| l.set(0));
         }
-        let _ = self.data.read_word(vmctx::STACK_LIMIT);
         result
     }
 }

@@ -16,6 +16,7 @@
 
 mod builtins;
 pub mod code;
+pub mod externs;
 pub mod host;
 pub mod instance;
 pub mod linker;
@@ -24,6 +25,7 @@ pub mod traps;
 pub mod values;
 
 pub use code::{Module, OpenError};
+pub use externs::{Extern, Func, Global, Table};
 pub use instance::{CallError, Instance, InstantiateError, RunOptions};
 pub use linker::{Caller, HostFunc, Linker};
 pub use traps::Trap;

@@ -1,11 +1,12 @@
 //! Host functions and the linker that resolves an artifact's imports
 //! against them, checking each against the signature the artifact recorded.
 
+use crate::externs::{Extern, Func, VMFuncRef, type_id};
 use crate::traps::{self, Trap};
 use crate::values::{Val, ValRaw};
 use std::collections::HashMap;
 use std::sync::Arc;
-use waot_format::types::FuncType;
+use waot_format::types::{FuncType, MemoryDesc, TableDesc, ValType};
 use waot_format::vmctx::{self, host_ctx};
 
 /// What a host function sees of its caller.
@@ -17,16 +18,15 @@ impl Caller {
     /// The caller's memory 0, or an empty slice if it has none. Valid for
     /// the duration of the host call only.
     pub fn memory(&mut self) -> &mut [u8] {
-        // SAFETY: `vmctx` is the calling instance's live VM context; its
-        // memory base/length describe its accessible memory, and wasm is
-        // suspended in this host call, so nothing else accesses it.
+        // SAFETY: `vmctx` is the calling instance's live VM context and its
+        // RUNTIME_DATA slot points at that instance's data; wasm is
+        // suspended in this host call, so nothing else accesses the memory.
         unsafe {
-            let base = *(self.vmctx.add(vmctx::MEMORY_BASE as usize) as *const *mut u8);
-            let len = *(self.vmctx.add(vmctx::MEMORY_LENGTH as usize) as *const u64) as usize;
-            if base.is_null() {
-                &mut []
-            } else {
-                std::slice::from_raw_parts_mut(base, len)
+            let data = *(self.vmctx.add(vmctx::RUNTIME_DATA as usize)
+                as *const *const crate::instance::InstanceData);
+            match data.as_ref().and_then(|d| d.memory(0)) {
+                Some(m) => m.bytes_mut(),
+                None => &mut [],
             }
         }
     }
@@ -125,10 +125,11 @@ extern "C" fn host_array_call(
     }
 }
 
-/// Host functions by (module, name).
+/// What imports resolve against: host functions, and the exports of
+/// instances registered under a module name.
 #[derive(Default, Clone)]
 pub struct Linker {
-    funcs: HashMap<(String, String), Arc<HostFunc>>,
+    items: HashMap<(String, String), Extern>,
     /// Link imports that are missing to a function that traps when called.
     pub allow_unresolved: bool,
 }
@@ -147,36 +148,144 @@ impl Linker {
         ty: FuncType,
         func: impl Fn(&mut Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
     ) -> &mut Self {
-        self.funcs.insert(
-            (module.to_string(), name.to_string()),
-            HostFunc::new(ty, func),
-        );
+        self.define(
+            module,
+            name,
+            Extern::Func(host_func(HostFunc::new(ty, func))),
+        )
+    }
+
+    /// Defines `module.name` as any extern.
+    pub fn define(&mut self, module: &str, name: &str, item: Extern) -> &mut Self {
+        self.items
+            .insert((module.to_string(), name.to_string()), item);
         self
     }
 
-    /// Resolves one function import, or explains why it cannot be.
+    /// Registers every export of `instance` under module name `module`.
+    pub fn instance(&mut self, module: &str, instance: &crate::Instance) -> &mut Self {
+        for (name, item) in instance.exports() {
+            self.define(module, &name, item);
+        }
+        self
+    }
+
+    /// Resolves one import against its recorded type, or explains why it
+    /// cannot be (`unresolved import …` or `incompatible import type …`).
     pub(crate) fn resolve(
         &self,
         module: &str,
         name: &str,
-        ty: &FuncType,
-    ) -> Result<Arc<HostFunc>, String> {
-        match self.funcs.get(&(module.to_string(), name.to_string())) {
-            Some(f) if f.ty == *ty => Ok(f.clone()),
-            Some(f) => Err(format!(
-                "import {module}.{name} has type {ty}, but the host provides {}",
-                f.ty
-            )),
-            None if self.allow_unresolved => {
+        want: &Wanted,
+    ) -> Result<Extern, String> {
+        let Some(item) = self.items.get(&(module.to_string(), name.to_string())) else {
+            if let (Wanted::Func(ty), true) = (want, self.allow_unresolved) {
                 let what = format!("{module}.{name}");
-                Ok(HostFunc::new(ty.clone(), move |_, _| {
+                let f = HostFunc::new(ty.clone(), move |_, _| {
                     Err(Trap {
                         detail: Some(what.clone()),
                         ..Trap::new(waot_format::traps::TrapKind::UnresolvedImport)
                     })
-                }))
+                });
+                return Ok(Extern::Func(host_func(f)));
             }
-            None => Err(format!("unresolved import {module}.{name}: {ty}")),
+            return Err(format!(
+                "unresolved import {module}.{name}: {}",
+                want.describe()
+            ));
+        };
+        let incompatible = |have: String| {
+            Err(format!(
+                "incompatible import type for {module}.{name}: expected {}, found {have}",
+                want.describe()
+            ))
+        };
+        match (want, item) {
+            (Wanted::Func(ty), Extern::Func(f)) if f.ty == *ty => Ok(item.clone()),
+            (Wanted::Func(_), Extern::Func(f)) => incompatible(format!("function {}", f.ty)),
+            (Wanted::Global { ty, mutable }, Extern::Global(g))
+                if g.ty() == *ty && g.mutable() == *mutable =>
+            {
+                Ok(item.clone())
+            }
+            (Wanted::Global { .. }, Extern::Global(g)) => incompatible(format!(
+                "global {}{}",
+                if g.mutable() { "mut " } else { "" },
+                g.ty()
+            )),
+            (Wanted::Memory(d), Extern::Memory(m)) => {
+                let max_ok = match (d.max_pages, m.declared_max()) {
+                    (None, _) => true,
+                    (Some(want), Some(have)) => have <= want,
+                    (Some(_), None) => false,
+                };
+                if m.pages() >= d.min_pages && max_ok {
+                    Ok(item.clone())
+                } else {
+                    incompatible(format!(
+                        "memory with {} pages (max {:?})",
+                        m.pages(),
+                        m.declared_max()
+                    ))
+                }
+            }
+            (Wanted::Table(d), Extern::Table(t)) => {
+                let max_ok = match (d.max, t.max()) {
+                    (None, _) => true,
+                    (Some(want), Some(have)) => have <= want,
+                    (Some(_), None) => false,
+                };
+                if t.elem() == d.elem && t.len() >= d.min && max_ok {
+                    Ok(item.clone())
+                } else {
+                    incompatible(format!(
+                        "table of {} with {} elements (max {:?})",
+                        t.elem(),
+                        t.len(),
+                        t.max()
+                    ))
+                }
+            }
+            (_, other) => incompatible(other.kind_name().to_string()),
         }
+    }
+}
+
+/// What an import asks for.
+pub(crate) enum Wanted {
+    Func(FuncType),
+    Global { ty: ValType, mutable: bool },
+    Memory(MemoryDesc),
+    Table(TableDesc),
+}
+
+impl Wanted {
+    fn describe(&self) -> String {
+        match self {
+            Wanted::Func(ty) => ty.to_string(),
+            Wanted::Global { ty, mutable } => {
+                format!("global {}{ty}", if *mutable { "mut " } else { "" })
+            }
+            Wanted::Memory(d) => {
+                format!("memory (min {} pages, max {:?})", d.min_pages, d.max_pages)
+            }
+            Wanted::Table(d) => format!("table of {} (min {}, max {:?})", d.elem, d.min, d.max),
+        }
+    }
+}
+
+/// A host function as an importable [`Func`].
+pub fn host_func(f: Arc<HostFunc>) -> Func {
+    Func {
+        func_ref: VMFuncRef {
+            wasm_call: 0,
+            array_call: host_array_call as *const () as usize,
+            vmctx: f.context_ptr() as usize,
+            type_id: type_id(f.ty()),
+            _pad: 0,
+        },
+        ty: f.ty().clone(),
+        host: Some(f),
+        owner: None,
     }
 }

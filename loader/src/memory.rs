@@ -15,12 +15,22 @@ pub const MAX_PAGES_32: u64 = 65536;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryError(pub String);
 
+/// The `{ base, length }` record compiled code reads through the VM
+/// context (layout: `waot_format::vmctx::memory`).
+#[repr(C)]
+pub struct VMMemoryDefinition {
+    base: *mut u8,
+    length: Cell<u64>,
+}
+
 /// One linear memory.
 pub struct LinearMemory {
     base: *mut u8,
     mapping_len: usize,
     pages: Cell<u64>,
     limit_pages: u64,
+    declared_max: Option<u64>,
+    definition: Box<VMMemoryDefinition>,
 }
 
 impl LinearMemory {
@@ -59,11 +69,17 @@ impl LinearMemory {
             )
         }
         .map_err(|e| MemoryError(format!("cannot reserve memory address space: {e}")))?;
+        let definition = Box::new(VMMemoryDefinition {
+            base: base.cast(),
+            length: Cell::new(0),
+        });
         let memory = LinearMemory {
             base: base.cast(),
             mapping_len,
             pages: Cell::new(0),
             limit_pages,
+            declared_max: desc.max_pages,
+            definition,
         };
         if memory.grow(desc.min_pages).is_none() {
             return Err(MemoryError("cannot commit initial memory".into()));
@@ -106,7 +122,25 @@ impl LinearMemory {
             .ok()?;
         }
         self.pages.set(new);
+        self.definition.length.set(new * WASM_PAGE_SIZE);
         Some(old)
+    }
+
+    /// The declared maximum in pages, as linking compares it.
+    pub fn declared_max(&self) -> Option<u64> {
+        self.declared_max
+    }
+
+    /// The record compiled code reads base and length from.
+    pub fn definition_ptr(&self) -> *const VMMemoryDefinition {
+        &*self.definition
+    }
+
+    /// Whether `[offset, offset + len)` lies inside the memory.
+    pub fn in_bounds(&self, offset: u64, len: u64) -> bool {
+        offset
+            .checked_add(len)
+            .is_some_and(|end| end <= self.byte_len() as u64)
     }
 
     /// The accessible bytes.

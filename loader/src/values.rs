@@ -14,6 +14,10 @@ pub enum Val {
     F32(u32),
     /// `f64`, as bits (NaN payloads preserved).
     F64(u64),
+    /// `funcref`: the address of a function reference record, 0 for null.
+    FuncRef(usize),
+    /// `externref`: a host value plus one, 0 for null.
+    ExternRef(u64),
 }
 
 impl Val {
@@ -24,6 +28,32 @@ impl Val {
             Val::I64(_) => ValType::I64,
             Val::F32(_) => ValType::F32,
             Val::F64(_) => ValType::F64,
+            Val::FuncRef(_) => ValType::FuncRef,
+            Val::ExternRef(_) => ValType::ExternRef,
+        }
+    }
+
+    /// A null reference of type `ty` (or zero for numbers).
+    pub fn null(ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 | ValType::V128 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::FuncRef => Val::FuncRef(0),
+            ValType::ExternRef => Val::ExternRef(0),
+        }
+    }
+
+    /// The raw 64-bit payload (references and integers).
+    pub fn raw_u64(&self) -> u64 {
+        match *self {
+            Val::I32(v) => v as u32 as u64,
+            Val::I64(v) => v as u64,
+            Val::F32(v) => v as u64,
+            Val::F64(v) => v,
+            Val::FuncRef(v) => v as u64,
+            Val::ExternRef(v) => v,
         }
     }
 
@@ -94,6 +124,8 @@ impl Val {
             Val::I64(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
             Val::F32(v) => raw[..4].copy_from_slice(&v.to_le_bytes()),
             Val::F64(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
+            Val::FuncRef(v) => raw[..8].copy_from_slice(&(v as u64).to_le_bytes()),
+            Val::ExternRef(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
         }
         ValRaw(raw)
     }
@@ -107,6 +139,8 @@ impl Val {
             ValType::I32 => Val::I32(i32::from_le_bytes(w4)),
             ValType::F32 => Val::F32(u32::from_le_bytes(w4)),
             ValType::F64 => Val::F64(u64::from_le_bytes(w8)),
+            ValType::FuncRef => Val::FuncRef(u64::from_le_bytes(w8) as usize),
+            ValType::ExternRef => Val::ExternRef(u64::from_le_bytes(w8)),
             _ => Val::I64(i64::from_le_bytes(w8)),
         }
     }
@@ -119,6 +153,9 @@ impl std::fmt::Display for Val {
         match *self {
             Val::I32(v) => write!(f, "{v}"),
             Val::I64(v) => write!(f, "{v}"),
+            Val::FuncRef(0) | Val::ExternRef(0) => write!(f, "null"),
+            Val::FuncRef(_) => write!(f, "funcref"),
+            Val::ExternRef(v) => write!(f, "externref {}", v - 1),
             Val::F32(bits) => {
                 let v = f32::from_bits(bits);
                 float(

@@ -100,6 +100,8 @@ fn rewrite_build(dir: &Path, change: fn(&mut waot_format::types::BuildInfo)) {
             funcs: &a.funcs,
             memories: &a.memories,
             globals: &a.globals,
+            tables: &a.tables,
+            elements: &a.elements,
             exports: &a.exports,
             start: a.start,
             data: &a.data,
@@ -246,23 +248,6 @@ const CASES: &[Case] = &[
             .unwrap();
         },
         command: &["waot", "compile", "invalid.wat", "-o", "invalid.aot"],
-    },
-    Case {
-        name: "unsupported-feature",
-        prepare: |dir, _| {
-            std::fs::copy(
-                testsuite_dir().join("diagnostics/unsupported.wat"),
-                dir.join("unsupported.wat"),
-            )
-            .unwrap();
-        },
-        command: &[
-            "waot",
-            "compile",
-            "unsupported.wat",
-            "-o",
-            "unsupported.aot",
-        ],
     },
     Case {
         name: "unsupported-simd",

@@ -106,7 +106,7 @@ fn missing_and_mismatched_imports_fail_before_any_code_runs() {
     assert_eq!(
         lines,
         vec![
-            "import env.add has type (i32, i32) -> i32, but the host provides (i64) -> ()"
+            "incompatible import type for env.add: expected (i32, i32) -> i32, found function (i64) -> ()"
                 .to_string(),
             "unresolved import env.log: (i64) -> ()".to_string(),
             "unresolved import env.swap: (f64, i32) -> (i32, f64)".to_string(),

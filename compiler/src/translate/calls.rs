@@ -23,21 +23,13 @@ impl Translator<'_, '_> {
         let mut args = vec![self.vmctx, self.vmctx];
         args.extend(self.pop_n(ty.params.len()));
         let call = if self.env.module.is_imported(callee) {
-            let record = self.env.offsets.imported_func(callee.0) as i32;
+            let record = self.env.offsets.func_ref(callee.0) as i32;
             let ptr = self.env.pointer_type();
             let flags = vmctx_flags().with_readonly().with_can_move();
-            let code = self.builder.ins().load(
-                ptr,
-                flags,
-                self.vmctx,
-                record + vmctx::IMPORTED_FUNC_WASM_CALL as i32,
-            );
-            args[0] = self.builder.ins().load(
-                ptr,
-                flags,
-                self.vmctx,
-                record + vmctx::IMPORTED_FUNC_VMCTX as i32,
-            );
+            let code_at = record + vmctx::func_ref::WASM_CALL as i32;
+            let vmctx_at = record + vmctx::func_ref::VMCTX as i32;
+            let code = self.builder.ins().load(ptr, flags, self.vmctx, code_at);
+            args[0] = self.builder.ins().load(ptr, flags, self.vmctx, vmctx_at);
             let sig = self.env.wasm_signature(&ty);
             let sig = self.builder.import_signature(sig);
             self.builder.ins().call_indirect(sig, code, &args)

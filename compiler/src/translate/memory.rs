@@ -75,13 +75,18 @@ impl Translator<'_, '_> {
         Ok(true)
     }
 
+    /// The address of memory 0's `{ base, length }` record.
+    fn memory_definition(&mut self) -> Value {
+        let ptr = self.env.pointer_type();
+        let flags = vmctx_flags().with_readonly().with_can_move();
+        let at = self.env.offsets.memory(0) as i32;
+        self.builder.ins().load(ptr, flags, self.vmctx, at)
+    }
+
     fn memory_length(&mut self) -> Value {
-        self.builder.ins().load(
-            types::I64,
-            vmctx_flags(),
-            self.vmctx,
-            vmctx::MEMORY_LENGTH as i32,
-        )
+        let def = self.memory_definition();
+        let at = vmctx::memory::LENGTH as i32;
+        self.builder.ins().load(types::I64, vmctx_flags(), def, at)
     }
 
     /// The native address of `index + memarg.offset` for an access of
@@ -111,10 +116,11 @@ impl Translator<'_, '_> {
             BoundsStrategy::Guard => vmctx_flags().with_readonly().with_can_move(),
             BoundsStrategy::Explicit => vmctx_flags(),
         };
+        let def = self.memory_definition();
         let base = self
             .builder
             .ins()
-            .load(ptr, base_flags, self.vmctx, vmctx::MEMORY_BASE as i32);
+            .load(ptr, base_flags, def, vmctx::memory::BASE as i32);
         let addr = self.builder.ins().iadd(base, index);
         let addr = if memarg.offset == 0 {
             addr

@@ -5,10 +5,12 @@
 //! Calling convention of every wasm function (see `waot_format::abi`):
 //! `tail(callee_vmctx, caller_vmctx, params…) -> results`.
 
+mod bulk;
 mod calls;
 mod control;
 mod memory;
 mod numeric;
+mod tables;
 mod variables;
 
 use crate::error::{CompileError, Result, unsupported};
@@ -119,9 +121,15 @@ pub fn translate_function(
         .mem_flags
         .insert(vmctx_flags().with_readonly())
         .map_err(|_| CompileError::Codegen("too many memory flag sets".into()))?;
-    let stack_limit = func.create_global_value(GlobalValueData::Load {
+    let limit_ptr = func.create_global_value(GlobalValueData::Load {
         base: vmctx_gv,
-        offset: (vmctx::STACK_LIMIT as i32).into(),
+        offset: (vmctx::STACK_LIMIT_PTR as i32).into(),
+        global_type: env.pointer_type(),
+        flags: limit_flags,
+    });
+    let stack_limit = func.create_global_value(GlobalValueData::Load {
+        base: limit_ptr,
+        offset: 0.into(),
         global_type: env.pointer_type(),
         flags: limit_flags,
     });
@@ -138,6 +146,7 @@ pub fn translate_function(
         locals: Vec::new(),
         vmctx: Value::from_u32(0),
         func_refs: HashMap::new(),
+        sig_refs: HashMap::new(),
         builtin_sigs: HashMap::new(),
     };
     t.prologue(&ty, body)?;
@@ -191,6 +200,7 @@ pub(crate) struct Translator<'e, 'f> {
     locals: Vec<Variable>,
     vmctx: Value,
     func_refs: HashMap<DefinedFuncIndex, FuncRef>,
+    sig_refs: HashMap<waot_format::types::TypeIndex, ir::SigRef>,
     builtin_sigs: HashMap<Builtin, SigRef>,
 }
 
@@ -287,6 +297,8 @@ impl Translator<'_, '_> {
             || self.memory_operator(&op)?
             || self.call_operator(&op)?
             || self.numeric_operator(&op)?
+            || self.table_operator(&op)?
+            || self.bulk_operator(&op)?
         {
             return Ok(());
         }

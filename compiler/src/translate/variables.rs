@@ -3,7 +3,7 @@
 
 use super::{Translator, ir_type, vmctx_flags};
 use crate::error::Result;
-use cranelift_codegen::ir::InstBuilder;
+use cranelift_codegen::ir::{self, InstBuilder, Value};
 use waot_format::types::GlobalIndex;
 use wasmparser::Operator;
 
@@ -24,37 +24,33 @@ impl Translator<'_, '_> {
                 self.builder.def_var(self.locals[local_index as usize], v);
             }
             Operator::GlobalGet { global_index } => {
-                let (offset, ty, mutable) = self.global_slot(GlobalIndex(global_index));
+                let (slot, ty, mutable) = self.global_slot(GlobalIndex(global_index));
                 let flags = if mutable {
                     vmctx_flags()
                 } else {
                     vmctx_flags().with_readonly().with_can_move()
                 };
-                let v = self
-                    .builder
-                    .ins()
-                    .load(ty, flags, self.vmctx, offset as i32);
+                let v = self.builder.ins().load(ty, flags, slot, 0);
                 self.push(v);
             }
             Operator::GlobalSet { global_index } => {
-                let (offset, _, _) = self.global_slot(GlobalIndex(global_index));
+                let (slot, _, _) = self.global_slot(GlobalIndex(global_index));
                 let v = self.pop();
-                self.builder
-                    .ins()
-                    .store(vmctx_flags(), v, self.vmctx, offset as i32);
+                self.builder.ins().store(vmctx_flags(), v, slot, 0);
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    /// VM context offset, type and mutability of a (defined) global.
-    fn global_slot(&self, index: GlobalIndex) -> (u32, cranelift_codegen::ir::Type, bool) {
-        let g = &self.env.module.globals[index.index()];
-        (
-            self.env.offsets.defined_global(index.0),
-            ir_type(g.ty),
-            g.mutable,
-        )
+    /// Address of a global's slot (imported or defined, always through the
+    /// VM context's pointer), its type and mutability.
+    fn global_slot(&mut self, index: GlobalIndex) -> (Value, ir::Type, bool) {
+        let (ty, mutable) = self.env.module.global_types[index.index()];
+        let ptr = self.env.pointer_type();
+        let flags = vmctx_flags().with_readonly().with_can_move();
+        let at = self.env.offsets.global(index.0) as i32;
+        let slot = self.builder.ins().load(ptr, flags, self.vmctx, at);
+        (slot, ir_type(ty), mutable)
     }
 }

@@ -12,6 +12,15 @@ pub fn arg(a: &WastArg) -> Result<Val, String> {
         WastArg::Core(WastArgCore::I64(v)) => Ok(Val::I64(*v)),
         WastArg::Core(WastArgCore::F32(v)) => Ok(Val::F32(v.bits)),
         WastArg::Core(WastArgCore::F64(v)) => Ok(Val::F64(v.bits)),
+        WastArg::Core(WastArgCore::RefNull(wast::core::HeapType::Abstract {
+            ty: wast::core::AbstractHeapType::Func,
+            ..
+        })) => Ok(Val::FuncRef(0)),
+        WastArg::Core(WastArgCore::RefNull(wast::core::HeapType::Abstract {
+            ty: wast::core::AbstractHeapType::Extern,
+            ..
+        })) => Ok(Val::ExternRef(0)),
+        WastArg::Core(WastArgCore::RefExtern(n)) => Ok(Val::ExternRef(u64::from(*n) + 1)),
         other => Err(format!("unsupported argument {other:?}")),
     }
 }
@@ -50,6 +59,12 @@ fn core_matches(r: &WastRetCore, actual: &Val) -> Result<bool, String> {
         (WastRetCore::I64(e), Val::I64(a)) => e == a,
         (WastRetCore::F32(p), Val::F32(a)) => f32_matches(p, *a),
         (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
+        (WastRetCore::RefNull(_), Val::FuncRef(r)) => *r == 0,
+        (WastRetCore::RefNull(_), Val::ExternRef(r)) => *r == 0,
+        (WastRetCore::RefExtern(None), Val::ExternRef(r)) => *r != 0,
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(r)) => *r == u64::from(*n) + 1,
+        (WastRetCore::RefFunc(_), Val::FuncRef(r)) => *r != 0,
+        (WastRetCore::RefNull(_) | WastRetCore::RefExtern(_) | WastRetCore::RefFunc(_), _) => false,
         (WastRetCore::Either(options), a) => {
             options.iter().any(|o| core_matches(o, a).unwrap_or(false))
         }

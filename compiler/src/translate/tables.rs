@@ -1,0 +1,220 @@
+//! Tables and references: `call_indirect` with its three checks (bounds,
+//! null, signature), `ref.null`, `ref.is_null`, `ref.func`, `table.get`,
+//! `table.set`, `table.size`, and the builtin-backed `table.grow`,
+//! `table.fill`, `table.copy`, `table.init`, `elem.drop`.
+//!
+//! A funcref is the address of a function reference record in some VM
+//! context (0 for null); an externref is a host value plus one (0 for null).
+
+use super::{Translator, trap_code, vmctx_flags};
+use crate::error::Result;
+use cranelift_codegen::ir::{self, InstBuilder, Value, condcodes::IntCC, types};
+use waot_format::builtins::Builtin;
+use waot_format::traps::TrapKind;
+use waot_format::types::{TableIndex, TypeIndex};
+use waot_format::vmctx::{func_ref, table};
+use wasmparser::Operator;
+
+impl Translator<'_, '_> {
+    /// Table and reference operators. Returns false for other operators.
+    pub(super) fn table_operator(&mut self, op: &Operator) -> Result<bool> {
+        match *op {
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(TypeIndex(type_index), TableIndex(table_index)),
+            Operator::RefNull { .. } => {
+                let v = self.builder.ins().iconst(self.env.pointer_type(), 0);
+                self.push(v);
+            }
+            Operator::RefIsNull => {
+                let r = self.pop();
+                let c = self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let v = self.builder.ins().uextend(types::I32, c);
+                self.push(v);
+            }
+            Operator::RefFunc { function_index } => {
+                let offset = self.env.offsets.func_ref(function_index);
+                let v = self.builder.ins().iadd_imm_u(self.vmctx, i64::from(offset));
+                self.push(v);
+            }
+            Operator::TableGet { table } => {
+                let index = self.pop();
+                let addr =
+                    self.element_address(TableIndex(table), index, TrapKind::TableOutOfBounds);
+                let v = self
+                    .builder
+                    .ins()
+                    .load(self.env.pointer_type(), vmctx_flags(), addr, 0);
+                self.push(v);
+            }
+            Operator::TableSet { table } => {
+                let value = self.pop();
+                let index = self.pop();
+                let addr =
+                    self.element_address(TableIndex(table), index, TrapKind::TableOutOfBounds);
+                self.builder.ins().store(vmctx_flags(), value, addr, 0);
+            }
+            Operator::TableSize { table } => {
+                let def = self.table_definition(TableIndex(table));
+                let len =
+                    self.builder
+                        .ins()
+                        .load(types::I64, vmctx_flags(), def, table::LENGTH as i32);
+                let v = self.builder.ins().ireduce(types::I32, len);
+                self.push(v);
+            }
+            Operator::TableGrow { table } => {
+                let delta = self.pop();
+                let init = self.pop();
+                let t = self.builder.ins().iconst(types::I32, i64::from(table));
+                let vmctx = self.vmctx;
+                let old = self.call_builtin(Builtin::TableGrow, &[vmctx, t, init, delta]);
+                self.push(old[0]);
+            }
+            Operator::TableFill { table } => {
+                let len = self.pop();
+                let value = self.pop();
+                let dst = self.pop();
+                let t = self.builder.ins().iconst(types::I32, i64::from(table));
+                let vmctx = self.vmctx;
+                self.checked_builtin(
+                    Builtin::TableFill,
+                    &[vmctx, t, dst, value, len],
+                    TrapKind::TableOutOfBounds,
+                );
+            }
+            Operator::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let (src, len) = self.pop2();
+                let dst = self.pop();
+                let d = self.builder.ins().iconst(types::I32, i64::from(dst_table));
+                let s = self.builder.ins().iconst(types::I32, i64::from(src_table));
+                let vmctx = self.vmctx;
+                self.checked_builtin(
+                    Builtin::TableCopy,
+                    &[vmctx, d, s, dst, src, len],
+                    TrapKind::TableOutOfBounds,
+                );
+            }
+            Operator::TableInit { elem_index, table } => {
+                let (src, len) = self.pop2();
+                let dst = self.pop();
+                let t = self.builder.ins().iconst(types::I32, i64::from(table));
+                let seg = self.builder.ins().iconst(types::I32, i64::from(elem_index));
+                let vmctx = self.vmctx;
+                self.checked_builtin(
+                    Builtin::TableInit,
+                    &[vmctx, t, seg, dst, src, len],
+                    TrapKind::TableOutOfBounds,
+                );
+            }
+            Operator::ElemDrop { elem_index } => {
+                let seg = self.builder.ins().iconst(types::I32, i64::from(elem_index));
+                let vmctx = self.vmctx;
+                self.call_builtin(Builtin::ElemDrop, &[vmctx, seg]);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Calls a builtin that returns 0 on success and traps with `kind`
+    /// otherwise.
+    pub(super) fn checked_builtin(&mut self, b: Builtin, args: &[Value], kind: TrapKind) {
+        let status = self.call_builtin(b, args)[0];
+        self.builder.ins().trapnz(status, trap_code(kind));
+    }
+
+    /// The address of table `t`'s `{ base, length }` record.
+    fn table_definition(&mut self, t: TableIndex) -> Value {
+        let ptr = self.env.pointer_type();
+        let flags = vmctx_flags().with_readonly().with_can_move();
+        self.builder
+            .ins()
+            .load(ptr, flags, self.vmctx, self.env.offsets.table(t.0) as i32)
+    }
+
+    /// The address of element `index` of table `t`, trapping with `kind`
+    /// when it is out of bounds.
+    fn element_address(&mut self, t: TableIndex, index: Value, kind: TrapKind) -> Value {
+        let def = self.table_definition(t);
+        let len = self
+            .builder
+            .ins()
+            .load(types::I64, vmctx_flags(), def, table::LENGTH as i32);
+        let index = self.builder.ins().uextend(types::I64, index);
+        let oob = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        self.builder.ins().trapnz(oob, trap_code(kind));
+        let base = self.builder.ins().load(
+            self.env.pointer_type(),
+            vmctx_flags(),
+            def,
+            table::BASE as i32,
+        );
+        let offset = self
+            .builder
+            .ins()
+            .imul_imm_u(index, i64::from(table::ELEMENT_SIZE));
+        self.builder.ins().iadd(base, offset)
+    }
+
+    fn call_indirect(&mut self, ty: TypeIndex, t: TableIndex) {
+        let index = self.pop();
+        let sig_ty = self.env.module.types[ty.index()].clone();
+        let args_wasm = self.pop_n(sig_ty.params.len());
+        let ptr = self.env.pointer_type();
+        let addr = self.element_address(t, index, TrapKind::UndefinedElement);
+        let fref = self.builder.ins().load(ptr, vmctx_flags(), addr, 0);
+        self.builder
+            .ins()
+            .trapz(fref, trap_code(TrapKind::UninitializedElement));
+        let flags = vmctx_flags().with_readonly();
+        let actual = self
+            .builder
+            .ins()
+            .load(types::I32, flags, fref, func_ref::TYPE_ID as i32);
+        let expected = self.builder.ins().load(
+            types::I32,
+            vmctx_flags().with_readonly().with_can_move(),
+            self.vmctx,
+            self.env.offsets.type_id(ty.0) as i32,
+        );
+        let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
+        self.builder
+            .ins()
+            .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        let code = self
+            .builder
+            .ins()
+            .load(ptr, flags, fref, func_ref::WASM_CALL as i32);
+        let callee_vmctx = self
+            .builder
+            .ins()
+            .load(ptr, flags, fref, func_ref::VMCTX as i32);
+        let sig = match self.sig_refs.get(&ty) {
+            Some(s) => *s,
+            None => {
+                let s = self
+                    .builder
+                    .import_signature(self.env.wasm_signature(&sig_ty));
+                self.sig_refs.insert(ty, s);
+                s
+            }
+        };
+        let mut args = vec![callee_vmctx, self.vmctx];
+        args.extend(args_wasm);
+        let call = self.builder.ins().call_indirect(sig, code, &args);
+        let results = self.builder.inst_results(call).to_vec();
+        self.stack.extend(results);
+    }
+}
+
+/// Keeps `ir` referenced for readers of the signatures above.
+#[allow(dead_code)]
+type IrValue = ir::Value;
