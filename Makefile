@@ -39,6 +39,7 @@ lint: deps
 # The binaries are built first: the diagnostics runner executes them.
 test: lint build
 	$(CARGO) test --workspace
+	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit
 	$(CARGO) run -q -p waot-testsuite -- spec
 
 e2e: build

@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
+use waot::CompileOptions;
+use waot_format::types::BoundsStrategy;
 use waot_testsuite::spec::{FileReport, expected_failures, files, run_file};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: waot-testsuite spec [FILTER] [--verbose]");
+    eprintln!("usage: waot-testsuite spec [FILTER] [--verbose] [--bounds-checks guard|explicit]");
     ExitCode::from(2)
 }
 
@@ -17,7 +19,24 @@ fn main() -> ExitCode {
         return usage();
     }
     let verbose = args.iter().any(|a| a == "--verbose" || a == "-v");
-    let filter = args.iter().skip(1).find(|a| !a.starts_with('-')).cloned();
+    let bounds = match args
+        .iter()
+        .position(|a| a == "--bounds-checks")
+        .map(|i| args.get(i + 1).map(String::as_str))
+    {
+        None | Some(Some("guard")) => BoundsStrategy::Guard,
+        Some(Some("explicit")) => BoundsStrategy::Explicit,
+        Some(_) => return usage(),
+    };
+    let options = CompileOptions {
+        bounds,
+        ..Default::default()
+    };
+    let filter = args
+        .iter()
+        .skip(1)
+        .find(|a| !a.starts_with('-') && !matches!(a.as_str(), "guard" | "explicit"))
+        .cloned();
     let expected_path = waot_testsuite::testsuite_dir().join("spec/expected-failures.txt");
     let expected = match expected_failures(&expected_path) {
         Ok(e) => Arc::new(e),
@@ -39,7 +58,12 @@ fn main() -> ExitCode {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let handles: Vec<_> = (0..workers)
         .map(|_| {
-            let (queue, results, expected) = (queue.clone(), results.clone(), expected.clone());
+            let (queue, results, expected, options) = (
+                queue.clone(),
+                results.clone(),
+                expected.clone(),
+                options.clone(),
+            );
             // Deep recursion tests need room for the wasm stack and the host.
             std::thread::Builder::new()
                 .stack_size(64 << 20)
@@ -48,7 +72,7 @@ fn main() -> ExitCode {
                         let Some((i, file)) = queue.lock().unwrap().pop() else {
                             break;
                         };
-                        let report = run_file(&file, &expected);
+                        let report = run_file(&file, &expected, &options);
                         results
                             .lock()
                             .unwrap()

@@ -99,7 +99,11 @@ pub struct FileReport {
 }
 
 /// Runs one file.
-pub fn run_file(file: &SpecFile, expected: &HashMap<String, String>) -> FileReport {
+pub fn run_file(
+    file: &SpecFile,
+    expected: &HashMap<String, String>,
+    options: &CompileOptions,
+) -> FileReport {
     let mut report = FileReport::default();
     // names.wast deliberately uses bidi-override characters in names.
     let mut lexer = wast::lexer::Lexer::new(file.text);
@@ -120,7 +124,7 @@ pub fn run_file(file: &SpecFile, expected: &HashMap<String, String>) -> FileRepo
             return report;
         }
     };
-    let mut runner = match Runner::new() {
+    let mut runner = match Runner::new(options.clone()) {
         Ok(r) => r,
         Err(e) => {
             report.failed += 1;
@@ -157,6 +161,7 @@ struct Runner {
     definitions: HashMap<String, Vec<u8>>,
     registered: HashSet<String>,
     linker: Linker,
+    options: CompileOptions,
 }
 
 /// The `spectest` host module's functions.
@@ -209,7 +214,7 @@ fn spectest_linker() -> Linker {
 }
 
 impl Runner {
-    fn new() -> Result<Self> {
+    fn new(options: CompileOptions) -> Result<Self> {
         Ok(Runner {
             dir: tempfile::tempdir()?,
             counter: 0,
@@ -218,12 +223,13 @@ impl Runner {
             definitions: HashMap::new(),
             registered: HashSet::new(),
             linker: spectest_linker(),
+            options,
         })
     }
 
     fn compile(&mut self, wasm: &[u8]) -> std::result::Result<PathBuf, CompileError> {
         self.counter += 1;
-        let artifact = waot::compile(wasm, &CompileOptions::default())?;
+        let artifact = waot::compile(wasm, &self.options)?;
         let path = self.dir.path().join(format!("m{}.aot", self.counter));
         std::fs::write(&path, artifact).map_err(|e| CompileError::Parse(e.to_string()))?;
         Ok(path)
@@ -358,7 +364,7 @@ impl Runner {
                 ..
             } => {
                 let wasm = module.encode()?;
-                match waot::compile(&wasm, &CompileOptions::default()) {
+                match waot::compile(&wasm, &self.options) {
                     Err(CompileError::Invalid { .. }) => Ok(()),
                     Err(e) => bail!("expected invalid ({message}), got {e}"),
                     Ok(_) => bail!("expected invalid ({message}), but it compiled"),
@@ -374,7 +380,7 @@ impl Runner {
                 let Ok(wasm) = module.encode() else {
                     return Ok(());
                 };
-                match waot::compile(&wasm, &CompileOptions::default()) {
+                match waot::compile(&wasm, &self.options) {
                     Err(CompileError::Invalid { .. } | CompileError::Parse(_)) => Ok(()),
                     Err(e) => bail!("expected malformed ({message}), got {e}"),
                     Ok(_) => bail!("expected malformed ({message}), but it compiled"),
