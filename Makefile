@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit e2e diagnostics bless spec clean
+.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures clean
 
 all: build
 
@@ -52,6 +52,15 @@ diagnostics: build
 # real path; FILTER=name selects files.
 spec: deps
 	$(CARGO) run -q -p waot-testsuite --release -- spec $(FILTER)
+
+# Rebuild the committed C test programs (testsuite/c/*.wasm) from source;
+# needs clang-16, lld-16, wasi-libc and libclang-rt-16-dev-wasm32 (apt).
+fixtures:
+	@command -v clang-16 >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 >/dev/null; \
+	  else echo "error: clang-16 not found"; echo "hint: sudo apt-get install clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32"; exit 1; fi; }
+	$(MAKE) -C testsuite/c
 
 # Rewrite the expected outputs of the diagnostics runner after a deliberate change.
 bless: build

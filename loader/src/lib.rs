@@ -21,8 +21,10 @@ pub mod host;
 pub mod instance;
 pub mod linker;
 pub mod memory;
+pub mod native;
 pub mod traps;
 pub mod values;
+pub mod wasi;
 
 pub use code::{Module, OpenError};
 pub use externs::{Extern, Func, Global, Table};

@@ -5,10 +5,11 @@
 use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
+use waot_run::wasi::{WasiConfig, WasiCtx};
 use waot_run::{CallError, Instance, InstantiateError, Linker, Module, OpenError, RunOptions, Val};
 
 const EXIT_CODES: &str = "Exit codes:
-  0    success
+  0    success (a WASI program's proc_exit status is passed through)
   2    usage error (bad flags, unknown export, bad arguments)
   65   the file is not a valid artifact (corrupt, truncated, not waot's)
   66   the artifact cannot be read
@@ -36,6 +37,20 @@ struct Cli {
     /// Bytes of stack wasm code may use.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     max_wasm_stack: usize,
+    /// Give the guest a host directory (WASI preopen), as HOST or
+    /// HOST::GUEST (default guest name: HOST). Repeatable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Set an environment variable for the guest. Repeatable.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    envs: Vec<String>,
+    /// Load native functions from a shared library (see
+    /// loader/include/waot_native.h). Repeatable.
+    #[arg(long = "native-lib", value_name = "PATH")]
+    native_libs: Vec<std::path::PathBuf>,
+    /// Link missing imported functions to a trap instead of refusing to run.
+    #[arg(long)]
+    allow_unresolved: bool,
     /// The artifact, then the arguments that belong to the guest.
     #[arg(
         required = true,
@@ -56,6 +71,14 @@ fn failure(code: u8, message: impl Into<String>) -> Failure {
     Failure {
         message: message.into(),
         code,
+    }
+}
+
+/// The guest called `proc_exit(status)`: no message, its status.
+fn exited(status: Option<i32>) -> Failure {
+    Failure {
+        message: String::new(),
+        code: status.unwrap_or(0) as u8,
     }
 }
 
@@ -85,8 +108,35 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         max_memory_pages: cli.max_memory_pages,
         max_wasm_stack: cli.max_wasm_stack,
     };
-    let linker = Linker::new();
+    let mut linker = Linker::new();
+    linker.allow_unresolved = cli.allow_unresolved;
+    let mut config = WasiConfig {
+        args: vec![path.clone()],
+        ..Default::default()
+    };
+    if cli.invoke.is_none() {
+        config.args.extend(guest_args.iter().cloned());
+    }
+    for spec in &cli.envs {
+        let (k, v) = spec.split_once('=').ok_or_else(|| {
+            failure(
+                2,
+                format!("--env '{spec}' is not KEY=VALUE\nhint: write it as --env NAME=value"),
+            )
+        })?;
+        config.env.push((k.to_string(), v.to_string()));
+    }
+    for spec in &cli.dirs {
+        let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+        config.preopens.push((host.into(), guest.to_string()));
+    }
+    let wasi = WasiCtx::new(&config).map_err(|e| failure(66, e))?;
+    waot_run::wasi::add_to_linker(&mut linker, &wasi);
+    for lib in &cli.native_libs {
+        linker.native_library(lib).map_err(|e| failure(69, e))?;
+    }
     let instance = Instance::new(Arc::new(module), &linker, &options).map_err(|e| match e {
+        InstantiateError::Trap(t) if t.exit_status.is_some() => exited(t.exit_status),
         InstantiateError::Trap(t) => failure(134, format!("wasm trap: {t}")),
         InstantiateError::Link(lines) => failure(69, lines.join("\nerror: ")),
         other => failure(69, other.to_string()),
@@ -123,6 +173,7 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         Vec::new()
     };
     instance.call(&name, &args).map_err(|e| match e {
+        CallError::Trap(t) if t.exit_status.is_some() => exited(t.exit_status),
         CallError::Trap(t) => failure(134, format!("wasm trap: {t}")),
         other => failure(2, other.to_string()),
     })
@@ -149,6 +200,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Err(f) if f.message.is_empty() => ExitCode::from(f.code),
         Err(f) => {
             let (message, hint) = match f.message.rsplit_once("\nhint: ") {
                 Some((m, h)) if !m.contains("\nhint: ") => (m.to_string(), Some(h.to_string())),

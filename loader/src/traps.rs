@@ -21,6 +21,9 @@ pub struct Trap {
     pub wasm_offset: Option<u32>,
     /// Extra detail (for host errors and unresolved imports).
     pub detail: Option<String>,
+    /// Set when the guest asked to exit (WASI `proc_exit`): not an error,
+    /// but it ends the call the same way.
+    pub exit_status: Option<i32>,
 }
 
 impl Trap {
@@ -31,6 +34,16 @@ impl Trap {
             function: None,
             wasm_offset: None,
             detail: None,
+            exit_status: None,
+        }
+    }
+
+    /// The guest's request to exit with `status`.
+    pub fn exit(status: i32) -> Self {
+        Self {
+            exit_status: Some(status),
+            detail: Some(format!("exit with status {status}")),
+            ..Self::new(TrapKind::HostError)
         }
     }
 
@@ -90,6 +103,7 @@ impl CodeMap {
             function,
             wasm_offset: (entry.wasm_offset != u32::MAX).then_some(entry.wasm_offset),
             detail: None,
+            exit_status: None,
         })
     }
 }

@@ -1,5 +1,8 @@
-//! `waot-testsuite`: the spec test runner (`spec [FILTER]`). Prints one line
-//! per file, one per set, and last `N passed, N failed`.
+//! `waot-testsuite`: the spec test runner (`spec [FILTER]`, which prints one
+//! line per file, one per set, and last `N passed, N failed`), and
+//! `run-with-host ARTIFACT [--native-lib LIB]... [ARGS]`, which runs a WASI
+//! program with a Rust host function `host.fill_buffer` registered through
+//! the library API (used by the C-program tests).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -8,6 +11,81 @@ use waot::CompileOptions;
 use waot_format::types::BoundsStrategy;
 use waot_testsuite::spec::{FileReport, expected_failures, files, run_file};
 
+/// Runs a WASI program whose `host.fill_buffer(buf, len, seed)` is a Rust
+/// native function: it writes `'a' + (seed + i) % 26` into the checked
+/// buffer and returns the sum of the bytes (or -1 for NULL).
+fn run_with_host(args: &[String]) -> ExitCode {
+    use waot_run::wasi::{WasiConfig, WasiCtx, add_to_linker};
+    use waot_run::{CallError, Instance, Linker, Module, RunOptions, Val};
+    let Some(path) = args.first() else {
+        return usage();
+    };
+    let mut linker = Linker::new();
+    let mut guest = vec![path.clone()];
+    let mut rest = args[1..].iter();
+    while let Some(a) = rest.next() {
+        if a == "--native-lib" {
+            let Some(lib) = rest.next() else {
+                return usage();
+            };
+            if let Err(e) = linker.native_library(std::path::Path::new(lib)) {
+                eprintln!("error: {e}");
+                return ExitCode::from(69);
+            }
+        } else {
+            guest.push(a.clone());
+        }
+    }
+    let fill = linker.native("host", "fill_buffer", "(*~i)i", |call| {
+        let seed = call.i32(2);
+        let Some(buf) = call.bytes(0) else {
+            return Ok(Some(Val::I32(-1)));
+        };
+        let mut sum = 0i32;
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = b'a' + ((seed as i64 + i as i64) % 26) as u8;
+            sum += i32::from(*b);
+        }
+        Ok(Some(Val::I32(sum)))
+    });
+    if let Err(e) = fill {
+        eprintln!("error: {e}");
+        return ExitCode::from(70);
+    }
+    let wasi = match WasiCtx::new(&WasiConfig {
+        args: guest,
+        ..Default::default()
+    }) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(66);
+        }
+    };
+    add_to_linker(&mut linker, &wasi);
+    let outcome = Module::open(path)
+        .map_err(|e| e.to_string())
+        .and_then(|m| {
+            Instance::new(std::sync::Arc::new(m), &linker, &RunOptions::default())
+                .map_err(|e| e.to_string())
+        })
+        .map(|instance| instance.call("_start", &[]));
+    match outcome {
+        Ok(Ok(_)) => ExitCode::SUCCESS,
+        Ok(Err(CallError::Trap(t))) if t.exit_status.is_some() => {
+            ExitCode::from(t.exit_status.unwrap_or(0) as u8)
+        }
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(134)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(69)
+        }
+    }
+}
+
 fn usage() -> ExitCode {
     eprintln!("usage: waot-testsuite spec [FILTER] [--verbose] [--bounds-checks guard|explicit]");
     ExitCode::from(2)
@@ -15,6 +93,9 @@ fn usage() -> ExitCode {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("run-with-host") {
+        return run_with_host(&args[1..]);
+    }
     if args.first().map(String::as_str) != Some("spec") {
         return usage();
     }

@@ -72,6 +72,15 @@ fn app(dir: &Path) {
     waot(dir, &["compile", "app.wasm", "-o", "app.aot"]);
 }
 
+fn imports(dir: &Path) {
+    std::fs::copy(
+        testsuite_dir().join("diagnostics/imports.wat"),
+        dir.join("imports.wat"),
+    )
+    .unwrap();
+    waot(dir, &["compile", "imports.wat", "-o", "imports.aot"]);
+}
+
 fn edit(dir: &Path, f: impl FnOnce(&mut Vec<u8>)) {
     let path = dir.join("app.aot");
     let mut bytes = std::fs::read(&path).unwrap();
@@ -248,6 +257,45 @@ const CASES: &[Case] = &[
             .unwrap();
         },
         command: &["waot", "compile", "invalid.wat", "-o", "invalid.aot"],
+    },
+    Case {
+        name: "unresolved-import",
+        prepare: |dir, _| imports(dir),
+        command: &["waot-run", "--invoke", "fine", "imports.aot"],
+    },
+    Case {
+        name: "allow-unresolved",
+        prepare: |dir, _| imports(dir),
+        command: &[
+            "waot-run",
+            "--allow-unresolved",
+            "--invoke",
+            "fine",
+            "imports.aot",
+        ],
+    },
+    Case {
+        name: "allow-unresolved-call",
+        prepare: |dir, _| imports(dir),
+        command: &[
+            "waot-run",
+            "--allow-unresolved",
+            "--invoke",
+            "calls_missing",
+            "imports.aot",
+        ],
+    },
+    Case {
+        name: "bad-native-lib",
+        prepare: |dir, _| imports(dir),
+        command: &[
+            "waot-run",
+            "--native-lib",
+            "./nothing.so",
+            "--invoke",
+            "fine",
+            "imports.aot",
+        ],
     },
     Case {
         name: "unsupported-simd",

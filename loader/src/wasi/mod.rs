@@ -1,0 +1,402 @@
+//! WASI preview 1 (`wasi_snapshot_preview1`): everything wasi-libc uses.
+//! This file holds the context (arguments, environment, the descriptor
+//! table), guest-memory access, errno mapping, and the process, clock,
+//! random and poll functions; `fd.rs` and `path.rs` hold the rest.
+//!
+//! File access is confined to preopened directories through cap-std: a path
+//! with `..`, an absolute path or a symlink that would leave a preopen is
+//! refused with `ENOTCAPABLE`, never resolved by hand.
+
+mod fd;
+mod path;
+
+use crate::linker::Linker;
+use crate::traps::Trap;
+use crate::values::Val;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use waot_format::types::{FuncType, ValType};
+
+/// What a WASI program sees of the world.
+#[derive(Clone, Debug, Default)]
+pub struct WasiConfig {
+    /// `argv`, including `argv[0]`.
+    pub args: Vec<String>,
+    /// Environment variables.
+    pub env: Vec<(String, String)>,
+    /// Preopened directories: (host path, guest path).
+    pub preopens: Vec<(PathBuf, String)>,
+}
+
+/// WASI errno values (the preview 1 `errno` enum).
+#[allow(missing_docs)]
+pub mod errno {
+    pub const SUCCESS: u16 = 0;
+    pub const TOOBIG: u16 = 1;
+    pub const ACCES: u16 = 2;
+    pub const AGAIN: u16 = 6;
+    pub const BADF: u16 = 8;
+    pub const EXIST: u16 = 20;
+    pub const FAULT: u16 = 21;
+    pub const FBIG: u16 = 22;
+    pub const ILSEQ: u16 = 25;
+    pub const INTR: u16 = 27;
+    pub const INVAL: u16 = 28;
+    pub const IO: u16 = 29;
+    pub const ISDIR: u16 = 31;
+    pub const LOOP: u16 = 32;
+    pub const MLINK: u16 = 34;
+    pub const NAMETOOLONG: u16 = 37;
+    pub const NOENT: u16 = 44;
+    pub const NOSPC: u16 = 51;
+    pub const NOSYS: u16 = 52;
+    pub const NOTDIR: u16 = 54;
+    pub const NOTEMPTY: u16 = 55;
+    pub const NOTSUP: u16 = 58;
+    pub const OVERFLOW: u16 = 61;
+    pub const PERM: u16 = 63;
+    pub const ROFS: u16 = 69;
+    pub const SPIPE: u16 = 70;
+    pub const XDEV: u16 = 75;
+    pub const NOTCAPABLE: u16 = 76;
+}
+
+/// A WASI error: an errno value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Errno(pub u16);
+
+/// Result of a WASI function body.
+pub type WasiResult<T = ()> = Result<T, Errno>;
+
+impl From<std::io::Error> for Errno {
+    fn from(e: std::io::Error) -> Errno {
+        use std::io::ErrorKind as K;
+        if let Some(code) = e.raw_os_error() {
+            return Errno(match code {
+                libc::ENOENT => errno::NOENT,
+                libc::EACCES => errno::ACCES,
+                libc::EPERM => errno::PERM,
+                libc::EEXIST => errno::EXIST,
+                libc::ENOTDIR => errno::NOTDIR,
+                libc::EISDIR => errno::ISDIR,
+                libc::ENOTEMPTY => errno::NOTEMPTY,
+                libc::EINVAL => errno::INVAL,
+                libc::ELOOP => errno::LOOP,
+                libc::EBADF => errno::BADF,
+                libc::ENAMETOOLONG => errno::NAMETOOLONG,
+                libc::EXDEV => errno::XDEV,
+                libc::ENOSPC => errno::NOSPC,
+                libc::EROFS => errno::ROFS,
+                libc::EMLINK => errno::MLINK,
+                libc::ESPIPE => errno::SPIPE,
+                libc::EFBIG => errno::FBIG,
+                libc::EAGAIN => errno::AGAIN,
+                libc::EINTR => errno::INTR,
+                libc::E2BIG => errno::TOOBIG,
+                libc::EOVERFLOW => errno::OVERFLOW,
+                libc::ENOSYS => errno::NOSYS,
+                libc::ENOTSUP => errno::NOTSUP,
+                _ => errno::IO,
+            });
+        }
+        Errno(match e.kind() {
+            K::NotFound => errno::NOENT,
+            // cap-std reports a path that would leave the sandbox this way.
+            K::PermissionDenied => errno::NOTCAPABLE,
+            K::AlreadyExists => errno::EXIST,
+            K::InvalidInput => errno::INVAL,
+            _ => errno::IO,
+        })
+    }
+}
+
+/// Checked access to the guest's linear memory.
+pub(crate) struct Memory<'a>(pub(crate) &'a mut [u8]);
+
+impl Memory<'_> {
+    fn range(&self, ptr: u32, len: u32) -> WasiResult<std::ops::Range<usize>> {
+        let start = ptr as usize;
+        let end = start
+            .checked_add(len as usize)
+            .filter(|&e| e <= self.0.len())
+            .ok_or(Errno(errno::FAULT))?;
+        Ok(start..end)
+    }
+    pub(crate) fn slice(&self, ptr: u32, len: u32) -> WasiResult<&[u8]> {
+        let r = self.range(ptr, len)?;
+        Ok(&self.0[r])
+    }
+    pub(crate) fn slice_mut(&mut self, ptr: u32, len: u32) -> WasiResult<&mut [u8]> {
+        let r = self.range(ptr, len)?;
+        Ok(&mut self.0[r])
+    }
+    pub(crate) fn write(&mut self, ptr: u32, bytes: &[u8]) -> WasiResult {
+        self.slice_mut(ptr, bytes.len() as u32)?
+            .copy_from_slice(bytes);
+        Ok(())
+    }
+    pub(crate) fn u8(&mut self, ptr: u32, v: u8) -> WasiResult {
+        self.write(ptr, &[v])
+    }
+    pub(crate) fn u16(&mut self, ptr: u32, v: u16) -> WasiResult {
+        self.write(ptr, &v.to_le_bytes())
+    }
+    pub(crate) fn u32(&mut self, ptr: u32, v: u32) -> WasiResult {
+        self.write(ptr, &v.to_le_bytes())
+    }
+    pub(crate) fn u64(&mut self, ptr: u32, v: u64) -> WasiResult {
+        self.write(ptr, &v.to_le_bytes())
+    }
+    pub(crate) fn read_u32(&self, ptr: u32) -> WasiResult<u32> {
+        let b = self.slice(ptr, 4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    pub(crate) fn read_u64(&self, ptr: u32) -> WasiResult<u64> {
+        let b = self.slice(ptr, 8)?;
+        Ok(u64::from_le_bytes([
+            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+        ]))
+    }
+    pub(crate) fn read_u16(&self, ptr: u32) -> WasiResult<u16> {
+        let b = self.slice(ptr, 2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    /// A guest string (UTF-8, as WASI paths are).
+    pub(crate) fn str(&self, ptr: u32, len: u32) -> WasiResult<String> {
+        String::from_utf8(self.slice(ptr, len)?.to_vec()).map_err(|_| Errno(errno::ILSEQ))
+    }
+    /// The (ptr, len) pairs of an iovec array.
+    pub(crate) fn iovecs(&self, ptr: u32, count: u32) -> WasiResult<Vec<(u32, u32)>> {
+        (0..count)
+            .map(|i| Ok((self.read_u32(ptr + i * 8)?, self.read_u32(ptr + i * 8 + 4)?)))
+            .collect()
+    }
+}
+
+/// The shared state of a WASI instance.
+pub struct WasiCtx {
+    args: Vec<String>,
+    env: Vec<String>,
+    fds: Mutex<BTreeMap<u32, fd::Entry>>,
+}
+
+impl WasiCtx {
+    /// Builds the context: stdio on 0–2, then the preopened directories.
+    pub fn new(config: &WasiConfig) -> Result<Arc<WasiCtx>, String> {
+        let mut fds = BTreeMap::new();
+        fds.insert(0, fd::Entry::Stdin);
+        fds.insert(1, fd::Entry::Stdout);
+        fds.insert(2, fd::Entry::Stderr);
+        for (i, (host, guest)) in config.preopens.iter().enumerate() {
+            let dir = cap_std::fs::Dir::open_ambient_dir(host, cap_std::ambient_authority())
+                .map_err(|e| format!("cannot preopen directory '{}': {e}", host.display()))?;
+            fds.insert(
+                3 + i as u32,
+                fd::Entry::Dir(fd::DirEntry {
+                    dir,
+                    preopen: Some(guest.clone()),
+                }),
+            );
+        }
+        Ok(Arc::new(WasiCtx {
+            args: config.args.clone(),
+            env: config.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            fds: Mutex::new(fds),
+        }))
+    }
+}
+
+/// The WASI import module name.
+pub const MODULE: &str = "wasi_snapshot_preview1";
+
+/// Signature shorthand: `n` i32 parameters (and one i64 where `I` appears).
+fn sig(params: &str) -> FuncType {
+    let params = params
+        .chars()
+        .map(|c| match c {
+            'I' => ValType::I64,
+            _ => ValType::I32,
+        })
+        .collect();
+    FuncType {
+        params,
+        results: vec![ValType::I32],
+    }
+}
+
+/// Argument `i` as an unsigned 32-bit value.
+pub(crate) fn u32_arg(args: &[Val], i: usize) -> u32 {
+    match args.get(i) {
+        Some(Val::I32(v)) => *v as u32,
+        _ => 0,
+    }
+}
+
+/// Argument `i` as a 64-bit value.
+pub(crate) fn u64_arg(args: &[Val], i: usize) -> u64 {
+    match args.get(i) {
+        Some(Val::I64(v)) => *v as u64,
+        Some(Val::I32(v)) => *v as u32 as u64,
+        _ => 0,
+    }
+}
+
+/// The body of a WASI function: context, memory, arguments.
+type Body = fn(&WasiCtx, &mut Memory, &[Val]) -> WasiResult;
+
+/// Defines one WASI function in `linker`.
+fn define(linker: &mut Linker, ctx: &Arc<WasiCtx>, name: &str, params: &str, body: Body) {
+    let ctx = ctx.clone();
+    linker.func(MODULE, name, sig(params), move |caller, args| {
+        let mut memory = Memory(caller.memory());
+        let code = match body(&ctx, &mut memory, args) {
+            Ok(()) => errno::SUCCESS,
+            Err(Errno(e)) => e,
+        };
+        Ok(vec![Val::I32(i32::from(code))])
+    });
+}
+
+/// Writes a list of strings the way `args_get`/`environ_get` return them.
+fn write_strings(memory: &mut Memory, list: &[String], ptrs: u32, buf: u32) -> WasiResult {
+    let mut at = buf;
+    for (i, s) in list.iter().enumerate() {
+        memory.u32(ptrs + 4 * i as u32, at)?;
+        memory.write(at, s.as_bytes())?;
+        memory.u8(at + s.len() as u32, 0)?;
+        at += s.len() as u32 + 1;
+    }
+    Ok(())
+}
+
+fn sizes(memory: &mut Memory, list: &[String], count: u32, size: u32) -> WasiResult {
+    memory.u32(count, list.len() as u32)?;
+    memory.u32(size, list.iter().map(|s| s.len() as u32 + 1).sum())
+}
+
+/// Nanoseconds on `clock`.
+fn now(clock: u32) -> WasiResult<u64> {
+    let id = match clock {
+        0 => rustix::time::ClockId::Realtime,
+        1 => rustix::time::ClockId::Monotonic,
+        2 => rustix::time::ClockId::ProcessCPUTime,
+        3 => rustix::time::ClockId::ThreadCPUTime,
+        _ => return Err(Errno(errno::INVAL)),
+    };
+    let t = rustix::time::clock_gettime(id);
+    Ok(t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64)
+}
+
+/// Adds every WASI function to `linker`.
+pub fn add_to_linker(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
+    define(linker, ctx, "args_get", "ii", |c, m, a| {
+        write_strings(m, &c.args, u32_arg(a, 0), u32_arg(a, 1))
+    });
+    define(linker, ctx, "args_sizes_get", "ii", |c, m, a| {
+        sizes(m, &c.args, u32_arg(a, 0), u32_arg(a, 1))
+    });
+    define(linker, ctx, "environ_get", "ii", |c, m, a| {
+        write_strings(m, &c.env, u32_arg(a, 0), u32_arg(a, 1))
+    });
+    define(linker, ctx, "environ_sizes_get", "ii", |c, m, a| {
+        sizes(m, &c.env, u32_arg(a, 0), u32_arg(a, 1))
+    });
+    define(linker, ctx, "clock_res_get", "ii", |_, m, a| {
+        now(u32_arg(a, 0))?;
+        m.u64(u32_arg(a, 1), 1)
+    });
+    define(linker, ctx, "clock_time_get", "iIi", |_, m, a| {
+        m.u64(u32_arg(a, 2), now(u32_arg(a, 0))?)
+    });
+    define(linker, ctx, "random_get", "ii", |_, m, a| {
+        let buf = m.slice_mut(u32_arg(a, 0), u32_arg(a, 1))?;
+        let mut filled = 0;
+        while filled < buf.len() {
+            filled +=
+                rustix::rand::getrandom(&mut buf[filled..], rustix::rand::GetRandomFlags::empty())
+                    .map_err(|_| Errno(errno::IO))?;
+        }
+        Ok(())
+    });
+    define(linker, ctx, "sched_yield", "", |_, _, _| {
+        std::thread::yield_now();
+        Ok(())
+    });
+    define(linker, ctx, "poll_oneoff", "iiii", poll_oneoff);
+    define(linker, ctx, "proc_raise", "i", |_, _, _| {
+        Err(Errno(errno::NOSYS))
+    });
+    linker.func(
+        MODULE,
+        "proc_exit",
+        FuncType {
+            params: vec![ValType::I32],
+            results: vec![],
+        },
+        |_, args| Err(Trap::exit(u32_arg(args, 0) as i32)),
+    );
+    fd::add(linker, ctx);
+    path::add(linker, ctx);
+}
+
+/// `poll_oneoff`: clock subscriptions sleep until the earliest deadline;
+/// read/write subscriptions on descriptors are reported ready at once.
+fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
+    let (subs, events, count, nevents) =
+        (u32_arg(a, 0), u32_arg(a, 1), u32_arg(a, 2), u32_arg(a, 3));
+    if count == 0 {
+        return Err(Errno(errno::INVAL));
+    }
+    let mut ready = Vec::new();
+    let mut earliest: Option<(u64, u64)> = None;
+    for i in 0..count {
+        let s = subs + i * 48;
+        let userdata = m.read_u64(s)?;
+        let tag = m.slice(s + 8, 1)?[0];
+        match tag {
+            0 => {
+                let clock = m.read_u32(s + 16)?;
+                let timeout = m.read_u64(s + 24)?;
+                let flags = m.read_u16(s + 40)?;
+                let now_ns = now(clock)?;
+                let wait = if flags & 1 != 0 {
+                    timeout.saturating_sub(now_ns)
+                } else {
+                    timeout
+                };
+                if earliest.is_none_or(|(w, _)| wait < w) {
+                    earliest = Some((wait, userdata));
+                }
+            }
+            1 | 2 => {
+                let fd = m.read_u32(s + 16)?;
+                let known = c
+                    .fds
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .contains_key(&fd);
+                ready.push((
+                    userdata,
+                    if known { errno::SUCCESS } else { errno::BADF },
+                    tag,
+                ));
+            }
+            _ => return Err(Errno(errno::INVAL)),
+        }
+    }
+    if ready.is_empty()
+        && let Some((wait, userdata)) = earliest
+    {
+        std::thread::sleep(std::time::Duration::from_nanos(wait));
+        ready.push((userdata, errno::SUCCESS, 0));
+    }
+    for (i, (userdata, error, tag)) in ready.iter().enumerate() {
+        let e = events + i as u32 * 32;
+        m.write(e, &[0u8; 32])?;
+        m.u64(e, *userdata)?;
+        m.u16(e + 8, *error)?;
+        m.u8(e + 10, *tag)?;
+    }
+    m.u32(nevents, ready.len() as u32)
+}

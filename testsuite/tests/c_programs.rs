@@ -1,0 +1,301 @@
+//! Real C programs (testsuite/c/, built with clang and wasi-libc by `make
+//! fixtures`) run under waot exactly as they do natively: each program is
+//! also built with the host C compiler, both run with the same arguments,
+//! environment and files, and stdout plus exit status must match. The
+//! sandbox program is compared with its expected file instead (natively
+//! nothing stops it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Output};
+use waot_testsuite::{bin, summary, testsuite_dir};
+
+/// How a program is run under waot.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Runner {
+    /// The `waot-run` binary.
+    Cli,
+    /// `waot-testsuite run-with-host` (library API, a Rust host function and
+    /// the example native library).
+    Host,
+}
+
+struct Case {
+    name: &'static str,
+    program: &'static str,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+    runner: Runner,
+    /// Compare with this checked-in file instead of the native run.
+    expected: Option<&'static str>,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "hello",
+        program: "hello",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "args_env",
+        program: "args_env",
+        args: &["one", "two words", "", "--not-a-waot-flag"],
+        env: &[("WAOT_A", "alpha"), ("WAOT_B", "b=c")],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "printf",
+        program: "printf",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "qsort_malloc",
+        program: "qsort_malloc",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "file_copy",
+        program: "file_copy",
+        args: &["input.bin", "out.bin"],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "file_copy_missing",
+        program: "file_copy",
+        args: &["missing.bin", "out.bin"],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "dir_list",
+        program: "dir_list",
+        args: &["tree"],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "sandbox",
+        program: "sandbox",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: Some("sandbox.expected"),
+    },
+    Case {
+        name: "exit_status_0",
+        program: "exit_status",
+        args: &["0"],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "exit_status_3",
+        program: "exit_status",
+        args: &["3"],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "exit_status_200",
+        program: "exit_status",
+        args: &["200"],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "native_ptr",
+        program: "native_ptr",
+        args: &[],
+        env: &[],
+        runner: Runner::Host,
+        expected: None,
+    },
+];
+
+/// Lays out the files the programs expect: `root/box` is the sandbox.
+fn setup(root: &Path) -> PathBuf {
+    let sandbox = root.join("box");
+    std::fs::create_dir_all(sandbox.join("tree/subdir")).unwrap();
+    std::fs::create_dir_all(sandbox.join("sub")).unwrap();
+    std::fs::write(root.join("outside.txt"), "outside\n").unwrap();
+    std::fs::write(sandbox.join("inside.txt"), "inside\n").unwrap();
+    std::os::unix::fs::symlink("../outside.txt", sandbox.join("link_out")).unwrap();
+    let data: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(sandbox.join("input.bin"), data).unwrap();
+    std::fs::write(sandbox.join("tree/a.txt"), "first\n").unwrap();
+    std::fs::write(sandbox.join("tree/b.bin"), [0u8; 1234]).unwrap();
+    std::fs::write(sandbox.join("tree/subdir/c.txt"), "nested\n").unwrap();
+    sandbox
+}
+
+fn cc(args: &[&str], out: &Path) -> Result<(), String> {
+    let status = Command::new("cc")
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .arg("-lm")
+        .status()
+        .map_err(|e| format!("cc: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cc {args:?} failed"))
+    }
+}
+
+fn describe(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout ---\n{}--- stderr ---\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn run_case(case: &Case, work: &Path, lib: &Path) -> Result<(), String> {
+    let c = testsuite_dir().join("c");
+    let root = work.join(case.name);
+    let sandbox = setup(&root);
+    let artifact = root.join(format!("{}.aot", case.program));
+    let compiled = Command::new(bin("waot"))
+        .arg("compile")
+        .arg(c.join(format!("{}.wasm", case.program)))
+        .arg("-o")
+        .arg(&artifact)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !compiled.status.success() {
+        return Err(format!("waot compile failed: {}", describe(&compiled)));
+    }
+    let waot = match case.runner {
+        Runner::Cli => {
+            let mut cmd = Command::new(bin("waot-run"));
+            cmd.arg("--dir").arg(format!("{}::.", sandbox.display()));
+            for (k, v) in case.env {
+                cmd.arg("--env").arg(format!("{k}={v}"));
+            }
+            cmd.arg(&artifact).args(case.args);
+            cmd
+        }
+        Runner::Host => {
+            let mut cmd = Command::new(bin("waot-testsuite"));
+            cmd.arg("run-with-host")
+                .arg(&artifact)
+                .arg("--native-lib")
+                .arg(lib)
+                .args(case.args);
+            cmd
+        }
+    }
+    .current_dir(&sandbox)
+    .env_clear()
+    .output()
+    .map_err(|e| e.to_string())?;
+
+    let (expected_stdout, expected_code) = match case.expected {
+        Some(file) => (
+            std::fs::read(c.join(file)).map_err(|e| e.to_string())?,
+            Some(0),
+        ),
+        None => {
+            let native = root.join(format!("{}-native", case.program));
+            let source = c.join(format!("{}.c", case.program));
+            let mut sources = vec![source.to_string_lossy().into_owned()];
+            if case.program == "native_ptr" {
+                sources.push(c.join("native/fill.c").to_string_lossy().into_owned());
+                sources.push(
+                    c.join("native/host_fill_native.c")
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+            let mut args: Vec<&str> = vec!["-O2"];
+            args.extend(sources.iter().map(String::as_str));
+            cc(&args, &native)?;
+            // The same files, in a fresh copy, so both runs start alike.
+            let native_root = work.join(format!("{}-native", case.name));
+            let native_box = setup(&native_root);
+            let mut cmd = Command::new(&native);
+            cmd.args(case.args).current_dir(&native_box).env_clear();
+            for (k, v) in case.env {
+                cmd.env(k, v);
+            }
+            let out = cmd.output().map_err(|e| e.to_string())?;
+            (out.stdout, out.status.code())
+        }
+    };
+    if waot.stdout != expected_stdout || waot.status.code() != expected_code {
+        return Err(format!(
+            "differs from the native build (exit {expected_code:?}):\n--- expected stdout ---\n{}--- waot ---\n{}",
+            String::from_utf8_lossy(&expected_stdout),
+            describe(&waot)
+        ));
+    }
+    if case.program == "file_copy" && expected_code == Some(0) {
+        let copy = std::fs::read(sandbox.join("out.bin")).map_err(|e| e.to_string())?;
+        if copy != std::fs::read(sandbox.join("input.bin")).map_err(|e| e.to_string())? {
+            return Err("out.bin differs from input.bin".into());
+        }
+    }
+    if case.name == "sandbox"
+        && std::fs::read_to_string(root.join("outside.txt"))
+            .ok()
+            .as_deref()
+            != Some("outside\n")
+    {
+        return Err("the file outside the sandbox changed".into());
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let work = tempfile::tempdir().expect("temp dir");
+    let lib = work.path().join("libfill.so");
+    let fill = testsuite_dir().join("c/native/fill.c");
+    if let Err(e) = cc(&["-shared", "-fPIC", "-O2", &fill.to_string_lossy()], &lib) {
+        println!("c/native/fill.c: ERROR {e}");
+        summary(0, 1);
+        return ExitCode::FAILURE;
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for case in CASES
+        .iter()
+        .filter(|c| filter.as_ref().is_none_or(|f| c.name.contains(f.as_str())))
+    {
+        match run_case(case, work.path(), &lib) {
+            Ok(()) => {
+                passed += 1;
+                println!("c/{}: ok", case.name);
+            }
+            Err(e) => {
+                failed += 1;
+                println!("c/{}: FAILED\n{e}", case.name);
+            }
+        }
+    }
+    summary(passed, failed);
+    if failed == 0 && passed > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
