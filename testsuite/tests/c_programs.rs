@@ -119,6 +119,14 @@ const CASES: &[Case] = &[
         expected: None,
     },
     Case {
+        name: "fs_ops",
+        program: "fs_ops",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
         name: "native_ptr",
         program: "native_ptr",
         args: &[],
