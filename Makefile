@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures clean
+.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay clean
 
 all: build
 
@@ -39,6 +39,7 @@ lint: deps
 # The binaries are built first: the diagnostics runner executes them.
 test: lint build
 	$(CARGO) test --workspace
+	$(CARGO) run -q -p waot-testsuite -- diff --seed 0 --count 2000
 	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit
 	$(CARGO) run -q -p waot-testsuite -- spec
 
@@ -52,6 +53,19 @@ diagnostics: build
 # real path; FILTER=name selects files.
 spec: deps
 	$(CARGO) run -q -p waot-testsuite --release -- spec $(FILTER)
+
+# The differential tester against wasmi: until stopped, or for SECONDS;
+# SEED picks the first seed (default: the current time, so every run
+# explores new modules). Divergences go to target/diff-divergences/.
+SEED ?= $(shell date +%s)
+SECONDS ?= 315360000
+fuzz: deps
+	$(CARGO) run -q -p waot-testsuite --release -- diff --seed $(SEED) --time $(SECONDS)
+
+# Replay one divergence: make fuzz-replay FILE=target/diff-divergences/seed-N.wasm
+fuzz-replay: deps
+	@test -n "$(FILE)" || { echo "error: no FILE given"; echo "hint: make fuzz-replay FILE=target/diff-divergences/seed-N.wasm"; exit 2; }
+	$(CARGO) run -q -p waot-testsuite --release -- diff --replay $(FILE)
 
 # Rebuild the committed C test programs (testsuite/c/*.wasm) from source;
 # needs clang-16, lld-16, wasi-libc and libclang-rt-16-dev-wasm32 (apt).

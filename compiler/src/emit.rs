@@ -41,7 +41,10 @@ struct CompiledFunc {
 
 /// Compiles a wasm binary into an artifact.
 pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
-    let module = module_info::parse(wasm)?;
+    let mut module = module_info::parse(wasm)?;
+    for m in &mut module.memories {
+        m.page_limit = options.max_memory_pages;
+    }
     let target = crate::isa::target(options)?;
     let env = Env {
         module: &module,

@@ -75,6 +75,10 @@ enum Command {
         /// Write each function's Cranelift IR into this directory.
         #[arg(long)]
         emit_clif: Option<PathBuf>,
+        /// Limit the memories the module defines to N pages (recorded in the
+        /// artifact; memory.grow past it returns -1).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=65536))]
+        max_memory_pages: Option<u64>,
     },
     /// Show what an artifact records.
     Inspect {
@@ -138,6 +142,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             opt_level,
             bounds_checks,
             emit_clif,
+            max_memory_pages,
         } => {
             let options = CompileOptions {
                 target,
@@ -158,6 +163,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 source_name: input
                     .file_name()
                     .map_or("module.wasm".into(), |n| n.to_string_lossy().into_owned()),
+                max_memory_pages,
             };
             compile(&input, &output, options)
         }

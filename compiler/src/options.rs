@@ -41,6 +41,10 @@ pub struct CompileOptions {
     pub emit_clif: Option<PathBuf>,
     /// File name of the source, recorded for fix-it hints.
     pub source_name: String,
+    /// A page limit for the memories the module defines, recorded in the
+    /// artifact (`waot compile --max-memory-pages`); the declared limits
+    /// are recorded unchanged beside it.
+    pub max_memory_pages: Option<u64>,
 }
 
 impl Default for CompileOptions {
@@ -52,6 +56,7 @@ impl Default for CompileOptions {
             bounds: BoundsStrategy::Guard,
             emit_clif: None,
             source_name: "module.wasm".to_string(),
+            max_memory_pages: None,
         }
     }
 }

@@ -23,6 +23,12 @@ pub fn type_id(ty: &FuncType) -> u32 {
     *map.entry(ty.clone()).or_insert(next)
 }
 
+/// Elements a table may grow to unless the embedder says otherwise
+/// (`RunOptions::max_table_elements`): 10 million (80 MB). The spec allows
+/// growth to fail for resource reasons; without a cap a hostile module could
+/// exhaust the host's memory with one `table.grow`.
+pub const DEFAULT_TABLE_LIMIT: u64 = 10_000_000;
+
 /// A function reference record (layout: `waot_format::vmctx::func_ref`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,13 +74,17 @@ pub struct Table {
     elements: UnsafeCell<Vec<usize>>,
     elem: ValType,
     max: Option<u64>,
+    /// Growth limit in elements (the declared maximum, capped by the
+    /// run-time limit).
+    limit: u64,
     /// Instances whose function references may be stored in this table.
     keepalive: RefCell<Vec<Rc<dyn Any>>>,
 }
 
 impl Table {
-    /// A table of `desc.min` null elements.
-    pub fn new(desc: &TableDesc) -> Rc<Table> {
+    /// A table of `desc.min` null elements that can grow to its declared
+    /// maximum, but never past `limit` elements.
+    pub fn with_limit(desc: &TableDesc, limit: u64) -> Rc<Table> {
         let t = Rc::new(Table {
             definition: Box::new(VMTableDefinition {
                 base: Cell::new(std::ptr::null_mut()),
@@ -83,10 +93,21 @@ impl Table {
             elements: UnsafeCell::new(Vec::new()),
             elem: desc.elem,
             max: desc.max,
+            limit: desc
+                .max
+                .unwrap_or(u32::MAX as u64)
+                .min(limit)
+                .min(u32::MAX as u64)
+                .max(desc.min),
             keepalive: RefCell::new(Vec::new()),
         });
         t.grow(desc.min, 0);
         t
+    }
+
+    /// A table with the default run-time limit ([`DEFAULT_TABLE_LIMIT`]).
+    pub fn new(desc: &TableDesc) -> Rc<Table> {
+        Self::with_limit(desc, DEFAULT_TABLE_LIMIT)
     }
 
     fn sync(&self, elements: &mut Vec<usize>) {
@@ -129,8 +150,7 @@ impl Table {
     /// `None` past the maximum.
     pub fn grow(&self, delta: u64, init: usize) -> Option<u64> {
         let old = self.len();
-        let limit = self.max.unwrap_or(u32::MAX as u64).min(u32::MAX as u64);
-        let new = old.checked_add(delta).filter(|&n| n <= limit)?;
+        let new = old.checked_add(delta).filter(|&n| n <= self.limit)?;
         // SAFETY: called from the host or from a builtin, while wasm code is
         // suspended; no slice of the elements is alive.
         let elements = unsafe { self.elements() };

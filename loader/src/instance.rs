@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub max_memory_pages: Option<u64>,
     /// Bytes of stack wasm code may use before "call stack exhausted".
     pub max_wasm_stack: usize,
+    /// Elements any table defined by the instance may grow to.
+    pub max_table_elements: u64,
 }
 
 impl Default for RunOptions {
@@ -34,6 +36,7 @@ impl Default for RunOptions {
         Self {
             max_memory_pages: None,
             max_wasm_stack: 1 << 20,
+            max_table_elements: crate::externs::DEFAULT_TABLE_LIMIT,
         }
     }
 }
@@ -132,6 +135,8 @@ pub struct InstanceData {
     tables: Vec<Rc<Table>>,
     globals: Vec<Rc<Global>>,
     imported: Vec<Extern>,
+    /// Instances this one imports from, kept alive as long as it lives.
+    _exporters: Vec<Rc<dyn Any>>,
     exports: Vec<(String, ExportKind, u32)>,
     /// Passive data segments: (address, length); length 0 once dropped.
     data: Vec<Cell<(usize, usize)>>,
@@ -270,6 +275,7 @@ impl Instance {
         let a = module.artifact();
         let mut problems = Vec::new();
         let mut imported = Vec::new();
+        let mut exporters = Vec::new();
         for import in &a.imports {
             let want = match &import.kind {
                 ImportKind::Func(t) => Wanted::Func(a.types[t.index()].clone()),
@@ -281,7 +287,10 @@ impl Instance {
                 ImportKind::Table(t) => Wanted::Table(*t),
             };
             match linker.resolve(import.module, import.name, &want) {
-                Ok(item) => imported.push(item),
+                Ok((item, owner)) => {
+                    imported.push(item);
+                    exporters.extend(owner);
+                }
                 Err(e) => problems.push(e),
             }
         }
@@ -290,8 +299,8 @@ impl Instance {
         }
 
         let mut memories = Vec::new();
-        let mut tables = Vec::new();
-        let mut globals = Vec::new();
+        let mut tables: Vec<Rc<Table>> = Vec::new();
+        let mut globals: Vec<Rc<Global>> = Vec::new();
         let mut imported_funcs = Vec::new();
         for item in &imported {
             match item {
@@ -307,7 +316,7 @@ impl Instance {
             memories.push(Rc::new(m));
         }
         for desc in &a.tables {
-            tables.push(Table::new(desc));
+            tables.push(Table::with_limit(desc, options.max_table_elements));
         }
         let func_types: Vec<TypeIndex> = (0..(imported_funcs.len() + a.funcs.len()) as u32)
             .map(|i| a.func_type_index(FuncIndex(i)).unwrap_or_default())
@@ -321,10 +330,25 @@ impl Instance {
         };
         let vm = VMContext::new(offsets.size() as usize);
         let vmctx_addr = vm.ptr as usize;
+        let (imported_tables, imported_globals) = (tables.len(), globals.len());
         for g in &a.globals {
             let value = const_value(&g.init, g.ty, &globals, vmctx_addr, &offsets);
             globals.push(Global::new(value, g.mutable));
         }
+        let elements: Vec<RefCell<Vec<usize>>> = a
+            .elements
+            .iter()
+            .map(|seg| {
+                let items = seg
+                    .items
+                    .iter()
+                    .map(|e| {
+                        const_value(e, seg.elem, &globals, vmctx_addr, &offsets).raw_u64() as usize
+                    })
+                    .collect();
+                RefCell::new(items)
+            })
+            .collect();
         let data = Rc::new(InstanceData {
             module: module.clone(),
             vmctx: vm,
@@ -335,6 +359,7 @@ impl Instance {
             tables,
             globals,
             imported,
+            _exporters: exporters,
             exports: a
                 .exports
                 .iter()
@@ -345,7 +370,7 @@ impl Instance {
                 .iter()
                 .map(|d| Cell::new((d.bytes.as_ptr() as usize, d.bytes.len())))
                 .collect(),
-            elements: Vec::new(),
+            elements,
             options: options.clone(),
         });
         let vm = &data.vmctx;
@@ -362,14 +387,22 @@ impl Instance {
         for (i, m) in data.memories.iter().enumerate() {
             vm.write(offsets.memory(i as u32), m.definition_ptr() as usize);
         }
+        // A table or global imported from elsewhere may receive this
+        // instance's function references, so it keeps this instance alive.
+        // (An instance and a table it imports can then keep each other
+        // alive; defined tables and globals never hold their own owner.)
         let owner: Rc<dyn Any> = data.clone();
         for (i, t) in data.tables.iter().enumerate() {
             vm.write(offsets.table(i as u32), t.definition_ptr() as usize);
-            t.keep_alive(owner.clone());
+            if i < imported_tables {
+                t.keep_alive(owner.clone());
+            }
         }
         for (i, g) in data.globals.iter().enumerate() {
             vm.write(offsets.global(i as u32), g.slot_ptr() as usize);
-            g.keep_alive(owner.clone());
+            if i < imported_globals && g.ty() == ValType::FuncRef {
+                g.keep_alive(owner.clone());
+            }
         }
         for (i, f) in imported_funcs.iter().enumerate() {
             let mut r = f.func_ref;
@@ -393,24 +426,6 @@ impl Instance {
             };
             vm.write(offsets.func_ref(index), r);
         }
-        let elements: Vec<RefCell<Vec<usize>>> = a
-            .elements
-            .iter()
-            .map(|seg| {
-                let items = seg
-                    .items
-                    .iter()
-                    .map(|e| {
-                        const_value(e, seg.elem, &data.globals, vmctx_addr, &offsets).raw_u64()
-                            as usize
-                    })
-                    .collect();
-                RefCell::new(items)
-            })
-            .collect();
-        // SAFETY: `data` is not shared with compiled code yet apart from the
-        // VM context, and no reference to `elements` exists.
-        unsafe { (*(Rc::as_ptr(&data) as *mut InstanceData)).elements = elements };
         let instance = Instance { data };
         instance.initialize(&a)?;
         if let Some(start) = a.start {
@@ -462,6 +477,11 @@ impl Instance {
             d.drop_data(i as u32);
         }
         Ok(())
+    }
+
+    /// A handle that keeps this instance alive (for importers).
+    pub fn owner(&self) -> Rc<dyn Any> {
+        self.data.clone()
     }
 
     /// The module this is an instance of.

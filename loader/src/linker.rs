@@ -4,7 +4,9 @@
 use crate::externs::{Extern, Func, VMFuncRef, type_id};
 use crate::traps::{self, Trap};
 use crate::values::{Val, ValRaw};
+use std::any::Any;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 use waot_format::types::{FuncType, MemoryDesc, TableDesc, ValType};
 use waot_format::vmctx::{self, host_ctx};
@@ -125,11 +127,15 @@ extern "C" fn host_array_call(
     }
 }
 
+/// Keeps the instance that owns an export alive.
+pub type Owner = Rc<dyn Any>;
+
 /// What imports resolve against: host functions, and the exports of
 /// instances registered under a module name.
 #[derive(Default, Clone)]
 pub struct Linker {
-    items: HashMap<(String, String), Extern>,
+    /// Each item with the instance that owns it (kept alive by importers).
+    items: HashMap<(String, String), (Extern, Option<Owner>)>,
     /// Link imports that are missing to a function that traps when called.
     pub allow_unresolved: bool,
 }
@@ -158,14 +164,16 @@ impl Linker {
     /// Defines `module.name` as any extern.
     pub fn define(&mut self, module: &str, name: &str, item: Extern) -> &mut Self {
         self.items
-            .insert((module.to_string(), name.to_string()), item);
+            .insert((module.to_string(), name.to_string()), (item, None));
         self
     }
 
     /// Registers every export of `instance` under module name `module`.
     pub fn instance(&mut self, module: &str, instance: &crate::Instance) -> &mut Self {
+        let owner = instance.owner();
         for (name, item) in instance.exports() {
-            self.define(module, &name, item);
+            self.items
+                .insert((module.to_string(), name), (item, Some(owner.clone())));
         }
         self
     }
@@ -177,8 +185,8 @@ impl Linker {
         module: &str,
         name: &str,
         want: &Wanted,
-    ) -> Result<Extern, String> {
-        let Some(item) = self.items.get(&(module.to_string(), name.to_string())) else {
+    ) -> Result<(Extern, Option<Owner>), String> {
+        let Some((item, owner)) = self.items.get(&(module.to_string(), name.to_string())) else {
             if let (Wanted::Func(ty), true) = (want, self.allow_unresolved) {
                 let what = format!("{module}.{name}");
                 let f = HostFunc::new(ty.clone(), move |_, _| {
@@ -187,7 +195,7 @@ impl Linker {
                         ..Trap::new(waot_format::traps::TrapKind::UnresolvedImport)
                     })
                 });
-                return Ok(Extern::Func(host_func(f)));
+                return Ok((Extern::Func(host_func(f)), None));
             }
             return Err(format!(
                 "unresolved import {module}.{name}: {}",
@@ -200,13 +208,14 @@ impl Linker {
                 want.describe()
             ))
         };
+        let found = |item: &Extern| Ok((item.clone(), owner.clone()));
         match (want, item) {
-            (Wanted::Func(ty), Extern::Func(f)) if f.ty == *ty => Ok(item.clone()),
+            (Wanted::Func(ty), Extern::Func(f)) if f.ty == *ty => found(item),
             (Wanted::Func(_), Extern::Func(f)) => incompatible(format!("function {}", f.ty)),
             (Wanted::Global { ty, mutable }, Extern::Global(g))
                 if g.ty() == *ty && g.mutable() == *mutable =>
             {
-                Ok(item.clone())
+                found(item)
             }
             (Wanted::Global { .. }, Extern::Global(g)) => incompatible(format!(
                 "global {}{}",
@@ -220,7 +229,7 @@ impl Linker {
                     (Some(_), None) => false,
                 };
                 if m.pages() >= d.min_pages && max_ok {
-                    Ok(item.clone())
+                    found(item)
                 } else {
                     incompatible(format!(
                         "memory with {} pages (max {:?})",
@@ -236,7 +245,7 @@ impl Linker {
                     (Some(_), None) => false,
                 };
                 if t.elem() == d.elem && t.len() >= d.min && max_ok {
-                    Ok(item.clone())
+                    found(item)
                 } else {
                     incompatible(format!(
                         "table of {} with {} elements (max {:?})",

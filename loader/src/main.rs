@@ -107,6 +107,7 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     let options = RunOptions {
         max_memory_pages: cli.max_memory_pages,
         max_wasm_stack: cli.max_wasm_stack,
+        ..RunOptions::default()
     };
     let mut linker = Linker::new();
     linker.allow_unresolved = cli.allow_unresolved;

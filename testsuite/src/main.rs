@@ -86,8 +86,87 @@ fn run_with_host(args: &[String]) -> ExitCode {
     }
 }
 
+/// `diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--replay FILE]`.
+fn diff(args: &[String]) -> ExitCode {
+    use waot_testsuite::diff::{DiffOptions, replay, run};
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+    };
+    if let Some(file) = value("--replay") {
+        return match replay(std::path::Path::new(file)) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let number = |flag: &str| value(flag).map(|v| v.parse::<u64>());
+    let (seed, count, time) = match (number("--seed"), number("--count"), number("--time")) {
+        (Some(Err(_)), _, _) | (_, Some(Err(_)), _) | (_, _, Some(Err(_))) => return usage(),
+        (s, c, t) => (
+            s.and_then(Result::ok).unwrap_or(0),
+            c.and_then(Result::ok),
+            t.and_then(Result::ok),
+        ),
+    };
+    let options = DiffOptions {
+        seed,
+        count: count.or(if time.is_none() { Some(100) } else { None }),
+        time: time.map(std::time::Duration::from_secs),
+        out: value("--out").map_or_else(
+            || std::path::PathBuf::from("target/diff-divergences"),
+            std::path::PathBuf::from,
+        ),
+        mutations: 2,
+        oracle_bugs: match waot_testsuite::diff::oracle_bugs(
+            &waot_testsuite::testsuite_dir().join("diff/oracle-bugs.txt"),
+        ) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: diff/oracle-bugs.txt: {e:#}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let started = std::time::Instant::now();
+    match run(&options, workers) {
+        Ok(t) => {
+            println!(
+                "differential test: seeds from {seed}, {:.1} s, {} KiB of wasm, {} calls compared ({} trapped); divergences are written to {}",
+                started.elapsed().as_secs_f64(),
+                t.wasm_bytes / 1024,
+                t.calls,
+                t.traps,
+                options.out.display()
+            );
+            println!(
+                "{} passed, {} failed, {} skipped",
+                t.passed, t.failed, t.skipped
+            );
+            if t.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn usage() -> ExitCode {
     eprintln!("usage: waot-testsuite spec [FILTER] [--verbose] [--bounds-checks guard|explicit]");
+    eprintln!(
+        "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--replay FILE]"
+    );
+    eprintln!("       waot-testsuite run-with-host ARTIFACT [--native-lib LIB]... [ARGS]");
     ExitCode::from(2)
 }
 
@@ -95,6 +174,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("run-with-host") {
         return run_with_host(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("diff") {
+        return diff(&args[1..]);
     }
     if args.first().map(String::as_str) != Some("spec") {
         return usage();

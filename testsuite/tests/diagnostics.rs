@@ -349,13 +349,44 @@ fn main() -> ExitCode {
             hex[..12].to_string()
         }),
         ("cpu", waot_format::compat::detect_cpu_features().join(",")),
+        ("testsuite", testsuite_dir().display().to_string()),
     ]);
     let (mut passed, mut failed) = (0, 0);
-    for case in CASES {
+    // Every module in invalid/ becomes a `waot compile` case of its own.
+    let invalid_dir = testsuite_dir().join("invalid");
+    let mut invalid: Vec<String> = std::fs::read_dir(&invalid_dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".wat") || n.ends_with(".wasm"))
+        .collect();
+    invalid.sort();
+    let mut all: Vec<(String, Vec<String>, Option<&Case>)> = CASES
+        .iter()
+        .map(|c| {
+            (
+                c.name.to_string(),
+                c.command.iter().map(|s| s.to_string()).collect(),
+                Some(c),
+            )
+        })
+        .collect();
+    for file in &invalid {
+        let stem = file
+            .rsplit_once('.')
+            .map_or(file.as_str(), |(stem, _)| stem);
+        let input = invalid_dir.join(file).display().to_string();
+        let command = ["waot", "compile", &input, "-o", "out.aot"]
+            .map(String::from)
+            .to_vec();
+        all.push((format!("invalid-{stem}"), command, None));
+    }
+    for (name, command, case) in &all {
         let dir = tempfile::tempdir().unwrap();
-        (case.prepare)(dir.path(), &vars);
-        let output = Command::new(bin(case.command[0]))
-            .args(&case.command[1..])
+        if let Some(case) = case {
+            (case.prepare)(dir.path(), &vars);
+        }
+        let output = Command::new(bin(&command[0]))
+            .args(&command[1..])
             .current_dir(dir.path())
             .output()
             .expect("run binary");
@@ -368,29 +399,25 @@ fn main() -> ExitCode {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        let expected_path = testsuite_dir().join(format!("diagnostics/{}.stderr", case.name));
+        let expected_path = testsuite_dir().join(format!("diagnostics/{name}.stderr"));
         let mut ok = match std::fs::read_to_string(&expected_path) {
             Ok(expected) => vars.expand(&expected) == actual,
             Err(_) => false,
         };
         // A failed compile must not leave its output (or a temporary) behind.
-        if case.command[0] == "waot" && !output.status.success() {
-            let out = case
-                .command
+        if command[0] == "waot" && !output.status.success() {
+            let out = command
                 .iter()
-                .skip_while(|a| **a != "-o")
+                .skip_while(|a| *a != "-o")
                 .nth(1)
                 .expect("-o OUTPUT");
             let leftovers: Vec<_> = std::fs::read_dir(dir.path())
                 .unwrap()
                 .filter_map(|e| e.ok())
-                .filter(|e| e.file_name().to_string_lossy().starts_with(out))
+                .filter(|e| e.file_name().to_string_lossy().starts_with(out.as_str()))
                 .collect();
             if !leftovers.is_empty() {
-                println!(
-                    "diagnostics/{}: a failed compile left {:?}",
-                    case.name, leftovers
-                );
+                println!("diagnostics/{name}: a failed compile left {leftovers:?}");
                 ok = false;
             }
         }
@@ -400,13 +427,10 @@ fn main() -> ExitCode {
         }
         if ok {
             passed += 1;
-            println!("diagnostics/{}: ok", case.name);
+            println!("diagnostics/{name}: ok");
         } else {
             failed += 1;
-            println!(
-                "diagnostics/{}: FAILED\n--- actual ---\n{actual}",
-                case.name
-            );
+            println!("diagnostics/{name}: FAILED\n--- actual ---\n{actual}");
         }
     }
     summary(passed, failed);

@@ -1,0 +1,628 @@
+//! The differential tester: wasm-smith generates valid Wasm 2.0 modules
+//! (no SIMD; NaNs canonicalised; every item exported; memories and tables
+//! bounded; loops and recursion bounded by fuel), each is run by waot and by
+//! wasmi, and everything observable is compared after every call: results,
+//! trap kinds, exported globals and the full contents of every exported
+//! memory. Mutated binaries check that both reject exactly the same
+//! modules. A divergence prints its seed and writes the module and the call
+//! sequence under the output directory; `--replay FILE` runs one again.
+
+pub mod oracle;
+
+use anyhow::{Context, Result};
+use oracle::{Engine, Outcome, Value, Waot, Wasmi, waot_accepts, wasmi_accepts};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use waot_format::types::ValType;
+
+/// A small deterministic RNG (SplitMix64), so a seed always means the same
+/// module, arguments and mutations.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for `seed`.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x5851_f42d_4c95_7f2d)
+    }
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// A number below `n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+}
+
+/// The generator's configuration: Wasm 2.0 without SIMD, bounded. Odd
+/// seeds generate code that avoids traps (so long computations run to the
+/// end), even seeds code that may trap anywhere.
+pub fn smith_config(seed: u64) -> wasm_smith::Config {
+    wasm_smith::Config {
+        simd_enabled: false,
+        relaxed_simd_enabled: false,
+        exceptions_enabled: false,
+        gc_enabled: false,
+        memory64_enabled: false,
+        threads_enabled: false,
+        tail_call_enabled: false,
+        extended_const_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        multi_value_enabled: true,
+        bulk_memory_enabled: true,
+        reference_types_enabled: true,
+        saturating_float_to_int_enabled: true,
+        sign_extension_ops_enabled: true,
+        canonicalize_nans: true,
+        export_everything: true,
+        max_imports: 0,
+        max_memories: 1,
+        max_memory32_bytes: 8 * 65536,
+        memory_max_size_required: true,
+        max_tables: 2,
+        max_table_elements: 64,
+        min_funcs: 3,
+        max_funcs: 16,
+        max_instructions: 600,
+        min_memories: 1,
+        min_globals: 1,
+        min_data_segments: 1,
+        disallow_traps: seed % 2 == 1,
+        ..wasm_smith::Config::default()
+    }
+}
+
+/// Generates the module for `seed`.
+pub fn generate(seed: u64) -> Result<Vec<u8>> {
+    let mut rng = Rng::new(seed);
+    let bytes: Vec<u8> = (0..64 * 1024).map(|_| rng.next_u64() as u8).collect();
+    let mut u = arbitrary::Unstructured::new(&bytes);
+    let mut module = wasm_smith::Module::new(smith_config(seed), &mut u).context("wasm-smith")?;
+    module
+        .ensure_termination(2_000)
+        .context("ensure_termination")?;
+    Ok(module.to_bytes())
+}
+
+/// An argument for a parameter of type `ty`, favouring edge cases.
+fn argument(rng: &mut Rng, ty: ValType) -> Value {
+    let pick = rng.below(4);
+    match ty {
+        ValType::I32 => Value::I32(match pick {
+            0 => [0, 1, -1, i32::MIN, i32::MAX, 65535, 65536][rng.below(7) as usize],
+            1 => rng.below(100) as i32,
+            _ => rng.next_u64() as i32,
+        }),
+        ValType::I64 => Value::I64(match pick {
+            0 => [0, 1, -1, i64::MIN, i64::MAX][rng.below(5) as usize],
+            1 => rng.below(100) as i64,
+            _ => rng.next_u64() as i64,
+        }),
+        ValType::F32 => Value::F32(match pick {
+            0 => [
+                0.0f32,
+                -0.0,
+                1.0,
+                -1.5,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::MAX,
+                f32::MIN_POSITIVE,
+            ][rng.below(8) as usize]
+                .to_bits(),
+            1 => 0x7fc0_0000,
+            _ => (rng.next_u64() as u32 % 2_000_000) as f32 as u32 ^ ((rng.below(2) as u32) << 31),
+        }),
+        ValType::F64 => Value::F64(match pick {
+            0 => [
+                0.0f64,
+                -0.0,
+                1.0,
+                -1.5,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::MAX,
+                1e-310,
+            ][rng.below(8) as usize]
+                .to_bits(),
+            1 => 0x7ff8_0000_0000_0000,
+            _ => (rng.next_u64() % 2_000_000_000) as f64 as u64 ^ (rng.below(2) << 63),
+        }),
+        _ => Value::Ref(true),
+    }
+}
+
+/// One call of a sequence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// The export.
+    pub name: String,
+    /// Its arguments.
+    pub args: Vec<Value>,
+}
+
+fn format_value(v: &Value) -> String {
+    match v {
+        Value::I32(x) => format!("i32:{x}"),
+        Value::I64(x) => format!("i64:{x}"),
+        Value::F32(x) => format!("f32:{x:#x}"),
+        Value::F64(x) => format!("f64:{x:#x}"),
+        Value::Ref(_) => "ref:null".into(),
+    }
+}
+
+fn parse_value(text: &str) -> Result<Value> {
+    let (ty, v) = text.split_once(':').context("value without type")?;
+    let hex = |v: &str| u64::from_str_radix(v.trim_start_matches("0x"), 16);
+    Ok(match ty {
+        "i32" => Value::I32(v.parse()?),
+        "i64" => Value::I64(v.parse()?),
+        "f32" => Value::F32(hex(v)? as u32),
+        "f64" => Value::F64(hex(v)?),
+        _ => Value::Ref(true),
+    })
+}
+
+/// The call sequence for a module: every exported function twice, in name
+/// order, with arguments from `seed`.
+fn calls_for(functions: &[(String, Vec<ValType>)], seed: u64) -> Vec<Call> {
+    let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(7));
+    let mut out = Vec::new();
+    for _ in 0..2 {
+        for (name, params) in functions {
+            out.push(Call {
+                name: name.clone(),
+                args: params.iter().map(|t| argument(&mut rng, *t)).collect(),
+            });
+        }
+    }
+    out
+}
+
+/// The verdict on one module.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Both engines behaved identically.
+    Same,
+    /// They differ; the text says how. `spurious_division` is set when
+    /// wasmi trapped "integer divide by zero" on call `index` and waot did
+    /// not (a wasmi 2.0.0 bug class a third engine can confirm).
+    Diverged(String),
+    /// wasmi trapped with a division by zero on this call; waot did not.
+    WasmiDivision(usize, String),
+    /// Not comparable (stack exhaustion, whose limit is implementation
+    /// defined).
+    Inconclusive(String),
+}
+
+/// Runs `calls` (or the generated sequence) on both engines and compares.
+pub fn compare(
+    wasm: &[u8],
+    calls: Option<&[Call]>,
+    seed: u64,
+    dir: &Path,
+    page_limit: Option<u64>,
+) -> Result<(Verdict, Vec<Call>)> {
+    compare_counting(wasm, calls, seed, dir, page_limit, &mut (0, 0))
+}
+
+/// [`compare`], counting (calls, traps).
+fn compare_counting(
+    wasm: &[u8],
+    calls: Option<&[Call]>,
+    seed: u64,
+    dir: &Path,
+    page_limit: Option<u64>,
+    counts: &mut (u64, u64),
+) -> Result<(Verdict, Vec<Call>)> {
+    let waot = Waot::new(wasm, dir, page_limit)?;
+    let wasmi = Wasmi::new(wasm, page_limit);
+    let exhausted = |o: Option<&Outcome>| o.is_some_and(Outcome::exhausted);
+    if exhausted(waot.as_ref().err()) || exhausted(wasmi.as_ref().err()) {
+        return Ok((
+            Verdict::Inconclusive("the start function exhausted the stack".into()),
+            vec![],
+        ));
+    }
+    let (mut waot, mut wasmi) = match (waot, wasmi) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(a), Err(b))
+            if a == b || (matches!(a, Outcome::Error(_)) && matches!(b, Outcome::Error(_))) =>
+        {
+            return Ok((Verdict::Same, vec![]));
+        }
+        (a, b) => {
+            let show = |r: &std::result::Result<_, Outcome>| match r {
+                Ok(_) => "instantiated".to_string(),
+                Err(o) => format!("{o:?}"),
+            };
+            return Ok((
+                Verdict::Diverged(format!(
+                    "instantiation: waot {}, wasmi {}",
+                    show(&a.map(|_| ())),
+                    show(&b.map(|_| ()))
+                )),
+                vec![],
+            ));
+        }
+    };
+    let functions = waot.functions();
+    if functions != wasmi.functions() {
+        return Ok((
+            Verdict::Diverged("exported functions differ".into()),
+            vec![],
+        ));
+    }
+    let calls = calls
+        .map(<[Call]>::to_vec)
+        .unwrap_or_else(|| calls_for(&functions, seed));
+    let state = (waot.state(), wasmi.state());
+    if state.0 != state.1 {
+        return Ok((
+            Verdict::Diverged(describe_state(&state.0, &state.1, "after instantiation")),
+            calls,
+        ));
+    }
+    for (i, call) in calls.iter().enumerate() {
+        let a = waot.call(&call.name, &call.args);
+        let b = wasmi.call(&call.name, &call.args);
+        if a.exhausted() || b.exhausted() {
+            return Ok((
+                Verdict::Inconclusive(format!("call {i} ({}) exhausted the stack", call.name)),
+                calls,
+            ));
+        }
+        if a != b {
+            let why = format!("call {i} {}: waot {a:?}, wasmi {b:?}", call.name);
+            let wasmi_division =
+                b == Outcome::Trap(waot_format::traps::TrapKind::IntegerDivisionByZero);
+            return Ok((
+                if wasmi_division {
+                    Verdict::WasmiDivision(i, why)
+                } else {
+                    Verdict::Diverged(why)
+                },
+                calls,
+            ));
+        }
+        counts.0 += 1;
+        counts.1 += u64::from(matches!(a, Outcome::Trap(_)));
+        let (sa, sb) = (waot.state(), wasmi.state());
+        if sa != sb {
+            return Ok((
+                Verdict::Diverged(describe_state(
+                    &sa,
+                    &sb,
+                    &format!("after call {i} {}", call.name),
+                )),
+                calls,
+            ));
+        }
+    }
+    Ok((Verdict::Same, calls))
+}
+
+fn describe_state(a: &oracle::State, b: &oracle::State, when: &str) -> String {
+    if a.globals != b.globals {
+        return format!(
+            "globals differ {when}: waot {:?}, wasmi {:?}",
+            a.globals, b.globals
+        );
+    }
+    for ((name, x), (_, y)) in a.memories.iter().zip(&b.memories) {
+        if x.len() != y.len() {
+            return format!(
+                "memory {name} size differs {when}: waot {} bytes, wasmi {}",
+                x.len(),
+                y.len()
+            );
+        }
+        if let Some(at) = x.iter().zip(y).position(|(p, q)| p != q) {
+            return format!(
+                "memory {name} differs {when} at byte {at:#x}: waot {:#04x}, wasmi {:#04x}",
+                x[at], y[at]
+            );
+        }
+    }
+    format!("exported memories differ {when}")
+}
+
+/// Mutates a valid module a little (often making it invalid).
+pub fn mutate(wasm: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut out = wasm.to_vec();
+    for _ in 0..=rng.below(3) {
+        if out.len() <= 8 {
+            break;
+        }
+        let at = 8 + rng.below(out.len() as u64 - 8) as usize;
+        match rng.below(3) {
+            0 => out[at] = rng.next_u64() as u8,
+            1 => out.insert(at, rng.next_u64() as u8),
+            _ => {
+                out.remove(at);
+            }
+        }
+    }
+    out
+}
+
+/// Options of a run.
+pub struct DiffOptions {
+    /// First seed.
+    pub seed: u64,
+    /// Number of modules (None: until `time` runs out).
+    pub count: Option<u64>,
+    /// Time budget.
+    pub time: Option<Duration>,
+    /// Where divergences are written.
+    pub out: PathBuf,
+    /// Mutated binaries per module for the validation comparison.
+    pub mutations: u64,
+    /// Seeds where the oracle is known to be wrong (`diff/oracle-bugs.txt`).
+    pub oracle_bugs: Vec<u64>,
+}
+
+/// Reads `diff/oracle-bugs.txt`: seeds where a third engine confirmed that
+/// the oracle, not waot, is wrong.
+pub fn oracle_bugs(path: &Path) -> Result<Vec<u64>> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            l.split_whitespace()
+                .next()
+                .unwrap_or("")
+                .parse::<u64>()
+                .with_context(|| format!("bad line: {l}"))
+        })
+        .collect()
+}
+
+/// Totals of a run.
+#[derive(Default, Debug)]
+pub struct Totals {
+    /// Modules (and mutations) where both engines agreed.
+    pub passed: u64,
+    /// Divergences.
+    pub failed: u64,
+    /// Inconclusive modules, and listed oracle bugs that still diverge.
+    pub skipped: u64,
+    /// Calls compared.
+    pub calls: u64,
+    /// Calls that trapped (on both sides alike).
+    pub traps: u64,
+    /// Bytes of generated wasm.
+    pub wasm_bytes: u64,
+}
+
+fn write_divergence(
+    out: &Path,
+    stem: &str,
+    wasm: &[u8],
+    calls: &[Call],
+    why: &str,
+) -> Result<PathBuf> {
+    std::fs::create_dir_all(out)?;
+    let path = out.join(format!("{stem}.wasm"));
+    std::fs::write(&path, wasm)?;
+    let mut text = format!("# {why}\n");
+    for c in calls {
+        // Export names may be empty or contain spaces: write them as hex.
+        let name: String = c.name.bytes().map(|b| format!("{b:02x}")).collect();
+        text += &format!(
+            "name:{name} {}\n",
+            c.args
+                .iter()
+                .map(format_value)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    std::fs::write(path.with_extension("calls"), text)?;
+    Ok(path)
+}
+
+/// Runs the tester on seeds `seed..` on `workers` threads.
+pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
+    let start = Instant::now();
+    let next = std::sync::atomic::AtomicU64::new(options.seed);
+    let totals = std::sync::Mutex::new(Totals::default());
+    let end = options.count.map(|c| options.seed + c);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            // Big stacks: wasm code gets 1 MiB of it, generation and the
+            // interpreter need the rest (more in debug builds).
+            let spawned = std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn_scoped(scope, || -> Result<()> {
+                    let dir = tempfile::tempdir()?;
+                    loop {
+                        if options.time.is_some_and(|t| start.elapsed() >= t) {
+                            return Ok(());
+                        }
+                        let seed = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if end.is_some_and(|e| seed >= e) {
+                            return Ok(());
+                        }
+                        let result = check_seed(seed, options, dir.path());
+                        let mut t = totals.lock().unwrap();
+                        match result {
+                            Ok(r) => {
+                                t.passed += r.passed;
+                                t.failed += r.failed;
+                                t.skipped += r.skipped;
+                                t.calls += r.calls;
+                                t.traps += r.traps;
+                                t.wasm_bytes += r.wasm_bytes;
+                            }
+                            Err(e) => {
+                                println!("seed {seed}: harness error: {e:#}");
+                                t.failed += 1;
+                            }
+                        }
+                    }
+                });
+            spawned.expect("spawn a worker");
+        }
+    });
+    Ok(totals.into_inner().unwrap())
+}
+
+/// Checks one seed: execution, then mutations.
+fn check_seed(seed: u64, options: &DiffOptions, dir: &Path) -> Result<Totals> {
+    let wasm = generate(seed)?;
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let mut counts = (0, 0);
+    let known = options.oracle_bugs.contains(&seed);
+    match compare_counting(&wasm, None, seed, dir, None, &mut counts)? {
+        (Verdict::Same, _) if known => {
+            failed += 1;
+            println!(
+                "seed {seed} is listed in diff/oracle-bugs.txt but no longer diverges: remove it"
+            );
+        }
+        (Verdict::Same, _) => passed += 1,
+        (Verdict::Inconclusive(_), _) => skipped += 1,
+        (Verdict::Diverged(why) | Verdict::WasmiDivision(_, why), _) if known => {
+            skipped += 1;
+            println!("seed {seed}: known oracle bug (diff/oracle-bugs.txt): {why}");
+        }
+        (Verdict::WasmiDivision(index, why), calls) => {
+            let path =
+                write_divergence(&options.out, &format!("seed-{seed}"), &wasm, &calls, &why)?;
+            match v8_traps_on_division(&path, index) {
+                Some(false) => {
+                    skipped += 1;
+                    println!(
+                        "seed {seed}: wasmi bug confirmed by V8 (no division trap there): {why}\n  kept in {}",
+                        path.display()
+                    );
+                }
+                verdict => {
+                    failed += 1;
+                    let note = if verdict.is_none() {
+                        " (V8 unavailable to arbitrate)"
+                    } else {
+                        " (V8 agrees with wasmi)"
+                    };
+                    println!(
+                        "DIVERGENCE seed {seed}: {why}{note}\n  written to {}",
+                        path.display()
+                    );
+                }
+            }
+        }
+        (Verdict::Diverged(why), calls) => {
+            failed += 1;
+            let path =
+                write_divergence(&options.out, &format!("seed-{seed}"), &wasm, &calls, &why)?;
+            println!(
+                "DIVERGENCE seed {seed}: {why}\n  written to {}",
+                path.display()
+            );
+        }
+    }
+    let mut rng = Rng::new(seed ^ 0xdead_beef);
+    for k in 0..options.mutations {
+        let mutated = mutate(&wasm, &mut rng);
+        let (a, b) = (waot_accepts(&mutated), wasmi_accepts(&mutated));
+        if a == b {
+            passed += 1;
+        } else {
+            failed += 1;
+            let why = format!("validation: waot {}, wasmi {}", verdict(a), verdict(b));
+            let path = write_divergence(
+                &options.out,
+                &format!("seed-{seed}-mutation-{k}"),
+                &mutated,
+                &[],
+                &why,
+            )?;
+            println!(
+                "DIVERGENCE seed {seed} mutation {k}: {why}\n  written to {}",
+                path.display()
+            );
+        }
+    }
+    Ok(Totals {
+        passed,
+        failed,
+        skipped,
+        calls: counts.0,
+        traps: counts.1,
+        wasm_bytes: wasm.len() as u64,
+    })
+}
+
+/// Replays a divergence in V8 (`node diff/v8-replay.js`) and says whether
+/// call `index` traps with a division by zero there; `None` when Node is
+/// not available.
+fn v8_traps_on_division(path: &Path, index: usize) -> Option<bool> {
+    let script = crate::testsuite_dir().join("diff/v8-replay.js");
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .arg(path)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().nth(index)?;
+    Some(line.contains("divide by zero"))
+}
+
+fn verdict(accepted: bool) -> &'static str {
+    if accepted { "accepts" } else { "rejects" }
+}
+
+/// Replays a divergence file (`.wasm`, with its `.calls` beside it).
+pub fn replay(path: &Path) -> Result<bool> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // Regression files may be text (`.wat`) or binary.
+    let wasm = wat::parse_bytes(&bytes)
+        .map(|b| b.into_owned())
+        .unwrap_or(bytes);
+    let (a, b) = (waot_accepts(&wasm), wasmi_accepts(&wasm));
+    println!("validation: waot {}, wasmi {}", verdict(a), verdict(b));
+    if a != b || !a {
+        return Ok(a == b);
+    }
+    let calls_text = std::fs::read_to_string(path.with_extension("calls")).unwrap_or_default();
+    let mut calls = Vec::new();
+    for line in calls_text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let mut words = line.split_whitespace();
+        let hex = words
+            .next()
+            .and_then(|w| w.strip_prefix("name:"))
+            .context("call without name:")?;
+        let bytes = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()?;
+        let name = String::from_utf8(bytes).context("export name is not UTF-8")?;
+        calls.push(Call {
+            name,
+            args: words.map(parse_value).collect::<Result<_>>()?,
+        });
+    }
+    let dir = tempfile::tempdir()?;
+    let (verdict, _) = compare(
+        &wasm,
+        if calls.is_empty() { None } else { Some(&calls) },
+        0,
+        dir.path(),
+        None,
+    )?;
+    println!("{verdict:?}");
+    Ok(!matches!(verdict, Verdict::Diverged(_)))
+}

@@ -1,0 +1,252 @@
+//! Regressions for the peer bugs issue 5 names: a page limit honoured
+//! identically by waot and wasmi (WasmEdge's AOT allocated 65536 pages where
+//! 32766 were allowed), declared minimums above the limit, and data
+//! segments (overlapping, passive, out of bounds with earlier writes kept)
+//! leaving memory byte-for-byte as wasmi leaves it.
+
+use std::sync::Arc;
+use waot::CompileOptions;
+use waot_testsuite::diff::oracle::{Engine, Outcome, Value, Waot, Wasmi};
+use waot_testsuite::diff::{Verdict, compare};
+
+const GROW: &str = r#"(module
+  (memory (export "memory") 1 65536)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size)))"#;
+
+/// Grows in steps until memory.grow fails; returns the final size.
+fn grow_until_refused(engine: &mut dyn Engine) -> i32 {
+    for step in [4096, 1024, 64, 1] {
+        while engine.call("grow", &[Value::I32(step)]) != Outcome::Values(vec![Value::I32(-1)]) {}
+    }
+    match engine.call("size", &[]) {
+        Outcome::Values(v) => match v[..] {
+            [Value::I32(pages)] => pages,
+            _ => -2,
+        },
+        _ => -3,
+    }
+}
+
+#[test]
+fn a_run_time_page_limit_of_32766_stops_growth_in_both_engines() {
+    let wasm = wat::parse_str(GROW).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut waot = Waot::new(&wasm, dir.path(), Some(32766))
+        .unwrap()
+        .ok()
+        .unwrap();
+    let mut wasmi = Wasmi::new(&wasm, Some(32766)).ok().unwrap();
+    assert_eq!(grow_until_refused(&mut waot), 32766);
+    assert_eq!(grow_until_refused(&mut wasmi), 32766);
+    assert_eq!(
+        waot.call("grow", &[Value::I32(1)]),
+        Outcome::Values(vec![Value::I32(-1)]),
+        "refused growth changes nothing"
+    );
+    assert_eq!(
+        waot.call("size", &[]),
+        Outcome::Values(vec![Value::I32(32766)])
+    );
+}
+
+#[test]
+fn a_compiled_page_limit_is_recorded_and_honoured() {
+    let wasm = wat::parse_str(GROW).unwrap();
+    let options = CompileOptions {
+        max_memory_pages: Some(32766),
+        ..Default::default()
+    };
+    let bytes = waot::compile(&wasm, &options).unwrap();
+    let artifact = waot_format::artifact::Artifact::parse(&bytes).unwrap();
+    assert_eq!(
+        artifact.memories[0].max_pages,
+        Some(65536),
+        "the declared maximum is kept as declared"
+    );
+    assert_eq!(artifact.memories[0].page_limit, Some(32766));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grow.aot");
+    std::fs::write(&path, bytes).unwrap();
+    let module = Arc::new(waot_run::Module::open(&path).unwrap());
+    let instance =
+        waot_run::Instance::new(module, &waot_run::Linker::new(), &Default::default()).unwrap();
+    assert_eq!(
+        instance.memory_pages(),
+        Some(1),
+        "initial memory is exactly the declared minimum"
+    );
+    let grow = |n: i32| instance.call("grow", &[waot_run::Val::I32(n)]).unwrap();
+    assert_eq!(grow(32765), vec![waot_run::Val::I32(1)]);
+    assert_eq!(grow(1), vec![waot_run::Val::I32(-1)]);
+    assert_eq!(instance.memory_pages(), Some(32766));
+}
+
+#[test]
+fn a_minimum_above_the_limit_fails_naming_the_three_numbers() {
+    let wasm = wat::parse_str("(module (memory 10 20))").unwrap();
+    let options = CompileOptions {
+        max_memory_pages: Some(15),
+        ..Default::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = waot_testsuite::compile_to_file(&wasm, &options, dir.path(), "min.aot").unwrap();
+    let module = Arc::new(waot_run::Module::open(&path).unwrap());
+    let run = waot_run::RunOptions {
+        max_memory_pages: Some(5),
+        ..Default::default()
+    };
+    let err = waot_run::Instance::new(module, &waot_run::Linker::new(), &run)
+        .err()
+        .unwrap()
+        .to_string();
+    for number in ["10", "20", "15", "5"] {
+        assert!(err.contains(number), "'{err}' should name {number}");
+    }
+}
+
+#[test]
+fn overlapping_and_passive_segments_match_wasmi_byte_for_byte() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (memory (export "memory") 1)
+          (data (i32.const 0) "aaaaaaaa")
+          (data (i32.const 4) "bbbb")
+          (data (i32.const 6) "cc")
+          (data "passive-bytes")
+          (func (export "init") (param i32 i32 i32) (memory.init 3 (local.get 0) (local.get 1) (local.get 2)))
+          (func (export "drop") (data.drop 3)))"#,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let calls = [
+        ("init", vec![Value::I32(100), Value::I32(0), Value::I32(13)]),
+        (
+            "init",
+            vec![Value::I32(65530), Value::I32(0), Value::I32(13)],
+        ),
+        ("init", vec![Value::I32(200), Value::I32(8), Value::I32(6)]),
+        ("drop", vec![]),
+        ("init", vec![Value::I32(300), Value::I32(0), Value::I32(1)]),
+        ("init", vec![Value::I32(300), Value::I32(0), Value::I32(0)]),
+    ]
+    .map(|(name, args)| waot_testsuite::diff::Call {
+        name: name.to_string(),
+        args,
+    });
+    let (verdict, _) = compare(&wasm, Some(&calls), 0, dir.path(), None).unwrap();
+    assert!(matches!(verdict, Verdict::Same), "{verdict:?}");
+}
+
+#[test]
+fn an_out_of_bounds_segment_keeps_earlier_writes_like_wasmi() {
+    let exporter = wat::parse_str(r#"(module (memory (export "memory") 1))"#).unwrap();
+    let importer = wat::parse_str(
+        r#"(module (import "a" "memory" (memory 1))
+          (data (i32.const 0) "first")
+          (data (i32.const 65534) "does not fit"))"#,
+    )
+    .unwrap();
+    // waot, through the loader library.
+    let dir = tempfile::tempdir().unwrap();
+    let open = |wasm: &[u8], name: &str| {
+        let path =
+            waot_testsuite::compile_to_file(wasm, &CompileOptions::default(), dir.path(), name)
+                .unwrap();
+        Arc::new(waot_run::Module::open(&path).unwrap())
+    };
+    let a = waot_run::Instance::new(
+        open(&exporter, "a.aot"),
+        &waot_run::Linker::new(),
+        &Default::default(),
+    )
+    .unwrap();
+    let mut linker = waot_run::Linker::new();
+    linker.instance("a", &a);
+    let err = waot_run::Instance::new(open(&importer, "b.aot"), &linker, &Default::default())
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string().contains("out of bounds memory access"),
+        "{err}"
+    );
+    let waot_memory = a.memory_snapshot().unwrap();
+    // wasmi.
+    let engine = wasmi::Engine::default();
+    let mut store = wasmi::Store::new(&engine, ());
+    let wasmi_linker = wasmi::Linker::<()>::new(&engine);
+    let a_module = wasmi::Module::new(&engine, &exporter).unwrap();
+    let a_instance = wasmi_linker
+        .instantiate_and_start(&mut store, &a_module)
+        .unwrap();
+    let memory = a_instance.get_memory(&store, "memory").unwrap();
+    let mut wasmi_linker = wasmi::Linker::<()>::new(&engine);
+    wasmi_linker.define("a", "memory", memory).unwrap();
+    let b_module = wasmi::Module::new(&engine, &importer).unwrap();
+    assert!(
+        wasmi_linker
+            .instantiate_and_start(&mut store, &b_module)
+            .is_err()
+    );
+    let wasmi_memory = memory.data(&store).to_vec();
+    assert_eq!(
+        &waot_memory[..5],
+        b"first",
+        "the earlier segment stays written"
+    );
+    assert!(
+        waot_memory == wasmi_memory,
+        "memory after the failed instantiation equals wasmi's"
+    );
+}
+
+#[test]
+fn subtly_invalid_modules_are_rejected_by_waot_and_wasmi() {
+    let dir = waot_testsuite::testsuite_dir().join("invalid");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(ext) = path.extension() else {
+            continue;
+        };
+        let wasm = match ext.to_str() {
+            Some("wat") => wat::parse_file(&path).unwrap(),
+            Some("wasm") => std::fs::read(&path).unwrap(),
+            _ => continue,
+        };
+        count += 1;
+        match waot::compile(&wasm, &CompileOptions::default()) {
+            Err(waot::CompileError::Invalid { .. }) => {}
+            other => panic!(
+                "{}: waot should reject it as invalid, got {:?}",
+                path.display(),
+                other.map(|_| ())
+            ),
+        }
+        assert!(
+            !waot_testsuite::diff::oracle::wasmi_accepts(&wasm),
+            "{}: wasmi accepts it",
+            path.display()
+        );
+    }
+    assert!(count >= 6);
+}
+
+/// A module on which wasmi 2.0.0 traps "integer divide by zero" although
+/// every division is guarded; waot and V8 both trap "unreachable" (the
+/// module's fuel runs out). Seed 409 of the differential tester.
+#[test]
+fn regression_seed_409_traps_unreachable_like_v8() {
+    let path =
+        waot_testsuite::testsuite_dir().join("diff/regressions/seed-409-wasmi-div-by-zero.wasm");
+    let wasm = std::fs::read(path).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut waot = Waot::new(&wasm, dir.path(), None).unwrap().ok().unwrap();
+    for export in ["", "1"] {
+        assert_eq!(
+            waot.call(export, &[]),
+            Outcome::Trap(waot_format::traps::TrapKind::Unreachable),
+            "export {export:?}"
+        );
+    }
+}
