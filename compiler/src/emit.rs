@@ -12,7 +12,7 @@ use crate::trampolines;
 use crate::translate::{self, Env, NAMESPACE_WASM_FUNC};
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
-use cranelift_codegen::ir::{self, ExternalName};
+use cranelift_codegen::ir::ExternalName;
 use cranelift_codegen::{Context, FinalizedRelocTarget};
 use cranelift_frontend::FunctionBuilderContext;
 use sha2::{Digest, Sha256};
@@ -289,7 +289,3 @@ fn write_artifact(
     };
     Ok(write(&contents))
 }
-
-/// Unused-variable guard for `ir` (keeps the import explicit for readers).
-#[allow(dead_code)]
-type IrFunction = ir::Function;

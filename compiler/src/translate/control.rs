@@ -42,9 +42,10 @@ impl Translator<'_, '_> {
             .extend_from_slice(self.builder.block_params(block));
     }
 
-    /// Jumps from the current block to the exit of frame `depth` with the
-    /// frame's branch values from the top of the stack.
-    fn branch_to(&mut self, depth: usize) {
+    /// Where a branch to frame `depth` goes (a loop's header, any other
+    /// frame's exit, which becomes reachable) and the values it carries
+    /// from the top of the stack.
+    fn branch_target(&mut self, depth: usize) -> (ir::Block, Vec<ir::BlockArg>) {
         let index = self.control.len() - 1 - depth;
         let frame = &mut self.control[index];
         let (target, arity) = match frame.kind {
@@ -54,7 +55,12 @@ impl Translator<'_, '_> {
                 (frame.next, frame.num_results)
             }
         };
-        let args = block_args(self.peek_n(arity));
+        (target, block_args(self.peek_n(arity)))
+    }
+
+    /// Jumps from the current block to frame `depth`.
+    fn branch_to(&mut self, depth: usize) {
+        let (target, args) = self.branch_target(depth);
         self.builder.ins().jump(target, &args);
     }
 
@@ -152,16 +158,7 @@ impl Translator<'_, '_> {
             Operator::BrIf { relative_depth } => {
                 let cond = self.pop();
                 let fallthrough = self.builder.create_block();
-                let index = self.control.len() - 1 - relative_depth as usize;
-                let frame = &mut self.control[index];
-                let (target, arity) = match frame.kind {
-                    FrameKind::Loop(header) => (header, frame.num_params),
-                    _ => {
-                        frame.exit_reachable = true;
-                        (frame.next, frame.num_results)
-                    }
-                };
-                let args = block_args(self.peek_n(arity));
+                let (target, args) = self.branch_target(relative_depth as usize);
                 self.builder
                     .ins()
                     .brif(cond, target, &args, fallthrough, &[]);

@@ -8,7 +8,7 @@
 
 use super::{Translator, trap_code, vmctx_flags};
 use crate::error::Result;
-use cranelift_codegen::ir::{self, InstBuilder, Value, condcodes::IntCC, types};
+use cranelift_codegen::ir::{InstBuilder, Value, condcodes::IntCC, types};
 use waot_format::builtins::Builtin;
 use waot_format::traps::TrapKind;
 use waot_format::types::{TableIndex, TypeIndex};
@@ -214,7 +214,3 @@ impl Translator<'_, '_> {
         self.stack.extend(results);
     }
 }
-
-/// Keeps `ir` referenced for readers of the signatures above.
-#[allow(dead_code)]
-type IrValue = ir::Value;

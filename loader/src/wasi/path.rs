@@ -167,7 +167,3 @@ pub(crate) fn add(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
     define(linker, ctx, "path_symlink", "iiiii", path_symlink);
     define(linker, ctx, "path_link", "iiiiiii", path_link);
 }
-
-/// Keeps `DirEntry`'s import meaningful for readers.
-#[allow(dead_code)]
-type OpenDir = DirEntry;

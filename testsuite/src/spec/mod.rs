@@ -17,11 +17,7 @@ use waot_format::types::{FuncType, MemoryDesc, TableDesc, ValType};
 use waot_run::memory::LinearMemory;
 use waot_run::{CallError, Instance, InstantiateError, Linker, Module, RunOptions, Val};
 use waot_run::{Extern, Global, Table};
-use wast::core::{WastArgCore, WastRetCore};
 use wast::{QuoteWat, WastDirective, WastExecute, WastInvoke};
-
-#[allow(dead_code)]
-type Quote<'a> = QuoteWat<'a>;
 
 /// One `.wast` file of a set.
 pub struct SpecFile {
@@ -451,9 +447,3 @@ impl Trapped {
         }
     }
 }
-
-/// Keeps `WastArgCore`/`WastRetCore` imports meaningful for readers.
-#[allow(dead_code)]
-type ArgCore<'a> = WastArgCore<'a>;
-#[allow(dead_code)]
-type RetCore<'a> = WastRetCore<'a>;
