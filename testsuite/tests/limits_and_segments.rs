@@ -250,3 +250,44 @@ fn regression_seed_409_traps_unreachable_like_v8() {
         );
     }
 }
+
+/// Found by the differential tester: `table.grow` on a table without a
+/// maximum used to allocate whatever was asked (tens of GB for one call).
+/// Growth past the run-time cap now fails with -1 and changes nothing, in
+/// waot as in wasmi under the same cap.
+#[test]
+fn regression_table_growth_is_capped() {
+    let wasm = wat::parse_str(
+        r#"(module (table (export "t") 1 funcref)
+          (func (export "grow") (param i32) (result i32) (table.grow (ref.null func) (local.get 0)))
+          (func (export "size") (result i32) (table.size)))"#,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut waot = Waot::new(&wasm, dir.path(), None).unwrap().ok().unwrap();
+    let mut wasmi = Wasmi::new(&wasm, None).ok().unwrap();
+    for engine in [&mut waot as &mut dyn Engine, &mut wasmi] {
+        assert_eq!(
+            engine.call("grow", &[Value::I32(0x7fff_ffff)]),
+            Outcome::Values(vec![Value::I32(-1)])
+        );
+        assert_eq!(
+            engine.call("size", &[]),
+            Outcome::Values(vec![Value::I32(1)])
+        );
+        assert_eq!(
+            engine.call("grow", &[Value::I32(10)]),
+            Outcome::Values(vec![Value::I32(1)])
+        );
+    }
+    // The default cap for embedders (10 million elements) applies the same way.
+    let path =
+        waot_testsuite::compile_to_file(&wasm, &CompileOptions::default(), dir.path(), "t.aot")
+            .unwrap();
+    let module = Arc::new(waot_run::Module::open(&path).unwrap());
+    let instance =
+        waot_run::Instance::new(module, &waot_run::Linker::new(), &Default::default()).unwrap();
+    let grow = |n: i32| instance.call("grow", &[waot_run::Val::I32(n)]).unwrap();
+    assert_eq!(grow(20_000_000), vec![waot_run::Val::I32(-1)]);
+    assert_eq!(grow(1000), vec![waot_run::Val::I32(1)]);
+}
