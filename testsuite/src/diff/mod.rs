@@ -8,6 +8,7 @@
 //! sequence under the output directory; `--replay FILE` runs one again.
 
 pub mod oracle;
+pub mod v8;
 
 use anyhow::{Context, Result};
 use oracle::{Engine, Outcome, Value, Waot, Wasmi, waot_accepts, wasmi_accepts};
@@ -185,17 +186,27 @@ fn calls_for(functions: &[(String, Vec<ValType>)], seed: u64) -> Vec<Call> {
     out
 }
 
+/// Where and how waot and wasmi disagreed, with what waot saw there (for
+/// the third opinion, [`v8::agrees_with_waot`]).
+#[derive(Debug)]
+pub struct Divergence {
+    /// What differs.
+    pub why: String,
+    /// Calls run, the last being the diverging one (0: at instantiation).
+    pub calls: usize,
+    /// waot's outcome of that step (`Values([])`: instantiated).
+    pub outcome: Outcome,
+    /// waot's exported globals and memories after it.
+    pub state: Option<oracle::State>,
+}
+
 /// The verdict on one module.
 #[derive(Debug)]
 pub enum Verdict {
     /// Both engines behaved identically.
     Same,
-    /// They differ; the text says how. `spurious_division` is set when
-    /// wasmi trapped "integer divide by zero" on call `index` and waot did
-    /// not (a wasmi 2.0.0 bug class a third engine can confirm).
-    Diverged(String),
-    /// wasmi trapped with a division by zero on this call; waot did not.
-    WasmiDivision(usize, String),
+    /// They differ.
+    Diverged(Divergence),
     /// Not comparable (stack exhaustion, whose limit is implementation
     /// defined).
     Inconclusive(String),
@@ -212,6 +223,10 @@ pub fn compare(
     compare_counting(wasm, calls, seed, dir, page_limit, &mut (0, 0))
 }
 
+fn diverged(why: String, calls: usize, outcome: Outcome, state: Option<oracle::State>) -> Verdict {
+    Verdict::Diverged(Divergence { why, calls, outcome, state })
+}
+
 /// [`compare`], counting (calls, traps).
 fn compare_counting(
     wasm: &[u8],
@@ -225,84 +240,47 @@ fn compare_counting(
     let wasmi = Wasmi::new(wasm, page_limit);
     let exhausted = |o: Option<&Outcome>| o.is_some_and(Outcome::exhausted);
     if exhausted(waot.as_ref().err()) || exhausted(wasmi.as_ref().err()) {
-        return Ok((
-            Verdict::Inconclusive("the start function exhausted the stack".into()),
-            vec![],
-        ));
+        return Ok((Verdict::Inconclusive("the start function exhausted the stack".into()), vec![]));
     }
     let (mut waot, mut wasmi) = match (waot, wasmi) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err(a), Err(b))
-            if a == b || (matches!(a, Outcome::Error(_)) && matches!(b, Outcome::Error(_))) =>
-        {
-            return Ok((Verdict::Same, vec![]));
-        }
+        (Err(a), Err(b)) if a == b => return Ok((Verdict::Same, vec![])),
         (a, b) => {
-            let show = |r: &std::result::Result<_, Outcome>| match r {
-                Ok(_) => "instantiated".to_string(),
-                Err(o) => format!("{o:?}"),
+            let show = |r: Option<&Outcome>| r.map_or("instantiated".to_string(), |o| format!("{o:?}"));
+            let why = format!("instantiation: waot {}, wasmi {}", show(a.as_ref().err()), show(b.as_ref().err()));
+            let (outcome, state) = match a {
+                Ok(mut w) => (Outcome::Values(vec![]), Some(w.state())),
+                Err(o) => (o, None),
             };
-            return Ok((
-                Verdict::Diverged(format!(
-                    "instantiation: waot {}, wasmi {}",
-                    show(&a.map(|_| ())),
-                    show(&b.map(|_| ()))
-                )),
-                vec![],
-            ));
+            return Ok((diverged(why, 0, outcome, state), vec![]));
         }
     };
     let functions = waot.functions();
     if functions != wasmi.functions() {
-        return Ok((
-            Verdict::Diverged("exported functions differ".into()),
-            vec![],
-        ));
+        return Ok((diverged("exported functions differ".into(), 0, Outcome::Error(String::new()), None), vec![]));
     }
-    let calls = calls
-        .map(<[Call]>::to_vec)
-        .unwrap_or_else(|| calls_for(&functions, seed));
+    let calls = calls.map(<[Call]>::to_vec).unwrap_or_else(|| calls_for(&functions, seed));
     let state = (waot.state(), wasmi.state());
     if state.0 != state.1 {
-        return Ok((
-            Verdict::Diverged(describe_state(&state.0, &state.1, "after instantiation")),
-            calls,
-        ));
+        let why = describe_state(&state.0, &state.1, "after instantiation");
+        return Ok((diverged(why, 0, Outcome::Values(vec![]), Some(state.0)), calls));
     }
     for (i, call) in calls.iter().enumerate() {
         let a = waot.call(&call.name, &call.args);
         let b = wasmi.call(&call.name, &call.args);
         if a.exhausted() || b.exhausted() {
-            return Ok((
-                Verdict::Inconclusive(format!("call {i} ({}) exhausted the stack", call.name)),
-                calls,
-            ));
+            return Ok((Verdict::Inconclusive(format!("call {i} ({}) exhausted the stack", call.name)), calls));
         }
+        let (sa, sb) = (waot.state(), wasmi.state());
         if a != b {
-            let why = format!("call {i} {}: waot {a:?}, wasmi {b:?}", call.name);
-            let wasmi_division =
-                b == Outcome::Trap(waot_format::traps::TrapKind::IntegerDivisionByZero);
-            return Ok((
-                if wasmi_division {
-                    Verdict::WasmiDivision(i, why)
-                } else {
-                    Verdict::Diverged(why)
-                },
-                calls,
-            ));
+            let why = format!("call {i} {:?}: waot {a:?}, wasmi {b:?}", call.name);
+            return Ok((diverged(why, i + 1, a, Some(sa)), calls));
         }
         counts.0 += 1;
         counts.1 += u64::from(matches!(a, Outcome::Trap(_)));
-        let (sa, sb) = (waot.state(), wasmi.state());
         if sa != sb {
-            return Ok((
-                Verdict::Diverged(describe_state(
-                    &sa,
-                    &sb,
-                    &format!("after call {i} {}", call.name),
-                )),
-                calls,
-            ));
+            let why = describe_state(&sa, &sb, &format!("after call {i} {:?}", call.name));
+            return Ok((diverged(why, i + 1, a, Some(sa)), calls));
         }
     }
     Ok((Verdict::Same, calls))
@@ -490,43 +468,24 @@ fn check_seed(seed: u64, options: &DiffOptions, dir: &Path) -> Result<Totals> {
         }
         (Verdict::Same, _) => passed += 1,
         (Verdict::Inconclusive(_), _) => skipped += 1,
-        (Verdict::Diverged(why) | Verdict::WasmiDivision(_, why), _) if known => {
+        (Verdict::Diverged(d), _) if known => {
             skipped += 1;
-            println!("seed {seed}: known oracle bug (diff/oracle-bugs.txt): {why}");
+            println!("seed {seed}: known oracle bug (diff/oracle-bugs.txt): {}", d.why);
         }
-        (Verdict::WasmiDivision(index, why), calls) => {
-            let path =
-                write_divergence(&options.out, &format!("seed-{seed}"), &wasm, &calls, &why)?;
-            match v8_traps_on_division(&path, index) {
-                Some(false) => {
+        (Verdict::Diverged(d), calls) => {
+            let path = write_divergence(&options.out, &format!("seed-{seed}"), &wasm, &calls, &d.why)?;
+            let observed = v8::Observed { calls: d.calls, outcome: &d.outcome, state: d.state.as_ref() };
+            match v8::agrees_with_waot(&path, &observed) {
+                Some(true) => {
                     skipped += 1;
-                    println!(
-                        "seed {seed}: wasmi bug confirmed by V8 (no division trap there): {why}\n  kept in {}",
-                        path.display()
-                    );
+                    println!("seed {seed}: wasmi bug, V8 agrees with waot: {}\n  kept in {}", d.why, path.display());
                 }
                 verdict => {
                     failed += 1;
-                    let note = if verdict.is_none() {
-                        " (V8 unavailable to arbitrate)"
-                    } else {
-                        " (V8 agrees with wasmi)"
-                    };
-                    println!(
-                        "DIVERGENCE seed {seed}: {why}{note}\n  written to {}",
-                        path.display()
-                    );
+                    let note = if verdict.is_none() { " (V8 unavailable)" } else { " (V8 does not side with waot)" };
+                    println!("DIVERGENCE seed {seed}: {}{note}\n  written to {}", d.why, path.display());
                 }
             }
-        }
-        (Verdict::Diverged(why), calls) => {
-            failed += 1;
-            let path =
-                write_divergence(&options.out, &format!("seed-{seed}"), &wasm, &calls, &why)?;
-            println!(
-                "DIVERGENCE seed {seed}: {why}\n  written to {}",
-                path.display()
-            );
         }
     }
     let mut rng = Rng::new(seed ^ 0xdead_beef);
@@ -559,24 +518,6 @@ fn check_seed(seed: u64, options: &DiffOptions, dir: &Path) -> Result<Totals> {
         traps: counts.1,
         wasm_bytes: wasm.len() as u64,
     })
-}
-
-/// Replays a divergence in V8 (`node diff/v8-replay.js`) and says whether
-/// call `index` traps with a division by zero there; `None` when Node is
-/// not available.
-fn v8_traps_on_division(path: &Path, index: usize) -> Option<bool> {
-    let script = crate::testsuite_dir().join("diff/v8-replay.js");
-    let out = std::process::Command::new("node")
-        .arg(script)
-        .arg(path)
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().nth(index)?;
-    Some(line.contains("divide by zero"))
 }
 
 fn verdict(accepted: bool) -> &'static str {
