@@ -5,11 +5,13 @@
 //! Exports are called through their function references' array entries.
 
 use crate::code::Module;
+pub use crate::errors::{CallError, InstantiateError, RunOptions};
 use crate::externs::{Extern, Func, Global, Table, VMFuncRef, type_id};
 use crate::linker::{Linker, Wanted};
 use crate::memory::LinearMemory;
 use crate::traps::{self, Trap};
 use crate::values::{Val, ValRaw};
+use crate::vm::VMContext;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
@@ -19,109 +21,6 @@ use waot_format::artifact::Artifact;
 use waot_format::traps::TrapKind;
 use waot_format::types::*;
 use waot_format::vmctx::{self, VMOffsets};
-
-/// Options for instances.
-#[derive(Clone, Debug)]
-pub struct RunOptions {
-    /// Lower the memory page limit further at run time.
-    pub max_memory_pages: Option<u64>,
-    /// Bytes of stack wasm code may use before "call stack exhausted".
-    pub max_wasm_stack: usize,
-    /// Elements any table defined by the instance may grow to.
-    pub max_table_elements: u64,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        Self {
-            max_memory_pages: None,
-            max_wasm_stack: 1 << 20,
-            max_table_elements: crate::externs::DEFAULT_TABLE_LIMIT,
-        }
-    }
-}
-
-/// Why instantiation failed.
-#[derive(Debug)]
-pub enum InstantiateError {
-    /// Imports could not be resolved: one line per problem.
-    Link(Vec<String>),
-    /// Memory could not be created within its limits.
-    Memory(String),
-    /// A segment or the start function trapped.
-    Trap(Trap),
-}
-
-impl std::fmt::Display for InstantiateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            InstantiateError::Link(lines) => write!(f, "{}", lines.join("\n")),
-            InstantiateError::Memory(m) => write!(f, "{m}"),
-            InstantiateError::Trap(t) => write!(f, "wasm trap: {t}"),
-        }
-    }
-}
-
-impl std::error::Error for InstantiateError {}
-
-/// Why a call failed before or during execution.
-#[derive(Debug)]
-pub enum CallError {
-    /// No exported function of that name.
-    NoSuchExport(String),
-    /// Wrong number or types of arguments.
-    BadArguments(String),
-    /// The call trapped.
-    Trap(Trap),
-}
-
-impl std::fmt::Display for CallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CallError::NoSuchExport(m) | CallError::BadArguments(m) => write!(f, "{m}"),
-            CallError::Trap(t) => write!(f, "wasm trap: {t}"),
-        }
-    }
-}
-
-impl std::error::Error for CallError {}
-
-/// The VM context allocation: 16-byte aligned, zeroed, freed on drop.
-struct VMContext {
-    ptr: *mut u8,
-    layout: std::alloc::Layout,
-}
-
-impl VMContext {
-    fn new(size: usize) -> VMContext {
-        let layout = std::alloc::Layout::from_size_align(size.max(16), 16).expect("vmctx layout");
-        // SAFETY: the layout has a non-zero size.
-        let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
-        if ptr.is_null() {
-            std::alloc::handle_alloc_error(layout);
-        }
-        VMContext { ptr, layout }
-    }
-
-    fn write<T>(&self, offset: u32, value: T) {
-        // SAFETY: every offset comes from VMOffsets for this module, lies
-        // inside the allocation and is aligned for T (8 for pointers and
-        // words, 4 for type ids; the base is 16-aligned).
-        unsafe { (self.ptr.add(offset as usize) as *mut T).write(value) }
-    }
-
-    fn read<T: Copy>(&self, offset: u32) -> T {
-        // SAFETY: as in `write`.
-        unsafe { (self.ptr.add(offset as usize) as *const T).read() }
-    }
-}
-
-impl Drop for VMContext {
-    fn drop(&mut self) {
-        // SAFETY: allocated in `new` with this layout.
-        unsafe { std::alloc::dealloc(self.ptr, self.layout) }
-    }
-}
 
 /// The heap part of an instance; compiled code finds it through the VM
 /// context's RUNTIME_DATA slot, so it never moves.

@@ -16,6 +16,7 @@
 
 mod builtins;
 pub mod code;
+pub mod errors;
 pub mod externs;
 pub mod host;
 pub mod instance;
@@ -24,6 +25,7 @@ pub mod memory;
 pub mod native;
 pub mod traps;
 pub mod values;
+mod vm;
 pub mod wasi;
 
 pub use code::{Module, OpenError};

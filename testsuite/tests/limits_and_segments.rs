@@ -296,16 +296,51 @@ fn regression_table_growth_is_capped() {
 /// for waot's actual outcome, not for another one.
 #[test]
 fn v8_arbitration_distinguishes_outcomes() {
-    if std::process::Command::new("node").arg("--version").output().is_err() {
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         println!("node is not installed: skipping the V8 arbitration check");
         return;
     }
     use waot_testsuite::diff::v8::{Observed, agrees_with_waot};
-    let path = waot_testsuite::testsuite_dir().join("diff/regressions/seed-409-wasmi-div-by-zero.wasm");
+    let path =
+        waot_testsuite::testsuite_dir().join("diff/regressions/seed-409-wasmi-div-by-zero.wasm");
     let trap = |kind| Outcome::Trap(kind);
     let right = trap(waot_format::traps::TrapKind::Unreachable);
     let wrong = trap(waot_format::traps::TrapKind::IntegerDivisionByZero);
-    assert_eq!(agrees_with_waot(&path, &Observed { calls: 1, outcome: &right, state: None }), Some(true));
-    assert_eq!(agrees_with_waot(&path, &Observed { calls: 1, outcome: &wrong, state: None }), Some(false));
-    assert_eq!(agrees_with_waot(&path, &Observed { calls: 0, outcome: &right, state: None }), Some(false));
+    assert_eq!(
+        agrees_with_waot(
+            &path,
+            &Observed {
+                calls: 1,
+                outcome: &right,
+                state: None
+            }
+        ),
+        Some(true)
+    );
+    assert_eq!(
+        agrees_with_waot(
+            &path,
+            &Observed {
+                calls: 1,
+                outcome: &wrong,
+                state: None
+            }
+        ),
+        Some(false)
+    );
+    assert_eq!(
+        agrees_with_waot(
+            &path,
+            &Observed {
+                calls: 0,
+                outcome: &right,
+                state: None
+            }
+        ),
+        Some(false)
+    );
 }

@@ -24,7 +24,12 @@ pub struct Observed<'a> {
 /// it does not, `None` when Node is unavailable or the replay failed.
 pub fn agrees_with_waot(path: &Path, observed: &Observed) -> Option<bool> {
     let script = crate::testsuite_dir().join("diff/v8-replay.js");
-    let out = std::process::Command::new("node").arg(script).arg(path).arg(observed.calls.to_string()).output().ok()?;
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .arg(path)
+        .arg(observed.calls.to_string())
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }
@@ -57,16 +62,25 @@ pub fn agrees_with_waot(path: &Path, observed: &Observed) -> Option<bool> {
             return Some(false);
         }
     }
-    let Some(state) = observed.state else { return Some(true) };
+    let Some(state) = observed.state else {
+        return Some(true);
+    };
     for (name, value) in &state.globals {
         let key = format!("global {} ", hex_name(name));
-        let Some(line) = lines.iter().find(|l| l.starts_with(&key)) else { return Some(false) };
+        let Some(line) = lines.iter().find(|l| l.starts_with(&key)) else {
+            return Some(false);
+        };
         if !value_matches(value, &line[key.len()..]) {
             return Some(false);
         }
     }
     for (name, bytes) in &state.memories {
-        let expected = format!("memory {} {} {:x}", hex_name(name), bytes.len(), fnv1a(bytes));
+        let expected = format!(
+            "memory {} {} {:x}",
+            hex_name(name),
+            bytes.len(),
+            fnv1a(bytes)
+        );
         if !lines.contains(&expected.as_str()) {
             return Some(false);
         }
@@ -75,17 +89,26 @@ pub fn agrees_with_waot(path: &Path, observed: &Observed) -> Option<bool> {
 }
 
 fn hex_name(name: &str) -> String {
-    if name.is_empty() { "-".into() } else { name.bytes().map(|b| format!("{b:02x}")).collect() }
+    if name.is_empty() {
+        "-".into()
+    } else {
+        name.bytes().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// Whether V8's printed value `word` is waot's `value` (numbers arrive as
 /// float64 bits; NaNs match NaNs, as JavaScript does not keep payloads).
 fn value_matches(value: &Value, word: &str) -> bool {
-    let number = |bits: u64| match word.strip_prefix("num:").and_then(|h| u64::from_str_radix(h, 16).ok()) {
+    let number = |bits: u64| match word
+        .strip_prefix("num:")
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+    {
         Some(v8) => v8 == bits || (f64::from_bits(v8).is_nan() && f64::from_bits(bits).is_nan()),
         None => false,
     };
@@ -100,7 +123,9 @@ fn value_matches(value: &Value, word: &str) -> bool {
 
 /// Whether V8's trap message describes waot's outcome.
 fn trap_matches(outcome: &Outcome, message: &str) -> bool {
-    let Outcome::Trap(kind) = outcome else { return false };
+    let Outcome::Trap(kind) = outcome else {
+        return false;
+    };
     use TrapKind::*;
     let kinds: &[TrapKind] = match message {
         "unreachable" => &[Unreachable],
@@ -108,10 +133,12 @@ fn trap_matches(outcome: &Outcome, message: &str) -> bool {
         "divide result unrepresentable" => &[IntegerOverflow],
         "float unrepresentable in integer range" => &[IntegerOverflow, BadConversionToInteger],
         "memory access out of bounds" | "data segment out of bounds" => &[MemoryOutOfBounds],
-        "table index is out of bounds" | "table access out of bounds" | "element segment out of bounds" => {
-            &[TableOutOfBounds, UndefinedElement]
+        "table index is out of bounds"
+        | "table access out of bounds"
+        | "element segment out of bounds" => &[TableOutOfBounds, UndefinedElement],
+        "null function or function signature mismatch" => {
+            &[UninitializedElement, IndirectCallTypeMismatch]
         }
-        "null function or function signature mismatch" => &[UninitializedElement, IndirectCallTypeMismatch],
         m if m.contains("Maximum call stack size") => &[StackOverflow],
         _ => &[],
     };
