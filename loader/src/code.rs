@@ -80,11 +80,10 @@ impl Module {
         let text_start = map.as_ptr() as usize + artifact.text_offset;
         let text_len = artifact.text_len;
         if text_len > 0 {
-            // SAFETY: [text_start, text_start + text_len) lies inside `map`,
-            // starts on a page boundary (checked by check_page_size against
-            // the recorded alignment) and is not written through any
-            // reference; switching it to read+execute leaves every other page
-            // read-only.
+            // The text starts on a page boundary (check_page_size compared the
+            // recorded alignment with the host page size) and nothing writes
+            // through the map; every other page stays read-only.
+            // SAFETY: [text_start, text_start + text_len) lies inside `map`.
             unsafe {
                 rustix::mm::mprotect(
                     text_start as *mut _,

@@ -475,11 +475,10 @@ impl Instance {
 
     /// A copy of memory 0's bytes.
     pub fn memory_snapshot(&self) -> Option<Vec<u8>> {
+        let memory = self.data.memories.first()?;
         // SAFETY: no wasm code runs while the copy is made.
-        self.data
-            .memories
-            .first()
-            .map(|m| unsafe { m.bytes_mut() }.to_vec())
+        let bytes = unsafe { memory.bytes_mut() };
+        Some(bytes.to_vec())
     }
 
     /// The value of exported global `name`.

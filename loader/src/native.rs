@@ -324,14 +324,14 @@ impl Linker {
                 ints[ni] = int;
                 ni += 1;
             }
+            // In the System V x86-64 and AAPCS64 C ABIs integer-class and
+            // float arguments are assigned to two independent register
+            // sequences (and, past six integers on x86-64, to the stack in
+            // order), so a callee with at most 8 of each reads exactly the
+            // values it declares; the extra arguments are ignored and the
+            // caller pops them. Pointers were checked against memory above.
             // SAFETY: the caller of `native_c` guarantees `address` is a C
-            // function of this signature. In the System V x86-64 and AAPCS64
-            // C ABIs integer-class and float arguments are assigned to two
-            // independent register sequences (and, past six integers on
-            // x86-64, to the stack in order), so a callee with at most 8 of
-            // each reads exactly the values it declares; the extra arguments
-            // are ignored and the caller pops them. Pointers were checked
-            // against memory above and wasm is suspended during the call.
+            // function of this signature; wasm is suspended during the call.
             let result = unsafe { call_c(address, &ints, &floats, shape.result) };
             Ok(result)
         };
@@ -343,11 +343,11 @@ impl Linker {
     /// lists. The library stays loaded for the rest of the process.
     pub fn native_library(&mut self, path: &std::path::Path) -> Result<usize, String> {
         let shown = path.display();
-        // SAFETY: loading a library runs its initialisers; the user asked
-        // for this library explicitly with --native-lib.
         if path.components().count() > 1 && !path.exists() {
             return Err(format!("cannot load native library {shown}: no such file"));
         }
+        // SAFETY: loading a library runs its initialisers; the user asked
+        // for this library explicitly with --native-lib.
         let lib = unsafe { libloading::Library::new(path) }.map_err(|e| {
             let detail =
                 std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string());

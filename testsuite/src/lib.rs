@@ -46,6 +46,16 @@ pub fn compile_to_file(
     Ok(path)
 }
 
+/// Compiles wat text with default options, writes the artifact to a
+/// temporary file and maps it (the mapping outlives the file).
+pub fn open_wat(wat: &str) -> Arc<Module> {
+    let wasm = wat::parse_str(wat).expect("valid wat");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = compile_to_file(&wasm, &CompileOptions::default(), dir.path(), "module.aot")
+        .expect("compiles");
+    Arc::new(Module::open(&path).expect("opens"))
+}
+
 /// What one `.expect` line expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expected {

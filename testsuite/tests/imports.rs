@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use waot::CompileOptions;
 use waot_format::types::{FuncType, ValType};
 use waot_run::{Instance, InstantiateError, Linker, Module, RunOptions, Trap, Val};
 
@@ -21,16 +20,7 @@ const MODULE: &str = r#"(module
   (func (export "fail") (call $fail) (unreachable)))"#;
 
 fn open() -> Arc<Module> {
-    let wasm = wat::parse_str(MODULE).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = waot_testsuite::compile_to_file(
-        &wasm,
-        &CompileOptions::default(),
-        dir.path(),
-        "imports.aot",
-    )
-    .unwrap();
-    Arc::new(Module::open(&path).unwrap())
+    waot_testsuite::open_wat(MODULE)
 }
 
 fn ty(params: &[ValType], results: &[ValType]) -> FuncType {

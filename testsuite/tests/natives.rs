@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use waot::CompileOptions;
 use waot_run::{CallError, Instance, Linker, Module, RunOptions, Val};
 
 const MODULE: &str = r#"(module
@@ -20,16 +19,7 @@ const MODULE: &str = r#"(module
   (func (export "byte") (param i32) (result i32) (i32.load8_u (local.get 0))))"#;
 
 fn open() -> Arc<Module> {
-    let wasm = wat::parse_str(MODULE).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = waot_testsuite::compile_to_file(
-        &wasm,
-        &CompileOptions::default(),
-        dir.path(),
-        "natives.aot",
-    )
-    .unwrap();
-    Arc::new(Module::open(&path).unwrap())
+    waot_testsuite::open_wat(MODULE)
 }
 
 fn rust_linker(calls: Arc<AtomicUsize>) -> Linker {
