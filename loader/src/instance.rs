@@ -209,6 +209,7 @@ impl Instance {
                 Extern::Global(g) => globals.push(g.clone()),
             }
         }
+        let (imported_tables, imported_globals) = (tables.len(), globals.len());
         for desc in &a.memories {
             let m = LinearMemory::new(desc, options.max_memory_pages)
                 .map_err(|e| InstantiateError::Memory(e.0))?;
@@ -229,7 +230,6 @@ impl Instance {
         };
         let vm = VMContext::new(offsets.size() as usize);
         let vmctx_addr = vm.ptr as usize;
-        let (imported_tables, imported_globals) = (tables.len(), globals.len());
         for g in &a.globals {
             let value = const_value(&g.init, g.ty, &globals, vmctx_addr, &offsets);
             globals.push(Global::new(value, g.mutable));
