@@ -303,9 +303,29 @@ fn val_type(t: &wasmi::ValType) -> ValType {
     }
 }
 
+/// Runs `f`, turning a panic inside wasmi (which happens: its 2.0.0
+/// translator hits `unreachable!()` on some valid modules) into an error
+/// outcome instead of ending the run.
+fn guarded<T>(
+    f: impl FnOnce() -> std::result::Result<T, Outcome>,
+) -> std::result::Result<T, Outcome> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(Outcome::Error(format!("wasmi panicked: {message}")))
+    })
+}
+
 impl Wasmi {
     /// Instantiates `wasm` with wasmi; `page_limit` caps memory growth.
     pub fn new(wasm: &[u8], page_limit: Option<u64>) -> std::result::Result<Wasmi, Outcome> {
+        guarded(|| Self::instantiate(wasm, page_limit))
+    }
+
+    fn instantiate(wasm: &[u8], page_limit: Option<u64>) -> std::result::Result<Wasmi, Outcome> {
         let engine = wasmi_engine();
         let module = wasmi::Module::new(&engine, wasm)
             .map_err(|e| Outcome::Error(format!("wasmi validation: {e}")))?;
@@ -359,10 +379,12 @@ impl Engine for Wasmi {
             .iter()
             .map(|t| wasmi::Val::default_for_ty(*t))
             .collect();
-        match func.call(&mut self.store, &args, &mut results) {
-            Ok(()) => Outcome::Values(results.iter().map(from_wasmi).collect()),
-            Err(e) => wasmi_outcome_error(&e),
-        }
+        let store = &mut self.store;
+        let outcome = guarded(|| match func.call(&mut *store, &args, &mut results) {
+            Ok(()) => Ok(Outcome::Values(results.iter().map(from_wasmi).collect())),
+            Err(e) => Ok(wasmi_outcome_error(&e)),
+        });
+        outcome.unwrap_or_else(|error| error)
     }
 
     fn state(&mut self) -> State {
