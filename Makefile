@@ -36,8 +36,11 @@ lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# The binaries are built first: the diagnostics runner executes them.
-test: lint build
+# The binaries are built first: the diagnostics runner executes them. Build
+# also runs before lint on purpose: in one make run, cargo's rustc probe for
+# the build profile was seen to read a build script's compiler output when it
+# ran after clippy, and cargo caches a failed probe in target/.rustc_info.json.
+test: build lint
 	$(CARGO) test --workspace
 	$(CARGO) run -q -p waot-testsuite -- diff --seed 0 --count 2000
 	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit
