@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn run(command: &mut Command) {
-    let status = command.status().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let status = command
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
     assert!(status.success(), "{command:?} failed");
 }
 
@@ -21,8 +23,14 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let object = out.join("unwind.o");
-    run(Command::new(&compiler).args(["-c", "-O2", "-fPIC", "-o"]).arg(&object).arg("csrc/unwind.c"));
-    run(Command::new("ar").arg("crs").arg(out.join("libwaot_unwind.a")).arg(&object));
+    run(Command::new(&compiler)
+        .args(["-c", "-O2", "-fPIC", "-o"])
+        .arg(&object)
+        .arg("csrc/unwind.c"));
+    run(Command::new("ar")
+        .arg("crs")
+        .arg(out.join("libwaot_unwind.a"))
+        .arg(&object));
     println!("cargo:rustc-link-search=native={}", out.display());
     println!("cargo:rustc-link-lib=static=waot_unwind");
 }
