@@ -11,7 +11,17 @@ all: build
 
 # A C compiler is needed for the loader's unwind helper (and by rustc to
 # link); install one through apt when it is missing and we are root.
+# Some container images ship /dev/null as a regular file. Every tool that
+# "discards" output then appends to it, and cargo's rustc probe, which reads
+# /dev/null as its standard input, tries to compile that text and fails with
+# "failed to run `rustc` to learn about target-specific information". Put
+# the null device back when we can (root), else say what to do.
 deps:
+	@test -c /dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && mknod -m 666 /dev/null.waot c 1 3 && mv -f /dev/null.waot /dev/null; then \
+	    echo "note: /dev/null was a regular file; replaced it with the null device"; \
+	  else echo "warning: /dev/null is not the null device; cargo may fail to probe rustc"; \
+	    echo "hint: as root: mknod -m 666 /dev/null.new c 1 3 && mv -f /dev/null.new /dev/null"; fi; }
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found"; echo "hint: install Rust from https://rustup.rs"; exit 1; }
 	@command -v cc >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -36,10 +46,7 @@ lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# The binaries are built first: the diagnostics runner executes them. Build
-# also runs before lint on purpose: in one make run, cargo's rustc probe for
-# the build profile was seen to read a build script's compiler output when it
-# ran after clippy, and cargo caches a failed probe in target/.rustc_info.json.
+# The binaries are built first: the diagnostics runner executes them.
 test: build lint
 	$(CARGO) test --workspace
 	$(CARGO) run -q -p waot-testsuite -- diff --seed 0 --count 2000
