@@ -6,6 +6,22 @@
 //   global <hex name> <v>
 //   memory <hex name> <byte length> <FNV-1a 64 of the bytes, hex>
 // where a value is `i64:<decimal>`, `num:<float64 bits, hex>`, `null` or `ref`.
+//
+// The replay runs in a worker thread with a 256 MiB stack: on Node's default
+// (about 1 MB) V8 exhausts its stack on recursion that waot and wasmi finish
+// (waot gives wasm 1 MiB, wasmi 64 MiB), and could then not arbitrate.
+const { Worker, isMainThread, parentPort } = require('worker_threads');
+if (isMainThread) {
+  const worker = new Worker(__filename, {
+    argv: process.argv.slice(2),
+    resourceLimits: { stackSizeMb: 256 },
+  });
+  worker.on('message', out => process.stdout.write(out.map(l => l + '\n').join('')));
+  worker.on('error', e => { console.error(e); process.exitCode = 1; });
+  return;
+}
+const out = [];
+const print = (...words) => out.push(words.join(' '));
 const fs = require('fs');
 const path = process.argv[2];
 const limit = process.argv[3] === undefined ? Infinity : Number(process.argv[3]);
@@ -20,10 +36,11 @@ const fmt = v => {
 let inst;
 try {
   inst = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(path)), {});
-  console.log('instantiated');
+  print('instantiated');
 } catch (e) {
-  console.log('instantiation trap', e.message);
-  process.exit(0);
+  print('instantiation trap', e.message);
+  parentPort.postMessage(out);
+  return;
 }
 let lines = [];
 try { lines = fs.readFileSync(path.replace(/\.wasm$/, '.calls'), 'utf8').split('\n').filter(l => l.startsWith('name:')); } catch (e) {}
@@ -41,15 +58,16 @@ lines.slice(0, limit).forEach((line, i) => {
   try {
     let r = inst.exports[name](...vals);
     if (!Array.isArray(r)) r = r === undefined ? [] : [r];
-    console.log('call', i, 'values', ...r.map(fmt));
-  } catch (e) { console.log('call', i, 'trap', e.message); }
+    print('call', i, 'values', ...r.map(fmt));
+  } catch (e) { print('call', i, 'trap', e.message); }
 });
 for (const [name, value] of Object.entries(inst.exports)) {
-  if (value instanceof WebAssembly.Global) console.log('global', hex(name) || '-', fmt(value.value));
+  if (value instanceof WebAssembly.Global) print('global', hex(name) || '-', fmt(value.value));
   if (value instanceof WebAssembly.Memory) {
     const bytes = new Uint8Array(value.buffer);
     let h = 0xcbf29ce484222325n;
     for (const b of bytes) { h ^= BigInt(b); h = (h * 0x100000001b3n) & 0xffffffffffffffffn; }
-    console.log('memory', hex(name) || '-', bytes.length, h.toString(16));
+    print('memory', hex(name) || '-', bytes.length, h.toString(16));
   }
 }
+parentPort.postMessage(out);

@@ -426,6 +426,25 @@ pub fn replay(path: &Path) -> Result<bool> {
         dir.path(),
         None,
     )?;
-    println!("{verdict:?}");
+    match &verdict {
+        Verdict::Same => println!("same behaviour in waot and wasmi"),
+        Verdict::Inconclusive(why) => println!("inconclusive: {why}"),
+        Verdict::Diverged(d) => {
+            println!("divergence: {}", d.why);
+            let observed = v8::Observed {
+                calls: d.calls,
+                outcome: &d.outcome,
+                state: d.state.as_ref(),
+            };
+            println!(
+                "V8: {}",
+                match v8::agrees_with_waot(path, &observed) {
+                    Some(true) => "agrees with waot (a wasmi bug)",
+                    Some(false) => "does not side with waot",
+                    None => "unavailable (no node, or the replay failed)",
+                }
+            );
+        }
+    }
     Ok(!matches!(verdict, Verdict::Diverged(_)))
 }
