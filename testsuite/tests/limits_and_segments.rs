@@ -251,6 +251,26 @@ fn regression_seed_409_traps_unreachable_like_v8() {
     }
 }
 
+/// Found by a 30-minute fuzz run: wasmi 2.0.0's translator panics on this
+/// valid module. Translated lazily, during a call, such a panic can cross
+/// wasmi's non-unwinding executor frames and abort the whole tester; the
+/// oracle now translates eagerly, so the panic surfaces when the module is
+/// loaded and becomes an error outcome (arbitrated by V8 like any other
+/// divergence). waot runs the module.
+#[test]
+fn regression_wasmi_translator_panic_is_an_outcome() {
+    let path =
+        waot_testsuite::testsuite_dir().join("diff/regressions/seed-20161410-wasmi-panic.wasm");
+    let wasm = std::fs::read(path).unwrap();
+    match Wasmi::new(&wasm, None) {
+        Err(Outcome::Error(message)) => assert!(message.contains("wasmi panicked"), "{message}"),
+        Err(other) => panic!("unexpected wasmi outcome {other:?}"),
+        Ok(_) => panic!("wasmi translated the module: remove this regression"),
+    }
+    let dir = tempfile::tempdir().unwrap();
+    assert!(Waot::new(&wasm, dir.path(), None).unwrap().is_ok());
+}
+
 /// Found by the differential tester: `table.grow` on a table without a
 /// maximum used to allocate whatever was asked (tens of GB for one call).
 /// Growth past the run-time cap now fails with -1 and changes nothing, in
@@ -342,6 +362,21 @@ fn v8_arbitration_distinguishes_outcomes() {
             }
         ),
         Some(false)
+    );
+    // Recursion deeper than Node's default stack allows: V8 runs on a big
+    // enough stack to finish it and see the same trap as waot.
+    let deep =
+        waot_testsuite::testsuite_dir().join("diff/regressions/seed-10441639-deep-recursion.wasm");
+    assert_eq!(
+        agrees_with_waot(
+            &deep,
+            &Observed {
+                calls: 1,
+                outcome: &right,
+                state: None
+            }
+        ),
+        Some(true)
     );
 }
 

@@ -91,10 +91,16 @@ pub fn waot_accepts(wasm: &[u8]) -> bool {
     )
 }
 
-/// wasmi configured for exactly the Wasm 2.0 feature set.
-fn wasmi_engine() -> wasmi::Engine {
+/// wasmi configured for exactly the Wasm 2.0 feature set. `mode`: validation
+/// only needs `LazyTranslation` (validate now, translate on first call);
+/// execution uses `Eager`, so that a panic in wasmi's translator happens in
+/// `Module::new`, where [`guarded`] catches it. Translated lazily, it would
+/// happen inside wasmi's executor, whose frames cannot unwind: the panic
+/// aborts the process.
+fn wasmi_engine(mode: wasmi::CompilationMode) -> wasmi::Engine {
     let mut config = wasmi::Config::default();
     config
+        .compilation_mode(mode)
         .wasm_mutable_global(true)
         .wasm_sign_extension(true)
         .wasm_saturating_float_to_int(true)
@@ -120,7 +126,7 @@ fn wasmi_engine() -> wasmi::Engine {
 
 /// Whether wasmi accepts `wasm`.
 pub fn wasmi_accepts(wasm: &[u8]) -> bool {
-    wasmi::Module::new(&wasmi_engine(), wasm).is_ok()
+    wasmi::Module::new(&wasmi_engine(wasmi::CompilationMode::LazyTranslation), wasm).is_ok()
 }
 
 fn from_waot(v: &Val) -> Value {
@@ -326,7 +332,7 @@ impl Wasmi {
     }
 
     fn instantiate(wasm: &[u8], page_limit: Option<u64>) -> std::result::Result<Wasmi, Outcome> {
-        let engine = wasmi_engine();
+        let engine = wasmi_engine(wasmi::CompilationMode::Eager);
         let module = wasmi::Module::new(&engine, wasm)
             .map_err(|e| Outcome::Error(format!("wasmi validation: {e}")))?;
         let mut builder = wasmi::StoreLimitsBuilder::new().table_elements(TABLE_LIMIT as usize);
