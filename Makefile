@@ -15,13 +15,17 @@ all: build
 # "discards" output then appends to it, and cargo's rustc probe, which reads
 # /dev/null as its standard input, tries to compile that text and fails with
 # "failed to run `rustc` to learn about target-specific information". Put
-# the null device back when we can (root), else say what to do.
+# the null device back when we can (root). Otherwise empty the file before
+# each cargo command whose rustc probe is not cached yet (this one and
+# clippy's), and say what fixes it for good.
+EMPTY_FAKE_NULL := test -c /dev/null || : > /dev/null
 deps:
 	@test -c /dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && mknod -m 666 /dev/null.waot c 1 3 && mv -f /dev/null.waot /dev/null; then \
 	    echo "note: /dev/null was a regular file; replaced it with the null device"; \
 	  else echo "warning: /dev/null is not the null device; cargo may fail to probe rustc"; \
 	    echo "hint: as root: mknod -m 666 /dev/null.new c 1 3 && mv -f /dev/null.new /dev/null"; fi; }
+	@$(EMPTY_FAKE_NULL)
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found"; echo "hint: install Rust from https://rustup.rs"; exit 1; }
 	@command -v cc >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -44,6 +48,7 @@ demo: build
 
 lint: deps
 	$(CARGO) fmt --all -- --check
+	@$(EMPTY_FAKE_NULL)
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # The binaries are built first: the diagnostics runner executes them.
