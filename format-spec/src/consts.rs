@@ -15,7 +15,7 @@ pub const FORMAT_MAJOR: u16 = 1;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 1;
+pub const FORMAT_MINOR: u16 = 2;
 
 /// Size of the fixed header that precedes the section table.
 pub const HEADER_SIZE: usize = 128;
