@@ -216,7 +216,9 @@ impl Instance {
             memories.push(Rc::new(m));
         }
         for desc in &a.tables {
-            tables.push(Table::with_limit(desc, options.max_table_elements));
+            let t = Table::with_limit(desc, options.max_table_elements)
+                .map_err(|e| InstantiateError::Table(e.0))?;
+            tables.push(t);
         }
         let func_types: Vec<TypeIndex> = (0..(imported_funcs.len() + a.funcs.len()) as u32)
             .map(|i| a.func_type_index(FuncIndex(i)).unwrap_or_default())

@@ -23,6 +23,7 @@ pub mod instance;
 pub mod linker;
 pub mod memory;
 pub mod native;
+pub mod table;
 pub mod traps;
 pub mod values;
 mod vm;

@@ -14,9 +14,17 @@ const EXIT_CODES: &str = "Exit codes:
   65   the file is not a valid artifact (corrupt, truncated, not waot's)
   66   the artifact cannot be read
   69   linking or instantiation failed (missing import, memory limit)
+  74   the results could not be written (closed pipe, full disk)
   78   the artifact cannot run on this host (stale format, other target,
        missing CPU features, …); the message says how to recompile it
   134  the wasm code trapped";
+
+/// The largest `--max-wasm-stack`: the wasm thread's stack is this plus
+/// [`HOST_STACK`], and must be mapped when the thread starts.
+const MAX_WASM_STACK: usize = 4 << 30;
+
+/// Stack reserved for waot-run's own frames on the wasm thread.
+const HOST_STACK: usize = 8 << 20;
 
 #[derive(Parser)]
 #[command(
@@ -34,9 +42,14 @@ struct Cli {
     /// Lower the memory page limit at run time.
     #[arg(long, value_name = "N")]
     max_memory_pages: Option<u64>,
-    /// Bytes of stack wasm code may use.
-    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
-    max_wasm_stack: usize,
+    /// Bytes of stack wasm code may use (at most 4 GiB).
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_WASM_STACK as u64))]
+    max_wasm_stack: u64,
+    /// Elements any table the module defines may have, initially or after
+    /// growing (default 10,000,000).
+    #[arg(long, value_name = "N", default_value_t = waot_run::externs::DEFAULT_TABLE_LIMIT)]
+    max_table_elements: u64,
     /// Give the guest a host directory (WASI preopen), as HOST or
     /// HOST::GUEST (default guest name: HOST). Repeatable.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
@@ -106,8 +119,8 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     })?;
     let options = RunOptions {
         max_memory_pages: cli.max_memory_pages,
-        max_wasm_stack: cli.max_wasm_stack,
-        ..RunOptions::default()
+        max_wasm_stack: cli.max_wasm_stack as usize,
+        max_table_elements: cli.max_table_elements,
     };
     let mut linker = Linker::new();
     linker.allow_unresolved = cli.allow_unresolved;
@@ -119,12 +132,15 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         config.args.extend(guest_args.iter().cloned());
     }
     for spec in &cli.envs {
-        let (k, v) = spec.split_once('=').ok_or_else(|| {
-            failure(
-                2,
-                format!("--env '{spec}' is not KEY=VALUE\nhint: write it as --env NAME=value"),
-            )
-        })?;
+        let (k, v) = spec
+            .split_once('=')
+            .filter(|(k, _)| !k.is_empty() && !k.contains('\0'))
+            .ok_or_else(|| {
+                failure(
+                    2,
+                    format!("--env '{spec}' is not KEY=VALUE with a non-empty KEY\nhint: write it as --env NAME=value"),
+                )
+            })?;
         config.env.push((k.to_string(), v.to_string()));
     }
     for spec in &cli.dirs {
@@ -140,6 +156,13 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         InstantiateError::Trap(t) if t.exit_status.is_some() => exited(t.exit_status),
         InstantiateError::Trap(t) => failure(134, format!("wasm trap: {t}")),
         InstantiateError::Link(lines) => failure(69, lines.join("\nerror: ")),
+        InstantiateError::Table(m) => failure(
+            69,
+            format!(
+                "{m}\nhint: allow larger tables with --max-table-elements N (default {})",
+                waot_run::externs::DEFAULT_TABLE_LIMIT
+            ),
+        ),
         other => failure(69, other.to_string()),
     })?;
     let name = cli.invoke.clone().unwrap_or_else(|| "_start".to_string());
@@ -183,35 +206,67 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Run on a thread whose stack has room for the wasm stack plus host code.
-    let stack = cli.max_wasm_stack.saturating_add(8 << 20);
+    let wasm_stack = cli.max_wasm_stack as usize;
+    let stack = wasm_stack + HOST_STACK;
     let outcome = std::thread::Builder::new()
         .name("wasm".into())
         .stack_size(stack)
         .spawn(move || run(&cli))
-        .map_err(|e| failure(69, format!("cannot start the wasm thread: {e}")))
+        .map_err(|e| {
+            failure(
+                69,
+                format!(
+                    "cannot start the wasm thread with a {stack}-byte stack (--max-wasm-stack {wasm_stack} plus {HOST_STACK} for waot-run itself): {e}\nhint: lower --max-wasm-stack (default 1048576, at most {MAX_WASM_STACK}); this system could not map a stack that large"
+                ),
+            )
+        })
         .and_then(|h| {
             h.join()
                 .map_err(|_| failure(70, "waot-run crashed (a bug in waot-run)"))
         })
         .and_then(|r| r);
     match outcome {
-        Ok(results) => {
-            for v in results {
-                println!("{v}");
+        Ok(results) => match print_results(&results) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                report(
+                    &format!("cannot write the results to standard output: {e}"),
+                    None,
+                );
+                ExitCode::from(74)
             }
-            ExitCode::SUCCESS
-        }
+        },
         Err(f) if f.message.is_empty() => ExitCode::from(f.code),
         Err(f) => {
             let (message, hint) = match f.message.rsplit_once("\nhint: ") {
                 Some((m, h)) if !m.contains("\nhint: ") => (m.to_string(), Some(h.to_string())),
                 _ => (f.message.clone(), None),
             };
-            eprintln!("error: {message}");
-            if let Some(h) = hint {
-                eprintln!("hint: {h}");
-            }
+            report(&message, hint.as_deref());
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// Prints each result on its own line; an output error (a closed pipe,
+/// a full disk) is returned, never a panic.
+fn print_results(results: &[Val]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for v in results {
+        writeln!(out, "{v}")?;
+    }
+    out.flush()
+}
+
+/// Writes `error: …` and `hint: …` to standard error. If standard error
+/// itself cannot be written there is nobody left to tell: the exit code
+/// still says what happened.
+fn report(message: &str, hint: Option<&str>) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {message}");
+    if let Some(h) = hint {
+        let _ = writeln!(err, "hint: {h}");
     }
 }

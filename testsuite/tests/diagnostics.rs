@@ -81,6 +81,23 @@ fn imports(dir: &Path) {
     waot(dir, &["compile", "imports.wat", "-o", "imports.aot"]);
 }
 
+/// Writes `text` to `NAME.wat` and compiles it to `NAME.aot`.
+fn compile_wat(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(format!("{name}.wat")), text).unwrap();
+    waot(
+        dir,
+        &[
+            "compile",
+            &format!("{name}.wat"),
+            "-o",
+            &format!("{name}.aot"),
+        ],
+    );
+}
+
+const TABLE_OF_20: &str =
+    r#"(module (table 20 funcref) (func (export "size") (result i32) (table.size)))"#;
+
 fn edit(dir: &Path, f: impl FnOnce(&mut Vec<u8>)) {
     let path = dir.join("app.aot");
     let mut bytes = std::fs::read(&path).unwrap();
@@ -241,6 +258,58 @@ const CASES: &[Case] = &[
         name: "bad-argument-count",
         prepare: |dir, _| app(dir),
         command: &["waot-run", "--invoke", "answer", "app.aot", "1"],
+    },
+    Case {
+        name: "table-minimum-too-large",
+        prepare: |dir, _| {
+            compile_wat(
+                dir,
+                "huge",
+                r#"(module (table 4294967295 funcref) (func (export "size") (result i32) (table.size)))"#,
+            )
+        },
+        command: &["waot-run", "--invoke", "size", "huge.aot"],
+    },
+    Case {
+        name: "table-above-run-time-cap",
+        prepare: |dir, _| compile_wat(dir, "table", TABLE_OF_20),
+        command: &[
+            "waot-run",
+            "--max-table-elements",
+            "10",
+            "--invoke",
+            "size",
+            "table.aot",
+        ],
+    },
+    Case {
+        name: "table-within-run-time-cap",
+        prepare: |dir, _| compile_wat(dir, "table", TABLE_OF_20),
+        command: &[
+            "waot-run",
+            "--max-table-elements",
+            "20",
+            "--invoke",
+            "size",
+            "table.aot",
+        ],
+    },
+    Case {
+        name: "env-without-key",
+        prepare: |dir, _| app(dir),
+        command: &["waot-run", "--env", "=v", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "wasm-stack-too-large",
+        prepare: |dir, _| app(dir),
+        command: &[
+            "waot-run",
+            "--max-wasm-stack",
+            "100000000000",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
     },
     Case {
         name: "success",

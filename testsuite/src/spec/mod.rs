@@ -192,7 +192,11 @@ fn spectest_linker() -> Linker {
         min: 10,
         max: Some(20),
     };
-    l.define("spectest", "table", Extern::Table(Table::new(&table)));
+    l.define(
+        "spectest",
+        "table",
+        Extern::Table(Table::new(&table).expect("spectest table")),
+    );
     let memory = MemoryDesc {
         min_pages: 1,
         max_pages: Some(2),
