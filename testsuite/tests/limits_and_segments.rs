@@ -380,6 +380,73 @@ fn v8_arbitration_distinguishes_outcomes() {
     );
 }
 
+/// Issue 14: a trap during instantiation is the same outcome as the same
+/// trap in a call. V8 words it `WebAssembly.Instance(): data segment is out
+/// of bounds`; the arbitration used to miss that and count a false failure
+/// (seed 56,013,462, where wasmi panics and waot, V8 and Wasmtime trap).
+#[test]
+fn v8_arbitration_recognises_instantiation_traps() {
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!("node is not installed: skipping the V8 arbitration check");
+        return;
+    }
+    use waot_format::traps::TrapKind;
+    use waot_testsuite::diff::v8::{Observed, agrees_with_waot};
+    let data = waot_testsuite::testsuite_dir()
+        .join("diff/regressions/seed-56013462-wasmi-panic-instantiation-trap.wasm");
+    // An active element segment past the end of its table, hand-made.
+    let elem =
+        wat::parse_str(r#"(module (table 1 funcref) (func $f) (elem (i32.const 5) func $f))"#)
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let elem_path = dir.path().join("elem.wasm");
+    std::fs::write(&elem_path, elem).unwrap();
+    let verdict = |path: &std::path::Path, calls: usize, outcome: Outcome| {
+        agrees_with_waot(
+            path,
+            &Observed {
+                calls,
+                outcome: &outcome,
+                state: None,
+            },
+        )
+    };
+    let trap = Outcome::Trap;
+    assert_eq!(
+        verdict(&data, 0, trap(TrapKind::MemoryOutOfBounds)),
+        Some(true)
+    );
+    assert_eq!(verdict(&data, 0, trap(TrapKind::Unreachable)), Some(false));
+    assert_eq!(
+        verdict(&data, 0, trap(TrapKind::TableOutOfBounds)),
+        Some(false)
+    );
+    assert_eq!(verdict(&data, 0, Outcome::Values(vec![])), Some(false));
+    assert_eq!(
+        verdict(&data, 1, trap(TrapKind::MemoryOutOfBounds)),
+        Some(false)
+    );
+    assert_eq!(
+        verdict(&elem_path, 0, trap(TrapKind::TableOutOfBounds)),
+        Some(true)
+    );
+    assert_eq!(
+        verdict(&elem_path, 0, trap(TrapKind::MemoryOutOfBounds)),
+        Some(false)
+    );
+    // And the module itself: the tester now counts it as an oracle bug.
+    let wasm = std::fs::read(&data).unwrap();
+    let waot = waot_testsuite::diff::oracle::Waot::new(&wasm, dir.path(), None).unwrap();
+    assert!(
+        matches!(waot, Err(Outcome::Trap(TrapKind::MemoryOutOfBounds))),
+        "waot traps at instantiation"
+    );
+}
+
 /// Found by a 30-minute fuzz run: instances with a table never released
 /// their 6 GiB memory reservation (the table kept its own instance alive),
 /// until address space ran out. Dropping an instance must release it.

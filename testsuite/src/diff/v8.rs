@@ -121,21 +121,29 @@ fn value_matches(value: &Value, word: &str) -> bool {
     }
 }
 
-/// Whether V8's trap message describes waot's outcome.
+/// Whether V8's trap message describes waot's outcome. The same trap
+/// reads differently depending on where it happened: during instantiation
+/// V8 prefixes the API that failed (`WebAssembly.Instance(): `) and words
+/// segment traps its own way (`data segment is out of bounds`), during a
+/// call it gives the bare runtime message.
 fn trap_matches(outcome: &Outcome, message: &str) -> bool {
     let Outcome::Trap(kind) = outcome else {
         return false;
     };
+    let message = strip_api_prefix(message);
     use TrapKind::*;
     let kinds: &[TrapKind] = match message {
         "unreachable" => &[Unreachable],
         "divide by zero" | "remainder by zero" => &[IntegerDivisionByZero],
         "divide result unrepresentable" => &[IntegerOverflow],
         "float unrepresentable in integer range" => &[IntegerOverflow, BadConversionToInteger],
-        "memory access out of bounds" | "data segment out of bounds" => &[MemoryOutOfBounds],
+        "memory access out of bounds"
+        | "data segment out of bounds"
+        | "data segment is out of bounds" => &[MemoryOutOfBounds],
         "table index is out of bounds"
         | "table access out of bounds"
-        | "element segment out of bounds" => &[TableOutOfBounds, UndefinedElement],
+        | "element segment out of bounds"
+        | "element segment is out of bounds" => &[TableOutOfBounds, UndefinedElement],
         "null function or function signature mismatch" => {
             &[UninitializedElement, IndirectCallTypeMismatch]
         }
@@ -143,4 +151,12 @@ fn trap_matches(outcome: &Outcome, message: &str) -> bool {
         _ => &[],
     };
     kinds.contains(kind)
+}
+
+/// `WebAssembly.Instance(): unreachable` → `unreachable`.
+fn strip_api_prefix(message: &str) -> &str {
+    match message.split_once("(): ") {
+        Some((api, rest)) if api.starts_with("WebAssembly.") => rest,
+        _ => message,
+    }
 }
