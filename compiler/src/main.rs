@@ -266,6 +266,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 print!("{}", waot::inspect::prefix_text(&prefix));
                 return Ok(());
             }
+            // A newer minor with a section this waot cannot skip: show what
+            // can be read, and which section needs a newer waot.
+            if let Ok(header) = waot_format::artifact::Header::parse(&bytes, true)
+                && let Some(section) = header.unknown_required_section()
+            {
+                print!("{}", waot::inspect::prefix_text(&prefix));
+                println!(
+                    "unknown_required_section: {} (this waot {} reads format {}.{}; a newer waot shows the rest)",
+                    section.id,
+                    env!("CARGO_PKG_VERSION"),
+                    waot_format::consts::FORMAT_MAJOR,
+                    waot_format::consts::FORMAT_MINOR
+                );
+                return Ok(());
+            }
             let a = waot_format::artifact::Artifact::parse(&bytes)
                 .with_context(context)
                 .map_err(fail(65))?;

@@ -243,6 +243,14 @@ const CASES: &[Case] = &[
         command: &["waot-run", "--invoke", "answer", "app.aot"],
     },
     Case {
+        name: "inspect-unknown-required-section",
+        prepare: |dir, _| {
+            app(dir);
+            rewrite_as_newer(dir, waot_format::consts::SECTION_FLAG_REQUIRED);
+        },
+        command: &["waot", "inspect", "app.aot"],
+    },
+    Case {
         name: "unknown-optional-section",
         prepare: |dir, _| {
             app(dir);
