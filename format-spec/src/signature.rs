@@ -94,38 +94,35 @@ impl SignatureRecord {
 /// [`SECTION_SIZE`] bytes, overlapping neither the header and section
 /// table nor any other section. `None` when the artifact is unsigned.
 pub fn find(bytes: &[u8], header: &Header) -> Result<Option<SignatureRecord>> {
-    let Some(entry) = header
+    let Some(index) = header
         .sections
         .iter()
-        .copied()
-        .find(|s| s.id == section::SIGNATURE)
+        .position(|s| s.id == section::SIGNATURE)
     else {
         return Ok(None);
     };
-    let table_at = consts::HEADER_SIZE;
-    let at = table_at
-        + consts::SECTION_ENTRY_SIZE
-            * header
-                .sections
-                .iter()
-                .position(|s| s.id == section::SIGNATURE)
-                .unwrap_or(0);
+    let entry = header.sections[index];
+    let at = consts::HEADER_SIZE + index * consts::SECTION_ENTRY_SIZE;
     if entry.size != SECTION_SIZE {
         return Err(FormatError::new("signature section has the wrong size", at));
     }
     let end = entry.offset + entry.size;
+    let table_end = consts::HEADER_SIZE + header.sections.len() * consts::SECTION_ENTRY_SIZE;
     let overlaps = header
         .sections
         .iter()
         .filter(|s| s.id != section::SIGNATURE)
         .any(|s| s.offset < end && entry.offset < s.offset + s.size);
-    if overlaps || entry.offset < table_at + header.sections.len() * consts::SECTION_ENTRY_SIZE {
+    if overlaps || entry.offset < table_end {
         return Err(FormatError::new(
             "signature section overlaps another part of the artifact",
             at,
         ));
     }
-    let body = &bytes[entry.offset..end];
+    let body = bytes.get(entry.offset..end).ok_or(FormatError::new(
+        "signature section extends past the end of the file",
+        at,
+    ))?;
     let mut signer = [0u8; 32];
     signer.copy_from_slice(&body[..32]);
     let mut signature = [0u8; 64];
@@ -143,14 +140,11 @@ pub fn prehash(bytes: &[u8], hole: std::ops::Range<usize>) -> Sha512 {
     // `find` checks that the hole lies after the header, so the pieces are:
     // the header up to the checksum, four zeros, the rest up to the hole,
     // and everything after the hole.
-    let checksum_end = header::CHECKSUM + 4;
-    let piece = |start: usize, end: usize| {
-        &bytes[start.min(bytes.len())..end.min(bytes.len()).max(start.min(bytes.len()))]
-    };
+    let piece = |start: usize, end: usize| bytes.get(start..end.min(bytes.len())).unwrap_or(&[]);
     let mut hasher = Sha512::new();
     hasher.update(piece(0, header::CHECKSUM));
     hasher.update([0u8; 4]);
-    hasher.update(piece(checksum_end, hole.start));
+    hasher.update(piece(header::CHECKSUM + 4, hole.start));
     hasher.update(piece(hole.end, bytes.len()));
     hasher
 }
