@@ -16,7 +16,7 @@ const EXIT_CODES: &str = "Exit codes:
   0    success (a WASI program's proc_exit status is passed through)
   2    usage error (bad flags, unknown export, bad arguments)
   65   the file is not a valid artifact (corrupt, truncated, not waot's)
-  66   the artifact cannot be read
+  66   the artifact (or the --require-signature key) cannot be read
   69   linking or instantiation failed (missing import, memory limit)
   78   the artifact cannot run on this host (stale format, unknown required
        section, other target, missing CPU features, …; or, with
