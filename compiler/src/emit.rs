@@ -18,7 +18,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use sha2::{Digest, Sha256};
 use waot_format::types::*;
 use waot_format::vmctx::VMOffsets;
-use waot_format::writer::{ArtifactContents, write};
+use waot_format::writer::{ArtifactContents, WriteOptions, write_with};
 
 /// Alignment of every function in the text.
 const FUNCTION_ALIGN: usize = 16;
@@ -287,5 +287,9 @@ fn write_artifact(
         traps,
         text,
     };
-    Ok(write(&contents))
+    let write_options = WriteOptions {
+        signing_key: options.signing_key.as_ref(),
+        ..WriteOptions::default()
+    };
+    Ok(write_with(&contents, &write_options))
 }

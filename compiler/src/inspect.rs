@@ -13,6 +13,19 @@ fn memory_json(m: &MemoryDesc) -> Value {
     json!({ "min_pages": m.min_pages, "max_pages": limit(m.max_pages), "page_limit": limit(m.page_limit) })
 }
 
+/// Who signed the artifact and whether the signature matches its bytes;
+/// `"unsigned"` when unsigned.
+fn signature_json(a: &Artifact) -> Value {
+    a.signature.map_or(json!("unsigned"), |record| {
+        let status = if waot_format::signature::is_valid(a.bytes, &record) {
+            "valid"
+        } else {
+            "INVALID (modified after signing)"
+        };
+        json!(format!("signed by key {} ({status})", record.fingerprint()))
+    })
+}
+
 /// The artifact as JSON.
 pub fn to_json(a: &Artifact) -> Value {
     let b = &a.build;
@@ -51,6 +64,7 @@ pub fn to_json(a: &Artifact) -> Value {
         "data_segments": a.data.len(),
         "trap_sites": a.trap_entries().count(),
         "text_bytes": a.text_len,
+        "signature": signature_json(a),
         "file_bytes": a.bytes.len(),
     })
 }

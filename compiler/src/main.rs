@@ -1,20 +1,22 @@
-//! The `waot` command: `compile`, `inspect` and `targets`.
+//! The `waot` command: `compile`, `inspect`, `keygen` and `targets`.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use waot::{CompileError, CompileOptions, OptLevel};
+use waot_format::signature::PrivateKey;
 use waot_format::types::{BoundsStrategy, CpuMode};
 
 const EXIT_CODES: &str = "Exit codes:
   0   success
   1   the module is invalid, or uses a feature waot does not compile yet
-  2   usage error (bad flags or arguments)
+  2   usage error (bad flags or arguments, a --sign file that is not a
+      private key)
   65  `inspect`: the file is not a valid artifact
-  66  the input file cannot be read
+  66  the input file (or the --sign key) cannot be read
   70  internal compiler error (a bug in waot)
-  73  the output file cannot be written";
+  73  the output file cannot be written (`keygen`: a key file exists)";
 
 #[derive(Parser)]
 #[command(name = "waot", version, about = "WebAssembly ahead-of-time compiler", after_help = EXIT_CODES)]
@@ -79,6 +81,17 @@ enum Command {
         /// artifact; memory.grow past it returns -1).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=65536))]
         max_memory_pages: Option<u64>,
+        /// Sign the artifact with this private key (a `.key` file from
+        /// `waot keygen`); `waot-run --require-signature` checks it.
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
+    },
+    /// Write a new ed25519 key pair: NAME.key (private, PKCS#8 PEM, mode
+    /// 0600) and NAME.pub (public, SPKI PEM).
+    Keygen {
+        /// The key pair's file name without extension.
+        #[arg(short, long, value_name = "NAME")]
+        output: PathBuf,
     },
     /// Show what an artifact records.
     Inspect {
@@ -132,6 +145,76 @@ fn compile(input: &Path, output: &Path, options: CompileOptions) -> Result<(), F
         })
 }
 
+/// Reads the private key of `--sign`.
+fn signing_key(path: &Path) -> Result<PrivateKey, Failure> {
+    let hint = "hint: give the `.key` file written by `waot keygen -o NAME`";
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure(
+            66,
+            anyhow::anyhow!(
+                "cannot read the signing key '{}': {e}\n{hint}",
+                path.display()
+            ),
+        )
+    })?;
+    PrivateKey::from_pem(&text).map_err(|e| {
+        Failure(
+            2,
+            anyhow::anyhow!("--sign '{}': {e}\n{hint}", path.display()),
+        )
+    })
+}
+
+/// `waot keygen -o NAME`: a fresh key pair, never overwriting a key.
+fn keygen(name: &Path) -> Result<(), Failure> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| {
+        Failure(
+            70,
+            anyhow::anyhow!("cannot get random bytes for a key: {e}"),
+        )
+    })?;
+    let key = PrivateKey::from_seed(&seed);
+    seed.fill(0);
+    let with_ext = |ext: &str| {
+        let mut path = name.as_os_str().to_owned();
+        path.push(ext);
+        PathBuf::from(path)
+    };
+    let (private, public) = (with_ext(".key"), with_ext(".pub"));
+    let write = |path: &Path, mode: u32, text: &str| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|e| {
+                Failure(
+                    73,
+                    anyhow::anyhow!(
+                        "cannot write '{}': {e}\nhint: keygen never overwrites a key; choose another NAME or remove the old key pair",
+                        path.display()
+                    ),
+                )
+            })
+    };
+    write(&private, 0o600, &key.to_pem())?;
+    if let Err(e) = write(&public, 0o644, &key.public_key().to_pem()) {
+        let _ = std::fs::remove_file(&private);
+        return Err(e);
+    }
+    println!(
+        "wrote {} (private: keep it secret) and {} (public key {})",
+        private.display(),
+        public.display(),
+        key.public_key().fingerprint()
+    );
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Compile {
@@ -143,7 +226,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             bounds_checks,
             emit_clif,
             max_memory_pages,
+            sign,
         } => {
+            let signing_key = sign.as_deref().map(signing_key).transpose()?;
             let options = CompileOptions {
                 target,
                 cpu: match cpu {
@@ -164,9 +249,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     .file_name()
                     .map_or("module.wasm".into(), |n| n.to_string_lossy().into_owned()),
                 max_memory_pages,
+                signing_key,
             };
             compile(&input, &output, options)
         }
+        Command::Keygen { output } => keygen(&output),
         Command::Inspect { artifact, json } => {
             let bytes = std::fs::read(&artifact)
                 .with_context(|| format!("cannot read '{}'", artifact.display()))
@@ -177,6 +264,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .map_err(fail(65))?;
             if prefix.major != waot_format::consts::FORMAT_MAJOR {
                 print!("{}", waot::inspect::prefix_text(&prefix));
+                return Ok(());
+            }
+            // A newer minor with a section this waot cannot skip: show what
+            // can be read, and which section needs a newer waot.
+            if let Ok(header) = waot_format::artifact::Header::parse(&bytes, true)
+                && let Some(section) = header.unknown_required_section()
+            {
+                print!("{}", waot::inspect::prefix_text(&prefix));
+                println!(
+                    "unknown_required_section: {} (this waot {} reads format {}.{}; a newer waot shows the rest)",
+                    section.id,
+                    env!("CARGO_PKG_VERSION"),
+                    waot_format::consts::FORMAT_MAJOR,
+                    waot_format::consts::FORMAT_MINOR
+                );
                 return Ok(());
             }
             let a = waot_format::artifact::Artifact::parse(&bytes)

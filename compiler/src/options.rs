@@ -2,6 +2,7 @@
 //! struct, with the defaults a build script wants (portable, guard pages).
 
 use std::path::PathBuf;
+use waot_format::signature::PrivateKey;
 use waot_format::types::{BoundsStrategy, CpuMode};
 
 /// Cranelift optimisation level.
@@ -45,6 +46,9 @@ pub struct CompileOptions {
     /// artifact (`waot compile --max-memory-pages`); the declared limits
     /// are recorded unchanged beside it.
     pub max_memory_pages: Option<u64>,
+    /// Sign the artifact with this key (`waot compile --sign KEY`); it
+    /// changes no code, only adds a signature section.
+    pub signing_key: Option<PrivateKey>,
 }
 
 impl Default for CompileOptions {
@@ -57,6 +61,7 @@ impl Default for CompileOptions {
             emit_clif: None,
             source_name: "module.wasm".to_string(),
             max_memory_pages: None,
+            signing_key: None,
         }
     }
 }

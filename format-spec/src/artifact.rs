@@ -1,99 +1,15 @@
-//! Reading an artifact: the frozen prefix, the checksum, the section table
-//! and every section, with all cross-references validated so that users of
-//! [`Artifact`] may rely on indices being in range. Never panics.
+//! Reading an artifact: the header and section table (through
+//! [`crate::header`]), then every section, with all cross-references
+//! validated so that users of [`Artifact`] may rely on indices being in
+//! range. Never panics.
 
-use crate::consts::{self, header, section};
+pub use crate::header::{Header, Prefix, SectionEntry, checksum};
+
+use crate::consts::{self, section};
 use crate::decode::*;
 use crate::error::{FormatError, Result};
 use crate::reader::Cursor;
 use crate::types::*;
-
-/// The part of the header that never moves: enough to name any artifact's
-/// version, producer and source, whatever its format version.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Prefix<'a> {
-    /// Format major version.
-    pub major: u16,
-    /// Format minor version.
-    pub minor: u16,
-    /// Who wrote it, e.g. `waot 0.1.0`.
-    pub producer: &'a str,
-    /// SHA-256 of the source module.
-    pub source_sha256: [u8; 32],
-}
-
-impl<'a> Prefix<'a> {
-    /// Reads the frozen prefix. Fails only if the magic is wrong or the
-    /// file is too short to hold the prefix.
-    pub fn parse(bytes: &'a [u8]) -> Result<Prefix<'a>> {
-        if bytes.is_empty() {
-            return Err(FormatError::new("empty file", 0));
-        }
-        let magic = bytes.get(..consts::MAGIC.len());
-        if magic != Some(&consts::MAGIC[..]) {
-            return Err(FormatError::new("not a waot artifact (bad magic)", 0));
-        }
-        let frozen = bytes
-            .get(..consts::FROZEN_PREFIX_SIZE)
-            .ok_or(FormatError::new(
-                "file truncated inside the header",
-                bytes.len(),
-            ))?;
-        let mut c = Cursor::new(&frozen[header::MAJOR..], header::MAJOR);
-        let major = c.u16()?;
-        let minor = c.u16()?;
-        let producer_bytes = &frozen[header::PRODUCER..header::PRODUCER + header::PRODUCER_LEN];
-        let end = producer_bytes
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(producer_bytes.len());
-        let producer = std::str::from_utf8(&producer_bytes[..end])
-            .map_err(|_| FormatError::new("producer is not utf-8", header::PRODUCER))?;
-        let mut source_sha256 = [0u8; 32];
-        source_sha256.copy_from_slice(&frozen[header::SOURCE_SHA256..header::SOURCE_SHA256 + 32]);
-        Ok(Prefix {
-            major,
-            minor,
-            producer,
-            source_sha256,
-        })
-    }
-
-    /// The source hash as lowercase hex.
-    pub fn source_sha256_hex(&self) -> String {
-        self.source_sha256
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-}
-
-/// CRC-32 of `bytes` with the checksum field read as zero.
-pub fn checksum(bytes: &[u8]) -> u32 {
-    let mut hasher = crc32fast::Hasher::new();
-    let split = header::CHECKSUM.min(bytes.len());
-    hasher.update(&bytes[..split]);
-    if bytes.len() > split {
-        hasher.update(&[0u8; 4][..(bytes.len() - split).min(4)]);
-    }
-    if let Some(rest) = bytes.get(header::CHECKSUM + 4..) {
-        hasher.update(rest);
-    }
-    hasher.finalize()
-}
-
-/// One entry of the section table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SectionEntry {
-    /// Section id ([`crate::consts::section`]).
-    pub id: u32,
-    /// Flags ([`crate::consts::SECTION_FLAG_REQUIRED`]).
-    pub flags: u32,
-    /// Absolute file offset.
-    pub offset: usize,
-    /// Size in bytes.
-    pub size: usize,
-}
 
 /// A parsed, validated artifact borrowing from its bytes.
 #[derive(Clone, Debug)]
@@ -132,6 +48,9 @@ pub struct Artifact<'a> {
     pub names: Vec<(FuncIndex, &'a str)>,
     /// Text offset of the wasm-to-host trampoline of each imported function.
     pub import_trampolines: Vec<u32>,
+    /// The signature section, if the artifact is signed (not verified:
+    /// see [`crate::signature::check`]).
+    pub signature: Option<crate::signature::SignatureRecord>,
     /// The raw trap table (sorted records of [`consts::TRAP_ENTRY_SIZE`]).
     trap_records: &'a [u8],
     /// Absolute file offset of the text section.
@@ -154,93 +73,21 @@ impl<'a> Artifact<'a> {
     }
 
     fn parse_inner(bytes: &'a [u8], verify_checksum: bool) -> Result<Artifact<'a>> {
-        let prefix = Prefix::parse(bytes)?;
-        if prefix.major != consts::FORMAT_MAJOR {
+        let head = Header::parse(bytes, verify_checksum)?;
+        let signature = crate::signature::find(bytes, &head)?;
+        let Header {
+            prefix,
+            abi_fingerprint,
+            sections,
+        } = head;
+        if let Some(at) = sections
+            .iter()
+            .position(|s| !section::is_known(s.id) && s.flags & consts::SECTION_FLAG_REQUIRED != 0)
+        {
             return Err(FormatError::new(
-                "unsupported format major version",
-                header::MAJOR,
+                "unknown required section (written by a newer waot)",
+                consts::HEADER_SIZE + at * consts::SECTION_ENTRY_SIZE,
             ));
-        }
-        if bytes.len() < consts::HEADER_SIZE {
-            return Err(FormatError::new(
-                "file truncated inside the header",
-                bytes.len(),
-            ));
-        }
-        let mut c = Cursor::new(
-            &bytes[header::HEADER_SIZE..consts::HEADER_SIZE],
-            header::HEADER_SIZE,
-        );
-        if c.u32()? as usize != consts::HEADER_SIZE {
-            return Err(FormatError::new(
-                "unexpected header size",
-                header::HEADER_SIZE,
-            ));
-        }
-        let mut c = Cursor::new(
-            &bytes[header::CHECKSUM..consts::HEADER_SIZE],
-            header::CHECKSUM,
-        );
-        let stored_checksum = c.u32()?;
-        let _reserved = c.u32()?;
-        let file_len = c.u64()?;
-        if file_len != bytes.len() as u64 {
-            return Err(FormatError::new(
-                "file length differs from the length recorded in the header (truncated or extended)",
-                header::FILE_LEN,
-            ));
-        }
-        if verify_checksum && checksum(bytes) != stored_checksum {
-            return Err(FormatError::new(
-                "checksum mismatch (the file is corrupted)",
-                header::CHECKSUM,
-            ));
-        }
-        let section_count = c.u32()? as usize;
-        let abi_fingerprint = c.u64()?;
-
-        let table_len = section_count
-            .checked_mul(consts::SECTION_ENTRY_SIZE)
-            .filter(|len| consts::HEADER_SIZE + len <= bytes.len())
-            .ok_or(FormatError::new(
-                "section table extends past the end of the file",
-                header::SECTION_COUNT,
-            ))?;
-        let mut c = Cursor::new(
-            &bytes[consts::HEADER_SIZE..consts::HEADER_SIZE + table_len],
-            consts::HEADER_SIZE,
-        );
-        let mut sections = Vec::with_capacity(section_count);
-        for _ in 0..section_count {
-            let at = c.offset();
-            let id = c.u32()?;
-            let flags = c.u32()?;
-            let offset = c.u64()?;
-            let size = c.u64()?;
-            let end = offset
-                .checked_add(size)
-                .filter(|&e| e <= bytes.len() as u64);
-            if end.is_none() || offset < (consts::HEADER_SIZE + table_len) as u64 {
-                return Err(FormatError::new(
-                    "section extends past the end of the file",
-                    at,
-                ));
-            }
-            if sections.iter().any(|s: &SectionEntry| s.id == id) {
-                return Err(FormatError::new("duplicate section", at));
-            }
-            if section::name(id) == "unknown" && flags & consts::SECTION_FLAG_REQUIRED != 0 {
-                return Err(FormatError::new(
-                    "unknown required section (written by a newer waot)",
-                    at,
-                ));
-            }
-            sections.push(SectionEntry {
-                id,
-                flags,
-                offset: offset as usize,
-                size: size as usize,
-            });
         }
         let reader = SectionReader {
             bytes,
@@ -470,6 +317,7 @@ impl<'a> Artifact<'a> {
             data,
             names,
             import_trampolines,
+            signature,
             trap_records,
             text_offset: text.offset,
             text_len: text.size,

@@ -2,7 +2,7 @@
 //! One `check_*` per recorded assumption; each mismatch names the field,
 //! both values, and the command that fixes it.
 
-use crate::artifact::{Artifact, Prefix};
+use crate::artifact::{Artifact, Header, Prefix};
 use crate::consts;
 use crate::types::{BoundsStrategy, wasm_features};
 
@@ -101,14 +101,63 @@ pub fn check_format(
     })
 }
 
+/// This reader's format version, `MAJOR.MINOR`.
+fn format_version() -> String {
+    format!("{}.{}", consts::FORMAT_MAJOR, consts::FORMAT_MINOR)
+}
+
+/// Sections this loader does not know: skipped unless flagged `required`,
+/// which means the artifact needs a newer loader. Checked right after the
+/// format version, from the header and section table alone.
+pub fn check_sections(
+    header: &Header,
+    host: &HostInfo,
+    source_hint: &str,
+    artifact: &str,
+) -> Option<Mismatch> {
+    let unknown = header.unknown_required_section()?;
+    let prefix = &header.prefix;
+    let producer = if prefix.producer.is_empty() {
+        "an unknown producer"
+    } else {
+        prefix.producer
+    };
+    let newer_runner = match prefix.producer.strip_prefix("waot ") {
+        Some(version) => format!("waot-run {version} or newer"),
+        None => "a newer waot-run".to_string(),
+    };
+    Some(Mismatch {
+        field: "required-section",
+        problem: format!(
+            "it needs section {} (marked required), which this {} (format {}) does not know; it uses artifact format {}.{} (written by {})",
+            unknown.id,
+            host.runner,
+            format_version(),
+            prefix.major,
+            prefix.minor,
+            producer
+        ),
+        hint: format!(
+            "install {newer_runner} to run it, or recompile it with the waot that matches this {}: `waot compile {} -o {}`",
+            host.runner, source_hint, artifact
+        ),
+    })
+}
+
 /// The ABI fingerprint: VM context layout, builtins, calling conventions.
 pub fn check_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
     let ours = crate::abi::fingerprint();
     (a.abi_fingerprint != ours).then(|| Mismatch {
         field: "abi",
         problem: format!(
-            "it was compiled by {} against runtime ABI {:016x}, but this {} provides ABI {:016x}",
-            a.prefix.producer, a.abi_fingerprint, host.runner, ours
+            "it was compiled by {} (format {}.{}) against runtime ABI {:016x}, but this {} (format {}) provides ABI {:016x}",
+            a.prefix.producer,
+            a.prefix.major,
+            a.prefix.minor,
+            a.abi_fingerprint,
+            host.runner,
+            format_version(),
+            ours
         ),
         hint: format!(
             "recompile it with the waot that matches this {}: {}",

@@ -59,7 +59,10 @@ pub mod header {
 pub const SECTION_ENTRY_SIZE: usize = 24;
 
 /// Section flag: a loader that does not know this section id must refuse
-/// the artifact. Sections without it may be skipped.
+/// the artifact. Sections without it may be skipped. The writer sets it on
+/// exactly the sections whose absence would change what the module does
+/// (see `SPEC.md`, "Which sections are required"): not on names, the
+/// signature, or empty tables and elements.
 pub const SECTION_FLAG_REQUIRED: u32 = 1;
 
 /// Section ids. Each is written by `waot::emit` and read by
@@ -95,6 +98,14 @@ pub mod section {
     pub const TABLES: u32 = 14;
     /// Element segments.
     pub const ELEMENTS: u32 = 15;
+    /// The ed25519 signature (format 1.2; see `crate::signature`).
+    pub const SIGNATURE: u32 = 16;
+
+    /// Whether this reader knows section `id` (and so may skip it only
+    /// when it is not required).
+    pub fn is_known(id: u32) -> bool {
+        name(id) != "unknown"
+    }
 
     /// A readable name for diagnostics.
     pub fn name(id: u32) -> &'static str {
@@ -114,6 +125,7 @@ pub mod section {
             IMPORT_TRAMPOLINES => "import-trampolines",
             TABLES => "tables",
             ELEMENTS => "elements",
+            SIGNATURE => "signature",
             _ => "unknown",
         }
     }

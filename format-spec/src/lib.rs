@@ -8,7 +8,8 @@
 //! - the VM context layout compiled code relies on ([`vmctx`]),
 //! - trap kinds and their spec messages ([`traps`]),
 //! - runtime builtins reached through the VM context ([`builtins`]),
-//! - the ABI fingerprint and the compatibility checks ([`abi`], [`compat`]).
+//! - the ABI fingerprint and the compatibility checks ([`abi`], [`compat`]),
+//! - artifact signatures ([`signature`]; signing only with `write`).
 //!
 //! The reader works on `&[u8]` (for example an `mmap`), never panics and
 //! reports malformed input as a [`FormatError`] with a byte offset. The
@@ -27,7 +28,9 @@ pub mod compat;
 pub mod consts;
 mod decode;
 pub mod error;
+pub mod header;
 pub mod reader;
+pub mod signature;
 pub mod traps;
 pub mod types;
 pub mod vmctx;

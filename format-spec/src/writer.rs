@@ -1,8 +1,10 @@
 //! Writing an artifact (feature `write`, used by the compiler only). The
-//! layout is reserved first (section table, offsets, text alignment), then
-//! bytes are written, then the checksum is filled in.
+//! layout is reserved first (section table, offsets, text alignment, the
+//! signature section at the end), then bytes are written, then the file is
+//! signed, then the checksum is filled in.
 
-use crate::consts::{self, header, section};
+use crate::consts::{self, SECTION_FLAG_REQUIRED, header, section};
+use crate::signature::{self, PrivateKey};
 use crate::types::*;
 
 /// Everything an artifact holds, as the compiler produced it.
@@ -42,6 +44,40 @@ pub struct ArtifactContents<'a> {
     pub traps: &'a [TrapEntry],
     /// The machine code.
     pub text: &'a [u8],
+}
+
+/// How to write an artifact beyond its contents.
+#[derive(Clone, Debug)]
+pub struct WriteOptions<'a> {
+    /// Sign the artifact with this key (a signature section at the end).
+    pub signing_key: Option<&'a PrivateKey>,
+    /// The format minor version written in the header: [`consts::FORMAT_MINOR`]
+    /// except in tests that stand for a newer writer.
+    pub format_minor: u16,
+    /// Sections this writer does not define, written before the text with
+    /// their flags: tests use them to stand for a newer writer.
+    pub extra_sections: &'a [ExtraSection<'a>],
+}
+
+impl Default for WriteOptions<'_> {
+    fn default() -> Self {
+        Self {
+            signing_key: None,
+            format_minor: consts::FORMAT_MINOR,
+            extra_sections: &[],
+        }
+    }
+}
+
+/// A section written verbatim.
+#[derive(Clone, Copy, Debug)]
+pub struct ExtraSection<'a> {
+    /// Section id (must not be one of [`section`]'s).
+    pub id: u32,
+    /// Section flags ([`consts::SECTION_FLAG_REQUIRED`]).
+    pub flags: u32,
+    /// Contents.
+    pub bytes: &'a [u8],
 }
 
 /// A little-endian byte encoder.
@@ -131,6 +167,17 @@ fn build_info(b: &BuildInfo) -> Vec<u8> {
     e.str(b.opt_level);
     e.str(b.codegen);
     e.0
+}
+
+/// The flags of section `id` holding `items` entries: `required` exactly
+/// when a loader that skipped the section would run the module differently
+/// (SPEC.md, "Which sections are required").
+fn flags(id: u32, items: usize) -> u32 {
+    match id {
+        section::NAMES | section::SIGNATURE => 0,
+        section::TABLES | section::ELEMENTS if items == 0 => 0,
+        _ => SECTION_FLAG_REQUIRED,
+    }
 }
 
 /// Encodes the sections, in file order, as `(id, bytes)`.
@@ -253,12 +300,21 @@ fn sections(c: &ArtifactContents) -> Vec<(u32, Vec<u8>)> {
     out
 }
 
-/// Writes a complete artifact.
+/// Writes a complete, unsigned artifact of this format version.
 ///
 /// # Panics
 /// If `producer` is longer than 32 bytes or `build.text_align` is not a
 /// power of two; both are compiler bugs, not input errors.
 pub fn write(c: &ArtifactContents) -> Vec<u8> {
+    write_with(c, &WriteOptions::default())
+}
+
+/// Writes a complete artifact as `options` say (signed, or standing for
+/// another writer).
+///
+/// # Panics
+/// As [`write`], and if an extra section reuses a known id.
+pub fn write_with(c: &ArtifactContents, options: &WriteOptions) -> Vec<u8> {
     assert!(
         c.producer.len() <= header::PRODUCER_LEN,
         "producer string too long"
@@ -268,25 +324,55 @@ pub fn write(c: &ArtifactContents) -> Vec<u8> {
         align.is_power_of_two(),
         "text alignment must be a power of two"
     );
-    let mut sections = sections(c);
-    let count = sections.len() + 1;
+    let item_count = |id: u32| match id {
+        section::TABLES => c.tables.len(),
+        section::ELEMENTS => c.elements.len(),
+        _ => 1,
+    };
+    let mut sections: Vec<(u32, u32, Vec<u8>)> = sections(c)
+        .into_iter()
+        .map(|(id, bytes)| (id, flags(id, item_count(id)), bytes))
+        .collect();
+    for extra in options.extra_sections {
+        assert!(
+            !section::is_known(extra.id),
+            "extra section reuses a known id"
+        );
+        sections.push((extra.id, extra.flags, extra.bytes.to_vec()));
+    }
+    let signed = options.signing_key.is_some();
+    let count = sections.len() + 1 + usize::from(signed);
 
-    // Reserve: header, table, metadata sections, then the aligned text.
+    // Reserve: header, table, metadata sections, the aligned text, then
+    // the signature.
     let mut offset = consts::HEADER_SIZE + count * consts::SECTION_ENTRY_SIZE;
     let mut table = Vec::with_capacity(count);
-    for (id, bytes) in &sections {
-        table.push((*id, *id, offset, bytes.len()));
+    for (id, flags, bytes) in &sections {
+        table.push((*id, *flags, offset, bytes.len()));
         offset += bytes.len();
     }
     let text_offset = offset.next_multiple_of(align);
-    table.push((section::TEXT, section::TEXT, text_offset, c.text.len()));
-    sections.push((section::TEXT, Vec::new()));
-    let file_len = text_offset + c.text.len();
+    table.push((
+        section::TEXT,
+        SECTION_FLAG_REQUIRED,
+        text_offset,
+        c.text.len(),
+    ));
+    let signature_offset = text_offset + c.text.len();
+    if signed {
+        table.push((
+            section::SIGNATURE,
+            flags(section::SIGNATURE, 1),
+            signature_offset,
+            signature::SECTION_SIZE,
+        ));
+    }
+    let file_len = signature_offset + if signed { signature::SECTION_SIZE } else { 0 };
 
     let mut out = Vec::with_capacity(file_len);
     out.extend_from_slice(&consts::MAGIC);
     out.extend_from_slice(&consts::FORMAT_MAJOR.to_le_bytes());
-    out.extend_from_slice(&consts::FORMAT_MINOR.to_le_bytes());
+    out.extend_from_slice(&options.format_minor.to_le_bytes());
     out.extend_from_slice(&(consts::HEADER_SIZE as u32).to_le_bytes());
     let mut producer = [0u8; header::PRODUCER_LEN];
     producer[..c.producer.len()].copy_from_slice(c.producer.as_bytes());
@@ -298,17 +384,21 @@ pub fn write(c: &ArtifactContents) -> Vec<u8> {
     out.extend_from_slice(&(count as u32).to_le_bytes());
     out.extend_from_slice(&crate::abi::fingerprint().to_le_bytes());
     out.resize(consts::HEADER_SIZE, 0);
-    for (id, _, offset, size) in &table {
+    for (id, flags, offset, size) in &table {
         out.extend_from_slice(&id.to_le_bytes());
-        out.extend_from_slice(&consts::SECTION_FLAG_REQUIRED.to_le_bytes());
+        out.extend_from_slice(&flags.to_le_bytes());
         out.extend_from_slice(&(*offset as u64).to_le_bytes());
         out.extend_from_slice(&(*size as u64).to_le_bytes());
     }
-    for (_, bytes) in &sections {
+    for (_, _, bytes) in &sections {
         out.extend_from_slice(bytes);
     }
     out.resize(text_offset, 0);
     out.extend_from_slice(c.text);
+    if let Some(key) = options.signing_key {
+        out.resize(file_len, 0);
+        key.sign(&mut out, signature_offset..file_len);
+    }
     debug_assert_eq!(out.len(), file_len);
     let sum = crate::artifact::checksum(&out);
     out[header::CHECKSUM..header::CHECKSUM + 4].copy_from_slice(&sum.to_le_bytes());

@@ -1,16 +1,35 @@
 //! Opening an artifact: map the file, check it (magic, format version,
-//! checksum, every recorded assumption) and only then make its text
-//! executable, in place, without copying or patching it.
+//! checksum, unknown required sections, the signature when one is required,
+//! every recorded assumption) and only then make its text executable, in
+//! place, without patching it.
 
 use crate::host::host_info;
 use crate::traps::{self, CodeMap};
 use memmap2::{Mmap, MmapOptions};
 use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use waot_format::FormatError;
-use waot_format::artifact::{Artifact, Prefix};
+use waot_format::artifact::{Artifact, Header, Prefix};
 use waot_format::compat::{self, Mismatch};
+use waot_format::signature::{self, PublicKey};
+
+/// How to open an artifact.
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// Refuse the artifact unless it is validly signed by this key.
+    pub require_signature: Option<RequiredSignature>,
+}
+
+/// The key an artifact must be signed with.
+#[derive(Clone, Debug)]
+pub struct RequiredSignature {
+    /// The public key.
+    pub key: PublicKey,
+    /// Where it came from, for messages (`waot-run --require-signature PATH`).
+    pub key_path: String,
+}
 
 /// Why an artifact could not be opened.
 #[derive(Debug)]
@@ -51,18 +70,45 @@ pub struct Module {
 impl Module {
     /// Opens, checks and publishes the artifact at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Module, OpenError> {
+        Self::open_with(path, &OpenOptions::default())
+    }
+
+    /// Opens, checks and publishes the artifact at `path` as `options` say.
+    ///
+    /// When a signature is required the file is read once into private
+    /// anonymous memory, and the signature is verified on those bytes, which
+    /// are then made executable: nothing another process does to the file
+    /// afterwards can change what was verified. Otherwise the file is mapped
+    /// in place.
+    pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Module, OpenError> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(OpenError::Io)?;
-        // SAFETY: the file is mapped private and read-only. If another process
-        // truncates it while mapped, reads can fault (SIGBUS); that is the
-        // accepted risk of every mmap-based loader and is documented.
-        let map = unsafe { MmapOptions::new().map_copy_read_only(&file) }.map_err(OpenError::Io)?;
-        Self::from_map(map, &path.display().to_string())
+        let mut file = File::open(path).map_err(OpenError::Io)?;
+        let map = if options.require_signature.is_some() {
+            read_private(&mut file).map_err(OpenError::Io)?
+        } else {
+            // SAFETY: the file is mapped private and read-only. If another
+            // process truncates it while mapped, reads can fault (SIGBUS);
+            // that is the accepted risk of every mmap-based loader and is
+            // documented.
+            unsafe { MmapOptions::new().map_copy_read_only(&file) }.map_err(OpenError::Io)?
+        };
+        Self::from_map_with(map, &path.display().to_string(), options)
     }
 
     /// Checks and publishes an artifact already mapped; `name` is used in
     /// diagnostics.
     pub fn from_map(map: Mmap, name: &str) -> Result<Module, OpenError> {
+        Self::from_map_with(map, name, &OpenOptions::default())
+    }
+
+    /// Checks and publishes an artifact already mapped, as `options` say.
+    /// With a required signature, `map` must be memory no one else can
+    /// write (as [`Module::open_with`] makes it).
+    pub fn from_map_with(
+        map: Mmap,
+        name: &str,
+        options: &OpenOptions,
+    ) -> Result<Module, OpenError> {
         let host = host_info();
         let prefix = Prefix::parse(&map).map_err(OpenError::Corrupt)?;
         let source = name
@@ -72,7 +118,24 @@ impl Module {
         if let Some(m) = compat::check_format(&prefix, &host, &source, name) {
             return Err(OpenError::Incompatible(vec![m]));
         }
-        let artifact = Artifact::parse(&map).map_err(OpenError::Corrupt)?;
+        let header = Header::parse(&map, true).map_err(OpenError::Corrupt)?;
+        if let Some(m) = compat::check_sections(&header, &host, &source, name) {
+            return Err(OpenError::Incompatible(vec![m]));
+        }
+        if let Some(required) = &options.require_signature {
+            let names = signature::CheckNames {
+                key_path: &required.key_path,
+                artifact: name,
+                source: &source,
+            };
+            let verdict = signature::check(&map, &header, &required.key, names)
+                .map_err(OpenError::Corrupt)?;
+            if let Some(m) = verdict {
+                return Err(OpenError::Incompatible(vec![m]));
+            }
+        }
+        // The checksum was verified on these same bytes by `Header::parse`.
+        let artifact = Artifact::parse_verified(&map).map_err(OpenError::Corrupt)?;
         let mismatches = compat::check_all(&artifact, &host, name);
         if !mismatches.is_empty() {
             return Err(OpenError::Incompatible(mismatches));
@@ -137,6 +200,15 @@ impl Module {
     pub fn code_map(&self) -> &CodeMap {
         &self.code
     }
+}
+
+/// Reads all of `file` into fresh private anonymous memory, read-only.
+fn read_private(file: &mut File) -> std::io::Result<Mmap> {
+    let len = usize::try_from(file.metadata()?.len())
+        .map_err(|_| std::io::Error::other("file too large to load"))?;
+    let mut memory = MmapOptions::new().len(len).map_anon()?;
+    file.read_exact(&mut memory)?;
+    memory.make_read_only()
 }
 
 impl Drop for Module {

@@ -29,7 +29,7 @@ pub mod values;
 mod vm;
 pub mod wasi;
 
-pub use code::{Module, OpenError};
+pub use code::{Module, OpenError, OpenOptions, RequiredSignature};
 pub use externs::{Extern, Func, Global, Table};
 pub use instance::{CallError, Instance, InstantiateError, RunOptions};
 pub use linker::{Caller, HostFunc, Linker};

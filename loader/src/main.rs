@@ -5,18 +5,25 @@
 use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
+use waot_format::signature::PublicKey;
 use waot_run::wasi::{WasiConfig, WasiCtx};
-use waot_run::{CallError, Instance, InstantiateError, Linker, Module, OpenError, RunOptions, Val};
+use waot_run::{
+    CallError, Instance, InstantiateError, Linker, Module, OpenError, OpenOptions,
+    RequiredSignature, RunOptions, Val,
+};
 
 const EXIT_CODES: &str = "Exit codes:
   0    success (a WASI program's proc_exit status is passed through)
   2    usage error (bad flags, unknown export, bad arguments)
   65   the file is not a valid artifact (corrupt, truncated, not waot's)
-  66   the artifact cannot be read
-  69   linking or instantiation failed (missing import, memory limit)
+  66   the artifact (or the --require-signature key) cannot be read
+  69   linking or instantiation failed (missing import, memory or table
+       limit, a wasm stack the system cannot map)
   74   the results could not be written (closed pipe, full disk)
-  78   the artifact cannot run on this host (stale format, other target,
-       missing CPU features, …); the message says how to recompile it
+  78   the artifact cannot run on this host (stale format, unknown required
+       section, other target, missing CPU features, …; or, with
+       --require-signature, it is unsigned or not validly signed by that
+       key); the message says how to fix it
   134  the wasm code trapped";
 
 /// The largest `--max-wasm-stack`: the wasm thread's stack is this plus
@@ -64,6 +71,10 @@ struct Cli {
     /// Link missing imported functions to a trap instead of refusing to run.
     #[arg(long)]
     allow_unresolved: bool,
+    /// Refuse the artifact unless it is signed with the private half of
+    /// this public key (a `.pub` file from `waot keygen`).
+    #[arg(long, value_name = "PUBKEY")]
+    require_signature: Option<std::path::PathBuf>,
     /// The artifact, then the arguments that belong to the guest.
     #[arg(
         required = true,
@@ -95,10 +106,29 @@ fn exited(status: Option<i32>) -> Failure {
     }
 }
 
+/// Reads the public key of `--require-signature`.
+fn required_key(path: &std::path::Path) -> Result<RequiredSignature, Failure> {
+    let key_path = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        failure(66, format!("cannot read the public key '{key_path}': {e}\nhint: give the `.pub` file written by `waot keygen -o NAME`"))
+    })?;
+    let key = PublicKey::from_pem(&text).map_err(|e| {
+        failure(2, format!("--require-signature '{key_path}': {e}\nhint: give the `.pub` file written by `waot keygen -o NAME`"))
+    })?;
+    Ok(RequiredSignature { key, key_path })
+}
+
 fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     let path = &cli.command[0];
     let guest_args = &cli.command[1..];
-    let module = Module::open(path).map_err(|e| match e {
+    let open_options = OpenOptions {
+        require_signature: cli
+            .require_signature
+            .as_deref()
+            .map(required_key)
+            .transpose()?,
+    };
+    let module = Module::open_with(path, &open_options).map_err(|e| match e {
         OpenError::Io(e) => failure(66, format!("cannot read '{path}': {e}")),
         OpenError::Corrupt(e) => {
             let is_wasm = std::fs::read(path).is_ok_and(|b| b.starts_with(b"\0asm"));

@@ -11,8 +11,9 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 use waot_format::artifact::{Artifact, checksum};
 use waot_format::consts::header;
+use waot_format::signature::PrivateKey;
 use waot_format::types::TrapEntry;
-use waot_format::writer::{ArtifactContents, write};
+use waot_format::writer::{ArtifactContents, ExtraSection, WriteOptions, write_with};
 use waot_testsuite::{bin, summary, testsuite_dir};
 
 /// How a case prepares its input in the working directory and what it runs.
@@ -112,13 +113,69 @@ fn fix_checksum(bytes: &mut [u8]) {
 
 /// Re-writes the artifact with a changed build record (valid checksum).
 fn rewrite_build(dir: &Path, change: fn(&mut waot_format::types::BuildInfo)) {
+    rewrite(dir, change, None, &WriteOptions::default());
+}
+
+/// Re-writes the artifact as a newer waot would: `producer`, a bumped
+/// format minor and a section this waot-run does not know, with `flags`.
+fn rewrite_as_newer(dir: &Path, flags: u32) {
+    let extra = [ExtraSection {
+        id: 99,
+        flags,
+        bytes: b"from the future",
+    }];
+    let options = WriteOptions {
+        format_minor: waot_format::consts::FORMAT_MINOR + 1,
+        extra_sections: &extra,
+        ..WriteOptions::default()
+    };
+    rewrite(dir, |_| {}, Some("waot 0.3.0"), &options);
+}
+
+/// Deterministic key pairs `trusted.{key,pub}` and `other.{key,pub}`, so
+/// fingerprints are stable in the expected output.
+fn keys(dir: &Path) {
+    for (name, seed) in [("trusted", 1u8), ("other", 2)] {
+        let key = PrivateKey::from_seed(&[seed; 32]);
+        std::fs::write(dir.join(format!("{name}.key")), key.to_pem()).unwrap();
+        std::fs::write(dir.join(format!("{name}.pub")), key.public_key().to_pem()).unwrap();
+    }
+}
+
+/// `app.aot` signed with `key` (`trusted` or `other`).
+fn signed_app(dir: &Path, key: &str) {
+    app(dir);
+    keys(dir);
+    let key = format!("{key}.key");
+    waot(
+        dir,
+        &["compile", "app.wasm", "--sign", &key, "-o", "app.aot"],
+    );
+}
+
+/// Changes the byte at `offset` after signing and recomputes the checksum,
+/// as someone tampering with a signed artifact would.
+fn tamper(dir: &Path, offset: fn(&Artifact) -> usize) {
+    edit(dir, |bytes| {
+        let at = offset(&Artifact::parse(bytes).unwrap());
+        bytes[at] ^= 0x20;
+        fix_checksum(bytes);
+    });
+}
+
+fn rewrite(
+    dir: &Path,
+    change: fn(&mut waot_format::types::BuildInfo),
+    producer: Option<&str>,
+    options: &WriteOptions,
+) {
     edit(dir, |bytes| {
         let a = Artifact::parse(bytes).unwrap();
         let traps: Vec<TrapEntry> = a.trap_entries().collect();
         let mut build = a.build.clone();
         change(&mut build);
-        let out = write(&ArtifactContents {
-            producer: a.prefix.producer,
+        let contents = ArtifactContents {
+            producer: producer.unwrap_or(a.prefix.producer),
             source_sha256: a.prefix.source_sha256,
             build,
             types: &a.types,
@@ -135,8 +192,8 @@ fn rewrite_build(dir: &Path, change: fn(&mut waot_format::types::BuildInfo)) {
             import_trampolines: &a.import_trampolines,
             traps: &traps,
             text: a.text(),
-        });
-        *bytes = out;
+        };
+        *bytes = write_with(&contents, options);
     });
 }
 
@@ -193,6 +250,136 @@ const CASES: &[Case] = &[
             });
         },
         command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "unknown-required-section",
+        prepare: |dir, _| {
+            app(dir);
+            rewrite_as_newer(dir, waot_format::consts::SECTION_FLAG_REQUIRED);
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "inspect-unknown-required-section",
+        prepare: |dir, _| {
+            app(dir);
+            rewrite_as_newer(dir, waot_format::consts::SECTION_FLAG_REQUIRED);
+        },
+        command: &["waot", "inspect", "app.aot"],
+    },
+    Case {
+        name: "unknown-optional-section",
+        prepare: |dir, _| {
+            app(dir);
+            rewrite_as_newer(dir, 0);
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "signature-valid",
+        prepare: |dir, _| signed_app(dir, "trusted"),
+        command: &[
+            "waot-run",
+            "--require-signature",
+            "trusted.pub",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
+    },
+    Case {
+        name: "signature-not-required",
+        prepare: |dir, _| signed_app(dir, "trusted"),
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "signature-missing",
+        prepare: |dir, _| {
+            app(dir);
+            keys(dir);
+        },
+        command: &[
+            "waot-run",
+            "--require-signature",
+            "trusted.pub",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
+    },
+    Case {
+        name: "signature-other-key",
+        prepare: |dir, _| signed_app(dir, "other"),
+        command: &[
+            "waot-run",
+            "--require-signature",
+            "trusted.pub",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
+    },
+    Case {
+        name: "signature-text-changed",
+        prepare: |dir, _| {
+            signed_app(dir, "trusted");
+            tamper(dir, |a| a.text_offset + a.funcs[0].body_offset as usize);
+        },
+        command: &[
+            "waot-run",
+            "--require-signature",
+            "trusted.pub",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
+    },
+    Case {
+        name: "signature-metadata-changed",
+        prepare: |dir, _| {
+            signed_app(dir, "trusted");
+            // The last byte of the build-info section (its codegen string).
+            tamper(dir, |a| {
+                let s = a.sections.iter().find(|s| s.id == 1).unwrap();
+                s.offset + s.size - 1
+            });
+        },
+        command: &[
+            "waot-run",
+            "--require-signature",
+            "trusted.pub",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
+    },
+    Case {
+        name: "signature-private-key-given",
+        prepare: |dir, _| signed_app(dir, "trusted"),
+        command: &[
+            "waot-run",
+            "--require-signature",
+            "trusted.key",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
+    },
+    Case {
+        name: "sign-with-public-key",
+        prepare: |dir, _| {
+            app(dir);
+            keys(dir);
+        },
+        command: &[
+            "waot",
+            "compile",
+            "app.wasm",
+            "--sign",
+            "trusted.pub",
+            "-o",
+            "signed.aot",
+        ],
     },
     Case {
         name: "cpu-feature-missing",

@@ -1,0 +1,173 @@
+//! Versions and signatures through the real binaries and the library:
+//! artifacts written by waot 0.1.0 (format 1.1) still run with the same
+//! results; `waot keygen` writes a usable key pair and never overwrites
+//! one; `waot inspect` shows who signed; and a required signature is
+//! verified on bytes that nothing can change afterwards.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use waot::CompileOptions;
+use waot_format::signature::{PrivateKey, PublicKey};
+use waot_run::{Instance, Linker, Module, OpenOptions, RequiredSignature, RunOptions, Val};
+use waot_testsuite::{bin, testsuite_dir};
+
+/// Runs a binary in `dir`; returns (exit code, stdout, stderr).
+fn run(dir: &Path, name: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(bin(name))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run binary");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The table of `testsuite/fixtures/format-1.1/README.md`.
+#[test]
+fn format_1_1_artifacts_still_run_with_the_same_results() {
+    if waot_run::host::host_triple() != "x86_64-unknown-linux-gnu" {
+        eprintln!("skipped: the format-1.1 fixtures are x86_64-unknown-linux-gnu artifacts");
+        return;
+    }
+    let dir = testsuite_dir().join("fixtures/format-1.1");
+    let cases: [(&[&str], i32, &str, &str); 5] = [
+        (
+            &["--invoke", "fib", "demo.aot", "90"],
+            0,
+            "2880067194370816120\n",
+            "",
+        ),
+        (
+            &["--invoke", "apply", "tables.aot", "2", "6", "7"],
+            0,
+            "42\n",
+            "",
+        ),
+        (
+            &["--invoke", "apply", "tables.aot", "3", "6", "7"],
+            134,
+            "",
+            "uninitialized element",
+        ),
+        (&["--invoke", "bump", "tables.aot"], 0, "42\n", ""),
+        (&["hello.aot"], 0, "hello, world\n", ""),
+    ];
+    for (args, code, stdout, stderr) in cases {
+        let (got_code, got_out, got_err) = run(&dir, "waot-run", args);
+        assert_eq!(
+            (got_code, got_out.as_str()),
+            (code, stdout),
+            "waot-run {args:?}: {got_err}"
+        );
+        assert!(got_err.contains(stderr), "waot-run {args:?}: {got_err}");
+    }
+    let (code, out, _) = run(&dir, "waot", &["inspect", "demo.aot"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("format: 1.1\nproducer: waot 0.1.0\n"), "{out}");
+    assert!(out.contains("signature: unsigned\n"), "{out}");
+}
+
+#[test]
+fn keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(dir.path(), "waot", &["keygen", "-o", "release"]);
+    assert_eq!(code, 0, "{err}");
+    let private = std::fs::read_to_string(dir.path().join("release.key")).unwrap();
+    let public = std::fs::read_to_string(dir.path().join("release.pub")).unwrap();
+    let mode = std::fs::metadata(dir.path().join("release.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the private key is readable by others");
+    let key = PrivateKey::from_pem(&private).expect("a PKCS#8 private key");
+    assert_eq!(PublicKey::from_pem(&public).unwrap(), key.public_key());
+    assert!(
+        out.contains(&key.public_key().fingerprint().to_string()),
+        "{out}"
+    );
+
+    let (code, _, err) = run(dir.path(), "waot", &["keygen", "-o", "release"]);
+    assert_eq!(code, 73, "{err}");
+    assert!(err.contains("never overwrites a key"), "{err}");
+    let again = std::fs::read_to_string(dir.path().join("release.key")).unwrap();
+    assert_eq!(again, private, "the existing key was changed");
+}
+
+#[test]
+fn inspect_shows_the_signer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        testsuite_dir().join("diagnostics/app.wat"),
+        d.join("app.wat"),
+    )
+    .unwrap();
+    assert_eq!(run(d, "waot", &["keygen", "-o", "k"]).0, 0);
+    let args = ["compile", "app.wat", "--sign", "k.key", "-o", "app.aot"];
+    assert_eq!(run(d, "waot", &args).0, 0);
+    let public = std::fs::read_to_string(d.join("k.pub")).unwrap();
+    let fingerprint = PublicKey::from_pem(&public).unwrap().fingerprint();
+    let (code, out, _) = run(d, "waot", &["inspect", "app.aot"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(&format!("signature: signed by key {fingerprint} (valid)\n")),
+        "{out}"
+    );
+    let (_, json, _) = run(d, "waot", &["inspect", "--json", "app.aot"]);
+    assert!(
+        json.contains(&format!("signed by key {fingerprint}")),
+        "{json}"
+    );
+}
+
+/// With a required signature the loader verifies and runs its own private
+/// copy: rewriting the file after it was opened changes nothing.
+#[test]
+fn a_verified_artifact_cannot_be_changed_through_its_file() {
+    let key = PrivateKey::from_seed(&[9; 32]);
+    let wasm =
+        wat::parse_str(r#"(module (func (export "answer") (result i32) (i32.const 42)))"#).unwrap();
+    let options = CompileOptions {
+        signing_key: Some(key.clone()),
+        ..CompileOptions::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = waot_testsuite::compile_to_file(&wasm, &options, dir.path(), "app.aot").unwrap();
+    let open = OpenOptions {
+        require_signature: Some(RequiredSignature {
+            key: key.public_key(),
+            key_path: "k.pub".into(),
+        }),
+    };
+    let module = Module::open_with(&path, &open).expect("a validly signed artifact opens");
+    let text_before = module.artifact().text().to_vec();
+
+    // Overwrite the text in place (same file, same inode) with int3, and
+    // fix the checksum, as an attacker racing the loader would.
+    let a = module.artifact();
+    let text = a.text_offset..a.text_offset + a.text_len;
+    drop(a);
+    {
+        use std::io::Write;
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[text].fill(0xcc);
+        let sum = waot_format::artifact::checksum(&bytes);
+        let at = waot_format::consts::header::CHECKSUM;
+        bytes[at..at + 4].copy_from_slice(&sum.to_le_bytes());
+        let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.write_all(&bytes).unwrap();
+        file.sync_all().unwrap();
+    }
+    assert_eq!(module.artifact().text(), &text_before[..]);
+    let instance = Instance::new(Arc::new(module), &Linker::new(), &RunOptions::default()).unwrap();
+    assert_eq!(instance.call("answer", &[]).unwrap(), vec![Val::I32(42)]);
+
+    // The changed file itself is refused.
+    let err = Module::open_with(&path, &open).err().expect("refused");
+    assert!(err.to_string().contains("does not match"), "{err}");
+}
