@@ -49,6 +49,54 @@ impl Names<'_> {
     }
 }
 
+/// The source module's file name for fix-it hints: the name the artifact's
+/// build-info records, read best-effort (without the checksum or any other
+/// check, bounds aside) so that hints for a corrupt artifact or one of
+/// another format still name the real source; else a guess from the
+/// artifact's own name (`app.aot` → `app.wasm`).
+pub fn source_name_for_hints(bytes: &[u8], artifact_path: &str) -> String {
+    recorded_source_name(bytes).map_or_else(
+        || {
+            artifact_path
+                .strip_suffix(".aot")
+                .map_or_else(|| "app.wasm".to_string(), |s| format!("{s}.wasm"))
+        },
+        str::to_string,
+    )
+}
+
+/// The build-info's `source_name`, if the header, section table entry and
+/// string are intact enough to read and the name looks like a file name.
+fn recorded_source_name(bytes: &[u8]) -> Option<&str> {
+    let u32_at = |at: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(
+            bytes.get(at..at.checked_add(4)?)?.try_into().ok()?,
+        ))
+    };
+    let u64_at = |at: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(
+            bytes.get(at..at.checked_add(8)?)?.try_into().ok()?,
+        ))
+    };
+    if bytes.get(..consts::MAGIC.len())? != consts::MAGIC {
+        return None;
+    }
+    let count = u32_at(consts::header::SECTION_COUNT)? as usize;
+    let offset = (0..count.min(64)).find_map(|i| {
+        let entry = consts::HEADER_SIZE + i * consts::SECTION_ENTRY_SIZE;
+        (u32_at(entry)? == consts::section::BUILD_INFO).then(|| u64_at(entry + 8))?
+    })?;
+    let start = usize::try_from(offset).ok()?;
+    let len = u32_at(start)? as usize;
+    let name = bytes.get(start.checked_add(4)?..start.checked_add(4 + len)?)?;
+    let name = std::str::from_utf8(name).ok()?;
+    let plausible = !name.is_empty()
+        && name.len() <= 255
+        && !name.contains('/')
+        && !name.chars().any(char::is_control);
+    plausible.then_some(name)
+}
+
 /// One assumption of the artifact the host does not meet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mismatch {
@@ -292,4 +340,54 @@ pub fn detect_cpu_features() -> Vec<String> {
         }
     }
     out.into_iter().map(String::from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_wasm_feature_bits_are_named() {
+        assert_eq!(wasm_features::describe(0), "none");
+        assert_eq!(
+            wasm_features::describe(wasm_features::SIMD | 1 << 40 | 1 << 63),
+            "simd,feature bit 40,feature bit 63"
+        );
+    }
+
+    /// A header whose section table has one build-info entry at `offset`.
+    fn header_with_build_info(offset: u64, body: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![0u8; consts::HEADER_SIZE + consts::SECTION_ENTRY_SIZE];
+        bytes[..8].copy_from_slice(&consts::MAGIC);
+        bytes[consts::header::SECTION_COUNT..][..4].copy_from_slice(&1u32.to_le_bytes());
+        let entry = consts::HEADER_SIZE;
+        bytes[entry..][..4].copy_from_slice(&consts::section::BUILD_INFO.to_le_bytes());
+        bytes[entry + 8..][..8].copy_from_slice(&offset.to_le_bytes());
+        bytes.extend_from_slice(body);
+        bytes
+    }
+
+    #[test]
+    fn hints_use_the_recorded_source_name_when_readable() {
+        let offset = (consts::HEADER_SIZE + consts::SECTION_ENTRY_SIZE) as u64;
+        let mut body = 8u32.to_le_bytes().to_vec();
+        body.extend_from_slice(b"app.wasm");
+        let bytes = header_with_build_info(offset, &body);
+        assert_eq!(source_name_for_hints(&bytes, "dir/prog.aot"), "app.wasm");
+        // Damaged records fall back to the guess, never panic.
+        for cut in 0..bytes.len() {
+            let name = source_name_for_hints(&bytes[..cut], "dir/prog.aot");
+            assert!(name == "dir/prog.wasm", "cut at {cut}: {name}");
+        }
+        let far = header_with_build_info(u64::MAX - 2, &body);
+        assert_eq!(source_name_for_hints(&far, "q.aot"), "q.wasm");
+        let mut huge = 0xffff_fff0u32.to_le_bytes().to_vec();
+        huge.extend_from_slice(b"app.wasm");
+        let bytes = header_with_build_info(offset, &huge);
+        assert_eq!(source_name_for_hints(&bytes, "q.aot"), "q.wasm");
+        let mut path = 9u32.to_le_bytes().to_vec();
+        path.extend_from_slice(b"/app.wasm");
+        let bytes = header_with_build_info(offset, &path);
+        assert_eq!(source_name_for_hints(&bytes, "p.aot"), "p.wasm");
+    }
 }
