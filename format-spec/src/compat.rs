@@ -4,6 +4,7 @@
 
 use crate::artifact::{Artifact, Prefix};
 use crate::consts;
+use crate::cpu;
 use crate::types::{BoundsStrategy, wasm_features};
 
 /// What the running loader and machine provide.
@@ -197,17 +198,24 @@ pub fn check_page_size(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mi
     })
 }
 
-/// Every CPU feature the code uses must be present.
+/// Every CPU feature the code uses must be present. A recorded feature
+/// missing from [`crate::cpu::CPU_FEATURES`] cannot be detected, so the
+/// artifact cannot run either; the message names it.
 pub fn check_cpu_features(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
-    let missing: Vec<&str> = a
-        .build
-        .cpu_features
-        .split(',')
-        .filter(|f| !f.is_empty() && !host.cpu_features.iter().any(|h| h == f))
+    // Code for another architecture is refused by check_target already.
+    if cpu::arch_of(a.build.target) != cpu::arch_of(&host.target) {
+        return None;
+    }
+    let recorded = a.build.cpu_features.split(',').filter(|f| !f.is_empty());
+    let (known, unknown): (Vec<&str>, Vec<&str>) =
+        recorded.partition(|f| cpu::lookup(a.build.target, f).is_some());
+    let missing: Vec<&str> = known
+        .into_iter()
+        .filter(|f| !host.cpu_features.iter().any(|h| h == f))
         .collect();
-    (!missing.is_empty()).then(|| Mismatch {
-        field: "cpu-features",
-        problem: format!(
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!(
             "it uses CPU features this CPU lacks: {} (compiled with --cpu {}; this CPU has: {})",
             missing.join(","),
             a.build.cpu_mode.name(),
@@ -216,7 +224,20 @@ pub fn check_cpu_features(a: &Artifact, host: &HostInfo, names: Names) -> Option
             } else {
                 host.cpu_features.join(",")
             }
-        ),
+        ));
+    }
+    if !unknown.is_empty() {
+        problems.push(format!(
+            "it uses CPU features {} cannot detect: {} (compiled with --cpu {} by {})",
+            host.runner,
+            unknown.join(","),
+            a.build.cpu_mode.name(),
+            a.prefix.producer
+        ));
+    }
+    (!problems.is_empty()).then(|| Mismatch {
+        field: "cpu-features",
+        problem: problems.join("; "),
         hint: format!(
             "recompile it for the portable baseline: {}",
             names.compile_command("--cpu baseline")
@@ -295,51 +316,9 @@ pub fn check_all(a: &Artifact, host: &HostInfo, artifact_path: &str) -> Vec<Mism
 }
 
 /// The CPU features of the machine this runs on, in the compiler's
-/// vocabulary (Cranelift setting names without `has_`).
+/// vocabulary (Cranelift setting names without `has_`; see [`crate::cpu`]).
 pub fn detect_cpu_features() -> Vec<String> {
-    #[allow(unused_mut)]
-    let mut out: Vec<&str> = Vec::new();
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::is_x86_feature_detected as has;
-        for (name, present) in [
-            ("sse3", has!("sse3")),
-            ("ssse3", has!("ssse3")),
-            ("cmpxchg16b", has!("cmpxchg16b")),
-            ("sse41", has!("sse4.1")),
-            ("sse42", has!("sse4.2")),
-            ("popcnt", has!("popcnt")),
-            ("avx", has!("avx")),
-            ("avx2", has!("avx2")),
-            ("fma", has!("fma")),
-            ("bmi1", has!("bmi1")),
-            ("bmi2", has!("bmi2")),
-            ("lzcnt", has!("lzcnt")),
-            ("avx512bitalg", has!("avx512bitalg")),
-            ("avx512dq", has!("avx512dq")),
-            ("avx512f", has!("avx512f")),
-            ("avx512vl", has!("avx512vl")),
-            ("avx512vbmi", has!("avx512vbmi")),
-        ] {
-            if present {
-                out.push(name);
-            }
-        }
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        use std::arch::is_aarch64_feature_detected as has;
-        for (name, present) in [
-            ("lse", has!("lse")),
-            ("pauth", has!("paca")),
-            ("fp16", has!("fp16")),
-        ] {
-            if present {
-                out.push(name);
-            }
-        }
-    }
-    out.into_iter().map(String::from).collect()
+    cpu::host_features().into_iter().map(String::from).collect()
 }
 
 #[cfg(test)]

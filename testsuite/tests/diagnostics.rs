@@ -184,7 +184,7 @@ const CASES: &[Case] = &[
         command: &["waot-run", "--invoke", "answer", "app.aot"],
     },
     Case {
-        name: "cpu-feature-missing",
+        name: "cpu-feature-unknown",
         prepare: |dir, _| {
             app(dir);
             rewrite_build(dir, |b| {
