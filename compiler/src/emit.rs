@@ -42,7 +42,16 @@ struct CompiledFunc {
 /// Compiles a wasm binary into an artifact.
 pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
     let mut module = module_info::parse(wasm)?;
-    for m in &mut module.memories {
+    for (i, m) in module.memories.iter_mut().enumerate() {
+        if let Some(limit) = options.max_memory_pages
+            && m.min_pages > limit
+        {
+            let index = MemoryIndex(module.num_imported_memories + i as u32);
+            return Err(CompileError::Options(format!(
+                "--max-memory-pages {limit} is below the declared minimum of memory {} ({} pages), so the artifact could never be instantiated\nhint: pass --max-memory-pages {} or more, or leave the flag out",
+                index.0, m.min_pages, m.min_pages
+            )));
+        }
         m.page_limit = options.max_memory_pages;
     }
     let target = crate::isa::target(options)?;

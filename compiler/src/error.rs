@@ -18,6 +18,16 @@ pub enum CompileError {
     },
     /// The module uses a feature this version of waot does not compile yet.
     Unsupported(String),
+    /// The module is valid but uses a wasm proposal waot does not compile.
+    UnsupportedFeature {
+        /// The proposal's name (`simd`, `exceptions`, `tail-call`, …).
+        feature: &'static str,
+        /// Byte offset in the wasm binary of its first use.
+        offset: usize,
+    },
+    /// The compile options contradict the module (for example a memory
+    /// page limit below a memory's declared minimum).
+    Options(String),
     /// The requested target or CPU configuration cannot be used.
     Target(String),
     /// Cranelift refused the generated IR or a relocation could not be
@@ -33,6 +43,13 @@ impl fmt::Display for CompileError {
                 write!(f, "invalid module: {message} (at byte offset {offset:#x})")
             }
             CompileError::Unsupported(what) => write!(f, "unsupported: {what}"),
+            CompileError::UnsupportedFeature { feature, offset } => {
+                write!(
+                    f,
+                    "unsupported: {feature} (first use at byte offset {offset:#x})"
+                )
+            }
+            CompileError::Options(m) => write!(f, "{m}"),
             CompileError::Target(m) => write!(f, "{m}"),
             CompileError::Codegen(m) => write!(f, "internal compiler error: {m}"),
         }

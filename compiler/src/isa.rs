@@ -24,8 +24,11 @@ pub struct Target {
     pub isa: OwnedTargetIsa,
     /// The triple as recorded in the artifact.
     pub triple: String,
-    /// CPU features the code may use, comma-separated.
+    /// CPU features the code may use beyond the target's baseline,
+    /// comma-separated, as the artifact records them.
     pub cpu_features: String,
+    /// Every CPU feature the code may use, baseline included.
+    pub all_features: Vec<String>,
     /// Text alignment.
     pub text_align: u32,
 }
@@ -35,7 +38,7 @@ impl Target {
     /// without it the translator calls builtins so the text needs no
     /// relocations.
     pub fn has_native_rounding(&self) -> bool {
-        !self.triple.starts_with("x86_64") || self.cpu_features.split(',').any(|f| f == "sse41")
+        !self.triple.starts_with("x86_64") || self.all_features.iter().any(|f| f == "sse41")
     }
 }
 
@@ -96,9 +99,36 @@ pub fn target(options: &CompileOptions) -> Result<Target> {
             "false"
         },
     )?;
+    let shared = settings::Flags::new(flags);
     let isa = builder
-        .finish(settings::Flags::new(flags))
+        .finish(shared.clone())
         .map_err(|e| CompileError::Target(format!("cannot configure {triple}: {e}")))?;
+    // Cranelift's defaults for the triple are the baseline every CPU of
+    // the architecture has (riscv64: a, d, f, m, zicsr, zifencei); only the
+    // features beyond it are recorded for the loader to check.
+    let baseline = isa::lookup(parsed)
+        .map_err(|e| CompileError::Target(format!("cranelift cannot target {triple}: {e}")))?
+        .finish(shared)
+        .map_err(|e| CompileError::Target(format!("cannot configure {triple}: {e}")))?;
+    let baseline = enabled_features(&*baseline);
+    let all_features = enabled_features(&*isa);
+    let recorded: Vec<&str> = all_features
+        .iter()
+        .filter(|f| !baseline.contains(f))
+        .map(String::as_str)
+        .collect();
+    Ok(Target {
+        triple: triple.to_string(),
+        cpu_features: recorded.join(","),
+        all_features,
+        isa,
+        text_align,
+    })
+}
+
+/// The CPU features (`has_*` flags, without the prefix) `isa` enables,
+/// sorted.
+fn enabled_features(isa: &dyn isa::TargetIsa) -> Vec<String> {
     let mut features: Vec<String> = isa
         .isa_flags()
         .iter()
@@ -106,10 +136,71 @@ pub fn target(options: &CompileOptions) -> Result<Target> {
         .filter_map(|v| v.name.strip_prefix("has_").map(str::to_string))
         .collect();
     features.sort();
-    Ok(Target {
-        isa,
-        triple: triple.to_string(),
-        cpu_features: features.join(","),
-        text_align,
-    })
+    features
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ISA settings that are code-generation choices, not CPU features: the
+    /// loader has nothing to detect for them and they are never recorded.
+    const NOT_CPU_FEATURES: [&str; 5] = [
+        "sign_return_address_all",
+        "sign_return_address",
+        "sign_return_address_with_bkey",
+        "use_bti",
+        "use_csdb",
+    ];
+
+    #[test]
+    fn every_cranelift_cpu_flag_of_every_target_is_in_the_loader_table() {
+        let mut problems = Vec::new();
+        for (triple, _) in TARGETS {
+            let builder = isa::lookup(Triple::from_str(triple).unwrap()).unwrap();
+            let isa = builder
+                .finish(settings::Flags::new(settings::builder()))
+                .unwrap();
+            for flag in isa.isa_flags() {
+                match flag.name.strip_prefix("has_") {
+                    Some(name) if waot_format::cpu::lookup(triple, name).is_none() => problems
+                        .push(format!(
+                            "{triple}: {} has no entry in the CPU table",
+                            flag.name
+                        )),
+                    None if !NOT_CPU_FEATURES.contains(&flag.name) => problems.push(format!(
+                        "{triple}: classify setting {} (a CPU feature or not?)",
+                        flag.name
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn baseline_artifacts_record_no_cpu_features_on_any_target() {
+        for (triple, _) in TARGETS {
+            let options = CompileOptions {
+                target: Some(triple.to_string()),
+                ..Default::default()
+            };
+            let target = target(&options).unwrap();
+            assert_eq!(target.cpu_features, "", "{triple}");
+        }
+    }
+
+    #[test]
+    fn native_artifacts_record_only_features_the_loader_detects() {
+        let options = CompileOptions {
+            cpu: waot_format::types::CpuMode::Native,
+            ..Default::default()
+        };
+        let target = target(&options).unwrap();
+        let host = waot_format::cpu::host_features();
+        for f in target.cpu_features.split(',').filter(|f| !f.is_empty()) {
+            assert!(host.contains(&f), "recorded {f}, host detects {host:?}");
+        }
+    }
 }

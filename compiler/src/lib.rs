@@ -12,6 +12,7 @@
 
 pub mod emit;
 pub mod error;
+pub mod features;
 pub mod inspect;
 pub mod isa;
 pub mod module_info;

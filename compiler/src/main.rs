@@ -12,7 +12,8 @@ const EXIT_CODES: &str = "Exit codes:
   0   success
   1   the module is invalid, or uses a feature waot does not compile yet
   2   usage error (bad flags or arguments, a --sign file that is not a
-      private key)
+      private key, or flags that contradict the module: --max-memory-pages
+      below a memory's declared minimum)
   65  `inspect`: the file is not a valid artifact
   66  the input file (or the --sign key) cannot be read
   70  internal compiler error (a bug in waot)
@@ -78,7 +79,8 @@ enum Command {
         #[arg(long)]
         emit_clif: Option<PathBuf>,
         /// Limit the memories the module defines to N pages (recorded in the
-        /// artifact; memory.grow past it returns -1).
+        /// artifact; memory.grow past it returns -1). N below a memory's
+        /// declared minimum is refused (exit 2).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=65536))]
         max_memory_pages: Option<u64>,
         /// Sign the artifact with this private key (a `.key` file from
@@ -123,10 +125,10 @@ fn compile(input: &Path, output: &Path, options: CompileOptions) -> Result<(), F
     }
     let wasm = waot::wasm_from_bytes(&bytes).map_err(fail(1))?;
     let artifact = waot::compile(&wasm, &options).map_err(|e| {
-        let code = if matches!(e, CompileError::Codegen(_)) {
-            70
-        } else {
-            1
+        let code = match e {
+            CompileError::Codegen(_) => 70,
+            CompileError::Options(_) => 2,
+            _ => 1,
         };
         Failure(
             code,

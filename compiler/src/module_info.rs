@@ -1,20 +1,20 @@
-//! Parse and validate: wasmparser validates the whole module against the
-//! Wasm 2.0 feature set (without SIMD) first, then this file collects what
-//! translation and the artifact need into a [`ModuleInfo`].
+//! Parse and validate: the whole module is validated first
+//! ([`crate::features`]: proposals waot does not compile are refused by
+//! name), then this file collects what translation and the artifact need
+//! into a [`ModuleInfo`].
 
 use crate::error::{CompileError, Result, unsupported};
 use waot_format::types::*;
 use wasmparser::{
     ConstExpr as WasmConstExpr, ExternalKind, FunctionBody, Name, Operator, Parser, Payload,
-    TypeRef, Validator, WasmFeatures,
+    TypeRef, WasmFeatures,
 };
 
-/// The wasm features modules are validated against: all of Wasm 2.0, so
-/// validation verdicts match the specification. Parts not compiled yet
-/// (SIMD, tables, …) are then refused with `unsupported: …`, never called
-/// invalid.
+/// The wasm features waot compiles (Wasm 2.0 without SIMD); modules using
+/// any other feature wasmparser knows are refused with `unsupported: …`,
+/// never called invalid.
 pub fn wasm_features() -> WasmFeatures {
-    WasmFeatures::WASM2
+    crate::features::SUPPORTED
 }
 
 /// The [`wasm_features`] as the artifact records them.
@@ -170,7 +170,7 @@ fn element_segment(e: wasmparser::Element) -> Result<ElementSegment> {
 
 /// Validates `wasm` and collects its [`ModuleInfo`].
 pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
-    Validator::new_with_features(wasm_features()).validate_all(wasm)?;
+    crate::features::validate_for_compile(wasm)?;
     let mut info = ModuleInfo {
         types: Vec::new(),
         imports: Vec::new(),

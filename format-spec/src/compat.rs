@@ -4,6 +4,7 @@
 
 use crate::artifact::{Artifact, Header, Prefix};
 use crate::consts;
+use crate::cpu;
 use crate::types::{BoundsStrategy, wasm_features};
 
 /// What the running loader and machine provide.
@@ -47,6 +48,54 @@ impl Names<'_> {
             self.source, extra, self.artifact
         )
     }
+}
+
+/// The source module's file name for fix-it hints: the name the artifact's
+/// build-info records, read best-effort (without the checksum or any other
+/// check, bounds aside) so that hints for a corrupt artifact or one of
+/// another format still name the real source; else a guess from the
+/// artifact's own name (`app.aot` → `app.wasm`).
+pub fn source_name_for_hints(bytes: &[u8], artifact_path: &str) -> String {
+    recorded_source_name(bytes).map_or_else(
+        || {
+            artifact_path
+                .strip_suffix(".aot")
+                .map_or_else(|| "app.wasm".to_string(), |s| format!("{s}.wasm"))
+        },
+        str::to_string,
+    )
+}
+
+/// The build-info's `source_name`, if the header, section table entry and
+/// string are intact enough to read and the name looks like a file name.
+fn recorded_source_name(bytes: &[u8]) -> Option<&str> {
+    let u32_at = |at: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(
+            bytes.get(at..at.checked_add(4)?)?.try_into().ok()?,
+        ))
+    };
+    let u64_at = |at: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(
+            bytes.get(at..at.checked_add(8)?)?.try_into().ok()?,
+        ))
+    };
+    if bytes.get(..consts::MAGIC.len())? != consts::MAGIC {
+        return None;
+    }
+    let count = u32_at(consts::header::SECTION_COUNT)? as usize;
+    let offset = (0..count.min(64)).find_map(|i| {
+        let entry = consts::HEADER_SIZE + i * consts::SECTION_ENTRY_SIZE;
+        (u32_at(entry)? == consts::section::BUILD_INFO).then(|| u64_at(entry + 8))?
+    })?;
+    let start = usize::try_from(offset).ok()?;
+    let len = u32_at(start)? as usize;
+    let name = bytes.get(start.checked_add(4)?..start.checked_add(4 + len)?)?;
+    let name = std::str::from_utf8(name).ok()?;
+    let plausible = !name.is_empty()
+        && name.len() <= 255
+        && !name.contains('/')
+        && !name.chars().any(char::is_control);
+    plausible.then_some(name)
 }
 
 /// One assumption of the artifact the host does not meet.
@@ -198,17 +247,24 @@ pub fn check_page_size(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mi
     })
 }
 
-/// Every CPU feature the code uses must be present.
+/// Every CPU feature the code uses must be present. A recorded feature
+/// missing from [`crate::cpu::CPU_FEATURES`] cannot be detected, so the
+/// artifact cannot run either; the message names it.
 pub fn check_cpu_features(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
-    let missing: Vec<&str> = a
-        .build
-        .cpu_features
-        .split(',')
-        .filter(|f| !f.is_empty() && !host.cpu_features.iter().any(|h| h == f))
+    // Code for another architecture is refused by check_target already.
+    if cpu::arch_of(a.build.target) != cpu::arch_of(&host.target) {
+        return None;
+    }
+    let recorded = a.build.cpu_features.split(',').filter(|f| !f.is_empty());
+    let (known, unknown): (Vec<&str>, Vec<&str>) =
+        recorded.partition(|f| cpu::lookup(a.build.target, f).is_some());
+    let missing: Vec<&str> = known
+        .into_iter()
+        .filter(|f| !host.cpu_features.iter().any(|h| h == f))
         .collect();
-    (!missing.is_empty()).then(|| Mismatch {
-        field: "cpu-features",
-        problem: format!(
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!(
             "it uses CPU features this CPU lacks: {} (compiled with --cpu {}; this CPU has: {})",
             missing.join(","),
             a.build.cpu_mode.name(),
@@ -217,7 +273,20 @@ pub fn check_cpu_features(a: &Artifact, host: &HostInfo, names: Names) -> Option
             } else {
                 host.cpu_features.join(",")
             }
-        ),
+        ));
+    }
+    if !unknown.is_empty() {
+        problems.push(format!(
+            "it uses CPU features {} cannot detect: {} (compiled with --cpu {} by {})",
+            host.runner,
+            unknown.join(","),
+            a.build.cpu_mode.name(),
+            a.prefix.producer
+        ));
+    }
+    (!problems.is_empty()).then(|| Mismatch {
+        field: "cpu-features",
+        problem: problems.join("; "),
         hint: format!(
             "recompile it for the portable baseline: {}",
             names.compile_command("--cpu baseline")
@@ -296,49 +365,57 @@ pub fn check_all(a: &Artifact, host: &HostInfo, artifact_path: &str) -> Vec<Mism
 }
 
 /// The CPU features of the machine this runs on, in the compiler's
-/// vocabulary (Cranelift setting names without `has_`).
+/// vocabulary (Cranelift setting names without `has_`; see [`crate::cpu`]).
 pub fn detect_cpu_features() -> Vec<String> {
-    #[allow(unused_mut)]
-    let mut out: Vec<&str> = Vec::new();
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::is_x86_feature_detected as has;
-        for (name, present) in [
-            ("sse3", has!("sse3")),
-            ("ssse3", has!("ssse3")),
-            ("cmpxchg16b", has!("cmpxchg16b")),
-            ("sse41", has!("sse4.1")),
-            ("sse42", has!("sse4.2")),
-            ("popcnt", has!("popcnt")),
-            ("avx", has!("avx")),
-            ("avx2", has!("avx2")),
-            ("fma", has!("fma")),
-            ("bmi1", has!("bmi1")),
-            ("bmi2", has!("bmi2")),
-            ("lzcnt", has!("lzcnt")),
-            ("avx512bitalg", has!("avx512bitalg")),
-            ("avx512dq", has!("avx512dq")),
-            ("avx512f", has!("avx512f")),
-            ("avx512vl", has!("avx512vl")),
-            ("avx512vbmi", has!("avx512vbmi")),
-        ] {
-            if present {
-                out.push(name);
-            }
-        }
+    cpu::host_features().into_iter().map(String::from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_wasm_feature_bits_are_named() {
+        assert_eq!(wasm_features::describe(0), "none");
+        assert_eq!(
+            wasm_features::describe(wasm_features::SIMD | 1 << 40 | 1 << 63),
+            "simd,feature bit 40,feature bit 63"
+        );
     }
-    #[cfg(target_arch = "aarch64")]
-    {
-        use std::arch::is_aarch64_feature_detected as has;
-        for (name, present) in [
-            ("lse", has!("lse")),
-            ("pauth", has!("paca")),
-            ("fp16", has!("fp16")),
-        ] {
-            if present {
-                out.push(name);
-            }
-        }
+
+    /// A header whose section table has one build-info entry at `offset`.
+    fn header_with_build_info(offset: u64, body: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![0u8; consts::HEADER_SIZE + consts::SECTION_ENTRY_SIZE];
+        bytes[..8].copy_from_slice(&consts::MAGIC);
+        bytes[consts::header::SECTION_COUNT..][..4].copy_from_slice(&1u32.to_le_bytes());
+        let entry = consts::HEADER_SIZE;
+        bytes[entry..][..4].copy_from_slice(&consts::section::BUILD_INFO.to_le_bytes());
+        bytes[entry + 8..][..8].copy_from_slice(&offset.to_le_bytes());
+        bytes.extend_from_slice(body);
+        bytes
     }
-    out.into_iter().map(String::from).collect()
+
+    #[test]
+    fn hints_use_the_recorded_source_name_when_readable() {
+        let offset = (consts::HEADER_SIZE + consts::SECTION_ENTRY_SIZE) as u64;
+        let mut body = 8u32.to_le_bytes().to_vec();
+        body.extend_from_slice(b"app.wasm");
+        let bytes = header_with_build_info(offset, &body);
+        assert_eq!(source_name_for_hints(&bytes, "dir/prog.aot"), "app.wasm");
+        // Damaged records fall back to the guess, never panic.
+        for cut in 0..bytes.len() {
+            let name = source_name_for_hints(&bytes[..cut], "dir/prog.aot");
+            assert!(name == "dir/prog.wasm", "cut at {cut}: {name}");
+        }
+        let far = header_with_build_info(u64::MAX - 2, &body);
+        assert_eq!(source_name_for_hints(&far, "q.aot"), "q.wasm");
+        let mut huge = 0xffff_fff0u32.to_le_bytes().to_vec();
+        huge.extend_from_slice(b"app.wasm");
+        let bytes = header_with_build_info(offset, &huge);
+        assert_eq!(source_name_for_hints(&bytes, "q.aot"), "q.wasm");
+        let mut path = 9u32.to_le_bytes().to_vec();
+        path.extend_from_slice(b"/app.wasm");
+        let bytes = header_with_build_info(offset, &path);
+        assert_eq!(source_name_for_hints(&bytes, "p.aot"), "p.wasm");
+    }
 }

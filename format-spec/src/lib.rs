@@ -26,6 +26,7 @@ pub mod artifact;
 pub mod builtins;
 pub mod compat;
 pub mod consts;
+pub mod cpu;
 mod decode;
 pub mod error;
 pub mod header;

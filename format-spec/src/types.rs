@@ -364,12 +364,19 @@ pub mod wasm_features {
         (SIMD, "simd"),
     ];
 
-    /// Formats a feature set as a comma-separated list of names.
+    /// Formats a feature set as a comma-separated list of names; a bit
+    /// without a name is `feature bit N` (an artifact from a newer waot).
     pub fn describe(bits: u64) -> String {
-        let names: Vec<&str> = NAMES
+        let known = NAMES.iter().fold(0, |acc, (bit, _)| acc | bit);
+        let names: Vec<String> = NAMES
             .iter()
             .filter(|(bit, _)| bits & bit != 0)
-            .map(|(_, n)| *n)
+            .map(|(_, n)| n.to_string())
+            .chain(
+                (0..64)
+                    .filter(|i| bits & !known & (1u64 << i) != 0)
+                    .map(|i| format!("feature bit {i}")),
+            )
             .collect();
         if names.is_empty() {
             "none".to_string()

@@ -111,10 +111,7 @@ impl Module {
     ) -> Result<Module, OpenError> {
         let host = host_info();
         let prefix = Prefix::parse(&map).map_err(OpenError::Corrupt)?;
-        let source = name
-            .strip_suffix(".aot")
-            .map(|s| format!("{s}.wasm"))
-            .unwrap_or_else(|| "app.wasm".into());
+        let source = compat::source_name_for_hints(&map, name);
         if let Some(m) = compat::check_format(&prefix, &host, &source, name) {
             return Err(OpenError::Incompatible(vec![m]));
         }

@@ -131,8 +131,9 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     let module = Module::open_with(path, &open_options).map_err(|e| match e {
         OpenError::Io(e) => failure(66, format!("cannot read '{path}': {e}")),
         OpenError::Corrupt(e) => {
-            let is_wasm = std::fs::read(path).is_ok_and(|b| b.starts_with(b"\0asm"));
-            let source = path.strip_suffix(".aot").map_or_else(|| "app.wasm".to_string(), |s| format!("{s}.wasm"));
+            let bytes = std::fs::read(path).unwrap_or_default();
+            let is_wasm = bytes.starts_with(b"\0asm");
+            let source = waot_format::compat::source_name_for_hints(&bytes, path);
             let hint = if is_wasm {
                 let out = path.strip_suffix(".wasm").map_or_else(|| format!("{path}.aot"), |s| format!("{s}.aot"));
                 format!("'{path}' is a WebAssembly module, not an artifact; compile it first: `waot compile {path} -o {out}`")

@@ -205,6 +205,12 @@ fn set_format(bytes: &mut [u8], major: u16, minor: u16, producer: &str) {
     field[..producer.len()].copy_from_slice(producer.as_bytes());
 }
 
+/// `app.aot` renamed to `prog.aot`: hints must name the recorded source
+/// (`app.wasm`), not a guess from the artifact's name (`prog.wasm`).
+fn rename_to_prog(dir: &Path) {
+    std::fs::rename(dir.join("app.aot"), dir.join("prog.aot")).unwrap();
+}
+
 const CASES: &[Case] = &[
     Case {
         name: "other-target",
@@ -382,7 +388,7 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
-        name: "cpu-feature-missing",
+        name: "cpu-feature-unknown",
         prepare: |dir, _| {
             app(dir);
             rewrite_build(dir, |b| {
@@ -391,6 +397,47 @@ const CASES: &[Case] = &[
             });
         },
         command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "wasm-feature-unknown",
+        prepare: |dir, _| {
+            app(dir);
+            rewrite_build(dir, |b| b.wasm_features |= 1 << 40);
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "format-newer-renamed",
+        prepare: |dir, _| {
+            app(dir);
+            edit(dir, |b| set_format(b, 2, 0, "waot 0.3.0"));
+            rename_to_prog(dir);
+        },
+        command: &["waot-run", "--invoke", "answer", "prog.aot"],
+    },
+    Case {
+        name: "corrupted-renamed",
+        prepare: |dir, _| {
+            app(dir);
+            edit(dir, |b| *b.last_mut().unwrap() ^= 1);
+            rename_to_prog(dir);
+        },
+        command: &["waot-run", "--invoke", "answer", "prog.aot"],
+    },
+    Case {
+        name: "max-memory-pages-below-minimum",
+        prepare: |dir, _| {
+            std::fs::write(dir.join("mem.wat"), "(module (memory 5 10))").unwrap();
+        },
+        command: &[
+            "waot",
+            "compile",
+            "mem.wat",
+            "--max-memory-pages",
+            "2",
+            "-o",
+            "mem.aot",
+        ],
     },
     Case {
         name: "reservation-larger",

@@ -106,6 +106,25 @@ fn a_minimum_above_the_limit_fails_naming_the_three_numbers() {
 }
 
 #[test]
+fn a_compiled_limit_below_the_declared_minimum_is_refused_at_compile_time() {
+    let wasm = wat::parse_str("(module (memory 10 20))").unwrap();
+    let compile = |limit| {
+        let options = CompileOptions {
+            max_memory_pages: Some(limit),
+            ..Default::default()
+        };
+        waot::compile(&wasm, &options)
+    };
+    let err = compile(9).expect_err("a limit of 9 pages is below 10");
+    assert!(matches!(err, waot::CompileError::Options(_)), "{err}");
+    let text = err.to_string();
+    for part in ["--max-memory-pages 9", "memory 0", "10 pages"] {
+        assert!(text.contains(part), "'{text}' should name {part}");
+    }
+    assert!(compile(10).is_ok(), "the minimum itself is a usable limit");
+}
+
+#[test]
 fn overlapping_and_passive_segments_match_wasmi_byte_for_byte() {
     let wasm = wat::parse_str(
         r#"(module

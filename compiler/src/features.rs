@@ -1,0 +1,251 @@
+//! Which wasm proposals waot compiles, and for a module that uses one it
+//! does not: which proposal, and where it is first used.
+//!
+//! A module is validated against what waot compiles (Wasm 2.0 without
+//! SIMD). When that fails but the module is valid with every feature
+//! wasmparser knows, it is not broken: it uses a proposal waot does not
+//! compile yet, and is refused with `unsupported: <proposal> (first use at
+//! byte offset 0x…)`. The proposal is found by validating once more without
+//! each one; the offset where that fails is its first use.
+
+use crate::error::{CompileError, Result};
+use wasmparser::{Validator, WasmFeatures};
+
+/// The features waot compiles: all of Wasm 2.0 except SIMD.
+pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2.difference(WasmFeatures::SIMD);
+
+/// A proposal wasmparser can validate and waot does not compile.
+struct Proposal {
+    /// Its name in `unsupported:` messages.
+    name: &'static str,
+    /// The wasmparser features that gate it.
+    flags: WasmFeatures,
+    /// Proposals this one builds on: when both are used, this one is named
+    /// (a relaxed-simd module always uses simd too).
+    extends: &'static [&'static str],
+}
+
+/// Every proposal wasmparser 0.263 knows beyond [`SUPPORTED`], most
+/// specific first where two are first used at the same offset.
+const PROPOSALS: &[Proposal] = &[
+    Proposal {
+        name: "relaxed-simd",
+        flags: WasmFeatures::RELAXED_SIMD,
+        extends: &["simd"],
+    },
+    Proposal {
+        name: "simd",
+        flags: WasmFeatures::SIMD,
+        extends: &[],
+    },
+    Proposal {
+        name: "acquire-release-atomics",
+        flags: WasmFeatures::ACQUIRE_RELEASE_ATOMICS,
+        extends: &["threads"],
+    },
+    Proposal {
+        name: "shared-everything-threads",
+        flags: WasmFeatures::SHARED_EVERYTHING_THREADS,
+        extends: &["threads", "gc", "function-references"],
+    },
+    Proposal {
+        name: "threads",
+        flags: WasmFeatures::THREADS,
+        extends: &[],
+    },
+    Proposal {
+        name: "legacy-exceptions",
+        flags: WasmFeatures::LEGACY_EXCEPTIONS,
+        extends: &["exceptions"],
+    },
+    Proposal {
+        name: "stack-switching",
+        flags: WasmFeatures::STACK_SWITCHING,
+        extends: &["exceptions", "function-references", "gc"],
+    },
+    Proposal {
+        name: "exceptions",
+        flags: WasmFeatures::EXCEPTIONS,
+        extends: &[],
+    },
+    Proposal {
+        name: "tail-call",
+        flags: WasmFeatures::TAIL_CALL,
+        extends: &[],
+    },
+    Proposal {
+        name: "custom-descriptors",
+        flags: WasmFeatures::CUSTOM_DESCRIPTORS,
+        extends: &["gc", "function-references"],
+    },
+    Proposal {
+        name: "multibyte-array-access",
+        flags: WasmFeatures::MULTIBYTE_ARRAY_ACCESS,
+        extends: &["gc", "function-references"],
+    },
+    Proposal {
+        name: "gc",
+        flags: WasmFeatures::GC,
+        extends: &["function-references"],
+    },
+    Proposal {
+        name: "function-references",
+        flags: WasmFeatures::FUNCTION_REFERENCES,
+        extends: &[],
+    },
+    Proposal {
+        name: "memory64",
+        flags: WasmFeatures::MEMORY64,
+        extends: &[],
+    },
+    Proposal {
+        name: "multi-memory",
+        flags: WasmFeatures::MULTI_MEMORY,
+        extends: &[],
+    },
+    Proposal {
+        name: "extended-const",
+        flags: WasmFeatures::EXTENDED_CONST,
+        extends: &[],
+    },
+    Proposal {
+        name: "custom-page-sizes",
+        flags: WasmFeatures::CUSTOM_PAGE_SIZES,
+        extends: &[],
+    },
+    Proposal {
+        name: "wide-arithmetic",
+        flags: WasmFeatures::WIDE_ARITHMETIC,
+        extends: &[],
+    },
+    Proposal {
+        name: "memory-control",
+        flags: WasmFeatures::MEMORY_CONTROL,
+        extends: &[],
+    },
+    Proposal {
+        name: "compact-imports",
+        flags: WasmFeatures::COMPACT_IMPORTS,
+        extends: &[],
+    },
+    Proposal {
+        name: "component-model",
+        flags: COMPONENT_MODEL,
+        extends: &[],
+    },
+];
+
+/// Proposals that give a meaning to encodings Wasm 2.0 calls invalid or
+/// malformed: a second memory or a memory index byte (multi-memory), a
+/// limit wider than 32 bits (memory64), a mutability byte above 1 (shared
+/// globals). The Wasm 2.0 test suite asserts such modules invalid; waot
+/// refuses them as uses of the proposal, which they are.
+pub const EXTEND_WASM2_ENCODINGS: [&str; 3] =
+    ["multi-memory", "memory64", "shared-everything-threads"];
+
+/// The names of every proposal waot refuses, as `unsupported:` says them.
+pub fn unsupported_proposal_names() -> impl Iterator<Item = &'static str> {
+    PROPOSALS.iter().map(|p| p.name)
+}
+
+/// The component model and all its sub-features: a component is refused
+/// as one, whichever of them it uses.
+const COMPONENT_MODEL: WasmFeatures = WasmFeatures::COMPONENT_MODEL
+    .union(WasmFeatures::CM_VALUES)
+    .union(WasmFeatures::CM_NESTED_NAMES)
+    .union(WasmFeatures::CM_ASYNC)
+    .union(WasmFeatures::CM_ASYNC_STACKFUL)
+    .union(WasmFeatures::CM_MORE_ASYNC_BUILTINS)
+    .union(WasmFeatures::CM_THREADING)
+    .union(WasmFeatures::CM_ERROR_CONTEXT)
+    .union(WasmFeatures::CM_FIXED_LENGTH_LISTS)
+    .union(WasmFeatures::CM_GC)
+    .union(WasmFeatures::CM_MAP)
+    .union(WasmFeatures::CM64)
+    .union(WasmFeatures::CM_IMPLEMENTS)
+    .union(WasmFeatures::CM_CANON_NAMES)
+    .union(WasmFeatures::CM_FORWARD)
+    .union(WasmFeatures::CM_ACCESSORS);
+
+/// Every feature wasmparser knows.
+fn everything() -> WasmFeatures {
+    WasmFeatures::all()
+}
+
+fn validate(wasm: &[u8], features: WasmFeatures) -> std::result::Result<(), CompileError> {
+    Validator::new_with_features(features)
+        .validate_all(wasm)
+        .map(|_| ())
+        .map_err(CompileError::from)
+}
+
+/// Validates `wasm` for compilation: `Ok` when waot compiles every feature
+/// it uses, [`CompileError::UnsupportedFeature`] when it is valid but uses a
+/// proposal waot does not compile, else [`CompileError::Invalid`].
+pub fn validate_for_compile(wasm: &[u8]) -> Result<()> {
+    let Err(refused) = validate(wasm, SUPPORTED) else {
+        return Ok(());
+    };
+    if validate(wasm, everything()).is_err() {
+        // Invalid whatever the features: report it as Wasm 2.0 sees it, so
+        // messages match the specification's.
+        return Err(validate(wasm, WasmFeatures::WASM2).err().unwrap_or(refused));
+    }
+    let used: Vec<(&Proposal, usize)> = PROPOSALS
+        .iter()
+        .filter_map(|p| match validate(wasm, everything().difference(p.flags)) {
+            Err(CompileError::Invalid { offset, .. }) => Some((p, offset)),
+            _ => None,
+        })
+        .collect();
+    let named = used
+        .iter()
+        .filter(|(p, _)| !used.iter().any(|(q, _)| q.extends.contains(&p.name)))
+        .min_by_key(|(_, offset)| *offset);
+    match named {
+        Some((p, offset)) => Err(CompileError::UnsupportedFeature {
+            feature: p.name,
+            offset: *offset,
+        }),
+        // Valid with every feature, yet no single proposal explains the
+        // refusal: say what the validator said.
+        None => Err(match refused {
+            CompileError::Invalid { message, offset } => {
+                CompileError::Unsupported(format!("{message} (at byte offset {offset:#x})"))
+            }
+            other => other,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_feature_beyond_the_supported_set_is_a_named_proposal() {
+        let named = PROPOSALS
+            .iter()
+            .fold(SUPPORTED, |acc, p| acc.union(p.flags));
+        // GC_TYPES and FLOATS are in SUPPORTED already (they gate MVP
+        // constructs, not proposals).
+        let missing = everything().difference(named);
+        assert!(
+            missing.is_empty(),
+            "wasmparser features without a proposal name: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn names_in_extends_are_proposals() {
+        for p in PROPOSALS {
+            for e in p.extends {
+                assert!(
+                    PROPOSALS.iter().any(|q| q.name == *e),
+                    "{} extends {e}",
+                    p.name
+                );
+            }
+        }
+    }
+}

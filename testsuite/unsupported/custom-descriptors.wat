@@ -1,0 +1,1 @@
+(module (rec (type $a (descriptor $b) (struct)) (type $b (describes $a) (struct))))

@@ -1,0 +1,1 @@
+(module (tag $t) (func (throw $t)))

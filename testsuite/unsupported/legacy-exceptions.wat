@@ -1,0 +1,1 @@
+(module (func try nop catch_all end))
