@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use waot::{CompileError, CompileOptions, OptLevel};
@@ -17,7 +18,8 @@ const EXIT_CODES: &str = "Exit codes:
   65  `inspect`: the file is not a valid artifact
   66  the input file (or the --sign key) cannot be read
   70  internal compiler error (a bug in waot)
-  73  the output file cannot be written (`keygen`: a key file exists)";
+  73  the output file cannot be written (`keygen`: a key file exists)
+  74  standard output cannot be written (closed pipe, full disk)";
 
 #[derive(Parser)]
 #[command(name = "waot", version, about = "WebAssembly ahead-of-time compiler", after_help = EXIT_CODES)]
@@ -169,7 +171,6 @@ fn signing_key(path: &Path) -> Result<PrivateKey, Failure> {
 
 /// `waot keygen -o NAME`: a fresh key pair, never overwriting a key.
 fn keygen(name: &Path) -> Result<(), Failure> {
-    use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| {
@@ -208,13 +209,12 @@ fn keygen(name: &Path) -> Result<(), Failure> {
         let _ = std::fs::remove_file(&private);
         return Err(e);
     }
-    println!(
-        "wrote {} (private: keep it secret) and {} (public key {})",
+    emit(&format!(
+        "wrote {} (private: keep it secret) and {} (public key {})\n",
         private.display(),
         public.display(),
         key.public_key().fingerprint()
-    );
-    Ok(())
+    ))
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -265,40 +265,38 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .with_context(context)
                 .map_err(fail(65))?;
             if prefix.major != waot_format::consts::FORMAT_MAJOR {
-                print!("{}", waot::inspect::prefix_text(&prefix));
-                return Ok(());
+                return emit(&waot::inspect::prefix_text(&prefix));
             }
             // A newer minor with a section this waot cannot skip: show what
             // can be read, and which section needs a newer waot.
             if let Ok(header) = waot_format::artifact::Header::parse(&bytes, true)
                 && let Some(section) = header.unknown_required_section()
             {
-                print!("{}", waot::inspect::prefix_text(&prefix));
-                println!(
-                    "unknown_required_section: {} (this waot {} reads format {}.{}; a newer waot shows the rest)",
+                return emit(&format!(
+                    "{}unknown_required_section: {} (this waot {} reads format {}.{}; a newer waot shows the rest)\n",
+                    waot::inspect::prefix_text(&prefix),
                     section.id,
                     env!("CARGO_PKG_VERSION"),
                     waot_format::consts::FORMAT_MAJOR,
                     waot_format::consts::FORMAT_MINOR
-                );
-                return Ok(());
+                ));
             }
             let a = waot_format::artifact::Artifact::parse(&bytes)
                 .with_context(context)
                 .map_err(fail(65))?;
             if json {
-                println!("{:#}", waot::inspect::to_json(&a));
+                emit(&format!("{:#}\n", waot::inspect::to_json(&a)))
             } else {
-                print!("{}", waot::inspect::to_text(&a));
+                emit(&waot::inspect::to_text(&a))
             }
-            Ok(())
         }
         Command::Targets => {
             let host = waot::isa::host_triple();
-            for (t, _) in waot::isa::TARGETS {
-                println!("{t}{}", if t == host { " (host)" } else { "" });
-            }
-            Ok(())
+            let list: String = waot::isa::TARGETS
+                .iter()
+                .map(|(t, _)| format!("{t}{}\n", if *t == host { " (host)" } else { "" }))
+                .collect();
+            emit(&list)
         }
     }
 }
@@ -306,8 +304,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
 fn main() -> ExitCode {
     // A panic is a bug in waot: report it as such, with the documented code.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("error: internal compiler error: {info}");
-        eprintln!("hint: this is a bug in waot; please report it with the input module");
+        report(
+            &format!("internal compiler error: {info}"),
+            Some("this is a bug in waot; please report it with the input module"),
+        );
         std::process::exit(70);
     }));
     let cli = Cli::parse();
@@ -319,11 +319,27 @@ fn main() -> ExitCode {
                 Some((m, h)) => (m.to_string(), Some(h.to_string())),
                 None => (text, None),
             };
-            eprintln!("error: {message}");
-            if let Some(h) = hint {
-                eprintln!("hint: {h}");
-            }
+            report(&message, hint.as_deref());
             ExitCode::from(code)
         }
+    }
+}
+
+/// Writes `text` to standard output. A closed pipe or a full disk is an
+/// error with exit code 74, never a panic.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure(74, anyhow::anyhow!("cannot write to standard output: {e}")))
+}
+
+/// Writes `error: …` and `hint: …` to standard error; if that fails too,
+/// the exit code is all that is left to say it.
+fn report(message: &str, hint: Option<&str>) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {message}");
+    if let Some(h) = hint {
+        let _ = writeln!(err, "hint: {h}");
     }
 }

@@ -59,3 +59,24 @@ fn waot_run_reports_results_it_cannot_write() {
         assert!(!stderr.contains("panicked"), "{what}: {stderr}");
     }
 }
+
+#[test]
+fn waot_reports_output_it_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    compiled_demo(dir.path());
+    for args in [
+        &["inspect", "demo.aot"][..],
+        &["inspect", "--json", "demo.aot"],
+        &["targets"],
+    ] {
+        for (what, stdout) in broken_outputs() {
+            let out = run_with_stdout("waot", args, dir.path(), stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(74), "{args:?} {what}: {stderr}");
+            assert!(
+                stderr.starts_with("error: cannot write to standard output: "),
+                "{args:?} {what}: {stderr}"
+            );
+        }
+    }
+}
