@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <wasi/api.h>
 
@@ -60,6 +61,14 @@ int main(void) {
     report("accept", conn);
     if (conn < 0)
         return 1;
+    /* Handshake: the peer sends "ping" and waits for "pong". readv with a
+     * second buffer must return the 4 bytes, not wait to fill more. */
+    char ping[4], spare[64];
+    struct iovec iov[2] = {{ping, sizeof ping}, {spare, sizeof spare}};
+    ssize_t got = readv(conn, iov, 2);
+    printf("readv of the handshake: %zd bytes, %s\n", got,
+           got == 4 && memcmp(ping, "ping", 4) == 0 ? "ping" : "unexpected");
+    send(conn, "pong", 4, 0);
     long total = 0;
     for (;;) {
         ssize_t n = recv(conn, buf, sizeof buf, 0);

@@ -1,6 +1,7 @@
 //! WASI sockets on loopback: `waot-run --tcplisten 127.0.0.1:PORT` runs
 //! `testsuite/c/sock_echo.wasm`, which checks the socket calls' error cases,
-//! accepts one connection from this test and echoes it; and `--tcplisten`'s
+//! accepts one connection from this test, answers a ping read with a
+//! two-buffer `readv` and echoes the rest; and `--tcplisten`'s
 //! own errors. Every wait is bounded.
 
 use std::io::{Read, Write};
@@ -21,6 +22,7 @@ shutdown on the listener: ENOTCONN
 recv on the listener: ENOTCONN
 poll on the listener: readable
 accept: ok
+readv of the handshake: 4 bytes, ping
 shutdown: ok
 close: ok
 recv after close: EBADF
@@ -47,6 +49,18 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Kills the guest if the test fails before it has finished.
+struct KillOnDrop(Option<Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// Waits for `child` at most `LIMIT`, killing it if it runs longer.
@@ -82,6 +96,7 @@ fn a_preopened_listener_accepts_and_echoes_one_connection() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut guest = KillOnDrop(Some(child));
     let start = Instant::now();
     let mut stream = loop {
         match TcpStream::connect(("127.0.0.1", port)) {
@@ -91,6 +106,12 @@ fn a_preopened_listener_accepts_and_echoes_one_connection() {
         }
     };
     stream.set_read_timeout(Some(LIMIT)).unwrap();
+    // The guest must answer a 4-byte ping although it reads it with a
+    // larger (two-buffer) readv.
+    stream.write_all(b"ping").unwrap();
+    let mut pong = [0u8; 4];
+    stream.read_exact(&mut pong).unwrap();
+    assert_eq!(&pong, b"pong");
     let payload: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let mut writer = stream.try_clone().unwrap();
     let sent = payload.clone();
@@ -102,7 +123,7 @@ fn a_preopened_listener_accepts_and_echoes_one_connection() {
     stream.read_to_end(&mut echoed).unwrap();
     sender.join().unwrap();
     assert!(echoed == payload, "the echo differs from what was sent");
-    let out = finish(child);
+    let out = finish(guest.0.take().unwrap());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         EXPECTED,

@@ -155,7 +155,8 @@ pub(crate) fn insert(c: &WasiCtx, entry: Entry) -> WasiResult<u32> {
 
 /// Reads into the iovecs at `iovs` (all checked first, so a bad one fails
 /// with `EFAULT` before any input is consumed) from `read`, buffer by
-/// buffer until one is not filled; returns the byte count.
+/// buffer until one is not filled; returns the byte count. For files:
+/// each further read returns at once.
 pub(crate) fn read_into(
     m: &mut Memory,
     iovs: u32,
@@ -171,6 +172,35 @@ pub(crate) fn read_into(
         }
     }
     Ok(total)
+}
+
+/// At most this much is read from a stream (stdin, a socket) in one call.
+const STREAM_READ_MAX: u64 = 1 << 20;
+
+/// Reads into the iovecs at `iovs` (all checked first) with one call of
+/// `read`, as `readv` does: on stdin or a socket a second read could block
+/// although data has arrived. The data is scattered over the buffers in
+/// order; at most [`STREAM_READ_MAX`] bytes are read.
+pub(crate) fn read_stream(
+    m: &mut Memory,
+    iovs: u32,
+    count: u32,
+    read: impl FnOnce(&mut [u8]) -> WasiResult<usize>,
+) -> WasiResult<u32> {
+    let list = m.iovecs(iovs, count)?;
+    let total: u64 = list.iter().map(|&(_, len)| u64::from(len)).sum();
+    let mut data = vec![0u8; total.min(STREAM_READ_MAX) as usize];
+    let got = read(&mut data)?.min(data.len());
+    let mut rest = &data[..got];
+    for (ptr, len) in list {
+        if rest.is_empty() {
+            break;
+        }
+        let n = rest.len().min(len as usize);
+        m.write(ptr, &rest[..n])?;
+        rest = &rest[n..];
+    }
+    Ok(got as u32)
 }
 
 /// The buffers of the iovecs at `iovs`, all checked before anything is
@@ -201,7 +231,8 @@ pub(crate) fn send_vectored(stream: &mut std::net::TcpStream, bufs: &[&[u8]]) ->
 fn fd_read(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     let (fd, iovs, n, out) = (u32_arg(a, 0), u32_arg(a, 1), u32_arg(a, 2), u32_arg(a, 3));
     m.range(out, 4)?;
-    let total = read_into(m, iovs, n, |buf| {
+    let is_stream = with_entry(c, fd, |e| Ok(matches!(e, Entry::Stdin | Entry::Socket(_))))?;
+    let read = |buf: &mut [u8]| {
         with_entry(c, fd, |e| match e {
             Entry::Stdin => Ok(std::io::stdin().read(buf)?),
             Entry::File(f) => Ok(f.file.read(buf)?),
@@ -209,7 +240,12 @@ fn fd_read(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
             Entry::Dir(_) => Err(Errno(errno::ISDIR)),
             _ => Err(Errno(errno::BADF)),
         })
-    })?;
+    };
+    let total = if is_stream {
+        read_stream(m, iovs, n, read)?
+    } else {
+        read_into(m, iovs, n, read)?
+    };
     m.u32(out, total)
 }
 

@@ -4,7 +4,9 @@
 //! these are the only ones a guest can have. Any other open descriptor gives
 //! `ENOTSOCK`, a closed one `EBADF`.
 
-use super::fd::{Entry, FD_NONBLOCK, buffers, insert, read_into, send_vectored, with_entry};
+use super::fd::{
+    Entry, FD_NONBLOCK, buffers, insert, read_into, read_stream, send_vectored, with_entry,
+};
 use super::{Errno, Memory, WasiCtx, WasiResult, define, errno, u32_arg};
 use crate::linker::Linker;
 use crate::values::Val;
@@ -119,13 +121,9 @@ fn sock_recv(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
             }
             None => with_stream(c, fd, |_| Ok(0))?,
         }
-    } else {
-        let wait_all = flags & RECV_WAITALL != 0;
+    } else if flags & RECV_WAITALL != 0 {
         read_into(m, iovs, count, |buf| {
             with_stream(c, fd, |s| {
-                if !wait_all {
-                    return Ok(s.inner.read(buf)?);
-                }
                 let mut filled = 0;
                 while filled < buf.len() {
                     match s.inner.read(&mut buf[filled..])? {
@@ -135,6 +133,10 @@ fn sock_recv(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
                 }
                 Ok(filled)
             })
+        })?
+    } else {
+        read_stream(m, iovs, count, |buf| {
+            with_stream(c, fd, |s| Ok(s.inner.read(buf)?))
         })?
     };
     m.u32(out_len, total)?;
