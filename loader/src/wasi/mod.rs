@@ -9,6 +9,7 @@
 //! refused with `ENOTCAPABLE`, never resolved by hand.
 
 mod fd;
+mod iovec;
 mod path;
 mod poll;
 mod sock;

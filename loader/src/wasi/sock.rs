@@ -4,9 +4,8 @@
 //! these are the only ones a guest can have. Any other open descriptor gives
 //! `ENOTSOCK`, a closed one `EBADF`.
 
-use super::fd::{
-    Entry, FD_NONBLOCK, buffers, insert, read_into, read_stream, send_vectored, with_entry,
-};
+use super::fd::{Entry, FD_NONBLOCK, insert, with_entry};
+use super::iovec::{buffers, read_into, read_stream, send_vectored};
 use super::{Errno, Memory, WasiCtx, WasiResult, define, errno, u32_arg};
 use crate::linker::Linker;
 use crate::values::Val;
