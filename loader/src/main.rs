@@ -64,6 +64,11 @@ struct Cli {
     /// Set an environment variable for the guest. Repeatable.
     #[arg(long = "env", value_name = "KEY=VALUE")]
     envs: Vec<String>,
+    /// Listen on a TCP address and give the guest the listener as a
+    /// preopened socket, numbered after the --dir directories (Wasmtime's
+    /// flag of the same name). Repeatable.
+    #[arg(long = "tcplisten", value_name = "HOST:PORT")]
+    tcplisten: Vec<String>,
     /// Load native functions from a shared library (see
     /// loader/include/waot_native.h). Repeatable.
     #[arg(long = "native-lib", value_name = "PATH")]
@@ -177,6 +182,17 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     for spec in &cli.dirs {
         let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
         config.preopens.push((host.into(), guest.to_string()));
+    }
+    for spec in &cli.tcplisten {
+        if std::net::ToSocketAddrs::to_socket_addrs(spec.as_str()).is_err() {
+            return Err(failure(
+                2,
+                format!(
+                    "--tcplisten '{spec}' is not a HOST:PORT address\nhint: write it as --tcplisten 127.0.0.1:8080"
+                ),
+            ));
+        }
+        config.tcp_listen.push(spec.clone());
     }
     let wasi = WasiCtx::new(&config).map_err(|e| failure(66, e))?;
     waot_run::wasi::add_to_linker(&mut linker, &wasi);

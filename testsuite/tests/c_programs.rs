@@ -127,6 +127,22 @@ const CASES: &[Case] = &[
         expected: None,
     },
     Case {
+        name: "stdio_redirect",
+        program: "stdio_redirect",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "dir_dots",
+        program: "dir_dots",
+        args: &["tree"],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
         name: "native_ptr",
         program: "native_ptr",
         args: &[],

@@ -1,6 +1,8 @@
-//! WASI descriptor functions: the descriptor table (stdio, files, preopened
-//! and opened directories) and every `fd_*` call wasi-libc makes.
+//! WASI descriptor functions: what a descriptor can be (stdio, files,
+//! preopened and opened directories, TCP listeners and connections) and
+//! every `fd_*` call of preview 1.
 
+use super::iovec::{buffers, read_into, read_stream, send_vectored, total_len};
 use super::{Errno, Memory, WasiCtx, WasiResult, define, errno, u32_arg, u64_arg};
 use crate::linker::Linker;
 use crate::values::Val;
@@ -27,6 +29,10 @@ pub(crate) enum Entry {
     Stderr,
     File(FileEntry),
     Dir(DirEntry),
+    /// A listening socket preopened with `--tcplisten`.
+    Listener(super::sock::Listener),
+    /// A connection returned by `sock_accept`.
+    Socket(super::sock::Stream),
 }
 
 /// WASI file types.
@@ -35,8 +41,12 @@ pub(crate) mod filetype {
     pub const CHARACTER_DEVICE: u8 = 2;
     pub const DIRECTORY: u8 = 3;
     pub const REGULAR_FILE: u8 = 4;
+    pub const SOCKET_STREAM: u8 = 6;
     pub const SYMBOLIC_LINK: u8 = 7;
 }
+
+/// `fdflags.nonblock`.
+pub(crate) const FD_NONBLOCK: u16 = 4;
 
 /// Every right: waot does not narrow rights below what the host allows.
 pub(crate) const ALL_RIGHTS: u64 = (1 << 29) - 1;
@@ -119,7 +129,7 @@ pub(crate) fn with_entry<T>(
     f: impl FnOnce(&mut Entry) -> WasiResult<T>,
 ) -> WasiResult<T> {
     let mut fds = c.fds.lock().unwrap_or_else(|e| e.into_inner());
-    f(fds.get_mut(&fd).ok_or(Errno(errno::BADF))?)
+    f(fds.get_mut(fd)?)
 }
 
 /// Runs `f` on the file open as `fd` (directories give `EISDIR`, stdio
@@ -136,58 +146,71 @@ fn with_file<T>(
     })
 }
 
-/// Inserts `entry` at the lowest free descriptor.
-pub(crate) fn insert(c: &WasiCtx, entry: Entry) -> u32 {
-    let mut fds = c.fds.lock().unwrap_or_else(|e| e.into_inner());
-    let fd = (0..).find(|n| !fds.contains_key(n)).unwrap_or(u32::MAX);
-    fds.insert(fd, entry);
-    fd
+/// Adds `entry` to the table under the next number (see `table.rs`).
+pub(crate) fn insert(c: &WasiCtx, entry: Entry) -> WasiResult<u32> {
+    c.fds
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(entry)
 }
 
 fn fd_read(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     let (fd, iovs, n, out) = (u32_arg(a, 0), u32_arg(a, 1), u32_arg(a, 2), u32_arg(a, 3));
-    let iovs = m.iovecs(iovs, n)?;
-    let mut total = 0u32;
-    for (ptr, len) in iovs {
-        let buf = m.slice_mut(ptr, len)?;
-        let got = with_entry(c, fd, |e| match e {
+    m.range(out, 4)?;
+    let is_stream = with_entry(c, fd, |e| Ok(matches!(e, Entry::Stdin | Entry::Socket(_))))?;
+    let read = |buf: &mut [u8]| {
+        with_entry(c, fd, |e| match e {
             Entry::Stdin => Ok(std::io::stdin().read(buf)?),
             Entry::File(f) => Ok(f.file.read(buf)?),
+            Entry::Socket(s) => Ok(s.inner.read(buf)?),
             Entry::Dir(_) => Err(Errno(errno::ISDIR)),
             _ => Err(Errno(errno::BADF)),
-        })?;
-        total += got as u32;
-        if got < len as usize {
-            break;
-        }
-    }
+        })
+    };
+    let total = if is_stream {
+        read_stream(m, iovs, n, read)?
+    } else {
+        read_into(m, iovs, n, read)?
+    };
     m.u32(out, total)
 }
 
 fn fd_write(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     let (fd, iovs, n, out) = (u32_arg(a, 0), u32_arg(a, 1), u32_arg(a, 2), u32_arg(a, 3));
-    let mut total = 0u32;
-    for (ptr, len) in m.iovecs(iovs, n)? {
-        let buf = m.slice(ptr, len)?;
-        with_entry(c, fd, |e| match e {
-            Entry::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(buf)?;
-                Ok(out.flush()?)
+    m.range(out, 4)?;
+    let bufs = buffers(m, iovs, n)?;
+    let written = with_entry(c, fd, |e| match e {
+        Entry::Stdout => {
+            let mut out = std::io::stdout().lock();
+            for b in &bufs {
+                out.write_all(b)?;
             }
-            Entry::Stderr => Ok(std::io::stderr().write_all(buf)?),
-            Entry::File(f) => {
-                if f.append {
-                    f.file.seek(SeekFrom::End(0))?;
-                }
-                Ok(f.file.write_all(buf)?)
+            out.flush()?;
+            Ok(total_len(&bufs))
+        }
+        Entry::Stderr => {
+            let mut err = std::io::stderr().lock();
+            for b in &bufs {
+                err.write_all(b)?;
             }
-            Entry::Dir(_) => Err(Errno(errno::ISDIR)),
-            Entry::Stdin => Err(Errno(errno::BADF)),
-        })?;
-        total += len;
-    }
-    m.u32(out, total)
+            Ok(total_len(&bufs))
+        }
+        Entry::File(f) => {
+            if f.append {
+                f.file.seek(SeekFrom::End(0))?;
+            }
+            for b in &bufs {
+                f.file.write_all(b)?;
+            }
+            Ok(total_len(&bufs))
+        }
+        // A socket may take part of the data (non-blocking mode): report
+        // what it took, as `send` does.
+        Entry::Socket(s) => Ok(send_vectored(&mut s.inner, &bufs)? as u32),
+        Entry::Dir(_) => Err(Errno(errno::ISDIR)),
+        Entry::Stdin | Entry::Listener(_) => Err(Errno(errno::BADF)),
+    })?;
+    m.u32(out, written)
 }
 
 fn fd_pread(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
@@ -198,35 +221,34 @@ fn fd_pread(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
         u64_arg(a, 3),
         u32_arg(a, 4),
     );
-    let mut total = 0u32;
-    for (ptr, len) in m.iovecs(iovs, n)? {
-        let buf = m.slice_mut(ptr, len)?;
+    m.range(out, 4)?;
+    let total = read_into(m, iovs, n, |buf| {
         let got = with_file(c, fd, |f| Ok(f.file.read_at(buf, offset)?))?;
-        total += got as u32;
-        offset += got as u64;
-        if got < len as usize {
-            break;
-        }
-    }
+        offset = offset.saturating_add(got as u64);
+        Ok(got)
+    })?;
     m.u32(out, total)
 }
 
 fn fd_pwrite(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
-    let (fd, iovs, n, mut offset, out) = (
+    let (fd, iovs, n, offset, out) = (
         u32_arg(a, 0),
         u32_arg(a, 1),
         u32_arg(a, 2),
         u64_arg(a, 3),
         u32_arg(a, 4),
     );
-    let mut total = 0u32;
-    for (ptr, len) in m.iovecs(iovs, n)? {
-        let buf = m.slice(ptr, len)?;
-        with_file(c, fd, |f| Ok(f.file.write_all_at(buf, offset)?))?;
-        total += len;
-        offset += u64::from(len);
-    }
-    m.u32(out, total)
+    m.range(out, 4)?;
+    let bufs = buffers(m, iovs, n)?;
+    let written = with_file(c, fd, |f| {
+        let mut at = offset;
+        for b in &bufs {
+            f.file.write_all_at(b, at)?;
+            at = at.saturating_add(b.len() as u64);
+        }
+        Ok(total_len(&bufs))
+    })?;
+    m.u32(out, written)
 }
 
 fn fd_seek(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
@@ -257,6 +279,14 @@ fn fd_fdstat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
             Entry::Stdin | Entry::Stdout | Entry::Stderr => (filetype::CHARACTER_DEVICE, 0u16),
             Entry::File(f) => (filetype::REGULAR_FILE, u16::from(f.append)),
             Entry::Dir(_) => (filetype::DIRECTORY, 0),
+            Entry::Listener(_) | Entry::Socket(_) => (
+                filetype::SOCKET_STREAM,
+                if super::sock::is_nonblocking(e)? {
+                    FD_NONBLOCK
+                } else {
+                    0
+                },
+            ),
         })
     })?;
     let ptr = u32_arg(a, 1);
@@ -276,6 +306,10 @@ fn fd_filestat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
                 use cap_std::fs::MetadataExt;
                 stat_from!(d.dir.dir_metadata()?)
             }
+            Entry::Listener(_) | Entry::Socket(_) => Stat {
+                filetype: filetype::SOCKET_STREAM,
+                ..stdio_stat()
+            },
             _ => stdio_stat(),
         })
     })?;
@@ -344,10 +378,14 @@ fn fd_readdir(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
         let Entry::Dir(d) = e else {
             return Err(Errno(errno::NOTDIR));
         };
+        // ".." gets the directory's own inode number, as in Wasmtime: an
+        // inode of 0 makes wasi-libc's readdir stat the entry, and ".." of
+        // an opened directory cannot be stat'ed from inside the sandbox, so
+        // readdir (and scandir, yosys's temp-dir cleanup) failed.
         let own = d.dir.dir_metadata()?;
         let mut list = vec![
             (".".to_string(), own.ino(), filetype::DIRECTORY),
-            ("..".to_string(), 0, filetype::DIRECTORY),
+            ("..".to_string(), own.ino(), filetype::DIRECTORY),
         ];
         let mut named = Vec::new();
         for entry in d.dir.entries()? {
@@ -425,9 +463,7 @@ pub(crate) fn add(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
     define(linker, ctx, "fd_tell", "ii", fd_tell);
     define(linker, ctx, "fd_close", "i", |c, _, a| {
         let mut fds = c.fds.lock().unwrap_or_else(|e| e.into_inner());
-        fds.remove(&u32_arg(a, 0))
-            .map(drop)
-            .ok_or(Errno(errno::BADF))
+        fds.remove(u32_arg(a, 0)).map(drop)
     });
     define(linker, ctx, "fd_sync", "i", |c, _, a| {
         with_file(c, u32_arg(a, 0), |f| Ok(f.file.sync_all()?))
@@ -451,11 +487,14 @@ pub(crate) fn add(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
     });
     define(linker, ctx, "fd_fdstat_get", "ii", fd_fdstat_get);
     define(linker, ctx, "fd_fdstat_set_flags", "ii", |c, _, a| {
-        let flags = u32_arg(a, 1);
+        let flags = u32_arg(a, 1) as u16;
         with_entry(c, u32_arg(a, 0), |e| match e {
             Entry::File(f) => {
                 f.append = flags & 1 != 0;
                 Ok(())
+            }
+            Entry::Listener(_) | Entry::Socket(_) if flags & !FD_NONBLOCK == 0 => {
+                super::sock::set_nonblocking(e, flags & FD_NONBLOCK != 0)
             }
             _ if flags & 1 == 0 => Ok(()),
             _ => Err(Errno(errno::INVAL)),
@@ -477,14 +516,8 @@ pub(crate) fn add(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
     );
     define(linker, ctx, "fd_readdir", "iiiIi", fd_readdir);
     define(linker, ctx, "fd_renumber", "ii", |c, _, a| {
-        let (from, to) = (u32_arg(a, 0), u32_arg(a, 1));
         let mut fds = c.fds.lock().unwrap_or_else(|e| e.into_inner());
-        if !fds.contains_key(&to) {
-            return Err(Errno(errno::BADF));
-        }
-        let entry = fds.remove(&from).ok_or(Errno(errno::BADF))?;
-        fds.insert(to, entry);
-        Ok(())
+        fds.renumber(u32_arg(a, 0), u32_arg(a, 1))
     });
     define(linker, ctx, "fd_prestat_get", "ii", fd_prestat_get);
     define(

@@ -1,19 +1,23 @@
-//! WASI preview 1 (`wasi_snapshot_preview1`): everything wasi-libc uses.
+//! WASI preview 1 (`wasi_snapshot_preview1`): all 46 of its functions.
 //! This file holds the context (arguments, environment, the descriptor
 //! table), guest-memory access, errno mapping, and the process, clock,
-//! random and poll functions; `fd.rs` and `path.rs` hold the rest.
+//! random and poll functions; `fd.rs`, `path.rs` and `sock.rs` hold the
+//! rest, `table.rs` the descriptor numbering.
 //!
 //! File access is confined to preopened directories through cap-std: a path
 //! with `..`, an absolute path or a symlink that would leave a preopen is
 //! refused with `ENOTCAPABLE`, never resolved by hand.
 
 mod fd;
+mod iovec;
 mod path;
+mod poll;
+mod sock;
+mod table;
 
 use crate::linker::Linker;
 use crate::traps::Trap;
 use crate::values::Val;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use waot_format::types::{FuncType, ValType};
@@ -27,6 +31,9 @@ pub struct WasiConfig {
     pub env: Vec<(String, String)>,
     /// Preopened directories: (host path, guest path).
     pub preopens: Vec<(PathBuf, String)>,
+    /// TCP addresses (`HOST:PORT`) to listen on; each listener is a
+    /// preopened socket numbered after the preopened directories.
+    pub tcp_listen: Vec<String>,
 }
 
 /// WASI errno values (the preview 1 `errno` enum).
@@ -37,6 +44,9 @@ pub mod errno {
     pub const ACCES: u16 = 2;
     pub const AGAIN: u16 = 6;
     pub const BADF: u16 = 8;
+    pub const CONNABORTED: u16 = 13;
+    pub const CONNREFUSED: u16 = 14;
+    pub const CONNRESET: u16 = 15;
     pub const EXIST: u16 = 20;
     pub const FAULT: u16 = 21;
     pub const FBIG: u16 = 22;
@@ -48,16 +58,21 @@ pub mod errno {
     pub const LOOP: u16 = 32;
     pub const MLINK: u16 = 34;
     pub const NAMETOOLONG: u16 = 37;
+    pub const NFILE: u16 = 41;
     pub const NOENT: u16 = 44;
     pub const NOSPC: u16 = 51;
     pub const NOSYS: u16 = 52;
+    pub const NOTCONN: u16 = 53;
     pub const NOTDIR: u16 = 54;
     pub const NOTEMPTY: u16 = 55;
+    pub const NOTSOCK: u16 = 57;
     pub const NOTSUP: u16 = 58;
     pub const OVERFLOW: u16 = 61;
     pub const PERM: u16 = 63;
+    pub const PIPE: u16 = 64;
     pub const ROFS: u16 = 69;
     pub const SPIPE: u16 = 70;
+    pub const TIMEDOUT: u16 = 73;
     pub const XDEV: u16 = 75;
     pub const NOTCAPABLE: u16 = 76;
 }
@@ -97,6 +112,13 @@ impl From<std::io::Error> for Errno {
                 libc::EOVERFLOW => errno::OVERFLOW,
                 libc::ENOSYS => errno::NOSYS,
                 libc::ENOTSUP => errno::NOTSUP,
+                libc::ECONNABORTED => errno::CONNABORTED,
+                libc::ECONNREFUSED => errno::CONNREFUSED,
+                libc::ECONNRESET => errno::CONNRESET,
+                libc::ENOTCONN => errno::NOTCONN,
+                libc::ENOTSOCK => errno::NOTSOCK,
+                libc::EPIPE => errno::PIPE,
+                libc::ETIMEDOUT => errno::TIMEDOUT,
                 _ => errno::IO,
             });
         }
@@ -115,7 +137,7 @@ impl From<std::io::Error> for Errno {
 pub(crate) struct Memory<'a>(pub(crate) &'a mut [u8]);
 
 impl Memory<'_> {
-    fn range(&self, ptr: u32, len: u32) -> WasiResult<std::ops::Range<usize>> {
+    pub(crate) fn range(&self, ptr: u32, len: u32) -> WasiResult<std::ops::Range<usize>> {
         let start = ptr as usize;
         let end = start
             .checked_add(len as usize)
@@ -166,11 +188,20 @@ impl Memory<'_> {
     pub(crate) fn str(&self, ptr: u32, len: u32) -> WasiResult<String> {
         String::from_utf8(self.slice(ptr, len)?.to_vec()).map_err(|_| Errno(errno::ILSEQ))
     }
-    /// The (ptr, len) pairs of an iovec array.
+    /// The (ptr, len) pairs of an iovec array, each checked to lie in
+    /// memory, so a call can fail with `EFAULT` before it reads or writes
+    /// anything (a guest that retries must not see data consumed or written
+    /// twice).
     pub(crate) fn iovecs(&self, ptr: u32, count: u32) -> WasiResult<Vec<(u32, u32)>> {
-        (0..count)
+        let size = count.checked_mul(8).ok_or(Errno(errno::FAULT))?;
+        self.range(ptr, size)?;
+        let list = (0..count)
             .map(|i| Ok((self.read_u32(ptr + i * 8)?, self.read_u32(ptr + i * 8 + 4)?)))
-            .collect()
+            .collect::<WasiResult<Vec<_>>>()?;
+        for &(buf, len) in &list {
+            self.range(buf, len)?;
+        }
+        Ok(list)
     }
 }
 
@@ -178,26 +209,47 @@ impl Memory<'_> {
 pub struct WasiCtx {
     args: Vec<String>,
     env: Vec<String>,
-    fds: Mutex<BTreeMap<u32, fd::Entry>>,
+    fds: Mutex<table::Table>,
 }
 
 impl WasiCtx {
-    /// Builds the context: stdio on 0–2, then the preopened directories.
+    /// Builds the context: stdio on 0–2, then the preopened directories,
+    /// then the TCP listeners. Listeners come after the directories because
+    /// wasi-libc looks for preopened directories from 3 up and stops at the
+    /// first descriptor that is not one.
     pub fn new(config: &WasiConfig) -> Result<Arc<WasiCtx>, String> {
-        let mut fds = BTreeMap::new();
-        fds.insert(0, fd::Entry::Stdin);
-        fds.insert(1, fd::Entry::Stdout);
-        fds.insert(2, fd::Entry::Stderr);
-        for (i, (host, guest)) in config.preopens.iter().enumerate() {
+        let mut fds = table::Table::default();
+        fds.insert_at(0, fd::Entry::Stdin);
+        fds.insert_at(1, fd::Entry::Stdout);
+        fds.insert_at(2, fd::Entry::Stderr);
+        let mut next = 3;
+        for (host, guest) in &config.preopens {
             let dir = cap_std::fs::Dir::open_ambient_dir(host, cap_std::ambient_authority())
                 .map_err(|e| format!("cannot preopen directory '{}': {e}", host.display()))?;
-            fds.insert(
-                3 + i as u32,
+            fds.insert_at(
+                next,
                 fd::Entry::Dir(fd::DirEntry {
                     dir,
                     preopen: Some(guest.clone()),
                 }),
             );
+            next += 1;
+        }
+        for address in &config.tcp_listen {
+            let listener = std::net::TcpListener::bind(address)
+                .map_err(|e| {
+                    format!(
+                        "cannot listen on '{address}': {e}\nhint: choose a free port (or check the address belongs to this host)"
+                    )
+                })?;
+            fds.insert_at(
+                next,
+                fd::Entry::Listener(sock::Listener {
+                    inner: listener,
+                    nonblocking: false,
+                }),
+            );
+            next += 1;
         }
         Ok(Arc::new(WasiCtx {
             args: config.args.clone(),
@@ -260,12 +312,19 @@ fn define(linker: &mut Linker, ctx: &Arc<WasiCtx>, name: &str, params: &str, bod
 
 /// Writes a list of strings the way `args_get`/`environ_get` return them.
 fn write_strings(memory: &mut Memory, list: &[String], ptrs: u32, buf: u32) -> WasiResult {
+    // Hostile pointers near 4 GiB must give EFAULT, not an overflow.
+    let fault = Errno(errno::FAULT);
     let mut at = buf;
     for (i, s) in list.iter().enumerate() {
-        memory.u32(ptrs + 4 * i as u32, at)?;
-        memory.write(at, s.as_bytes())?;
-        memory.u8(at + s.len() as u32, 0)?;
-        at += s.len() as u32 + 1;
+        let slot = (i as u32)
+            .checked_mul(4)
+            .and_then(|o| ptrs.checked_add(o))
+            .ok_or(fault)?;
+        memory.u32(slot, at)?;
+        let mut bytes = s.as_bytes().to_vec();
+        bytes.push(0);
+        memory.write(at, &bytes)?;
+        at = at.checked_add(bytes.len() as u32).ok_or(fault)?;
     }
     Ok(())
 }
@@ -276,7 +335,7 @@ fn sizes(memory: &mut Memory, list: &[String], count: u32, size: u32) -> WasiRes
 }
 
 /// Nanoseconds on `clock`.
-fn now(clock: u32) -> WasiResult<u64> {
+pub(crate) fn now(clock: u32) -> WasiResult<u64> {
     let id = match clock {
         0 => rustix::time::ClockId::Realtime,
         1 => rustix::time::ClockId::Monotonic,
@@ -323,7 +382,7 @@ pub fn add_to_linker(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
         std::thread::yield_now();
         Ok(())
     });
-    define(linker, ctx, "poll_oneoff", "iiii", poll_oneoff);
+    define(linker, ctx, "poll_oneoff", "iiii", poll::poll_oneoff);
     define(linker, ctx, "proc_raise", "i", |_, _, _| {
         Err(Errno(errno::NOSYS))
     });
@@ -338,65 +397,5 @@ pub fn add_to_linker(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
     );
     fd::add(linker, ctx);
     path::add(linker, ctx);
-}
-
-/// `poll_oneoff`: clock subscriptions sleep until the earliest deadline;
-/// read/write subscriptions on descriptors are reported ready at once.
-fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
-    let (subs, events, count, nevents) =
-        (u32_arg(a, 0), u32_arg(a, 1), u32_arg(a, 2), u32_arg(a, 3));
-    if count == 0 {
-        return Err(Errno(errno::INVAL));
-    }
-    let mut ready = Vec::new();
-    let mut earliest: Option<(u64, u64)> = None;
-    for i in 0..count {
-        let s = subs + i * 48;
-        let userdata = m.read_u64(s)?;
-        let tag = m.slice(s + 8, 1)?[0];
-        match tag {
-            0 => {
-                let clock = m.read_u32(s + 16)?;
-                let timeout = m.read_u64(s + 24)?;
-                let flags = m.read_u16(s + 40)?;
-                let now_ns = now(clock)?;
-                let wait = if flags & 1 != 0 {
-                    timeout.saturating_sub(now_ns)
-                } else {
-                    timeout
-                };
-                if earliest.is_none_or(|(w, _)| wait < w) {
-                    earliest = Some((wait, userdata));
-                }
-            }
-            1 | 2 => {
-                let fd = m.read_u32(s + 16)?;
-                let known = c
-                    .fds
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .contains_key(&fd);
-                ready.push((
-                    userdata,
-                    if known { errno::SUCCESS } else { errno::BADF },
-                    tag,
-                ));
-            }
-            _ => return Err(Errno(errno::INVAL)),
-        }
-    }
-    if ready.is_empty()
-        && let Some((wait, userdata)) = earliest
-    {
-        std::thread::sleep(std::time::Duration::from_nanos(wait));
-        ready.push((userdata, errno::SUCCESS, 0));
-    }
-    for (i, (userdata, error, tag)) in ready.iter().enumerate() {
-        let e = events + i as u32 * 32;
-        m.write(e, &[0u8; 32])?;
-        m.u64(e, *userdata)?;
-        m.u16(e + 8, *error)?;
-        m.u8(e + 10, *tag)?;
-    }
-    m.u32(nevents, ready.len() as u32)
+    sock::add(linker, ctx);
 }

@@ -86,7 +86,7 @@ fn path_open(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
             append: fdflags & FD_APPEND != 0,
         })
     };
-    let fd = insert(c, entry);
+    let fd = insert(c, entry)?;
     m.u32(out, fd)
 }
 

@@ -1,0 +1,197 @@
+//! `poll_oneoff`: clock subscriptions time out, read/write subscriptions
+//! on sockets wait for the socket (through the host's `poll`), and those on
+//! files and stdio are reported ready at once, as on POSIX.
+
+use super::fd::Entry;
+use super::{Errno, Memory, WasiCtx, WasiResult, errno, now, u32_arg};
+use crate::values::Val;
+use std::os::fd::AsRawFd;
+
+/// `eventtype`.
+const CLOCK: u8 = 0;
+const FD_READ: u8 = 1;
+const FD_WRITE: u8 = 2;
+/// `subclockflags.subscription_clock_abstime`.
+const ABSTIME: u16 = 1;
+/// `eventrwflags.fd_readwrite_hangup`.
+const HANGUP: u16 = 1;
+/// Sizes of `subscription` and `event`.
+const SUBSCRIPTION_SIZE: u32 = 48;
+const EVENT_SIZE: u32 = 32;
+
+/// One event to report.
+struct Event {
+    userdata: u64,
+    error: u16,
+    kind: u8,
+    flags: u16,
+}
+
+/// A read/write subscription on a socket, waited for with the host's poll.
+struct SocketWait {
+    userdata: u64,
+    kind: u8,
+    raw: std::os::fd::RawFd,
+}
+
+pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
+    let (subs, events, count, nevents) =
+        (u32_arg(a, 0), u32_arg(a, 1), u32_arg(a, 2), u32_arg(a, 3));
+    if count == 0 {
+        return Err(Errno(errno::INVAL));
+    }
+    m.range(
+        subs,
+        count
+            .checked_mul(SUBSCRIPTION_SIZE)
+            .ok_or(Errno(errno::FAULT))?,
+    )?;
+    m.range(
+        events,
+        count.checked_mul(EVENT_SIZE).ok_or(Errno(errno::FAULT))?,
+    )?;
+    m.range(nevents, 4)?;
+    let mut ready = Vec::new();
+    let mut sockets = Vec::new();
+    let mut earliest: Option<(u64, u64)> = None;
+    for i in 0..count {
+        let s = subs + i * SUBSCRIPTION_SIZE;
+        let userdata = m.read_u64(s)?;
+        let kind = m.slice(s + 8, 1)?[0];
+        match kind {
+            CLOCK => {
+                let clock = m.read_u32(s + 16)?;
+                let timeout = m.read_u64(s + 24)?;
+                let flags = m.read_u16(s + 40)?;
+                let now_ns = now(clock)?;
+                let wait = if flags & ABSTIME != 0 {
+                    timeout.saturating_sub(now_ns)
+                } else {
+                    timeout
+                };
+                if earliest.is_none_or(|(w, _)| wait < w) {
+                    earliest = Some((wait, userdata));
+                }
+            }
+            FD_READ | FD_WRITE => {
+                let fd = m.read_u32(s + 16)?;
+                let fds = c.fds.lock().unwrap_or_else(|e| e.into_inner());
+                let raw = match fds.get(fd) {
+                    None => {
+                        ready.push(Event {
+                            userdata,
+                            error: errno::BADF,
+                            kind,
+                            flags: 0,
+                        });
+                        continue;
+                    }
+                    Some(Entry::Listener(l)) => l.inner.as_raw_fd(),
+                    Some(Entry::Socket(s)) => s.inner.as_raw_fd(),
+                    Some(_) => {
+                        ready.push(Event {
+                            userdata,
+                            error: errno::SUCCESS,
+                            kind,
+                            flags: 0,
+                        });
+                        continue;
+                    }
+                };
+                sockets.push(SocketWait {
+                    userdata,
+                    kind,
+                    raw,
+                });
+            }
+            _ => return Err(Errno(errno::INVAL)),
+        }
+    }
+    if !sockets.is_empty() {
+        // Wait only if nothing is ready yet, and no longer than the earliest
+        // clock subscription.
+        let timeout_ms = if !ready.is_empty() {
+            0
+        } else {
+            earliest.map_or(-1, |(wait, _)| {
+                i32::try_from(wait.div_ceil(1_000_000)).unwrap_or(i32::MAX)
+            })
+        };
+        let mut polled = poll_sockets(&sockets, timeout_ms)?;
+        ready.append(&mut polled);
+    }
+    if ready.is_empty()
+        && let Some((wait, userdata)) = earliest
+    {
+        if sockets.is_empty() {
+            std::thread::sleep(std::time::Duration::from_nanos(wait));
+        }
+        ready.push(Event {
+            userdata,
+            error: errno::SUCCESS,
+            kind: CLOCK,
+            flags: 0,
+        });
+    }
+    for (i, event) in ready.iter().enumerate() {
+        let e = events + i as u32 * EVENT_SIZE;
+        m.write(e, &[0u8; EVENT_SIZE as usize])?;
+        m.u64(e, event.userdata)?;
+        m.u16(e + 8, event.error)?;
+        m.u8(e + 10, event.kind)?;
+        m.u16(e + 24, event.flags)?;
+    }
+    m.u32(nevents, ready.len() as u32)
+}
+
+/// Waits up to `timeout_ms` (-1: forever) for the sockets; returns the
+/// events of those that are ready.
+fn poll_sockets(sockets: &[SocketWait], timeout_ms: i32) -> WasiResult<Vec<Event>> {
+    let mut pollfds: Vec<libc::pollfd> = sockets
+        .iter()
+        .map(|s| libc::pollfd {
+            fd: s.raw,
+            events: if s.kind == FD_READ {
+                libc::POLLIN
+            } else {
+                libc::POLLOUT
+            },
+            revents: 0,
+        })
+        .collect();
+    // SAFETY: `pollfds` is an exclusively borrowed array of exactly
+    // `pollfds.len()` initialised `pollfd` structs, alive for the call.
+    let n = unsafe {
+        libc::poll(
+            pollfds.as_mut_ptr(),
+            pollfds.len() as libc::nfds_t,
+            timeout_ms,
+        )
+    };
+    if n < 0 {
+        let e = std::io::Error::last_os_error();
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            return Ok(Vec::new());
+        }
+        return Err(e.into());
+    }
+    Ok(sockets
+        .iter()
+        .zip(&pollfds)
+        .filter(|(_, p)| p.revents != 0)
+        .map(|(s, p)| Event {
+            userdata: s.userdata,
+            error: if p.revents & libc::POLLNVAL != 0 {
+                errno::BADF
+            } else {
+                errno::SUCCESS
+            },
+            kind: s.kind,
+            flags: if p.revents & libc::POLLHUP != 0 {
+                HANGUP
+            } else {
+                0
+            },
+        })
+        .collect())
+}

@@ -1,0 +1,199 @@
+//! The WASI preview 1 surface: every one of the 46 `wasi_snapshot_preview1`
+//! functions is defined with its exact signature (the list below is data,
+//! from the preview-1 witx), and calls with several iovecs check every
+//! buffer before they write or consume anything.
+
+use waot_run::wasi::{WasiConfig, WasiCtx, add_to_linker};
+use waot_run::{Instance, InstantiateError, Linker, RunOptions, Val};
+
+/// Every preview 1 function: name, parameter types, result types (`i32` =
+/// `i`, `i64` = `I`).
+const PREVIEW1: &[(&str, &str, &str)] = &[
+    ("args_get", "ii", "i"),
+    ("args_sizes_get", "ii", "i"),
+    ("environ_get", "ii", "i"),
+    ("environ_sizes_get", "ii", "i"),
+    ("clock_res_get", "ii", "i"),
+    ("clock_time_get", "iIi", "i"),
+    ("fd_advise", "iIIi", "i"),
+    ("fd_allocate", "iII", "i"),
+    ("fd_close", "i", "i"),
+    ("fd_datasync", "i", "i"),
+    ("fd_fdstat_get", "ii", "i"),
+    ("fd_fdstat_set_flags", "ii", "i"),
+    ("fd_fdstat_set_rights", "iII", "i"),
+    ("fd_filestat_get", "ii", "i"),
+    ("fd_filestat_set_size", "iI", "i"),
+    ("fd_filestat_set_times", "iIIi", "i"),
+    ("fd_pread", "iiiIi", "i"),
+    ("fd_prestat_get", "ii", "i"),
+    ("fd_prestat_dir_name", "iii", "i"),
+    ("fd_pwrite", "iiiIi", "i"),
+    ("fd_read", "iiii", "i"),
+    ("fd_readdir", "iiiIi", "i"),
+    ("fd_renumber", "ii", "i"),
+    ("fd_seek", "iIii", "i"),
+    ("fd_sync", "i", "i"),
+    ("fd_tell", "ii", "i"),
+    ("fd_write", "iiii", "i"),
+    ("path_create_directory", "iii", "i"),
+    ("path_filestat_get", "iiiii", "i"),
+    ("path_filestat_set_times", "iiiiIIi", "i"),
+    ("path_link", "iiiiiii", "i"),
+    ("path_open", "iiiiiIIii", "i"),
+    ("path_readlink", "iiiiii", "i"),
+    ("path_remove_directory", "iii", "i"),
+    ("path_rename", "iiiiii", "i"),
+    ("path_symlink", "iiiii", "i"),
+    ("path_unlink_file", "iii", "i"),
+    ("poll_oneoff", "iiii", "i"),
+    ("proc_exit", "i", ""),
+    ("proc_raise", "i", "i"),
+    ("sched_yield", "", "i"),
+    ("random_get", "ii", "i"),
+    ("sock_accept", "iii", "i"),
+    ("sock_recv", "iiiiii", "i"),
+    ("sock_send", "iiiii", "i"),
+    ("sock_shutdown", "ii", "i"),
+];
+
+fn wat_types(code: &str) -> String {
+    code.chars()
+        .map(|c| if c == 'I' { " i64" } else { " i32" })
+        .collect()
+}
+
+/// A module importing `imports` (name, params, results) from WASI.
+fn importer(imports: &[(&str, &str, &str)]) -> String {
+    let mut wat = String::from("(module\n");
+    for (name, params, results) in imports {
+        wat += &format!(
+            "  (import \"wasi_snapshot_preview1\" \"{name}\" (func (param{}) (result{})))\n",
+            wat_types(params),
+            wat_types(results)
+        );
+    }
+    wat + "  (memory (export \"memory\") 1))"
+}
+
+fn wasi_linker(config: &WasiConfig) -> Linker {
+    let mut linker = Linker::new();
+    add_to_linker(&mut linker, &WasiCtx::new(config).expect("wasi context"));
+    linker
+}
+
+#[test]
+fn every_preview1_function_is_defined_with_its_signature() {
+    assert_eq!(PREVIEW1.len(), 46, "preview 1 has 46 functions");
+    let mut names: Vec<_> = PREVIEW1.iter().map(|f| f.0).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 46, "names are unique");
+    let module = waot_testsuite::open_wat(&importer(PREVIEW1));
+    let linker = wasi_linker(&WasiConfig::default());
+    if let Err(e) = Instance::new(module, &linker, &RunOptions::default()) {
+        panic!("linking all 46 preview 1 imports failed: {e}");
+    }
+}
+
+#[test]
+fn a_wrong_signature_for_a_wasi_function_is_refused() {
+    // The check above is only worth something if signatures are compared.
+    let module = waot_testsuite::open_wat(&importer(&[("sock_accept", "iiI", "i")]));
+    let linker = wasi_linker(&WasiConfig::default());
+    match Instance::new(module, &linker, &RunOptions::default()) {
+        Err(InstantiateError::Link(lines)) => {
+            assert!(lines.join("\n").contains("sock_accept"), "{lines:?}")
+        }
+        Err(e) => panic!("expected a link error, got {e}"),
+        Ok(_) => panic!("a wrong sock_accept signature was accepted"),
+    }
+}
+
+/// A guest that opens `data.txt` in the preopened directory (fd 3) and
+/// writes, pwrites or reads through two iovecs, the second one at
+/// `$second` (16 bytes), from a table at `$table`.
+const IOVEC_GUEST: &str = r#"(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_pwrite" (func $pwrite (param i32 i32 i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "data.txt")
+  (data (i32.const 16) "hello\n")
+  ;; oflags: 9 = creat|trunc, 0 = open existing. The new fd goes to 100.
+  (func (export "open") (param $oflags i32) (result i32)
+    (call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 8) (local.get $oflags)
+      (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 100)))
+  (func (export "fd") (result i32) (i32.load (i32.const 100)))
+  ;; iovec 0: the 6 bytes at 16 (writes) or 4 bytes at 200 (reads);
+  ;; iovec 1: 16 bytes at $second. The table is at $table.
+  (func $iovecs (param $table i32) (param $first i32) (param $len i32) (param $second i32)
+    (i32.store (local.get $table) (local.get $first))
+    (i32.store offset=4 (local.get $table) (local.get $len))
+    (i32.store offset=8 (local.get $table) (local.get $second))
+    (i32.store offset=12 (local.get $table) (i32.const 16)))
+  (func (export "write") (param $fd i32) (param $table i32) (param $second i32) (result i32)
+    (call $iovecs (i32.const 64) (i32.const 16) (i32.const 6) (local.get $second))
+    (call $write (local.get $fd) (local.get $table) (i32.const 2) (i32.const 104)))
+  (func (export "pwrite") (param $fd i32) (param $second i32) (result i32)
+    (call $iovecs (i32.const 64) (i32.const 16) (i32.const 6) (local.get $second))
+    (call $pwrite (local.get $fd) (i32.const 64) (i32.const 2) (i64.const 0) (i32.const 104)))
+  (func (export "read") (param $fd i32) (param $second i32) (result i32)
+    (call $iovecs (i32.const 64) (i32.const 200) (i32.const 4) (local.get $second))
+    (call $read (local.get $fd) (i32.const 64) (i32.const 2) (i32.const 104)))
+  (func (export "count") (result i32) (i32.load (i32.const 104)))
+  (func (export "byte") (param i32) (result i32) (i32.load8_u (local.get 0))))"#;
+
+const EFAULT: i32 = 21;
+/// 16 bytes from here run past the guest's one page.
+const PAST_THE_END: i32 = 65_530;
+
+fn call(instance: &Instance, name: &str, args: &[i32]) -> i32 {
+    let args: Vec<Val> = args.iter().map(|&a| Val::I32(a)).collect();
+    match instance.call(name, &args).expect(name).as_slice() {
+        [Val::I32(v)] => *v,
+        other => panic!("{name} returned {other:?}"),
+    }
+}
+
+#[test]
+fn iovecs_are_all_checked_before_anything_is_written_or_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("data.txt");
+    let config = WasiConfig {
+        preopens: vec![(dir.path().to_path_buf(), ".".into())],
+        ..Default::default()
+    };
+    let module = waot_testsuite::open_wat(IOVEC_GUEST);
+    let instance = Instance::new(module, &wasi_linker(&config), &RunOptions::default()).unwrap();
+    assert_eq!(call(&instance, "open", &[9]), 0);
+    let fd = call(&instance, "fd", &[]);
+
+    // A bad second buffer: EFAULT and nothing written (a retrying guest
+    // would otherwise write "hello\n" twice).
+    assert_eq!(call(&instance, "write", &[fd, 64, PAST_THE_END]), EFAULT);
+    assert_eq!(std::fs::read(&file).unwrap(), b"");
+    // The iovec table itself out of bounds: EFAULT, nothing written.
+    assert_eq!(call(&instance, "write", &[fd, 65_532, 300]), EFAULT);
+    assert_eq!(std::fs::read(&file).unwrap(), b"");
+    assert_eq!(call(&instance, "pwrite", &[fd, PAST_THE_END]), EFAULT);
+    assert_eq!(std::fs::read(&file).unwrap(), b"");
+
+    // Good buffers: both written.
+    assert_eq!(call(&instance, "write", &[fd, 64, 300]), 0);
+    assert_eq!(call(&instance, "count", &[]), 22);
+    let mut expected = b"hello\n".to_vec();
+    expected.extend([0u8; 16]);
+    assert_eq!(std::fs::read(&file).unwrap(), expected);
+
+    // Reads: a bad second buffer consumes no input, so the next good read
+    // starts at the beginning of the file.
+    assert_eq!(call(&instance, "open", &[0]), 0);
+    let reader = call(&instance, "fd", &[]);
+    assert_eq!(call(&instance, "read", &[reader, PAST_THE_END]), EFAULT);
+    assert_eq!(call(&instance, "read", &[reader, 300]), 0);
+    assert_eq!(call(&instance, "count", &[]), 20);
+    assert_eq!(call(&instance, "byte", &[200]), i32::from(b'h'));
+}
