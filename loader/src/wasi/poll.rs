@@ -5,7 +5,7 @@
 use super::fd::Entry;
 use super::{Errno, Memory, WasiCtx, WasiResult, errno, now, u32_arg};
 use crate::values::Val;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 
 /// `eventtype`.
 const CLOCK: u8 = 0;
@@ -31,7 +31,9 @@ struct Event {
 struct SocketWait {
     userdata: u64,
     kind: u8,
-    raw: std::os::fd::RawFd,
+    /// A duplicate of the socket's descriptor, so the wait does not depend
+    /// on the descriptor table staying as it was.
+    fd: std::os::fd::OwnedFd,
 }
 
 pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
@@ -76,7 +78,7 @@ pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult 
             FD_READ | FD_WRITE => {
                 let fd = m.read_u32(s + 16)?;
                 let fds = c.fds.lock().unwrap_or_else(|e| e.into_inner());
-                let raw = match fds.get(fd) {
+                let duplicate = match fds.get(fd) {
                     None => {
                         ready.push(Event {
                             userdata,
@@ -86,8 +88,8 @@ pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult 
                         });
                         continue;
                     }
-                    Some(Entry::Listener(l)) => l.inner.as_raw_fd(),
-                    Some(Entry::Socket(s)) => s.inner.as_raw_fd(),
+                    Some(Entry::Listener(l)) => l.inner.as_fd().try_clone_to_owned(),
+                    Some(Entry::Socket(s)) => s.inner.as_fd().try_clone_to_owned(),
                     Some(_) => {
                         ready.push(Event {
                             userdata,
@@ -101,7 +103,7 @@ pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult 
                 sockets.push(SocketWait {
                     userdata,
                     kind,
-                    raw,
+                    fd: duplicate?,
                 });
             }
             _ => return Err(Errno(errno::INVAL)),
@@ -147,47 +149,41 @@ pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult 
 /// Waits up to `timeout_ms` (-1: forever) for the sockets; returns the
 /// events of those that are ready.
 fn poll_sockets(sockets: &[SocketWait], timeout_ms: i32) -> WasiResult<Vec<Event>> {
-    let mut pollfds: Vec<libc::pollfd> = sockets
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let mut pollfds: Vec<PollFd> = sockets
         .iter()
-        .map(|s| libc::pollfd {
-            fd: s.raw,
-            events: if s.kind == FD_READ {
-                libc::POLLIN
+        .map(|s| {
+            let events = if s.kind == FD_READ {
+                PollFlags::IN
             } else {
-                libc::POLLOUT
-            },
-            revents: 0,
+                PollFlags::OUT
+            };
+            PollFd::new(&s.fd, events)
         })
         .collect();
-    // SAFETY: `pollfds` is an exclusively borrowed array of exactly
-    // `pollfds.len()` initialised `pollfd` structs, alive for the call.
-    let n = unsafe {
-        libc::poll(
-            pollfds.as_mut_ptr(),
-            pollfds.len() as libc::nfds_t,
-            timeout_ms,
-        )
-    };
-    if n < 0 {
-        let e = std::io::Error::last_os_error();
-        if e.kind() == std::io::ErrorKind::Interrupted {
-            return Ok(Vec::new());
-        }
-        return Err(e.into());
+    let timeout = (timeout_ms >= 0).then(|| Timespec {
+        tv_sec: i64::from(timeout_ms / 1000),
+        tv_nsec: i64::from(timeout_ms % 1000) * 1_000_000,
+    });
+    match poll(&mut pollfds, timeout.as_ref()) {
+        Ok(_) => {}
+        Err(rustix::io::Errno::INTR) => return Ok(Vec::new()),
+        Err(e) => return Err(std::io::Error::from(e).into()),
     }
     Ok(sockets
         .iter()
         .zip(&pollfds)
-        .filter(|(_, p)| p.revents != 0)
-        .map(|(s, p)| Event {
+        .map(|(s, p)| (s, p.revents()))
+        .filter(|(_, revents)| !revents.is_empty())
+        .map(|(s, revents)| Event {
             userdata: s.userdata,
-            error: if p.revents & libc::POLLNVAL != 0 {
+            error: if revents.contains(PollFlags::NVAL) {
                 errno::BADF
             } else {
                 errno::SUCCESS
             },
             kind: s.kind,
-            flags: if p.revents & libc::POLLHUP != 0 {
+            flags: if revents.contains(PollFlags::HUP) {
                 HANGUP
             } else {
                 0
