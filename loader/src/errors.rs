@@ -31,6 +31,8 @@ pub enum InstantiateError {
     Link(Vec<String>),
     /// Memory could not be created within its limits.
     Memory(String),
+    /// A table's initial size exceeds the run-time table limit.
+    Table(String),
     /// A segment or the start function trapped.
     Trap(Trap),
 }
@@ -39,7 +41,7 @@ impl std::fmt::Display for InstantiateError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             InstantiateError::Link(lines) => write!(f, "{}", lines.join("\n")),
-            InstantiateError::Memory(m) => write!(f, "{m}"),
+            InstantiateError::Memory(m) | InstantiateError::Table(m) => write!(f, "{m}"),
             InstantiateError::Trap(t) => write!(f, "wasm trap: {t}"),
         }
     }

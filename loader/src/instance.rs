@@ -216,6 +216,14 @@ impl Instance {
             memories.push(Rc::new(m));
         }
         for desc in &a.tables {
+            // The limit bounds growth; a larger initial size would allocate
+            // whatever the (untrusted) artifact asks for.
+            if desc.min > options.max_table_elements {
+                return Err(InstantiateError::Table(format!(
+                    "table needs {} initial elements but at most {} are allowed\nhint: an embedder can raise the limit with RunOptions::max_table_elements",
+                    desc.min, options.max_table_elements
+                )));
+            }
             tables.push(Table::with_limit(desc, options.max_table_elements));
         }
         let func_types: Vec<TypeIndex> = (0..(imported_funcs.len() + a.funcs.len()) as u32)
