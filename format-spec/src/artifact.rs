@@ -406,6 +406,7 @@ impl<'a> Artifact<'a> {
         {
             return Err(tc.error("import trampolines do not match the imported functions"));
         }
+        check_code_layout(&funcs, &import_trampolines, fc.offset())?;
 
         let traps = reader.entry(section::TRAPS).ok_or(FormatError::new(
             "missing traps section",

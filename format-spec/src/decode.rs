@@ -1,7 +1,9 @@
 //! Decoders for the pieces sections are made of (lists, value and function
-//! types, limits, constant expressions, build information). Every function
-//! reads through the bounds-checked [`Cursor`] and returns a `FormatError`
-//! instead of panicking.
+//! types, limits, constant expressions, globals, segments, exports, build
+//! information). Every function reads through the bounds-checked [`Cursor`]
+//! and returns a `FormatError` instead of panicking, and checks each value
+//! against the module's own types and index spaces ([`Scope`]) so that the
+//! loader may use it as it is.
 
 use crate::error::{FormatError, Result};
 use crate::reader::Cursor;
@@ -294,20 +296,64 @@ pub(crate) fn decode_exports<'a>(
         };
         let index_at = c.offset();
         let index = c.u32()?;
-        if index as usize >= limits[kind_at_index(kind)] {
+        if index as usize >= limits[index_space(kind)] {
             return Err(FormatError::new("export index out of range", index_at));
         }
         Ok(Export { name, kind, index })
     })
 }
 
-fn kind_at_index(kind: ExportKind) -> usize {
+fn index_space(kind: ExportKind) -> usize {
     match kind {
         ExportKind::Func => 0,
         ExportKind::Table => 1,
         ExportKind::Memory => 2,
         ExportKind::Global => 3,
     }
+}
+
+/// Function bodies do not overlap, and every array entry and trampoline
+/// starts outside every body, at an address no other entry point uses.
+/// (Where each piece of code ends is known only for bodies; only the code
+/// itself, covered by a signature, could vouch for more.)
+pub(crate) fn check_code_layout(funcs: &[FuncInfo], trampolines: &[u32], at: usize) -> Result<()> {
+    let mut bodies: Vec<(u32, u32)> = funcs
+        .iter()
+        .map(|f| {
+            (
+                f.body_offset,
+                f.body_offset.saturating_add(f.body_len.max(1)),
+            )
+        })
+        .collect();
+    bodies.sort_unstable();
+    if bodies.windows(2).any(|w| w[0].1 > w[1].0) {
+        return Err(FormatError::new("function bodies overlap", at));
+    }
+    let mut entries: Vec<u32> = funcs
+        .iter()
+        .map(|f| f.array_entry_offset)
+        .filter(|&o| o != NO_ARRAY_ENTRY)
+        .chain(trampolines.iter().copied())
+        .collect();
+    let inside_a_body = |o: u32| {
+        let i = bodies.partition_point(|&(start, _)| start <= o);
+        i > 0 && o < bodies[i - 1].1
+    };
+    if entries.iter().any(|&o| inside_a_body(o)) {
+        return Err(FormatError::new(
+            "an array entry or trampoline starts inside a function body",
+            at,
+        ));
+    }
+    entries.sort_unstable();
+    if entries.windows(2).any(|w| w[0] == w[1]) {
+        return Err(FormatError::new(
+            "two array entries or trampolines start at the same offset",
+            at,
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn decode_build_info<'a>(c: &mut Cursor<'a>) -> Result<BuildInfo<'a>> {

@@ -214,6 +214,29 @@ fn flips_with_a_fixed_checksum_never_panic() {
     }
 }
 
+/// `i32.const` and `ref.null` leave the unused bits of their `u64` zero;
+/// a hostile artifact that sets them is refused, not silently truncated.
+#[test]
+fn unused_constant_bits_are_refused() {
+    let bytes = sample();
+    let a = Artifact::parse(&bytes).unwrap();
+    let globals = a.sections.iter().find(|s| s.id == consts::section::GLOBALS);
+    // count (4), valtype (1), mutable (1), kind (1), then the u64 value.
+    let value = globals.unwrap().offset + 7;
+    assert_eq!(
+        &bytes[value..value + 8],
+        &(-7i32 as u32 as u64).to_le_bytes()
+    );
+    let mut copy = bytes.clone();
+    copy[value + 7] = 0x41;
+    let sum = waot_format::artifact::checksum(&copy);
+    copy[consts::header::CHECKSUM..consts::header::CHECKSUM + 4]
+        .copy_from_slice(&sum.to_le_bytes());
+    let e = Artifact::parse(&copy).unwrap_err();
+    assert_eq!(e.message, "constant expression has unused bits set");
+    assert_eq!(e.offset, value);
+}
+
 #[test]
 fn writing_is_deterministic() {
     assert_eq!(sample(), sample());

@@ -90,7 +90,8 @@ pub struct FuzzOptions {
 
 impl Default for FuzzOptions {
     fn default() -> Self {
-        let target = crate::testsuite_dir().join("../target");
+        let root = crate::testsuite_dir();
+        let target = root.parent().unwrap_or(&root).join("target");
         FuzzOptions {
             first_seed: 0,
             parse_count: 1000,

@@ -286,6 +286,26 @@ const CASES: &[Case] = &[
         message: "function code outside the text section",
     },
     Case {
+        name: "function bodies overlap",
+        edit: |a| a.funcs[1].body_offset = a.funcs[0].body_offset + 1,
+        message: "function bodies overlap",
+    },
+    Case {
+        name: "trampoline inside a function body",
+        edit: |a| a.import_trampolines[0] = a.funcs[1].body_offset + 2,
+        message: "an array entry or trampoline starts inside a function body",
+    },
+    Case {
+        name: "array entry at a function's start",
+        edit: |a| a.funcs[1].array_entry_offset = a.funcs[0].body_offset,
+        message: "an array entry or trampoline starts inside a function body",
+    },
+    Case {
+        name: "array entry on a trampoline",
+        edit: |a| a.funcs[1].array_entry_offset = a.import_trampolines[0],
+        message: "two array entries or trampolines start at the same offset",
+    },
+    Case {
         name: "trampoline for a missing import",
         edit: |a| a.import_trampolines.push(0),
         message: "import trampolines do not match the imported functions",
