@@ -308,7 +308,7 @@ impl<'a> Artifact<'a> {
         let globals = decode_list(&mut reader.required(section::GLOBALS)?, 11, |c| {
             decode_global(c, &scope)
         })?;
-        let num_globals = scope.imported_globals.len() + globals.len();
+        scope.num_globals = scope.imported_globals.len() + globals.len();
         let tables = match reader.optional(section::TABLES)? {
             Some(mut c) => decode_list(&mut c, 10, decode_table)?,
             None => Vec::new(),
@@ -325,15 +325,7 @@ impl<'a> Artifact<'a> {
             Some(mut c) => decode_list(&mut c, 6, |c| decode_element_segment(c, &scope))?,
             None => Vec::new(),
         };
-        let exports = decode_exports(
-            &mut reader.required(section::EXPORTS)?,
-            [
-                scope.num_funcs,
-                scope.tables.len(),
-                scope.memories.len(),
-                num_globals,
-            ],
-        )?;
+        let exports = decode_exports(&mut reader.required(section::EXPORTS)?, &scope)?;
         let func_type = |index: usize| {
             let imported = imports.iter().filter_map(|i| match i.kind {
                 ImportKind::Func(t) => Some(t),

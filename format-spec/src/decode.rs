@@ -112,6 +112,8 @@ pub(crate) struct Scope {
     pub tables: Vec<ValType>,
     /// Whether each memory is 64-bit.
     pub memories: Vec<bool>,
+    /// Globals, imported and defined.
+    pub num_globals: usize,
 }
 
 /// Reads a constant expression that must produce a value of type
@@ -273,12 +275,8 @@ pub(crate) fn decode_data_segment<'a>(
     })
 }
 
-/// Reads the exports; `limits` is the size of the function, table, memory
-/// and global index spaces. Names must be unique.
-pub(crate) fn decode_exports<'a>(
-    c: &mut Cursor<'a>,
-    limits: [usize; 4],
-) -> Result<Vec<Export<'a>>> {
+/// Reads the exports: each index in range for its kind, names unique.
+pub(crate) fn decode_exports<'a>(c: &mut Cursor<'a>, scope: &Scope) -> Result<Vec<Export<'a>>> {
     let mut seen = std::collections::HashSet::new();
     decode_list(c, 9, |c| {
         let at = c.offset();
@@ -287,29 +285,20 @@ pub(crate) fn decode_exports<'a>(
             return Err(FormatError::new("duplicate export name", at));
         }
         let kind_at = c.offset();
-        let kind = match c.u8()? {
-            0 => ExportKind::Func,
-            1 => ExportKind::Table,
-            2 => ExportKind::Memory,
-            3 => ExportKind::Global,
+        let (kind, limit) = match c.u8()? {
+            0 => (ExportKind::Func, scope.num_funcs),
+            1 => (ExportKind::Table, scope.tables.len()),
+            2 => (ExportKind::Memory, scope.memories.len()),
+            3 => (ExportKind::Global, scope.num_globals),
             _ => return Err(FormatError::new("unknown export kind", kind_at)),
         };
         let index_at = c.offset();
         let index = c.u32()?;
-        if index as usize >= limits[index_space(kind)] {
+        if index as usize >= limit {
             return Err(FormatError::new("export index out of range", index_at));
         }
         Ok(Export { name, kind, index })
     })
-}
-
-fn index_space(kind: ExportKind) -> usize {
-    match kind {
-        ExportKind::Func => 0,
-        ExportKind::Table => 1,
-        ExportKind::Memory => 2,
-        ExportKind::Global => 3,
-    }
 }
 
 /// Function bodies do not overlap, and every array entry and trampoline
