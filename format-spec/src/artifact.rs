@@ -248,7 +248,7 @@ impl<'a> Artifact<'a> {
         };
 
         let build = decode_build_info(&mut reader.required(section::BUILD_INFO)?)?;
-        let types = decode_list(&mut reader.required(section::TYPES)?, 2, decode_func_type)?;
+        let types = decode_list(&mut reader.required(section::TYPES)?, 8, decode_func_type)?;
         let check_type = |c: &mut Cursor| {
             let at = c.offset();
             let t = TypeIndex(c.u32()?);
