@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay clean
+.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts clean
 
 all: build
 
@@ -81,6 +81,15 @@ fuzz: deps
 fuzz-replay: deps
 	@test -n "$(FILE)" || { echo "error: no FILE given"; echo "hint: make fuzz-replay FILE=target/diff-divergences/seed-N.wasm"; exit 2; }
 	$(CARGO) run -q -p waot-testsuite --release -- diff --replay $(FILE)
+
+# The artifact fuzzer: mutates artifact metadata (checksum recomputed) and
+# requires waot inspect and waot-run to end with an exit code and a message:
+# until stopped, or for SECONDS, from seed SEED (as for fuzz). Failing inputs
+# go to target/artifact-fuzz-failures/seed-N.aot; `waot-testsuite
+# fuzz-artifacts --seed N --count 1` replays one.
+fuzz-artifacts: deps
+	$(CARGO) build -q --release --workspace
+	$(CARGO) run -q -p waot-testsuite --release -- fuzz-artifacts --seed $(SEED) --time $(SECONDS)
 
 # Rebuild the committed C test programs (testsuite/c/*.wasm) from source;
 # needs clang-16, lld-16, wasi-libc and libclang-rt-16-dev-wasm32 (apt).

@@ -95,7 +95,7 @@ impl<'a> Artifact<'a> {
         };
 
         let build = decode_build_info(&mut reader.required(section::BUILD_INFO)?)?;
-        let types = decode_list(&mut reader.required(section::TYPES)?, 2, decode_func_type)?;
+        let types = decode_list(&mut reader.required(section::TYPES)?, 8, decode_func_type)?;
         let check_type = |c: &mut Cursor| {
             let at = c.offset();
             let t = TypeIndex(c.u32()?);
@@ -124,10 +124,16 @@ impl<'a> Artifact<'a> {
             .iter()
             .filter(|i| matches!(i.kind, ImportKind::Func(_)))
             .count();
-        let num_imported_globals = imports
-            .iter()
-            .filter(|i| matches!(i.kind, ImportKind::Global { .. }))
-            .count();
+        let mut scope = Scope {
+            imported_globals: imports
+                .iter()
+                .filter_map(|i| match i.kind {
+                    ImportKind::Global { ty, mutable } => Some((ty, mutable)),
+                    _ => None,
+                })
+                .collect(),
+            ..Scope::default()
+        };
         let funcs = decode_list(&mut reader.required(section::FUNCTIONS)?, 16, |c| {
             Ok(FuncInfo {
                 ty: check_type(c)?,
@@ -136,75 +142,57 @@ impl<'a> Artifact<'a> {
                 array_entry_offset: c.u32()?,
             })
         })?;
-        let num_funcs = num_imported_funcs + funcs.len();
+        scope.num_funcs = num_imported_funcs + funcs.len();
         let memories = decode_list(&mut reader.required(section::MEMORIES)?, 12, decode_memory)?;
-        let num_memories = memories.len()
-            + imports
-                .iter()
-                .filter(|i| matches!(i.kind, ImportKind::Memory(_)))
-                .count();
-        let globals = decode_list(&mut reader.required(section::GLOBALS)?, 3, |c| {
-            let ty = decode_valtype(c)?;
-            let mutable = c.bool()?;
-            let init = decode_const_expr(c, num_funcs, num_imported_globals)?;
-            Ok(GlobalDesc { ty, mutable, init })
+        scope.memories = imports
+            .iter()
+            .filter_map(|i| match i.kind {
+                ImportKind::Memory(m) => Some(m.memory64),
+                _ => None,
+            })
+            .chain(memories.iter().map(|m| m.memory64))
+            .collect();
+        let globals = decode_list(&mut reader.required(section::GLOBALS)?, 11, |c| {
+            decode_global(c, &scope)
         })?;
-        let num_globals = num_imported_globals + globals.len();
+        scope.num_globals = scope.imported_globals.len() + globals.len();
         let tables = match reader.optional(section::TABLES)? {
             Some(mut c) => decode_list(&mut c, 10, decode_table)?,
             None => Vec::new(),
         };
-        let num_tables = tables.len()
-            + imports
-                .iter()
-                .filter(|i| matches!(i.kind, ImportKind::Table(_)))
-                .count();
+        scope.tables = imports
+            .iter()
+            .filter_map(|i| match i.kind {
+                ImportKind::Table(t) => Some(t.elem),
+                _ => None,
+            })
+            .chain(tables.iter().map(|t| t.elem))
+            .collect();
         let elements = match reader.optional(section::ELEMENTS)? {
-            Some(mut c) => decode_list(&mut c, 6, |c| {
-                let mode = match c.u8()? {
-                    0 => ElementMode::Passive,
-                    1 => {
-                        let table = c.u32()?;
-                        if table as usize >= num_tables {
-                            return Err(c.error("element segment table index out of range"));
-                        }
-                        ElementMode::Active {
-                            table: TableIndex(table),
-                            offset: decode_const_expr(c, num_funcs, num_imported_globals)?,
-                        }
-                    }
-                    2 => ElementMode::Declarative,
-                    _ => return Err(c.error("unknown element segment mode")),
-                };
-                let elem = decode_ref_type(c)?;
-                let n = c.count(9)?;
-                let items = (0..n)
-                    .map(|_| decode_const_expr(c, num_funcs, num_imported_globals))
-                    .collect::<Result<_>>()?;
-                Ok(ElementSegment { mode, elem, items })
-            })?,
+            Some(mut c) => decode_list(&mut c, 6, |c| decode_element_segment(c, &scope))?,
             None => Vec::new(),
         };
-        let exports = decode_list(&mut reader.required(section::EXPORTS)?, 9, |c| {
-            let name = c.str()?;
-            let (kind, limit) = match c.u8()? {
-                0 => (ExportKind::Func, num_funcs),
-                1 => (ExportKind::Table, num_tables),
-                2 => (ExportKind::Memory, num_memories),
-                3 => (ExportKind::Global, num_globals),
-                _ => return Err(c.error("unknown export kind")),
-            };
-            let index = c.u32()?;
-            if index as usize >= limit {
-                return Err(c.error("export index out of range"));
-            }
-            Ok(Export { name, kind, index })
-        })?;
+        let exports = decode_exports(&mut reader.required(section::EXPORTS)?, &scope)?;
+        let func_type = |index: usize| {
+            let imported = imports.iter().filter_map(|i| match i.kind {
+                ImportKind::Func(t) => Some(t),
+                _ => None,
+            });
+            let ty = imported.chain(funcs.iter().map(|f| f.ty)).nth(index)?;
+            types.get(ty.index())
+        };
         let start = match reader.optional(section::START)? {
             Some(mut c) => {
+                let at = c.offset();
                 let index = c.u32()?;
-                if index as usize >= num_funcs {
-                    return Err(c.error("start function index out of range"));
+                let Some(ty) = func_type(index as usize) else {
+                    return Err(FormatError::new("start function index out of range", at));
+                };
+                if !ty.params.is_empty() || !ty.results.is_empty() {
+                    return Err(FormatError::new(
+                        "start function's type is not [] -> []",
+                        at,
+                    ));
                 }
                 c.finish()?;
                 Some(FuncIndex(index))
@@ -212,27 +200,17 @@ impl<'a> Artifact<'a> {
             None => None,
         };
         let data = decode_list(&mut reader.required(section::DATA)?, 5, |c| {
-            let active = match c.u8()? {
-                0 => None,
-                1 => {
-                    let memory = c.u32()?;
-                    if memory as usize >= num_memories {
-                        return Err(c.error("data segment memory index out of range"));
-                    }
-                    Some((
-                        MemoryIndex(memory),
-                        decode_const_expr(c, num_funcs, num_imported_globals)?,
-                    ))
-                }
-                _ => return Err(c.error("unknown data segment mode")),
-            };
-            Ok(DataSegment {
-                active,
-                bytes: c.blob()?,
-            })
+            decode_data_segment(c, &scope)
         })?;
         let names = match reader.optional(section::NAMES)? {
-            Some(mut c) => decode_list(&mut c, 8, |c| Ok((FuncIndex(c.u32()?), c.str()?)))?,
+            Some(mut c) => decode_list(&mut c, 8, |c| {
+                let at = c.offset();
+                let index = c.u32()?;
+                if index as usize >= scope.num_funcs {
+                    return Err(FormatError::new("name function index out of range", at));
+                }
+                Ok((FuncIndex(index), c.str()?))
+            })?,
             None => Vec::new(),
         };
 
@@ -267,6 +245,7 @@ impl<'a> Artifact<'a> {
         {
             return Err(tc.error("import trampolines do not match the imported functions"));
         }
+        check_code_layout(&funcs, &import_trampolines, fc.offset())?;
 
         let traps = reader.entry(section::TRAPS).ok_or(FormatError::new(
             "missing traps section",

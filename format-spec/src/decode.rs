@@ -1,7 +1,9 @@
 //! Decoders for the pieces sections are made of (lists, value and function
-//! types, limits, constant expressions, build information). Every function
-//! reads through the bounds-checked [`Cursor`] and returns a `FormatError`
-//! instead of panicking.
+//! types, limits, constant expressions, globals, segments, exports, build
+//! information). Every function reads through the bounds-checked [`Cursor`]
+//! and returns a `FormatError` instead of panicking, and checks each value
+//! against the module's own types and index spaces ([`Scope`]) so that the
+//! loader may use it as it is.
 
 use crate::error::{FormatError, Result};
 use crate::reader::Cursor;
@@ -38,6 +40,13 @@ pub(crate) fn decode_option_u64(c: &mut Cursor) -> Result<Option<u64>> {
     Ok(if c.bool()? { Some(c.u64()?) } else { None })
 }
 
+/// Pages a 32-bit memory can have (4 GiB).
+const MAX_PAGES_32: u64 = 1 << 16;
+/// Pages a 64-bit memory can have (2^64 bytes).
+const MAX_PAGES_64: u64 = 1 << 48;
+/// Elements a table can have (its limits are `u32`s in wasm).
+const MAX_TABLE_ELEMENTS: u64 = u32::MAX as u64;
+
 pub(crate) fn decode_memory(c: &mut Cursor) -> Result<MemoryDesc> {
     let at = c.offset();
     let min_pages = c.u64()?;
@@ -47,6 +56,16 @@ pub(crate) fn decode_memory(c: &mut Cursor) -> Result<MemoryDesc> {
     let memory64 = c.bool()?;
     if max_pages.is_some_and(|max| max < min_pages) {
         return Err(FormatError::new("memory maximum is below its minimum", at));
+    }
+    let most = if memory64 { MAX_PAGES_64 } else { MAX_PAGES_32 };
+    if min_pages > most || max_pages.is_some_and(|max| max > most) {
+        return Err(FormatError::new(
+            "memory limits exceed the pages its index type can address",
+            at,
+        ));
+    }
+    if shared && max_pages.is_none() {
+        return Err(FormatError::new("shared memory has no maximum", at));
     }
     Ok(MemoryDesc {
         min_pages,
@@ -73,35 +92,257 @@ pub(crate) fn decode_table(c: &mut Cursor) -> Result<TableDesc> {
     if max.is_some_and(|max| max < min) {
         return Err(FormatError::new("table maximum is below its minimum", at));
     }
+    if min > MAX_TABLE_ELEMENTS || max.is_some_and(|max| max > MAX_TABLE_ELEMENTS) {
+        return Err(FormatError::new("table limits exceed 2^32-1 elements", at));
+    }
     Ok(TableDesc { elem, min, max })
 }
 
+/// The module's index spaces (imports first), as far as they are known
+/// when a section is decoded: indices and constant expressions are checked
+/// against them.
+#[derive(Default)]
+pub(crate) struct Scope {
+    /// Functions, imported and defined.
+    pub num_funcs: usize,
+    /// Type and mutability of each imported global: the only globals a
+    /// constant expression may read.
+    pub imported_globals: Vec<(ValType, bool)>,
+    /// Element type of each table.
+    pub tables: Vec<ValType>,
+    /// Whether each memory is 64-bit.
+    pub memories: Vec<bool>,
+    /// Globals, imported and defined.
+    pub num_globals: usize,
+}
+
+/// Reads a constant expression that must produce a value of type
+/// `expected`; `type_error` says what is wrong otherwise.
 pub(crate) fn decode_const_expr(
     c: &mut Cursor,
-    num_funcs: usize,
-    num_imported_globals: usize,
+    scope: &Scope,
+    expected: ValType,
+    type_error: &'static str,
 ) -> Result<ConstExpr> {
     let at = c.offset();
     let kind = c.u8()?;
     let value = c.u64()?;
-    Ok(match kind {
-        0 => ConstExpr::I32(value as u32 as i32),
-        1 => ConstExpr::I64(value as i64),
-        2 => ConstExpr::F32(value as u32),
-        3 => ConstExpr::F64(value),
-        4 if (value as usize) < num_imported_globals => {
-            ConstExpr::GlobalGet(GlobalIndex(value as u32))
+    let low32 = u32::try_from(value)
+        .map_err(|_| FormatError::new("constant expression has unused bits set", at + 1));
+    let index_error = FormatError::new("constant expression index out of range", at + 1);
+    let (expr, ty) = match kind {
+        0 => (ConstExpr::I32(low32? as i32), ValType::I32),
+        1 => (ConstExpr::I64(value as i64), ValType::I64),
+        2 => (ConstExpr::F32(low32?), ValType::F32),
+        3 => (ConstExpr::F64(value), ValType::F64),
+        4 => {
+            let index = usize::try_from(value).map_err(|_| index_error)?;
+            let &(ty, mutable) = scope.imported_globals.get(index).ok_or(index_error)?;
+            if mutable {
+                return Err(FormatError::new(
+                    "constant expression reads a mutable global",
+                    at + 1,
+                ));
+            }
+            (ConstExpr::GlobalGet(GlobalIndex(index as u32)), ty)
         }
-        5 => ConstExpr::RefNull,
-        6 if (value as usize) < num_funcs => ConstExpr::RefFunc(FuncIndex(value as u32)),
-        4 | 6 => {
+        5 if value != 0 => {
             return Err(FormatError::new(
-                "constant expression index out of range",
-                at,
+                "constant expression has unused bits set",
+                at + 1,
             ));
         }
+        5 if matches!(expected, ValType::FuncRef | ValType::ExternRef) => {
+            (ConstExpr::RefNull, expected)
+        }
+        5 => (ConstExpr::RefNull, ValType::FuncRef),
+        6 => {
+            let index = usize::try_from(value)
+                .ok()
+                .filter(|&i| i < scope.num_funcs)
+                .ok_or(index_error)?;
+            (
+                ConstExpr::RefFunc(FuncIndex(index as u32)),
+                ValType::FuncRef,
+            )
+        }
         _ => return Err(FormatError::new("unknown constant expression", at)),
+    };
+    if ty != expected {
+        return Err(FormatError::new(type_error, at));
+    }
+    Ok(expr)
+}
+
+pub(crate) fn decode_global(c: &mut Cursor, scope: &Scope) -> Result<GlobalDesc> {
+    let ty = decode_valtype(c)?;
+    let mutable = c.bool()?;
+    let init = decode_const_expr(
+        c,
+        scope,
+        ty,
+        "global initialiser's type differs from the global's declared type",
+    )?;
+    Ok(GlobalDesc { ty, mutable, init })
+}
+
+pub(crate) fn decode_element_segment(c: &mut Cursor, scope: &Scope) -> Result<ElementSegment> {
+    let at = c.offset();
+    let (mode, table_elem) = match c.u8()? {
+        0 => (ElementMode::Passive, None),
+        1 => {
+            let table = c.u32()?;
+            let Some(&table_elem) = scope.tables.get(table as usize) else {
+                return Err(FormatError::new(
+                    "element segment table index out of range",
+                    at + 1,
+                ));
+            };
+            let offset = decode_const_expr(
+                c,
+                scope,
+                ValType::I32,
+                "element segment offset is not an i32 constant or immutable i32 global",
+            )?;
+            let mode = ElementMode::Active {
+                table: TableIndex(table),
+                offset,
+            };
+            (mode, Some(table_elem))
+        }
+        2 => (ElementMode::Declarative, None),
+        _ => return Err(FormatError::new("unknown element segment mode", at)),
+    };
+    let elem_at = c.offset();
+    let elem = decode_ref_type(c)?;
+    if table_elem.is_some_and(|t| t != elem) {
+        return Err(FormatError::new(
+            "element segment type differs from its table's element type",
+            elem_at,
+        ));
+    }
+    let n = c.count(9)?;
+    let items = (0..n)
+        .map(|_| {
+            decode_const_expr(
+                c,
+                scope,
+                elem,
+                "element item's type differs from the segment's element type",
+            )
+        })
+        .collect::<Result<_>>()?;
+    Ok(ElementSegment { mode, elem, items })
+}
+
+pub(crate) fn decode_data_segment<'a>(
+    c: &mut Cursor<'a>,
+    scope: &Scope,
+) -> Result<DataSegment<'a>> {
+    let at = c.offset();
+    let active = match c.u8()? {
+        0 => None,
+        1 => {
+            let memory = c.u32()?;
+            let Some(&memory64) = scope.memories.get(memory as usize) else {
+                return Err(FormatError::new(
+                    "data segment memory index out of range",
+                    at + 1,
+                ));
+            };
+            let offset = if memory64 {
+                decode_const_expr(
+                    c,
+                    scope,
+                    ValType::I64,
+                    "data segment offset of a 64-bit memory is not an i64 constant or immutable i64 global",
+                )?
+            } else {
+                decode_const_expr(
+                    c,
+                    scope,
+                    ValType::I32,
+                    "data segment offset is not an i32 constant or immutable i32 global",
+                )?
+            };
+            Some((MemoryIndex(memory), offset))
+        }
+        _ => return Err(FormatError::new("unknown data segment mode", at)),
+    };
+    Ok(DataSegment {
+        active,
+        bytes: c.blob()?,
     })
+}
+
+/// Reads the exports: each index in range for its kind, names unique.
+pub(crate) fn decode_exports<'a>(c: &mut Cursor<'a>, scope: &Scope) -> Result<Vec<Export<'a>>> {
+    let mut seen = std::collections::HashSet::new();
+    decode_list(c, 9, |c| {
+        let at = c.offset();
+        let name = c.str()?;
+        if !seen.insert(name) {
+            return Err(FormatError::new("duplicate export name", at));
+        }
+        let kind_at = c.offset();
+        let (kind, limit) = match c.u8()? {
+            0 => (ExportKind::Func, scope.num_funcs),
+            1 => (ExportKind::Table, scope.tables.len()),
+            2 => (ExportKind::Memory, scope.memories.len()),
+            3 => (ExportKind::Global, scope.num_globals),
+            _ => return Err(FormatError::new("unknown export kind", kind_at)),
+        };
+        let index_at = c.offset();
+        let index = c.u32()?;
+        if index as usize >= limit {
+            return Err(FormatError::new("export index out of range", index_at));
+        }
+        Ok(Export { name, kind, index })
+    })
+}
+
+/// Function bodies do not overlap, and every array entry and trampoline
+/// starts outside every body, at an address no other entry point uses.
+/// (Where each piece of code ends is known only for bodies; only the code
+/// itself, covered by a signature, could vouch for more.)
+pub(crate) fn check_code_layout(funcs: &[FuncInfo], trampolines: &[u32], at: usize) -> Result<()> {
+    let mut bodies: Vec<(u32, u32)> = funcs
+        .iter()
+        .map(|f| {
+            (
+                f.body_offset,
+                f.body_offset.saturating_add(f.body_len.max(1)),
+            )
+        })
+        .collect();
+    bodies.sort_unstable();
+    if bodies.windows(2).any(|w| w[0].1 > w[1].0) {
+        return Err(FormatError::new("function bodies overlap", at));
+    }
+    let mut entries: Vec<u32> = funcs
+        .iter()
+        .map(|f| f.array_entry_offset)
+        .filter(|&o| o != NO_ARRAY_ENTRY)
+        .chain(trampolines.iter().copied())
+        .collect();
+    let inside_a_body = |o: u32| {
+        let i = bodies.partition_point(|&(start, _)| start <= o);
+        i > 0 && o < bodies[i - 1].1
+    };
+    if entries.iter().any(|&o| inside_a_body(o)) {
+        return Err(FormatError::new(
+            "an array entry or trampoline starts inside a function body",
+            at,
+        ));
+    }
+    entries.sort_unstable();
+    if entries.windows(2).any(|w| w[0] == w[1]) {
+        return Err(FormatError::new(
+            "two array entries or trampolines start at the same offset",
+            at,
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn decode_build_info<'a>(c: &mut Cursor<'a>) -> Result<BuildInfo<'a>> {

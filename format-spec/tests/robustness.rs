@@ -19,12 +19,20 @@ fn sample() -> Vec<u8> {
         name: "log",
         kind: ImportKind::Func(TypeIndex(1)),
     }];
-    let funcs = [FuncInfo {
-        ty: TypeIndex(0),
-        body_offset: 0,
-        body_len: 8,
-        array_entry_offset: 16,
-    }];
+    let funcs = [
+        FuncInfo {
+            ty: TypeIndex(0),
+            body_offset: 0,
+            body_len: 8,
+            array_entry_offset: 16,
+        },
+        FuncInfo {
+            ty: TypeIndex(1),
+            body_offset: 8,
+            body_len: 8,
+            array_entry_offset: 20,
+        },
+    ];
     let memories = [MemoryDesc {
         min_pages: 1,
         max_pages: None,
@@ -103,7 +111,7 @@ fn sample() -> Vec<u8> {
             items: vec![ConstExpr::RefFunc(FuncIndex(1)), ConstExpr::RefNull],
         }],
         exports: &exports,
-        start: Some(FuncIndex(1)),
+        start: Some(FuncIndex(2)),
         data: &data,
         names: &names,
         import_trampolines: &[24],
@@ -128,7 +136,7 @@ fn round_trip() {
     assert_eq!(a.tables[0].max, Some(4));
     assert_eq!(a.elements[0].items[0], ConstExpr::RefFunc(FuncIndex(1)));
     assert_eq!(a.exports.len(), 2);
-    assert_eq!(a.start, Some(FuncIndex(1)));
+    assert_eq!(a.start, Some(FuncIndex(2)));
     assert_eq!(a.data[0].bytes, b"hello");
     assert_eq!(a.text_offset % 4096, 0, "text is page-aligned");
     assert_eq!(a.text(), &[0xcc; 32]);
@@ -204,6 +212,29 @@ fn flips_with_a_fixed_checksum_never_panic() {
             let _ = Artifact::parse(&copy);
         }
     }
+}
+
+/// `i32.const` and `ref.null` leave the unused bits of their `u64` zero;
+/// a hostile artifact that sets them is refused, not silently truncated.
+#[test]
+fn unused_constant_bits_are_refused() {
+    let bytes = sample();
+    let a = Artifact::parse(&bytes).unwrap();
+    let globals = a.sections.iter().find(|s| s.id == consts::section::GLOBALS);
+    // count (4), valtype (1), mutable (1), kind (1), then the u64 value.
+    let value = globals.unwrap().offset + 7;
+    assert_eq!(
+        &bytes[value..value + 8],
+        &(-7i32 as u32 as u64).to_le_bytes()
+    );
+    let mut copy = bytes.clone();
+    copy[value + 7] = 0x41;
+    let sum = waot_format::artifact::checksum(&copy);
+    copy[consts::header::CHECKSUM..consts::header::CHECKSUM + 4]
+        .copy_from_slice(&sum.to_le_bytes());
+    let e = Artifact::parse(&copy).unwrap_err();
+    assert_eq!(e.message, "constant expression has unused bits set");
+    assert_eq!(e.offset, value);
 }
 
 #[test]

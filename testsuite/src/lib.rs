@@ -2,6 +2,7 @@
 //! binaries, compiling modules to artifact files, and reading `.expect`
 //! files (one call per line, with its expected results or trap).
 
+pub mod artifact_fuzz;
 pub mod diff;
 pub mod spec;
 

@@ -1,8 +1,10 @@
 //! `waot-testsuite`: the spec test runner (`spec [FILTER]`, which prints one
-//! line per file, one per set, and last `N passed, N failed`), and
+//! line per file, one per set, and last `N passed, N failed`),
 //! `run-with-host ARTIFACT [--native-lib LIB]... [ARGS]`, which runs a WASI
 //! program with a Rust host function `host.fill_buffer` registered through
-//! the library API (used by the C-program tests).
+//! the library API (used by the C-program tests), `diff` (the differential
+//! tester) and `fuzz-artifacts` (the artifact metadata fuzzer, which also
+//! prints `N passed, N failed` last).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -161,10 +163,87 @@ fn diff(args: &[String]) -> ExitCode {
     }
 }
 
+/// `fuzz-artifacts [--seed S] [--count N | --time SECONDS] [--out DIR]`:
+/// mutates artifact metadata (release binaries next to this one).
+fn fuzz_artifacts(args: &[String]) -> ExitCode {
+    use waot_testsuite::artifact_fuzz::{FuzzOptions, run};
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+    };
+    let number = |flag: &str| value(flag).map(|v| v.parse::<u64>());
+    let (seed, count, time) = match (number("--seed"), number("--count"), number("--time")) {
+        (Some(Err(_)), _, _) | (_, Some(Err(_)), _) | (_, _, Some(Err(_))) => return usage(),
+        (s, c, t) => (
+            s.and_then(Result::ok).unwrap_or(0),
+            c.and_then(Result::ok),
+            t.and_then(Result::ok),
+        ),
+    };
+    let mut options = FuzzOptions {
+        first_seed: seed,
+        parse_count: count.unwrap_or(100_000),
+        time: time.map(std::time::Duration::from_secs),
+        run_every: 8,
+        ..FuzzOptions::default()
+    };
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Into::into))
+    {
+        options.bin_dir = dir;
+    }
+    if let Some(out) = value("--out") {
+        options.out = out.into();
+    }
+    for name in ["waot", "waot-run"] {
+        if !options.bin_dir.join(name).exists() {
+            eprintln!("error: {} is missing", options.bin_dir.join(name).display());
+            eprintln!("hint: build the binaries first: `cargo build --release --workspace`");
+            return ExitCode::from(2);
+        }
+    }
+    let started = std::time::Instant::now();
+    match run(&options) {
+        Ok(r) => {
+            for f in &r.failures {
+                println!("FAIL {f}");
+            }
+            println!(
+                "artifact fuzzer: seeds {seed}..{}, {:.1} s, {} accepted and {} refused by the reader, {} run through waot inspect and waot-run ({} ran code); failing inputs go to {}",
+                seed + r.mutants,
+                started.elapsed().as_secs_f64(),
+                r.parse_accepted,
+                r.parse_rejected,
+                r.subprocess_runs,
+                r.ran_code,
+                options.out.display()
+            );
+            waot_testsuite::summary(
+                (r.mutants as usize).saturating_sub(r.failures.len()),
+                r.failures.len(),
+            );
+            if r.failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn usage() -> ExitCode {
     eprintln!("usage: waot-testsuite spec [FILTER] [--verbose] [--bounds-checks guard|explicit]");
     eprintln!(
         "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--replay FILE]"
+    );
+    eprintln!(
+        "       waot-testsuite fuzz-artifacts [--seed S] [--count N | --time SECONDS] [--out DIR]"
     );
     eprintln!("       waot-testsuite run-with-host ARTIFACT [--native-lib LIB]... [ARGS]");
     ExitCode::from(2)
@@ -177,6 +256,9 @@ fn main() -> ExitCode {
     }
     if args.first().map(String::as_str) == Some("diff") {
         return diff(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("fuzz-artifacts") {
+        return fuzz_artifacts(&args[1..]);
     }
     if args.first().map(String::as_str) != Some("spec") {
         return usage();
