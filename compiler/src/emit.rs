@@ -21,7 +21,7 @@ use waot_format::vmctx::VMOffsets;
 use waot_format::writer::{ArtifactContents, WriteOptions, write_with};
 
 /// Alignment of every function in the text.
-const FUNCTION_ALIGN: usize = 16;
+const FUNCTION_ALIGN: usize = waot_format::consts::CODE_ALIGN as usize;
 
 /// A call from compiled code to a defined function, to be resolved.
 struct PendingReloc {

@@ -131,6 +131,13 @@ pub mod section {
     }
 }
 
+/// Every piece of code in the text (function body, array entry, import
+/// trampoline) starts at a multiple of this many bytes. Written by the
+/// compiler's emitter (it pads between pieces), checked by the reader, so a
+/// forged offset cannot point into the middle of an instruction stream at
+/// an arbitrary byte.
+pub const CODE_ALIGN: u32 = 16;
+
 /// Size of one trap table record: `code_offset u32, wasm_offset u32, kind u32`.
 pub const TRAP_ENTRY_SIZE: usize = 12;
 

@@ -306,6 +306,18 @@ pub(crate) fn decode_exports<'a>(c: &mut Cursor<'a>, scope: &Scope) -> Result<Ve
 /// (Where each piece of code ends is known only for bodies; only the code
 /// itself, covered by a signature, could vouch for more.)
 pub(crate) fn check_code_layout(funcs: &[FuncInfo], trampolines: &[u32], at: usize) -> Result<()> {
+    let aligned = |o: u32| o.is_multiple_of(crate::consts::CODE_ALIGN);
+    let entry_points = funcs
+        .iter()
+        .flat_map(|f| [f.body_offset, f.array_entry_offset])
+        .filter(|&o| o != NO_ARRAY_ENTRY)
+        .chain(trampolines.iter().copied());
+    if !entry_points.into_iter().all(aligned) {
+        return Err(FormatError::new(
+            "a function body, array entry or trampoline is not aligned to 16 bytes",
+            at,
+        ));
+    }
     let mut bodies: Vec<(u32, u32)> = funcs
         .iter()
         .map(|f| {

@@ -28,9 +28,9 @@ fn sample() -> Vec<u8> {
         },
         FuncInfo {
             ty: TypeIndex(1),
-            body_offset: 8,
+            body_offset: 32,
             body_len: 8,
-            array_entry_offset: 20,
+            array_entry_offset: 48,
         },
     ];
     let memories = [MemoryDesc {
@@ -74,7 +74,7 @@ fn sample() -> Vec<u8> {
             kind: 6,
         },
     ];
-    let text = [0xccu8; 32];
+    let text = [0xccu8; 80];
     write(&ArtifactContents {
         producer: "waot 0.1.0",
         source_sha256: [7; 32],
@@ -114,7 +114,7 @@ fn sample() -> Vec<u8> {
         start: Some(FuncIndex(2)),
         data: &data,
         names: &names,
-        import_trampolines: &[24],
+        import_trampolines: &[64],
         traps: &traps,
         text: &text,
     })
@@ -139,7 +139,7 @@ fn round_trip() {
     assert_eq!(a.start, Some(FuncIndex(2)));
     assert_eq!(a.data[0].bytes, b"hello");
     assert_eq!(a.text_offset % 4096, 0, "text is page-aligned");
-    assert_eq!(a.text(), &[0xcc; 32]);
+    assert_eq!(a.text(), &[0xcc; 80]);
     assert_eq!(
         a.lookup_trap(2).map(|t| t.kind),
         Some(6),

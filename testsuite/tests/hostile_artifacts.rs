@@ -287,12 +287,22 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "function bodies overlap",
-        edit: |a| a.funcs[1].body_offset = a.funcs[0].body_offset + 1,
+        edit: |a| a.funcs[1].body_offset = a.funcs[0].body_offset,
         message: "function bodies overlap",
     },
     Case {
+        name: "function body not aligned",
+        edit: |a| a.funcs[1].body_offset += 1,
+        message: "a function body, array entry or trampoline is not aligned to 16 bytes",
+    },
+    Case {
+        name: "trampoline not aligned",
+        edit: |a| a.import_trampolines[0] += 4,
+        message: "a function body, array entry or trampoline is not aligned to 16 bytes",
+    },
+    Case {
         name: "trampoline inside a function body",
-        edit: |a| a.import_trampolines[0] = a.funcs[1].body_offset + 2,
+        edit: |a| a.import_trampolines[0] = a.funcs[1].body_offset,
         message: "an array entry or trampoline starts inside a function body",
     },
     Case {
