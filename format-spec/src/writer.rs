@@ -46,6 +46,37 @@ pub struct ArtifactContents<'a> {
     pub text: &'a [u8],
 }
 
+impl<'a> ArtifactContents<'a> {
+    /// What the parsed `artifact` holds, ready to be written again: tests
+    /// change a field and re-write it with a valid checksum and layout.
+    /// `traps` is `artifact.trap_entries().collect()`.
+    pub fn of_artifact(
+        artifact: &'a crate::artifact::Artifact<'a>,
+        traps: &'a [TrapEntry],
+    ) -> Self {
+        let a = artifact;
+        ArtifactContents {
+            producer: a.prefix.producer,
+            source_sha256: a.prefix.source_sha256,
+            build: a.build.clone(),
+            types: &a.types,
+            imports: &a.imports,
+            funcs: &a.funcs,
+            memories: &a.memories,
+            globals: &a.globals,
+            tables: &a.tables,
+            elements: &a.elements,
+            exports: &a.exports,
+            start: a.start,
+            data: &a.data,
+            names: &a.names,
+            import_trampolines: &a.import_trampolines,
+            traps,
+            text: a.text(),
+        }
+    }
+}
+
 /// How to write an artifact beyond its contents.
 #[derive(Clone, Debug)]
 pub struct WriteOptions<'a> {

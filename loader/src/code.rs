@@ -86,10 +86,9 @@ impl Module {
         let map = if options.require_signature.is_some() {
             read_private(&mut file).map_err(OpenError::Io)?
         } else {
-            // SAFETY: the file is mapped private and read-only. If another
-            // process truncates it while mapped, reads can fault (SIGBUS);
-            // that is the accepted risk of every mmap-based loader and is
-            // documented.
+            // SAFETY: mapped private and read-only; if another process
+            // truncates the file while mapped, reads can fault (SIGBUS): the
+            // accepted, documented risk of every mmap-based loader.
             unsafe { MmapOptions::new().map_copy_read_only(&file) }.map_err(OpenError::Io)?
         };
         Self::from_map_with(map, &path.display().to_string(), options)

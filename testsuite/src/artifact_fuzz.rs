@@ -150,25 +150,7 @@ pub fn rewrite(bytes: &[u8], edit: fn(&mut Artifact)) -> Vec<u8> {
     let mut a = Artifact::parse(bytes).expect("a valid artifact to edit");
     edit(&mut a);
     let traps: Vec<TrapEntry> = a.trap_entries().collect();
-    write(&ArtifactContents {
-        producer: a.prefix.producer,
-        source_sha256: a.prefix.source_sha256,
-        build: a.build.clone(),
-        types: &a.types,
-        imports: &a.imports,
-        funcs: &a.funcs,
-        memories: &a.memories,
-        globals: &a.globals,
-        tables: &a.tables,
-        elements: &a.elements,
-        exports: &a.exports,
-        start: a.start,
-        data: &a.data,
-        names: &a.names,
-        import_trampolines: &a.import_trampolines,
-        traps: &traps,
-        text: a.text(),
-    })
+    write(&ArtifactContents::of_artifact(&a, &traps))
 }
 
 /// Sections that describe the machine code: function signatures and

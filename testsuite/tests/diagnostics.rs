@@ -176,22 +176,8 @@ fn rewrite(
         change(&mut build);
         let contents = ArtifactContents {
             producer: producer.unwrap_or(a.prefix.producer),
-            source_sha256: a.prefix.source_sha256,
             build,
-            types: &a.types,
-            imports: &a.imports,
-            funcs: &a.funcs,
-            memories: &a.memories,
-            globals: &a.globals,
-            tables: &a.tables,
-            elements: &a.elements,
-            exports: &a.exports,
-            start: a.start,
-            data: &a.data,
-            names: &a.names,
-            import_trampolines: &a.import_trampolines,
-            traps: &traps,
-            text: a.text(),
+            ..ArtifactContents::of_artifact(&a, &traps)
         };
         *bytes = write_with(&contents, options);
     });
