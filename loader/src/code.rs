@@ -60,9 +60,19 @@ impl std::fmt::Display for OpenError {
 
 impl std::error::Error for OpenError {}
 
+self_cell::self_cell!(
+    /// An artifact's bytes and their parse, made once when it is opened:
+    /// the parse borrows from the map it lives beside.
+    pub(crate) struct LoadedArtifact {
+        owner: Mmap,
+        #[covariant]
+        dependent: Artifact,
+    }
+);
+
 /// A checked artifact whose text is mapped executable.
 pub struct Module {
-    map: Mmap,
+    loaded: LoadedArtifact,
     code: Arc<CodeMap>,
     text_start: usize,
 }
@@ -131,12 +141,14 @@ impl Module {
             }
         }
         // The checksum was verified on these same bytes by `Header::parse`.
-        let artifact = Artifact::parse_verified(&map).map_err(OpenError::Corrupt)?;
-        let mismatches = compat::check_all(&artifact, &host, name);
+        let loaded = LoadedArtifact::try_new(map, |map| Artifact::parse_verified(map))
+            .map_err(OpenError::Corrupt)?;
+        let artifact = loaded.borrow_dependent();
+        let mismatches = compat::check_all(artifact, &host, name);
         if !mismatches.is_empty() {
             return Err(OpenError::Incompatible(mismatches));
         }
-        let text_start = map.as_ptr() as usize + artifact.text_offset;
+        let text_start = artifact.bytes.as_ptr() as usize + artifact.text_offset;
         let text_len = artifact.text_len;
         if text_len > 0 {
             // The text starts on a page boundary (check_page_size compared the
@@ -173,18 +185,16 @@ impl Module {
             funcs,
         });
         traps::register(code.clone());
-        drop(artifact);
         Ok(Module {
-            map,
+            loaded,
             code,
             text_start,
         })
     }
 
-    /// The parsed artifact (parsing is cheap and never fails once opened).
-    pub fn artifact(&self) -> Artifact<'_> {
-        Artifact::parse_verified(&self.map)
-            .expect("artifact was validated when opened and is immutable")
+    /// The artifact, parsed and checked once when it was opened.
+    pub fn artifact(&self) -> &Artifact<'_> {
+        self.loaded.borrow_dependent()
     }
 
     /// The address of text offset `offset`.

@@ -151,7 +151,6 @@ fn a_verified_artifact_cannot_be_changed_through_its_file() {
     // fix the checksum, as an attacker racing the loader would.
     let a = module.artifact();
     let text = a.text_offset..a.text_offset + a.text_len;
-    drop(a);
     {
         use std::io::Write;
         let mut bytes = std::fs::read(&path).unwrap();
