@@ -72,7 +72,7 @@ self_cell::self_cell!(
 
 /// A checked artifact whose text is mapped executable.
 pub struct Module {
-    loaded: LoadedArtifact,
+    /// The parsed artifact and its map, shared with the trap handler.
     code: Arc<CodeMap>,
     text_start: usize,
 }
@@ -164,37 +164,14 @@ impl Module {
             }
             .map_err(|e| OpenError::Map(e.to_string()))?;
         }
-        let n_imported = artifact.num_imported_funcs() as u32;
-        let funcs = artifact
-            .funcs
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let index = waot_format::types::FuncIndex(i as u32 + n_imported);
-                let name = artifact
-                    .func_name(index)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("func {}", index.0));
-                (f.body_offset, f.body_offset + f.body_len, name)
-            })
-            .collect();
-        let code = Arc::new(CodeMap {
-            start: text_start,
-            len: text_len,
-            traps: artifact.trap_entries().collect(),
-            funcs,
-        });
+        let code = Arc::new(CodeMap::new(loaded, text_start));
         traps::register(code.clone());
-        Ok(Module {
-            loaded,
-            code,
-            text_start,
-        })
+        Ok(Module { code, text_start })
     }
 
     /// The artifact, parsed and checked once when it was opened.
     pub fn artifact(&self) -> &Artifact<'_> {
-        self.loaded.borrow_dependent()
+        self.code.artifact()
     }
 
     /// The address of text offset `offset`.
