@@ -20,6 +20,19 @@ use waot_format::signature::{self, PublicKey};
 pub struct OpenOptions {
     /// Refuse the artifact unless it is validly signed by this key.
     pub require_signature: Option<RequiredSignature>,
+    /// What to tell profilers about the code.
+    pub profiling: Profiling,
+}
+
+/// What the loader tells profilers about the code it maps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profiling {
+    /// Nothing.
+    #[default]
+    None,
+    /// Append every function body, array entry and import trampoline to
+    /// `/tmp/perf-<pid>.map`, for `perf report` (see [`crate::perfmap`]).
+    PerfMap,
 }
 
 /// The key an artifact must be signed with.
@@ -42,6 +55,8 @@ pub enum OpenError {
     Incompatible(Vec<Mismatch>),
     /// Making the text executable failed.
     Map(String),
+    /// The profiling information asked for could not be written.
+    Profiling(std::io::Error),
 }
 
 impl std::fmt::Display for OpenError {
@@ -54,6 +69,11 @@ impl std::fmt::Display for OpenError {
                 write!(f, "{}", lines.join("\n"))
             }
             OpenError::Map(e) => write!(f, "cannot map code: {e}"),
+            OpenError::Profiling(e) => write!(
+                f,
+                "cannot write the perf map '{}': {e}",
+                crate::perfmap::path().display()
+            ),
         }
     }
 }
@@ -165,6 +185,9 @@ impl Module {
             .map_err(|e| OpenError::Map(e.to_string()))?;
         }
         let code = Arc::new(CodeMap::new(loaded, text_start));
+        if options.profiling == Profiling::PerfMap {
+            crate::perfmap::record(code.artifact(), text_start).map_err(OpenError::Profiling)?;
+        }
         traps::register(code.clone());
         Ok(Module { code, text_start })
     }

@@ -143,6 +143,7 @@ fn a_verified_artifact_cannot_be_changed_through_its_file() {
             key: key.public_key(),
             key_path: "k.pub".into(),
         }),
+        ..OpenOptions::default()
     };
     let module = Module::open_with(&path, &open).expect("a validly signed artifact opens");
     let text_before = module.artifact().text().to_vec();
