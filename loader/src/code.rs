@@ -108,12 +108,18 @@ impl Module {
     /// When a signature is required the file is read once into private
     /// anonymous memory, and the signature is verified on those bytes, which
     /// are then made executable: nothing another process does to the file
-    /// afterwards can change what was verified. Otherwise the file is mapped
-    /// in place.
+    /// afterwards can change what was verified. With [`Profiling::PerfMap`]
+    /// it is read the same way, since `perf` names only anonymous code from
+    /// its map. Otherwise the file is mapped in place.
     pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Module, OpenError> {
         let path = path.as_ref();
         let mut file = File::open(path).map_err(OpenError::Io)?;
-        let map = if options.require_signature.is_some() {
+        // perf reads /tmp/perf-<pid>.map only for anonymous executable
+        // memory: code in a file mapping it looks up in the file (and finds
+        // no symbols in an artifact).
+        let private =
+            options.require_signature.is_some() || options.profiling == Profiling::PerfMap;
+        let map = if private {
             read_private(&mut file).map_err(OpenError::Io)?
         } else {
             // SAFETY: mapped private and read-only; if another process

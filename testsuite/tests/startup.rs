@@ -197,6 +197,24 @@ fn open_with_perf_map_profiling_lists_every_piece_of_code() {
     let map = std::fs::read_to_string(&map_path).unwrap();
     std::fs::remove_file(&map_path).unwrap();
     check_perf_map(&map, module.artifact(), module.text_address(0));
+
+    // perf consults the map only for anonymous code: the text must not be
+    // a mapping of the artifact file (inode 0 in /proc/self/maps).
+    let text = module.text_address(0);
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let line = maps
+        .lines()
+        .find(|line| {
+            let range = line.split(' ').next().unwrap();
+            let (lo, hi) = range.split_once('-').unwrap();
+            let lo = usize::from_str_radix(lo, 16).unwrap();
+            let hi = usize::from_str_radix(hi, 16).unwrap();
+            lo <= text && text < hi
+        })
+        .expect("the text is mapped");
+    let inode = line.split_whitespace().nth(4).unwrap();
+    assert_eq!(inode, "0", "text mapped from a file: {line}");
+    assert!(line.contains("r-x"), "{line}");
 }
 
 #[test]
