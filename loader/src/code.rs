@@ -20,6 +20,19 @@ use waot_format::signature::{self, PublicKey};
 pub struct OpenOptions {
     /// Refuse the artifact unless it is validly signed by this key.
     pub require_signature: Option<RequiredSignature>,
+    /// What to tell profilers about the code.
+    pub profiling: Profiling,
+}
+
+/// What the loader tells profilers about the code it maps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profiling {
+    /// Nothing.
+    #[default]
+    None,
+    /// Append every function body, array entry and import trampoline to
+    /// `/tmp/perf-<pid>.map`, for `perf report` (see [`crate::perfmap`]).
+    PerfMap,
 }
 
 /// The key an artifact must be signed with.
@@ -42,6 +55,8 @@ pub enum OpenError {
     Incompatible(Vec<Mismatch>),
     /// Making the text executable failed.
     Map(String),
+    /// The profiling information asked for could not be written.
+    Profiling(std::io::Error),
 }
 
 impl std::fmt::Display for OpenError {
@@ -54,15 +69,30 @@ impl std::fmt::Display for OpenError {
                 write!(f, "{}", lines.join("\n"))
             }
             OpenError::Map(e) => write!(f, "cannot map code: {e}"),
+            OpenError::Profiling(e) => write!(
+                f,
+                "cannot write the perf map '{}': {e}",
+                crate::perfmap::path().display()
+            ),
         }
     }
 }
 
 impl std::error::Error for OpenError {}
 
+self_cell::self_cell!(
+    /// An artifact's bytes and their parse, made once when it is opened:
+    /// the parse borrows from the map it lives beside.
+    pub(crate) struct LoadedArtifact {
+        owner: Mmap,
+        #[covariant]
+        dependent: Artifact,
+    }
+);
+
 /// A checked artifact whose text is mapped executable.
 pub struct Module {
-    map: Mmap,
+    /// The parsed artifact and its map, shared with the trap handler.
     code: Arc<CodeMap>,
     text_start: usize,
 }
@@ -78,12 +108,18 @@ impl Module {
     /// When a signature is required the file is read once into private
     /// anonymous memory, and the signature is verified on those bytes, which
     /// are then made executable: nothing another process does to the file
-    /// afterwards can change what was verified. Otherwise the file is mapped
-    /// in place.
+    /// afterwards can change what was verified. With [`Profiling::PerfMap`]
+    /// it is read the same way, since `perf` names only anonymous code from
+    /// its map. Otherwise the file is mapped in place.
     pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Module, OpenError> {
         let path = path.as_ref();
         let mut file = File::open(path).map_err(OpenError::Io)?;
-        let map = if options.require_signature.is_some() {
+        // perf reads /tmp/perf-<pid>.map only for anonymous executable
+        // memory: code in a file mapping it looks up in the file (and finds
+        // no symbols in an artifact).
+        let private =
+            options.require_signature.is_some() || options.profiling == Profiling::PerfMap;
+        let map = if private {
             read_private(&mut file).map_err(OpenError::Io)?
         } else {
             // SAFETY: mapped private and read-only; if another process
@@ -131,12 +167,14 @@ impl Module {
             }
         }
         // The checksum was verified on these same bytes by `Header::parse`.
-        let artifact = Artifact::parse_verified(&map).map_err(OpenError::Corrupt)?;
-        let mismatches = compat::check_all(&artifact, &host, name);
+        let loaded = LoadedArtifact::try_new(map, |map| Artifact::parse_verified(map))
+            .map_err(OpenError::Corrupt)?;
+        let artifact = loaded.borrow_dependent();
+        let mismatches = compat::check_all(artifact, &host, name);
         if !mismatches.is_empty() {
             return Err(OpenError::Incompatible(mismatches));
         }
-        let text_start = map.as_ptr() as usize + artifact.text_offset;
+        let text_start = artifact.bytes.as_ptr() as usize + artifact.text_offset;
         let text_len = artifact.text_len;
         if text_len > 0 {
             // The text starts on a page boundary (check_page_size compared the
@@ -152,39 +190,17 @@ impl Module {
             }
             .map_err(|e| OpenError::Map(e.to_string()))?;
         }
-        let n_imported = artifact.num_imported_funcs() as u32;
-        let funcs = artifact
-            .funcs
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let index = waot_format::types::FuncIndex(i as u32 + n_imported);
-                let name = artifact
-                    .func_name(index)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("func {}", index.0));
-                (f.body_offset, f.body_offset + f.body_len, name)
-            })
-            .collect();
-        let code = Arc::new(CodeMap {
-            start: text_start,
-            len: text_len,
-            traps: artifact.trap_entries().collect(),
-            funcs,
-        });
+        let code = Arc::new(CodeMap::new(loaded, text_start));
+        if options.profiling == Profiling::PerfMap {
+            crate::perfmap::record(code.artifact(), text_start).map_err(OpenError::Profiling)?;
+        }
         traps::register(code.clone());
-        drop(artifact);
-        Ok(Module {
-            map,
-            code,
-            text_start,
-        })
+        Ok(Module { code, text_start })
     }
 
-    /// The parsed artifact (parsing is cheap and never fails once opened).
-    pub fn artifact(&self) -> Artifact<'_> {
-        Artifact::parse_verified(&self.map)
-            .expect("artifact was validated when opened and is immutable")
+    /// The artifact, parsed and checked once when it was opened.
+    pub fn artifact(&self) -> &Artifact<'_> {
+        self.code.artifact()
     }
 
     /// The address of text offset `offset`.

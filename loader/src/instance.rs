@@ -328,7 +328,7 @@ impl Instance {
             vm.write(offsets.func_ref(index), r);
         }
         let instance = Instance { data };
-        instance.initialize(&a)?;
+        instance.initialize(a)?;
         if let Some(start) = a.start {
             instance.call_func_index(start, &[]).map_err(|e| match e {
                 CallError::Trap(t) => InstantiateError::Trap(t),

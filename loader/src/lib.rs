@@ -23,13 +23,14 @@ pub mod instance;
 pub mod linker;
 pub mod memory;
 pub mod native;
+pub mod perfmap;
 pub mod table;
 pub mod traps;
 pub mod values;
 mod vm;
 pub mod wasi;
 
-pub use code::{Module, OpenError, OpenOptions, RequiredSignature};
+pub use code::{Module, OpenError, OpenOptions, Profiling, RequiredSignature};
 pub use externs::{Extern, Func, Global, Table};
 pub use instance::{CallError, Instance, InstantiateError, RunOptions};
 pub use linker::{Caller, HostFunc, Linker};

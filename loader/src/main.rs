@@ -8,7 +8,7 @@ use std::sync::Arc;
 use waot_format::signature::PublicKey;
 use waot_run::wasi::{WasiConfig, WasiCtx};
 use waot_run::{
-    CallError, Instance, InstantiateError, Linker, Module, OpenError, OpenOptions,
+    CallError, Instance, InstantiateError, Linker, Module, OpenError, OpenOptions, Profiling,
     RequiredSignature, RunOptions, Val,
 };
 
@@ -19,7 +19,8 @@ const EXIT_CODES: &str = "Exit codes:
   66   the artifact (or the --require-signature key) cannot be read
   69   linking or instantiation failed (missing import, memory or table
        limit, a wasm stack the system cannot map)
-  74   the results could not be written (closed pipe, full disk)
+  74   the results (or, with --profile perfmap, the perf map) could not
+       be written (closed pipe, full disk)
   78   the artifact cannot run on this host (stale format, unknown required
        section, other target, missing CPU features, …; or, with
        --require-signature, it is unsigned or not validly signed by that
@@ -80,6 +81,10 @@ struct Cli {
     /// this public key (a `.pub` file from `waot keygen`).
     #[arg(long, value_name = "PUBKEY")]
     require_signature: Option<std::path::PathBuf>,
+    /// Tell a profiler where the compiled code is: `perfmap` writes
+    /// /tmp/perf-<PID>.map for `perf record` / `perf report`.
+    #[arg(long, value_name = "STRATEGY", value_enum)]
+    profile: Option<ProfileStrategy>,
     /// The artifact, then the arguments that belong to the guest.
     #[arg(
         required = true,
@@ -88,6 +93,13 @@ struct Cli {
         value_name = "ARTIFACT [ARGS]"
     )]
     command: Vec<String>,
+}
+
+/// The values of `--profile`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProfileStrategy {
+    /// perf's map file, /tmp/perf-<PID>.map.
+    Perfmap,
 }
 
 /// A failure: message, optional hint, exit code.
@@ -132,6 +144,10 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
             .as_deref()
             .map(required_key)
             .transpose()?,
+        profiling: match cli.profile {
+            Some(ProfileStrategy::Perfmap) => Profiling::PerfMap,
+            None => Profiling::None,
+        },
     };
     let module = Module::open_with(path, &open_options).map_err(|e| match e {
         OpenError::Io(e) => failure(66, format!("cannot read '{path}': {e}")),
@@ -152,6 +168,7 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
             failure(78, lines.join("\nerror: "))
         }
         OpenError::Map(e) => failure(69, format!("cannot run '{path}': {e}")),
+        e @ OpenError::Profiling(_) => failure(74, format!("{e}\nhint: make /tmp writable, or run without --profile")),
     })?;
     let options = RunOptions {
         max_memory_pages: cli.max_memory_pages,

@@ -4,11 +4,13 @@
 //! whose PC is not in a trap table is not a wasm trap: it is passed on to the
 //! previous handler, so host bugs still crash loudly.
 
+use crate::code::LoadedArtifact;
 use std::cell::Cell;
 use std::ffi::c_void;
 use std::sync::{Arc, Once, OnceLock, RwLock};
+use waot_format::artifact::Artifact;
 use waot_format::traps::TrapKind;
-use waot_format::types::TrapEntry;
+use waot_format::types::{DefinedFuncIndex, FuncIndex, TrapEntry};
 
 /// A wasm trap: why, and where if known.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,31 +75,86 @@ impl std::fmt::Display for Trap {
 
 impl std::error::Error for Trap {}
 
-/// The code of one loaded artifact, as the signal handler sees it.
+/// The code of one loaded artifact, as the signal handler sees it: the
+/// parsed artifact itself, so traps are looked up in the mapped trap table
+/// (nothing is copied), and the map stays alive as long as it is registered.
 pub struct CodeMap {
+    /// The artifact, parsed once when it was opened.
+    loaded: LoadedArtifact,
     /// Address of the first byte of text.
     pub start: usize,
     /// Length of the text.
     pub len: usize,
-    /// Trap records, sorted by code offset.
-    pub traps: Vec<TrapEntry>,
-    /// For each defined function: (body start, body end, display name).
-    pub funcs: Vec<(u32, u32, String)>,
+    /// Defined functions in the order of their bodies in the text (the
+    /// reader checked that bodies do not overlap).
+    by_address: Vec<DefinedFuncIndex>,
 }
 
 impl CodeMap {
+    /// The code of `loaded`, whose text starts at address `start`.
+    pub(crate) fn new(loaded: LoadedArtifact, start: usize) -> CodeMap {
+        let artifact = loaded.borrow_dependent();
+        let len = artifact.text_len;
+        let mut by_address: Vec<DefinedFuncIndex> = (0..artifact.funcs.len() as u32)
+            .map(DefinedFuncIndex)
+            .collect();
+        by_address.sort_by_key(|f| artifact.funcs[f.index()].body_offset);
+        CodeMap {
+            loaded,
+            start,
+            len,
+            by_address,
+        }
+    }
+
+    /// The artifact this code comes from.
+    pub fn artifact(&self) -> &Artifact<'_> {
+        self.loaded.borrow_dependent()
+    }
+
+    /// The text offset of `pc`, if `pc` lies in this code.
+    fn offset_of(&self, pc: usize) -> Option<u32> {
+        let offset = pc.checked_sub(self.start)?;
+        if offset >= self.len {
+            return None;
+        }
+        u32::try_from(offset).ok()
+    }
+
+    /// The trap recorded for the instruction at `pc`. Allocation free (a
+    /// binary search in the mapped trap table), so the signal handler may
+    /// call it.
+    fn trap_entry_at(&self, pc: usize) -> Option<TrapEntry> {
+        self.artifact().lookup_trap(self.offset_of(pc)?)
+    }
+
+    /// The defined function whose body contains text offset `offset`
+    /// (binary search over the bodies in text order).
+    pub fn func_at(&self, offset: u32) -> Option<DefinedFuncIndex> {
+        let funcs = &self.artifact().funcs;
+        let after = self
+            .by_address
+            .partition_point(|f| funcs[f.index()].body_offset <= offset);
+        let candidate = *self.by_address.get(after.checked_sub(1)?)?;
+        let body = &funcs[candidate.index()];
+        (offset - body.body_offset < body.body_len).then_some(candidate)
+    }
+
+    /// The display name of defined function `func`: its name in the wasm
+    /// name section, or `func N`.
+    pub fn func_display_name(&self, func: DefinedFuncIndex) -> String {
+        let artifact = self.artifact();
+        let index = FuncIndex(func.0 + artifact.num_imported_funcs() as u32);
+        artifact
+            .func_name(index)
+            .map_or_else(|| format!("func {}", index.0), str::to_string)
+    }
+
     fn trap_at(&self, pc: usize) -> Option<Trap> {
-        let offset = u32::try_from(pc.checked_sub(self.start)?).ok()?;
-        let i = self
-            .traps
-            .binary_search_by_key(&offset, |t| t.code_offset)
-            .ok()?;
-        let entry = self.traps[i];
+        let entry = self.trap_entry_at(pc)?;
         let function = self
-            .funcs
-            .iter()
-            .find(|(s, e, _)| *s <= offset && offset < *e)
-            .map(|(_, _, n)| n.clone());
+            .func_at(self.offset_of(pc)?)
+            .map(|f| self.func_display_name(f));
         Some(Trap {
             kind: TrapKind::from_code(entry.kind)?,
             function,
@@ -127,22 +184,14 @@ pub fn unregister(start: usize) {
 /// signal handler).
 fn lookup(pc: usize) -> Option<Trap> {
     let code = CODE.read().ok()?;
-    code.iter()
-        .find(|m| pc >= m.start && pc < m.start + m.len)?
-        .trap_at(pc)
+    code.iter().find(|m| m.offset_of(pc).is_some())?.trap_at(pc)
 }
 
 /// Whether `pc` is a trapping instruction of registered code. Allocation
 /// free, so the signal handler may call it.
 fn is_trap_site(pc: usize) -> bool {
     let Ok(code) = CODE.read() else { return false };
-    code.iter().any(|m| {
-        pc >= m.start
-            && pc < m.start + m.len
-            && m.traps
-                .binary_search_by_key(&((pc - m.start) as u32), |t| t.code_offset)
-                .is_ok()
-    })
+    code.iter().any(|m| m.trap_entry_at(pc).is_some())
 }
 
 thread_local! {

@@ -143,6 +143,7 @@ fn a_verified_artifact_cannot_be_changed_through_its_file() {
             key: key.public_key(),
             key_path: "k.pub".into(),
         }),
+        ..OpenOptions::default()
     };
     let module = Module::open_with(&path, &open).expect("a validly signed artifact opens");
     let text_before = module.artifact().text().to_vec();
@@ -151,7 +152,6 @@ fn a_verified_artifact_cannot_be_changed_through_its_file() {
     // fix the checksum, as an attacker racing the loader would.
     let a = module.artifact();
     let text = a.text_offset..a.text_offset + a.text_len;
-    drop(a);
     {
         use std::io::Write;
         let mut bytes = std::fs::read(&path).unwrap();
