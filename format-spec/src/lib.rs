@@ -7,6 +7,7 @@
 //! - the module metadata both sides agree on ([`types`]),
 //! - the module's index spaces ([`index_space`]) and the VM context layout
 //!   compiled code relies on ([`vmctx`]),
+//! - memory reservation sizes and target triples ([`target`]),
 //! - trap kinds and their spec messages ([`traps`]),
 //! - runtime builtins reached through the VM context ([`builtins`]),
 //! - the ABI fingerprint and the compatibility checks ([`abi`], [`compat`]),
@@ -34,6 +35,7 @@ pub mod header;
 pub mod index_space;
 pub mod reader;
 pub mod signature;
+pub mod target;
 pub mod traps;
 pub mod types;
 pub mod vmctx;
