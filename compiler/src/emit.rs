@@ -46,7 +46,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
         if let Some(limit) = options.max_memory_pages
             && m.min_pages > limit
         {
-            let index = MemoryIndex(module.num_imported_memories + i as u32);
+            let index = MemoryIndex(module.space.memories.imported + i as u32);
             return Err(CompileError::Options(format!(
                 "--max-memory-pages {limit} is below the declared minimum of memory {} ({} pages), so the artifact could never be instantiated\nhint: pass --max-memory-pages {} or more, or leave the flag out",
                 index.0, m.min_pages, m.min_pages
@@ -55,16 +55,14 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
         m.page_limit = options.max_memory_pages;
     }
     let target = crate::isa::target(options)?;
+    // Wasm's implementation limits keep every valid module far below the
+    // 2 GiB a VM context may take, so this only guards the arithmetic.
+    let offsets = VMOffsets::new(&module.space)
+        .map_err(|e| CompileError::Unsupported(e.message.to_string()))?;
     let env = Env {
         module: &module,
         isa: &*target.isa,
-        offsets: VMOffsets {
-            num_types: module.types.len() as u32,
-            num_memories: module.num_imported_memories + module.memories.len() as u32,
-            num_tables: module.table_types.len() as u32,
-            num_globals: module.global_types.len() as u32,
-            num_funcs: module.func_types.len() as u32,
-        },
+        offsets,
         bounds: options.bounds,
         memory_guard: MEMORY_GUARD,
         native_rounding: target.has_native_rounding(),
@@ -98,13 +96,16 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
         ctx.clear();
         translate::translate_function(&env, index, &mut ctx.func, &mut fctx)?;
         if let Some(dir) = &options.emit_clif {
-            let path = dir.join(format!("func{}.clif", i + module.num_imported_funcs));
+            let path = dir.join(format!(
+                "func{}.clif",
+                module.space.func_index(DefinedFuncIndex(i))
+            ));
             std::fs::write(&path, ctx.func.display().to_string()).map_err(|e| {
                 CompileError::Target(format!("cannot write {}: {e}", path.display()))
             })?;
         }
         let (body_offset, body_len) = place(&mut text, compile_one(&mut ctx, &target)?);
-        let ty = module.func_types[(i + module.num_imported_funcs) as usize];
+        let ty = module.func_types[module.space.func_index(DefinedFuncIndex(i)).index()];
         funcs.push(FuncInfo {
             ty,
             body_offset,
@@ -113,7 +114,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
         });
     }
     for i in 0..module.bodies.len() as u32 {
-        let func_index = FuncIndex(i + module.num_imported_funcs);
+        let func_index = module.space.func_index(DefinedFuncIndex(i));
         if !module.escapes(func_index) {
             continue;
         }
@@ -128,7 +129,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
         funcs[i as usize].array_entry_offset = place(&mut text, compile_one(&mut ctx, &target)?).0;
     }
     let mut import_trampolines = Vec::new();
-    for i in 0..module.num_imported_funcs {
+    for i in 0..module.space.funcs.imported {
         ctx.clear();
         trampolines::wasm_to_host(
             &env,

@@ -42,15 +42,12 @@ impl Target {
     }
 }
 
-/// The host's triple in the spelling `waot targets` lists.
+/// The host's triple in the spelling `waot targets` lists (the triple
+/// target-lexicon reports on an architecture waot does not target).
 pub fn host_triple() -> String {
-    let host = Triple::host().to_string();
-    TARGETS
-        .iter()
-        .map(|(t, _)| *t)
-        .find(|t| t.split('-').next() == host.split('-').next())
+    waot_format::target::host_triple()
         .map(str::to_string)
-        .unwrap_or(host)
+        .unwrap_or_else(|| Triple::host().to_string())
 }
 
 /// Builds the target for `options`.

@@ -4,6 +4,7 @@
 //! into a [`ModuleInfo`].
 
 use crate::error::{CompileError, Result, unsupported};
+use waot_format::index_space::{DefinedCounts, IndexSpace};
 use waot_format::types::*;
 use wasmparser::{
     ConstExpr as WasmConstExpr, ExternalKind, FunctionBody, Name, Operator, Parser, Payload,
@@ -28,12 +29,9 @@ pub struct ModuleInfo<'a> {
     pub imports: Vec<Import<'a>>,
     /// The type of every function, imports first.
     pub func_types: Vec<TypeIndex>,
-    /// Number of imported functions.
-    pub num_imported_funcs: u32,
-    /// Number of imported memories.
-    pub num_imported_memories: u32,
-    /// Number of imported tables.
-    pub num_imported_tables: u32,
+    /// How many functions, tables, memories and globals the module imports
+    /// and defines (filled in once the whole module is read).
+    pub space: IndexSpace,
     /// Defined memories.
     pub memories: Vec<MemoryDesc>,
     /// Type and mutability of every global, imports first.
@@ -66,7 +64,7 @@ impl ModuleInfo<'_> {
 
     /// Whether `f` is imported.
     pub fn is_imported(&self, f: FuncIndex) -> bool {
-        f.0 < self.num_imported_funcs
+        self.space.is_imported_func(f)
     }
 
     /// Whether the host may call defined function `f` (exported or start).
@@ -175,9 +173,7 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
         types: Vec::new(),
         imports: Vec::new(),
         func_types: Vec::new(),
-        num_imported_funcs: 0,
-        num_imported_memories: 0,
-        num_imported_tables: 0,
+        space: IndexSpace::default(),
         memories: Vec::new(),
         global_types: Vec::new(),
         globals: Vec::new(),
@@ -216,13 +212,9 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
                     let kind = match import.ty {
                         TypeRef::Func(t) | TypeRef::FuncExact(t) => {
                             info.func_types.push(TypeIndex(t));
-                            info.num_imported_funcs += 1;
                             ImportKind::Func(TypeIndex(t))
                         }
-                        TypeRef::Memory(m) => {
-                            info.num_imported_memories += 1;
-                            ImportKind::Memory(memory_desc(m))
-                        }
+                        TypeRef::Memory(m) => ImportKind::Memory(memory_desc(m)),
                         TypeRef::Global(g) => {
                             let ty = val_type_of(g.content_type)?;
                             info.global_types.push((ty, g.mutable));
@@ -233,7 +225,6 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
                         }
                         TypeRef::Table(t) => {
                             let t = table_desc(t)?;
-                            info.num_imported_tables += 1;
                             info.table_types.push(t.elem);
                             ImportKind::Table(t)
                         }
@@ -337,7 +328,17 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
             _ => {}
         }
     }
-    if info.memories.len() + info.num_imported_memories as usize > 1 {
+    info.space = IndexSpace::new(
+        info.types.len(),
+        info.imports.iter().map(|i| &i.kind),
+        DefinedCounts {
+            funcs: info.bodies.len(),
+            tables: info.tables.len(),
+            memories: info.memories.len(),
+            globals: info.globals.len(),
+        },
+    );
+    if info.space.memories.total() > 1 {
         return unsupported("multiple memories");
     }
     let imported_memories = info.imports.iter().filter_map(|i| match &i.kind {
@@ -362,7 +363,7 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
     info.names = names;
     info.names.sort_by_key(|(f, _)| *f);
     info.names.dedup_by_key(|(f, _)| *f);
-    if info.bodies.len() + info.num_imported_funcs as usize != info.func_types.len() {
+    if info.space.funcs.total() != info.func_types.len() as u64 {
         return Err(CompileError::Parse(
             "function and code section counts differ".into(),
         ));

@@ -66,10 +66,5 @@ impl Default for CompileOptions {
     }
 }
 
-/// Address space reserved per memory for guard-page code: all of a 32-bit
-/// index space.
-pub const MEMORY_RESERVATION: u64 = 1 << 32;
-
-/// Unmapped bytes after the reservation. Accesses whose static offset plus
-/// width fit inside it need no explicit check.
-pub const MEMORY_GUARD: u64 = 1 << 31;
+/// Memory reservation and guard of guard-page code, shared with the loader.
+pub use waot_format::target::{MEMORY_GUARD, MEMORY_RESERVATION};

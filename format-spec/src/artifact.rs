@@ -8,8 +8,10 @@ pub use crate::header::{Header, Prefix, SectionEntry, checksum};
 use crate::consts::{self, section};
 use crate::decode::*;
 use crate::error::{FormatError, Result};
+use crate::index_space::{DefinedCounts, IndexSpace};
 use crate::reader::Cursor;
 use crate::types::*;
+use crate::vmctx::VMOffsets;
 
 /// A parsed, validated artifact borrowing from its bytes.
 #[derive(Clone, Debug)]
@@ -57,6 +59,10 @@ pub struct Artifact<'a> {
     pub text_offset: usize,
     /// Length of the text section.
     pub text_len: usize,
+    /// The module's index spaces.
+    index_space: IndexSpace,
+    /// The VM context layout of this module.
+    vm_offsets: VMOffsets,
 }
 
 impl<'a> Artifact<'a> {
@@ -120,10 +126,6 @@ impl<'a> Artifact<'a> {
             };
             Ok(Import { module, name, kind })
         })?;
-        let num_imported_funcs = imports
-            .iter()
-            .filter(|i| matches!(i.kind, ImportKind::Func(_)))
-            .count();
         let mut scope = Scope {
             imported_globals: imports
                 .iter()
@@ -142,7 +144,8 @@ impl<'a> Artifact<'a> {
                 array_entry_offset: c.u32()?,
             })
         })?;
-        scope.num_funcs = num_imported_funcs + funcs.len();
+        let imported = IndexSpace::of_imports(types.len(), imports.iter().map(|i| &i.kind));
+        scope.num_funcs = imported.funcs.imported as usize + funcs.len();
         let memories = decode_list(&mut reader.required(section::MEMORIES)?, 12, decode_memory)?;
         scope.memories = imports
             .iter()
@@ -168,6 +171,15 @@ impl<'a> Artifact<'a> {
             })
             .chain(tables.iter().map(|t| t.elem))
             .collect();
+        let index_space = imported.with_defined(DefinedCounts {
+            funcs: funcs.len(),
+            tables: tables.len(),
+            memories: memories.len(),
+            globals: globals.len(),
+        });
+        let functions_at = reader.required(section::FUNCTIONS)?.offset();
+        let vm_offsets =
+            VMOffsets::new(&index_space).map_err(|e| FormatError::new(e.message, functions_at))?;
         let elements = match reader.optional(section::ELEMENTS)? {
             Some(mut c) => decode_list(&mut c, 6, |c| decode_element_segment(c, &scope))?,
             None => Vec::new(),
@@ -240,7 +252,7 @@ impl<'a> Artifact<'a> {
         }
         let mut tc = reader.required(section::IMPORT_TRAMPOLINES)?;
         let import_trampolines = decode_list(&mut tc, 4, |c| c.u32())?;
-        if import_trampolines.len() != num_imported_funcs
+        if import_trampolines.len() != imported.funcs.imported as usize
             || !import_trampolines.iter().all(|&o| in_text(o, 1))
         {
             return Err(tc.error("import trampolines do not match the imported functions"));
@@ -301,6 +313,8 @@ impl<'a> Artifact<'a> {
             text_offset: text.offset,
             text_len: text.size,
             sections,
+            index_space,
+            vm_offsets,
         })
     }
 
@@ -332,6 +346,16 @@ impl<'a> Artifact<'a> {
         self.trap_records
             .chunks_exact(consts::TRAP_ENTRY_SIZE)
             .map(trap_record)
+    }
+
+    /// The module's index spaces (imports first).
+    pub fn index_space(&self) -> IndexSpace {
+        self.index_space
+    }
+
+    /// The VM context layout compiled code expects for this module.
+    pub fn vm_offsets(&self) -> VMOffsets {
+        self.vm_offsets
     }
 
     /// Number of imported functions.

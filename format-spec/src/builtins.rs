@@ -15,125 +15,159 @@ pub enum AbiType {
     F64,
 }
 
-/// One builtin. Those that can fail return 0 on success and 1 when an
-/// access is out of bounds; compiled code turns 1 into the trap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Builtin {
-    /// `memory_grow(vmctx, delta_pages: i32, memory: i32) -> i32`: old size
-    /// in pages, or -1.
-    MemoryGrow,
-    /// `memory_copy(vmctx, dst_mem, src_mem, dst, src, len) -> status`.
-    MemoryCopy,
-    /// `memory_fill(vmctx, mem, dst, value, len) -> status`.
-    MemoryFill,
-    /// `memory_init(vmctx, mem, segment, dst, src, len) -> status`.
-    MemoryInit,
-    /// `data_drop(vmctx, segment) -> 0`.
-    DataDrop,
-    /// `table_grow(vmctx, table, init: ref, delta) -> i32`: old size or -1.
-    TableGrow,
-    /// `table_fill(vmctx, table, dst, value: ref, len) -> status`.
-    TableFill,
-    /// `table_copy(vmctx, dst_table, src_table, dst, src, len) -> status`.
-    TableCopy,
-    /// `table_init(vmctx, table, segment, dst, src, len) -> status`.
-    TableInit,
-    /// `elem_drop(vmctx, segment) -> 0`.
-    ElemDrop,
-    /// `floorf(x)`.
-    FloorF32,
-    /// `floor(x)`.
-    FloorF64,
-    /// `ceilf(x)`.
-    CeilF32,
-    /// `ceil(x)`.
-    CeilF64,
-    /// `truncf(x)`.
-    TruncF32,
-    /// `trunc(x)`.
-    TruncF64,
-    /// Round to nearest, ties to even (`f32.nearest`).
-    NearestF32,
-    /// Round to nearest, ties to even (`f64.nearest`).
-    NearestF64,
+/// Calls `$mac!` with the list of every builtin, in table order: its doc,
+/// its [`Builtin`] variant, its function name and its native signature.
+/// Parameter and result types are `vmctx` (the caller's VM context), `ref`
+/// (a reference: `*const VMFuncRef`, externref bits or 0), `i32`, `f32`
+/// and `f64`; `vmctx` and `ref` are both [`AbiType::Ptr`].
+///
+/// This list is the only definition of the builtins: [`Builtin`], its
+/// signatures and the ABI fingerprint come from it here, the compiler
+/// derives its call signatures from [`Builtin::signature`], and the loader
+/// generates its builtin table from it, checking each implementation
+/// against the listed signature. A builtin on one side only, or with
+/// different signatures, does not compile.
+#[macro_export]
+macro_rules! foreach_builtin {
+    ($mac:ident) => {
+        $mac! {
+            /// `memory_grow(vmctx, delta_pages, memory) -> i32`: old size in
+            /// pages, or -1.
+            MemoryGrow memory_grow(vmctx: vmctx, delta: i32, memory: i32) -> i32;
+            /// `memory_copy(vmctx, dst_mem, src_mem, dst, src, len) -> status`.
+            MemoryCopy memory_copy(vmctx: vmctx, dst_mem: i32, src_mem: i32, dst: i32, src: i32, len: i32) -> i32;
+            /// `memory_fill(vmctx, mem, dst, value, len) -> status`.
+            MemoryFill memory_fill(vmctx: vmctx, memory: i32, dst: i32, value: i32, len: i32) -> i32;
+            /// `memory_init(vmctx, mem, segment, dst, src, len) -> status`.
+            MemoryInit memory_init(vmctx: vmctx, memory: i32, segment: i32, dst: i32, src: i32, len: i32) -> i32;
+            /// `data_drop(vmctx, segment) -> 0`.
+            DataDrop data_drop(vmctx: vmctx, segment: i32) -> i32;
+            /// `table_grow(vmctx, table, init, delta) -> i32`: old size or -1.
+            TableGrow table_grow(vmctx: vmctx, table: i32, init: ref, delta: i32) -> i32;
+            /// `table_fill(vmctx, table, dst, value, len) -> status`.
+            TableFill table_fill(vmctx: vmctx, table: i32, dst: i32, value: ref, len: i32) -> i32;
+            /// `table_copy(vmctx, dst_table, src_table, dst, src, len) -> status`.
+            TableCopy table_copy(vmctx: vmctx, dst_table: i32, src_table: i32, dst: i32, src: i32, len: i32) -> i32;
+            /// `table_init(vmctx, table, segment, dst, src, len) -> status`.
+            TableInit table_init(vmctx: vmctx, table: i32, segment: i32, dst: i32, src: i32, len: i32) -> i32;
+            /// `elem_drop(vmctx, segment) -> 0`.
+            ElemDrop elem_drop(vmctx: vmctx, segment: i32) -> i32;
+            /// `floorf(x)`.
+            FloorF32 floor_f32(x: f32) -> f32;
+            /// `floor(x)`.
+            FloorF64 floor_f64(x: f64) -> f64;
+            /// `ceilf(x)`.
+            CeilF32 ceil_f32(x: f32) -> f32;
+            /// `ceil(x)`.
+            CeilF64 ceil_f64(x: f64) -> f64;
+            /// `truncf(x)`.
+            TruncF32 trunc_f32(x: f32) -> f32;
+            /// `trunc(x)`.
+            TruncF64 trunc_f64(x: f64) -> f64;
+            /// Round to nearest, ties to even (`f32.nearest`).
+            NearestF32 nearest_f32(x: f32) -> f32;
+            /// Round to nearest, ties to even (`f64.nearest`).
+            NearestF64 nearest_f64(x: f64) -> f64;
+        }
+    };
 }
 
-impl Builtin {
-    /// Every builtin, in table order.
-    pub const ALL: [Builtin; 18] = [
-        Builtin::MemoryGrow,
-        Builtin::MemoryCopy,
-        Builtin::MemoryFill,
-        Builtin::MemoryInit,
-        Builtin::DataDrop,
-        Builtin::TableGrow,
-        Builtin::TableFill,
-        Builtin::TableCopy,
-        Builtin::TableInit,
-        Builtin::ElemDrop,
-        Builtin::FloorF32,
-        Builtin::FloorF64,
-        Builtin::CeilF32,
-        Builtin::CeilF64,
-        Builtin::TruncF32,
-        Builtin::TruncF64,
-        Builtin::NearestF32,
-        Builtin::NearestF64,
-    ];
+/// The [`AbiType`] of a type token of [`foreach_builtin`].
+macro_rules! abi_type {
+    (vmctx) => {
+        AbiType::Ptr
+    };
+    (ref) => {
+        AbiType::Ptr
+    };
+    (i32) => {
+        AbiType::I32
+    };
+    (f32) => {
+        AbiType::F32
+    };
+    (f64) => {
+        AbiType::F64
+    };
+}
 
+macro_rules! declare_builtins {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident $name:ident ( $($param:ident : $param_ty:tt),* ) -> $result_ty:tt;
+    )*) => {
+        /// One builtin. Those that can fail return 0 on success and 1 when
+        /// an access is out of bounds; compiled code turns 1 into the trap.
+        /// The discriminant is the slot in the table.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum Builtin {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Builtin {
+            /// Number of builtins (slots in the table).
+            pub const COUNT: usize = [$(Builtin::$variant),*].len();
+
+            /// Every builtin, in table order.
+            pub const ALL: [Builtin; Builtin::COUNT] = [$(Builtin::$variant),*];
+
+            /// A stable name, part of the ABI fingerprint.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Builtin::$variant => stringify!($name), )*
+                }
+            }
+
+            /// Parameter and result types of the native signature (C
+            /// calling convention of the target).
+            pub fn signature(self) -> (&'static [AbiType], &'static [AbiType]) {
+                match self {
+                    $( Builtin::$variant => (
+                        &[$(abi_type!($param_ty)),*],
+                        &[abi_type!($result_ty)],
+                    ), )*
+                }
+            }
+        }
+    };
+}
+
+crate::foreach_builtin!(declare_builtins);
+
+impl Builtin {
     /// The slot of this builtin in the table.
     pub fn index(self) -> u32 {
-        Self::ALL.iter().position(|b| *b == self).unwrap_or(0) as u32
+        self as u32
     }
 
     /// Offset of this builtin's pointer from the table start.
     pub fn table_offset(self) -> u32 {
         self.index() * 8
     }
+}
 
-    /// A stable name, part of the ABI fingerprint.
-    pub fn name(self) -> &'static str {
-        match self {
-            Builtin::MemoryGrow => "memory_grow",
-            Builtin::MemoryCopy => "memory_copy",
-            Builtin::MemoryFill => "memory_fill",
-            Builtin::MemoryInit => "memory_init",
-            Builtin::DataDrop => "data_drop",
-            Builtin::TableGrow => "table_grow",
-            Builtin::TableFill => "table_fill",
-            Builtin::TableCopy => "table_copy",
-            Builtin::TableInit => "table_init",
-            Builtin::ElemDrop => "elem_drop",
-            Builtin::FloorF32 => "floor_f32",
-            Builtin::FloorF64 => "floor_f64",
-            Builtin::CeilF32 => "ceil_f32",
-            Builtin::CeilF64 => "ceil_f64",
-            Builtin::TruncF32 => "trunc_f32",
-            Builtin::TruncF64 => "trunc_f64",
-            Builtin::NearestF32 => "nearest_f32",
-            Builtin::NearestF64 => "nearest_f64",
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_order_is_the_list_order() {
+        for (slot, b) in Builtin::ALL.iter().enumerate() {
+            assert_eq!(b.index() as usize, slot);
+            assert_eq!(b.table_offset() as usize, slot * 8);
         }
+        assert_eq!(Builtin::ALL[0].name(), "memory_grow");
+        assert_eq!(Builtin::ALL[Builtin::COUNT - 1].name(), "nearest_f64");
     }
 
-    /// Parameter and result types of the native signature (C calling
-    /// convention of the target).
-    pub fn signature(self) -> (&'static [AbiType], &'static [AbiType]) {
+    #[test]
+    fn signatures_come_from_the_list() {
         use AbiType::*;
-        match self {
-            Builtin::MemoryGrow => (&[Ptr, I32, I32], &[I32]),
-            Builtin::MemoryCopy | Builtin::MemoryInit | Builtin::TableCopy | Builtin::TableInit => {
-                (&[Ptr, I32, I32, I32, I32, I32], &[I32])
-            }
-            Builtin::MemoryFill => (&[Ptr, I32, I32, I32, I32], &[I32]),
-            Builtin::DataDrop | Builtin::ElemDrop => (&[Ptr, I32], &[I32]),
-            Builtin::TableGrow => (&[Ptr, I32, Ptr, I32], &[I32]),
-            Builtin::TableFill => (&[Ptr, I32, I32, Ptr, I32], &[I32]),
-            Builtin::FloorF32 | Builtin::CeilF32 | Builtin::TruncF32 | Builtin::NearestF32 => {
-                (&[F32], &[F32])
-            }
-            Builtin::FloorF64 | Builtin::CeilF64 | Builtin::TruncF64 | Builtin::NearestF64 => {
-                (&[F64], &[F64])
-            }
-        }
+        assert_eq!(
+            Builtin::TableGrow.signature(),
+            (&[Ptr, I32, Ptr, I32][..], &[I32][..])
+        );
+        assert_eq!(Builtin::CeilF32.signature(), (&[F32][..], &[F32][..]));
     }
 }

@@ -5,7 +5,9 @@
 //!
 //! - the byte layout of an artifact ([`consts`], [`artifact`], `SPEC.md`),
 //! - the module metadata both sides agree on ([`types`]),
-//! - the VM context layout compiled code relies on ([`vmctx`]),
+//! - the module's index spaces ([`index_space`]) and the VM context layout
+//!   compiled code relies on ([`vmctx`]),
+//! - memory reservation sizes and target triples ([`target`]),
 //! - trap kinds and their spec messages ([`traps`]),
 //! - runtime builtins reached through the VM context ([`builtins`]),
 //! - the ABI fingerprint and the compatibility checks ([`abi`], [`compat`]),
@@ -30,8 +32,10 @@ pub mod cpu;
 mod decode;
 pub mod error;
 pub mod header;
+pub mod index_space;
 pub mod reader;
 pub mod signature;
+pub mod target;
 pub mod traps;
 pub mod types;
 pub mod vmctx;

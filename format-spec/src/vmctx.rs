@@ -17,6 +17,9 @@
 //! Memories, tables and globals are reached through a pointer whether the
 //! module defines or imports them, so instances can share them.
 
+use crate::error::{FormatError, Result};
+use crate::index_space::IndexSpace;
+
 /// Value stored at offset 0 of every VM context.
 pub const VMCTX_MAGIC: u64 = u64::from_le_bytes(*b"waotvmcx");
 
@@ -82,48 +85,131 @@ pub mod host_ctx {
     pub const ARRAY_CALL: u32 = 8;
 }
 
-/// Offsets that depend on how many items of each kind a module has.
+/// Offsets that depend on how many items of each kind a module has. Built
+/// only by [`VMOffsets::new`], from the module's [`IndexSpace`], by the
+/// compiler and the loader alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VMOffsets {
-    /// Number of function types.
-    pub num_types: u32,
-    /// Number of memories (imported + defined).
-    pub num_memories: u32,
-    /// Number of tables (imported + defined).
-    pub num_tables: u32,
-    /// Number of globals (imported + defined).
-    pub num_globals: u32,
-    /// Number of functions (imported + defined).
-    pub num_funcs: u32,
+    memories_start: u32,
+    tables_start: u32,
+    globals_start: u32,
+    func_refs_start: u32,
+    size: u32,
 }
 
+/// Largest VM context: every offset must fit the signed 32-bit
+/// displacement of a load in compiled code.
+pub const MAX_SIZE: u32 = i32::MAX as u32;
+
 impl VMOffsets {
+    /// The layout for a module with these index spaces. Fails (offset 0)
+    /// when the VM context would exceed [`MAX_SIZE`] bytes; no valid wasm
+    /// module comes near that.
+    pub fn new(space: &IndexSpace) -> Result<VMOffsets> {
+        let too_large = FormatError::new("index spaces too large for a vm context", 0);
+        let pointer = 8;
+        let memories_start =
+            (u64::from(TYPE_IDS_START) + u64::from(space.types) * 4).next_multiple_of(pointer);
+        let tables_start = memories_start + space.memories.total() * pointer;
+        let globals_start = tables_start + space.tables.total() * pointer;
+        let func_refs_start = globals_start + space.globals.total() * pointer;
+        let size = func_refs_start + space.funcs.total() * u64::from(func_ref::SIZE);
+        if size > u64::from(MAX_SIZE) {
+            return Err(too_large);
+        }
+        // Every start is at most `size`, so none of these casts truncates.
+        Ok(VMOffsets {
+            memories_start: memories_start as u32,
+            tables_start: tables_start as u32,
+            globals_start: globals_start as u32,
+            func_refs_start: func_refs_start as u32,
+            size: size as u32,
+        })
+    }
     /// Offset of type `index`'s canonical id.
     pub fn type_id(&self, index: u32) -> u32 {
         TYPE_IDS_START + index * 4
     }
     /// Offset of the memory pointer array.
     pub fn memories_start(&self) -> u32 {
-        (TYPE_IDS_START + self.num_types * 4).next_multiple_of(8)
+        self.memories_start
     }
     /// Offset of memory `index`'s pointer.
     pub fn memory(&self, index: u32) -> u32 {
-        self.memories_start() + index * 8
+        self.memories_start + index * 8
     }
     /// Offset of table `index`'s pointer.
     pub fn table(&self, index: u32) -> u32 {
-        self.memories_start() + self.num_memories * 8 + index * 8
+        self.tables_start + index * 8
     }
     /// Offset of global `index`'s pointer.
     pub fn global(&self, index: u32) -> u32 {
-        self.table(self.num_tables) + index * 8
+        self.globals_start + index * 8
     }
     /// Offset of function `index`'s reference.
     pub fn func_ref(&self, index: u32) -> u32 {
-        self.global(self.num_globals) + index * func_ref::SIZE
+        self.func_refs_start + index * func_ref::SIZE
     }
     /// Total size of the VM context in bytes.
     pub fn size(&self) -> u32 {
-        self.func_ref(self.num_funcs)
+        self.size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index_space::KindCount;
+
+    fn space(types: u32, memories: u32, tables: u32, globals: u32, funcs: u32) -> IndexSpace {
+        let imported = |n| KindCount {
+            imported: n,
+            defined: 0,
+        };
+        IndexSpace {
+            types,
+            memories: imported(memories),
+            tables: imported(tables),
+            globals: imported(globals),
+            funcs: imported(funcs),
+        }
+    }
+
+    #[test]
+    fn regions_follow_each_other_in_the_documented_order() {
+        // 3 type ids (12 bytes) end at 44, padded to 48.
+        let o = VMOffsets::new(&space(3, 1, 2, 1, 2)).unwrap();
+        assert_eq!(o.type_id(2), 40);
+        assert_eq!(o.memory(0), 48);
+        assert_eq!(o.table(0), 56);
+        assert_eq!(o.table(1), 64);
+        assert_eq!(o.global(0), 72);
+        assert_eq!(o.func_ref(0), 80);
+        assert_eq!(o.func_ref(1), 112);
+        assert_eq!(o.size(), 144);
+    }
+
+    #[test]
+    fn imported_and_defined_items_share_one_region() {
+        let split = IndexSpace {
+            types: 1,
+            funcs: KindCount {
+                imported: 1,
+                defined: 2,
+            },
+            ..IndexSpace::default()
+        };
+        let o = VMOffsets::new(&split).unwrap();
+        assert_eq!(o, VMOffsets::new(&space(1, 0, 0, 0, 3)).unwrap());
+        assert_eq!(o.size(), 40 + 3 * 32);
+    }
+
+    #[test]
+    fn a_layout_beyond_32_bit_displacements_is_refused() {
+        let huge = space(u32::MAX, u32::MAX, u32::MAX, u32::MAX, u32::MAX);
+        assert!(VMOffsets::new(&huge).is_err());
+        let just_too_large = space(0, 0, 0, 0, MAX_SIZE / func_ref::SIZE);
+        assert!(VMOffsets::new(&just_too_large).is_err());
+        assert!(VMOffsets::new(&space(0, 0, 0, 0, 1_000_000)).is_ok());
     }
 }

@@ -1,7 +1,9 @@
 //! The builtin functions compiled code calls through the VM context's
-//! builtin table, in [`waot_format::builtins::Builtin::ALL`] order. Those
-//! that can fail check every bound before changing anything and return 1
-//! (compiled code then traps) or 0.
+//! builtin table, in [`waot_format::builtins::Builtin::ALL`] order. The
+//! table is generated from `waot_format::foreach_builtin!`, which checks
+//! each function here against the shared signature. Those that can fail
+//! check every bound before changing anything and return 1 (compiled code
+//! then traps) or 0.
 
 use crate::instance::InstanceData;
 use waot_format::builtins::Builtin;
@@ -233,32 +235,39 @@ extern "C" fn nearest_f64(x: f64) -> f64 {
     quiet64(x, f64::round_ties_even)
 }
 
-/// The address of builtin `b`.
-fn address(b: Builtin) -> usize {
-    match b {
-        Builtin::MemoryGrow => memory_grow as *const () as usize,
-        Builtin::MemoryCopy => memory_copy as *const () as usize,
-        Builtin::MemoryFill => memory_fill as *const () as usize,
-        Builtin::MemoryInit => memory_init as *const () as usize,
-        Builtin::DataDrop => data_drop as *const () as usize,
-        Builtin::TableGrow => table_grow as *const () as usize,
-        Builtin::TableFill => table_fill as *const () as usize,
-        Builtin::TableCopy => table_copy as *const () as usize,
-        Builtin::TableInit => table_init as *const () as usize,
-        Builtin::ElemDrop => elem_drop as *const () as usize,
-        Builtin::FloorF32 => floor_f32 as *const () as usize,
-        Builtin::FloorF64 => floor_f64 as *const () as usize,
-        Builtin::CeilF32 => ceil_f32 as *const () as usize,
-        Builtin::CeilF64 => ceil_f64 as *const () as usize,
-        Builtin::TruncF32 => trunc_f32 as *const () as usize,
-        Builtin::TruncF64 => trunc_f64 as *const () as usize,
-        Builtin::NearestF32 => nearest_f32 as *const () as usize,
-        Builtin::NearestF64 => nearest_f64 as *const () as usize,
-    }
+/// The Rust type of a type token of `waot_format::foreach_builtin!`.
+macro_rules! native_type {
+    (vmctx) => { *mut u8 };
+    (ref) => { usize };
+    (i32) => { i32 };
+    (f32) => { f32 };
+    (f64) => { f64 };
 }
 
+/// Generates [`address`] from the builtin list: every builtin must have an
+/// `extern "C"` function of its name here with exactly the listed
+/// signature, or the loader does not compile.
+macro_rules! builtin_addresses {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident $name:ident ( $($param:ident : $param_ty:tt),* ) -> $result_ty:tt;
+    )*) => {
+        /// The address of builtin `b`.
+        fn address(b: Builtin) -> usize {
+            match b {
+                $( Builtin::$variant => {
+                    let f: extern "C" fn($(native_type!($param_ty)),*) -> native_type!($result_ty) = $name;
+                    f as usize
+                } )*
+            }
+        }
+    };
+}
+
+waot_format::foreach_builtin!(builtin_addresses);
+
 /// The builtin table every VM context points at.
-pub fn table() -> &'static [usize] {
-    static TABLE: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| Builtin::ALL.iter().map(|b| address(*b)).collect())
+pub fn table() -> &'static [usize; Builtin::COUNT] {
+    static TABLE: std::sync::OnceLock<[usize; Builtin::COUNT]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| Builtin::ALL.map(address))
 }

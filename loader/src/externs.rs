@@ -47,6 +47,16 @@ pub struct VMFuncRef {
     pub _pad: u32,
 }
 
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    use waot_format::vmctx::func_ref;
+    assert!(offset_of!(VMFuncRef, wasm_call) == func_ref::WASM_CALL as usize);
+    assert!(offset_of!(VMFuncRef, array_call) == func_ref::ARRAY_CALL as usize);
+    assert!(offset_of!(VMFuncRef, vmctx) == func_ref::VMCTX as usize);
+    assert!(offset_of!(VMFuncRef, type_id) == func_ref::TYPE_ID as usize);
+    assert!(size_of::<VMFuncRef>() == func_ref::SIZE as usize);
+};
+
 /// A function that can be imported.
 #[derive(Clone)]
 pub struct Func {

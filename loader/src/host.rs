@@ -3,24 +3,12 @@
 use waot_format::compat::{HostInfo, detect_cpu_features};
 use waot_format::types::wasm_features;
 
-/// Address space reserved per memory for guard-page code (4 GiB).
-pub const MEMORY_RESERVATION: u64 = 1 << 32;
-/// Guard region after the reservation (2 GiB).
-pub const MEMORY_GUARD: u64 = 1 << 31;
+pub use waot_format::target::{MEMORY_GUARD, MEMORY_RESERVATION};
 
-/// The host triple in waot's spelling.
+/// The host triple in waot's spelling ("unsupported-host" on an
+/// architecture waot does not target).
 pub fn host_triple() -> &'static str {
-    if cfg!(target_arch = "x86_64") {
-        "x86_64-unknown-linux-gnu"
-    } else if cfg!(target_arch = "aarch64") {
-        "aarch64-unknown-linux-gnu"
-    } else if cfg!(target_arch = "riscv64") {
-        "riscv64gc-unknown-linux-gnu"
-    } else if cfg!(target_arch = "s390x") {
-        "s390x-unknown-linux-gnu"
-    } else {
-        "unsupported-host"
-    }
+    waot_format::target::host_triple().unwrap_or("unsupported-host")
 }
 
 /// This process's host description.

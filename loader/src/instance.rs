@@ -223,13 +223,7 @@ impl Instance {
         let func_types: Vec<TypeIndex> = (0..(imported_funcs.len() + a.funcs.len()) as u32)
             .map(|i| a.func_type_index(FuncIndex(i)).unwrap_or_default())
             .collect();
-        let offsets = VMOffsets {
-            num_types: a.types.len() as u32,
-            num_memories: memories.len() as u32,
-            num_tables: tables.len() as u32,
-            num_globals: (globals.len() + a.globals.len()) as u32,
-            num_funcs: func_types.len() as u32,
-        };
+        let offsets = a.vm_offsets();
         let vm = VMContext::new(offsets.size() as usize);
         let vmctx_addr = vm.ptr as usize;
         for g in &a.globals {

@@ -49,6 +49,7 @@ pub struct HostFunc {
     func: Box<HostFn>,
 }
 
+const _: () = assert!(std::mem::offset_of!(HostFunc, magic) == host_ctx::MAGIC as usize);
 const _: () = assert!(std::mem::offset_of!(HostFunc, array_call) == host_ctx::ARRAY_CALL as usize);
 
 impl HostFunc {

@@ -23,6 +23,13 @@ pub struct VMMemoryDefinition {
     length: Cell<u64>,
 }
 
+const _: () = {
+    use std::mem::offset_of;
+    use waot_format::vmctx::memory;
+    assert!(offset_of!(VMMemoryDefinition, base) == memory::BASE as usize);
+    assert!(offset_of!(VMMemoryDefinition, length) == memory::LENGTH as usize);
+};
+
 /// One linear memory.
 pub struct LinearMemory {
     base: *mut u8,

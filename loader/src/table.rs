@@ -32,6 +32,14 @@ pub struct VMTableDefinition {
 
 const ELEMENT_SIZE: usize = std::mem::size_of::<usize>();
 
+const _: () = {
+    use std::mem::offset_of;
+    use waot_format::vmctx::table;
+    assert!(offset_of!(VMTableDefinition, base) == table::BASE as usize);
+    assert!(offset_of!(VMTableDefinition, length) == table::LENGTH as usize);
+    assert!(ELEMENT_SIZE == table::ELEMENT_SIZE as usize);
+};
+
 /// A table of references (funcref: `*const VMFuncRef` or 0; externref:
 /// host value + 1 or 0).
 pub struct Table {

@@ -1,6 +1,15 @@
 //! The allocation behind a VM context: zeroed, 16-byte aligned, with typed
 //! reads and writes at the offsets `waot_format::vmctx` defines.
 
+use crate::values::ValRaw;
+use waot_format::vmctx;
+
+// A global's slot and an array call's value slot are both one `ValRaw`.
+const _: () = {
+    assert!(std::mem::size_of::<ValRaw>() == vmctx::VALUE_SLOT_SIZE as usize);
+    assert!(std::mem::size_of::<ValRaw>() == vmctx::GLOBAL_SLOT_SIZE as usize);
+};
+
 /// The VM context allocation: 16-byte aligned, zeroed, freed on drop.
 pub(crate) struct VMContext {
     pub(crate) ptr: *mut u8,

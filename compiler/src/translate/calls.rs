@@ -22,7 +22,11 @@ impl Translator<'_, '_> {
         let ty = self.env.module.func_type(callee).clone();
         let mut args = vec![self.vmctx, self.vmctx];
         args.extend(self.pop_n(ty.params.len()));
-        let call = if self.env.module.is_imported(callee) {
+        let call = if let Some(defined) = self.env.module.space.defined_func(callee) {
+            let fref = self.func_ref(defined);
+            args[0] = self.vmctx;
+            self.builder.ins().call(fref, &args)
+        } else {
             let record = self.env.offsets.func_ref(callee.0) as i32;
             let ptr = self.env.pointer_type();
             let flags = vmctx_flags().with_readonly().with_can_move();
@@ -33,11 +37,6 @@ impl Translator<'_, '_> {
             let sig = self.env.wasm_signature(&ty);
             let sig = self.builder.import_signature(sig);
             self.builder.ins().call_indirect(sig, code, &args)
-        } else {
-            let defined = DefinedFuncIndex(callee.0 - self.env.module.num_imported_funcs);
-            let fref = self.func_ref(defined);
-            args[0] = self.vmctx;
-            self.builder.ins().call(fref, &args)
         };
         let results = self.builder.inst_results(call).to_vec();
         self.stack.extend(results);
@@ -48,7 +47,7 @@ impl Translator<'_, '_> {
         if let Some(f) = self.func_refs.get(&callee) {
             return *f;
         }
-        let func_index = FuncIndex(callee.0 + self.env.module.num_imported_funcs);
+        let func_index = self.env.module.space.func_index(callee);
         let sig = self
             .env
             .wasm_signature(self.env.module.func_type(func_index));

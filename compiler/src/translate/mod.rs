@@ -24,7 +24,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::HashMap;
 use waot_format::builtins::Builtin;
 use waot_format::traps::TrapKind;
-use waot_format::types::{BoundsStrategy, DefinedFuncIndex, FuncIndex, FuncType, ValType};
+use waot_format::types::{BoundsStrategy, DefinedFuncIndex, FuncType, ValType};
 use waot_format::vmctx::{self, VMOffsets};
 
 /// External-name namespace of defined wasm functions (index = defined index).
@@ -111,7 +111,7 @@ pub fn translate_function(
     func: &mut ir::Function,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let func_index = FuncIndex(index.0 + env.module.num_imported_funcs);
+    let func_index = env.module.space.func_index(index);
     let ty = env.module.func_type(func_index).clone();
     func.signature = env.wasm_signature(&ty);
     func.name = UserFuncName::user(NAMESPACE_WASM_FUNC, index.0);
