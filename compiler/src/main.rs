@@ -249,7 +249,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 emit_clif,
                 source_name: input
                     .file_name()
-                    .map_or("module.wasm".into(), |n| n.to_string_lossy().into_owned()),
+                    .map_or("module.wasm".into(), |n| n.to_string_lossy().into_owned())
+                    // Recorded for hints; the reader refuses control characters.
+                    .replace(char::is_control, "_"),
                 max_memory_pages,
                 signing_key,
             };

@@ -369,7 +369,19 @@ impl<'a> Artifact<'a> {
         self.types.get(ty.index())
     }
 
-    /// The type index of function `index` (imported or defined).
+    /// The type index of every function, imported ones first, in index
+    /// order.
+    pub fn func_type_indices(&self) -> impl Iterator<Item = TypeIndex> + '_ {
+        let imported = self.imports.iter().filter_map(|i| match i.kind {
+            ImportKind::Func(t) => Some(t),
+            _ => None,
+        });
+        imported.chain(self.funcs.iter().map(|f| f.ty))
+    }
+
+    /// The type index of function `index` (imported or defined). Linear in
+    /// the number of imports: use [`Artifact::func_type_indices`] to visit
+    /// every function.
     pub fn func_type_index(&self, index: FuncIndex) -> Option<TypeIndex> {
         let mut imported = self.imports.iter().filter_map(|i| match i.kind {
             ImportKind::Func(t) => Some(t),

@@ -358,14 +358,14 @@ pub(crate) fn check_code_layout(funcs: &[FuncInfo], trampolines: &[u32], at: usi
 }
 
 pub(crate) fn decode_build_info<'a>(c: &mut Cursor<'a>) -> Result<BuildInfo<'a>> {
-    let source_name = c.str()?;
-    let target = c.str()?;
+    let source_name = c.text()?;
+    let target = c.text()?;
     let cpu_mode = match c.u8()? {
         0 => CpuMode::Baseline,
         1 => CpuMode::Native,
         _ => return Err(c.error("unknown cpu mode")),
     };
-    let cpu_features = c.str()?;
+    let cpu_features = c.text()?;
     let text_align = c.u32()?;
     let bounds = match c.u8()? {
         0 => BoundsStrategy::Guard,
@@ -376,8 +376,8 @@ pub(crate) fn decode_build_info<'a>(c: &mut Cursor<'a>) -> Result<BuildInfo<'a>>
     let memory_guard = c.u64()?;
     let stack_check = c.bool()?;
     let wasm_features = c.u64()?;
-    let opt_level = c.str()?;
-    let codegen = c.str()?;
+    let opt_level = c.text()?;
+    let codegen = c.text()?;
     c.finish()?;
     Ok(BuildInfo {
         source_name,

@@ -47,7 +47,12 @@ impl<'a> Prefix<'a> {
             .position(|&b| b == 0)
             .unwrap_or(producer_bytes.len());
         let producer = std::str::from_utf8(&producer_bytes[..end])
-            .map_err(|_| FormatError::new("producer is not utf-8", header::PRODUCER))?;
+            .ok()
+            .filter(|p| !p.chars().any(char::is_control))
+            .ok_or(FormatError::new(
+                "producer is not utf-8 text without control characters",
+                header::PRODUCER,
+            ))?;
         let mut source_sha256 = [0u8; 32];
         source_sha256.copy_from_slice(&frozen[header::SOURCE_SHA256..header::SOURCE_SHA256 + 32]);
         Ok(Prefix {
@@ -170,6 +175,7 @@ impl<'a> Header<'a> {
             consts::HEADER_SIZE,
         );
         let mut sections = Vec::with_capacity(section_count);
+        let mut ids = std::collections::HashSet::with_capacity(section_count);
         for _ in 0..section_count {
             let at = c.offset();
             let id = c.u32()?;
@@ -185,7 +191,7 @@ impl<'a> Header<'a> {
                     at,
                 ));
             }
-            if sections.iter().any(|s: &SectionEntry| s.id == id) {
+            if !ids.insert(id) {
                 return Err(FormatError::new("duplicate section", at));
             }
             sections.push(SectionEntry {

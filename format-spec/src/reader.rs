@@ -108,6 +108,21 @@ impl<'a> Cursor<'a> {
         std::str::from_utf8(bytes).map_err(|_| FormatError::new("string is not utf-8", start))
     }
 
+    /// A string waot itself wrote for people to read (build records,
+    /// never wasm names): UTF-8 without control characters, so a hostile
+    /// artifact cannot put terminal escapes or line breaks into a message.
+    pub fn text(&mut self) -> Result<&'a str> {
+        let start = self.offset();
+        let text = self.str()?;
+        if text.chars().any(char::is_control) {
+            return Err(FormatError::new(
+                "build record string has control characters",
+                start,
+            ));
+        }
+        Ok(text)
+    }
+
     /// Fails unless every byte has been read.
     pub fn finish(&self) -> Result<()> {
         if self.is_at_end() {

@@ -110,7 +110,10 @@ impl Module {
     /// are then made executable: nothing another process does to the file
     /// afterwards can change what was verified. With [`Profiling::PerfMap`]
     /// it is read the same way, since `perf` names only anonymous code from
-    /// its map. Otherwise the file is mapped in place.
+    /// its map. Otherwise the file is mapped in place, and must not be
+    /// modified or truncated while the module is alive: the checks ran on
+    /// the bytes as they were (use a signature, or copy the file first,
+    /// when other processes may write it).
     pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Module, OpenError> {
         let path = path.as_ref();
         let mut file = File::open(path).map_err(OpenError::Io)?;
@@ -122,9 +125,10 @@ impl Module {
         let map = if private {
             read_private(&mut file).map_err(OpenError::Io)?
         } else {
-            // SAFETY: mapped private and read-only; if another process
-            // truncates the file while mapped, reads can fault (SIGBUS): the
-            // accepted, documented risk of every mmap-based loader.
+            // The file must not change while mapped (README, "Trust"): Linux
+            // shows other processes' writes through untouched private pages.
+            // SAFETY: a private read-only mapping; that contract is the
+            // caller's (`open_with` docs), as for every mmap-based loader.
             unsafe { MmapOptions::new().map_copy_read_only(&file) }.map_err(OpenError::Io)?
         };
         Self::from_map_with(map, &path.display().to_string(), options)

@@ -59,7 +59,8 @@ impl InstanceData {
     pub(crate) fn data_segment(&self, index: u32) -> &[u8] {
         match self.data.get(index as usize).map(Cell::get) {
             // SAFETY: (addr, len) points into the artifact map, which
-            // `self.module` keeps alive and never changes.
+            // `self.module` keeps alive; its bytes do not change (see
+            // `Module::open_with`).
             Some((addr, len)) if len > 0 => unsafe {
                 std::slice::from_raw_parts(addr as *const u8, len)
             },
@@ -220,9 +221,7 @@ impl Instance {
                 .map_err(|e| InstantiateError::Table(e.0))?;
             tables.push(t);
         }
-        let func_types: Vec<TypeIndex> = (0..(imported_funcs.len() + a.funcs.len()) as u32)
-            .map(|i| a.func_type_index(FuncIndex(i)).unwrap_or_default())
-            .collect();
+        let func_types: Vec<TypeIndex> = a.func_type_indices().collect();
         let offsets = a.vm_offsets();
         let vm = VMContext::new(offsets.size() as usize);
         let vmctx_addr = vm.ptr as usize;

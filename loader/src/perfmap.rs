@@ -10,32 +10,46 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use waot_format::artifact::Artifact;
 use waot_format::types::{FuncIndex, ImportKind, NO_ARRAY_ENTRY};
 
-/// The perf map of this process: created (truncated: a stale file of an
-/// earlier process with the same pid is replaced) by the first module
-/// opened with profiling, appended to by the next ones.
-static PERF_MAP: OnceLock<Mutex<File>> = OnceLock::new();
+/// The perf map of this process, opened by the first module opened with
+/// profiling and appended to by the next ones.
+static PERF_MAP: Mutex<Option<File>> = Mutex::new(None);
 
 /// Where this process's perf map lives.
 pub fn path() -> PathBuf {
     PathBuf::from(format!("/tmp/perf-{}.map", std::process::id()))
 }
 
+/// Creates the map file afresh: a stale file of an earlier process with
+/// the same pid is removed first, and the new file is created exclusively
+/// without following symlinks, so nothing planted in `/tmp` is written to.
+fn create() -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = path();
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(0o644)
+        .open(path)
+}
+
 /// Appends the code of `artifact`, whose text starts at address
 /// `text_start`, to this process's perf map.
 pub(crate) fn record(artifact: &Artifact<'_>, text_start: usize) -> std::io::Result<()> {
     let lines = lines(artifact, text_start);
-    let file = match PERF_MAP.get() {
+    let mut map = PERF_MAP.lock().unwrap_or_else(|e| e.into_inner());
+    let file = match &mut *map {
         Some(file) => file,
-        None => {
-            let created = File::create(path())?;
-            PERF_MAP.get_or_init(|| Mutex::new(created))
-        }
+        empty => empty.insert(create()?),
     };
-    let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
     file.write_all(lines.as_bytes())?;
     file.flush()
 }

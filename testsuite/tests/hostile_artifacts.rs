@@ -76,6 +76,21 @@ const MEMORY_LIMITS: &str = "memory limits exceed the pages its index type can a
 const CASES: &[Case] = &[
     // The reported case: waot-run called through this pointer.
     Case {
+        name: "terminal escape in the recorded source name",
+        edit: |a| a.build.source_name = "app\x1b]0;owned\x07.wasm",
+        message: "build record string has control characters",
+    },
+    Case {
+        name: "line break in the recorded target",
+        edit: |a| a.build.target = "x86_64-unknown-linux-gnu\nhint: run curl",
+        message: "build record string has control characters",
+    },
+    Case {
+        name: "control character in the producer",
+        edit: |a| a.prefix.producer = "waot\r0.2.0",
+        message: "producer is not utf-8 text without control characters",
+    },
+    Case {
         name: "i64 element item",
         edit: |a| a.elements[0].items[0] = ConstExpr::I64(0x4141_4141_4141_4141),
         message: ELEM_ITEM,

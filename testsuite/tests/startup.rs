@@ -11,11 +11,12 @@ use waot_format::types::{DefinedFuncIndex, FuncType, NO_ARRAY_ENTRY};
 use waot_run::{CallError, Instance, Linker, Module, OpenOptions, Profiling, RunOptions};
 
 #[test]
-fn a_module_parses_its_artifact_once() {
+fn artifact_borrows_the_parse_the_module_keeps() {
     let module = waot_testsuite::open_wat(
         r#"(module (func (export "f")) (func (export "g")) (memory 1) (data (i32.const 0) "x"))"#,
     );
-    // The same parse every time: no re-parsing behind `artifact()`.
+    // `artifact()` hands out the parse made at open (a borrow of the
+    // module, so it cannot be a fresh parse); instances are built from it.
     assert!(std::ptr::eq(module.artifact(), module.artifact()));
     assert_eq!(module.artifact().funcs.len(), 2);
     let first = Instance::new(module.clone(), &Linker::new(), &RunOptions::default()).unwrap();
