@@ -1,10 +1,12 @@
 //! The WASI preview 1 surface: every one of the 46 `wasi_snapshot_preview1`
 //! functions is defined with its exact signature (the list below is data,
 //! from the preview-1 witx), and calls with several iovecs check every
-//! buffer before they write or consume anything.
+//! buffer before they write or consume anything; stdio's fdstat makes
+//! wasi-libc's `isatty` true exactly on a terminal.
 
 use waot_run::wasi::{WasiConfig, WasiCtx, add_to_linker};
 use waot_run::{Instance, InstantiateError, Linker, RunOptions, Val};
+use waot_testsuite::bin;
 
 /// Every preview 1 function: name, parameter types, result types (`i32` =
 /// `i`, `i64` = `I`).
@@ -196,4 +198,116 @@ fn iovecs_are_all_checked_before_anything_is_written_or_read() {
     assert_eq!(call(&instance, "read", &[reader, 300]), 0);
     assert_eq!(call(&instance, "count", &[]), 20);
     assert_eq!(call(&instance, "byte", &[200]), i32::from(b'h'));
+}
+
+/// A guest that reports stdio as wasi-libc's `isatty` sees it: fd N is a
+/// terminal when `fd_fdstat_get` gives a character device without the seek
+/// (bit 2) and tell (bit 5) rights. `_start` exits with bit N set for each
+/// terminal; `fdstat` fills the 24-byte fdstat of a descriptor at 400.
+const ISATTY_GUEST: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func $isatty (param $fd i32) (result i32)
+    (if (call $fdstat (local.get $fd) (i32.const 400)) (then (return (i32.const 0))))
+    (i32.and
+      (i32.eq (i32.load8_u (i32.const 400)) (i32.const 2))
+      (i64.eqz (i64.and (i64.load (i32.const 408)) (i64.const 0x24)))))
+  (func (export "fdstat") (param $fd i32) (result i32)
+    (call $fdstat (local.get $fd) (i32.const 400)))
+  (func (export "filetype") (result i32) (i32.load8_u (i32.const 400)))
+  (func (export "rights_base") (result i64) (i64.load (i32.const 408)))
+  (func (export "rights_inheriting") (result i64) (i64.load (i32.const 416)))
+  (func (export "_start")
+    (call $exit (i32.or (call $isatty (i32.const 0))
+      (i32.or (i32.shl (call $isatty (i32.const 1)) (i32.const 1))
+              (i32.shl (call $isatty (i32.const 2)) (i32.const 2)))))))"#;
+
+fn call_i64(instance: &Instance, name: &str) -> i64 {
+    match instance.call(name, &[]).expect(name).as_slice() {
+        [Val::I64(v)] => *v,
+        other => panic!("{name} returned {other:?}"),
+    }
+}
+
+#[test]
+fn stdio_rights_are_read_or_write_and_poll_and_the_type_follows_the_host() {
+    use std::io::IsTerminal;
+    const FD_READ: i64 = 1 << 1;
+    const FD_WRITE: i64 = 1 << 6;
+    const POLL_FD_READWRITE: i64 = 1 << 27;
+    let module = waot_testsuite::open_wat(ISATTY_GUEST);
+    let linker = wasi_linker(&WasiConfig::default());
+    let instance = Instance::new(module, &linker, &RunOptions::default()).unwrap();
+    let terminal = [
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+        std::io::stderr().is_terminal(),
+    ];
+    for (fd, transfer) in [(0, FD_READ), (1, FD_WRITE), (2, FD_WRITE)] {
+        assert_eq!(call(&instance, "fdstat", &[fd]), 0);
+        // A character device only on a terminal (Wasmtime's rule), else
+        // unknown; never seek or tell, so isatty is right either way.
+        let expected_type = if terminal[fd as usize] { 2 } else { 0 };
+        assert_eq!(call(&instance, "filetype", &[]), expected_type, "fd {fd}");
+        assert_eq!(
+            call_i64(&instance, "rights_base"),
+            transfer | POLL_FD_READWRITE
+        );
+        assert_eq!(
+            call_i64(&instance, "rights_inheriting"),
+            transfer | POLL_FD_READWRITE
+        );
+    }
+}
+
+/// Runs the isatty guest with `waot-run`, on pipes or (through `script`)
+/// on a pseudo-terminal; returns its exit code.
+fn isatty_exit_code(on_pty: bool) -> i32 {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = wat::parse_str(ISATTY_GUEST).unwrap();
+    let artifact = waot_testsuite::compile_to_file(
+        &wasm,
+        &waot::CompileOptions::default(),
+        dir.path(),
+        "isatty.aot",
+    )
+    .unwrap();
+    let run = bin("waot-run");
+    let mut cmd = if on_pty {
+        // util-linux script: -q quiet, -e the child's exit code, -c command;
+        // the typescript goes to /dev/null.
+        let mut cmd = std::process::Command::new("script");
+        cmd.arg("-qec")
+            .arg(format!("'{}' '{}'", run.display(), artifact.display()))
+            .arg("/dev/null");
+        cmd
+    } else {
+        let mut cmd = std::process::Command::new(run);
+        cmd.arg(&artifact);
+        cmd
+    };
+    let out = cmd
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("runs");
+    out.status
+        .code()
+        .unwrap_or_else(|| panic!("killed: {out:?}"))
+}
+
+#[test]
+fn stdio_is_a_terminal_exactly_when_the_host_stdio_is_one() {
+    // Pipes: no descriptor is a terminal.
+    assert_eq!(isatty_exit_code(false), 0);
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped the pseudo-terminal half: util-linux `script` is not installed");
+        return;
+    }
+    // All three on a pseudo-terminal: all three are terminals (bits 0-2).
+    assert_eq!(isatty_exit_code(true), 7);
 }

@@ -48,8 +48,17 @@ pub(crate) mod filetype {
 /// `fdflags.nonblock`.
 pub(crate) const FD_NONBLOCK: u16 = 4;
 
-/// Every right: waot does not narrow rights below what the host allows.
-pub(crate) const ALL_RIGHTS: u64 = (1 << 29) - 1;
+/// Bits of preview 1's `rights`.
+pub(crate) mod rights {
+    pub const FD_READ: u64 = 1 << 1;
+    pub const FD_WRITE: u64 = 1 << 6;
+    pub const POLL_FD_READWRITE: u64 = 1 << 27;
+}
+
+/// Every right, bit 0 (`fd_datasync`) to bit 29 (`sock_accept`): waot does
+/// not narrow the rights of files, directories and sockets below what the
+/// host allows.
+pub(crate) const ALL_RIGHTS: u64 = (1 << 30) - 1;
 
 /// A WASI `filestat`.
 pub(crate) struct Stat {
@@ -109,11 +118,39 @@ impl Stat {
     }
 }
 
-fn stdio_stat() -> Stat {
+/// The file type of a stdio entry, as Wasmtime reports it: a character
+/// device only when the host descriptor is a terminal, else unknown.
+/// wasi-libc's `isatty` is true only for a character device without the
+/// seek and tell rights, so this (and [`stdio_rights`]) decides whether a
+/// guest sees a terminal (line-buffered output, interactive prompts).
+fn stdio_filetype(e: &Entry) -> u8 {
+    let terminal = match e {
+        Entry::Stdin => rustix::termios::isatty(std::io::stdin()),
+        Entry::Stdout => rustix::termios::isatty(std::io::stdout()),
+        Entry::Stderr => rustix::termios::isatty(std::io::stderr()),
+        _ => false,
+    };
+    if terminal {
+        filetype::CHARACTER_DEVICE
+    } else {
+        filetype::UNKNOWN
+    }
+}
+
+/// The rights of a stdio entry: read or write, and poll; never seek or tell.
+fn stdio_rights(e: &Entry) -> u64 {
+    let transfer = match e {
+        Entry::Stdin => rights::FD_READ,
+        _ => rights::FD_WRITE,
+    };
+    transfer | rights::POLL_FD_READWRITE
+}
+
+fn stdio_stat(filetype: u8) -> Stat {
     Stat {
         dev: 0,
         ino: 0,
-        filetype: filetype::CHARACTER_DEVICE,
+        filetype,
         nlink: 1,
         size: 0,
         atim: 0,
@@ -274,11 +311,13 @@ fn fd_tell(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
 }
 
 fn fd_fdstat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
-    let (kind, flags) = with_entry(c, u32_arg(a, 0), |e| {
+    let (kind, flags, rights) = with_entry(c, u32_arg(a, 0), |e| {
         Ok(match e {
-            Entry::Stdin | Entry::Stdout | Entry::Stderr => (filetype::CHARACTER_DEVICE, 0u16),
-            Entry::File(f) => (filetype::REGULAR_FILE, u16::from(f.append)),
-            Entry::Dir(_) => (filetype::DIRECTORY, 0),
+            Entry::Stdin | Entry::Stdout | Entry::Stderr => {
+                (stdio_filetype(e), 0u16, stdio_rights(e))
+            }
+            Entry::File(f) => (filetype::REGULAR_FILE, u16::from(f.append), ALL_RIGHTS),
+            Entry::Dir(_) => (filetype::DIRECTORY, 0, ALL_RIGHTS),
             Entry::Listener(_) | Entry::Socket(_) => (
                 filetype::SOCKET_STREAM,
                 if super::sock::is_nonblocking(e)? {
@@ -286,6 +325,7 @@ fn fd_fdstat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
                 } else {
                     0
                 },
+                ALL_RIGHTS,
             ),
         })
     })?;
@@ -293,8 +333,8 @@ fn fd_fdstat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     m.write(ptr, &[0u8; 24])?;
     m.u8(ptr, kind)?;
     m.u16(ptr + 2, flags)?;
-    m.u64(ptr + 8, ALL_RIGHTS)?;
-    m.u64(ptr + 16, ALL_RIGHTS)
+    m.u64(ptr + 8, rights)?;
+    m.u64(ptr + 16, rights)
 }
 
 fn fd_filestat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
@@ -306,11 +346,8 @@ fn fd_filestat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
                 use cap_std::fs::MetadataExt;
                 stat_from!(d.dir.dir_metadata()?)
             }
-            Entry::Listener(_) | Entry::Socket(_) => Stat {
-                filetype: filetype::SOCKET_STREAM,
-                ..stdio_stat()
-            },
-            _ => stdio_stat(),
+            Entry::Listener(_) | Entry::Socket(_) => stdio_stat(filetype::SOCKET_STREAM),
+            _ => stdio_stat(stdio_filetype(e)),
         })
     })?;
     stat.write(m, u32_arg(a, 1))
