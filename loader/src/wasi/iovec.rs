@@ -9,7 +9,10 @@ use std::io::Write;
 /// Reads into the iovecs at `iovs` (all checked first, so a bad one fails
 /// with `EFAULT` before any input is consumed) from `read`, buffer by
 /// buffer until one is not filled; returns the byte count. For files:
-/// each further read returns at once.
+/// each further read returns at once. An error after some data has been
+/// read ends the call with the count read so far: the data is in guest
+/// memory and consumed, so reporting the error would lose it (the next
+/// call sees the error again).
 pub(crate) fn read_into(
     m: &mut Memory,
     iovs: u32,
@@ -18,7 +21,11 @@ pub(crate) fn read_into(
 ) -> WasiResult<u32> {
     let mut total = 0u32;
     for (ptr, len) in m.iovecs(iovs, count)? {
-        let got = read(m.slice_mut(ptr, len)?)?;
+        let got = match read(m.slice_mut(ptr, len)?) {
+            Ok(got) => got,
+            Err(_) if total > 0 => break,
+            Err(e) => return Err(e),
+        };
         total = total.saturating_add(got as u32);
         if got < len as usize {
             break;
