@@ -4,7 +4,8 @@
 //! two-buffer `readv` and echoes the rest; and `--tcplisten`'s
 //! own errors. Every wait is bounded. A guest driven through the loader
 //! library checks single calls: `sock_recv` with `WAITALL` on a
-//! non-blocking socket.
+//! non-blocking socket; `sock_send`/`fd_write` to a closed connection give
+//! `EPIPE` and no `SIGPIPE` (in a child process where SIGPIPE kills).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -266,4 +267,75 @@ fn recv_waitall_on_a_nonblocking_socket_returns_the_bytes_it_consumed() {
     assert_eq!(call(&guest, "recv", &[conn, RECV_WAITALL]), 0);
     assert_eq!(call(&guest, "count", &[]), 1);
     assert_eq!(call(&guest, "byte", &[200]), i32::from(b'!'));
+}
+
+/// Set in the child process of
+/// [`a_write_to_a_closed_connection_gives_epipe_and_no_sigpipe`].
+const SIGPIPE_CHILD: &str = "WAOT_TEST_SIGPIPE_CHILD";
+const EPIPE: i32 = 64;
+
+/// In the child: `sock_send` and `fd_write` to a connection the client has
+/// closed, with SIGPIPE at its default action (kill), as in an embedder
+/// that does not ignore it; prints the errno each call ends with.
+fn write_to_a_closed_connection() {
+    // SAFETY: setting a signal disposition; this child runs this one test
+    // on one thread, and no handler is installed.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    for export in ["send", "write"] {
+        let (guest, port) = conn_guest();
+        let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        assert_eq!(call(&guest, "accept", &[0]), 0);
+        let conn = call(&guest, "conn", &[]);
+        drop(client);
+        // The first write after the close may still be taken (the peer
+        // answers it with a reset); a later one fails.
+        let mut result = 0;
+        for _ in 0..200 {
+            result = call(&guest, export, &[conn]);
+            if result != 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        println!("{export}: errno {result}");
+    }
+}
+
+#[test]
+fn a_write_to_a_closed_connection_gives_epipe_and_no_sigpipe() {
+    if std::env::var_os(SIGPIPE_CHILD).is_some() {
+        write_to_a_closed_connection();
+        return;
+    }
+    // The test harness ignores SIGPIPE, so the check runs in a child
+    // process (this test binary again, running only this test) that
+    // restores the default action.
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_write_to_a_closed_connection_gives_epipe_and_no_sigpipe",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(SIGPIPE_CHILD, "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the child test process failed or was killed ({:?}): {stdout}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("send: errno {EPIPE}\n")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("write: errno {EPIPE}\n")),
+        "{stdout}"
+    );
 }

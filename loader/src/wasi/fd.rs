@@ -243,7 +243,7 @@ fn fd_write(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
         }
         // A socket may take part of the data (non-blocking mode): report
         // what it took, as `send` does.
-        Entry::Socket(s) => Ok(send_vectored(&mut s.inner, &bufs)? as u32),
+        Entry::Socket(s) => Ok(send_vectored(&s.inner, &bufs)? as u32),
         Entry::Dir(_) => Err(Errno(errno::ISDIR)),
         Entry::Stdin | Entry::Listener(_) => Err(Errno(errno::BADF)),
     })?;

@@ -161,7 +161,7 @@ fn sock_send(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
         return Err(Errno(errno::INVAL));
     }
     let bufs = buffers(m, iovs, count)?;
-    let sent = with_stream(c, fd, |s| send_vectored(&mut s.inner, &bufs))?;
+    let sent = with_stream(c, fd, |s| send_vectored(&s.inner, &bufs))?;
     m.u32(out, sent as u32)
 }
 
