@@ -1,7 +1,8 @@
 //! The WASI preview 1 surface: every one of the 46 `wasi_snapshot_preview1`
 //! functions is defined with its exact signature (the list below is data,
 //! from the preview-1 witx), and calls with several iovecs check every
-//! buffer before they write or consume anything; stdio's fdstat makes
+//! buffer before they write or consume anything (and `path_open` its
+//! result pointer before it creates anything); stdio's fdstat makes
 //! wasi-libc's `isatty` true exactly on a terminal.
 
 use waot_run::wasi::{WasiConfig, WasiCtx, add_to_linker};
@@ -310,4 +311,37 @@ fn stdio_is_a_terminal_exactly_when_the_host_stdio_is_one() {
     }
     // All three on a pseudo-terminal: all three are terminals (bits 0-2).
     assert_eq!(isatty_exit_code(true), 7);
+}
+
+/// A guest that opens `made.txt` in the preopened directory (fd 3) with
+/// `oflags`, writing the new descriptor to `out`.
+const OPEN_GUEST: &str = r#"(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "made.txt")
+  (func (export "open") (param $oflags i32) (param $out i32) (result i32)
+    (call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 8) (local.get $oflags)
+      (i64.const -1) (i64.const -1) (i32.const 0) (local.get $out)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#;
+
+#[test]
+fn path_open_with_a_bad_out_pointer_creates_and_leaks_nothing() {
+    const O_CREAT: i32 = 1;
+    let dir = tempfile::tempdir().unwrap();
+    let config = WasiConfig {
+        preopens: vec![(dir.path().to_path_buf(), ".".into())],
+        ..Default::default()
+    };
+    let module = waot_testsuite::open_wat(OPEN_GUEST);
+    let instance = Instance::new(module, &wasi_linker(&config), &RunOptions::default()).unwrap();
+    assert_eq!(call(&instance, "open", &[O_CREAT, 65_534]), EFAULT);
+    assert!(
+        !dir.path().join("made.txt").exists(),
+        "path_open created the file although it failed with EFAULT"
+    );
+    // No descriptor leaked: the next one is 4, right after the preopen.
+    assert_eq!(call(&instance, "open", &[O_CREAT, 100]), 0);
+    assert_eq!(call(&instance, "load", &[100]), 4);
+    assert!(dir.path().join("made.txt").exists());
 }
