@@ -3,7 +3,8 @@
 //! from the preview-1 witx), and calls with several iovecs check every
 //! buffer before they write or consume anything (and `path_open` its
 //! result pointer before it creates anything); stdio's fdstat makes
-//! wasi-libc's `isatty` true exactly on a terminal.
+//! wasi-libc's `isatty` true exactly on a terminal; `poll_oneoff` waits for
+//! stdin and resumes a wait a signal interrupts.
 
 use waot_run::wasi::{WasiConfig, WasiCtx, add_to_linker};
 use waot_run::{Instance, InstantiateError, Linker, RunOptions, Val};
@@ -344,4 +345,124 @@ fn path_open_with_a_bad_out_pointer_creates_and_leaks_nothing() {
     assert_eq!(call(&instance, "open", &[O_CREAT, 100]), 0);
     assert_eq!(call(&instance, "load", &[100]), 4);
     assert!(dir.path().join("made.txt").exists());
+}
+
+/// A guest that polls descriptor `$fd` for reading (userdata 1) together
+/// with a relative monotonic clock of `$ns` (userdata 2); `poll_fd` returns
+/// the first event's userdata (100 + errno if the call fails). `_start`
+/// polls stdin with 300 ms and exits with that.
+const POLL_GUEST: &str = r#"(module
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func $poll_fd (export "poll_fd") (param $fd i32) (param $ns i64) (result i32)
+    (local $errno i32)
+    (i64.store (i32.const 0) (i64.const 1))
+    (i32.store8 (i32.const 8) (i32.const 1))
+    (i32.store (i32.const 16) (local.get $fd))
+    (i64.store (i32.const 48) (i64.const 2))
+    (i32.store8 (i32.const 56) (i32.const 0))
+    (i32.store (i32.const 64) (i32.const 1))
+    (i64.store (i32.const 72) (local.get $ns))
+    (local.set $errno (call $poll (i32.const 0) (i32.const 200) (i32.const 2) (i32.const 300)))
+    (if (local.get $errno) (then (return (i32.add (i32.const 100) (local.get $errno)))))
+    (i32.wrap_i64 (i64.load (i32.const 200))))
+  (func (export "_start")
+    (call $exit (call $poll_fd (i32.const 0) (i64.const 300000000)))))"#;
+
+/// Runs [`POLL_GUEST`] with `waot-run`, writing `input` to its stdin (kept
+/// open); returns its exit code and how long it ran.
+fn poll_stdin(input: &[u8]) -> (i32, std::time::Duration) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = wat::parse_str(POLL_GUEST).unwrap();
+    let artifact = waot_testsuite::compile_to_file(
+        &wasm,
+        &waot::CompileOptions::default(),
+        dir.path(),
+        "poll.aot",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let mut child = std::process::Command::new(bin("waot-run"))
+        .arg(&artifact)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input).unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    (status.code().expect("exit code"), start.elapsed())
+}
+
+#[test]
+fn poll_oneoff_waits_until_stdin_is_readable() {
+    // Nothing to read (the pipe stays open): the clock fires, after 300 ms.
+    let (first, took) = poll_stdin(b"");
+    assert_eq!(first, 2, "stdin was reported readable with no input");
+    assert!(took >= std::time::Duration::from_millis(300), "{took:?}");
+    // Input waiting: stdin is readable.
+    let (first, _) = poll_stdin(b"x\n");
+    assert_eq!(first, 1);
+}
+
+extern "C" fn ignore_signal(_: libc::c_int) {}
+
+#[test]
+fn a_signal_does_not_end_a_poll_before_its_clock() {
+    // A listener nobody connects to never becomes readable.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = WasiConfig {
+        tcp_listen: vec![format!("127.0.0.1:{port}")],
+        ..Default::default()
+    };
+    let module = waot_testsuite::open_wat(POLL_GUEST);
+    let instance = Instance::new(module, &wasi_linker(&config), &RunOptions::default()).unwrap();
+    // SAFETY: installs a handler that does nothing for SIGUSR1, which
+    // nothing else in this test process uses; without SA_RESTART, so the
+    // host poll fails with EINTR.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = ignore_signal as *const () as libc::sighandler_t;
+        assert_eq!(
+            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()),
+            0
+        );
+    }
+    // SAFETY: pthread_self has no preconditions.
+    let target = unsafe { libc::pthread_self() };
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let signaller = std::thread::spawn(move || {
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            if !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                // SAFETY: `target` is the test thread, alive until `done`
+                // is set and this thread joined.
+                unsafe { libc::pthread_kill(target, libc::SIGUSR1) };
+            }
+        }
+    });
+    let start = std::time::Instant::now();
+    let args = [Val::I32(3), Val::I64(300_000_000)];
+    let first = instance.call("poll_fd", &args).expect("poll_fd");
+    let took = start.elapsed();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    signaller.join().unwrap();
+    assert_eq!(
+        first,
+        vec![Val::I32(2)],
+        "the clock fires, not the listener"
+    );
+    assert!(
+        took >= std::time::Duration::from_millis(300),
+        "the clock subscription fired after {took:?}, before its 300 ms"
+    );
 }

@@ -191,13 +191,25 @@ pub(crate) fn insert(c: &WasiCtx, entry: Entry) -> WasiResult<u32> {
         .insert(entry)
 }
 
+/// Reads from the host's descriptor 0 directly: std's `Stdin` would keep
+/// input in its buffer, where `poll_oneoff` (which polls descriptor 0)
+/// cannot see it. A closed stdin reads as end of input, as in std.
+fn read_stdin(buf: &mut [u8]) -> WasiResult<usize> {
+    use std::os::fd::AsFd;
+    match rustix::io::read(std::io::stdin().as_fd(), buf) {
+        Ok(n) => Ok(n),
+        Err(rustix::io::Errno::BADF) => Ok(0),
+        Err(e) => Err(std::io::Error::from(e).into()),
+    }
+}
+
 fn fd_read(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     let (fd, iovs, n, out) = (u32_arg(a, 0), u32_arg(a, 1), u32_arg(a, 2), u32_arg(a, 3));
     m.range(out, 4)?;
     let is_stream = with_entry(c, fd, |e| Ok(matches!(e, Entry::Stdin | Entry::Socket(_))))?;
     let read = |buf: &mut [u8]| {
         with_entry(c, fd, |e| match e {
-            Entry::Stdin => Ok(std::io::stdin().read(buf)?),
+            Entry::Stdin => read_stdin(buf),
             Entry::File(f) => Ok(f.file.read(buf)?),
             Entry::Socket(s) => Ok(s.inner.read(buf)?),
             Entry::Dir(_) => Err(Errno(errno::ISDIR)),
