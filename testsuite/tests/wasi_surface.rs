@@ -4,7 +4,8 @@
 //! buffer before they write or consume anything (and `path_open` its
 //! result pointer before it creates anything); stdio's fdstat makes
 //! wasi-libc's `isatty` true exactly on a terminal; `poll_oneoff` waits for
-//! stdin and resumes a wait a signal interrupts.
+//! stdin and resumes a wait a signal interrupts; `fd_fdstat_set_flags`
+//! refuses what it cannot honour.
 
 use waot_run::wasi::{WasiConfig, WasiCtx, add_to_linker};
 use waot_run::{Instance, InstantiateError, Linker, RunOptions, Val};
@@ -465,4 +466,83 @@ fn a_signal_does_not_end_a_poll_before_its_clock() {
         took >= std::time::Duration::from_millis(300),
         "the clock subscription fired after {took:?}, before its 300 ms"
     );
+}
+
+/// A guest that sets a descriptor's fdflags (`set`) and reads them back
+/// (`flags`); `made.txt` in the preopened directory (fd 3) is opened with
+/// `open`, its descriptor at 100.
+const FLAGS_GUEST: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_fdstat_set_flags" (func $set (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "made.txt")
+  (func (export "open") (result i32)
+    (call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 8) (i32.const 1)
+      (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 100)))
+  (func (export "fd") (result i32) (i32.load (i32.const 100)))
+  (func (export "set") (param $fd i32) (param $flags i32) (result i32)
+    (call $set (local.get $fd) (local.get $flags)))
+  (func (export "flags") (param $fd i32) (result i32)
+    (drop (call $get (local.get $fd) (i32.const 400)))
+    (i32.load16_u (i32.const 402))))"#;
+
+#[test]
+fn fdstat_set_flags_honours_what_it_can_and_refuses_the_rest() {
+    const APPEND: i32 = 1;
+    const DSYNC: i32 = 2;
+    const NONBLOCK: i32 = 4;
+    const SYNC: i32 = 16;
+    const EINVAL: i32 = 28;
+    const ENOTSUP: i32 = 58;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = WasiConfig {
+        preopens: vec![(dir.path().to_path_buf(), ".".into())],
+        tcp_listen: vec![format!("127.0.0.1:{port}")],
+        ..Default::default()
+    };
+    let module = waot_testsuite::open_wat(FLAGS_GUEST);
+    let instance = Instance::new(module, &wasi_linker(&config), &RunOptions::default()).unwrap();
+    let listener = 4;
+    assert_eq!(call(&instance, "open", &[]), 0);
+    let file = call(&instance, "fd", &[]);
+
+    // A file keeps append and nonblock and reports them.
+    assert_eq!(call(&instance, "set", &[file, APPEND | NONBLOCK]), 0);
+    assert_eq!(call(&instance, "flags", &[file]), APPEND | NONBLOCK);
+    // Synchronized I/O is refused (as in Wasmtime), leaving the flags.
+    assert_eq!(call(&instance, "set", &[file, SYNC]), EINVAL);
+    assert_eq!(call(&instance, "set", &[file, APPEND | DSYNC]), EINVAL);
+    assert_eq!(call(&instance, "flags", &[file]), APPEND | NONBLOCK);
+    assert_eq!(call(&instance, "set", &[file, 0]), 0);
+    assert_eq!(call(&instance, "flags", &[file]), 0);
+
+    // Stdio: nothing can be set (it would change the host's stdio); no
+    // flags is a no-op.
+    for fd in 0..3 {
+        assert_eq!(call(&instance, "set", &[fd, NONBLOCK]), ENOTSUP, "fd {fd}");
+        assert_eq!(call(&instance, "set", &[fd, APPEND]), ENOTSUP, "fd {fd}");
+        assert_eq!(call(&instance, "set", &[fd, SYNC]), EINVAL, "fd {fd}");
+        assert_eq!(call(&instance, "set", &[fd, 0]), 0, "fd {fd}");
+        assert_eq!(call(&instance, "flags", &[fd]), 0, "fd {fd}");
+    }
+
+    // A socket takes nonblock, not append or sync.
+    assert_eq!(call(&instance, "set", &[listener, NONBLOCK]), 0);
+    assert_eq!(call(&instance, "flags", &[listener]), NONBLOCK);
+    assert_eq!(
+        call(&instance, "set", &[listener, APPEND | NONBLOCK]),
+        ENOTSUP
+    );
+    assert_eq!(call(&instance, "set", &[listener, SYNC]), EINVAL);
+    assert_eq!(call(&instance, "flags", &[listener]), NONBLOCK);
+    // A directory has no flags to set.
+    assert_eq!(call(&instance, "set", &[3, NONBLOCK]), ENOTSUP);
+    assert_eq!(call(&instance, "set", &[3, 0]), 0);
 }

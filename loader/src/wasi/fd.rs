@@ -3,6 +3,7 @@
 //! every `fd_*` call of preview 1.
 
 use super::iovec::{buffers, read_into, read_stream, send_vectored, total_len};
+use super::stdio::{read_stdin, stdio_filetype, stdio_rights, stdio_stat};
 use super::{Errno, Memory, WasiCtx, WasiResult, define, errno, u32_arg, u64_arg};
 use crate::linker::Linker;
 use crate::values::Val;
@@ -10,10 +11,13 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
-/// An open file.
+/// An open file and its `fdflags`.
 pub(crate) struct FileEntry {
     pub(crate) file: std::fs::File,
     pub(crate) append: bool,
+    /// `fdflags.nonblock`, kept and reported as Wasmtime does: reads and
+    /// writes of regular files never wait for a peer, so it changes nothing.
+    pub(crate) nonblocking: bool,
 }
 
 /// An open directory; `preopen` is its guest name if it was preopened.
@@ -45,7 +49,9 @@ pub(crate) mod filetype {
     pub const SYMBOLIC_LINK: u8 = 7;
 }
 
-/// `fdflags.nonblock`.
+/// `fdflags.append` and `fdflags.nonblock` (the others, dsync, rsync and
+/// sync, are refused: see [`fd_fdstat_set_flags`]).
+const FD_APPEND: u16 = 1;
 pub(crate) const FD_NONBLOCK: u16 = 4;
 
 /// Bits of preview 1's `rights`.
@@ -118,47 +124,6 @@ impl Stat {
     }
 }
 
-/// The file type of a stdio entry, as Wasmtime reports it: a character
-/// device only when the host descriptor is a terminal, else unknown.
-/// wasi-libc's `isatty` is true only for a character device without the
-/// seek and tell rights, so this (and [`stdio_rights`]) decides whether a
-/// guest sees a terminal (line-buffered output, interactive prompts).
-fn stdio_filetype(e: &Entry) -> u8 {
-    let terminal = match e {
-        Entry::Stdin => rustix::termios::isatty(std::io::stdin()),
-        Entry::Stdout => rustix::termios::isatty(std::io::stdout()),
-        Entry::Stderr => rustix::termios::isatty(std::io::stderr()),
-        _ => false,
-    };
-    if terminal {
-        filetype::CHARACTER_DEVICE
-    } else {
-        filetype::UNKNOWN
-    }
-}
-
-/// The rights of a stdio entry: read or write, and poll; never seek or tell.
-fn stdio_rights(e: &Entry) -> u64 {
-    let transfer = match e {
-        Entry::Stdin => rights::FD_READ,
-        _ => rights::FD_WRITE,
-    };
-    transfer | rights::POLL_FD_READWRITE
-}
-
-fn stdio_stat(filetype: u8) -> Stat {
-    Stat {
-        dev: 0,
-        ino: 0,
-        filetype,
-        nlink: 1,
-        size: 0,
-        atim: 0,
-        mtim: 0,
-        ctim: 0,
-    }
-}
-
 /// Runs `f` on descriptor `fd`.
 pub(crate) fn with_entry<T>(
     c: &WasiCtx,
@@ -189,18 +154,6 @@ pub(crate) fn insert(c: &WasiCtx, entry: Entry) -> WasiResult<u32> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(entry)
-}
-
-/// Reads from the host's descriptor 0 directly: std's `Stdin` would keep
-/// input in its buffer, where `poll_oneoff` (which polls descriptor 0)
-/// cannot see it. A closed stdin reads as end of input, as in std.
-fn read_stdin(buf: &mut [u8]) -> WasiResult<usize> {
-    use std::os::fd::AsFd;
-    match rustix::io::read(std::io::stdin().as_fd(), buf) {
-        Ok(n) => Ok(n),
-        Err(rustix::io::Errno::BADF) => Ok(0),
-        Err(e) => Err(std::io::Error::from(e).into()),
-    }
 }
 
 fn fd_read(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
@@ -328,7 +281,12 @@ fn fd_fdstat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
             Entry::Stdin | Entry::Stdout | Entry::Stderr => {
                 (stdio_filetype(e), 0u16, stdio_rights(e))
             }
-            Entry::File(f) => (filetype::REGULAR_FILE, u16::from(f.append), ALL_RIGHTS),
+            Entry::File(f) => (
+                filetype::REGULAR_FILE,
+                (if f.append { FD_APPEND } else { 0 })
+                    | (if f.nonblocking { FD_NONBLOCK } else { 0 }),
+                ALL_RIGHTS,
+            ),
             Entry::Dir(_) => (filetype::DIRECTORY, 0, ALL_RIGHTS),
             Entry::Listener(_) | Entry::Socket(_) => (
                 filetype::SOCKET_STREAM,
@@ -347,6 +305,36 @@ fn fd_fdstat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     m.u16(ptr + 2, flags)?;
     m.u64(ptr + 8, rights)?;
     m.u64(ptr + 16, rights)
+}
+
+/// `fd_fdstat_set_flags`, as in Wasmtime: the synchronized-I/O flags (and
+/// bits preview 1 does not define) give `EINVAL` on any descriptor. Files
+/// take `append` and `nonblock`; sockets `nonblock`. Flags a descriptor
+/// cannot take give `ENOTSUP` instead of being ignored: `append` on a
+/// socket, and anything on stdio (changing the host's stdio would change it
+/// for every process sharing it, such as the calling shell) or a directory.
+fn fd_fdstat_set_flags(c: &WasiCtx, _: &mut Memory, a: &[Val]) -> WasiResult {
+    let flags = u32_arg(a, 1);
+    with_entry(c, u32_arg(a, 0), |e| {
+        let flags = u16::try_from(flags).map_err(|_| Errno(errno::INVAL))?;
+        if flags & !(FD_APPEND | FD_NONBLOCK) != 0 {
+            return Err(Errno(errno::INVAL));
+        }
+        match e {
+            Entry::File(f) => {
+                f.append = flags & FD_APPEND != 0;
+                f.nonblocking = flags & FD_NONBLOCK != 0;
+                Ok(())
+            }
+            Entry::Listener(_) | Entry::Socket(_) if flags & FD_APPEND == 0 => {
+                super::sock::set_nonblocking(e, flags & FD_NONBLOCK != 0)
+            }
+            // Stdio is blocking and not in append mode, directories have
+            // no flags: setting none is a no-op.
+            Entry::Stdin | Entry::Stdout | Entry::Stderr | Entry::Dir(_) if flags == 0 => Ok(()),
+            _ => Err(Errno(errno::NOTSUP)),
+        }
+    })
 }
 
 fn fd_filestat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
@@ -535,20 +523,13 @@ pub(crate) fn add(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
         })
     });
     define(linker, ctx, "fd_fdstat_get", "ii", fd_fdstat_get);
-    define(linker, ctx, "fd_fdstat_set_flags", "ii", |c, _, a| {
-        let flags = u32_arg(a, 1) as u16;
-        with_entry(c, u32_arg(a, 0), |e| match e {
-            Entry::File(f) => {
-                f.append = flags & 1 != 0;
-                Ok(())
-            }
-            Entry::Listener(_) | Entry::Socket(_) if flags & !FD_NONBLOCK == 0 => {
-                super::sock::set_nonblocking(e, flags & FD_NONBLOCK != 0)
-            }
-            _ if flags & 1 == 0 => Ok(()),
-            _ => Err(Errno(errno::INVAL)),
-        })
-    });
+    define(
+        linker,
+        ctx,
+        "fd_fdstat_set_flags",
+        "ii",
+        fd_fdstat_set_flags,
+    );
     define(linker, ctx, "fd_fdstat_set_rights", "iII", |c, _, a| {
         with_entry(c, u32_arg(a, 0), |_| Ok(()))
     });

@@ -3,7 +3,9 @@
 //! `..` past the root, absolute paths and symlinks pointing out fail with
 //! `ENOTCAPABLE` (or `EPERM`/`EACCES` from the host), never resolved by hand.
 
-use super::fd::{DirEntry, Entry, FileEntry, insert, stat_from, time_spec, with_entry};
+use super::fd::{
+    DirEntry, Entry, FD_NONBLOCK, FileEntry, insert, stat_from, time_spec, with_entry,
+};
 use super::{Errno, Memory, WasiCtx, WasiResult, define, errno, u32_arg, u64_arg};
 use crate::linker::Linker;
 use crate::values::Val;
@@ -88,6 +90,7 @@ fn path_open(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
         Entry::File(FileEntry {
             file,
             append: fdflags & FD_APPEND != 0,
+            nonblocking: fdflags & u32::from(FD_NONBLOCK) != 0,
         })
     };
     let fd = insert(c, entry)?;
