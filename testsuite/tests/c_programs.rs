@@ -3,7 +3,7 @@
 //! also built with the host C compiler, both run with the same arguments,
 //! environment and files, and stdout plus exit status must match. The
 //! sandbox program is compared with its expected file instead (natively
-//! nothing stops it).
+//! nothing stops it). `isatty` also runs with both on a pseudo-terminal.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
@@ -14,6 +14,10 @@ use waot_testsuite::{bin, summary, testsuite_dir};
 enum Runner {
     /// The `waot-run` binary.
     Cli,
+    /// The `waot-run` binary with stdin, stdout and stderr on a
+    /// pseudo-terminal (util-linux `script`), and the native build likewise;
+    /// the captured output is the terminal's, stdout and stderr merged.
+    CliOnTerminal,
     /// `waot-testsuite run-with-host` (library API, a Rust host function and
     /// the example native library).
     Host,
@@ -143,6 +147,22 @@ const CASES: &[Case] = &[
         expected: None,
     },
     Case {
+        name: "isatty",
+        program: "isatty",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "isatty_terminal",
+        program: "isatty",
+        args: &[],
+        env: &[],
+        runner: Runner::CliOnTerminal,
+        expected: None,
+    },
+    Case {
         name: "native_ptr",
         program: "native_ptr",
         args: &[],
@@ -185,6 +205,19 @@ fn cc(args: &[&str], out: &Path) -> Result<(), String> {
     }
 }
 
+/// `script -qec 'PROGRAM ARGS…' /dev/null`: runs the program with its
+/// stdio on a new pseudo-terminal and passes its exit status through.
+fn on_terminal(program: &Path, args: &[String]) -> Command {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut line = quote(&program.to_string_lossy());
+    for a in args {
+        line = line + " " + &quote(a);
+    }
+    let mut cmd = Command::new("/usr/bin/script");
+    cmd.arg("-qec").arg(line).arg("/dev/null");
+    cmd
+}
+
 fn describe(o: &Output) -> String {
     format!(
         "exit {:?}\n--- stdout ---\n{}--- stderr ---\n{}",
@@ -210,14 +243,21 @@ fn run_case(case: &Case, work: &Path, lib: &Path) -> Result<(), String> {
         return Err(format!("waot compile failed: {}", describe(&compiled)));
     }
     let waot = match case.runner {
-        Runner::Cli => {
-            let mut cmd = Command::new(bin("waot-run"));
-            cmd.arg("--dir").arg(format!("{}::.", sandbox.display()));
+        Runner::Cli | Runner::CliOnTerminal => {
+            let mut args = vec!["--dir".to_string(), format!("{}::.", sandbox.display())];
             for (k, v) in case.env {
-                cmd.arg("--env").arg(format!("{k}={v}"));
+                args.push("--env".into());
+                args.push(format!("{k}={v}"));
             }
-            cmd.arg(&artifact).args(case.args);
-            cmd
+            args.push(artifact.to_string_lossy().into_owned());
+            args.extend(case.args.iter().map(|a| a.to_string()));
+            if case.runner == Runner::CliOnTerminal {
+                on_terminal(&bin("waot-run"), &args)
+            } else {
+                let mut cmd = Command::new(bin("waot-run"));
+                cmd.args(args);
+                cmd
+            }
         }
         Runner::Host => {
             let mut cmd = Command::new(bin("waot-testsuite"));
@@ -257,8 +297,15 @@ fn run_case(case: &Case, work: &Path, lib: &Path) -> Result<(), String> {
             // The same files, in a fresh copy, so both runs start alike.
             let native_root = work.join(format!("{}-native", case.name));
             let native_box = setup(&native_root);
-            let mut cmd = Command::new(&native);
-            cmd.args(case.args).current_dir(&native_box).env_clear();
+            let mut cmd = if case.runner == Runner::CliOnTerminal {
+                let args: Vec<String> = case.args.iter().map(|a| a.to_string()).collect();
+                on_terminal(&native, &args)
+            } else {
+                let mut cmd = Command::new(&native);
+                cmd.args(case.args);
+                cmd
+            };
+            cmd.current_dir(&native_box).env_clear();
             for (k, v) in case.env {
                 cmd.env(k, v);
             }

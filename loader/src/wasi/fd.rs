@@ -3,6 +3,7 @@
 //! every `fd_*` call of preview 1.
 
 use super::iovec::{buffers, read_into, read_stream, send_vectored, total_len};
+use super::stdio::{read_stdin, stdio_filetype, stdio_rights, stdio_stat};
 use super::{Errno, Memory, WasiCtx, WasiResult, define, errno, u32_arg, u64_arg};
 use crate::linker::Linker;
 use crate::values::Val;
@@ -10,10 +11,13 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
-/// An open file.
+/// An open file and its `fdflags`.
 pub(crate) struct FileEntry {
     pub(crate) file: std::fs::File,
     pub(crate) append: bool,
+    /// `fdflags.nonblock`, kept and reported as Wasmtime does: reads and
+    /// writes of regular files never wait for a peer, so it changes nothing.
+    pub(crate) nonblocking: bool,
 }
 
 /// An open directory; `preopen` is its guest name if it was preopened.
@@ -45,11 +49,22 @@ pub(crate) mod filetype {
     pub const SYMBOLIC_LINK: u8 = 7;
 }
 
-/// `fdflags.nonblock`.
+/// `fdflags.append` and `fdflags.nonblock` (the others, dsync, rsync and
+/// sync, are refused: see [`fd_fdstat_set_flags`]).
+const FD_APPEND: u16 = 1;
 pub(crate) const FD_NONBLOCK: u16 = 4;
 
-/// Every right: waot does not narrow rights below what the host allows.
-pub(crate) const ALL_RIGHTS: u64 = (1 << 29) - 1;
+/// Bits of preview 1's `rights`.
+pub(crate) mod rights {
+    pub const FD_READ: u64 = 1 << 1;
+    pub const FD_WRITE: u64 = 1 << 6;
+    pub const POLL_FD_READWRITE: u64 = 1 << 27;
+}
+
+/// Every right, bit 0 (`fd_datasync`) to bit 29 (`sock_accept`): waot does
+/// not narrow the rights of files, directories and sockets below what the
+/// host allows.
+pub(crate) const ALL_RIGHTS: u64 = (1 << 30) - 1;
 
 /// A WASI `filestat`.
 pub(crate) struct Stat {
@@ -109,19 +124,6 @@ impl Stat {
     }
 }
 
-fn stdio_stat() -> Stat {
-    Stat {
-        dev: 0,
-        ino: 0,
-        filetype: filetype::CHARACTER_DEVICE,
-        nlink: 1,
-        size: 0,
-        atim: 0,
-        mtim: 0,
-        ctim: 0,
-    }
-}
-
 /// Runs `f` on descriptor `fd`.
 pub(crate) fn with_entry<T>(
     c: &WasiCtx,
@@ -160,7 +162,7 @@ fn fd_read(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     let is_stream = with_entry(c, fd, |e| Ok(matches!(e, Entry::Stdin | Entry::Socket(_))))?;
     let read = |buf: &mut [u8]| {
         with_entry(c, fd, |e| match e {
-            Entry::Stdin => Ok(std::io::stdin().read(buf)?),
+            Entry::Stdin => read_stdin(buf),
             Entry::File(f) => Ok(f.file.read(buf)?),
             Entry::Socket(s) => Ok(s.inner.read(buf)?),
             Entry::Dir(_) => Err(Errno(errno::ISDIR)),
@@ -206,7 +208,7 @@ fn fd_write(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
         }
         // A socket may take part of the data (non-blocking mode): report
         // what it took, as `send` does.
-        Entry::Socket(s) => Ok(send_vectored(&mut s.inner, &bufs)? as u32),
+        Entry::Socket(s) => Ok(send_vectored(&s.inner, &bufs)? as u32),
         Entry::Dir(_) => Err(Errno(errno::ISDIR)),
         Entry::Stdin | Entry::Listener(_) => Err(Errno(errno::BADF)),
     })?;
@@ -274,11 +276,18 @@ fn fd_tell(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
 }
 
 fn fd_fdstat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
-    let (kind, flags) = with_entry(c, u32_arg(a, 0), |e| {
+    let (kind, flags, rights) = with_entry(c, u32_arg(a, 0), |e| {
         Ok(match e {
-            Entry::Stdin | Entry::Stdout | Entry::Stderr => (filetype::CHARACTER_DEVICE, 0u16),
-            Entry::File(f) => (filetype::REGULAR_FILE, u16::from(f.append)),
-            Entry::Dir(_) => (filetype::DIRECTORY, 0),
+            Entry::Stdin | Entry::Stdout | Entry::Stderr => {
+                (stdio_filetype(e), 0u16, stdio_rights(e))
+            }
+            Entry::File(f) => (
+                filetype::REGULAR_FILE,
+                (if f.append { FD_APPEND } else { 0 })
+                    | (if f.nonblocking { FD_NONBLOCK } else { 0 }),
+                ALL_RIGHTS,
+            ),
+            Entry::Dir(_) => (filetype::DIRECTORY, 0, ALL_RIGHTS),
             Entry::Listener(_) | Entry::Socket(_) => (
                 filetype::SOCKET_STREAM,
                 if super::sock::is_nonblocking(e)? {
@@ -286,6 +295,7 @@ fn fd_fdstat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
                 } else {
                     0
                 },
+                ALL_RIGHTS,
             ),
         })
     })?;
@@ -293,8 +303,38 @@ fn fd_fdstat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     m.write(ptr, &[0u8; 24])?;
     m.u8(ptr, kind)?;
     m.u16(ptr + 2, flags)?;
-    m.u64(ptr + 8, ALL_RIGHTS)?;
-    m.u64(ptr + 16, ALL_RIGHTS)
+    m.u64(ptr + 8, rights)?;
+    m.u64(ptr + 16, rights)
+}
+
+/// `fd_fdstat_set_flags`, as in Wasmtime: the synchronized-I/O flags (and
+/// bits preview 1 does not define) give `EINVAL` on any descriptor. Files
+/// take `append` and `nonblock`; sockets `nonblock`. Flags a descriptor
+/// cannot take give `ENOTSUP` instead of being ignored: `append` on a
+/// socket, and anything on stdio (changing the host's stdio would change it
+/// for every process sharing it, such as the calling shell) or a directory.
+fn fd_fdstat_set_flags(c: &WasiCtx, _: &mut Memory, a: &[Val]) -> WasiResult {
+    let flags = u32_arg(a, 1);
+    with_entry(c, u32_arg(a, 0), |e| {
+        let flags = u16::try_from(flags).map_err(|_| Errno(errno::INVAL))?;
+        if flags & !(FD_APPEND | FD_NONBLOCK) != 0 {
+            return Err(Errno(errno::INVAL));
+        }
+        match e {
+            Entry::File(f) => {
+                f.append = flags & FD_APPEND != 0;
+                f.nonblocking = flags & FD_NONBLOCK != 0;
+                Ok(())
+            }
+            Entry::Listener(_) | Entry::Socket(_) if flags & FD_APPEND == 0 => {
+                super::sock::set_nonblocking(e, flags & FD_NONBLOCK != 0)
+            }
+            // Stdio is blocking and not in append mode, directories have
+            // no flags: setting none is a no-op.
+            Entry::Stdin | Entry::Stdout | Entry::Stderr | Entry::Dir(_) if flags == 0 => Ok(()),
+            _ => Err(Errno(errno::NOTSUP)),
+        }
+    })
 }
 
 fn fd_filestat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
@@ -306,11 +346,8 @@ fn fd_filestat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
                 use cap_std::fs::MetadataExt;
                 stat_from!(d.dir.dir_metadata()?)
             }
-            Entry::Listener(_) | Entry::Socket(_) => Stat {
-                filetype: filetype::SOCKET_STREAM,
-                ..stdio_stat()
-            },
-            _ => stdio_stat(),
+            Entry::Listener(_) | Entry::Socket(_) => stdio_stat(filetype::SOCKET_STREAM),
+            _ => stdio_stat(stdio_filetype(e)),
         })
     })?;
     stat.write(m, u32_arg(a, 1))
@@ -486,20 +523,13 @@ pub(crate) fn add(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
         })
     });
     define(linker, ctx, "fd_fdstat_get", "ii", fd_fdstat_get);
-    define(linker, ctx, "fd_fdstat_set_flags", "ii", |c, _, a| {
-        let flags = u32_arg(a, 1) as u16;
-        with_entry(c, u32_arg(a, 0), |e| match e {
-            Entry::File(f) => {
-                f.append = flags & 1 != 0;
-                Ok(())
-            }
-            Entry::Listener(_) | Entry::Socket(_) if flags & !FD_NONBLOCK == 0 => {
-                super::sock::set_nonblocking(e, flags & FD_NONBLOCK != 0)
-            }
-            _ if flags & 1 == 0 => Ok(()),
-            _ => Err(Errno(errno::INVAL)),
-        })
-    });
+    define(
+        linker,
+        ctx,
+        "fd_fdstat_set_flags",
+        "ii",
+        fd_fdstat_set_flags,
+    );
     define(linker, ctx, "fd_fdstat_set_rights", "iII", |c, _, a| {
         with_entry(c, u32_arg(a, 0), |_| Ok(()))
     });

@@ -4,12 +4,14 @@
 //! streams are one host read, as `readv`.
 
 use super::{Errno, Memory, WasiResult, errno};
-use std::io::Write;
 
 /// Reads into the iovecs at `iovs` (all checked first, so a bad one fails
 /// with `EFAULT` before any input is consumed) from `read`, buffer by
 /// buffer until one is not filled; returns the byte count. For files:
-/// each further read returns at once.
+/// each further read returns at once. An error after some data has been
+/// read ends the call with the count read so far: the data is in guest
+/// memory and consumed, so reporting the error would lose it (the next
+/// call sees the error again).
 pub(crate) fn read_into(
     m: &mut Memory,
     iovs: u32,
@@ -18,7 +20,11 @@ pub(crate) fn read_into(
 ) -> WasiResult<u32> {
     let mut total = 0u32;
     for (ptr, len) in m.iovecs(iovs, count)? {
-        let got = read(m.slice_mut(ptr, len)?)?;
+        let got = match read(m.slice_mut(ptr, len)?) {
+            Ok(got) => got,
+            Err(_) if total > 0 => break,
+            Err(e) => return Err(e),
+        };
         total = total.saturating_add(got as u32);
         if got < len as usize {
             break;
@@ -75,8 +81,19 @@ pub(crate) fn total_len(bufs: &[&[u8]]) -> u32 {
     bufs.iter().map(|b| b.len() as u32).sum()
 }
 
-/// Sends `bufs` with one vectored write; a socket may take part of them.
-pub(crate) fn send_vectored(stream: &mut std::net::TcpStream, bufs: &[&[u8]]) -> WasiResult<usize> {
+/// Sends `bufs` with one `sendmsg`; a socket may take part of them. With
+/// `MSG_NOSIGNAL`, so a peer that has gone gives the guest `EPIPE` instead
+/// of raising `SIGPIPE`, which would kill an embedder that does not ignore
+/// it (`writev`, which `TcpStream::write_vectored` uses, raises it).
+pub(crate) fn send_vectored(stream: &std::net::TcpStream, bufs: &[&[u8]]) -> WasiResult<usize> {
+    use rustix::net::{SendAncillaryBuffer, SendFlags, sendmsg};
     let slices: Vec<std::io::IoSlice> = bufs.iter().map(|b| std::io::IoSlice::new(b)).collect();
-    Ok(stream.write_vectored(&slices)?)
+    loop {
+        let mut no_control = SendAncillaryBuffer::default();
+        match sendmsg(stream, &slices, &mut no_control, SendFlags::NOSIGNAL) {
+            Ok(sent) => return Ok(sent),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(std::io::Error::from(e).into()),
+        }
+    }
 }

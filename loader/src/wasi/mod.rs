@@ -2,7 +2,8 @@
 //! This file holds the context (arguments, environment, the descriptor
 //! table), guest-memory access, errno mapping, and the process, clock,
 //! random and poll functions; `fd.rs`, `path.rs` and `sock.rs` hold the
-//! rest, `table.rs` the descriptor numbering.
+//! rest, `stdio.rs` what is particular to stdio, `table.rs` the descriptor
+//! numbering.
 //!
 //! File access is confined to preopened directories through cap-std: a path
 //! with `..`, an absolute path or a symlink that would leave a preopen is
@@ -13,6 +14,7 @@ mod iovec;
 mod path;
 mod poll;
 mod sock;
+mod stdio;
 mod table;
 
 use crate::linker::Linker;

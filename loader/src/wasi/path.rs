@@ -3,7 +3,9 @@
 //! `..` past the root, absolute paths and symlinks pointing out fail with
 //! `ENOTCAPABLE` (or `EPERM`/`EACCES` from the host), never resolved by hand.
 
-use super::fd::{DirEntry, Entry, FileEntry, insert, stat_from, time_spec, with_entry};
+use super::fd::{
+    DirEntry, Entry, FD_NONBLOCK, FileEntry, insert, stat_from, time_spec, with_entry,
+};
 use super::{Errno, Memory, WasiCtx, WasiResult, define, errno, u32_arg, u64_arg};
 use crate::linker::Linker;
 use crate::values::Val;
@@ -41,10 +43,14 @@ fn target(c: &WasiCtx, m: &Memory, a: &[Val], fd: usize, path: usize) -> WasiRes
 }
 
 fn path_open(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
-    let (d, path) = target(c, m, a, 0, 2)?;
-    let follow = u32_arg(a, 1) & SYMLINK_FOLLOW != 0;
     let (oflags, rights, fdflags, out) =
         (u32_arg(a, 4), u64_arg(a, 5), u32_arg(a, 7), u32_arg(a, 8));
+    // Check where the descriptor goes before opening (or creating) anything:
+    // a bad pointer found afterwards would leave the file created and its
+    // descriptor open with no number the guest knows.
+    m.range(out, 4)?;
+    let (d, path) = target(c, m, a, 0, 2)?;
+    let follow = u32_arg(a, 1) & SYMLINK_FOLLOW != 0;
     let write = rights & RIGHT_WRITE != 0;
     let wants_dir = oflags & O_DIRECTORY != 0
         || (oflags & (O_CREAT | O_TRUNC) == 0
@@ -84,6 +90,7 @@ fn path_open(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
         Entry::File(FileEntry {
             file,
             append: fdflags & FD_APPEND != 0,
+            nonblocking: fdflags & u32::from(FD_NONBLOCK) != 0,
         })
     };
     let fd = insert(c, entry)?;

@@ -1,11 +1,14 @@
 //! `poll_oneoff`: clock subscriptions time out, read/write subscriptions
-//! on sockets wait for the socket (through the host's `poll`), and those on
-//! files and stdio are reported ready at once, as on POSIX.
+//! on sockets and stdin wait for the host descriptor (through the host's
+//! `poll`, as Wasmtime waits for stdin), and those on files, directories,
+//! stdout and stderr are reported ready at once, as on POSIX. A signal that
+//! interrupts the wait does not end it early: it resumes with the time left.
 
 use super::fd::Entry;
 use super::{Errno, Memory, WasiCtx, WasiResult, errno, now, u32_arg};
 use crate::values::Val;
 use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
 
 /// `eventtype`.
 const CLOCK: u8 = 0;
@@ -27,11 +30,12 @@ struct Event {
     flags: u16,
 }
 
-/// A read/write subscription on a socket, waited for with the host's poll.
-struct SocketWait {
+/// A read/write subscription on a socket or stdin, waited for with the
+/// host's poll.
+struct HostWait {
     userdata: u64,
     kind: u8,
-    /// A duplicate of the socket's descriptor, so the wait does not depend
+    /// A duplicate of the host descriptor, so the wait does not depend
     /// on the descriptor table staying as it was.
     fd: std::os::fd::OwnedFd,
 }
@@ -54,7 +58,7 @@ pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult 
     )?;
     m.range(nevents, 4)?;
     let mut ready = Vec::new();
-    let mut sockets = Vec::new();
+    let mut waits = Vec::new();
     let mut earliest: Option<(u64, u64)> = None;
     for i in 0..count {
         let s = subs + i * SUBSCRIPTION_SIZE;
@@ -90,6 +94,7 @@ pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult 
                     }
                     Some(Entry::Listener(l)) => l.inner.as_fd().try_clone_to_owned(),
                     Some(Entry::Socket(s)) => s.inner.as_fd().try_clone_to_owned(),
+                    Some(Entry::Stdin) => std::io::stdin().as_fd().try_clone_to_owned(),
                     Some(_) => {
                         ready.push(Event {
                             userdata,
@@ -100,7 +105,7 @@ pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult 
                         continue;
                     }
                 };
-                sockets.push(SocketWait {
+                waits.push(HostWait {
                     userdata,
                     kind,
                     fd: duplicate?,
@@ -109,24 +114,22 @@ pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult 
             _ => return Err(Errno(errno::INVAL)),
         }
     }
-    if !sockets.is_empty() {
+    if !waits.is_empty() {
         // Wait only if nothing is ready yet, and no longer than the earliest
         // clock subscription.
-        let timeout_ms = if !ready.is_empty() {
-            0
+        let timeout = if !ready.is_empty() {
+            Some(Duration::ZERO)
         } else {
-            earliest.map_or(-1, |(wait, _)| {
-                i32::try_from(wait.div_ceil(1_000_000)).unwrap_or(i32::MAX)
-            })
+            earliest.map(|(wait, _)| Duration::from_nanos(wait))
         };
-        let mut polled = poll_sockets(&sockets, timeout_ms)?;
+        let mut polled = poll_host(&waits, timeout)?;
         ready.append(&mut polled);
     }
     if ready.is_empty()
         && let Some((wait, userdata)) = earliest
     {
-        if sockets.is_empty() {
-            std::thread::sleep(std::time::Duration::from_nanos(wait));
+        if waits.is_empty() {
+            std::thread::sleep(Duration::from_nanos(wait));
         }
         ready.push(Event {
             userdata,
@@ -146,11 +149,13 @@ pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult 
     m.u32(nevents, ready.len() as u32)
 }
 
-/// Waits up to `timeout_ms` (-1: forever) for the sockets; returns the
-/// events of those that are ready.
-fn poll_sockets(sockets: &[SocketWait], timeout_ms: i32) -> WasiResult<Vec<Event>> {
+/// Waits up to `timeout` (`None`: forever) for the host descriptors;
+/// returns the events of those that are ready. A signal (`EINTR`) does not
+/// end the wait: it resumes with the time left, so a clock subscription
+/// never fires early.
+fn poll_host(waits: &[HostWait], timeout: Option<Duration>) -> WasiResult<Vec<Event>> {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
-    let mut pollfds: Vec<PollFd> = sockets
+    let mut pollfds: Vec<PollFd> = waits
         .iter()
         .map(|s| {
             let events = if s.kind == FD_READ {
@@ -161,16 +166,23 @@ fn poll_sockets(sockets: &[SocketWait], timeout_ms: i32) -> WasiResult<Vec<Event
             PollFd::new(&s.fd, events)
         })
         .collect();
-    let timeout = (timeout_ms >= 0).then(|| Timespec {
-        tv_sec: i64::from(timeout_ms / 1000),
-        tv_nsec: i64::from(timeout_ms % 1000) * 1_000_000,
-    });
-    match poll(&mut pollfds, timeout.as_ref()) {
-        Ok(_) => {}
-        Err(rustix::io::Errno::INTR) => return Ok(Vec::new()),
-        Err(e) => return Err(std::io::Error::from(e).into()),
+    let deadline = timeout.map(|t| Instant::now().checked_add(t));
+    loop {
+        // `None` (no limit) also when the deadline is too far to represent.
+        let left = deadline
+            .flatten()
+            .map(|d| d.saturating_duration_since(Instant::now()));
+        let spec = left.map(|t| Timespec {
+            tv_sec: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(t.subsec_nanos()),
+        });
+        match poll(&mut pollfds, spec.as_ref()) {
+            Ok(_) => break,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(std::io::Error::from(e).into()),
+        }
     }
-    Ok(sockets
+    Ok(waits
         .iter()
         .zip(&pollfds)
         .map(|(s, p)| (s, p.revents()))

@@ -121,13 +121,19 @@ fn sock_recv(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
             None => with_stream(c, fd, |_| Ok(0))?,
         }
     } else if flags & RECV_WAITALL != 0 {
+        // Fill every buffer; an error (`EAGAIN` on a non-blocking socket, a
+        // reset) after some data ends the call with that data, as
+        // `recv(MSG_WAITALL)` does: the bytes are consumed already.
         read_into(m, iovs, count, |buf| {
             with_stream(c, fd, |s| {
                 let mut filled = 0;
                 while filled < buf.len() {
-                    match s.inner.read(&mut buf[filled..])? {
-                        0 => break,
-                        n => filled += n,
+                    match s.inner.read(&mut buf[filled..]) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) if filled > 0 => break,
+                        Err(e) => return Err(e.into()),
                     }
                 }
                 Ok(filled)
@@ -155,7 +161,7 @@ fn sock_send(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
         return Err(Errno(errno::INVAL));
     }
     let bufs = buffers(m, iovs, count)?;
-    let sent = with_stream(c, fd, |s| send_vectored(&mut s.inner, &bufs))?;
+    let sent = with_stream(c, fd, |s| send_vectored(&s.inner, &bufs))?;
     m.u32(out, sent as u32)
 }
 
