@@ -221,15 +221,7 @@ pub fn s390x_has_facility(facilities: &str, facility: u32) -> bool {
 
 /// The CPU features of the machine this runs on, in the table's spelling.
 pub fn host_features() -> Vec<&'static str> {
-    let host_arch = if cfg!(target_arch = "x86_64") {
-        "x86_64"
-    } else if cfg!(target_arch = "aarch64") {
-        "aarch64"
-    } else if cfg!(target_arch = "riscv64") {
-        "riscv64gc"
-    } else if cfg!(target_arch = "s390x") {
-        "s390x"
-    } else {
+    let Some(host_arch) = crate::target::host_arch() else {
         return Vec::new();
     };
     let cpuinfo = if host_arch == "riscv64gc" || host_arch == "s390x" {

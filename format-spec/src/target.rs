@@ -19,20 +19,27 @@ pub const TRIPLES: [&str; 4] = [
     "s390x-unknown-linux-gnu",
 ];
 
+/// The architecture of the machine this code was built for, spelled as the
+/// first part of waot's triples (`riscv64gc`), or `None` on an
+/// architecture waot does not target.
+pub fn host_arch() -> Option<&'static str> {
+    if cfg!(target_arch = "x86_64") {
+        Some("x86_64")
+    } else if cfg!(target_arch = "aarch64") {
+        Some("aarch64")
+    } else if cfg!(target_arch = "riscv64") {
+        Some("riscv64gc")
+    } else if cfg!(target_arch = "s390x") {
+        Some("s390x")
+    } else {
+        None
+    }
+}
+
 /// The triple of the machine this code was built for, in waot's spelling,
 /// or `None` on an architecture waot does not target.
 pub fn host_triple() -> Option<&'static str> {
-    let arch = if cfg!(target_arch = "x86_64") {
-        "x86_64"
-    } else if cfg!(target_arch = "aarch64") {
-        "aarch64"
-    } else if cfg!(target_arch = "riscv64") {
-        "riscv64gc"
-    } else if cfg!(target_arch = "s390x") {
-        "s390x"
-    } else {
-        return None;
-    };
+    let arch = host_arch()?;
     TRIPLES
         .into_iter()
         .find(|t| t.split('-').next() == Some(arch))
