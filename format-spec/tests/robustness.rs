@@ -1,6 +1,8 @@
 //! Reader robustness: a write → read round trip, and every truncation and
 //! header byte flip of a valid artifact gives `Err`, never a panic.
 
+mod common;
+
 use waot_format::artifact::Artifact;
 use waot_format::consts;
 use waot_format::types::*;
@@ -78,20 +80,7 @@ fn sample() -> Vec<u8> {
     write(&ArtifactContents {
         producer: "waot 0.1.0",
         source_sha256: [7; 32],
-        build: BuildInfo {
-            source_name: "app.wasm",
-            target: "x86_64-unknown-linux-gnu",
-            cpu_mode: CpuMode::Baseline,
-            cpu_features: "",
-            text_align: 4096,
-            bounds: BoundsStrategy::Guard,
-            memory_reservation: 1 << 32,
-            memory_guard: 1 << 31,
-            stack_check: true,
-            wasm_features: wasm_features::WASM2_NO_SIMD,
-            opt_level: "speed",
-            codegen: "cranelift 0.135.8",
-        },
+        build: common::build_info(),
         types: &types,
         imports: &imports,
         funcs: &funcs,

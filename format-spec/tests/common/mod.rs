@@ -1,12 +1,34 @@
-//! A small artifact for the signature and version tests, written with any
+//! Test fixtures: the build record of a baseline x86_64 artifact, and a
+//! small artifact for the signature and version tests, written with any
 //! `WriteOptions`: one function, an export, a data segment, a name, and
 //! optionally a table.
+
+// Each test file that includes this module uses only part of it.
+#![allow(dead_code)]
 
 use waot_format::types::*;
 use waot_format::writer::{ArtifactContents, WriteOptions, write_with};
 
 /// Length of the text: 64 bytes of 0xcc.
 pub const TEXT_LEN: usize = 64;
+
+/// The build record of a baseline x86_64 artifact with guard pages.
+pub fn build_info() -> BuildInfo<'static> {
+    BuildInfo {
+        source_name: "app.wasm",
+        target: "x86_64-unknown-linux-gnu",
+        cpu_mode: CpuMode::Baseline,
+        cpu_features: "",
+        text_align: 4096,
+        bounds: BoundsStrategy::Guard,
+        memory_reservation: 1 << 32,
+        memory_guard: 1 << 31,
+        stack_check: true,
+        wasm_features: wasm_features::WASM2_NO_SIMD,
+        opt_level: "speed",
+        codegen: "cranelift 0.135.8",
+    }
+}
 
 /// Writes the sample artifact; `with_table` adds a table and an element
 /// segment (so those sections are not empty).
@@ -56,20 +78,7 @@ pub fn sample(options: &WriteOptions, with_table: bool) -> Vec<u8> {
         &ArtifactContents {
             producer: "waot 0.2.0",
             source_sha256: [3; 32],
-            build: BuildInfo {
-                source_name: "app.wasm",
-                target: "x86_64-unknown-linux-gnu",
-                cpu_mode: CpuMode::Baseline,
-                cpu_features: "",
-                text_align: 4096,
-                bounds: BoundsStrategy::Guard,
-                memory_reservation: 1 << 32,
-                memory_guard: 1 << 31,
-                stack_check: true,
-                wasm_features: wasm_features::WASM2_NO_SIMD,
-                opt_level: "speed",
-                codegen: "cranelift 0.135.8",
-            },
+            build: build_info(),
             types: &types,
             imports: &[],
             funcs: &funcs,
