@@ -331,16 +331,23 @@ fn regression_table_growth_is_capped() {
     assert_eq!(grow(1000), vec![waot_run::Val::I32(1)]);
 }
 
+/// Whether Node (V8) can run; says so when it cannot.
+fn node_available() -> bool {
+    let found = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !found {
+        println!("node is not installed: skipping the V8 arbitration check");
+    }
+    found
+}
+
 /// The third opinion is a real check: V8 sides with waot on seed 409 only
 /// for waot's actual outcome, not for another one.
 #[test]
 fn v8_arbitration_distinguishes_outcomes() {
-    if std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        println!("node is not installed: skipping the V8 arbitration check");
+    if !node_available() {
         return;
     }
     use waot_testsuite::diff::v8::{Observed, agrees_with_waot};
@@ -405,12 +412,7 @@ fn v8_arbitration_distinguishes_outcomes() {
 /// (seed 56,013,462, where wasmi panics and waot, V8 and Wasmtime trap).
 #[test]
 fn v8_arbitration_recognises_instantiation_traps() {
-    if std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        println!("node is not installed: skipping the V8 arbitration check");
+    if !node_available() {
         return;
     }
     use waot_format::traps::TrapKind;
