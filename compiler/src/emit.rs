@@ -1,8 +1,9 @@
 //! The back half of the pipeline: compile every function with Cranelift,
-//! lay the code out in one text section, resolve calls between functions
-//! (the only relocations Cranelift produces for our IR) so the text needs
-//! no relocations at load time, collect the trap table, and write the
-//! artifact.
+//! lay the code out in one text section with Cranelift's text section
+//! builder, which resolves calls between functions (the only relocations
+//! Cranelift produces for our IR, with veneers where a branch cannot reach)
+//! so the text needs no relocations at load time, collect the trap table,
+//! and write the artifact.
 
 use crate::error::{CompileError, Result};
 use crate::isa::Target;
@@ -10,6 +11,7 @@ use crate::module_info::{self, ModuleInfo};
 use crate::options::{CompileOptions, MEMORY_GUARD, MEMORY_RESERVATION};
 use crate::trampolines;
 use crate::translate::{self, Env, NAMESPACE_WASM_FUNC};
+use cranelift_codegen::TextSectionBuilder;
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::ExternalName;
@@ -21,7 +23,7 @@ use waot_format::vmctx::VMOffsets;
 use waot_format::writer::{ArtifactContents, WriteOptions, write_with};
 
 /// Alignment of every function in the text.
-const FUNCTION_ALIGN: usize = waot_format::consts::CODE_ALIGN as usize;
+const FUNCTION_ALIGN: u32 = waot_format::consts::CODE_ALIGN;
 
 /// A call from compiled code to a defined function, to be resolved.
 struct PendingReloc {
@@ -69,25 +71,13 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
     };
     let mut ctx = Context::new();
     let mut fctx = FunctionBuilderContext::new();
-    let mut text = Vec::new();
-    let mut traps = Vec::new();
-    let mut relocs = Vec::new();
-    let mut place = |text: &mut Vec<u8>, compiled: CompiledFunc| -> (u32, u32) {
-        text.resize(text.len().next_multiple_of(FUNCTION_ALIGN), 0);
-        let start = text.len() as u32;
-        text.extend_from_slice(&compiled.code);
-        traps.extend(
-            compiled
-                .traps
-                .iter()
-                .map(|&(offset, wasm_offset, kind)| TrapEntry {
-                    code_offset: start + offset,
-                    wasm_offset,
-                    kind,
-                }),
-        );
-        relocs.extend(compiled.relocs.into_iter().map(|r| (start, r)));
-        (start, compiled.code.len() as u32)
+    // Function bodies are the builder's labels 0, 1, … (their defined
+    // index); the builder resolves calls between them, inserting veneers
+    // where a branch cannot reach, so the text needs no relocations.
+    let mut text = TextBuilder {
+        builder: target.isa.text_section_builder(module.bodies.len()),
+        traps: Vec::new(),
+        ctrl: ControlPlane::default(),
     };
 
     let mut funcs = Vec::with_capacity(module.bodies.len());
@@ -104,7 +94,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
                 CompileError::Target(format!("cannot write {}: {e}", path.display()))
             })?;
         }
-        let (body_offset, body_len) = place(&mut text, compile_one(&mut ctx, &target)?);
+        let (body_offset, body_len) = text.append(true, compile_one(&mut ctx, &target)?)?;
         let ty = module.func_types[module.space.func_index(DefinedFuncIndex(i)).index()];
         funcs.push(FuncInfo {
             ty,
@@ -126,7 +116,8 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
             &mut ctx.func,
             &mut fctx,
         )?;
-        funcs[i as usize].array_entry_offset = place(&mut text, compile_one(&mut ctx, &target)?).0;
+        funcs[i as usize].array_entry_offset =
+            text.append(false, compile_one(&mut ctx, &target)?)?.0;
     }
     let mut import_trampolines = Vec::new();
     for i in 0..module.space.funcs.imported {
@@ -138,15 +129,10 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
             &mut ctx.func,
             &mut fctx,
         )?;
-        import_trampolines.push(place(&mut text, compile_one(&mut ctx, &target)?).0);
+        import_trampolines.push(text.append(false, compile_one(&mut ctx, &target)?)?.0);
     }
-    for (start, r) in relocs {
-        let target_offset = funcs
-            .get(r.callee.index())
-            .ok_or_else(|| CompileError::Codegen("call to an unknown function".into()))?
-            .body_offset;
-        patch(&mut text, start + r.offset, r.kind, target_offset, r.addend)?;
-    }
+    let traps = std::mem::take(&mut text.traps);
+    let text = text.builder.finish(&mut text.ctrl);
     write_artifact(
         wasm,
         options,
@@ -157,6 +143,50 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
         &traps,
         &text,
     )
+}
+
+/// The text section being laid out by Cranelift's text section builder,
+/// and the trap records of what it holds.
+struct TextBuilder {
+    builder: Box<dyn TextSectionBuilder>,
+    traps: Vec<TrapEntry>,
+    ctrl: ControlPlane,
+}
+
+impl TextBuilder {
+    /// Appends one compiled piece of code (a label when `labeled`: function
+    /// bodies only), resolves its calls and records its traps; returns its
+    /// offset and length.
+    fn append(&mut self, labeled: bool, compiled: CompiledFunc) -> Result<(u32, u32)> {
+        let start = self
+            .builder
+            .append(labeled, &compiled.code, FUNCTION_ALIGN, &mut self.ctrl);
+        let start = u32::try_from(start)
+            .map_err(|_| CompileError::Unsupported("text section larger than 4 GiB".into()))?;
+        for r in compiled.relocs {
+            let site = u64::from(start) + u64::from(r.offset);
+            if !self
+                .builder
+                .resolve_reloc(site, r.kind, r.addend, r.callee.index())
+            {
+                return Err(CompileError::Codegen(format!(
+                    "cranelift cannot resolve a {:?} call in the text section",
+                    r.kind
+                )));
+            }
+        }
+        self.traps.extend(
+            compiled
+                .traps
+                .iter()
+                .map(|&(offset, wasm_offset, kind)| TrapEntry {
+                    code_offset: start + offset,
+                    wasm_offset,
+                    kind,
+                }),
+        );
+        Ok((start, compiled.code.len() as u32))
+    }
 }
 
 fn compile_one(ctx: &mut Context, target: &Target) -> Result<CompiledFunc> {
@@ -206,49 +236,6 @@ fn compile_one(ctx: &mut Context, target: &Target) -> Result<CompiledFunc> {
         relocs,
         traps,
     })
-}
-
-/// Resolves a call from text offset `site` to text offset `target`.
-fn patch(text: &mut [u8], site: u32, kind: Reloc, target: u32, addend: i64) -> Result<()> {
-    let at = site as usize;
-    let delta = i64::from(target) + addend - i64::from(site);
-    let field = text
-        .get_mut(at..at + if kind == Reloc::RiscvCallPlt { 8 } else { 4 })
-        .ok_or_else(|| CompileError::Codegen("relocation outside the text".into()))?;
-    let word = |f: &[u8], i: usize| u32::from_le_bytes([f[i], f[i + 1], f[i + 2], f[i + 3]]);
-    let out_of_range = || CompileError::Codegen("call displacement out of range".into());
-    match kind {
-        Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => {
-            let v = i32::try_from(delta).map_err(|_| out_of_range())?;
-            field.copy_from_slice(&v.to_le_bytes());
-        }
-        Reloc::Arm64Call => {
-            if delta % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&delta) {
-                return Err(out_of_range());
-            }
-            let insn = (word(field, 0) & 0xfc00_0000) | ((delta >> 2) as u32 & 0x03ff_ffff);
-            field.copy_from_slice(&insn.to_le_bytes());
-        }
-        Reloc::RiscvCallPlt => {
-            let delta = i32::try_from(delta).map_err(|_| out_of_range())?;
-            let hi20 = (delta.wrapping_add(0x800) as u32) & 0xffff_f000;
-            let lo12 = (delta as u32).wrapping_sub(hi20) & 0xfff;
-            let auipc = (word(field, 0) & 0xfff) | hi20;
-            let jalr = (word(field, 4) & 0x000f_ffff) | (lo12 << 20);
-            field[..4].copy_from_slice(&auipc.to_le_bytes());
-            field[4..].copy_from_slice(&jalr.to_le_bytes());
-        }
-        Reloc::S390xPLTRel32Dbl => {
-            let v = i32::try_from(delta >> 1).map_err(|_| out_of_range())?;
-            field.copy_from_slice(&v.to_be_bytes());
-        }
-        other => {
-            return Err(CompileError::Codegen(format!(
-                "unexpected relocation kind {other:?}"
-            )));
-        }
-    }
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

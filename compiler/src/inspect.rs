@@ -2,7 +2,7 @@
 //! artifact this version understands; never executes anything.
 
 use serde_json::{Value, json};
-use waot_format::artifact::{Artifact, Prefix};
+use waot_format::artifact::{Artifact, Header, Prefix};
 use waot_format::types::{ImportKind, MemoryDesc, wasm_features};
 
 fn limit(v: Option<u64>) -> Value {
@@ -99,4 +99,33 @@ pub fn prefix_text(p: &Prefix) -> String {
         p.producer,
         p.source_sha256_hex()
     )
+}
+
+/// The artifact's sections in file order, as a table or as JSON: name,
+/// file offset, size, and whether a loader must know the section.
+pub fn sections(header: &Header, json: bool) -> String {
+    let mut list = header.sections.clone();
+    list.sort_by_key(|s| s.offset);
+    if json {
+        let items: Vec<Value> = list
+            .iter()
+            .map(|s| json!({ "name": s.name, "offset": s.offset, "size": s.size, "required": s.required }))
+            .collect();
+        return format!("{:#}\n", Value::from(items));
+    }
+    let width = list.iter().map(|s| s.name.len()).max().unwrap_or(0).max(7);
+    let mut out = format!(
+        "{:<width$}  {:>10}  {:>10}  required\n",
+        "section", "offset", "size"
+    );
+    for s in &list {
+        out += &format!(
+            "{:<width$}  {:>#10x}  {:>10}  {}\n",
+            s.name,
+            s.offset,
+            s.size,
+            if s.required { "yes" } else { "no" }
+        );
+    }
+    out
 }

@@ -104,6 +104,10 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// List the artifact's ELF sections (name, file offset, size, and
+        /// whether a loader must know it) instead of what it records.
+        #[arg(long)]
+        sections: bool,
     },
     /// List the targets `--target` accepts.
     Targets,
@@ -258,11 +262,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
             compile(&input, &output, options)
         }
         Command::Keygen { output } => keygen(&output),
-        Command::Inspect { artifact, json } => {
+        Command::Inspect {
+            artifact,
+            json,
+            sections,
+        } => {
             let bytes = std::fs::read(&artifact)
                 .with_context(|| format!("cannot read '{}'", artifact.display()))
                 .map_err(fail(66))?;
             let context = || format!("'{}' is not a valid waot artifact", artifact.display());
+            if sections {
+                let header = waot_format::artifact::Header::parse(&bytes, true)
+                    .with_context(context)
+                    .map_err(fail(65))?;
+                return emit(&waot::inspect::sections(&header, json));
+            }
             let prefix = waot_format::artifact::Prefix::parse(&bytes)
                 .with_context(context)
                 .map_err(fail(65))?;
@@ -277,7 +291,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 return emit(&format!(
                     "{}unknown_required_section: {} (this waot {} reads format {}.{}; a newer waot shows the rest)\n",
                     waot::inspect::prefix_text(&prefix),
-                    section.id,
+                    section.name,
                     env!("CARGO_PKG_VERSION"),
                     waot_format::consts::FORMAT_MAJOR,
                     waot_format::consts::FORMAT_MINOR

@@ -1,9 +1,9 @@
-//! Reading an artifact: the header and section table (through
-//! [`crate::header`]), then every section, with all cross-references
-//! validated so that users of [`Artifact`] may rely on indices being in
-//! range. Never panics.
+//! Reading an artifact: the version record, ELF headers and section list
+//! (through [`crate::header`]), then every waot section, with all
+//! cross-references validated so that users of [`Artifact`] may rely on
+//! indices being in range. Never panics.
 
-pub use crate::header::{Header, Prefix, SectionEntry, checksum};
+pub use crate::header::{Header, Prefix, SectionEntry, checksum, seal};
 
 use crate::consts::{self, section};
 use crate::decode::*;
@@ -22,8 +22,8 @@ pub struct Artifact<'a> {
     pub prefix: Prefix<'a>,
     /// The ABI fingerprint the code was compiled against.
     pub abi_fingerprint: u64,
-    /// The section table.
-    pub sections: Vec<SectionEntry>,
+    /// Every section with file contents, in section header order.
+    pub sections: Vec<SectionEntry<'a>>,
     /// Build information.
     pub build: BuildInfo<'a>,
     /// Function types.
@@ -53,8 +53,9 @@ pub struct Artifact<'a> {
     /// The signature section, if the artifact is signed (not verified:
     /// see [`crate::signature::check`]).
     pub signature: Option<crate::signature::SignatureRecord>,
-    /// The raw trap table (sorted records of [`consts::TRAP_ENTRY_SIZE`]).
-    trap_records: &'a [u8],
+    /// The trap table's columns: code offsets (sorted), wasm offsets and
+    /// kinds.
+    traps: TrapColumns<'a>,
     /// Absolute file offset of the text section.
     pub text_offset: usize,
     /// Length of the text section.
@@ -81,26 +82,33 @@ impl<'a> Artifact<'a> {
     fn parse_inner(bytes: &'a [u8], verify_checksum: bool) -> Result<Artifact<'a>> {
         let head = Header::parse(bytes, verify_checksum)?;
         let signature = crate::signature::find(bytes, &head)?;
-        let Header {
-            prefix,
-            abi_fingerprint,
-            sections,
-        } = head;
-        if let Some(at) = sections
-            .iter()
-            .position(|s| !section::is_known(s.id) && s.flags & consts::SECTION_FLAG_REQUIRED != 0)
-        {
+        if let Some(unknown) = head.unknown_required_section() {
             return Err(FormatError::new(
                 "unknown required section (written by a newer waot)",
-                consts::HEADER_SIZE + at * consts::SECTION_ENTRY_SIZE,
+                unknown.header_at,
             ));
         }
+        let Header {
+            prefix,
+            machine,
+            sections,
+            section_headers,
+            ..
+        } = head;
         let reader = SectionReader {
             bytes,
             sections: &sections,
         };
 
-        let build = decode_build_info(&mut reader.required(section::BUILD_INFO)?)?;
+        let mut c = reader.required(section::BUILD_INFO)?;
+        let abi_fingerprint = c.u64()?;
+        let build = decode_build_info(&mut c)?;
+        if crate::target::elf_machine(build.target).is_some_and(|(m, _)| m != machine) {
+            return Err(FormatError::new(
+                "the elf machine differs from the recorded target",
+                E_MACHINE,
+            ));
+        }
         let types = decode_list(&mut reader.required(section::TYPES)?, 8, decode_func_type)?;
         let check_type = |c: &mut Cursor| {
             let at = c.offset();
@@ -211,8 +219,10 @@ impl<'a> Artifact<'a> {
             }
             None => None,
         };
-        let data = decode_list(&mut reader.required(section::DATA)?, 5, |c| {
-            decode_data_segment(c, &scope)
+        let data_bytes = reader.optional(section::DATA_BYTES)?;
+        let data_bytes = data_bytes.as_ref().map_or(&[][..], |c| c.rest());
+        let data = decode_list(&mut reader.required(section::DATA)?, 9, |c| {
+            decode_data_segment(c, &scope, data_bytes)
         })?;
         let names = match reader.optional(section::NAMES)? {
             Some(mut c) => decode_list(&mut c, 8, |c| {
@@ -228,13 +238,34 @@ impl<'a> Artifact<'a> {
 
         let text = reader.entry(section::TEXT).ok_or(FormatError::new(
             "missing text section",
-            consts::HEADER_SIZE,
+            consts::VERSION_RECORD_OFFSET,
         ))?;
         let align = build.text_align as usize;
         if !align.is_power_of_two() || text.offset % align != 0 {
             return Err(FormatError::new(
                 "text section is not aligned to the recorded text alignment",
-                text.offset,
+                text.header_at,
+            ));
+        }
+        // The loader makes whole pages executable: they must hold nothing
+        // but code (padding aside), never bytes of another section.
+        let text_pages = text.offset..(text.offset + text.size).next_multiple_of(align);
+        let shares_a_page = |r: std::ops::Range<usize>| {
+            !r.is_empty() && r.start < text_pages.end && text_pages.start < r.end
+        };
+        if let Some(other) = sections
+            .iter()
+            .find(|s| s.name != section::TEXT && shares_a_page(s.range()))
+        {
+            return Err(FormatError::new(
+                "a section shares a page with the text",
+                other.header_at,
+            ));
+        }
+        if shares_a_page(section_headers) {
+            return Err(FormatError::new(
+                "the section headers share a page with the text",
+                text.header_at,
             ));
         }
         let in_text = |offset: u32, len: u32| {
@@ -259,37 +290,7 @@ impl<'a> Artifact<'a> {
         }
         check_code_layout(&funcs, &import_trampolines, fc.offset())?;
 
-        let traps = reader.entry(section::TRAPS).ok_or(FormatError::new(
-            "missing traps section",
-            consts::HEADER_SIZE,
-        ))?;
-        let trap_records = &bytes[traps.offset..traps.offset + traps.size];
-        if !trap_records.len().is_multiple_of(consts::TRAP_ENTRY_SIZE) {
-            return Err(FormatError::new(
-                "trap table size is not a multiple of its record size",
-                traps.offset,
-            ));
-        }
-        let mut previous = None;
-        for (i, record) in trap_records
-            .chunks_exact(consts::TRAP_ENTRY_SIZE)
-            .enumerate()
-        {
-            let entry = trap_record(record);
-            let at = traps.offset + i * consts::TRAP_ENTRY_SIZE;
-            if previous.is_some_and(|p| p >= entry.code_offset)
-                || entry.code_offset as usize >= text.size
-            {
-                return Err(FormatError::new(
-                    "trap table is not sorted or points outside the text",
-                    at,
-                ));
-            }
-            if crate::traps::TrapKind::from_code(entry.kind).is_none() {
-                return Err(FormatError::new("unknown trap kind", at));
-            }
-            previous = Some(entry.code_offset);
-        }
+        let traps = TrapColumns::parse(reader.required(section::TRAPS)?, text.size)?;
 
         Ok(Artifact {
             bytes,
@@ -309,7 +310,7 @@ impl<'a> Artifact<'a> {
             names,
             import_trampolines,
             signature,
-            trap_records,
+            traps,
             text_offset: text.offset,
             text_len: text.size,
             sections,
@@ -323,17 +324,14 @@ impl<'a> Artifact<'a> {
         &self.bytes[self.text_offset..self.text_offset + self.text_len]
     }
 
-    /// The trap recorded for the instruction at `code_offset` in the text.
+    /// The trap recorded for the instruction at `code_offset` in the text
+    /// (a binary search of the mapped table).
     pub fn lookup_trap(&self, code_offset: u32) -> Option<TrapEntry> {
-        let records = self.trap_records.chunks_exact(consts::TRAP_ENTRY_SIZE);
-        let n = records.len();
-        let (mut lo, mut hi) = (0, n);
+        let (mut lo, mut hi) = (0, self.traps.len);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            let at = mid * consts::TRAP_ENTRY_SIZE;
-            let entry = trap_record(&self.trap_records[at..at + consts::TRAP_ENTRY_SIZE]);
-            match entry.code_offset.cmp(&code_offset) {
-                std::cmp::Ordering::Equal => return Some(entry),
+            match self.traps.code_offset(mid).cmp(&code_offset) {
+                std::cmp::Ordering::Equal => return Some(self.traps.entry(mid)),
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
             }
@@ -343,9 +341,7 @@ impl<'a> Artifact<'a> {
 
     /// All trap entries, in code order.
     pub fn trap_entries(&self) -> impl Iterator<Item = TrapEntry> + '_ {
-        self.trap_records
-            .chunks_exact(consts::TRAP_ENTRY_SIZE)
-            .map(trap_record)
+        (0..self.traps.len).map(|i| self.traps.entry(i))
     }
 
     /// The module's index spaces (imports first).
@@ -412,34 +408,93 @@ impl<'a> Artifact<'a> {
     }
 }
 
-fn trap_record(record: &[u8]) -> TrapEntry {
-    let word =
-        |i: usize| u32::from_le_bytes([record[i], record[i + 1], record[i + 2], record[i + 3]]);
-    TrapEntry {
-        code_offset: word(0),
-        wasm_offset: word(4),
-        kind: word(8),
+/// Offset of `e_machine` in the ELF file header.
+const E_MACHINE: usize = 18;
+
+/// The trap table as it lies in the file: `count: u32`, then `count`
+/// code offsets (`u32`, strictly increasing), `count` wasm offsets (`u32`)
+/// and `count` kinds (`u8`).
+#[derive(Clone, Copy, Debug)]
+struct TrapColumns<'a> {
+    len: usize,
+    code_offsets: &'a [u8],
+    wasm_offsets: &'a [u8],
+    kinds: &'a [u8],
+}
+
+impl<'a> TrapColumns<'a> {
+    /// Reads and checks the table: sorted, inside a text of `text_len`
+    /// bytes, every kind known.
+    fn parse(mut c: Cursor<'a>, text_len: usize) -> Result<TrapColumns<'a>> {
+        let len = c.count(consts::TRAP_ENTRY_SIZE)?;
+        let columns_at = c.offset();
+        let columns = TrapColumns {
+            len,
+            code_offsets: c.bytes(4 * len)?,
+            wasm_offsets: c.bytes(4 * len)?,
+            kinds: c.bytes(len)?,
+        };
+        c.finish()?;
+        let mut previous = None;
+        for i in 0..len {
+            let entry = columns.entry(i);
+            if previous.is_some_and(|p| p >= entry.code_offset)
+                || entry.code_offset as usize >= text_len
+            {
+                return Err(FormatError::new(
+                    "trap table is not sorted or points outside the text",
+                    columns_at + 4 * i,
+                ));
+            }
+            if crate::traps::TrapKind::from_code(entry.kind).is_none() {
+                return Err(FormatError::new(
+                    "unknown trap kind",
+                    columns_at + 8 * len + i,
+                ));
+            }
+            previous = Some(entry.code_offset);
+        }
+        Ok(columns)
     }
+
+    fn code_offset(&self, i: usize) -> u32 {
+        u32_at(self.code_offsets, i)
+    }
+
+    fn entry(&self, i: usize) -> TrapEntry {
+        TrapEntry {
+            code_offset: u32_at(self.code_offsets, i),
+            wasm_offset: u32_at(self.wasm_offsets, i),
+            kind: u32::from(self.kinds[i]),
+        }
+    }
+}
+
+/// The `i`-th little-endian `u32` of `column`, which `TrapColumns::parse`
+/// sized to hold it.
+fn u32_at(column: &[u8], i: usize) -> u32 {
+    let b = &column[4 * i..4 * i + 4];
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }
 
 struct SectionReader<'s, 'a> {
     bytes: &'a [u8],
-    sections: &'s [SectionEntry],
+    sections: &'s [SectionEntry<'a>],
 }
 
 impl<'a> SectionReader<'_, 'a> {
-    fn entry(&self, id: u32) -> Option<SectionEntry> {
-        self.sections.iter().copied().find(|s| s.id == id)
+    fn entry(&self, name: &str) -> Option<SectionEntry<'a>> {
+        self.sections.iter().copied().find(|s| s.name == name)
     }
-    fn optional(&self, id: u32) -> Result<Option<Cursor<'a>>> {
+    fn optional(&self, name: &str) -> Result<Option<Cursor<'a>>> {
         Ok(self
-            .entry(id)
-            .map(|s| Cursor::new(&self.bytes[s.offset..s.offset + s.size], s.offset)))
+            .entry(name)
+            .map(|s| Cursor::new(&self.bytes[s.range()], s.offset)))
     }
-    fn required(&self, id: u32) -> Result<Cursor<'a>> {
-        self.optional(id)?.ok_or(FormatError::new(
+    fn required(&self, name: &str) -> Result<Cursor<'a>> {
+        self.optional(name)?.ok_or(FormatError::new(
             "missing required section",
-            consts::HEADER_SIZE,
+            consts::VERSION_RECORD_OFFSET,
         ))
     }
 }

@@ -66,9 +66,31 @@ pub fn source_name_for_hints(bytes: &[u8], artifact_path: &str) -> String {
     )
 }
 
-/// The build-info's `source_name`, if the header, section table entry and
-/// string are intact enough to read and the name looks like a file name.
+/// The build-info's `source_name`, if the headers and the string are
+/// intact enough to read and the name looks like a file name. Reads format
+/// 2 through its section headers, format 1.x through its section table.
 fn recorded_source_name(bytes: &[u8]) -> Option<&str> {
+    let start = if bytes.starts_with(&consts::MAGIC) {
+        format1_build_info(bytes)?
+    } else {
+        let header = crate::header::Header::parse_any_version(bytes).ok()?;
+        // Skip the ABI fingerprint.
+        header.section(consts::section::BUILD_INFO)?.offset + 8
+    };
+    let len = u32::from_le_bytes(bytes.get(start..start.checked_add(4)?)?.try_into().ok()?);
+    let name = bytes.get(start.checked_add(4)?..start.checked_add(4 + len as usize)?)?;
+    let name = std::str::from_utf8(name).ok()?;
+    let plausible = !name.is_empty()
+        && name.len() <= 255
+        && !name.contains('/')
+        && !name.chars().any(char::is_control);
+    plausible.then_some(name)
+}
+
+/// Where a format 1.x artifact's build-info starts: its section table
+/// (24-byte entries `id: u32, flags: u32, offset: u64, size: u64` after a
+/// 128-byte header whose `u32` at 96 counts them) names it as section 1.
+fn format1_build_info(bytes: &[u8]) -> Option<usize> {
     let u32_at = |at: usize| -> Option<u32> {
         Some(u32::from_le_bytes(
             bytes.get(at..at.checked_add(4)?)?.try_into().ok()?,
@@ -79,23 +101,12 @@ fn recorded_source_name(bytes: &[u8]) -> Option<&str> {
             bytes.get(at..at.checked_add(8)?)?.try_into().ok()?,
         ))
     };
-    if bytes.get(..consts::MAGIC.len())? != consts::MAGIC {
-        return None;
-    }
-    let count = u32_at(consts::header::SECTION_COUNT)? as usize;
+    let count = u32_at(96)? as usize;
     let offset = (0..count.min(64)).find_map(|i| {
-        let entry = consts::HEADER_SIZE + i * consts::SECTION_ENTRY_SIZE;
-        (u32_at(entry)? == consts::section::BUILD_INFO).then(|| u64_at(entry + 8))?
+        let entry = 128 + i * 24;
+        (u32_at(entry)? == 1).then(|| u64_at(entry + 8))?
     })?;
-    let start = usize::try_from(offset).ok()?;
-    let len = u32_at(start)? as usize;
-    let name = bytes.get(start.checked_add(4)?..start.checked_add(4 + len)?)?;
-    let name = std::str::from_utf8(name).ok()?;
-    let plausible = !name.is_empty()
-        && name.len() <= 255
-        && !name.contains('/')
-        && !name.chars().any(char::is_control);
-    plausible.then_some(name)
+    usize::try_from(offset).ok()
 }
 
 /// One assumption of the artifact the host does not meet.
@@ -179,7 +190,7 @@ pub fn check_sections(
         field: "required-section",
         problem: format!(
             "it needs section {} (marked required), which this {} (format {}) does not know; it uses artifact format {}.{} (written by {})",
-            unknown.id,
+            unknown.name,
             host.runner,
             format_version(),
             prefix.major,
@@ -383,13 +394,14 @@ mod tests {
         );
     }
 
-    /// A header whose section table has one build-info entry at `offset`.
+    /// A format 1.x header (128 bytes, section count at 96) whose section
+    /// table has one build-info entry (id 1) at `offset`.
     fn header_with_build_info(offset: u64, body: &[u8]) -> Vec<u8> {
-        let mut bytes = vec![0u8; consts::HEADER_SIZE + consts::SECTION_ENTRY_SIZE];
+        let mut bytes = vec![0u8; 128 + 24];
         bytes[..8].copy_from_slice(&consts::MAGIC);
-        bytes[consts::header::SECTION_COUNT..][..4].copy_from_slice(&1u32.to_le_bytes());
-        let entry = consts::HEADER_SIZE;
-        bytes[entry..][..4].copy_from_slice(&consts::section::BUILD_INFO.to_le_bytes());
+        bytes[96..][..4].copy_from_slice(&1u32.to_le_bytes());
+        let entry = 128;
+        bytes[entry..][..4].copy_from_slice(&1u32.to_le_bytes());
         bytes[entry + 8..][..8].copy_from_slice(&offset.to_le_bytes());
         bytes.extend_from_slice(body);
         bytes
@@ -397,7 +409,7 @@ mod tests {
 
     #[test]
     fn hints_use_the_recorded_source_name_when_readable() {
-        let offset = (consts::HEADER_SIZE + consts::SECTION_ENTRY_SIZE) as u64;
+        let offset = (128 + 24) as u64;
         let mut body = 8u32.to_le_bytes().to_vec();
         body.extend_from_slice(b"app.wasm");
         let bytes = header_with_build_info(offset, &body);

@@ -2,132 +2,143 @@
 //! format, each with who writes it and who reads it. `SPEC.md` is the
 //! normative description; this file is its code.
 
-/// The first 8 bytes of every artifact. Written by the compiler's emitter,
-/// read by `Artifact::parse` before anything else. Never changes.
+/// The first 8 bytes of the version record (and, in format 1.x, of the
+/// file). Written by the writer, read by [`crate::header::Prefix::parse`]
+/// before anything else. Never changes.
 ///
-/// `0x7f` keeps the file from looking like text, `\r\n` and `0x1a` detect
+/// `0x7f` keeps the record from looking like text, `\r\n` and `0x1a` detect
 /// newline translation and truncation by text-mode tools (as PNG does).
 pub const MAGIC: [u8; 8] = *b"\x7fWAOT\r\n\x1a";
 
 /// Format major version. Bumped for any change an older loader cannot read
-/// safely. A loader runs only artifacts of its own major version.
-pub const FORMAT_MAJOR: u16 = 1;
+/// safely. A loader runs only artifacts of its own major version. Format 1
+/// (waot 0.1.0 and 0.2.0) was a container of waot's own; format 2 is ELF.
+pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 2;
+pub const FORMAT_MINOR: u16 = 0;
 
-/// Size of the fixed header that precedes the section table.
-pub const HEADER_SIZE: usize = 128;
+/// The version record: magic, format major and minor, its own size,
+/// producer and source hash. It keeps this layout in every format version,
+/// past and future: at file offset 0 in format 1.x, at
+/// [`VERSION_RECORD_OFFSET`] (right after the ELF file header) from format
+/// 2 on. Any loader can therefore name any artifact's version, producer and
+/// source hash.
+pub const VERSION_RECORD_SIZE: usize = 80;
 
-/// The frozen prefix: bytes `0..FROZEN_PREFIX_SIZE` keep this layout in
-/// every format version, so any loader can name any artifact's version,
-/// producer and source hash.
-pub const FROZEN_PREFIX_SIZE: usize = 80;
+/// File offset of the version record (the `.waot.version` section) in
+/// format 2 and later: the first byte after the 64-byte ELF64 file header.
+/// No future version moves it.
+pub const VERSION_RECORD_OFFSET: usize = 64;
 
-/// Offsets of the fields of the fixed header (see `SPEC.md`).
-pub mod header {
-    /// `[u8; 8]` [`super::MAGIC`]. Frozen.
+/// Offsets of the fields of the version record, from its start.
+pub mod version {
+    /// `[u8; 8]` [`super::MAGIC`].
     pub const MAGIC: usize = 0;
-    /// `u16` format major. Frozen.
+    /// `u16` format major.
     pub const MAJOR: usize = 8;
-    /// `u16` format minor. Frozen.
+    /// `u16` format minor.
     pub const MINOR: usize = 10;
-    /// `u32` size of the fixed header in bytes. Frozen.
-    pub const HEADER_SIZE: usize = 12;
-    /// `[u8; 32]` producer, NUL-padded UTF-8, e.g. `waot 0.1.0`. Frozen.
+    /// `u32`: 80 in format 2 (the record's size); in format 1.x the size
+    /// of the fixed header that contained it (128).
+    pub const RECORD_SIZE: usize = 12;
+    /// `[u8; 32]` producer, NUL-padded UTF-8, e.g. `waot 0.3.0`.
     pub const PRODUCER: usize = 16;
     /// Length of the producer field.
     pub const PRODUCER_LEN: usize = 32;
-    /// `[u8; 32]` SHA-256 of the source `.wasm` binary. Frozen.
+    /// `[u8; 32]` SHA-256 of the source `.wasm` binary.
     pub const SOURCE_SHA256: usize = 48;
-    /// `u32` CRC-32 of the whole file with these four bytes read as zero.
-    pub const CHECKSUM: usize = 80;
-    /// `u32` reserved, zero.
-    pub const RESERVED0: usize = 84;
-    /// `u64` length of the whole file.
-    pub const FILE_LEN: usize = 88;
-    /// `u32` number of entries in the section table.
-    pub const SECTION_COUNT: usize = 96;
-    /// `u64` ABI fingerprint (see [`crate::abi`]).
-    pub const ABI_FINGERPRINT: usize = 100;
-    /// Bytes 108..128 are reserved and zero.
-    pub const RESERVED1: usize = 108;
 }
 
-/// Size of one section table entry: `id u32, flags u32, offset u64, size u64`.
-pub const SECTION_ENTRY_SIZE: usize = 24;
+/// The ELF file header's `EI_OSABI` value that marks a waot artifact (an
+/// architecture-specific value in the gABI's 64–255 range; Wasmtime's
+/// `.cwasm` uses 200, [`ELFOSABI_WASMTIME`]).
+pub const ELFOSABI_WAOT: u8 = 0xd7;
 
-/// Section flag: a loader that does not know this section id must refuse
+/// Wasmtime's `EI_OSABI` for `.cwasm` files, recognised only to say so.
+pub const ELFOSABI_WASMTIME: u8 = 200;
+
+/// The `e_flags` bit every waot artifact sets (no architecture waot
+/// targets defines it).
+pub const EF_WAOT_ARTIFACT: u32 = 1 << 24;
+
+/// Section flag (in the ELF `SHF_MASKOS` range, ours under
+/// [`ELFOSABI_WAOT`]): a loader that does not know this section must refuse
 /// the artifact. Sections without it may be skipped. The writer sets it on
 /// exactly the sections whose absence would change what the module does
-/// (see `SPEC.md`, "Which sections are required"): not on names, the
-/// signature, or empty tables and elements.
-pub const SECTION_FLAG_REQUIRED: u32 = 1;
+/// (see `SPEC.md`, "Which sections are required").
+pub const SHF_WAOT_REQUIRED: u64 = 0x0010_0000;
 
-/// Section ids. Each is written by `waot::emit` and read by
+/// Section names. Each is written by `waot_format::writer` and read by
 /// `waot_format::artifact`.
 pub mod section {
-    /// Build information: target, CPU features, bounds strategy, features.
-    pub const BUILD_INFO: u32 = 1;
+    /// The version record, at a fixed offset ([`super::VERSION_RECORD_OFFSET`]).
+    pub const VERSION: &str = ".waot.version";
+    /// CRC-32 of the file.
+    pub const CHECKSUM: &str = ".waot.checksum";
+    /// Build information: ABI, target, CPU features, bounds strategy, features.
+    pub const BUILD_INFO: &str = ".waot.build-info";
     /// Function types.
-    pub const TYPES: u32 = 2;
+    pub const TYPES: &str = ".waot.types";
     /// Imports with their full signatures.
-    pub const IMPORTS: u32 = 3;
+    pub const IMPORTS: &str = ".waot.imports";
     /// Defined functions: type and code location.
-    pub const FUNCTIONS: u32 = 4;
+    pub const FUNCTIONS: &str = ".waot.functions";
     /// Defined memories with declared limits.
-    pub const MEMORIES: u32 = 5;
+    pub const MEMORIES: &str = ".waot.memories";
     /// Defined globals with initialisers.
-    pub const GLOBALS: u32 = 6;
+    pub const GLOBALS: &str = ".waot.globals";
     /// Exports.
-    pub const EXPORTS: u32 = 7;
+    pub const EXPORTS: &str = ".waot.exports";
     /// The start function.
-    pub const START: u32 = 8;
-    /// Data segments.
-    pub const DATA: u32 = 9;
+    pub const START: &str = ".waot.start";
+    /// Data segments: modes and offsets; the bytes are in [`DATA_BYTES`].
+    pub const DATA: &str = ".waot.data";
+    /// The bytes of every data segment, page-aligned.
+    pub const DATA_BYTES: &str = ".rodata.wasm";
     /// Trap table: code offset → trap kind and wasm offset.
-    pub const TRAPS: u32 = 10;
+    pub const TRAPS: &str = ".waot.traps";
     /// Function names for backtraces and trap messages.
-    pub const NAMES: u32 = 11;
+    pub const NAMES: &str = ".waot.names";
     /// Machine code, aligned to the target's text alignment.
-    pub const TEXT: u32 = 12;
+    pub const TEXT: &str = ".text";
     /// Wasm-to-host trampolines, one per imported function.
-    pub const IMPORT_TRAMPOLINES: u32 = 13;
+    pub const IMPORT_TRAMPOLINES: &str = ".waot.import-trampolines";
     /// Defined tables.
-    pub const TABLES: u32 = 14;
+    pub const TABLES: &str = ".waot.tables";
     /// Element segments.
-    pub const ELEMENTS: u32 = 15;
-    /// The ed25519 signature (format 1.2; see `crate::signature`).
-    pub const SIGNATURE: u32 = 16;
+    pub const ELEMENTS: &str = ".waot.elements";
+    /// The ed25519 signature (see `crate::signature`).
+    pub const SIGNATURE: &str = ".waot.signature";
 
-    /// Whether this reader knows section `id` (and so may skip it only
+    /// Every section this reader knows, in the order the writer puts them.
+    pub const KNOWN: &[&str] = &[
+        VERSION,
+        CHECKSUM,
+        BUILD_INFO,
+        TYPES,
+        IMPORTS,
+        FUNCTIONS,
+        MEMORIES,
+        GLOBALS,
+        TABLES,
+        ELEMENTS,
+        EXPORTS,
+        START,
+        DATA,
+        NAMES,
+        IMPORT_TRAMPOLINES,
+        TRAPS,
+        TEXT,
+        DATA_BYTES,
+        SIGNATURE,
+    ];
+
+    /// Whether this reader knows section `name` (and so may skip it only
     /// when it is not required).
-    pub fn is_known(id: u32) -> bool {
-        name(id) != "unknown"
-    }
-
-    /// A readable name for diagnostics.
-    pub fn name(id: u32) -> &'static str {
-        match id {
-            BUILD_INFO => "build-info",
-            TYPES => "types",
-            IMPORTS => "imports",
-            FUNCTIONS => "functions",
-            MEMORIES => "memories",
-            GLOBALS => "globals",
-            EXPORTS => "exports",
-            START => "start",
-            DATA => "data",
-            TRAPS => "traps",
-            NAMES => "names",
-            TEXT => "text",
-            IMPORT_TRAMPOLINES => "import-trampolines",
-            TABLES => "tables",
-            ELEMENTS => "elements",
-            SIGNATURE => "signature",
-            _ => "unknown",
-        }
+    pub fn is_known(name: &str) -> bool {
+        KNOWN.contains(&name)
     }
 }
 
@@ -138,8 +149,9 @@ pub mod section {
 /// an arbitrary byte.
 pub const CODE_ALIGN: u32 = 16;
 
-/// Size of one trap table record: `code_offset u32, wasm_offset u32, kind u32`.
-pub const TRAP_ENTRY_SIZE: usize = 12;
+/// Bytes one trap takes in the trap table: a `u32` code offset, a `u32`
+/// wasm offset and a `u8` kind, each in a column of its own.
+pub const TRAP_ENTRY_SIZE: usize = 9;
 
 /// Wasm page size in bytes.
 pub const WASM_PAGE_SIZE: u64 = 65536;

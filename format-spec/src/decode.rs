@@ -235,9 +235,12 @@ pub(crate) fn decode_element_segment(c: &mut Cursor, scope: &Scope) -> Result<El
     Ok(ElementSegment { mode, elem, items })
 }
 
+/// Reads a data segment's descriptor; its bytes are the range it names of
+/// `data_bytes` (the `.rodata.wasm` section).
 pub(crate) fn decode_data_segment<'a>(
     c: &mut Cursor<'a>,
     scope: &Scope,
+    data_bytes: &'a [u8],
 ) -> Result<DataSegment<'a>> {
     let at = c.offset();
     let active = match c.u8()? {
@@ -269,10 +272,17 @@ pub(crate) fn decode_data_segment<'a>(
         }
         _ => return Err(FormatError::new("unknown data segment mode", at)),
     };
-    Ok(DataSegment {
-        active,
-        bytes: c.blob()?,
-    })
+    let at = c.offset();
+    let start = c.u32()? as usize;
+    let len = c.u32()? as usize;
+    let bytes = start
+        .checked_add(len)
+        .and_then(|end| data_bytes.get(start..end))
+        .ok_or(FormatError::new(
+            "data segment bytes lie outside the .rodata.wasm section",
+            at,
+        ))?;
+    Ok(DataSegment { active, bytes })
 }
 
 /// Reads the exports: each index in range for its kind, names unique.

@@ -123,6 +123,11 @@ impl<'a> Cursor<'a> {
         Ok(text)
     }
 
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        &self.data[self.pos.min(self.data.len())..]
+    }
+
     /// Fails unless every byte has been read.
     pub fn finish(&self) -> Result<()> {
         if self.is_at_end() {

@@ -4,14 +4,15 @@
 //!
 //! A signature is Ed25519ph (RFC 8032, SHA-512 prehash) with the context
 //! [`CONTEXT`] over every byte of the file except the signature section's
-//! own 96 bytes, with the checksum field (bytes 80–83) read as zero, because
-//! the checksum covers the signature. Header, section table (the signature's
-//! entry included), metadata, padding and text are all covered.
+//! own 96 bytes, with the checksum (the `.waot.checksum` section) read as
+//! zero, because the checksum covers the signature. ELF and section headers
+//! (the signature's own included), version record, metadata, data, padding,
+//! symbols and text are all covered.
 
 use crate::compat::Mismatch;
-use crate::consts::{self, header, section};
+use crate::consts::section;
 use crate::error::{FormatError, Result};
-use crate::header::{Header, SectionEntry};
+use crate::header::Header;
 use ed25519_dalek::pkcs8::DecodePublicKey;
 use ed25519_dalek::{Digest, Sha512, VerifyingKey};
 use std::fmt;
@@ -79,8 +80,10 @@ pub struct SignatureRecord {
     pub signer: [u8; 32],
     /// The ed25519 signature.
     pub signature: [u8; 64],
-    /// Where the section lies in the file.
-    pub entry: SectionEntry,
+    /// File offset of the signature section.
+    pub offset: usize,
+    /// File offset of the checksum, which the signature reads as zero.
+    pub checksum_at: usize,
 }
 
 impl SignatureRecord {
@@ -94,34 +97,20 @@ impl SignatureRecord {
 /// [`SECTION_SIZE`] bytes, overlapping neither the header and section
 /// table nor any other section. `None` when the artifact is unsigned.
 pub fn find(bytes: &[u8], header: &Header) -> Result<Option<SignatureRecord>> {
-    let Some(index) = header
-        .sections
-        .iter()
-        .position(|s| s.id == section::SIGNATURE)
-    else {
+    let Some(entry) = header.section(section::SIGNATURE) else {
         return Ok(None);
     };
-    let entry = header.sections[index];
-    let at = consts::HEADER_SIZE + index * consts::SECTION_ENTRY_SIZE;
     if entry.size != SECTION_SIZE {
-        return Err(FormatError::new("signature section has the wrong size", at));
-    }
-    let end = entry.offset + entry.size;
-    let table_end = consts::HEADER_SIZE + header.sections.len() * consts::SECTION_ENTRY_SIZE;
-    let overlaps = header
-        .sections
-        .iter()
-        .filter(|s| s.id != section::SIGNATURE)
-        .any(|s| s.offset < end && entry.offset < s.offset + s.size);
-    if overlaps || entry.offset < table_end {
         return Err(FormatError::new(
-            "signature section overlaps another part of the artifact",
-            at,
+            "signature section has the wrong size",
+            entry.header_at,
         ));
     }
-    let body = bytes.get(entry.offset..end).ok_or(FormatError::new(
+    // `Header::parse` checked that it overlaps no other waot section and
+    // lies inside the file.
+    let body = bytes.get(entry.range()).ok_or(FormatError::new(
         "signature section extends past the end of the file",
-        at,
+        entry.header_at,
     ))?;
     let mut signer = [0u8; 32];
     signer.copy_from_slice(&body[..32]);
@@ -130,22 +119,31 @@ pub fn find(bytes: &[u8], header: &Header) -> Result<Option<SignatureRecord>> {
     Ok(Some(SignatureRecord {
         signer,
         signature,
-        entry,
+        offset: entry.offset,
+        checksum_at: header.checksum.offset,
     }))
 }
 
 /// The SHA-512 prehash of everything a signature covers: all bytes except
 /// `hole` (the signature section), the checksum field read as zero.
-pub fn prehash(bytes: &[u8], hole: std::ops::Range<usize>) -> Sha512 {
-    // `find` checks that the hole lies after the header, so the pieces are:
-    // the header up to the checksum, four zeros, the rest up to the hole,
-    // and everything after the hole.
-    let piece = |start: usize, end: usize| bytes.get(start..end.min(bytes.len())).unwrap_or(&[]);
+pub fn prehash(bytes: &[u8], hole: std::ops::Range<usize>, checksum_at: usize) -> Sha512 {
+    // The hole and the checksum are disjoint sections (`Header::parse`
+    // checks), so the pieces are the bytes around them, in file order,
+    // with four zeros where the checksum is.
+    let mut cuts = [(hole, false), (checksum_at..checksum_at + 4, true)];
+    cuts.sort_by_key(|(range, _)| range.start);
     let mut hasher = Sha512::new();
-    hasher.update(piece(0, header::CHECKSUM));
-    hasher.update([0u8; 4]);
-    hasher.update(piece(header::CHECKSUM + 4, hole.start));
-    hasher.update(piece(hole.end, bytes.len()));
+    let mut at = 0;
+    for (range, zeroed) in cuts {
+        let start = range.start.clamp(at, bytes.len());
+        hasher.update(&bytes[at..start]);
+        let end = range.end.clamp(start, bytes.len());
+        if zeroed {
+            hasher.update(&[0u8; 4][..(end - start).min(4)]);
+        }
+        at = end;
+    }
+    hasher.update(&bytes[at..]);
     hasher
 }
 
@@ -156,9 +154,13 @@ pub fn is_valid(bytes: &[u8], record: &SignatureRecord) -> bool {
         return false;
     };
     let signature = ed25519_dalek::Signature::from_bytes(&record.signature);
-    let range = record.entry.offset..record.entry.offset + record.entry.size;
-    key.verify_prehashed_strict(prehash(bytes, range), Some(CONTEXT), &signature)
-        .is_ok()
+    let range = record.offset..record.offset + SECTION_SIZE;
+    key.verify_prehashed_strict(
+        prehash(bytes, range, record.checksum_at),
+        Some(CONTEXT),
+        &signature,
+    )
+    .is_ok()
 }
 
 /// What [`check`] names in its messages.
@@ -263,10 +265,10 @@ mod signing {
         /// Signs the artifact in `bytes`, whose signature section (at
         /// `entry`, [`SECTION_SIZE`] bytes) is filled in; the caller then
         /// computes the checksum.
-        pub fn sign(&self, bytes: &mut [u8], entry: std::ops::Range<usize>) {
+        pub fn sign(&self, bytes: &mut [u8], entry: std::ops::Range<usize>, checksum_at: usize) {
             let signature = self
                 .0
-                .sign_prehashed(prehash(bytes, entry.clone()), Some(CONTEXT))
+                .sign_prehashed(prehash(bytes, entry.clone(), checksum_at), Some(CONTEXT))
                 .expect("the context is shorter than 256 bytes");
             bytes[entry.start..entry.start + 32].copy_from_slice(self.0.verifying_key().as_bytes());
             bytes[entry.start + 32..entry.end].copy_from_slice(&signature.to_bytes());

@@ -1,6 +1,6 @@
 //! What the compiler and the loader agree on about the machine, defined
 //! once: the address space guard-page code assumes around each memory, and
-//! waot's spelling of target triples.
+//! waot's spelling of target triples and their ELF machines.
 
 /// Address space reserved per memory for guard-page bounds checks: all of
 /// a 32-bit index space (4 GiB). Recorded in the artifact's build info and
@@ -18,6 +18,19 @@ pub const TRIPLES: [&str; 4] = [
     "riscv64gc-unknown-linux-gnu",
     "s390x-unknown-linux-gnu",
 ];
+
+/// The ELF machine (`e_machine`) and byte order of an artifact for one of
+/// [`TRIPLES`]: `(machine, big_endian)`.
+pub fn elf_machine(triple: &str) -> Option<(u16, bool)> {
+    use object::elf;
+    match triple.split('-').next()? {
+        "x86_64" => Some((elf::EM_X86_64, false)),
+        "aarch64" => Some((elf::EM_AARCH64, false)),
+        "riscv64gc" => Some((elf::EM_RISCV, false)),
+        "s390x" => Some((elf::EM_S390, true)),
+        _ => None,
+    }
+}
 
 /// The architecture of the machine this code was built for, spelled as the
 /// first part of waot's triples (`riscv64gc`), or `None` on an
@@ -52,6 +65,13 @@ mod tests {
         if let Some(host) = super::host_triple() {
             assert!(super::TRIPLES.contains(&host));
             assert!(host.starts_with(std::env::consts::ARCH));
+        }
+    }
+
+    #[test]
+    fn every_triple_has_an_elf_machine() {
+        for triple in super::TRIPLES {
+            assert!(super::elf_machine(triple).is_some(), "{triple}");
         }
     }
 }

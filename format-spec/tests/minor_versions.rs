@@ -7,12 +7,12 @@ mod common;
 use common::sample;
 use waot_format::artifact::{Artifact, Header};
 use waot_format::compat::{self, HostInfo};
-use waot_format::consts::{self, SECTION_FLAG_REQUIRED, section};
+use waot_format::consts::{self, section};
 use waot_format::writer::{ExtraSection, WriteOptions};
 
 fn host() -> HostInfo {
     HostInfo {
-        runner: "waot-run 0.2.0".into(),
+        runner: "waot-run 0.3.0".into(),
         target: "x86_64-unknown-linux-gnu".into(),
         page_size: 4096,
         cpu_features: Vec::new(),
@@ -22,20 +22,22 @@ fn host() -> HostInfo {
     }
 }
 
-fn required(a: &Artifact, id: u32) -> bool {
+fn required(a: &Artifact, name: &str) -> bool {
     let entry = a
         .sections
         .iter()
-        .find(|s| s.id == id)
+        .find(|s| s.name == name)
         .expect("section written");
-    entry.flags & SECTION_FLAG_REQUIRED != 0
+    entry.required
 }
 
 #[test]
 fn only_what_changes_behaviour_is_required() {
     let bytes = sample(&WriteOptions::default(), false);
     let a = Artifact::parse(&bytes).unwrap();
-    for id in [
+    for name in [
+        section::VERSION,
+        section::CHECKSUM,
         section::BUILD_INFO,
         section::TYPES,
         section::IMPORTS,
@@ -46,15 +48,15 @@ fn only_what_changes_behaviour_is_required() {
         section::DATA,
         section::TRAPS,
         section::TEXT,
+        section::DATA_BYTES,
         section::IMPORT_TRAMPOLINES,
     ] {
-        assert!(required(&a, id), "{} must be required", section::name(id));
+        assert!(required(&a, name), "{name} must be required");
     }
-    for id in [section::NAMES, section::TABLES, section::ELEMENTS] {
+    for name in [section::NAMES, section::TABLES, section::ELEMENTS] {
         assert!(
-            !required(&a, id),
-            "{} (empty or names) must be skippable",
-            section::name(id)
+            !required(&a, name),
+            "{name} (empty or names) must be skippable"
         );
     }
     let with_table = sample(&WriteOptions::default(), true);
@@ -72,8 +74,8 @@ fn only_what_changes_behaviour_is_required() {
 #[test]
 fn newer_minor_with_an_unknown_optional_section_reads() {
     let extra = [ExtraSection {
-        id: 99,
-        flags: 0,
+        name: ".waot.future",
+        required: false,
         bytes: b"something new",
     }];
     let bytes = sample(
@@ -98,8 +100,8 @@ fn newer_minor_with_an_unknown_optional_section_reads() {
 #[test]
 fn unknown_required_section_names_everything_needed_to_fix_it() {
     let extra = [ExtraSection {
-        id: 99,
-        flags: SECTION_FLAG_REQUIRED,
+        name: ".waot.future",
+        required: true,
         bytes: b"something new",
     }];
     let mut bytes = sample(
@@ -111,12 +113,10 @@ fn unknown_required_section_names_everything_needed_to_fix_it() {
         true,
     );
     // A newer producer, as a newer waot would write (inside the checksum).
-    let producer = b"waot 0.3.0\0";
-    let at = consts::header::PRODUCER;
+    let producer = b"waot 0.4.0\0";
+    let at = consts::VERSION_RECORD_OFFSET + consts::version::PRODUCER;
     bytes[at..at + producer.len()].copy_from_slice(producer);
-    let sum = waot_format::artifact::checksum(&bytes);
-    bytes[consts::header::CHECKSUM..consts::header::CHECKSUM + 4]
-        .copy_from_slice(&sum.to_le_bytes());
+    waot_format::artifact::seal(&mut bytes).unwrap();
 
     let err = Artifact::parse(&bytes).unwrap_err();
     assert_eq!(
@@ -124,19 +124,22 @@ fn unknown_required_section_names_everything_needed_to_fix_it() {
         "unknown required section (written by a newer waot)"
     );
     let header = Header::parse(&bytes, true).unwrap();
-    assert_eq!(header.unknown_required_section().map(|s| s.id), Some(99));
+    assert_eq!(
+        header.unknown_required_section().map(|s| s.name),
+        Some(".waot.future")
+    );
     let m = compat::check_sections(&header, &host(), "app.wasm", "app.aot").expect("refused");
     assert_eq!(m.field, "required-section");
     let minor = consts::FORMAT_MINOR;
     assert_eq!(
         m.problem,
         format!(
-            "it needs section 99 (marked required), which this waot-run 0.2.0 (format 1.{minor}) does not know; it uses artifact format 1.{} (written by waot 0.3.0)",
+            "it needs section .waot.future (marked required), which this waot-run 0.3.0 (format 2.{minor}) does not know; it uses artifact format 2.{} (written by waot 0.4.0)",
             minor + 1
         )
     );
     assert_eq!(
         m.hint,
-        "install waot-run 0.3.0 or newer to run it, or recompile it with the waot that matches this waot-run 0.2.0: `waot compile app.wasm -o app.aot`"
+        "install waot-run 0.4.0 or newer to run it, or recompile it with the waot that matches this waot-run 0.3.0: `waot compile app.wasm -o app.aot`"
     );
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use waot_format::artifact::Artifact;
+use waot_format::artifact::{Artifact, Header};
 use waot_format::consts;
 use waot_format::types::*;
 use waot_format::writer::{ArtifactContents, write};
@@ -158,9 +158,10 @@ fn every_truncation_is_an_error() {
 #[test]
 fn every_header_and_table_byte_flip_is_an_error() {
     let bytes = sample();
-    let a = Artifact::parse(&bytes).unwrap();
-    let table_end = consts::HEADER_SIZE + a.sections.len() * consts::SECTION_ENTRY_SIZE;
-    for i in 0..table_end {
+    let head = Header::parse(&bytes, true).unwrap();
+    let record =
+        consts::VERSION_RECORD_OFFSET..consts::VERSION_RECORD_OFFSET + consts::VERSION_RECORD_SIZE;
+    for i in (0..64).chain(record).chain(head.section_headers) {
         for mask in [0x01u8, 0x80, 0xff] {
             let mut copy = bytes.clone();
             copy[i] ^= mask;
@@ -191,13 +192,15 @@ fn every_byte_flip_anywhere_is_an_error() {
 #[test]
 fn flips_with_a_fixed_checksum_never_panic() {
     let bytes = sample();
-    for i in consts::FROZEN_PREFIX_SIZE..bytes.len() {
+    let at = Header::parse(&bytes, true).unwrap().checksum.offset;
+    for i in 0..bytes.len() {
         for value in [0x00u8, 0x01, 0x7f, 0x80, 0xff] {
             let mut copy = bytes.clone();
             copy[i] = value;
-            let sum = waot_format::artifact::checksum(&copy);
-            copy[consts::header::CHECKSUM..consts::header::CHECKSUM + 4]
-                .copy_from_slice(&sum.to_le_bytes());
+            // At the checksum's original place, even if the headers now
+            // say otherwise.
+            let sum = waot_format::artifact::checksum(&copy, at);
+            copy[at..at + 4].copy_from_slice(&sum.to_le_bytes());
             let _ = Artifact::parse(&copy);
         }
     }
@@ -209,7 +212,10 @@ fn flips_with_a_fixed_checksum_never_panic() {
 fn unused_constant_bits_are_refused() {
     let bytes = sample();
     let a = Artifact::parse(&bytes).unwrap();
-    let globals = a.sections.iter().find(|s| s.id == consts::section::GLOBALS);
+    let globals = a
+        .sections
+        .iter()
+        .find(|s| s.name == consts::section::GLOBALS);
     // count (4), valtype (1), mutable (1), kind (1), then the u64 value.
     let value = globals.unwrap().offset + 7;
     assert_eq!(
@@ -218,9 +224,7 @@ fn unused_constant_bits_are_refused() {
     );
     let mut copy = bytes.clone();
     copy[value + 7] = 0x41;
-    let sum = waot_format::artifact::checksum(&copy);
-    copy[consts::header::CHECKSUM..consts::header::CHECKSUM + 4]
-        .copy_from_slice(&sum.to_le_bytes());
+    waot_format::artifact::seal(&mut copy).unwrap();
     let e = Artifact::parse(&copy).unwrap_err();
     assert_eq!(e.message, "constant expression has unused bits set");
     assert_eq!(e.offset, value);
@@ -238,4 +242,80 @@ fn abi_fingerprint_is_stable_within_a_build() {
         waot_format::abi::fingerprint()
     );
     assert!(waot_format::abi::description().contains("stack_limit_ptr=24"));
+}
+
+/// Offset of `sh_type` and `sh_info` in an ELF64 section header.
+const SH_TYPE: usize = 4;
+const SH_INFO: usize = 44;
+
+/// A relocation section (here `.waot.names` turned into `SHT_RELA` for
+/// `.text`) is refused: waot never patches code at load time. One for
+/// debug information only is allowed.
+#[test]
+fn relocations_are_refused_except_for_debug_information() {
+    let bytes = sample();
+    let head = Header::parse(&bytes, true).unwrap();
+    let names = head.section(consts::section::NAMES).unwrap().header_at;
+    let text_index = head
+        .sections
+        .iter()
+        .position(|s| s.name == consts::section::TEXT)
+        .unwrap()
+        + 1; // section 0 is the null section, not listed
+    let mut copy = bytes.clone();
+    copy[names + SH_TYPE..names + SH_TYPE + 4].copy_from_slice(&4u32.to_le_bytes()); // SHT_RELA
+    copy[names + SH_INFO..names + SH_INFO + 4].copy_from_slice(&(text_index as u32).to_le_bytes());
+    waot_format::artifact::seal(&mut copy).unwrap();
+    let e = Artifact::parse(&copy).unwrap_err();
+    assert_eq!(
+        e.message,
+        "the artifact has relocations (waot never patches code at load time)"
+    );
+    assert_eq!(e.offset, names);
+
+    // The same section renamed `.debug_name` (same length, in the section
+    // name table) and applying to itself: relocations of debug information
+    // only, which loaders never apply. The artifact reads, without names.
+    let mut copy = bytes.clone();
+    let at = copy
+        .windows(12)
+        .position(|w| w == b".waot.names\0")
+        .unwrap();
+    copy[at..at + 11].copy_from_slice(b".debug_name");
+    let own_index = head
+        .sections
+        .iter()
+        .position(|s| s.name == consts::section::NAMES)
+        .unwrap()
+        + 1;
+    copy[names + SH_TYPE..names + SH_TYPE + 4].copy_from_slice(&4u32.to_le_bytes());
+    copy[names + SH_INFO..names + SH_INFO + 4].copy_from_slice(&(own_index as u32).to_le_bytes());
+    waot_format::artifact::seal(&mut copy).unwrap();
+    let a = Artifact::parse(&copy).expect("debug relocations are allowed");
+    assert!(a.names.is_empty());
+}
+
+/// Another section placed in the last page of the text would become
+/// executable with it: refused.
+#[test]
+fn nothing_else_shares_a_page_with_the_text() {
+    let bytes = sample();
+    let a = Artifact::parse(&bytes).unwrap();
+    let names = a
+        .sections
+        .iter()
+        .find(|s| s.name == consts::section::NAMES)
+        .copied()
+        .unwrap();
+    // Move the names section's contents right after the text (inside the
+    // file, overlapping no other waot section: the padding).
+    let after_text = (a.text_offset + a.text_len) as u64;
+    let mut copy = bytes.clone();
+    copy.copy_within(names.range(), after_text as usize);
+    let at = names.header_at + 24; // sh_offset
+    copy[at..at + 8].copy_from_slice(&after_text.to_le_bytes());
+    waot_format::artifact::seal(&mut copy).unwrap();
+    let e = Artifact::parse(&copy).unwrap_err();
+    assert_eq!(e.message, "a section shares a page with the text");
+    assert_eq!(e.offset, names.header_at);
 }

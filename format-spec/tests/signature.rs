@@ -6,7 +6,7 @@ mod common;
 
 use common::sample;
 use waot_format::artifact::{Artifact, Header, checksum};
-use waot_format::consts::{self, header, section};
+use waot_format::consts::section;
 use waot_format::signature::{self, CheckNames, PrivateKey, PublicKey};
 use waot_format::writer::WriteOptions;
 
@@ -42,9 +42,15 @@ fn verdict(bytes: &[u8], required: &PublicKey) -> Option<String> {
         })
 }
 
-fn fix_checksum(bytes: &mut [u8]) {
-    let sum = checksum(bytes);
-    bytes[header::CHECKSUM..header::CHECKSUM + 4].copy_from_slice(&sum.to_le_bytes());
+/// Recomputes the checksum at `at` (its place in the unchanged artifact,
+/// whatever a changed header says).
+fn fix_checksum(bytes: &mut [u8], at: usize) {
+    let sum = checksum(bytes, at);
+    bytes[at..at + 4].copy_from_slice(&sum.to_le_bytes());
+}
+
+fn checksum_at(bytes: &[u8]) -> usize {
+    Header::parse(bytes, false).unwrap().checksum.offset
 }
 
 #[test]
@@ -56,15 +62,15 @@ fn sign_then_verify_round_trip() {
     let record = a.signature.expect("signature section");
     assert_eq!(record.fingerprint(), k.public_key().fingerprint());
     assert!(signature::is_valid(&bytes, &record));
-    // The signature section is last, not required, and the text before it
-    // is unchanged by signing.
+    // The signature section comes after the text, is not required, and
+    // the text is unchanged by signing.
     let entry = a
         .sections
         .iter()
-        .find(|s| s.id == section::SIGNATURE)
+        .find(|s| s.name == section::SIGNATURE)
         .unwrap();
-    assert_eq!(entry.flags & consts::SECTION_FLAG_REQUIRED, 0);
-    assert_eq!(entry.offset + entry.size, bytes.len());
+    assert!(!entry.required);
+    assert!(entry.offset > a.text_offset);
     assert_eq!(a.text(), &[0xcc; common::TEXT_LEN]);
 }
 
@@ -115,13 +121,15 @@ fn any_change_after_signing_is_refused() {
     let k = key(1);
     let bytes = signed_by(&k);
     let a = Artifact::parse(&bytes).unwrap();
-    let sig = a.signature.unwrap().entry;
+    let record = a.signature.unwrap();
+    let sig = record.offset..record.offset + signature::SECTION_SIZE;
+    let sum = record.checksum_at..record.checksum_at + 4;
     let text = a.text_offset..a.text_offset + a.text_len;
     let mut refused_in_text = 0;
-    for i in (0..sig.offset).filter(|i| !(header::CHECKSUM..header::CHECKSUM + 4).contains(i)) {
+    for i in (0..bytes.len()).filter(|i| !sig.contains(i) && !sum.contains(i)) {
         let mut copy = bytes.clone();
         copy[i] ^= 0x20;
-        fix_checksum(&mut copy);
+        fix_checksum(&mut copy, sum.start);
         let Ok(header) = Header::parse(&copy, true) else {
             continue; // malformed header or table: refused before any key
         };
@@ -129,9 +137,12 @@ fn any_change_after_signing_is_refused() {
             Err(_) => {} // malformed signature section
             Ok(None) => panic!("flipping byte {i} after signing was accepted"),
             Ok(Some(m)) => {
+                // A changed section header can also point the signature
+                // section at other bytes: another "signer".
                 assert!(
                     m.problem.contains("does not match its contents")
-                        || m.problem.contains("not signed"),
+                        || m.problem.contains("not signed")
+                        || m.problem.contains("it is signed by key"),
                     "byte {i}: {}",
                     m.problem
                 );
@@ -149,11 +160,12 @@ fn any_change_after_signing_is_refused() {
 fn hostile_signed_artifacts_never_panic() {
     let k = key(1);
     let bytes = signed_by(&k);
-    for i in consts::FROZEN_PREFIX_SIZE..bytes.len() {
+    let at = checksum_at(&bytes);
+    for i in 0..bytes.len() {
         for value in [0x00u8, 0x01, 0x60, 0xff] {
             let mut copy = bytes.clone();
             copy[i] = value;
-            fix_checksum(&mut copy);
+            fix_checksum(&mut copy, at);
             let _ = Artifact::parse(&copy);
             if let Ok(header) = Header::parse(&copy, true) {
                 let _ = signature::check(&copy, &header, &k.public_key(), NAMES);
@@ -172,7 +184,8 @@ fn metadata_change_after_signing_is_refused() {
         .position(|w| w == b"double")
         .expect("export name");
     bytes[at..at + 6].copy_from_slice(b"triple");
-    fix_checksum(&mut bytes);
+    let at = checksum_at(&bytes);
+    fix_checksum(&mut bytes, at);
     Artifact::parse(&bytes).expect("still well-formed");
     let refusal = verdict(&bytes, &k.public_key()).expect("refused");
     assert!(refusal.contains("does not match its contents"), "{refusal}");
@@ -183,20 +196,18 @@ fn a_signature_cannot_be_moved_over_other_bytes() {
     let k = key(1);
     let mut bytes = signed_by(&k);
     let a = Artifact::parse(&bytes).unwrap();
-    let index = a
+    let entry = a
         .sections
         .iter()
-        .position(|s| s.id == section::SIGNATURE)
-        .unwrap();
-    // Point the signature's entry at the text, so the text would be
+        .find(|s| s.name == section::SIGNATURE)
+        .unwrap()
+        .header_at;
+    // Point the signature's `sh_offset` at the text, so the text would be
     // excluded from what is signed.
-    let entry = consts::HEADER_SIZE + index * consts::SECTION_ENTRY_SIZE;
     let text_offset = a.text_offset as u64;
-    bytes[entry + 8..entry + 16].copy_from_slice(&text_offset.to_le_bytes());
-    fix_checksum(&mut bytes);
+    bytes[entry + 24..entry + 32].copy_from_slice(&text_offset.to_le_bytes());
+    let at = checksum_at(&signed_by(&k));
+    fix_checksum(&mut bytes, at);
     let err = Artifact::parse(&bytes).unwrap_err();
-    assert_eq!(
-        err.message,
-        "signature section overlaps another part of the artifact"
-    );
+    assert_eq!(err.message, "sections overlap");
 }

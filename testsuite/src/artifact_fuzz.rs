@@ -1,6 +1,6 @@
 //! The artifact fuzzer: mutates the metadata of a few compiled artifacts
 //! (flipped bits, overwritten bytes, `u32` and `u64` fields, list counts,
-//! shortened sections and files), recomputes the checksum, and requires the
+//! ELF and section header fields, shortened sections and files), recomputes the checksum, and requires the
 //! reader never to panic and `waot inspect` and `waot-run` always to end
 //! with an exit code and a message: never a signal, a panic or a hang.
 //! Seeds are deterministic: mutant `s` is the same on every run.
@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use waot::CompileOptions;
-use waot_format::artifact::{Artifact, checksum};
-use waot_format::consts::{self, header, section};
+use waot_format::artifact::{Artifact, Header, checksum};
+use waot_format::consts::section;
 use waot_format::types::TrapEntry;
 use waot_format::writer::{ArtifactContents, write};
 
@@ -158,7 +158,7 @@ pub fn rewrite(bytes: &[u8], edit: fn(&mut Artifact)) -> Vec<u8> {
 /// their structure and ranges, but only the code itself could vouch for
 /// their values (a signature over the artifact covers them), so mutants
 /// that change them are checked in process only, never run.
-const CODE_SECTIONS: [u32; 4] = [
+const CODE_SECTIONS: [&str; 4] = [
     section::TYPES,
     section::FUNCTIONS,
     section::IMPORT_TRAMPOLINES,
@@ -174,7 +174,7 @@ struct Region {
 
 /// A non-text section of a seed.
 struct SectionSite {
-    /// File offset of its section-table entry.
+    /// File offset of its section header.
     entry: usize,
     /// File offset of its contents.
     start: usize,
@@ -186,10 +186,12 @@ struct SectionSite {
 struct Seed {
     bytes: Vec<u8>,
     invoke: &'static [&'static str],
-    /// Everything after the checksum except the text: header fields, the
-    /// section table and every other section.
+    /// Everything but the text and the checksum: ELF header fields, the
+    /// section headers and every other section.
     regions: Vec<Region>,
     sections: Vec<SectionSite>,
+    /// File offset of the checksum, recomputed after every mutation.
+    checksum_at: usize,
 }
 
 fn seeds() -> Result<Vec<Seed>> {
@@ -198,33 +200,40 @@ fn seeds() -> Result<Vec<Seed>> {
         .map(|m| {
             let wasm = wat::parse_str(m.wat).context("seed module")?;
             let bytes = waot::compile(&wasm, &CompileOptions::default())?;
-            let a = Artifact::parse(&bytes)?;
-            let table_end = consts::HEADER_SIZE + a.sections.len() * consts::SECTION_ENTRY_SIZE;
-            let mut regions = vec![Region {
-                range: header::CHECKSUM + 4..table_end,
-                describes_code: false,
-            }];
+            let head = Header::parse(&bytes, true)?;
+            let mut regions = vec![
+                Region {
+                    range: 4..64,
+                    describes_code: false,
+                },
+                Region {
+                    range: head.section_headers.clone(),
+                    describes_code: false,
+                },
+            ];
             let mut sections = Vec::new();
-            for (i, s) in a.sections.iter().enumerate() {
-                if s.id != section::TEXT && s.size > 0 {
-                    let describes_code = CODE_SECTIONS.contains(&s.id);
+            for s in &head.sections {
+                if s.name != section::TEXT && s.name != section::CHECKSUM && s.size > 0 {
+                    let describes_code = CODE_SECTIONS.contains(&s.name);
                     regions.push(Region {
-                        range: s.offset..s.offset + s.size,
+                        range: s.range(),
                         describes_code,
                     });
                     sections.push(SectionSite {
-                        entry: consts::HEADER_SIZE + i * consts::SECTION_ENTRY_SIZE,
+                        entry: s.header_at,
                         start: s.offset,
                         size: s.size,
                         describes_code,
                     });
                 }
             }
+            let checksum_at = head.checksum.offset;
             Ok(Seed {
                 bytes,
                 invoke: m.invoke,
                 regions,
                 sections,
+                checksum_at,
             })
         })
         .collect()
@@ -301,21 +310,17 @@ fn mutate(seed: &Seed, rng: &mut fastrand::Rng) -> Mutant {
                 write_bytes(&mut b, site.start, &v.to_le_bytes());
             }
             6 => {
-                // A shorter section: its size in the section table.
+                // A shorter section: `sh_size` in its section header.
                 let shorter = rng.usize(..site.size) as u64;
-                write_bytes(&mut b, site.entry + 16, &shorter.to_le_bytes());
+                write_bytes(&mut b, site.entry + 32, &shorter.to_le_bytes());
             }
-            _ => {
-                // A shorter file, with its recorded length to match.
-                b.truncate(at);
-                let len = b.len() as u64;
-                write_bytes(&mut b, header::FILE_LEN, &len.to_le_bytes());
-            }
+            _ => b.truncate(at), // a shorter file
         }
     }
-    if b.len() >= header::CHECKSUM + 4 {
-        let sum = checksum(&b);
-        b[header::CHECKSUM..header::CHECKSUM + 4].copy_from_slice(&sum.to_le_bytes());
+    let at = seed.checksum_at;
+    if b.len() >= at + 4 {
+        let sum = checksum(&b, at);
+        b[at..at + 4].copy_from_slice(&sum.to_le_bytes());
     }
     Mutant {
         bytes: b,

@@ -5,8 +5,8 @@
 use super::Vars;
 use std::path::Path;
 use std::process::Command;
-use waot_format::artifact::{Artifact, checksum};
-use waot_format::consts::header;
+use waot_format::artifact::{Artifact, Header, checksum};
+use waot_format::consts::{self, section, version};
 use waot_format::signature::PrivateKey;
 use waot_format::types::TrapEntry;
 use waot_format::writer::{ArtifactContents, ExtraSection, WriteOptions, write_with};
@@ -72,8 +72,9 @@ fn edit(dir: &Path, f: impl FnOnce(&mut Vec<u8>)) {
 }
 
 fn fix_checksum(bytes: &mut [u8]) {
-    let sum = checksum(bytes);
-    bytes[header::CHECKSUM..header::CHECKSUM + 4].copy_from_slice(&sum.to_le_bytes());
+    let at = Header::parse(bytes, false).unwrap().checksum.offset;
+    let sum = checksum(bytes, at);
+    bytes[at..at + 4].copy_from_slice(&sum.to_le_bytes());
 }
 
 /// Re-writes the artifact with a changed build record (valid checksum).
@@ -82,11 +83,12 @@ fn rewrite_build(dir: &Path, change: fn(&mut waot_format::types::BuildInfo)) {
 }
 
 /// Re-writes the artifact as a newer waot would: `producer`, a bumped
-/// format minor and a section this waot-run does not know, with `flags`.
-fn rewrite_as_newer(dir: &Path, flags: u32) {
+/// format minor and a section this waot-run does not know, `required` or
+/// not.
+fn rewrite_as_newer(dir: &Path, required: bool) {
     let extra = [ExtraSection {
-        id: 99,
-        flags,
+        name: ".waot.future",
+        required,
         bytes: b"from the future",
     }];
     let options = WriteOptions {
@@ -94,7 +96,7 @@ fn rewrite_as_newer(dir: &Path, flags: u32) {
         extra_sections: &extra,
         ..WriteOptions::default()
     };
-    rewrite(dir, |_| {}, Some("waot 0.3.0"), &options);
+    rewrite(dir, |_| {}, Some("waot 0.4.0"), &options);
 }
 
 /// Deterministic key pairs `trusted.{key,pub}` and `other.{key,pub}`, so
@@ -148,10 +150,12 @@ fn rewrite(
     });
 }
 
+/// Rewrites the version record, as a writer of another format would.
 fn set_format(bytes: &mut [u8], major: u16, minor: u16, producer: &str) {
-    bytes[header::MAJOR..header::MAJOR + 2].copy_from_slice(&major.to_le_bytes());
-    bytes[header::MINOR..header::MINOR + 2].copy_from_slice(&minor.to_le_bytes());
-    let field = &mut bytes[header::PRODUCER..header::PRODUCER + header::PRODUCER_LEN];
+    let record = &mut bytes[consts::VERSION_RECORD_OFFSET..];
+    record[version::MAJOR..version::MAJOR + 2].copy_from_slice(&major.to_le_bytes());
+    record[version::MINOR..version::MINOR + 2].copy_from_slice(&minor.to_le_bytes());
+    let field = &mut record[version::PRODUCER..version::PRODUCER + version::PRODUCER_LEN];
     field.fill(0);
     field[..producer.len()].copy_from_slice(producer.as_bytes());
 }
@@ -185,7 +189,7 @@ pub const CASES: &[Case] = &[
         name: "format-newer",
         prepare: |dir, _| {
             app(dir);
-            edit(dir, |b| set_format(b, 2, 0, "waot 0.3.0"));
+            edit(dir, |b| set_format(b, 3, 0, "waot 0.9.0"));
         },
         command: &["waot-run", "--invoke", "answer", "app.aot"],
     },
@@ -198,11 +202,41 @@ pub const CASES: &[Case] = &[
         command: &["waot-run", "--invoke", "answer", "app.aot"],
     },
     Case {
+        name: "format-1-artifact",
+        prepare: |dir, _| {
+            // Written by waot 0.2.0, the last writer of format 1.
+            let fixtures = testsuite_dir().join("fixtures/format-1.2");
+            for file in ["demo.aot", "demo.wat"] {
+                std::fs::copy(fixtures.join(file), dir.join(file)).unwrap();
+            }
+        },
+        command: &["waot-run", "--invoke", "fib", "demo.aot", "10"],
+    },
+    Case {
+        name: "elf-not-waot",
+        prepare: |dir, _| {
+            app(dir);
+            edit(dir, |b| b[7] = 0); // EI_OSABI: System V, as native code
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "wasmtime-cwasm",
+        prepare: |dir, _| {
+            app(dir);
+            edit(dir, |b| b[7] = consts::ELFOSABI_WASMTIME);
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
         name: "abi-changed",
         prepare: |dir, _| {
             app(dir);
             edit(dir, |b| {
-                b[header::ABI_FINGERPRINT] ^= 0xff;
+                // The fingerprint is the first field of the build-info.
+                let head = Header::parse(b, false).unwrap();
+                let at = head.section(section::BUILD_INFO).unwrap().offset;
+                b[at] ^= 0xff;
                 fix_checksum(b);
             });
         },
@@ -212,7 +246,7 @@ pub const CASES: &[Case] = &[
         name: "unknown-required-section",
         prepare: |dir, _| {
             app(dir);
-            rewrite_as_newer(dir, waot_format::consts::SECTION_FLAG_REQUIRED);
+            rewrite_as_newer(dir, true);
         },
         command: &["waot-run", "--invoke", "answer", "app.aot"],
     },
@@ -220,7 +254,7 @@ pub const CASES: &[Case] = &[
         name: "inspect-unknown-required-section",
         prepare: |dir, _| {
             app(dir);
-            rewrite_as_newer(dir, waot_format::consts::SECTION_FLAG_REQUIRED);
+            rewrite_as_newer(dir, true);
         },
         command: &["waot", "inspect", "app.aot"],
     },
@@ -228,7 +262,7 @@ pub const CASES: &[Case] = &[
         name: "unknown-optional-section",
         prepare: |dir, _| {
             app(dir);
-            rewrite_as_newer(dir, 0);
+            rewrite_as_newer(dir, false);
         },
         command: &["waot-run", "--invoke", "answer", "app.aot"],
     },
@@ -297,7 +331,11 @@ pub const CASES: &[Case] = &[
             signed_app(dir, "trusted");
             // The last byte of the build-info section (its codegen string).
             tamper(dir, |a| {
-                let s = a.sections.iter().find(|s| s.id == 1).unwrap();
+                let s = a
+                    .sections
+                    .iter()
+                    .find(|s| s.name == section::BUILD_INFO)
+                    .unwrap();
                 s.offset + s.size - 1
             });
         },
@@ -361,7 +399,7 @@ pub const CASES: &[Case] = &[
         name: "format-newer-renamed",
         prepare: |dir, _| {
             app(dir);
-            edit(dir, |b| set_format(b, 2, 0, "waot 0.3.0"));
+            edit(dir, |b| set_format(b, 3, 0, "waot 0.9.0"));
             rename_to_prog(dir);
         },
         command: &["waot-run", "--invoke", "answer", "prog.aot"],

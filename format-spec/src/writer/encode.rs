@@ -1,0 +1,254 @@
+//! The byte encoding of waot's own sections (SPEC.md, "Sections"): a
+//! little-endian encoder and one function per section, returning each
+//! section's name, whether it is required, and its bytes.
+
+use super::ArtifactContents;
+use crate::consts::section;
+use crate::types::*;
+
+/// A little-endian byte encoder.
+#[derive(Default)]
+pub(super) struct Encoder(pub Vec<u8>);
+
+impl Encoder {
+    pub fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    pub fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn bool(&mut self, v: bool) {
+        self.u8(v as u8);
+    }
+    fn len(&mut self, n: usize) {
+        self.u32(u32::try_from(n).expect("artifact lists hold fewer than 2^32 items"));
+    }
+    fn blob(&mut self, bytes: &[u8]) {
+        self.len(bytes.len());
+        self.0.extend_from_slice(bytes);
+    }
+    fn str(&mut self, s: &str) {
+        self.blob(s.as_bytes());
+    }
+    fn option_u64(&mut self, v: Option<u64>) {
+        self.bool(v.is_some());
+        if let Some(v) = v {
+            self.u64(v);
+        }
+    }
+    fn memory(&mut self, m: &MemoryDesc) {
+        self.u64(m.min_pages);
+        self.option_u64(m.max_pages);
+        self.option_u64(m.page_limit);
+        self.bool(m.shared);
+        self.bool(m.memory64);
+    }
+    fn table(&mut self, t: &TableDesc) {
+        self.u8(t.elem.code());
+        self.u64(t.min);
+        self.option_u64(t.max);
+    }
+    fn const_expr(&mut self, e: &ConstExpr) {
+        let (kind, value) = match *e {
+            ConstExpr::I32(v) => (0, v as u32 as u64),
+            ConstExpr::I64(v) => (1, v as u64),
+            ConstExpr::F32(v) => (2, v as u64),
+            ConstExpr::F64(v) => (3, v),
+            ConstExpr::GlobalGet(g) => (4, g.0 as u64),
+            ConstExpr::RefNull => (5, 0),
+            ConstExpr::RefFunc(f) => (6, f.0 as u64),
+        };
+        self.u8(kind);
+        self.u64(value);
+    }
+    fn list<T>(&mut self, items: &[T], mut f: impl FnMut(&mut Self, &T)) {
+        self.len(items.len());
+        for item in items {
+            f(self, item);
+        }
+    }
+}
+
+fn build_info(b: &BuildInfo) -> Vec<u8> {
+    let mut e = Encoder::default();
+    e.u64(crate::abi::fingerprint());
+    e.str(b.source_name);
+    e.str(b.target);
+    e.u8(match b.cpu_mode {
+        CpuMode::Baseline => 0,
+        CpuMode::Native => 1,
+    });
+    e.str(b.cpu_features);
+    e.u32(b.text_align);
+    e.u8(match b.bounds {
+        BoundsStrategy::Guard => 0,
+        BoundsStrategy::Explicit => 1,
+    });
+    e.u64(b.memory_reservation);
+    e.u64(b.memory_guard);
+    e.bool(b.stack_check);
+    e.u64(b.wasm_features);
+    e.str(b.opt_level);
+    e.str(b.codegen);
+    e.0
+}
+
+/// The flags of section `id` holding `items` entries: `required` exactly
+/// when a loader that skipped the section would run the module differently
+/// (SPEC.md, "Which sections are required").
+pub(super) fn required(name: &str, items: usize) -> bool {
+    match name {
+        section::NAMES | section::SIGNATURE => false,
+        section::TABLES | section::ELEMENTS => items > 0,
+        _ => true,
+    }
+}
+
+/// One encoded section: its name and contents.
+pub(super) struct Encoded {
+    pub name: &'static str,
+    pub required: bool,
+    pub bytes: Vec<u8>,
+}
+
+/// Encodes waot's metadata sections, in file order (the version record,
+/// the checksum, the data bytes, the text and the signature are the
+/// container's), and the contents of `.rodata.wasm`.
+pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
+    let mut out = vec![(section::BUILD_INFO, build_info(&c.build))];
+    let mut e = Encoder::default();
+    e.list(c.types, |e, t| {
+        e.list(&t.params, |e, v| e.u8(v.code()));
+        e.list(&t.results, |e, v| e.u8(v.code()));
+    });
+    out.push((section::TYPES, e.0));
+    let mut e = Encoder::default();
+    e.list(c.imports, |e, i| {
+        e.str(i.module);
+        e.str(i.name);
+        match &i.kind {
+            ImportKind::Func(t) => {
+                e.u8(0);
+                e.u32(t.0);
+            }
+            ImportKind::Table(t) => {
+                e.u8(1);
+                e.table(t);
+            }
+            ImportKind::Memory(m) => {
+                e.u8(2);
+                e.memory(m);
+            }
+            ImportKind::Global { ty, mutable } => {
+                e.u8(3);
+                e.u8(ty.code());
+                e.bool(*mutable);
+            }
+        }
+    });
+    out.push((section::IMPORTS, e.0));
+    let mut e = Encoder::default();
+    e.list(c.funcs, |e, f| {
+        e.u32(f.ty.0);
+        e.u32(f.body_offset);
+        e.u32(f.body_len);
+        e.u32(f.array_entry_offset);
+    });
+    out.push((section::FUNCTIONS, e.0));
+    let mut e = Encoder::default();
+    e.list(c.memories, |e, m| e.memory(m));
+    out.push((section::MEMORIES, e.0));
+    let mut e = Encoder::default();
+    e.list(c.globals, |e, g| {
+        e.u8(g.ty.code());
+        e.bool(g.mutable);
+        e.const_expr(&g.init);
+    });
+    out.push((section::GLOBALS, e.0));
+    let mut e = Encoder::default();
+    e.list(c.tables, |e, t| e.table(t));
+    out.push((section::TABLES, e.0));
+    let mut e = Encoder::default();
+    e.list(c.elements, |e, seg| {
+        match &seg.mode {
+            ElementMode::Passive => e.u8(0),
+            ElementMode::Active { table, offset } => {
+                e.u8(1);
+                e.u32(table.0);
+                e.const_expr(offset);
+            }
+            ElementMode::Declarative => e.u8(2),
+        }
+        e.u8(seg.elem.code());
+        e.list(&seg.items, |e, item| e.const_expr(item));
+    });
+    out.push((section::ELEMENTS, e.0));
+    let mut e = Encoder::default();
+    e.list(c.exports, |e, x| {
+        e.str(x.name);
+        e.u8(match x.kind {
+            ExportKind::Func => 0,
+            ExportKind::Table => 1,
+            ExportKind::Memory => 2,
+            ExportKind::Global => 3,
+        });
+        e.u32(x.index);
+    });
+    out.push((section::EXPORTS, e.0));
+    if let Some(start) = c.start {
+        out.push((section::START, start.0.to_le_bytes().to_vec()));
+    }
+    let mut data_bytes = Vec::new();
+    let mut e = Encoder::default();
+    e.list(c.data, |e, d| {
+        match &d.active {
+            None => e.u8(0),
+            Some((memory, offset)) => {
+                e.u8(1);
+                e.u32(memory.0);
+                e.const_expr(offset);
+            }
+        }
+        e.len(data_bytes.len());
+        e.len(d.bytes.len());
+        data_bytes.extend_from_slice(d.bytes);
+    });
+    out.push((section::DATA, e.0));
+    let mut e = Encoder::default();
+    e.list(c.names, |e, (f, n)| {
+        e.u32(f.0);
+        e.str(n);
+    });
+    out.push((section::NAMES, e.0));
+    let mut e = Encoder::default();
+    e.list(c.import_trampolines, |e, o| e.u32(*o));
+    out.push((section::IMPORT_TRAMPOLINES, e.0));
+    let mut traps = c.traps.to_vec();
+    traps.sort_by_key(|t| t.code_offset);
+    traps.dedup_by_key(|t| t.code_offset);
+    let mut e = Encoder::default();
+    e.len(traps.len());
+    traps.iter().for_each(|t| e.u32(t.code_offset));
+    traps.iter().for_each(|t| e.u32(t.wasm_offset));
+    traps.iter().for_each(|t| {
+        e.u8(u8::try_from(t.kind).expect("trap kinds fit a byte"));
+    });
+    out.push((section::TRAPS, e.0));
+    let item_count = |name: &str| match name {
+        section::TABLES => c.tables.len(),
+        section::ELEMENTS => c.elements.len(),
+        _ => 1,
+    };
+    let encoded = out
+        .into_iter()
+        .map(|(name, bytes)| Encoded {
+            name,
+            required: required(name, item_count(name)),
+            bytes,
+        })
+        .collect();
+    (encoded, data_bytes)
+}

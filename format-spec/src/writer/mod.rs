@@ -1,0 +1,370 @@
+//! Writing an artifact (feature `write`, used by the compiler only): an
+//! ELF64 relocatable file built with `object::write`, for the target's
+//! machine and byte order and marked as waot's. The version record comes
+//! first (at its fixed offset), then the checksum, the metadata sections
+//! ([`encode`]), the page-aligned text and data bytes, the signature; then
+//! `object` adds a symbol per piece of code, the string tables and the
+//! section headers. The file is then signed, and the checksum filled in.
+
+mod encode;
+
+use crate::consts::{self, section, version};
+use crate::signature::{self, PrivateKey};
+use crate::types::*;
+use object::write::{Object, Symbol, SymbolSection};
+use object::{
+    Architecture, BinaryFormat, Endianness, FileFlags, SectionFlags, SectionKind, SymbolFlags,
+    SymbolKind, SymbolScope, elf,
+};
+
+/// Everything an artifact holds, as the compiler produced it.
+#[derive(Clone, Debug)]
+pub struct ArtifactContents<'a> {
+    /// Producer string for the frozen prefix (e.g. `waot 0.1.0`, ≤ 32 bytes).
+    pub producer: &'a str,
+    /// SHA-256 of the source module.
+    pub source_sha256: [u8; 32],
+    /// Build information.
+    pub build: BuildInfo<'a>,
+    /// Function types.
+    pub types: &'a [FuncType],
+    /// Imports.
+    pub imports: &'a [Import<'a>],
+    /// Defined functions.
+    pub funcs: &'a [FuncInfo],
+    /// Defined memories.
+    pub memories: &'a [MemoryDesc],
+    /// Defined globals.
+    pub globals: &'a [GlobalDesc],
+    /// Defined tables.
+    pub tables: &'a [TableDesc],
+    /// Element segments.
+    pub elements: &'a [ElementSegment],
+    /// Exports.
+    pub exports: &'a [Export<'a>],
+    /// Start function.
+    pub start: Option<FuncIndex>,
+    /// Data segments.
+    pub data: &'a [DataSegment<'a>],
+    /// Function names.
+    pub names: &'a [(FuncIndex, &'a str)],
+    /// Wasm-to-host trampoline offsets, one per imported function.
+    pub import_trampolines: &'a [u32],
+    /// Trap records; sorted by the writer.
+    pub traps: &'a [TrapEntry],
+    /// The machine code.
+    pub text: &'a [u8],
+}
+
+impl<'a> ArtifactContents<'a> {
+    /// What the parsed `artifact` holds, ready to be written again: tests
+    /// change a field and re-write it with a valid checksum and layout.
+    /// `traps` is `artifact.trap_entries().collect()`.
+    pub fn of_artifact(
+        artifact: &'a crate::artifact::Artifact<'a>,
+        traps: &'a [TrapEntry],
+    ) -> Self {
+        let a = artifact;
+        ArtifactContents {
+            producer: a.prefix.producer,
+            source_sha256: a.prefix.source_sha256,
+            build: a.build.clone(),
+            types: &a.types,
+            imports: &a.imports,
+            funcs: &a.funcs,
+            memories: &a.memories,
+            globals: &a.globals,
+            tables: &a.tables,
+            elements: &a.elements,
+            exports: &a.exports,
+            start: a.start,
+            data: &a.data,
+            names: &a.names,
+            import_trampolines: &a.import_trampolines,
+            traps,
+            text: a.text(),
+        }
+    }
+}
+
+/// How to write an artifact beyond its contents.
+#[derive(Clone, Debug)]
+pub struct WriteOptions<'a> {
+    /// Sign the artifact with this key (a signature section at the end).
+    pub signing_key: Option<&'a PrivateKey>,
+    /// The format minor version written in the header: [`consts::FORMAT_MINOR`]
+    /// except in tests that stand for a newer writer.
+    pub format_minor: u16,
+    /// Sections this writer does not define, written after the metadata:
+    /// tests use them to stand for a newer writer.
+    pub extra_sections: &'a [ExtraSection<'a>],
+}
+
+impl Default for WriteOptions<'_> {
+    fn default() -> Self {
+        Self {
+            signing_key: None,
+            format_minor: consts::FORMAT_MINOR,
+            extra_sections: &[],
+        }
+    }
+}
+
+/// A section written verbatim.
+#[derive(Clone, Copy, Debug)]
+pub struct ExtraSection<'a> {
+    /// Section name (must not be one of [`section`]'s).
+    pub name: &'a str,
+    /// Whether a loader that does not know it must refuse the artifact.
+    pub required: bool,
+    /// Contents.
+    pub bytes: &'a [u8],
+}
+
+/// Writes a complete, unsigned artifact of this format version.
+///
+/// # Panics
+/// If `producer` is longer than 32 bytes, `build.text_align` is not a power
+/// of two or `build.target` is not one of waot's triples; all are compiler
+/// bugs, not input errors.
+pub fn write(c: &ArtifactContents) -> Vec<u8> {
+    write_with(c, &WriteOptions::default())
+}
+
+/// Writes a complete artifact as `options` say (signed, or standing for
+/// another writer).
+///
+/// # Panics
+/// As [`write`], and if an extra section reuses a known name.
+pub fn write_with(c: &ArtifactContents, options: &WriteOptions) -> Vec<u8> {
+    assert!(
+        c.producer.len() <= version::PRODUCER_LEN,
+        "producer string too long"
+    );
+    let align = u64::from(c.build.text_align);
+    assert!(
+        align.is_power_of_two(),
+        "text alignment must be a power of two"
+    );
+    let (machine, big_endian) =
+        crate::target::elf_machine(c.build.target).expect("waot writes only for its own targets");
+    let mut obj = Object::new(
+        BinaryFormat::Elf,
+        architecture(machine),
+        if big_endian {
+            Endianness::Big
+        } else {
+            Endianness::Little
+        },
+    );
+    obj.flags = FileFlags::Elf {
+        os_abi: consts::ELFOSABI_WAOT,
+        abi_version: 0,
+        e_flags: consts::EF_WAOT_ARTIFACT,
+    };
+    let mut add = |name: &str, kind: SectionKind, required: bool, bytes: Vec<u8>, align: u64| {
+        let id = obj.add_section(Vec::new(), name.as_bytes().to_vec(), kind);
+        let section = obj.section_mut(id);
+        section.set_data(bytes, align);
+        let base = match kind {
+            SectionKind::Text => u64::from(elf::SHF_ALLOC | elf::SHF_EXECINSTR),
+            SectionKind::ReadOnlyData => u64::from(elf::SHF_ALLOC),
+            _ => 0,
+        };
+        let required = if required {
+            consts::SHF_WAOT_REQUIRED
+        } else {
+            0
+        };
+        section.flags = SectionFlags::Elf {
+            sh_flags: base | required,
+        };
+        id
+    };
+    // `object` lays sections out in the order they are added, right after
+    // the 64-byte file header: the version record lands at its fixed offset.
+    add(
+        section::VERSION,
+        SectionKind::Metadata,
+        true,
+        version_record(c, options.format_minor),
+        8,
+    );
+    add(
+        section::CHECKSUM,
+        SectionKind::Metadata,
+        true,
+        vec![0; 4],
+        4,
+    );
+    let (metadata, data_bytes) = encode::sections(c);
+    for m in metadata {
+        add(m.name, SectionKind::Metadata, m.required, m.bytes, 8);
+    }
+    for extra in options.extra_sections {
+        assert!(
+            !section::is_known(extra.name),
+            "extra section reuses a known name"
+        );
+        add(
+            extra.name,
+            SectionKind::Metadata,
+            extra.required,
+            extra.bytes.to_vec(),
+            8,
+        );
+    }
+    let text = add(
+        section::TEXT,
+        SectionKind::Text,
+        true,
+        c.text.to_vec(),
+        align,
+    );
+    // Page-aligned, even when empty: so that the loader can map the data
+    // copy-on-write, and so that nothing but code shares a page with the
+    // text (the pages the loader makes executable).
+    add(
+        section::DATA_BYTES,
+        SectionKind::ReadOnlyData,
+        true,
+        data_bytes,
+        align,
+    );
+    if options.signing_key.is_some() {
+        add(
+            section::SIGNATURE,
+            SectionKind::Metadata,
+            encode::required(section::SIGNATURE, 1),
+            vec![0; signature::SECTION_SIZE],
+            8,
+        );
+    }
+    for (name, start, size) in code_symbols(c) {
+        obj.add_symbol(Symbol {
+            name: name.into_bytes(),
+            value: u64::from(start),
+            size: u64::from(size),
+            kind: SymbolKind::Text,
+            scope: SymbolScope::Compilation,
+            weak: false,
+            section: SymbolSection::Section(text),
+            flags: SymbolFlags::None,
+        });
+    }
+    let mut out = obj
+        .write()
+        .expect("object writes every ELF64 file waot builds");
+    assert_eq!(
+        section_range(&out, section::VERSION).start,
+        consts::VERSION_RECORD_OFFSET,
+        "the version record never moves"
+    );
+    let checksum_at = section_range(&out, section::CHECKSUM).start;
+    if let Some(key) = options.signing_key {
+        let entry = section_range(&out, section::SIGNATURE);
+        key.sign(&mut out, entry, checksum_at);
+    }
+    let sum = crate::header::checksum(&out, checksum_at);
+    out[checksum_at..checksum_at + 4].copy_from_slice(&sum.to_le_bytes());
+    out
+}
+
+/// Where `object` put section `name` in the file it wrote.
+fn section_range(elf: &[u8], name: &str) -> std::ops::Range<usize> {
+    crate::header::section_range(elf, name).expect("the writer added the section")
+}
+
+/// `object`'s name for an ELF machine of [`crate::target::elf_machine`].
+fn architecture(machine: u16) -> Architecture {
+    match machine {
+        elf::EM_X86_64 => Architecture::X86_64,
+        elf::EM_AARCH64 => Architecture::Aarch64,
+        elf::EM_RISCV => Architecture::Riscv64,
+        elf::EM_S390 => Architecture::S390x,
+        _ => unreachable!("elf_machine names only these"),
+    }
+}
+
+/// The version record (SPEC.md, "Version record").
+fn version_record(c: &ArtifactContents, minor: u16) -> Vec<u8> {
+    let mut record = Vec::with_capacity(consts::VERSION_RECORD_SIZE);
+    record.extend_from_slice(&consts::MAGIC);
+    record.extend_from_slice(&consts::FORMAT_MAJOR.to_le_bytes());
+    record.extend_from_slice(&minor.to_le_bytes());
+    record.extend_from_slice(&(consts::VERSION_RECORD_SIZE as u32).to_le_bytes());
+    let mut producer = [0u8; version::PRODUCER_LEN];
+    producer[..c.producer.len()].copy_from_slice(c.producer.as_bytes());
+    record.extend_from_slice(&producer);
+    record.extend_from_slice(&c.source_sha256);
+    debug_assert_eq!(record.len(), consts::VERSION_RECORD_SIZE);
+    record
+}
+
+/// One symbol per piece of code, for `objdump`, `perf` and debuggers:
+/// `(name, text offset, size)`. Function bodies are `wasm[N]` or
+/// `wasm[N]::name` (N the function index, the name from the wasm name
+/// section), array entries `array_entry[N]…`, import trampolines
+/// `import[N]::module::name`. A body's size is its length; an entry's or a
+/// trampoline's runs to the next piece of code.
+fn code_symbols(c: &ArtifactContents) -> Vec<(String, u32, u32)> {
+    let names: std::collections::HashMap<u32, &str> =
+        c.names.iter().map(|(f, n)| (f.0, *n)).collect();
+    let imported = c.import_trampolines.len() as u32;
+    let label = |prefix: &str, index: u32| match names.get(&index) {
+        Some(name) => format!("{prefix}[{index}]::{}", printable(name)),
+        None => format!("{prefix}[{index}]"),
+    };
+    let mut starts: Vec<u32> = c
+        .funcs
+        .iter()
+        .flat_map(|f| [f.body_offset, f.array_entry_offset])
+        .chain(c.import_trampolines.iter().copied())
+        .filter(|&o| o != NO_ARRAY_ENTRY)
+        .collect();
+    starts.sort_unstable();
+    let text_len = u32::try_from(c.text.len()).unwrap_or(u32::MAX);
+    let size_from = |start: u32| {
+        let next = starts.partition_point(|&o| o <= start);
+        starts.get(next).copied().unwrap_or(text_len) - start
+    };
+    let mut out = Vec::new();
+    for (i, f) in c.funcs.iter().enumerate() {
+        let index = imported + i as u32;
+        out.push((label("wasm", index), f.body_offset, f.body_len));
+        if f.array_entry_offset != NO_ARRAY_ENTRY {
+            out.push((
+                label("array_entry", index),
+                f.array_entry_offset,
+                size_from(f.array_entry_offset),
+            ));
+        }
+    }
+    let imports = c.imports.iter().filter_map(|i| match i.kind {
+        ImportKind::Func(_) => Some((i.module, i.name)),
+        _ => None,
+    });
+    for (i, ((module, name), &start)) in imports.zip(c.import_trampolines).enumerate() {
+        out.push((
+            format!("import[{i}]::{module}::{name}"),
+            start,
+            size_from(start),
+        ));
+    }
+    out
+}
+
+/// A wasm name as it may appear in a symbol: ELF strings end at NUL, and
+/// tools print symbols to terminals, so control characters are escaped
+/// (`\0`, `\u{1b}`).
+fn printable(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
