@@ -31,6 +31,12 @@ deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq gcc make >/dev/null; \
 	  else echo "error: no C compiler (cc) found"; echo "hint: sudo apt-get install gcc"; exit 1; fi; }
+	@# readelf and objdump (binutils) and perf read artifacts in the ELF tests.
+	@command -v readelf >/dev/null && command -v objdump >/dev/null && command -v perf >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq binutils linux-perf >/dev/null; \
+	  else echo "warning: readelf, objdump or perf missing: the ELF tool tests need them"; \
+	    echo "hint: sudo apt-get install binutils linux-perf"; fi; }
 
 build: deps
 	$(CARGO) build --workspace

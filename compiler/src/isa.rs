@@ -10,13 +10,9 @@ use target_lexicon::Triple;
 use waot_format::types::CpuMode;
 
 /// Targets `waot compile --target` accepts, with their text alignment
-/// (the largest page size the architecture's Linux kernels use).
-pub const TARGETS: [(&str, u32); 4] = [
-    ("x86_64-unknown-linux-gnu", 4096),
-    ("aarch64-unknown-linux-gnu", 65536),
-    ("riscv64gc-unknown-linux-gnu", 4096),
-    ("s390x-unknown-linux-gnu", 4096),
-];
+/// (the largest page size the architecture's Linux kernels use): the one
+/// list in format-spec.
+pub use waot_format::target::TARGETS;
 
 /// A configured target.
 pub struct Target {
@@ -53,8 +49,11 @@ pub fn host_triple() -> String {
 /// Builds the target for `options`.
 pub fn target(options: &CompileOptions) -> Result<Target> {
     let name = options.target.clone().unwrap_or_else(host_triple);
-    let Some(&(triple, text_align)) = TARGETS.iter().find(|(t, _)| *t == name) else {
-        let list: Vec<&str> = TARGETS.iter().map(|(t, _)| *t).collect();
+    let Some(&waot_format::target::Target {
+        triple, text_align, ..
+    }) = waot_format::target::target(&name)
+    else {
+        let list: Vec<&str> = TARGETS.iter().map(|t| t.triple).collect();
         return Err(CompileError::Target(format!(
             "unknown target '{name}'\nhint: choose one of: {} (see `waot targets`)",
             list.join(", ")
@@ -153,7 +152,7 @@ mod tests {
     #[test]
     fn every_cranelift_cpu_flag_of_every_target_is_in_the_loader_table() {
         let mut problems = Vec::new();
-        for (triple, _) in TARGETS {
+        for waot_format::target::Target { triple, .. } in TARGETS {
             let builder = isa::lookup(Triple::from_str(triple).unwrap()).unwrap();
             let isa = builder
                 .finish(settings::Flags::new(settings::builder()))
@@ -178,7 +177,7 @@ mod tests {
 
     #[test]
     fn baseline_artifacts_record_no_cpu_features_on_any_target() {
-        for (triple, _) in TARGETS {
+        for waot_format::target::Target { triple, .. } in TARGETS {
             let options = CompileOptions {
                 target: Some(triple.to_string()),
                 ..Default::default()

@@ -310,7 +310,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let host = waot::isa::host_triple();
             let list: String = waot::isa::TARGETS
                 .iter()
-                .map(|(t, _)| format!("{t}{}\n", if *t == host { " (host)" } else { "" }))
+                .map(|t| {
+                    let host = if t.triple == host { " (host)" } else { "" };
+                    format!("{}{host}\n", t.triple)
+                })
                 .collect();
             emit(&list)
         }

@@ -103,7 +103,7 @@ impl<'a> Artifact<'a> {
         let mut c = reader.required(section::BUILD_INFO)?;
         let abi_fingerprint = c.u64()?;
         let build = decode_build_info(&mut c)?;
-        if crate::target::elf_machine(build.target).is_some_and(|(m, _)| m != machine) {
+        if crate::target::target(build.target).is_some_and(|t| t.elf_machine != machine) {
             return Err(FormatError::new(
                 "the elf machine differs from the recorded target",
                 E_MACHINE,
@@ -399,12 +399,26 @@ impl<'a> Artifact<'a> {
             .map(|(_, n)| *n)
     }
 
-    /// The defined function whose body contains `code_offset`.
+    /// Every piece of code with its symbol name ([`crate::symbols`]).
+    pub fn code_symbols(&self) -> Vec<crate::symbols::CodeSymbol> {
+        crate::symbols::code_symbols(&crate::symbols::CodeLayout {
+            funcs: &self.funcs,
+            imports: &self.imports,
+            import_trampolines: &self.import_trampolines,
+            names: &self.names,
+            text_len: self.text_len,
+        })
+    }
+
+    /// The defined function whose body contains `code_offset` (a binary
+    /// search: bodies are in increasing order of offset).
     pub fn func_at(&self, code_offset: u32) -> Option<DefinedFuncIndex> {
-        self.funcs
-            .iter()
-            .position(|f| code_offset >= f.body_offset && code_offset - f.body_offset < f.body_len)
-            .map(|i| DefinedFuncIndex(i as u32))
+        let i = self
+            .funcs
+            .partition_point(|f| f.body_offset <= code_offset)
+            .checked_sub(1)?;
+        let f = &self.funcs[i];
+        (code_offset - f.body_offset < f.body_len).then_some(DefinedFuncIndex(i as u32))
     }
 }
 

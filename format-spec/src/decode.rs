@@ -328,7 +328,9 @@ pub(crate) fn check_code_layout(funcs: &[FuncInfo], trampolines: &[u32], at: usi
             at,
         ));
     }
-    let mut bodies: Vec<(u32, u32)> = funcs
+    // Bodies come in increasing order of offset (so a lookup by address
+    // is a binary search) and do not overlap.
+    let bodies: Vec<(u32, u32)> = funcs
         .iter()
         .map(|f| {
             (
@@ -337,9 +339,11 @@ pub(crate) fn check_code_layout(funcs: &[FuncInfo], trampolines: &[u32], at: usi
             )
         })
         .collect();
-    bodies.sort_unstable();
     if bodies.windows(2).any(|w| w[0].1 > w[1].0) {
-        return Err(FormatError::new("function bodies overlap", at));
+        return Err(FormatError::new(
+            "function bodies overlap or are not in increasing order of offset",
+            at,
+        ));
     }
     let mut entries: Vec<u32> = funcs
         .iter()

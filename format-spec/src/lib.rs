@@ -11,7 +11,8 @@
 //! - trap kinds and their spec messages ([`traps`]),
 //! - runtime builtins reached through the VM context ([`builtins`]),
 //! - the ABI fingerprint and the compatibility checks ([`abi`], [`compat`]),
-//! - artifact signatures ([`signature`]; signing only with `write`).
+//! - artifact signatures ([`signature`]; signing only with `write`),
+//! - the names of compiled code in symbols and perf maps ([`symbols`]).
 //!
 //! The reader works on `&[u8]` (for example an `mmap`), never panics and
 //! reports malformed input as a [`FormatError`] with a byte offset. The
@@ -35,6 +36,7 @@ pub mod header;
 pub mod index_space;
 pub mod reader;
 pub mod signature;
+pub mod symbols;
 pub mod target;
 pub mod traps;
 pub mod types;

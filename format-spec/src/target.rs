@@ -1,6 +1,6 @@
 //! What the compiler and the loader agree on about the machine, defined
 //! once: the address space guard-page code assumes around each memory, and
-//! waot's spelling of target triples and their ELF machines.
+//! waot's targets: their triples, text alignment and ELF machines.
 
 /// Address space reserved per memory for guard-page bounds checks: all of
 /// a 32-bit index space (4 GiB). Recorded in the artifact's build info and
@@ -11,25 +11,52 @@ pub const MEMORY_RESERVATION: u64 = 1 << 32;
 /// offset plus width fit inside it need no explicit check.
 pub const MEMORY_GUARD: u64 = 1 << 31;
 
-/// The targets waot compiles for and loads on, as artifacts record them.
-pub const TRIPLES: [&str; 4] = [
-    "x86_64-unknown-linux-gnu",
-    "aarch64-unknown-linux-gnu",
-    "riscv64gc-unknown-linux-gnu",
-    "s390x-unknown-linux-gnu",
+/// A target waot compiles for and loads on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The triple, as artifacts record it.
+    pub triple: &'static str,
+    /// Alignment of the text in the artifact: the largest page size of the
+    /// architecture, so the loader can make it executable in place.
+    pub text_align: u32,
+    /// The artifact's ELF machine (`e_machine`).
+    pub elf_machine: u16,
+    /// Whether the architecture (and so the artifact's ELF structures) is
+    /// big-endian.
+    pub big_endian: bool,
+}
+
+/// The targets waot compiles for and loads on.
+pub const TARGETS: [Target; 4] = [
+    Target {
+        triple: "x86_64-unknown-linux-gnu",
+        text_align: 4096,
+        elf_machine: object::elf::EM_X86_64,
+        big_endian: false,
+    },
+    Target {
+        triple: "aarch64-unknown-linux-gnu",
+        text_align: 65536,
+        elf_machine: object::elf::EM_AARCH64,
+        big_endian: false,
+    },
+    Target {
+        triple: "riscv64gc-unknown-linux-gnu",
+        text_align: 4096,
+        elf_machine: object::elf::EM_RISCV,
+        big_endian: false,
+    },
+    Target {
+        triple: "s390x-unknown-linux-gnu",
+        text_align: 4096,
+        elf_machine: object::elf::EM_S390,
+        big_endian: true,
+    },
 ];
 
-/// The ELF machine (`e_machine`) and byte order of an artifact for one of
-/// [`TRIPLES`]: `(machine, big_endian)`.
-pub fn elf_machine(triple: &str) -> Option<(u16, bool)> {
-    use object::elf;
-    match triple.split('-').next()? {
-        "x86_64" => Some((elf::EM_X86_64, false)),
-        "aarch64" => Some((elf::EM_AARCH64, false)),
-        "riscv64gc" => Some((elf::EM_RISCV, false)),
-        "s390x" => Some((elf::EM_S390, true)),
-        _ => None,
-    }
+/// The target spelled `triple`, if waot has it.
+pub fn target(triple: &str) -> Option<&'static Target> {
+    TARGETS.iter().find(|t| t.triple == triple)
 }
 
 /// The architecture of the machine this code was built for, spelled as the
@@ -53,8 +80,9 @@ pub fn host_arch() -> Option<&'static str> {
 /// or `None` on an architecture waot does not target.
 pub fn host_triple() -> Option<&'static str> {
     let arch = host_arch()?;
-    TRIPLES
-        .into_iter()
+    TARGETS
+        .iter()
+        .map(|t| t.triple)
         .find(|t| t.split('-').next() == Some(arch))
 }
 
@@ -63,15 +91,8 @@ mod tests {
     #[test]
     fn the_host_triple_is_one_waot_targets() {
         if let Some(host) = super::host_triple() {
-            assert!(super::TRIPLES.contains(&host));
+            assert!(super::target(host).is_some());
             assert!(host.starts_with(std::env::consts::ARCH));
-        }
-    }
-
-    #[test]
-    fn every_triple_has_an_elf_machine() {
-        for triple in super::TRIPLES {
-            assert!(super::elf_machine(triple).is_some(), "{triple}");
         }
     }
 }

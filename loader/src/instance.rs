@@ -210,7 +210,9 @@ impl Instance {
                 Extern::Global(g) => globals.push(g.clone()),
             }
         }
-        let (imported_tables, imported_globals) = (tables.len(), globals.len());
+        // The artifact's index spaces count the imports; the linker resolved
+        // each import to an extern of its kind, in order.
+        let space = a.index_space();
         for desc in &a.memories {
             let m = LinearMemory::new(desc, options.max_memory_pages)
                 .map_err(|e| InstantiateError::Memory(e.0))?;
@@ -288,13 +290,13 @@ impl Instance {
         let owner: Rc<dyn Any> = data.clone();
         for (i, t) in data.tables.iter().enumerate() {
             vm.write(offsets.table(i as u32), t.definition_ptr() as usize);
-            if i < imported_tables {
+            if i < space.tables.imported as usize {
                 t.keep_alive(owner.clone());
             }
         }
         for (i, g) in data.globals.iter().enumerate() {
             vm.write(offsets.global(i as u32), g.slot_ptr() as usize);
-            if i < imported_globals && g.ty() == ValType::FuncRef {
+            if i < space.globals.imported as usize && g.ty() == ValType::FuncRef {
                 g.keep_alive(owner.clone());
             }
         }
@@ -306,7 +308,7 @@ impl Instance {
             vm.write(offsets.func_ref(i as u32), r);
         }
         for (i, f) in a.funcs.iter().enumerate() {
-            let index = (imported_funcs.len() + i) as u32;
+            let index = space.func_index(DefinedFuncIndex(i as u32)).0;
             let r = VMFuncRef {
                 wasm_call: module.text_address(f.body_offset),
                 array_call: if f.array_entry_offset == NO_ARRAY_ENTRY {
@@ -385,12 +387,7 @@ impl Instance {
 
     fn func(&self, index: FuncIndex) -> Option<Func> {
         let d = &self.data;
-        let n_imported = d
-            .imported
-            .iter()
-            .filter(|e| matches!(e, Extern::Func(_)))
-            .count();
-        if index.index() < n_imported {
+        if d.module.artifact().index_space().is_imported_func(index) {
             return d
                 .imported
                 .iter()

@@ -1,10 +1,10 @@
 //! `perf` map files (`waot-run --profile perfmap`): one line per piece of
 //! compiled code, `START SIZE name` in hex without `0x`, written to
 //! `/tmp/perf-<pid>.map`, where `perf report` looks for the symbols of
-//! code it cannot find in an ELF file. Function bodies are
-//! `wasm[N]::name` (N the function index, name from the wasm name
-//! section) or `wasm[N]`; array entries `array-to-wasm[N]`; import
-//! trampolines `wasm-to-host[module.name]`.
+//! code it cannot find in an ELF file (anonymous memory: with
+//! `--require-signature` or this flag, the artifact is read into private
+//! memory). The names are the artifact's symbol names
+//! (`waot_format::symbols`).
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -12,7 +12,6 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use waot_format::artifact::Artifact;
-use waot_format::types::{FuncIndex, ImportKind, NO_ARRAY_ENTRY};
 
 /// The perf map of this process, opened by the first module opened with
 /// profiling and appended to by the next ones.
@@ -54,67 +53,14 @@ pub(crate) fn record(artifact: &Artifact<'_>, text_start: usize) -> std::io::Res
     file.flush()
 }
 
-/// The perf map lines of `artifact`'s code at `text_start`.
+/// The perf map lines of `artifact`'s code at `text_start`: the same names
+/// as the artifact's ELF symbols.
 fn lines(artifact: &Artifact<'_>, text_start: usize) -> String {
-    let n_imported = artifact.num_imported_funcs();
-    let mut names: Vec<Option<&str>> = vec![None; n_imported + artifact.funcs.len()];
-    for &(index, name) in &artifact.names {
-        if let Some(slot) = names.get_mut(index.index()) {
-            *slot = Some(name);
-        }
-    }
-    // Array entries and trampolines have no recorded length: each runs to
-    // the next piece of code (or the end of the text).
-    let mut starts: Vec<u32> = artifact
-        .funcs
-        .iter()
-        .flat_map(|f| [f.body_offset, f.array_entry_offset])
-        .filter(|&o| o != NO_ARRAY_ENTRY)
-        .chain(artifact.import_trampolines.iter().copied())
-        .collect();
-    starts.sort_unstable();
-    let text_len = artifact.text_len as u32;
-    let size_from = |offset: u32| {
-        let next = starts.partition_point(|&s| s <= offset);
-        starts.get(next).copied().unwrap_or(text_len) - offset
-    };
     let mut out = String::new();
-    let mut line = |offset: u32, size: u32, name: std::fmt::Arguments<'_>| {
-        let start = text_start + offset as usize;
-        let _ = write!(out, "{start:x} {size:x} ");
-        let name = name.to_string();
-        // One symbol per line: a hostile name cannot start another one.
-        out.extend(name.chars().map(|c| if c.is_control() { '?' } else { c }));
-        out.push('\n');
-    };
-    for (i, f) in artifact.funcs.iter().enumerate() {
-        let index = FuncIndex((n_imported + i) as u32);
-        match names[index.index()] {
-            Some(name) => line(
-                f.body_offset,
-                f.body_len,
-                format_args!("wasm[{}]::{name}", index.0),
-            ),
-            None => line(f.body_offset, f.body_len, format_args!("wasm[{}]", index.0)),
-        }
-        if f.array_entry_offset != NO_ARRAY_ENTRY {
-            line(
-                f.array_entry_offset,
-                size_from(f.array_entry_offset),
-                format_args!("array-to-wasm[{}]", index.0),
-            );
-        }
-    }
-    let imported_funcs = artifact
-        .imports
-        .iter()
-        .filter(|i| matches!(i.kind, ImportKind::Func(_)));
-    for (import, &offset) in imported_funcs.zip(&artifact.import_trampolines) {
-        line(
-            offset,
-            size_from(offset),
-            format_args!("wasm-to-host[{}.{}]", import.module, import.name),
-        );
+    for symbol in artifact.code_symbols() {
+        let start = text_start + symbol.offset as usize;
+        // Names have their control characters escaped: one symbol a line.
+        let _ = writeln!(out, "{start:x} {:x} {}", symbol.size, symbol.name);
     }
     out
 }

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 use std::process::Command;
-use waot_format::target::TRIPLES;
+use waot_format::target::TARGETS;
 use waot_testsuite::{bin, testsuite_dir};
 
 /// Runs `program args`; its standard output, or a failure naming it.
@@ -110,7 +110,7 @@ fn every_target_is_an_elf_file_of_its_machine_and_byte_order() {
         ("riscv64gc", "RISC-V", "little endian"),
         ("s390x", "IBM S/390", "big endian"),
     ];
-    for triple in TRIPLES {
+    for triple in TARGETS.map(|t| t.triple) {
         let (_, machine, data) = machines
             .iter()
             .find(|(arch, _, _)| triple.split('-').next() == Some(arch))

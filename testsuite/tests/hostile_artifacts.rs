@@ -303,7 +303,18 @@ const CASES: &[Case] = &[
     Case {
         name: "function bodies overlap",
         edit: |a| a.funcs[1].body_offset = a.funcs[0].body_offset,
-        message: "function bodies overlap",
+        message: "function bodies overlap or are not in increasing order of offset",
+    },
+    Case {
+        name: "function bodies out of order",
+        edit: |a| {
+            // The first two functions' code changes places, types stay.
+            let first = (a.funcs[0].body_offset, a.funcs[0].body_len);
+            a.funcs[0].body_offset = a.funcs[1].body_offset;
+            a.funcs[0].body_len = a.funcs[1].body_len;
+            (a.funcs[1].body_offset, a.funcs[1].body_len) = first;
+        },
+        message: "function bodies overlap or are not in increasing order of offset",
     },
     Case {
         name: "function body not aligned",

@@ -148,18 +148,18 @@ fn expected_perf_map(artifact: &Artifact<'_>) -> Vec<(u32, Option<u32>, String)>
         (
             f[2].body_offset,
             Some(f[2].body_len),
-            "wasm[3]::odd?name".into(),
+            "wasm[3]::odd\\nname".into(),
         ),
         (
             f[3].body_offset,
             Some(f[3].body_len),
             "wasm[4]::main".into(),
         ),
-        (entry, None, "array-to-wasm[4]".into()),
+        (entry, None, "array_entry[4]::main".into()),
         (
             artifact.import_trampolines[0],
             None,
-            "wasm-to-host[wasi_snapshot_preview1.proc_exit]".into(),
+            "import[0]::wasi_snapshot_preview1::proc_exit".into(),
         ),
     ]
 }

@@ -10,6 +10,7 @@ mod encode;
 
 use crate::consts::{self, section, version};
 use crate::signature::{self, PrivateKey};
+use crate::symbols::{CodeLayout, code_symbols};
 use crate::types::*;
 use object::write::{Object, Symbol, SymbolSection};
 use object::{
@@ -124,9 +125,8 @@ pub struct ExtraSection<'a> {
 /// Writes a complete, unsigned artifact of this format version.
 ///
 /// # Panics
-/// If `producer` is longer than 32 bytes, `build.text_align` is not a power
-/// of two or `build.target` is not one of waot's triples; all are compiler
-/// bugs, not input errors.
+/// If `producer` is longer than 32 bytes or `build.text_align` is not a
+/// power of two; both are compiler bugs, not input errors.
 pub fn write(c: &ArtifactContents) -> Vec<u8> {
     write_with(c, &WriteOptions::default())
 }
@@ -146,12 +146,24 @@ pub fn write_with(c: &ArtifactContents, options: &WriteOptions) -> Vec<u8> {
         align.is_power_of_two(),
         "text alignment must be a power of two"
     );
-    let (machine, big_endian) =
-        crate::target::elf_machine(c.build.target).expect("waot writes only for its own targets");
+    // The compiler writes only waot's triples; tests also forge build
+    // records with other ones, written for the machine of the triple's
+    // architecture when waot has it, else the first target's.
+    let arch = |t: &str| t.split('-').next().map(str::to_owned);
+    let target = crate::target::TARGETS
+        .iter()
+        .find(|t| t.triple == c.build.target)
+        .or_else(|| {
+            let wanted = arch(c.build.target);
+            crate::target::TARGETS
+                .iter()
+                .find(|t| arch(t.triple) == wanted)
+        })
+        .unwrap_or(&crate::target::TARGETS[0]);
     let mut obj = Object::new(
         BinaryFormat::Elf,
-        architecture(machine),
-        if big_endian {
+        architecture(target.elf_machine),
+        if target.big_endian {
             Endianness::Big
         } else {
             Endianness::Little
@@ -240,11 +252,18 @@ pub fn write_with(c: &ArtifactContents, options: &WriteOptions) -> Vec<u8> {
             8,
         );
     }
-    for (name, start, size) in code_symbols(c) {
+    let layout = CodeLayout {
+        funcs: c.funcs,
+        imports: c.imports,
+        import_trampolines: c.import_trampolines,
+        names: c.names,
+        text_len: c.text.len(),
+    };
+    for symbol in code_symbols(&layout) {
         obj.add_symbol(Symbol {
-            name: name.into_bytes(),
-            value: u64::from(start),
-            size: u64::from(size),
+            name: symbol.name.into_bytes(),
+            value: u64::from(symbol.offset),
+            size: u64::from(symbol.size),
             kind: SymbolKind::Text,
             scope: SymbolScope::Compilation,
             weak: false,
@@ -275,14 +294,14 @@ fn section_range(elf: &[u8], name: &str) -> std::ops::Range<usize> {
     crate::header::section_range(elf, name).expect("the writer added the section")
 }
 
-/// `object`'s name for an ELF machine of [`crate::target::elf_machine`].
+/// `object`'s name for the ELF machine of one of [`crate::target::TARGETS`].
 fn architecture(machine: u16) -> Architecture {
     match machine {
         elf::EM_X86_64 => Architecture::X86_64,
         elf::EM_AARCH64 => Architecture::Aarch64,
         elf::EM_RISCV => Architecture::Riscv64,
         elf::EM_S390 => Architecture::S390x,
-        _ => unreachable!("elf_machine names only these"),
+        _ => unreachable!("TARGETS has only these machines"),
     }
 }
 
@@ -299,72 +318,4 @@ fn version_record(c: &ArtifactContents, minor: u16) -> Vec<u8> {
     record.extend_from_slice(&c.source_sha256);
     debug_assert_eq!(record.len(), consts::VERSION_RECORD_SIZE);
     record
-}
-
-/// One symbol per piece of code, for `objdump`, `perf` and debuggers:
-/// `(name, text offset, size)`. Function bodies are `wasm[N]` or
-/// `wasm[N]::name` (N the function index, the name from the wasm name
-/// section), array entries `array_entry[N]…`, import trampolines
-/// `import[N]::module::name`. A body's size is its length; an entry's or a
-/// trampoline's runs to the next piece of code.
-fn code_symbols(c: &ArtifactContents) -> Vec<(String, u32, u32)> {
-    let names: std::collections::HashMap<u32, &str> =
-        c.names.iter().map(|(f, n)| (f.0, *n)).collect();
-    let imported = c.import_trampolines.len() as u32;
-    let label = |prefix: &str, index: u32| match names.get(&index) {
-        Some(name) => format!("{prefix}[{index}]::{}", printable(name)),
-        None => format!("{prefix}[{index}]"),
-    };
-    let mut starts: Vec<u32> = c
-        .funcs
-        .iter()
-        .flat_map(|f| [f.body_offset, f.array_entry_offset])
-        .chain(c.import_trampolines.iter().copied())
-        .filter(|&o| o != NO_ARRAY_ENTRY)
-        .collect();
-    starts.sort_unstable();
-    let text_len = u32::try_from(c.text.len()).unwrap_or(u32::MAX);
-    let size_from = |start: u32| {
-        let next = starts.partition_point(|&o| o <= start);
-        starts.get(next).copied().unwrap_or(text_len) - start
-    };
-    let mut out = Vec::new();
-    for (i, f) in c.funcs.iter().enumerate() {
-        let index = imported + i as u32;
-        out.push((label("wasm", index), f.body_offset, f.body_len));
-        if f.array_entry_offset != NO_ARRAY_ENTRY {
-            out.push((
-                label("array_entry", index),
-                f.array_entry_offset,
-                size_from(f.array_entry_offset),
-            ));
-        }
-    }
-    let imports = c.imports.iter().filter_map(|i| match i.kind {
-        ImportKind::Func(_) => Some((i.module, i.name)),
-        _ => None,
-    });
-    for (i, ((module, name), &start)) in imports.zip(c.import_trampolines).enumerate() {
-        out.push((
-            format!("import[{i}]::{module}::{name}"),
-            start,
-            size_from(start),
-        ));
-    }
-    out
-}
-
-/// A wasm name as it may appear in a symbol: ELF strings end at NUL, and
-/// tools print symbols to terminals, so control characters are escaped
-/// (`\0`, `\u{1b}`).
-fn printable(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
