@@ -9,8 +9,9 @@ DEMO_DIR := target/demo
 
 all: build
 
-# A C compiler is needed for the loader's unwind helper (and by rustc to
-# link); install one through apt when it is missing and we are root.
+# A C compiler is needed by rustc to link, and by the C tests (which compare
+# waot with native builds); waot itself has no C code. Install one through
+# apt when it is missing and we are root.
 # Some container images ship /dev/null as a regular file. Every tool that
 # "discards" output then appends to it, and cargo's rustc probe, which reads
 # /dev/null as its standard input, tries to compile that text and fails with

@@ -15,7 +15,7 @@ use cranelift_codegen::TextSectionBuilder;
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::ExternalName;
-use cranelift_codegen::{Context, FinalizedRelocTarget};
+use cranelift_codegen::{Context, FinalizedMachExceptionHandler, FinalizedRelocTarget};
 use cranelift_frontend::FunctionBuilderContext;
 use sha2::{Digest, Sha256};
 use waot_format::types::*;
@@ -39,6 +39,8 @@ struct CompiledFunc {
     code: Vec<u8>,
     relocs: Vec<PendingReloc>,
     traps: Vec<(u32, u32, u32)>,
+    /// Calls with a catch-all handler, offsets relative to the function.
+    handlers: Vec<HandlerEntry>,
 }
 
 /// Compiles a wasm binary into an artifact.
@@ -77,6 +79,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
     let mut text = TextBuilder {
         builder: target.isa.text_section_builder(module.bodies.len()),
         traps: Vec::new(),
+        handlers: Vec::new(),
         ctrl: ControlPlane::default(),
     };
 
@@ -132,6 +135,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
         import_trampolines.push(text.append(false, compile_one(&mut ctx, &target)?)?.0);
     }
     let traps = std::mem::take(&mut text.traps);
+    let handlers = std::mem::take(&mut text.handlers);
     let text = text.builder.finish(&mut text.ctrl);
     write_artifact(
         wasm,
@@ -141,15 +145,17 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
         &funcs,
         &import_trampolines,
         &traps,
+        &handlers,
         &text,
     )
 }
 
 /// The text section being laid out by Cranelift's text section builder,
-/// and the trap records of what it holds.
+/// and the trap and exception-table records of what it holds.
 struct TextBuilder {
     builder: Box<dyn TextSectionBuilder>,
     traps: Vec<TrapEntry>,
+    handlers: Vec<HandlerEntry>,
     ctrl: ControlPlane,
 }
 
@@ -185,6 +191,12 @@ impl TextBuilder {
                     kind,
                 }),
         );
+        self.handlers
+            .extend(compiled.handlers.iter().map(|h| HandlerEntry {
+                return_offset: start + h.return_offset,
+                frame_offset: h.frame_offset,
+                handler_offset: start + h.handler_offset,
+            }));
         Ok((start, compiled.code.len() as u32))
     }
 }
@@ -208,6 +220,26 @@ fn compile_one(ctx: &mut Context, target: &Target) -> Result<CompiledFunc> {
         let kind = translate::trap_kind(t.code)
             .ok_or_else(|| CompileError::Codegen(format!("unknown trap code {:?}", t.code)))?;
         traps.push((t.offset, wasm_offset(t.offset), kind as u32));
+    }
+    let mut handlers = Vec::new();
+    for site in compiled.buffer.call_sites() {
+        let handler = match site.exception_handlers {
+            [] => continue,
+            [FinalizedMachExceptionHandler::Default(offset)] => *offset,
+            other => {
+                return Err(CompileError::Codegen(format!(
+                    "{name}: exception handlers {other:?}, where waot emits one catch-all"
+                )));
+            }
+        };
+        let frame_offset = site.frame_offset.ok_or_else(|| {
+            CompileError::Codegen(format!("{name}: a call with a handler has no frame offset"))
+        })?;
+        handlers.push(HandlerEntry {
+            return_offset: site.ret_addr,
+            frame_offset,
+            handler_offset: handler,
+        });
     }
     let mut relocs = Vec::new();
     for r in compiled.buffer.relocs() {
@@ -235,6 +267,7 @@ fn compile_one(ctx: &mut Context, target: &Target) -> Result<CompiledFunc> {
         code: compiled.code_buffer().to_vec(),
         relocs,
         traps,
+        handlers,
     })
 }
 
@@ -247,6 +280,7 @@ fn write_artifact(
     funcs: &[FuncInfo],
     import_trampolines: &[u32],
     traps: &[TrapEntry],
+    handlers: &[HandlerEntry],
     text: &[u8],
 ) -> Result<Vec<u8>> {
     let guard = options.bounds == BoundsStrategy::Guard;
@@ -282,6 +316,7 @@ fn write_artifact(
         names: &module.names,
         import_trampolines,
         traps,
+        handlers,
         text,
     };
     let write_options = WriteOptions {

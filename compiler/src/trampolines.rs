@@ -2,26 +2,34 @@
 //! wasm calling convention:
 //!
 //! - an *array entry* per host-callable function: `extern "C"
-//!   fn(callee_vmctx, caller_vmctx, values, count)` loads the parameters from
-//!   16-byte value slots, calls the function and stores its results back;
+//!   fn(callee_vmctx, caller_vmctx, values, count) -> u32` loads the
+//!   parameters from 16-byte value slots, calls the function with
+//!   `try_call`, stores its results back and returns 0; its catch-all
+//!   handler returns 1. A trap anywhere below it is unwound by the loader to
+//!   that handler (the exception table records where it is);
 //! - a *wasm-to-host* trampoline per imported function: it has the wasm
-//!   signature, spills the arguments to a stack array and calls the host
-//!   function pointer found in the callee's host context.
+//!   signature, spills the arguments to a stack array, calls the host
+//!   function pointer found in the callee's host context, and traps with
+//!   "host function error" when that returns 1 (the host's error is in the
+//!   loader's thread state).
 
 use crate::error::{CompileError, Result};
-use crate::translate::{Env, NAMESPACE_WASM_FUNC, ir_type, vmctx_flags};
+use crate::translate::{Env, NAMESPACE_WASM_FUNC, ir_type, trap_code, vmctx_flags};
 use cranelift_codegen::ir::{
-    self, AbiParam, ExtFuncData, ExternalName, InstBuilder, MemFlagsData, Signature, StackSlotData,
-    StackSlotKind, UserExternalName, UserFuncName,
+    self, AbiParam, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem, ExtFuncData,
+    ExternalName, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
+    UserExternalName, UserFuncName, types,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use waot_format::traps::TrapKind;
 use waot_format::types::{DefinedFuncIndex, FuncType};
 use waot_format::vmctx::{self, VALUE_SLOT_SIZE};
 
 /// External-name namespace of trampolines (never referenced by calls).
 const NAMESPACE_TRAMPOLINE: u32 = 1;
 
-/// The array-call signature in the target's C calling convention.
+/// The array-call signature in the target's C calling convention; the
+/// `u32` result is 0 when the callee returned and 1 when it trapped.
 fn array_signature(env: &Env) -> Signature {
     let ptr = env.pointer_type();
     let mut sig = Signature::new(env.isa.default_call_conv());
@@ -31,6 +39,7 @@ fn array_signature(env: &Env) -> Signature {
         AbiParam::new(ptr),
         AbiParam::new(ptr),
     ]);
+    sig.returns.push(AbiParam::new(types::I32));
     sig
 }
 
@@ -75,17 +84,42 @@ pub fn array_entry(
             (i as u32 * VALUE_SLOT_SIZE) as i32,
         ));
     }
-    let call = b.ins().call(fref, &args);
-    let results = b.inst_results(call).to_vec();
-    for (i, r) in results.iter().enumerate() {
+    // The call's normal return continues in `returned` with its results;
+    // a trap below it is unwound to `trapped` (the only handler).
+    let returned = b.create_block();
+    let trapped = b.create_block();
+    let result_args = (0..ty.results.len() as u32).map(BlockArg::TryCallRet);
+    let normal = BlockCall::new(returned, result_args, &mut b.func.dfg.value_lists);
+    let handler = BlockCall::new(trapped, [], &mut b.func.dfg.value_lists);
+    let table = b.func.dfg.exception_tables.push(ExceptionTableData::new(
+        sig,
+        normal,
+        [ExceptionTableItem::Default(handler)],
+    ));
+    b.ins().try_call(fref, &args, table);
+
+    b.switch_to_block(returned);
+    b.seal_block(returned);
+    let results: Vec<ir::Value> = ty
+        .results
+        .iter()
+        .map(|t| b.append_block_param(returned, ir_type(*t)))
+        .collect();
+    for (i, r) in results.into_iter().enumerate() {
         b.ins().store(
             value_flags(),
-            *r,
+            r,
             values,
             (i as u32 * VALUE_SLOT_SIZE) as i32,
         );
     }
-    b.ins().return_(&[]);
+    let ok = b.ins().iconst(types::I32, 0);
+    b.ins().return_(&[ok]);
+
+    b.switch_to_block(trapped);
+    b.seal_block(trapped);
+    let failed = b.ins().iconst(types::I32, 1);
+    b.ins().return_(&[failed]);
     b.finalize(env.isa.frontend_config());
     Ok(())
 }
@@ -132,8 +166,11 @@ pub fn wasm_to_host(
         vmctx::host_ctx::ARRAY_CALL as i32,
     );
     let count = b.ins().iconst(ptr, i64::from(ty.params.len() as u32));
-    b.ins()
+    let call = b
+        .ins()
         .call_indirect(array_sig, code, &[host_ctx, caller_vmctx, values, count]);
+    let status = b.inst_results(call)[0];
+    b.ins().trapnz(status, trap_code(TrapKind::HostError));
     let mut results = Vec::new();
     for (i, t) in ty.results.iter().enumerate() {
         results.push(b.ins().load(

@@ -8,13 +8,15 @@ use crate::{builtins::Builtin, traps::TrapKind, vmctx};
 
 /// Bumped by hand for ABI changes not visible in the constants below (for
 /// example a different argument order in a calling convention).
-pub const ABI_REVISION: u32 = 1;
+pub const ABI_REVISION: u32 = 2;
 
 /// The description the fingerprint hashes; readable for debugging.
 pub fn description() -> String {
     let mut s = format!("waot-abi r{ABI_REVISION};");
     s += "wasm-call: tail(callee_vmctx, caller_vmctx, params…) -> results;";
-    s += "array-call: (callee_vmctx, caller_vmctx, values: *mut [16 bytes], count);";
+    s += "array-call: (callee_vmctx, caller_vmctx, values: *mut [16 bytes], count) -> u32 status (0 returned, 1 trapped);";
+    s += "traps: unwound by the loader to the handler of the innermost array entry's call, found through frame pointers and the exception table;";
+    s += "host errors: the wasm-to-host trampoline traps with host-function-error on status 1;";
     for (name, value) in [
         ("magic", vmctx::MAGIC),
         ("builtins", vmctx::BUILTINS),
@@ -61,11 +63,12 @@ pub fn fingerprint() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    /// The fingerprint of ABI revision 1, as waot 0.1.0 and 0.2.0 record it.
+    /// The fingerprint of ABI revision 2, as waot 0.4.0 records it
+    /// (revision 1, `510de72541986149`, was waot 0.1.0 to 0.3.0).
     /// A refactor of the shared constants must leave it exactly as it is;
     /// a real ABI change updates this value together with a format bump.
     #[test]
     fn fingerprint_is_pinned() {
-        assert_eq!(format!("{:016x}", super::fingerprint()), "510de72541986149");
+        assert_eq!(format!("{:016x}", super::fingerprint()), "59321c17f4ee83e8");
     }
 }

@@ -56,6 +56,8 @@ pub struct Artifact<'a> {
     /// The trap table's columns: code offsets (sorted), wasm offsets and
     /// kinds.
     traps: TrapColumns<'a>,
+    /// The exception table: calls with a handler, sorted by return offset.
+    pub handlers: Vec<HandlerEntry>,
     /// Absolute file offset of the text section.
     pub text_offset: usize,
     /// Length of the text section.
@@ -291,6 +293,10 @@ impl<'a> Artifact<'a> {
         check_code_layout(&funcs, &import_trampolines, fc.offset())?;
 
         let traps = TrapColumns::parse(reader.required(section::TRAPS)?, text.size)?;
+        let handlers = match reader.optional(section::EXCEPTION_TABLE)? {
+            Some(c) => check_handlers(c, &funcs, &import_trampolines, text.size)?,
+            None => Vec::new(),
+        };
 
         Ok(Artifact {
             bytes,
@@ -311,6 +317,7 @@ impl<'a> Artifact<'a> {
             import_trampolines,
             signature,
             traps,
+            handlers,
             text_offset: text.offset,
             text_len: text.size,
             sections,
@@ -337,6 +344,16 @@ impl<'a> Artifact<'a> {
             }
         }
         None
+    }
+
+    /// The exception-table record of the call whose return address is at
+    /// text offset `return_offset` (a binary search of the mapped table;
+    /// allocation free, for the signal handler).
+    pub fn lookup_handler(&self, return_offset: u32) -> Option<HandlerEntry> {
+        self.handlers
+            .binary_search_by_key(&return_offset, |h| h.return_offset)
+            .ok()
+            .map(|i| self.handlers[i])
     }
 
     /// All trap entries, in code order.
@@ -481,6 +498,83 @@ impl<'a> TrapColumns<'a> {
             wasm_offset: u32_at(self.wasm_offsets, i),
             kind: u32::from(self.kinds[i]),
         }
+    }
+}
+
+/// The largest frame offset an exception-table record may hold: Cranelift
+/// limits frames to 128 MiB.
+const MAX_FRAME_OFFSET: u32 = 128 << 20;
+
+/// Checks the exception table (format 2.1): records sorted by strictly
+/// increasing return offset, each call and its handler inside the same
+/// array entry (the only code that catches), the frame offset a multiple
+/// of 8 and at most [`MAX_FRAME_OFFSET`].
+fn check_handlers<'a>(
+    c: Cursor<'a>,
+    funcs: &[FuncInfo],
+    import_trampolines: &[u32],
+    text_len: usize,
+) -> Result<Vec<HandlerEntry>> {
+    let at = c.offset();
+    let records = c.rest();
+    if !records.len().is_multiple_of(consts::HANDLER_ENTRY_SIZE) {
+        return Err(FormatError::new(
+            "exception table size is not a multiple of its record size",
+            at,
+        ));
+    }
+    let mut starts: Vec<u32> = funcs
+        .iter()
+        .flat_map(|f| [f.body_offset, f.array_entry_offset])
+        .chain(import_trampolines.iter().copied())
+        .filter(|&o| o != NO_ARRAY_ENTRY)
+        .collect();
+    starts.sort_unstable();
+    let mut entries: Vec<u32> = funcs
+        .iter()
+        .map(|f| f.array_entry_offset)
+        .filter(|&o| o != NO_ARRAY_ENTRY)
+        .collect();
+    entries.sort_unstable();
+    // The piece of code (by its start) holding text offset `o`.
+    let piece = |o: u32| {
+        starts
+            .partition_point(|&s| s <= o)
+            .checked_sub(1)
+            .map(|i| starts[i])
+    };
+    let mut previous = None;
+    let mut out = Vec::with_capacity(records.len() / consts::HANDLER_ENTRY_SIZE);
+    for i in 0..records.len() / consts::HANDLER_ENTRY_SIZE {
+        let e = handler_record(records, i);
+        let call = e.return_offset.checked_sub(1).and_then(piece);
+        let in_entry = call.is_some_and(|p| entries.binary_search(&p).is_ok())
+            && call == piece(e.handler_offset);
+        let ok = previous.is_none_or(|p| p < e.return_offset)
+            && e.return_offset as usize <= text_len
+            && (e.handler_offset as usize) < text_len
+            && in_entry
+            && e.frame_offset.is_multiple_of(8)
+            && e.frame_offset <= MAX_FRAME_OFFSET;
+        if !ok {
+            return Err(FormatError::new(
+                "exception table record is out of order or outside an array entry",
+                at + i * consts::HANDLER_ENTRY_SIZE,
+            ));
+        }
+        previous = Some(e.return_offset);
+        out.push(e);
+    }
+    Ok(out)
+}
+
+/// Record `i` of an exception table that `check_handlers` sized.
+fn handler_record(records: &[u8], i: usize) -> HandlerEntry {
+    let at = i * consts::HANDLER_ENTRY_SIZE;
+    HandlerEntry {
+        return_offset: u32_at(&records[at..], 0),
+        frame_offset: u32_at(&records[at..], 1),
+        handler_offset: u32_at(&records[at..], 2),
     }
 }
 

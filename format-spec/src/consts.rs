@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 0;
+pub const FORMAT_MINOR: u16 = 1;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -99,6 +99,8 @@ pub mod section {
     pub const DATA_BYTES: &str = ".rodata.wasm";
     /// Trap table: code offset → trap kind and wasm offset.
     pub const TRAPS: &str = ".waot.traps";
+    /// Exception table: calls with a handler (format 2.1).
+    pub const EXCEPTION_TABLE: &str = ".waot.exception-table";
     /// Function names for backtraces and trap messages.
     pub const NAMES: &str = ".waot.names";
     /// Machine code, aligned to the target's text alignment.
@@ -130,6 +132,7 @@ pub mod section {
         NAMES,
         IMPORT_TRAMPOLINES,
         TRAPS,
+        EXCEPTION_TABLE,
         TEXT,
         DATA_BYTES,
         SIGNATURE,
@@ -148,6 +151,10 @@ pub mod section {
 /// forged offset cannot point into the middle of an instruction stream at
 /// an arbitrary byte.
 pub const CODE_ALIGN: u32 = 16;
+
+/// Size of one exception-table record: `return_offset u32, frame_offset
+/// u32, handler_offset u32`.
+pub const HANDLER_ENTRY_SIZE: usize = 12;
 
 /// Bytes one trap takes in the trap table: a `u32` code offset, a `u32`
 /// wasm offset and a `u8` kind, each in a column of its own.

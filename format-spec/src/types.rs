@@ -418,6 +418,21 @@ pub struct BuildInfo<'a> {
     pub codegen: &'a str,
 }
 
+/// An exception-table record: the call at `return_offset` (the text
+/// offset of its return address) has a catch-all handler at
+/// `handler_offset`; when that call is unwound, the loader resumes there
+/// with the frame pointer the call had and the stack pointer
+/// `frame_offset` bytes below it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandlerEntry {
+    /// Text offset of the call's return address.
+    pub return_offset: u32,
+    /// Frame pointer minus stack pointer at the call.
+    pub frame_offset: u32,
+    /// Text offset of the handler.
+    pub handler_offset: u32,
+}
+
 /// A trap table record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrapEntry {

@@ -105,6 +105,7 @@ fn sample() -> Vec<u8> {
         names: &names,
         import_trampolines: &[64],
         traps: &traps,
+        handlers: &[],
         text: &text,
     })
 }

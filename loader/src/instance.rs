@@ -14,7 +14,6 @@ use crate::values::{Val, ValRaw};
 use crate::vm::VMContext;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
 use waot_format::artifact::Artifact;
@@ -94,29 +93,6 @@ impl InstanceData {
 /// An instantiated module.
 pub struct Instance {
     data: Rc<InstanceData>,
-}
-
-struct EntryCall {
-    entry: usize,
-    callee_vmctx: usize,
-    caller_vmctx: usize,
-    values: *mut ValRaw,
-    count: usize,
-}
-
-extern "C" fn run_entry(data: *mut c_void) {
-    // SAFETY: `data` is the EntryCall built by call_raw, alive for the call.
-    let call = unsafe { &*(data as *const EntryCall) };
-    // SAFETY: `entry` is an array-call function (an array entry in published
-    // text, or a host function's array call), whose signature is this one.
-    let f: extern "C" fn(usize, usize, *mut ValRaw, usize) =
-        unsafe { std::mem::transmute(call.entry) };
-    f(
-        call.callee_vmctx,
-        call.caller_vmctx,
-        call.values,
-        call.count,
-    );
 }
 
 thread_local! {
@@ -540,16 +516,18 @@ impl Instance {
                 .max(low);
             STACK_LIMIT.with(|l| l.set(limit));
         }
-        let mut call = EntryCall {
-            entry,
-            callee_vmctx,
-            caller_vmctx: self.data.vmctx.ptr as usize,
-            values: values.as_mut_ptr(),
-            count: values.len(),
+        // SAFETY: `entry` is a function reference's array call (an array
+        // entry in published text, or a host function's), and `values` has
+        // a slot for every parameter and result of its function.
+        let result = unsafe {
+            traps::call(
+                entry,
+                callee_vmctx,
+                self.data.vmctx.ptr as usize,
+                values.as_mut_ptr(),
+                values.len(),
+            )
         };
-        // SAFETY: run_entry only calls compiled code or a host function's
-        // array call; its frame holds no values with destructors.
-        let result = unsafe { traps::catch(run_entry, &mut call as *mut EntryCall as *mut c_void) };
         if outermost {
             STACK_LIMIT.with(|l| l.set(0));
         }

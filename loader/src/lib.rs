@@ -24,6 +24,7 @@ pub mod linker;
 pub mod memory;
 pub mod native;
 pub mod perfmap;
+mod signals;
 pub mod table;
 pub mod traps;
 pub mod values;

@@ -44,7 +44,7 @@ pub type HostFn = dyn Fn(&mut Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send +
 #[repr(C)]
 pub struct HostFunc {
     magic: u64,
-    array_call: extern "C" fn(*mut u8, *mut u8, *mut ValRaw, usize),
+    array_call: extern "C" fn(*mut u8, *mut u8, *mut ValRaw, usize) -> u32,
     ty: FuncType,
     func: Box<HostFn>,
 }
@@ -114,17 +114,24 @@ fn host_call(func: &HostFunc, caller_vmctx: *mut u8, values: *mut ValRaw) -> Res
     Ok(())
 }
 
+/// A host function's array call: 0 when it returned, 1 when it failed
+/// (its error is left for `traps::call`; the wasm-to-host trampoline
+/// that called it then traps).
 extern "C" fn host_array_call(
     callee: *mut u8,
     caller: *mut u8,
     values: *mut ValRaw,
     _count: usize,
-) {
+) -> u32 {
     // SAFETY: `callee` is the HostFunc pointer stored in the caller's
     // imported-function record; the instance keeps the Arc alive.
     let func = unsafe { &*(callee as *const HostFunc) };
-    if let Err(trap) = host_call(func, caller, values) {
-        traps::raise(trap);
+    match host_call(func, caller, values) {
+        Ok(()) => 0,
+        Err(trap) => {
+            traps::set_host_trap(trap);
+            1
+        }
     }
 }
 

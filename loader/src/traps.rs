@@ -1,13 +1,17 @@
-//! Traps: signal handlers turn faults in compiled wasm code into wasm traps
-//! by looking the faulting PC up in the artifact's trap table, then jump
-//! back to the host's entry point (`waot_catch` in `csrc/unwind.c`). A fault
-//! whose PC is not in a trap table is not a wasm trap: it is passed on to the
-//! previous handler, so host bugs still crash loudly.
+//! Traps: the [`Trap`] type, the registry of loaded code the signal
+//! handler consults ([`CodeMap`]: trap table, exception table, function
+//! names), and [`call`], the one way the host enters wasm. Compiled code
+//! is entered through an array entry, which calls the function with
+//! Cranelift's `try_call`; when a trap ends the call, `signals.rs` unwinds
+//! to that call's handler, which returns 1 instead of 0. A host function
+//! that fails stores its error here and returns 1; the wasm-to-host
+//! trampoline then traps. Nothing jumps over Rust frames: every frame
+//! between the host and its call into wasm returns normally.
 
 use crate::code::LoadedArtifact;
+use crate::values::ValRaw;
 use std::cell::Cell;
-use std::ffi::c_void;
-use std::sync::{Arc, Once, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 use waot_format::artifact::Artifact;
 use waot_format::traps::TrapKind;
 use waot_format::types::{DefinedFuncIndex, FuncIndex, TrapEntry};
@@ -85,26 +89,13 @@ pub struct CodeMap {
     pub start: usize,
     /// Length of the text.
     pub len: usize,
-    /// Defined functions in the order of their bodies in the text (the
-    /// reader checked that bodies do not overlap).
-    by_address: Vec<DefinedFuncIndex>,
 }
 
 impl CodeMap {
     /// The code of `loaded`, whose text starts at address `start`.
     pub(crate) fn new(loaded: LoadedArtifact, start: usize) -> CodeMap {
-        let artifact = loaded.borrow_dependent();
-        let len = artifact.text_len;
-        let mut by_address: Vec<DefinedFuncIndex> = (0..artifact.funcs.len() as u32)
-            .map(DefinedFuncIndex)
-            .collect();
-        by_address.sort_by_key(|f| artifact.funcs[f.index()].body_offset);
-        CodeMap {
-            loaded,
-            start,
-            len,
-            by_address,
-        }
+        let len = loaded.borrow_dependent().text_len;
+        CodeMap { loaded, start, len }
     }
 
     /// The artifact this code comes from.
@@ -128,16 +119,19 @@ impl CodeMap {
         self.artifact().lookup_trap(self.offset_of(pc)?)
     }
 
+    /// The handler of the call whose return address is `return_address`,
+    /// as `(handler address, frame offset)`. Allocation free.
+    fn handler_for(&self, return_address: usize) -> Option<(usize, u32)> {
+        let h = self
+            .artifact()
+            .lookup_handler(self.offset_of(return_address)?)?;
+        Some((self.start + h.handler_offset as usize, h.frame_offset))
+    }
+
     /// The defined function whose body contains text offset `offset`
-    /// (binary search over the bodies in text order).
+    /// (a binary search: bodies are in text order).
     pub fn func_at(&self, offset: u32) -> Option<DefinedFuncIndex> {
-        let funcs = &self.artifact().funcs;
-        let after = self
-            .by_address
-            .partition_point(|f| funcs[f.index()].body_offset <= offset);
-        let candidate = *self.by_address.get(after.checked_sub(1)?)?;
-        let body = &funcs[candidate.index()];
-        (offset - body.body_offset < body.body_len).then_some(candidate)
+        self.artifact().func_at(offset)
     }
 
     /// The display name of defined function `func`: its name in the wasm
@@ -165,11 +159,14 @@ impl CodeMap {
     }
 }
 
+/// Every loaded artifact's code. The signal handler only reads it; it is
+/// written when a module is opened or dropped, never while that thread
+/// runs wasm.
 static CODE: RwLock<Vec<Arc<CodeMap>>> = RwLock::new(Vec::new());
 
 /// Makes `map`'s code known to the trap handler.
 pub fn register(map: Arc<CodeMap>) {
-    install_handlers();
+    crate::signals::install_handlers();
     CODE.write().unwrap_or_else(|e| e.into_inner()).push(map);
 }
 
@@ -189,184 +186,88 @@ fn lookup(pc: usize) -> Option<Trap> {
 
 /// Whether `pc` is a trapping instruction of registered code. Allocation
 /// free, so the signal handler may call it.
-fn is_trap_site(pc: usize) -> bool {
+pub(crate) fn is_trap_site(pc: usize) -> bool {
     let Ok(code) = CODE.read() else { return false };
     code.iter().any(|m| m.trap_entry_at(pc).is_some())
 }
 
+/// Where a trap whose innermost frame pointer is `fp` resumes: the handler
+/// of the innermost call into wasm from the host, as `(pc, sp, fp)`.
+/// Walks the frame-pointer chain of compiled code (every waot function
+/// keeps frame pointers) and looks each return address up in the
+/// exception tables; gives up when a return address leaves registered
+/// code. Allocation free, for the signal handler.
+pub(crate) fn resume_point(mut fp: usize) -> Option<(usize, usize, usize)> {
+    use crate::signals::frame;
+    let code = CODE.read().ok()?;
+    // Far more frames than any wasm stack can hold; a bound, not a limit.
+    for _ in 0..(1 << 24) {
+        if fp == 0 || !fp.is_multiple_of(std::mem::size_of::<usize>()) {
+            return None;
+        }
+        // SAFETY: `fp` is the frame pointer of a frame of compiled wasm
+        // code (the fault's, or one reached through the chain from it, whose
+        // return address was in registered code), which keeps its caller's
+        // frame pointer and its return address at the frame record.
+        let (caller_fp, return_address) =
+            unsafe { (frame::caller_fp(fp), frame::return_address(fp)) };
+        let map = code
+            .iter()
+            .find(|m| m.offset_of(return_address).is_some())?;
+        if let Some((handler, frame_offset)) = map.handler_for(return_address) {
+            let sp = caller_fp.checked_sub(frame_offset as usize)?;
+            return Some((handler, sp, caller_fp));
+        }
+        fp = caller_fp;
+    }
+    None
+}
+
 thread_local! {
-    /// The innermost `waot_catch` jump buffer of this thread, or null.
-    static JMP_BUF: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
-    /// The trap a host function raised to end the innermost call.
+    /// The error a host function returned, for the call it ends.
     static LAST_TRAP: Cell<Option<Trap>> = const { Cell::new(None) };
     /// The PC of the fault that ended the innermost call (0: none).
     static LAST_FAULT_PC: Cell<usize> = const { Cell::new(0) };
-    /// This thread's signal stack.
-    static ALT_STACK: AltStack = AltStack::new();
 }
 
-unsafe extern "C" {
-    fn waot_catch(
-        slot: *mut *mut c_void,
-        body: extern "C" fn(*mut c_void),
-        data: *mut c_void,
-    ) -> i32;
-    fn waot_unwind(buf: *mut c_void) -> !;
+/// Records the PC of a fault the signal handler is unwinding from.
+pub(crate) fn set_fault_pc(pc: usize) {
+    LAST_FAULT_PC.with(|p| p.set(pc));
 }
 
-/// Runs `body(data)` and turns a trap inside it into `Err`.
+/// Records the error of a host function that is about to return 1.
+pub(crate) fn set_host_trap(trap: Trap) {
+    LAST_TRAP.with(|t| t.set(Some(trap)));
+}
+
+/// The array-call convention: `(callee_vmctx, caller_vmctx, values,
+/// count) -> status` (0 returned, 1 trapped).
+pub type ArrayCall = extern "C" fn(usize, usize, *mut ValRaw, usize) -> u32;
+
+/// Calls `entry` and turns a trap inside it into `Err`.
 ///
 /// # Safety
-/// `body` must not hold values with destructors on its frames while it runs
-/// wasm code or calls [`raise`]: a trap jumps over those frames.
-pub unsafe fn catch(body: extern "C" fn(*mut c_void), data: *mut c_void) -> Result<(), Trap> {
-    install_handlers();
-    ALT_STACK.with(|_| ());
-    let slot = JMP_BUF.with(|c| c.as_ptr());
-    // SAFETY: `slot` is this thread's jump-buffer cell and outlives the call;
-    // the caller guarantees `body` is safe to jump out of.
-    let trapped = unsafe { waot_catch(slot, body, data) };
-    if trapped == 0 {
+/// `entry` must be an array-call function (an array entry in published
+/// text, or a host function's array call) and `values` must hold `count`
+/// slots, at least as many as the callee's parameters and results.
+pub unsafe fn call(
+    entry: usize,
+    callee_vmctx: usize,
+    caller_vmctx: usize,
+    values: *mut ValRaw,
+    count: usize,
+) -> Result<(), Trap> {
+    crate::signals::install_handlers();
+    crate::signals::ensure_alt_stack();
+    // SAFETY: the caller guarantees `entry` has this signature.
+    let f: ArrayCall = unsafe { std::mem::transmute(entry) };
+    if f(callee_vmctx, caller_vmctx, values, count) == 0 {
         return Ok(());
     }
     let pc = LAST_FAULT_PC.with(|p| p.replace(0));
     let raised = LAST_TRAP.with(|t| t.take());
-    Err(match (pc, raised) {
-        (0, Some(trap)) => trap,
-        (pc, _) => lookup(pc).unwrap_or_else(|| Trap::new(TrapKind::HostError)),
+    Err(match raised {
+        Some(trap) => trap,
+        None => lookup(pc).unwrap_or_else(|| Trap::new(TrapKind::HostError)),
     })
-}
-
-/// Ends the innermost wasm call with `trap` (used by host functions).
-/// Returns only if no wasm call is active on this thread.
-pub fn raise(trap: Trap) {
-    let buf = JMP_BUF.with(|c| c.get());
-    if buf.is_null() {
-        return;
-    }
-    LAST_FAULT_PC.with(|p| p.set(0));
-    LAST_TRAP.with(|t| t.set(Some(trap)));
-    // SAFETY: `buf` is the live jump buffer of the innermost `waot_catch` on
-    // this thread; the frames between here and there hold no destructors.
-    unsafe { waot_unwind(buf) }
-}
-
-const SIGNALS: [i32; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
-/// The actions installed before ours, for chaining non-wasm faults.
-static PREVIOUS: OnceLock<Vec<libc::sigaction>> = OnceLock::new();
-static INSTALL: Once = Once::new();
-
-fn install_handlers() {
-    INSTALL.call_once(|| {
-        let previous = SIGNALS
-            .iter()
-            .map(|signal| {
-                // SAFETY: querying the current action (null new action) into a
-                // zeroed, valid sigaction.
-                unsafe {
-                    let mut old: libc::sigaction = std::mem::zeroed();
-                    libc::sigaction(*signal, std::ptr::null(), &mut old);
-                    old
-                }
-            })
-            .collect();
-        let _ = PREVIOUS.set(previous);
-        for signal in SIGNALS {
-            // SAFETY: a zeroed sigaction is valid; we fill in our handler and
-            // flags. PREVIOUS is set before the handler can run.
-            unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = handler as *const () as usize;
-                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
-                libc::sigemptyset(&mut action.sa_mask);
-                libc::sigaction(signal, &action, std::ptr::null_mut());
-            }
-        }
-    });
-}
-
-extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
-    let buf = JMP_BUF.with(|c| c.get());
-    let pc = pc(context);
-    if !buf.is_null() && is_trap_site(pc) {
-        LAST_FAULT_PC.with(|p| p.set(pc));
-        // SAFETY: the fault happened in registered wasm code running inside
-        // `waot_catch` on this thread; jumping back is how traps end calls.
-        unsafe { waot_unwind(buf) }
-    }
-    // Not a wasm trap: hand the signal to whoever had it before.
-    let Some(i) = SIGNALS.iter().position(|s| *s == signal) else {
-        return;
-    };
-    let Some(previous) = PREVIOUS.get().and_then(|p| p.get(i)) else {
-        return;
-    };
-    // SAFETY: calling the previous handler with the same arguments is what
-    // chaining means; resetting to a default disposition makes the fault
-    // re-occur with it when we return.
-    unsafe {
-        let action = previous.sa_sigaction;
-        if action == libc::SIG_DFL || action == libc::SIG_IGN {
-            libc::sigaction(signal, previous, std::ptr::null_mut());
-        } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
-            let f: extern "C" fn(i32, *mut libc::siginfo_t, *mut c_void) =
-                std::mem::transmute(action);
-            f(signal, info, context);
-        } else {
-            let f: extern "C" fn(i32) = std::mem::transmute(action);
-            f(signal);
-        }
-    }
-}
-
-/// The faulting instruction's address from a signal context.
-fn pc(context: *mut c_void) -> usize {
-    let uc = context as *const libc::ucontext_t;
-    // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
-    unsafe {
-        #[cfg(target_arch = "x86_64")]
-        return (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as usize;
-        #[cfg(target_arch = "aarch64")]
-        return (*uc).uc_mcontext.pc as usize;
-        #[cfg(target_arch = "riscv64")]
-        return (*uc).uc_mcontext.__gregs[0] as usize;
-        #[cfg(target_arch = "s390x")]
-        return (*uc).uc_mcontext.psw.addr as usize;
-    }
-}
-
-/// A per-thread alternate signal stack, so the handler runs even when the
-/// fault is a stack overflow.
-struct AltStack {
-    memory: Vec<u8>,
-}
-
-impl AltStack {
-    const SIZE: usize = 64 * 1024;
-
-    fn new() -> Self {
-        let mut memory = vec![0u8; Self::SIZE];
-        let stack = libc::stack_t {
-            ss_sp: memory.as_mut_ptr().cast(),
-            ss_flags: 0,
-            ss_size: Self::SIZE,
-        };
-        // SAFETY: `stack` describes memory owned by this AltStack, which
-        // disables the alternate stack before freeing it.
-        unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) };
-        Self { memory }
-    }
-}
-
-impl Drop for AltStack {
-    fn drop(&mut self) {
-        let disable = libc::stack_t {
-            ss_sp: std::ptr::null_mut(),
-            ss_flags: libc::SS_DISABLE,
-            ss_size: 0,
-        };
-        // SAFETY: disabling the alternate stack before its memory is freed.
-        unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) };
-        let _ = self.memory.len();
-    }
 }

@@ -62,6 +62,23 @@ fn format_1_artifacts_get_the_format_the_producer_and_the_fix() {
     }
 }
 
+/// `testsuite/fixtures/format-2.0`, written by waot 0.3.0: the same major
+/// format, an older runtime ABI: refused with both ABIs and the fix.
+#[test]
+fn a_format_2_0_artifact_gets_both_abis_and_the_fix() {
+    let dir = testsuite_dir().join("fixtures/format-2.0");
+    let (code, out, err) = run(&dir, "waot-run", &["--invoke", "fib", "demo.aot", "90"]);
+    assert_eq!((code, out.as_str()), (78, ""), "{err}");
+    let runner = format!("waot-run {}", env!("CARGO_PKG_VERSION"));
+    let expected = format!(
+        "error: cannot run 'demo.aot': it was compiled by waot 0.3.0 (format 2.0) against runtime ABI 510de72541986149, but this {runner} (format {}.{}) provides ABI {:016x}\nhint: recompile it with the waot that matches this {runner}: `waot compile demo.wat -o demo.aot`\n",
+        waot_format::consts::FORMAT_MAJOR,
+        waot_format::consts::FORMAT_MINOR,
+        waot_format::abi::fingerprint()
+    );
+    assert_eq!(err, expected);
+}
+
 #[test]
 fn keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites() {
     use std::os::unix::fs::PermissionsExt;

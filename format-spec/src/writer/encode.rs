@@ -237,6 +237,15 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         e.u8(u8::try_from(t.kind).expect("trap kinds fit a byte"));
     });
     out.push((section::TRAPS, e.0));
+    let mut handlers = c.handlers.to_vec();
+    handlers.sort_by_key(|h| h.return_offset);
+    let mut e = Encoder::default();
+    for h in &handlers {
+        e.u32(h.return_offset);
+        e.u32(h.frame_offset);
+        e.u32(h.handler_offset);
+    }
+    out.push((section::EXCEPTION_TABLE, e.0));
     let item_count = |name: &str| match name {
         section::TABLES => c.tables.len(),
         section::ELEMENTS => c.elements.len(),

@@ -53,6 +53,8 @@ pub struct ArtifactContents<'a> {
     pub import_trampolines: &'a [u32],
     /// Trap records; sorted by the writer.
     pub traps: &'a [TrapEntry],
+    /// Exception-table records; sorted by the writer.
+    pub handlers: &'a [HandlerEntry],
     /// The machine code.
     pub text: &'a [u8],
 }
@@ -83,6 +85,7 @@ impl<'a> ArtifactContents<'a> {
             names: &a.names,
             import_trampolines: &a.import_trampolines,
             traps,
+            handlers: &a.handlers,
             text: a.text(),
         }
     }

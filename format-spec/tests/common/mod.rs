@@ -92,6 +92,7 @@ pub fn sample(options: &WriteOptions, with_table: bool) -> Vec<u8> {
             names: &names,
             import_trampolines: &[],
             traps: &[],
+            handlers: &[],
             text: &text,
         },
         options,

@@ -96,7 +96,7 @@ fn rewrite_as_newer(dir: &Path, required: bool) {
         extra_sections: &extra,
         ..WriteOptions::default()
     };
-    rewrite(dir, |_| {}, Some("waot 0.4.0"), &options);
+    rewrite(dir, |_| {}, Some("waot 0.9.0"), &options);
 }
 
 /// Deterministic key pairs `trusted.{key,pub}` and `other.{key,pub}`, so
