@@ -15,7 +15,9 @@ use cranelift_codegen::TextSectionBuilder;
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::ExternalName;
-use cranelift_codegen::{Context, FinalizedMachExceptionHandler, FinalizedRelocTarget};
+use cranelift_codegen::{
+    Context, ExceptionContextLoc, FinalizedMachExceptionHandler, FinalizedRelocTarget,
+};
 use cranelift_frontend::FunctionBuilderContext;
 use sha2::{Digest, Sha256};
 use waot_format::types::*;
@@ -97,7 +99,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
                 CompileError::Target(format!("cannot write {}: {e}", path.display()))
             })?;
         }
-        let (body_offset, body_len) = text.append(true, compile_one(&mut ctx, &target)?)?;
+        let (body_offset, body_len) = text.append(true, false, compile_one(&mut ctx, &target)?)?;
         let ty = module.func_types[module.space.func_index(DefinedFuncIndex(i)).index()];
         funcs.push(FuncInfo {
             ty,
@@ -120,7 +122,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
             &mut fctx,
         )?;
         funcs[i as usize].array_entry_offset =
-            text.append(false, compile_one(&mut ctx, &target)?)?.0;
+            text.append(false, true, compile_one(&mut ctx, &target)?)?.0;
     }
     let mut import_trampolines = Vec::new();
     for i in 0..module.space.funcs.imported {
@@ -132,7 +134,10 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
             &mut ctx.func,
             &mut fctx,
         )?;
-        import_trampolines.push(text.append(false, compile_one(&mut ctx, &target)?)?.0);
+        import_trampolines.push(
+            text.append(false, false, compile_one(&mut ctx, &target)?)?
+                .0,
+        );
     }
     let traps = std::mem::take(&mut text.traps);
     let handlers = std::mem::take(&mut text.handlers);
@@ -163,7 +168,12 @@ impl TextBuilder {
     /// Appends one compiled piece of code (a label when `labeled`: function
     /// bodies only), resolves its calls and records its traps; returns its
     /// offset and length.
-    fn append(&mut self, labeled: bool, compiled: CompiledFunc) -> Result<(u32, u32)> {
+    fn append(
+        &mut self,
+        labeled: bool,
+        catches_traps: bool,
+        compiled: CompiledFunc,
+    ) -> Result<(u32, u32)> {
         let start = self
             .builder
             .append(labeled, &compiled.code, FUNCTION_ALIGN, &mut self.ctrl);
@@ -191,12 +201,18 @@ impl TextBuilder {
                     kind,
                 }),
         );
-        self.handlers
-            .extend(compiled.handlers.iter().map(|h| HandlerEntry {
+        self.handlers.extend(compiled.handlers.into_iter().map(|h| {
+            HandlerEntry {
                 return_offset: start + h.return_offset,
-                frame_offset: h.frame_offset,
-                handler_offset: start + h.handler_offset,
-            }));
+                catches_traps,
+                handlers: h
+                    .handlers
+                    .into_iter()
+                    .map(|(tag, offset)| (tag, start + offset))
+                    .collect(),
+                ..h
+            }
+        }));
         Ok((start, compiled.code.len() as u32))
     }
 }
@@ -223,23 +239,37 @@ fn compile_one(ctx: &mut Context, target: &Target) -> Result<CompiledFunc> {
     }
     let mut handlers = Vec::new();
     for site in compiled.buffer.call_sites() {
-        let handler = match site.exception_handlers {
-            [] => continue,
-            [FinalizedMachExceptionHandler::Default(offset)] => *offset,
-            other => {
-                return Err(CompileError::Codegen(format!(
-                    "{name}: exception handlers {other:?}, where waot emits one catch-all"
-                )));
-            }
-        };
-        let frame_offset = site.frame_offset.ok_or_else(|| {
-            CompileError::Codegen(format!("{name}: a call with a handler has no frame offset"))
-        })?;
-        handlers.push(HandlerEntry {
+        if site.exception_handlers.is_empty() {
+            continue;
+        }
+        let mut entry = HandlerEntry {
             return_offset: site.ret_addr,
-            frame_offset,
-            handler_offset: handler,
-        });
+            frame_offset: site.frame_offset.ok_or_else(|| {
+                CompileError::Codegen(format!("{name}: a call with handlers has no frame offset"))
+            })?,
+            vmctx_sp_offset: None,
+            catches_traps: false,
+            handlers: Vec::new(),
+        };
+        for h in site.exception_handlers {
+            match *h {
+                FinalizedMachExceptionHandler::Tag(tag, offset) => {
+                    entry.handlers.push((Some(TagIndex(tag.as_u32())), offset));
+                }
+                FinalizedMachExceptionHandler::Default(offset) => {
+                    entry.handlers.push((None, offset))
+                }
+                FinalizedMachExceptionHandler::Context(ExceptionContextLoc::SPOffset(o)) => {
+                    entry.vmctx_sp_offset = Some(o);
+                }
+                FinalizedMachExceptionHandler::Context(ExceptionContextLoc::GPR(_)) => {
+                    return Err(CompileError::Codegen(format!(
+                        "{name}: the vm context of a call with handlers is in a register"
+                    )));
+                }
+            }
+        }
+        handlers.push(entry);
     }
     let mut relocs = Vec::new();
     for r in compiled.buffer.relocs() {
@@ -294,7 +324,17 @@ fn write_artifact(
         memory_reservation: if guard { MEMORY_RESERVATION } else { 0 },
         memory_guard: if guard { MEMORY_GUARD } else { 0 },
         stack_check: true,
-        wasm_features: module_info::RECORDED_FEATURES,
+        wasm_features: module_info::RECORDED_FEATURES
+            | if module.uses_exceptions.get() {
+                waot_format::types::wasm_features::EXCEPTIONS
+            } else {
+                0
+            }
+            | if module.uses_tail_calls.get() {
+                waot_format::types::wasm_features::TAIL_CALL
+            } else {
+                0
+            },
         opt_level: options.opt_level.cranelift_name(),
         codegen: concat!("cranelift ", "0.135.8"),
     };
@@ -309,6 +349,7 @@ fn write_artifact(
         memories: &module.memories,
         globals: &module.globals,
         tables: &module.tables,
+        tags: &module.tags,
         elements: &module.elements,
         exports: &module.exports,
         start: module.start,

@@ -11,8 +11,12 @@
 use crate::error::{CompileError, Result};
 use wasmparser::{Validator, WasmFeatures};
 
-/// The features waot compiles: all of Wasm 2.0 except SIMD.
-pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2.difference(WasmFeatures::SIMD);
+/// The features waot compiles: all of Wasm 2.0 except SIMD, exception
+/// handling (Wasm 3.0's `exnref` form) and tail calls.
+pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
+    .difference(WasmFeatures::SIMD)
+    .union(WasmFeatures::EXCEPTIONS)
+    .union(WasmFeatures::TAIL_CALL);
 
 /// A proposal wasmparser can validate and waot does not compile.
 struct Proposal {
@@ -56,22 +60,12 @@ const PROPOSALS: &[Proposal] = &[
     Proposal {
         name: "legacy-exceptions",
         flags: WasmFeatures::LEGACY_EXCEPTIONS,
-        extends: &["exceptions"],
+        extends: &[],
     },
     Proposal {
         name: "stack-switching",
         flags: WasmFeatures::STACK_SWITCHING,
-        extends: &["exceptions", "function-references", "gc"],
-    },
-    Proposal {
-        name: "exceptions",
-        flags: WasmFeatures::EXCEPTIONS,
-        extends: &[],
-    },
-    Proposal {
-        name: "tail-call",
-        flags: WasmFeatures::TAIL_CALL,
-        extends: &[],
+        extends: &["function-references", "gc"],
     },
     Proposal {
         name: "custom-descriptors",
@@ -135,13 +129,18 @@ const PROPOSALS: &[Proposal] = &[
     },
 ];
 
-/// Proposals that give a meaning to encodings Wasm 2.0 calls invalid or
-/// malformed: a second memory or a memory index byte (multi-memory), a
-/// limit wider than 32 bits (memory64), a mutability byte above 1 (shared
-/// globals). The Wasm 2.0 test suite asserts such modules invalid; waot
-/// refuses them as uses of the proposal, which they are.
-pub const EXTEND_WASM2_ENCODINGS: [&str; 3] =
-    ["multi-memory", "memory64", "shared-everything-threads"];
+/// Proposals that give a meaning to encodings the features waot compiles
+/// call invalid or malformed: a second memory or a memory index byte
+/// (multi-memory), a limit wider than 32 bits (memory64), a mutability
+/// byte above 1 (shared globals), a tag with results (stack switching).
+/// The test suites assert such modules invalid; waot refuses them as uses
+/// of the proposal, which they are.
+pub const EXTEND_WASM2_ENCODINGS: [&str; 4] = [
+    "multi-memory",
+    "memory64",
+    "shared-everything-threads",
+    "stack-switching",
+];
 
 /// The names of every proposal waot refuses, as `unsupported:` says them.
 pub fn unsupported_proposal_names() -> impl Iterator<Item = &'static str> {

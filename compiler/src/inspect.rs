@@ -53,6 +53,7 @@ pub fn to_json(a: &Artifact) -> Value {
                 ImportKind::Global { ty, mutable } => format!("global {}{ty}", if *mutable { "mut " } else { "" }),
                 ImportKind::Memory(_) => "memory".into(),
                 ImportKind::Table(t) => format!("table {}", t.elem),
+                ImportKind::Tag(t) => format!("tag {}", a.types[t.index()]),
             };
             json!({ "module": i.module, "name": i.name, "type": sig })
         }).collect::<Vec<_>>(),

@@ -18,7 +18,9 @@ pub fn wasm_features() -> WasmFeatures {
     crate::features::SUPPORTED
 }
 
-/// The [`wasm_features`] as the artifact records them.
+/// The [`wasm_features`] every artifact records; a module that uses
+/// exception handling also records
+/// [`waot_format::types::wasm_features::EXCEPTIONS`].
 pub const RECORDED_FEATURES: u64 = waot_format::types::wasm_features::WASM2_NO_SIMD;
 
 /// What the compiler knows about a module after parsing.
@@ -54,6 +56,15 @@ pub struct ModuleInfo<'a> {
     pub bodies: Vec<FunctionBody<'a>>,
     /// Function names (name section, else export names).
     pub names: Vec<(FuncIndex, &'a str)>,
+    /// The type of every tag, imports first.
+    pub tag_types: Vec<TypeIndex>,
+    /// The type of each defined tag.
+    pub tags: Vec<TypeIndex>,
+    /// Whether the module uses exception handling (tags, `exnref`); the
+    /// translator also sets it for `try_table`, `throw` and `throw_ref`.
+    pub uses_exceptions: std::cell::Cell<bool>,
+    /// Whether the translator met `return_call` or `return_call_indirect`.
+    pub uses_tail_calls: std::cell::Cell<bool>,
 }
 
 impl ModuleInfo<'_> {
@@ -94,6 +105,8 @@ fn ref_type(r: wasmparser::RefType) -> Result<ValType> {
         Ok(ValType::FuncRef)
     } else if r == wasmparser::RefType::EXTERNREF {
         Ok(ValType::ExternRef)
+    } else if r == wasmparser::RefType::EXNREF {
+        Ok(ValType::ExnRef)
     } else {
         unsupported("typed function references")
     }
@@ -185,6 +198,10 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
         data: Vec::new(),
         bodies: Vec::new(),
         names: Vec::new(),
+        tag_types: Vec::new(),
+        tags: Vec::new(),
+        uses_exceptions: std::cell::Cell::new(false),
+        uses_tail_calls: std::cell::Cell::new(false),
     };
     let mut name_section = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
@@ -228,7 +245,10 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
                             info.table_types.push(t.elem);
                             ImportKind::Table(t)
                         }
-                        TypeRef::Tag(_) => return unsupported("exception handling"),
+                        TypeRef::Tag(t) => {
+                            info.tag_types.push(TypeIndex(t.func_type_idx));
+                            ImportKind::Tag(TypeIndex(t.func_type_idx))
+                        }
                     };
                     info.imports.push(Import {
                         module: import.module,
@@ -283,7 +303,7 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
                         ExternalKind::Memory => ExportKind::Memory,
                         ExternalKind::Global => ExportKind::Global,
                         ExternalKind::Table => ExportKind::Table,
-                        ExternalKind::Tag => return unsupported("exception handling"),
+                        ExternalKind::Tag => ExportKind::Tag,
                     };
                     info.exports.push(Export {
                         name: e.name,
@@ -324,7 +344,13 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
                     }
                 }
             }
-            Payload::TagSection(_) => return unsupported("exception handling"),
+            Payload::TagSection(reader) => {
+                for t in reader {
+                    let t = TypeIndex(t?.func_type_idx);
+                    info.tag_types.push(t);
+                    info.tags.push(t);
+                }
+            }
             _ => {}
         }
     }
@@ -336,8 +362,22 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
             tables: info.tables.len(),
             memories: info.memories.len(),
             globals: info.globals.len(),
+            tags: info.tags.len(),
         },
     );
+    let exnref = |t: &FuncType| {
+        t.params
+            .iter()
+            .chain(&t.results)
+            .any(|v| *v == ValType::ExnRef)
+    };
+    if !info.tag_types.is_empty()
+        || info.types.iter().any(exnref)
+        || info.global_types.iter().any(|(t, _)| *t == ValType::ExnRef)
+        || info.table_types.contains(&ValType::ExnRef)
+    {
+        info.uses_exceptions.set(true);
+    }
     if info.space.memories.total() > 1 {
         return unsupported("multiple memories");
     }

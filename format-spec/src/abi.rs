@@ -8,7 +8,7 @@ use crate::{builtins::Builtin, traps::TrapKind, vmctx};
 
 /// Bumped by hand for ABI changes not visible in the constants below (for
 /// example a different argument order in a calling convention).
-pub const ABI_REVISION: u32 = 2;
+pub const ABI_REVISION: u32 = 3;
 
 /// The description the fingerprint hashes; readable for debugging.
 pub fn description() -> String {
@@ -36,11 +36,14 @@ pub fn description() -> String {
         ("global_slot", vmctx::GLOBAL_SLOT_SIZE),
         ("value_slot", vmctx::VALUE_SLOT_SIZE),
         ("host_ctx_array_call", vmctx::host_ctx::ARRAY_CALL),
+        ("exn_tag", vmctx::exn::TAG),
+        ("exn_values", vmctx::exn::VALUES),
     ] {
         s += &format!("{name}={value};");
     }
-    s += "layout: type_ids[u32], memories[ptr], tables[ptr], globals[ptr], func_refs[32];";
-    s += "refs: funcref = *VMFuncRef or 0, externref = host value + 1 or 0;";
+    s += "layout: type_ids[u32], memories[ptr], tables[ptr], globals[ptr], tags[ptr], func_refs[32];";
+    s += "refs: funcref = *VMFuncRef or 0, externref = host value + 1 or 0, exnref = *exception or 0;";
+    s += "exceptions: try_call handlers by tag with the frame's vmctx as context, payload 0 = exnref; throw = exn_throw then a trap of kind uncaught exception;";
     for b in Builtin::ALL {
         let (params, results) = b.signature();
         s += &format!("builtin {}{:?}->{:?};", b.name(), params, results);
@@ -63,12 +66,13 @@ pub fn fingerprint() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    /// The fingerprint of ABI revision 2, as waot 0.4.0 records it
-    /// (revision 1, `510de72541986149`, was waot 0.1.0 to 0.3.0).
+    /// The fingerprint of ABI revision 3, as waot 0.5.0 records it
+    /// (revision 2, `59321c17f4ee83e8`, was waot 0.4.0; revision 1,
+    /// `510de72541986149`, waot 0.1.0 to 0.3.0).
     /// A refactor of the shared constants must leave it exactly as it is;
     /// a real ABI change updates this value together with a format bump.
     #[test]
     fn fingerprint_is_pinned() {
-        assert_eq!(format!("{:016x}", super::fingerprint()), "59321c17f4ee83e8");
+        assert_eq!(format!("{:016x}", super::fingerprint()), "3c550c199735600b");
     }
 }

@@ -38,6 +38,8 @@ pub struct Artifact<'a> {
     pub globals: Vec<GlobalDesc>,
     /// Defined tables.
     pub tables: Vec<TableDesc>,
+    /// The type of each defined exception tag.
+    pub tags: Vec<TypeIndex>,
     /// Element segments.
     pub elements: Vec<ElementSegment>,
     /// Exports.
@@ -121,6 +123,16 @@ impl<'a> Artifact<'a> {
                 Err(FormatError::new("type index out of range", at))
             }
         };
+        // A tag's type has no results (a tag's values are its parameters).
+        let check_tag_type = |c: &mut Cursor| {
+            let at = c.offset();
+            let t = check_type(c)?;
+            if types[t.index()].results.is_empty() {
+                Ok(t)
+            } else {
+                Err(FormatError::new("a tag's type has results", at))
+            }
+        };
         let imports = decode_list(&mut reader.required(section::IMPORTS)?, 9, |c| {
             let module = c.str()?;
             let name = c.str()?;
@@ -132,6 +144,7 @@ impl<'a> Artifact<'a> {
                 },
                 1 => ImportKind::Table(decode_table(c)?),
                 2 => ImportKind::Memory(decode_memory(c)?),
+                4 => ImportKind::Tag(check_tag_type(c)?),
                 _ => return Err(c.error("unknown import kind")),
             };
             Ok(Import { module, name, kind })
@@ -181,12 +194,18 @@ impl<'a> Artifact<'a> {
             })
             .chain(tables.iter().map(|t| t.elem))
             .collect();
+        let tags = match reader.optional(section::TAGS)? {
+            Some(mut c) => decode_list(&mut c, 4, check_tag_type)?,
+            None => Vec::new(),
+        };
         let index_space = imported.with_defined(DefinedCounts {
             funcs: funcs.len(),
             tables: tables.len(),
             memories: memories.len(),
             globals: globals.len(),
+            tags: tags.len(),
         });
+        scope.num_tags = index_space.tags.total();
         let functions_at = reader.required(section::FUNCTIONS)?.offset();
         let vm_offsets =
             VMOffsets::new(&index_space).map_err(|e| FormatError::new(e.message, functions_at))?;
@@ -294,7 +313,13 @@ impl<'a> Artifact<'a> {
 
         let traps = TrapColumns::parse(reader.required(section::TRAPS)?, text.size)?;
         let handlers = match reader.optional(section::EXCEPTION_TABLE)? {
-            Some(c) => check_handlers(c, &funcs, &import_trampolines, text.size)?,
+            Some(c) => check_handlers(
+                c,
+                &funcs,
+                &import_trampolines,
+                index_space.tags.total(),
+                text.size,
+            )?,
             None => Vec::new(),
         };
 
@@ -309,6 +334,7 @@ impl<'a> Artifact<'a> {
             memories,
             globals,
             tables,
+            tags,
             elements,
             exports,
             start,
@@ -349,11 +375,11 @@ impl<'a> Artifact<'a> {
     /// The exception-table record of the call whose return address is at
     /// text offset `return_offset` (a binary search of the mapped table;
     /// allocation free, for the signal handler).
-    pub fn lookup_handler(&self, return_offset: u32) -> Option<HandlerEntry> {
+    pub fn lookup_handler(&self, return_offset: u32) -> Option<&HandlerEntry> {
         self.handlers
             .binary_search_by_key(&return_offset, |h| h.return_offset)
             .ok()
-            .map(|i| self.handlers[i])
+            .map(|i| &self.handlers[i])
     }
 
     /// All trap entries, in code order.
@@ -505,24 +531,19 @@ impl<'a> TrapColumns<'a> {
 /// limits frames to 128 MiB.
 const MAX_FRAME_OFFSET: u32 = 128 << 20;
 
-/// Checks the exception table (format 2.1): records sorted by strictly
-/// increasing return offset, each call and its handler inside the same
-/// array entry (the only code that catches), the frame offset a multiple
-/// of 8 and at most [`MAX_FRAME_OFFSET`].
-fn check_handlers<'a>(
-    c: Cursor<'a>,
+/// Reads and checks the exception table (format 2.2): records sorted by
+/// strictly increasing return offset; each call and its handlers inside
+/// the same piece of code (an array entry for the records that catch
+/// traps, a function body for the others); tags in range; the frame
+/// offset a multiple of 8 and at most [`MAX_FRAME_OFFSET`], the VM
+/// context's slot inside the frame.
+fn check_handlers(
+    mut c: Cursor<'_>,
     funcs: &[FuncInfo],
     import_trampolines: &[u32],
+    num_tags: u64,
     text_len: usize,
 ) -> Result<Vec<HandlerEntry>> {
-    let at = c.offset();
-    let records = c.rest();
-    if !records.len().is_multiple_of(consts::HANDLER_ENTRY_SIZE) {
-        return Err(FormatError::new(
-            "exception table size is not a multiple of its record size",
-            at,
-        ));
-    }
     let mut starts: Vec<u32> = funcs
         .iter()
         .flat_map(|f| [f.body_offset, f.array_entry_offset])
@@ -543,39 +564,62 @@ fn check_handlers<'a>(
             .checked_sub(1)
             .map(|i| starts[i])
     };
+    let is_body = |p: u32| funcs.iter().any(|f| f.body_offset == p);
     let mut previous = None;
-    let mut out = Vec::with_capacity(records.len() / consts::HANDLER_ENTRY_SIZE);
-    for i in 0..records.len() / consts::HANDLER_ENTRY_SIZE {
-        let e = handler_record(records, i);
-        let call = e.return_offset.checked_sub(1).and_then(piece);
-        let in_entry = call.is_some_and(|p| entries.binary_search(&p).is_ok())
-            && call == piece(e.handler_offset);
-        let ok = previous.is_none_or(|p| p < e.return_offset)
-            && e.return_offset as usize <= text_len
-            && (e.handler_offset as usize) < text_len
-            && in_entry
-            && e.frame_offset.is_multiple_of(8)
-            && e.frame_offset <= MAX_FRAME_OFFSET;
+    decode_list(&mut c, 17, |c| {
+        let at = c.offset();
+        let return_offset = c.u32()?;
+        let frame_offset = c.u32()?;
+        let vmctx_sp_offset = match c.u32()? {
+            u32::MAX => None,
+            o => Some(o),
+        };
+        let catches_traps = c.bool()?;
+        let count = c.count(8)?;
+        let mut handlers = Vec::with_capacity(count);
+        for _ in 0..count {
+            let tag = match c.u32()? {
+                u32::MAX => None,
+                t if u64::from(t) < num_tags => Some(TagIndex(t)),
+                _ => return Err(c.error("exception handler tag out of range")),
+            };
+            handlers.push((tag, c.u32()?));
+        }
+        let call = return_offset.checked_sub(1).and_then(piece);
+        let right_piece = call.is_some_and(|p| {
+            if catches_traps {
+                entries.binary_search(&p).is_ok()
+            } else {
+                is_body(p)
+            }
+        });
+        let ok = previous.is_none_or(|p| p < return_offset)
+            && return_offset as usize <= text_len
+            && right_piece
+            && !handlers.is_empty()
+            && handlers
+                .iter()
+                .all(|&(_, h)| (h as usize) < text_len && piece(h) == call)
+            && (!catches_traps || handlers == [(None, handlers[0].1)])
+            && frame_offset.is_multiple_of(8)
+            && frame_offset <= MAX_FRAME_OFFSET
+            && vmctx_sp_offset.is_none_or(|o| o.is_multiple_of(8) && o < frame_offset)
+            && (vmctx_sp_offset.is_some() || handlers.iter().all(|(t, _)| t.is_none()));
         if !ok {
             return Err(FormatError::new(
-                "exception table record is out of order or outside an array entry",
-                at + i * consts::HANDLER_ENTRY_SIZE,
+                "exception table record is out of order or does not match the code",
+                at,
             ));
         }
-        previous = Some(e.return_offset);
-        out.push(e);
-    }
-    Ok(out)
-}
-
-/// Record `i` of an exception table that `check_handlers` sized.
-fn handler_record(records: &[u8], i: usize) -> HandlerEntry {
-    let at = i * consts::HANDLER_ENTRY_SIZE;
-    HandlerEntry {
-        return_offset: u32_at(&records[at..], 0),
-        frame_offset: u32_at(&records[at..], 1),
-        handler_offset: u32_at(&records[at..], 2),
-    }
+        previous = Some(return_offset);
+        Ok(HandlerEntry {
+            return_offset,
+            frame_offset,
+            vmctx_sp_offset,
+            catches_traps,
+            handlers,
+        })
+    })
 }
 
 /// The `i`-th little-endian `u32` of `column`, which `TrapColumns::parse`

@@ -52,6 +52,13 @@ macro_rules! foreach_builtin {
             TableInit table_init(vmctx: vmctx, table: i32, segment: i32, dst: i32, src: i32, len: i32) -> i32;
             /// `elem_drop(vmctx, segment) -> 0`.
             ElemDrop elem_drop(vmctx: vmctx, segment: i32) -> i32;
+            /// `exn_new(vmctx, tag, values) -> exnref`: a new exception of
+            /// tag `tag` (in the caller's index space) holding the tag's
+            /// parameters, copied from 16-byte slots at `values`.
+            ExnNew exn_new(vmctx: vmctx, tag: i32, values: ref) -> ref;
+            /// `exn_throw(vmctx, exn) -> 0`: makes `exn` the exception the
+            /// trap that follows throws.
+            ExnThrow exn_throw(vmctx: vmctx, exn: ref) -> i32;
             /// `floorf(x)`.
             FloorF32 floor_f32(x: f32) -> f32;
             /// `floor(x)`.

@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 1;
+pub const FORMAT_MINOR: u16 = 2;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -111,6 +111,8 @@ pub mod section {
     pub const TABLES: &str = ".waot.tables";
     /// Element segments.
     pub const ELEMENTS: &str = ".waot.elements";
+    /// Defined exception tags (format 2.2).
+    pub const TAGS: &str = ".waot.tags";
     /// The ed25519 signature (see `crate::signature`).
     pub const SIGNATURE: &str = ".waot.signature";
 
@@ -126,6 +128,7 @@ pub mod section {
         GLOBALS,
         TABLES,
         ELEMENTS,
+        TAGS,
         EXPORTS,
         START,
         DATA,
@@ -151,10 +154,6 @@ pub mod section {
 /// forged offset cannot point into the middle of an instruction stream at
 /// an arbitrary byte.
 pub const CODE_ALIGN: u32 = 16;
-
-/// Size of one exception-table record: `return_offset u32, frame_offset
-/// u32, handler_offset u32`.
-pub const HANDLER_ENTRY_SIZE: usize = 12;
 
 /// Bytes one trap takes in the trap table: a `u32` code offset, a `u32`
 /// wasm offset and a `u8` kind, each in a column of its own.

@@ -79,7 +79,7 @@ pub(crate) fn decode_memory(c: &mut Cursor) -> Result<MemoryDesc> {
 pub(crate) fn decode_ref_type(c: &mut Cursor) -> Result<ValType> {
     let at = c.offset();
     match decode_valtype(c)? {
-        t @ (ValType::FuncRef | ValType::ExternRef) => Ok(t),
+        t @ (ValType::FuncRef | ValType::ExternRef | ValType::ExnRef) => Ok(t),
         _ => Err(FormatError::new("expected a reference type", at)),
     }
 }
@@ -114,6 +114,8 @@ pub(crate) struct Scope {
     pub memories: Vec<bool>,
     /// Globals, imported and defined.
     pub num_globals: usize,
+    /// Exception tags, imported and defined.
+    pub num_tags: u64,
 }
 
 /// Reads a constant expression that must produce a value of type
@@ -300,6 +302,10 @@ pub(crate) fn decode_exports<'a>(c: &mut Cursor<'a>, scope: &Scope) -> Result<Ve
             1 => (ExportKind::Table, scope.tables.len()),
             2 => (ExportKind::Memory, scope.memories.len()),
             3 => (ExportKind::Global, scope.num_globals),
+            4 => (
+                ExportKind::Tag,
+                usize::try_from(scope.num_tags).unwrap_or(usize::MAX),
+            ),
             _ => return Err(FormatError::new("unknown export kind", kind_at)),
         };
         let index_at = c.offset();

@@ -18,6 +18,8 @@ pub struct DefinedCounts {
     pub memories: usize,
     /// Defined globals.
     pub globals: usize,
+    /// Defined exception tags.
+    pub tags: usize,
 }
 
 /// Counts of one kind of item: imports first, then definitions.
@@ -50,6 +52,8 @@ pub struct IndexSpace {
     pub memories: KindCount,
     /// Globals.
     pub globals: KindCount,
+    /// Exception tags.
+    pub tags: KindCount,
 }
 
 /// A count as a `u32`; a count beyond `u32::MAX` (which no artifact or
@@ -86,6 +90,7 @@ impl IndexSpace {
                 ImportKind::Table(_) => &mut space.tables,
                 ImportKind::Memory(_) => &mut space.memories,
                 ImportKind::Global { .. } => &mut space.globals,
+                ImportKind::Tag(_) => &mut space.tags,
             };
             of_kind.imported = of_kind.imported.saturating_add(1);
         }
@@ -110,6 +115,10 @@ impl IndexSpace {
             globals: KindCount {
                 defined: count(defined.globals),
                 ..self.globals
+            },
+            tags: KindCount {
+                defined: count(defined.tags),
+                ..self.tags
             },
             ..self
         }
@@ -159,15 +168,24 @@ mod tests {
             ImportKind::Func(TypeIndex(1)),
             ImportKind::Memory(memory),
             ImportKind::Table(table),
+            ImportKind::Tag(TypeIndex(0)),
         ];
         let defined = DefinedCounts {
             funcs: 3,
             tables: 1,
             memories: 0,
             globals: 2,
+            tags: 1,
         };
         let space = IndexSpace::new(2, &imports, defined);
         assert_eq!(space.types, 2);
+        assert_eq!(
+            space.tags,
+            KindCount {
+                imported: 1,
+                defined: 1
+            }
+        );
         assert_eq!(
             space.funcs,
             KindCount {

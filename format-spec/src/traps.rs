@@ -29,11 +29,17 @@ pub enum TrapKind {
     UnresolvedImport = 11,
     /// A host function reported an error.
     HostError = 12,
+    /// `throw_ref` of a null exception reference.
+    NullExceptionReference = 13,
+    /// A wasm exception no handler caught ended the call from the host.
+    /// The trap site of every `throw` has this kind: the loader unwinds
+    /// from it to the handler that catches the pending exception.
+    UncaughtException = 14,
 }
 
 impl TrapKind {
     /// Every kind, in code order.
-    pub const ALL: [TrapKind; 12] = [
+    pub const ALL: [TrapKind; 14] = [
         TrapKind::StackOverflow,
         TrapKind::IntegerOverflow,
         TrapKind::MemoryOutOfBounds,
@@ -46,6 +52,8 @@ impl TrapKind {
         TrapKind::TableOutOfBounds,
         TrapKind::UnresolvedImport,
         TrapKind::HostError,
+        TrapKind::NullExceptionReference,
+        TrapKind::UncaughtException,
     ];
 
     /// The kind with this code, if any.
@@ -68,6 +76,8 @@ impl TrapKind {
             TrapKind::TableOutOfBounds => "out of bounds table access",
             TrapKind::UnresolvedImport => "call to unresolved import",
             TrapKind::HostError => "host function error",
+            TrapKind::NullExceptionReference => "null exception reference",
+            TrapKind::UncaughtException => "uncaught exception",
         }
     }
 }

@@ -38,6 +38,8 @@ index_type! {
     DefinedGlobalIndex,
     /// An entry of the import section.
     ImportIndex,
+    /// A tag in the module's tag index space (imports first).
+    TagIndex,
 }
 
 /// A wasm value type, encoded with its wasm binary opcode.
@@ -57,6 +59,8 @@ pub enum ValType {
     FuncRef,
     /// Nullable external reference.
     ExternRef,
+    /// Nullable exception reference (exception handling, Wasm 3.0).
+    ExnRef,
 }
 
 impl ValType {
@@ -70,6 +74,7 @@ impl ValType {
             ValType::V128 => 0x7b,
             ValType::FuncRef => 0x70,
             ValType::ExternRef => 0x6f,
+            ValType::ExnRef => 0x69,
         }
     }
 
@@ -83,6 +88,7 @@ impl ValType {
             0x7b => ValType::V128,
             0x70 => ValType::FuncRef,
             0x6f => ValType::ExternRef,
+            0x69 => ValType::ExnRef,
             _ => return None,
         })
     }
@@ -97,6 +103,7 @@ impl ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::ExnRef => "exnref",
         }
     }
 }
@@ -145,6 +152,9 @@ pub enum ImportKind {
     Memory(MemoryDesc),
     /// A table with this type.
     Table(TableDesc),
+    /// An exception tag whose parameters are those of this function type
+    /// (which has no results).
+    Tag(TypeIndex),
 }
 
 /// A table's element type and limits, in elements.
@@ -207,6 +217,8 @@ pub enum ExportKind {
     Memory,
     /// A global, by global index.
     Global,
+    /// An exception tag, by tag index.
+    Tag,
 }
 
 /// One export.
@@ -346,6 +358,11 @@ pub mod wasm_features {
     pub const REFERENCE_TYPES: u64 = 1 << 5;
     /// Fixed-width SIMD.
     pub const SIMD: u64 = 1 << 6;
+    /// Exception handling (Wasm 3.0, `exnref`): tags, `throw`,
+    /// `throw_ref`, `try_table`.
+    pub const EXCEPTIONS: u64 = 1 << 7;
+    /// Tail calls (Wasm 3.0): `return_call`, `return_call_indirect`.
+    pub const TAIL_CALL: u64 = 1 << 8;
     /// All of Wasm 2.0 without SIMD.
     pub const WASM2_NO_SIMD: u64 = MUTABLE_GLOBAL
         | SIGN_EXTENSION
@@ -354,7 +371,7 @@ pub mod wasm_features {
         | BULK_MEMORY
         | REFERENCE_TYPES;
     /// Names of the bits, for diagnostics.
-    pub const NAMES: [(u64, &str); 7] = [
+    pub const NAMES: [(u64, &str); 9] = [
         (MUTABLE_GLOBAL, "mutable-global"),
         (SIGN_EXTENSION, "sign-extension"),
         (SATURATING_FLOAT_TO_INT, "saturating-float-to-int"),
@@ -362,6 +379,8 @@ pub mod wasm_features {
         (BULK_MEMORY, "bulk-memory"),
         (REFERENCE_TYPES, "reference-types"),
         (SIMD, "simd"),
+        (EXCEPTIONS, "exceptions"),
+        (TAIL_CALL, "tail-call"),
     ];
 
     /// Formats a feature set as a comma-separated list of names; a bit
@@ -418,19 +437,29 @@ pub struct BuildInfo<'a> {
     pub codegen: &'a str,
 }
 
-/// An exception-table record: the call at `return_offset` (the text
-/// offset of its return address) has a catch-all handler at
-/// `handler_offset`; when that call is unwound, the loader resumes there
-/// with the frame pointer the call had and the stack pointer
-/// `frame_offset` bytes below it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An exception-table record: the call whose return address is at text
+/// offset `return_offset` has handlers. When the call is unwound, the
+/// loader resumes at the first handler that matches, with the frame
+/// pointer the call had and the stack pointer `frame_offset` bytes below
+/// it, and the exception (or 0 for a trap) as the payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HandlerEntry {
     /// Text offset of the call's return address.
     pub return_offset: u32,
     /// Frame pointer minus stack pointer at the call.
     pub frame_offset: u32,
-    /// Text offset of the handler.
-    pub handler_offset: u32,
+    /// Where the calling frame keeps its VM context (an offset from the
+    /// stack pointer at the call), to resolve tag indices; `None` when no
+    /// handler names a tag.
+    pub vmctx_sp_offset: Option<u32>,
+    /// Whether the call is an array entry's call into wasm, whose
+    /// catch-all handler also catches traps (every other handler catches
+    /// only wasm exceptions).
+    pub catches_traps: bool,
+    /// Handlers in order, first match wins: a tag (in the calling
+    /// module's index space) or `None` for catch-all, and the handler's
+    /// text offset.
+    pub handlers: Vec<(Option<TagIndex>, u32)>,
 }
 
 /// A trap table record.

@@ -12,6 +12,7 @@
 //! ..  memories                 [*mut VMMemory; memories]   imported and defined
 //! ..  tables                   [*mut VMTable; tables]
 //! ..  globals                  [*mut [u8; 16]; globals]
+//! ..  tags                     [*const (); tags]           identity of each tag
 //! ..  function references      [VMFuncRef; functions]      imported and defined
 //! ```
 //! Memories, tables and globals are reached through a pointer whether the
@@ -69,6 +70,16 @@ pub mod func_ref {
 }
 
 /// Size of one global slot (room for a `v128`).
+/// An exception object (what an `exnref` points to), allocated by the
+/// `exn_new` builtin and never moved: the thrown tag's identity, then the
+/// values, one 16-byte slot each (as [`VALUE_SLOT_SIZE`]).
+pub mod exn {
+    /// `*const ()`: the tag instance.
+    pub const TAG: u32 = 0;
+    /// The first value slot.
+    pub const VALUES: u32 = 16;
+}
+
 pub const GLOBAL_SLOT_SIZE: u32 = 16;
 
 /// Size of one value slot in an array call (`*mut [ValRaw]`).
@@ -93,6 +104,7 @@ pub struct VMOffsets {
     memories_start: u32,
     tables_start: u32,
     globals_start: u32,
+    tags_start: u32,
     func_refs_start: u32,
     size: u32,
 }
@@ -112,7 +124,8 @@ impl VMOffsets {
             (u64::from(TYPE_IDS_START) + u64::from(space.types) * 4).next_multiple_of(pointer);
         let tables_start = memories_start + space.memories.total() * pointer;
         let globals_start = tables_start + space.tables.total() * pointer;
-        let func_refs_start = globals_start + space.globals.total() * pointer;
+        let tags_start = globals_start + space.globals.total() * pointer;
+        let func_refs_start = tags_start + space.tags.total() * pointer;
         let size = func_refs_start + space.funcs.total() * u64::from(func_ref::SIZE);
         if size > u64::from(MAX_SIZE) {
             return Err(too_large);
@@ -122,6 +135,7 @@ impl VMOffsets {
             memories_start: memories_start as u32,
             tables_start: tables_start as u32,
             globals_start: globals_start as u32,
+            tags_start: tags_start as u32,
             func_refs_start: func_refs_start as u32,
             size: size as u32,
         })
@@ -147,6 +161,11 @@ impl VMOffsets {
         self.globals_start + index * 8
     }
     /// Offset of function `index`'s reference.
+    /// The slot of tag `index` (imports first): the address of the tag
+    /// instance, which is the tag's identity.
+    pub fn tag(&self, index: u32) -> u32 {
+        self.tags_start + index * 8
+    }
     pub fn func_ref(&self, index: u32) -> u32 {
         self.func_refs_start + index * func_ref::SIZE
     }
@@ -172,6 +191,7 @@ mod tests {
             tables: imported(tables),
             globals: imported(globals),
             funcs: imported(funcs),
+            tags: imported(0),
         }
     }
 

@@ -106,6 +106,7 @@ fn sample() -> Vec<u8> {
         import_trampolines: &[64],
         traps: &traps,
         handlers: &[],
+        tags: &[],
         text: &text,
     })
 }

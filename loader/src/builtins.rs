@@ -6,6 +6,7 @@
 //! then traps) or 0.
 
 use crate::instance::InstanceData;
+use crate::values::ValRaw;
 use waot_format::builtins::Builtin;
 use waot_format::vmctx;
 
@@ -21,6 +22,23 @@ fn instance<'a>(vmctx: *mut u8) -> &'a InstanceData {
 
 fn status(ok: bool) -> i32 {
     if ok { OK } else { OUT_OF_BOUNDS }
+}
+
+extern "C" fn exn_new(vmctx: *mut u8, tag: i32, values: usize) -> usize {
+    // Compiled code names only tags of its module.
+    let Some(tag) = instance(vmctx).tag(tag as u32) else {
+        return 0;
+    };
+    let count = tag.ty.params.len();
+    // SAFETY: compiled code passes a 16-byte aligned stack array with one
+    // slot per parameter of the tag.
+    let slots = unsafe { std::slice::from_raw_parts(values as *const ValRaw, count) };
+    crate::exceptions::new_exception(tag, slots)
+}
+
+extern "C" fn exn_throw(_vmctx: *mut u8, exn: usize) -> i32 {
+    crate::exceptions::set_pending(exn);
+    OK
 }
 
 extern "C" fn memory_grow(vmctx: *mut u8, delta: i32, memory: i32) -> i32 {

@@ -129,6 +129,8 @@ pub enum Extern {
     Table(Rc<Table>),
     /// A global.
     Global(Rc<Global>),
+    /// An exception tag.
+    Tag(Arc<crate::exceptions::Tag>),
 }
 
 impl Extern {
@@ -139,6 +141,7 @@ impl Extern {
             Extern::Memory(_) => "memory",
             Extern::Table(_) => "table",
             Extern::Global(_) => "global",
+            Extern::Tag(_) => "tag",
         }
     }
 }

@@ -20,6 +20,8 @@ pub fn host_info() -> HostInfo {
         cpu_features: detect_cpu_features(),
         memory_reservation: MEMORY_RESERVATION,
         memory_guard: MEMORY_GUARD,
-        wasm_features: wasm_features::WASM2_NO_SIMD,
+        wasm_features: wasm_features::WASM2_NO_SIMD
+            | wasm_features::EXCEPTIONS
+            | wasm_features::TAIL_CALL,
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::code::Module;
 pub use crate::errors::{CallError, InstantiateError, RunOptions};
+use crate::exceptions::Tag;
 use crate::externs::{Extern, Func, Global, Table, VMFuncRef, type_id};
 use crate::linker::{Linker, Wanted};
 use crate::memory::LinearMemory;
@@ -32,6 +33,8 @@ pub struct InstanceData {
     memories: Vec<Rc<LinearMemory>>,
     tables: Vec<Rc<Table>>,
     globals: Vec<Rc<Global>>,
+    /// Tags, imported first.
+    tags: Vec<Arc<Tag>>,
     imported: Vec<Extern>,
     /// Instances this one imports from, kept alive as long as it lives.
     _exporters: Vec<Rc<dyn Any>>,
@@ -45,6 +48,11 @@ pub struct InstanceData {
 
 impl InstanceData {
     /// Memory `index`, if any.
+    /// Tag `index` (imports first).
+    pub(crate) fn tag(&self, index: u32) -> Option<Arc<Tag>> {
+        self.tags.get(index as usize).cloned()
+    }
+
     pub(crate) fn memory(&self, index: u32) -> Option<&LinearMemory> {
         self.memories.get(index as usize).map(|m| &**m)
     }
@@ -161,6 +169,7 @@ impl Instance {
                 },
                 ImportKind::Memory(m) => Wanted::Memory(*m),
                 ImportKind::Table(t) => Wanted::Table(*t),
+                ImportKind::Tag(t) => Wanted::Tag(a.types[t.index()].clone()),
             };
             match linker.resolve(import.module, import.name, &want) {
                 Ok((item, owner)) => {
@@ -177,6 +186,7 @@ impl Instance {
         let mut memories = Vec::new();
         let mut tables: Vec<Rc<Table>> = Vec::new();
         let mut globals: Vec<Rc<Global>> = Vec::new();
+        let mut tags: Vec<Arc<Tag>> = Vec::new();
         let mut imported_funcs = Vec::new();
         for item in &imported {
             match item {
@@ -184,6 +194,7 @@ impl Instance {
                 Extern::Memory(m) => memories.push(m.clone()),
                 Extern::Table(t) => tables.push(t.clone()),
                 Extern::Global(g) => globals.push(g.clone()),
+                Extern::Tag(t) => tags.push(t.clone()),
             }
         }
         // The artifact's index spaces count the imports; the linker resolved
@@ -198,6 +209,15 @@ impl Instance {
             let t = Table::with_limit(desc, options.max_table_elements)
                 .map_err(|e| InstantiateError::Table(e.0))?;
             tables.push(t);
+        }
+        for (i, ty) in a.tags.iter().enumerate() {
+            let index = a.index_space().tags.imported + i as u32;
+            let exported = a
+                .exports
+                .iter()
+                .find(|e| e.kind == ExportKind::Tag && e.index == index);
+            let name = exported.map_or_else(|| format!("{index}"), |e| format!("\"{}\"", e.name));
+            tags.push(Tag::new(a.types[ty.index()].clone(), name));
         }
         let func_types: Vec<TypeIndex> = a.func_type_indices().collect();
         let offsets = a.vm_offsets();
@@ -230,6 +250,7 @@ impl Instance {
             memories,
             tables,
             globals,
+            tags,
             imported,
             _exporters: exporters,
             exports: a
@@ -269,6 +290,9 @@ impl Instance {
             if i < space.tables.imported as usize {
                 t.keep_alive(owner.clone());
             }
+        }
+        for (i, t) in data.tags.iter().enumerate() {
+            vm.write(offsets.tag(i as u32), t.identity());
         }
         for (i, g) in data.globals.iter().enumerate() {
             vm.write(offsets.global(i as u32), g.slot_ptr() as usize);
@@ -406,6 +430,7 @@ impl Instance {
             ExportKind::Memory => Extern::Memory(d.memories.get(index as usize)?.clone()),
             ExportKind::Table => Extern::Table(d.tables.get(index as usize)?.clone()),
             ExportKind::Global => Extern::Global(d.globals.get(index as usize)?.clone()),
+            ExportKind::Tag => Extern::Tag(d.tags.get(index as usize)?.clone()),
         })
     }
 

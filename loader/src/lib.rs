@@ -17,6 +17,7 @@
 mod builtins;
 pub mod code;
 pub mod errors;
+pub mod exceptions;
 pub mod externs;
 pub mod host;
 pub mod instance;

@@ -263,6 +263,8 @@ impl Linker {
                     ))
                 }
             }
+            (Wanted::Tag(ty), Extern::Tag(t)) if t.ty == *ty => found(item),
+            (Wanted::Tag(_), Extern::Tag(t)) => incompatible(format!("tag {}", t.ty)),
             (_, other) => incompatible(other.kind_name().to_string()),
         }
     }
@@ -274,6 +276,7 @@ pub(crate) enum Wanted {
     Global { ty: ValType, mutable: bool },
     Memory(MemoryDesc),
     Table(TableDesc),
+    Tag(FuncType),
 }
 
 impl Wanted {
@@ -287,6 +290,7 @@ impl Wanted {
                 format!("memory (min {} pages, max {:?})", d.min_pages, d.max_pages)
             }
             Wanted::Table(d) => format!("table of {} (min {}, max {:?})", d.elem, d.min, d.max),
+            Wanted::Tag(ty) => format!("tag {ty}"),
         }
     }
 }

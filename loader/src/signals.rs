@@ -50,16 +50,26 @@ extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_v
     let uc = context.cast::<libc::ucontext_t>();
     // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
     let (pc, fp) = unsafe { (registers::pc(uc), registers::fp(uc)) };
+    // A trap, or the trap that follows a throw (with an exception
+    // pending), at a trap-table site of registered wasm code.
+    let exn = crate::exceptions::pending();
     if crate::traps::is_trap_site(pc)
-        && let Some((resume_pc, sp, resume_fp)) = crate::traps::resume_point(fp)
+        && let Some(to) = crate::traps::resume_point(fp, exn)
     {
-        crate::traps::set_fault_pc(pc);
-        // SAFETY: the fault is a trap of registered wasm code; returning
-        // from the handler resumes at the catch-all handler of the array
-        // entry that called into it, with that call's stack and frame
-        // pointers, as Cranelift's exception ABI expects (no register but
-        // these is assumed preserved on the exceptional edge).
-        unsafe { registers::resume(uc, resume_pc, sp, resume_fp) };
+        if to.payload == 0 {
+            // Back to the host (an array entry's handler): a trap, or an
+            // exception no wasm handler caught, which stays pending.
+            crate::traps::set_fault_pc(pc);
+        } else {
+            // A wasm handler caught the exception; it owns it now.
+            crate::exceptions::take_pending();
+        }
+        // SAFETY: the fault is at a trap site of registered wasm code;
+        // returning from the handler resumes at the handler of the call the
+        // walk found, with that call's stack and frame pointers and the
+        // exception as the first payload, as Cranelift's exception ABI
+        // expects (no other register is assumed preserved on that edge).
+        unsafe { registers::resume(uc, to.pc, to.sp, to.fp, to.payload) };
         return;
     }
     // Not a wasm trap: hand the signal to whoever had it before.
@@ -127,12 +137,20 @@ mod registers {
     }
 
     /// Makes the interrupted thread continue at `pc` with stack pointer
-    /// `sp` and frame pointer `fp` when the handler returns.
+    /// `sp`, frame pointer `fp` and `payload` in the first exception
+    /// payload register (Cranelift's: rax, x0, a0, r6) when the handler
+    /// returns.
     ///
     /// # Safety
-    /// As [`pc`], and the three values must describe a live frame of the
+    /// As [`pc`], and the values must describe a live frame of the
     /// interrupted thread that expects to be entered this way.
-    pub unsafe fn resume(uc: *mut libc::ucontext_t, pc: usize, sp: usize, fp: usize) {
+    pub unsafe fn resume(
+        uc: *mut libc::ucontext_t,
+        pc: usize,
+        sp: usize,
+        fp: usize,
+        payload: usize,
+    ) {
         // SAFETY: the caller passes a valid context and a valid frame.
         unsafe {
             #[cfg(target_arch = "x86_64")]
@@ -141,6 +159,7 @@ mod registers {
                 gregs[libc::REG_RIP as usize] = pc as i64;
                 gregs[libc::REG_RSP as usize] = sp as i64;
                 gregs[libc::REG_RBP as usize] = fp as i64;
+                gregs[libc::REG_RAX as usize] = payload as i64;
             }
             #[cfg(target_arch = "aarch64")]
             {
@@ -148,6 +167,7 @@ mod registers {
                 mc.pc = pc as u64;
                 mc.sp = sp as u64;
                 mc.regs[29] = fp as u64;
+                mc.regs[0] = payload as u64;
             }
             #[cfg(target_arch = "riscv64")]
             {
@@ -155,12 +175,14 @@ mod registers {
                 gregs[0] = pc as u64;
                 gregs[2] = sp as u64;
                 gregs[8] = fp as u64;
+                gregs[10] = payload as u64;
             }
             #[cfg(target_arch = "s390x")]
             {
                 let mc = &mut (*uc).uc_mcontext;
                 mc.psw.addr = pc as u64;
                 mc.gregs[15] = sp as u64;
+                mc.gregs[6] = payload as u64;
                 let _ = fp;
             }
         }

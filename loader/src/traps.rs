@@ -30,6 +30,10 @@ pub struct Trap {
     /// Set when the guest asked to exit (WASI `proc_exit`): not an error,
     /// but it ends the call the same way.
     pub exit_status: Option<i32>,
+    /// The wasm exception, when no handler caught one (kind
+    /// [`TrapKind::UncaughtException`]); a host function that returns
+    /// such a trap throws the exception into the calling wasm.
+    pub exception: Option<crate::exceptions::Exception>,
 }
 
 impl Trap {
@@ -41,7 +45,23 @@ impl Trap {
             wasm_offset: None,
             detail: None,
             exit_status: None,
+            exception: None,
         }
+    }
+
+    /// The end of a call by an exception no handler caught.
+    pub fn uncaught(exception: Option<crate::exceptions::Exception>) -> Self {
+        Self {
+            detail: exception.as_ref().map(|e| e.to_string()),
+            exception,
+            ..Self::new(TrapKind::UncaughtException)
+        }
+    }
+
+    /// A trap that throws `exception` into the wasm that called the host
+    /// function returning it.
+    pub fn throw(exception: crate::exceptions::Exception) -> Self {
+        Self::uncaught(Some(exception))
     }
 
     /// The guest's request to exit with `status`.
@@ -119,13 +139,51 @@ impl CodeMap {
         self.artifact().lookup_trap(self.offset_of(pc)?)
     }
 
-    /// The handler of the call whose return address is `return_address`,
-    /// as `(handler address, frame offset)`. Allocation free.
-    fn handler_for(&self, return_address: usize) -> Option<(usize, u32)> {
-        let h = self
+    /// Where the call whose return address is `return_address` resumes,
+    /// when its frame pointer was `fp`: for a trap (`exn` 0) only an array
+    /// entry's handler; for exception `exn` the first handler whose tag
+    /// matches (tags are resolved through the calling frame's VM context).
+    /// Allocation free.
+    fn handler_for(&self, return_address: usize, fp: usize, exn: usize) -> Option<Resume> {
+        let entry = self
             .artifact()
             .lookup_handler(self.offset_of(return_address)?)?;
-        Some((self.start + h.handler_offset as usize, h.frame_offset))
+        let sp = fp.checked_sub(entry.frame_offset as usize)?;
+        let resume = |offset: u32, payload: usize| Resume {
+            pc: self.start + offset as usize,
+            sp,
+            fp,
+            payload,
+        };
+        if entry.catches_traps {
+            return Some(resume(entry.handlers.first()?.1, 0));
+        }
+        if exn == 0 {
+            return None;
+        }
+        // SAFETY: `exn` is the live exception this thread is throwing.
+        let thrown = unsafe { crate::exceptions::tag_identity(exn) };
+        let offsets = self.artifact().vm_offsets();
+        for &(tag, offset) in &entry.handlers {
+            let matches = match (tag, entry.vmctx_sp_offset) {
+                (None, _) => true,
+                (Some(tag), Some(at)) => {
+                    // SAFETY: the exception table says the calling frame
+                    // keeps its VM context at this offset from its stack
+                    // pointer at the call; the VM context holds the
+                    // identity of each of its module's tags.
+                    unsafe {
+                        let vmctx = *((sp + at as usize) as *const usize);
+                        *((vmctx + offsets.tag(tag.0) as usize) as *const usize) == thrown
+                    }
+                }
+                (Some(_), None) => false,
+            };
+            if matches {
+                return Some(resume(offset, exn));
+            }
+        }
+        None
     }
 
     /// The defined function whose body contains text offset `offset`
@@ -155,6 +213,7 @@ impl CodeMap {
             wasm_offset: (entry.wasm_offset != u32::MAX).then_some(entry.wasm_offset),
             detail: None,
             exit_status: None,
+            exception: None,
         })
     }
 }
@@ -191,13 +250,25 @@ pub(crate) fn is_trap_site(pc: usize) -> bool {
     code.iter().any(|m| m.trap_entry_at(pc).is_some())
 }
 
-/// Where a trap whose innermost frame pointer is `fp` resumes: the handler
-/// of the innermost call into wasm from the host, as `(pc, sp, fp)`.
-/// Walks the frame-pointer chain of compiled code (every waot function
-/// keeps frame pointers) and looks each return address up in the
+/// Where execution resumes after a trap or throw: the handler's address,
+/// the stack and frame pointers its call had, and the payload (the
+/// exception, or 0 for a trap).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Resume {
+    pub pc: usize,
+    pub sp: usize,
+    pub fp: usize,
+    pub payload: usize,
+}
+
+/// Where a trap (`exn` 0) or the throw of exception `exn` whose innermost
+/// frame pointer is `fp` resumes: the handler of the innermost call into
+/// wasm from the host, or for an exception the innermost wasm handler that
+/// catches it. Walks the frame-pointer chain of compiled code (every waot
+/// function keeps frame pointers) and looks each return address up in the
 /// exception tables; gives up when a return address leaves registered
 /// code. Allocation free, for the signal handler.
-pub(crate) fn resume_point(mut fp: usize) -> Option<(usize, usize, usize)> {
+pub(crate) fn resume_point(mut fp: usize, exn: usize) -> Option<Resume> {
     use crate::signals::frame;
     let code = CODE.read().ok()?;
     // Far more frames than any wasm stack can hold; a bound, not a limit.
@@ -214,9 +285,8 @@ pub(crate) fn resume_point(mut fp: usize) -> Option<(usize, usize, usize)> {
         let map = code
             .iter()
             .find(|m| m.offset_of(return_address).is_some())?;
-        if let Some((handler, frame_offset)) = map.handler_for(return_address) {
-            let sp = caller_fp.checked_sub(frame_offset as usize)?;
-            return Some((handler, sp, caller_fp));
+        if let Some(resume) = map.handler_for(return_address, caller_fp, exn) {
+            return Some(resume);
         }
         fp = caller_fp;
     }
@@ -235,9 +305,14 @@ pub(crate) fn set_fault_pc(pc: usize) {
     LAST_FAULT_PC.with(|p| p.set(pc));
 }
 
-/// Records the error of a host function that is about to return 1.
+/// Records the error of a host function that is about to return 1; a
+/// wasm exception it throws becomes the thread's pending exception, which
+/// wasm handlers may catch.
 pub(crate) fn set_host_trap(trap: Trap) {
-    LAST_TRAP.with(|t| t.set(Some(trap)));
+    match &trap.exception {
+        Some(e) => crate::exceptions::set_pending(e.address),
+        None => LAST_TRAP.with(|t| t.set(Some(trap))),
+    }
 }
 
 /// The array-call convention: `(callee_vmctx, caller_vmctx, values,
@@ -266,6 +341,11 @@ pub unsafe fn call(
     }
     let pc = LAST_FAULT_PC.with(|p| p.replace(0));
     let raised = LAST_TRAP.with(|t| t.take());
+    let exn = crate::exceptions::take_pending();
+    if exn != 0 {
+        let exception = crate::exceptions::Exception::from_address(exn);
+        return Err(Trap::uncaught(exception));
+    }
     Err(match raised {
         Some(trap) => trap,
         None => lookup(pc).unwrap_or_else(|| Trap::new(TrapKind::HostError)),

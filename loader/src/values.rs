@@ -18,6 +18,8 @@ pub enum Val {
     FuncRef(usize),
     /// `externref`: a host value plus one, 0 for null.
     ExternRef(u64),
+    /// `exnref`: the address of an exception object, 0 for null.
+    ExnRef(usize),
 }
 
 impl Val {
@@ -30,6 +32,7 @@ impl Val {
             Val::F64(_) => ValType::F64,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::ExnRef(_) => ValType::ExnRef,
         }
     }
 
@@ -42,6 +45,7 @@ impl Val {
             ValType::F64 => Val::F64(0),
             ValType::FuncRef => Val::FuncRef(0),
             ValType::ExternRef => Val::ExternRef(0),
+            ValType::ExnRef => Val::ExnRef(0),
         }
     }
 
@@ -54,6 +58,7 @@ impl Val {
             Val::F64(v) => v,
             Val::FuncRef(v) => v as u64,
             Val::ExternRef(v) => v,
+            Val::ExnRef(v) => v as u64,
         }
     }
 
@@ -126,6 +131,7 @@ impl Val {
             Val::F64(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
             Val::FuncRef(v) => raw[..8].copy_from_slice(&(v as u64).to_le_bytes()),
             Val::ExternRef(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
+            Val::ExnRef(v) => raw[..8].copy_from_slice(&(v as u64).to_le_bytes()),
         }
         ValRaw(raw)
     }
@@ -141,6 +147,7 @@ impl Val {
             ValType::F64 => Val::F64(u64::from_le_bytes(w8)),
             ValType::FuncRef => Val::FuncRef(u64::from_le_bytes(w8) as usize),
             ValType::ExternRef => Val::ExternRef(u64::from_le_bytes(w8)),
+            ValType::ExnRef => Val::ExnRef(u64::from_le_bytes(w8) as usize),
             _ => Val::I64(i64::from_le_bytes(w8)),
         }
     }
@@ -153,7 +160,8 @@ impl std::fmt::Display for Val {
         match *self {
             Val::I32(v) => write!(f, "{v}"),
             Val::I64(v) => write!(f, "{v}"),
-            Val::FuncRef(0) | Val::ExternRef(0) => write!(f, "null"),
+            Val::FuncRef(0) | Val::ExternRef(0) | Val::ExnRef(0) => write!(f, "null"),
+            Val::ExnRef(_) => write!(f, "exnref"),
             Val::FuncRef(_) => write!(f, "funcref"),
             Val::ExternRef(v) => write!(f, "externref {}", v - 1),
             Val::F32(bits) => {
@@ -206,3 +214,12 @@ fn float(
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C, align(16))]
 pub struct ValRaw(pub [u8; 16]);
+
+impl ValRaw {
+    /// A slot holding `v` in its low 8 bytes, little-endian.
+    pub fn from_u64(v: u64) -> ValRaw {
+        let mut raw = [0u8; 16];
+        raw[..8].copy_from_slice(&v.to_le_bytes());
+        ValRaw(raw)
+    }
+}

@@ -2,7 +2,8 @@
 //! emitter), calls to imports through the VM context, and builtin calls
 //! through the builtin table. None of them leaves a relocation in the text.
 
-use super::{NAMESPACE_WASM_FUNC, Translator, vmctx_flags};
+use super::exceptions::Callee;
+use super::{NAMESPACE_WASM_FUNC, Translator, ir_type, vmctx_flags};
 use crate::error::Result;
 use cranelift_codegen::ir::{
     self, AbiParam, ExtFuncData, ExternalName, InstBuilder, Signature, UserExternalName, Value,
@@ -13,19 +14,21 @@ use waot_format::vmctx;
 use wasmparser::Operator;
 
 impl Translator<'_, '_> {
-    /// `call`. Returns false for other operators.
+    /// `call` and `return_call`. Returns false for other operators.
     pub(super) fn call_operator(&mut self, op: &Operator) -> Result<bool> {
-        let Operator::Call { function_index } = *op else {
-            return Ok(false);
+        let (function_index, tail) = match *op {
+            Operator::Call { function_index } => (function_index, false),
+            Operator::ReturnCall { function_index } => (function_index, true),
+            _ => return Ok(false),
         };
         let callee = FuncIndex(function_index);
         let ty = self.env.module.func_type(callee).clone();
         let mut args = vec![self.vmctx, self.vmctx];
         args.extend(self.pop_n(ty.params.len()));
-        let call = if let Some(defined) = self.env.module.space.defined_func(callee) {
-            let fref = self.func_ref(defined);
+        let result_types: Vec<ir::Type> = ty.results.iter().map(|t| ir_type(*t)).collect();
+        let callee = if let Some(defined) = self.env.module.space.defined_func(callee) {
             args[0] = self.vmctx;
-            self.builder.ins().call(fref, &args)
+            Callee::Direct(self.func_ref(defined))
         } else {
             let record = self.env.offsets.func_ref(callee.0) as i32;
             let ptr = self.env.pointer_type();
@@ -36,10 +39,14 @@ impl Translator<'_, '_> {
             args[0] = self.builder.ins().load(ptr, flags, self.vmctx, vmctx_at);
             let sig = self.env.wasm_signature(&ty);
             let sig = self.builder.import_signature(sig);
-            self.builder.ins().call_indirect(sig, code, &args)
+            Callee::Indirect(sig, code)
         };
-        let results = self.builder.inst_results(call).to_vec();
-        self.stack.extend(results);
+        if tail {
+            self.emit_tail_call(callee, &args);
+        } else {
+            let results = self.emit_call(callee, &args, &result_types);
+            self.stack.extend(results);
+        }
         Ok(true)
     }
 

@@ -11,7 +11,7 @@ use wasmparser::{BlockType, Operator};
 
 impl Translator<'_, '_> {
     /// Parameter and result types of a block type.
-    fn block_signature(&self, bt: BlockType) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
+    pub(super) fn block_signature(&self, bt: BlockType) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
         Ok(match bt {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(t) => (vec![], vec![ir_type(crate::module_info::val_type_of(t)?)]),
@@ -25,7 +25,7 @@ impl Translator<'_, '_> {
         })
     }
 
-    fn new_block(&mut self, params: &[ir::Type]) -> ir::Block {
+    pub(super) fn new_block(&mut self, params: &[ir::Type]) -> ir::Block {
         let block = self.builder.create_block();
         for t in params {
             self.builder.append_block_param(block, *t);
@@ -242,6 +242,7 @@ impl Translator<'_, '_> {
             self.fall_through();
         }
         let mut frame = self.control.pop().expect("end closes a frame");
+        self.leave_handler_scope(self.control.len());
         if let FrameKind::If {
             else_block,
             else_seen: false,
@@ -283,7 +284,10 @@ impl Translator<'_, '_> {
     /// `else`/`end` makes code reachable again.
     pub(super) fn unreachable_operator(&mut self, op: &Operator) -> Result<()> {
         match *op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. } => {
                 let next = self.builder.create_block();
                 let kind = match op {
                     Operator::If { .. } => FrameKind::If {

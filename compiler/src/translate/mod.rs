@@ -8,6 +8,7 @@
 mod bulk;
 mod calls;
 mod control;
+mod exceptions;
 mod memory;
 mod numeric;
 mod tables;
@@ -75,7 +76,7 @@ pub fn ir_type(t: ValType) -> ir::Type {
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         ValType::V128 => types::I8X16,
-        ValType::FuncRef | ValType::ExternRef => types::I64,
+        ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => types::I64,
     }
 }
 
@@ -148,6 +149,7 @@ pub fn translate_function(
         func_refs: HashMap::new(),
         sig_refs: HashMap::new(),
         builtin_sigs: HashMap::new(),
+        handler_scopes: Vec::new(),
     };
     t.prologue(&ty, body)?;
     let mut reader = body.get_operators_reader()?;
@@ -202,6 +204,8 @@ pub(crate) struct Translator<'e, 'f> {
     func_refs: HashMap<DefinedFuncIndex, FuncRef>,
     sig_refs: HashMap<waot_format::types::TypeIndex, ir::SigRef>,
     builtin_sigs: HashMap<Builtin, SigRef>,
+    /// The catch clauses of the enclosing `try_table`s, outermost first.
+    handler_scopes: Vec<exceptions::HandlerScope>,
 }
 
 impl Translator<'_, '_> {
@@ -247,7 +251,9 @@ impl Translator<'_, '_> {
         let ins = self.builder.ins();
         match t {
             ValType::I32 => ins.iconst(types::I32, 0),
-            ValType::I64 | ValType::FuncRef | ValType::ExternRef => ins.iconst(types::I64, 0),
+            ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => {
+                ins.iconst(types::I64, 0)
+            }
             ValType::F32 => ins.f32const(0.0),
             ValType::F64 => ins.f64const(0.0),
             ValType::V128 => {
@@ -299,6 +305,7 @@ impl Translator<'_, '_> {
             || self.numeric_operator(&op)?
             || self.table_operator(&op)?
             || self.bulk_operator(&op)?
+            || self.exception_operator(&op)?
         {
             return Ok(());
         }

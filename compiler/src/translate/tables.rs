@@ -6,9 +6,10 @@
 //! A funcref is the address of a function reference record in some VM
 //! context (0 for null); an externref is a host value plus one (0 for null).
 
-use super::{Translator, trap_code, vmctx_flags};
+use super::exceptions::Callee;
+use super::{Translator, ir_type, trap_code, vmctx_flags};
 use crate::error::Result;
-use cranelift_codegen::ir::{InstBuilder, Value, condcodes::IntCC, types};
+use cranelift_codegen::ir::{self, InstBuilder, Value, condcodes::IntCC, types};
 use waot_format::builtins::Builtin;
 use waot_format::traps::TrapKind;
 use waot_format::types::{TableIndex, TypeIndex};
@@ -22,7 +23,11 @@ impl Translator<'_, '_> {
             Operator::CallIndirect {
                 type_index,
                 table_index,
-            } => self.call_indirect(TypeIndex(type_index), TableIndex(table_index)),
+            } => self.call_indirect(TypeIndex(type_index), TableIndex(table_index), false),
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(TypeIndex(type_index), TableIndex(table_index), true),
             Operator::RefNull { .. } => {
                 let v = self.builder.ins().iconst(self.env.pointer_type(), 0);
                 self.push(v);
@@ -164,7 +169,8 @@ impl Translator<'_, '_> {
         self.builder.ins().iadd(base, offset)
     }
 
-    fn call_indirect(&mut self, ty: TypeIndex, t: TableIndex) {
+    /// `call_indirect`, or `return_call_indirect` when `tail`.
+    fn call_indirect(&mut self, ty: TypeIndex, t: TableIndex, tail: bool) {
         let index = self.pop();
         let sig_ty = self.env.module.types[ty.index()].clone();
         let args_wasm = self.pop_n(sig_ty.params.len());
@@ -209,8 +215,12 @@ impl Translator<'_, '_> {
         };
         let mut args = vec![callee_vmctx, self.vmctx];
         args.extend(args_wasm);
-        let call = self.builder.ins().call_indirect(sig, code, &args);
-        let results = self.builder.inst_results(call).to_vec();
+        if tail {
+            self.emit_tail_call(Callee::Indirect(sig, code), &args);
+            return;
+        }
+        let result_types: Vec<ir::Type> = sig_ty.results.iter().map(|t| ir_type(*t)).collect();
+        let results = self.emit_call(Callee::Indirect(sig, code), &args, &result_types);
         self.stack.extend(results);
     }
 }

@@ -102,7 +102,7 @@ fn build_info(b: &BuildInfo) -> Vec<u8> {
 pub(super) fn required(name: &str, items: usize) -> bool {
     match name {
         section::NAMES | section::SIGNATURE => false,
-        section::TABLES | section::ELEMENTS => items > 0,
+        section::TABLES | section::ELEMENTS | section::TAGS => items > 0,
         _ => true,
     }
 }
@@ -147,6 +147,10 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
                 e.u8(ty.code());
                 e.bool(*mutable);
             }
+            ImportKind::Tag(t) => {
+                e.u8(4);
+                e.u32(t.0);
+            }
         }
     });
     out.push((section::IMPORTS, e.0));
@@ -172,6 +176,9 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     e.list(c.tables, |e, t| e.table(t));
     out.push((section::TABLES, e.0));
     let mut e = Encoder::default();
+    e.list(c.tags, |e, t| e.u32(t.0));
+    out.push((section::TAGS, e.0));
+    let mut e = Encoder::default();
     e.list(c.elements, |e, seg| {
         match &seg.mode {
             ElementMode::Passive => e.u8(0),
@@ -194,6 +201,7 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
             ExportKind::Table => 1,
             ExportKind::Memory => 2,
             ExportKind::Global => 3,
+            ExportKind::Tag => 4,
         });
         e.u32(x.index);
     });
@@ -240,14 +248,20 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     let mut handlers = c.handlers.to_vec();
     handlers.sort_by_key(|h| h.return_offset);
     let mut e = Encoder::default();
-    for h in &handlers {
+    e.list(&handlers, |e, h| {
         e.u32(h.return_offset);
         e.u32(h.frame_offset);
-        e.u32(h.handler_offset);
-    }
+        e.u32(h.vmctx_sp_offset.unwrap_or(u32::MAX));
+        e.bool(h.catches_traps);
+        e.list(&h.handlers, |e, (tag, offset)| {
+            e.u32(tag.map_or(u32::MAX, |t| t.0));
+            e.u32(*offset);
+        });
+    });
     out.push((section::EXCEPTION_TABLE, e.0));
     let item_count = |name: &str| match name {
         section::TABLES => c.tables.len(),
+        section::TAGS => c.tags.len(),
         section::ELEMENTS => c.elements.len(),
         _ => 1,
     };

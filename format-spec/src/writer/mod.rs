@@ -39,6 +39,8 @@ pub struct ArtifactContents<'a> {
     pub globals: &'a [GlobalDesc],
     /// Defined tables.
     pub tables: &'a [TableDesc],
+    /// The type of each defined exception tag.
+    pub tags: &'a [TypeIndex],
     /// Element segments.
     pub elements: &'a [ElementSegment],
     /// Exports.
@@ -78,6 +80,7 @@ impl<'a> ArtifactContents<'a> {
             memories: &a.memories,
             globals: &a.globals,
             tables: &a.tables,
+            tags: &a.tags,
             elements: &a.elements,
             exports: &a.exports,
             start: a.start,

@@ -93,6 +93,7 @@ pub fn sample(options: &WriteOptions, with_table: bool) -> Vec<u8> {
             import_trampolines: &[],
             traps: &[],
             handlers: &[],
+            tags: &[],
             text: &text,
         },
         options,

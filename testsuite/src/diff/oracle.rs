@@ -137,6 +137,7 @@ fn from_waot(v: &Val) -> Value {
         Val::F64(x) => Value::F64(x),
         Val::FuncRef(x) => Value::Ref(x == 0),
         Val::ExternRef(x) => Value::Ref(x == 0),
+        Val::ExnRef(x) => Value::Ref(x == 0),
     }
 }
 

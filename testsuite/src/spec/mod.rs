@@ -55,6 +55,8 @@ pub fn files() -> Vec<SpecFile> {
         ("bulk-memory", Proposal::BulkMemoryOperations),
         ("reference-types", Proposal::ReferenceTypes),
         ("mutable-global", Proposal::MutableGlobal),
+        ("exceptions", Proposal::ExceptionHandling),
+        ("tail-call", Proposal::TailCall),
     ] {
         add(set, Box::new(proposal(p)));
     }
@@ -70,7 +72,7 @@ pub fn files() -> Vec<SpecFile> {
 fn refused_as_later_proposal(wasm: &[u8], e: &CompileError) -> bool {
     matches!(e, CompileError::UnsupportedFeature { feature, .. }
         if waot::features::EXTEND_WASM2_ENCODINGS.contains(feature))
-        && wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2)
+        && wasmparser::Validator::new_with_features(waot::features::SUPPORTED)
             .validate_all(wasm)
             .is_err()
 }
@@ -366,6 +368,10 @@ impl Runner {
             WastDirective::AssertTrap { exec, message, .. } => match self.execute(exec)? {
                 Ok(v) => bail!("expected trap '{message}', got {v:?}"),
                 Err(t) => t.expect_message(message),
+            },
+            WastDirective::AssertException { exec, .. } => match self.execute(exec)? {
+                Ok(v) => bail!("expected an uncaught exception, got {v:?}"),
+                Err(t) => t.expect_message(TrapKind::UncaughtException.message()),
             },
             WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call)? {
                 Ok(v) => bail!("expected '{message}', got {v:?}"),

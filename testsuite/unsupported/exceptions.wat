@@ -1,1 +1,0 @@
-(module (tag $t) (func (throw $t)))
