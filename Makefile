@@ -32,6 +32,11 @@ deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq gcc make >/dev/null; \
 	  else echo "error: no C compiler (cc) found"; echo "hint: sudo apt-get install gcc"; exit 1; fi; }
+	@# Wasmtime (PyPI) is the differential tester's oracle for exception
+	@# handling, which the reference interpreter (wasmi 2.0) lacks.
+	@python3 -c "import wasmtime" 2>/dev/null || python3 -m pip install -q wasmtime==50.0.1 || { \
+	  echo "error: cannot install the wasmtime Python package (the exception-handling oracle)"; \
+	  echo "hint: python3 -m pip install wasmtime==50.0.1"; exit 1; }
 	@# readelf and objdump (binutils) and perf read artifacts in the ELF tests.
 	@command -v readelf >/dev/null && command -v objdump >/dev/null && command -v perf >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -62,6 +67,7 @@ lint: deps
 test: build lint
 	$(CARGO) test --workspace
 	$(CARGO) run -q -p waot-testsuite -- diff --seed 0 --count 2000
+	$(CARGO) run -q -p waot-testsuite -- diff --exceptions --seed 0 --count 1000
 	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit
 	$(CARGO) run -q -p waot-testsuite -- spec
 

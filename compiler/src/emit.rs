@@ -269,7 +269,10 @@ fn compile_one(ctx: &mut Context, target: &Target) -> Result<CompiledFunc> {
                 }
             }
         }
-        handlers.push(entry);
+        // A `try_table` without catch clauses leaves only the context.
+        if !entry.handlers.is_empty() {
+            handlers.push(entry);
+        }
     }
     let mut relocs = Vec::new();
     for r in compiled.buffer.relocs() {

@@ -141,6 +141,14 @@ fn compile(input: &Path, output: &Path, options: CompileOptions) -> Result<(), F
             anyhow::Error::new(e).context(format!("cannot compile '{}'", input.display())),
         )
     })?;
+    // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is
+    // written to, never replaced.
+    let special = std::fs::metadata(output).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if special {
+        return std::fs::write(output, &artifact)
+            .with_context(|| format!("cannot write '{}'", output.display()))
+            .map_err(|e| Failure(73, e));
+    }
     // Write next to the destination, then rename: a failed compile never
     // leaves a partial or stale artifact under the output name.
     let tmp = output.with_extension("aot.tmp");

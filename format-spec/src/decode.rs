@@ -154,7 +154,11 @@ pub(crate) fn decode_const_expr(
                 at + 1,
             ));
         }
-        5 if matches!(expected, ValType::FuncRef | ValType::ExternRef) => {
+        5 if matches!(
+            expected,
+            ValType::FuncRef | ValType::ExternRef | ValType::ExnRef
+        ) =>
+        {
             (ConstExpr::RefNull, expected)
         }
         5 => (ConstExpr::RefNull, ValType::FuncRef),

@@ -88,7 +88,8 @@ fn run_with_host(args: &[String]) -> ExitCode {
     }
 }
 
-/// `diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--replay FILE]`.
+/// `diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions]
+/// [--replay FILE]`.
 fn diff(args: &[String]) -> ExitCode {
     use waot_testsuite::diff::{DiffOptions, replay, run};
     let value = |flag: &str| {
@@ -133,6 +134,7 @@ fn diff(args: &[String]) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        exceptions: args.iter().any(|a| a == "--exceptions"),
     };
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = std::time::Instant::now();
@@ -146,6 +148,12 @@ fn diff(args: &[String]) -> ExitCode {
                 t.traps,
                 options.out.display()
             );
+            if options.exceptions {
+                println!(
+                    "exception handling against wasmtime: {} of the modules throw or catch",
+                    t.exception_modules
+                );
+            }
             println!(
                 "{} passed, {} failed, {} skipped",
                 t.passed, t.failed, t.skipped
@@ -240,7 +248,7 @@ fn fuzz_artifacts(args: &[String]) -> ExitCode {
 fn usage() -> ExitCode {
     eprintln!("usage: waot-testsuite spec [FILTER] [--verbose] [--bounds-checks guard|explicit]");
     eprintln!(
-        "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--replay FILE]"
+        "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions] [--replay FILE]"
     );
     eprintln!(
         "       waot-testsuite fuzz-artifacts [--seed S] [--count N | --time SECONDS] [--out DIR]"

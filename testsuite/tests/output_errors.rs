@@ -80,3 +80,42 @@ fn waot_reports_output_it_cannot_write() {
         }
     }
 }
+
+/// `waot compile -o` a named pipe (as `/dev/stdout` or `/dev/null` are not
+/// regular files either) writes the artifact into it and leaves it a pipe,
+/// where a regular output is written beside and renamed into place.
+#[test]
+fn waot_compile_writes_into_a_pipe_without_replacing_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("artifact.pipe");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo failed");
+    let reading = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).expect("read the pipe"))
+    };
+    std::fs::copy(
+        testsuite_dir().join("examples/demo.wat"),
+        dir.path().join("demo.wat"),
+    )
+    .unwrap();
+    let out = run_with_stdout(
+        "waot",
+        &["compile", "demo.wat", "-o", "artifact.pipe"],
+        dir.path(),
+        Stdio::null(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = reading.join().unwrap();
+    waot_format::artifact::Artifact::parse(&bytes).expect("a whole artifact came through");
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced");
+}

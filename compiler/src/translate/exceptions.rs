@@ -245,7 +245,8 @@ impl Translator<'_, '_> {
         args: &[Value],
         results: &[ir::Type],
     ) -> Vec<Value> {
-        if self.handler_scopes.is_empty() {
+        let catches = self.handler_scopes.iter().any(|s| !s.clauses.is_empty());
+        if !catches {
             let call = match callee {
                 Callee::Direct(f) => self.builder.ins().call(f, args),
                 Callee::Indirect(sig, code) => self.builder.ins().call_indirect(sig, code, args),

@@ -71,10 +71,19 @@ pub fn smith_config(seed: u64) -> wasm_smith::Config {
 
 /// Generates the module for `seed`.
 pub fn generate(seed: u64) -> Result<Vec<u8>> {
+    generate_with(seed, false)
+}
+
+/// Generates the module for `seed`, with exception handling and tail calls
+/// when `exceptions`.
+pub fn generate_with(seed: u64, exceptions: bool) -> Result<Vec<u8>> {
     let mut rng = Rng::new(seed);
     let bytes: Vec<u8> = (0..64 * 1024).map(|_| rng.next_u64() as u8).collect();
     let mut u = arbitrary::Unstructured::new(&bytes);
-    let mut module = wasm_smith::Module::new(smith_config(seed), &mut u).context("wasm-smith")?;
+    let mut config = smith_config(seed);
+    config.exceptions_enabled = exceptions;
+    config.tail_call_enabled = exceptions;
+    let mut module = wasm_smith::Module::new(config, &mut u).context("wasm-smith")?;
     module
         .ensure_termination(2_000)
         .context("ensure_termination")?;

@@ -10,6 +10,7 @@
 mod generate;
 pub mod oracle;
 pub mod v8;
+pub mod wasmtime;
 
 use anyhow::{Context, Result};
 pub use generate::{Call, Rng, generate, mutate, smith_config};
@@ -75,6 +76,43 @@ fn compare_counting(
 ) -> Result<(Verdict, Vec<Call>)> {
     let waot = Waot::new(wasm, dir, page_limit)?;
     let wasmi = Wasmi::new(wasm, page_limit);
+    let view = OracleView {
+        name: "wasmi",
+        skip: &[],
+        reduce: &|s| s,
+        reduce_outcome: &|o| o,
+    };
+    compare_engines(waot, wasmi, calls, seed, counts, &view)
+}
+
+/// How waot's observations are brought to an oracle's form.
+struct OracleView<'a> {
+    /// The oracle's name in messages.
+    name: &'a str,
+    /// Exports the oracle leaves alone.
+    skip: &'a [String],
+    /// waot's state as the oracle reports states.
+    reduce: &'a dyn Fn(oracle::State) -> oracle::State,
+    /// waot's outcome as the oracle reports outcomes.
+    reduce_outcome: &'a dyn Fn(Outcome) -> Outcome,
+}
+
+/// Runs `calls` (or the generated sequence) on waot and an oracle and
+/// compares, through `view`.
+fn compare_engines<O: Engine>(
+    waot: std::result::Result<Waot, Outcome>,
+    wasmi: std::result::Result<O, Outcome>,
+    calls: Option<&[Call]>,
+    seed: u64,
+    counts: &mut (u64, u64),
+    view: &OracleView,
+) -> Result<(Verdict, Vec<Call>)> {
+    let OracleView {
+        name: oracle,
+        skip,
+        reduce,
+        reduce_outcome,
+    } = *view;
     let exhausted = |o: Option<&Outcome>| o.is_some_and(Outcome::exhausted);
     if exhausted(waot.as_ref().err()) || exhausted(wasmi.as_ref().err()) {
         return Ok((
@@ -89,7 +127,7 @@ fn compare_counting(
             let show =
                 |r: Option<&Outcome>| r.map_or("instantiated".to_string(), |o| format!("{o:?}"));
             let why = format!(
-                "instantiation: waot {}, wasmi {}",
+                "instantiation: waot {}, {oracle} {}",
                 show(a.as_ref().err()),
                 show(b.as_ref().err())
             );
@@ -100,11 +138,15 @@ fn compare_counting(
             return Ok((diverged(why, 0, outcome, state), vec![]));
         }
     };
-    let functions = waot.functions();
+    let mut functions = waot.functions();
+    functions.retain(|(name, _)| !skip.contains(name));
     if functions != wasmi.functions() {
         return Ok((
             diverged(
-                "exported functions differ".into(),
+                format!(
+                    "exported functions differ: waot {functions:?}, {oracle} {:?}",
+                    wasmi.functions()
+                ),
                 0,
                 Outcome::Error(String::new()),
                 None,
@@ -115,16 +157,16 @@ fn compare_counting(
     let calls = calls
         .map(<[Call]>::to_vec)
         .unwrap_or_else(|| calls_for(&functions, seed));
-    let state = (waot.state(), wasmi.state());
+    let state = (reduce(waot.state()), wasmi.state());
     if state.0 != state.1 {
-        let why = describe_state(&state.0, &state.1, "after instantiation");
+        let why = describe_state(&state.0, &state.1, "after instantiation", oracle);
         return Ok((
             diverged(why, 0, Outcome::Values(vec![]), Some(state.0)),
             calls,
         ));
     }
     for (i, call) in calls.iter().enumerate() {
-        let a = waot.call(&call.name, &call.args);
+        let a = reduce_outcome(waot.call(&call.name, &call.args));
         let b = wasmi.call(&call.name, &call.args);
         if a.exhausted() || b.exhausted() {
             return Ok((
@@ -132,39 +174,39 @@ fn compare_counting(
                 calls,
             ));
         }
-        let (sa, sb) = (waot.state(), wasmi.state());
+        let (sa, sb) = (reduce(waot.state()), wasmi.state());
         if a != b {
-            let why = format!("call {i} {:?}: waot {a:?}, wasmi {b:?}", call.name);
+            let why = format!("call {i} {:?}: waot {a:?}, {oracle} {b:?}", call.name);
             return Ok((diverged(why, i + 1, a, Some(sa)), calls));
         }
         counts.0 += 1;
         counts.1 += u64::from(matches!(a, Outcome::Trap(_)));
         if sa != sb {
-            let why = describe_state(&sa, &sb, &format!("after call {i} {:?}", call.name));
+            let why = describe_state(&sa, &sb, &format!("after call {i} {:?}", call.name), oracle);
             return Ok((diverged(why, i + 1, a, Some(sa)), calls));
         }
     }
     Ok((Verdict::Same, calls))
 }
 
-fn describe_state(a: &oracle::State, b: &oracle::State, when: &str) -> String {
+fn describe_state(a: &oracle::State, b: &oracle::State, when: &str, oracle: &str) -> String {
     if a.globals != b.globals {
         return format!(
-            "globals differ {when}: waot {:?}, wasmi {:?}",
+            "globals differ {when}: waot {:?}, {oracle} {:?}",
             a.globals, b.globals
         );
     }
     for ((name, x), (_, y)) in a.memories.iter().zip(&b.memories) {
         if x.len() != y.len() {
             return format!(
-                "memory {name} size differs {when}: waot {} bytes, wasmi {}",
+                "memory {name} size differs {when}: waot {} bytes, {oracle} {}",
                 x.len(),
                 y.len()
             );
         }
         if let Some(at) = x.iter().zip(y).position(|(p, q)| p != q) {
             return format!(
-                "memory {name} differs {when} at byte {at:#x}: waot {:#04x}, wasmi {:#04x}",
+                "memory {name} differs {when} at byte {at:#x}: waot {:#04x}, {oracle} {:#04x}",
                 x[at], y[at]
             );
         }
@@ -186,6 +228,9 @@ pub struct DiffOptions {
     pub mutations: u64,
     /// Seeds where the oracle is known to be wrong (`diff/oracle-bugs.txt`).
     pub oracle_bugs: Vec<u64>,
+    /// Generate modules with exception handling and tail calls, and compare
+    /// with Wasmtime ([`wasmtime`]), since wasmi 2.0 lacks exceptions.
+    pub exceptions: bool,
 }
 
 /// Reads `diff/oracle-bugs.txt`: seeds where a third engine confirmed that
@@ -220,6 +265,8 @@ pub struct Totals {
     pub traps: u64,
     /// Bytes of generated wasm.
     pub wasm_bytes: u64,
+    /// Modules whose code throws or catches (`--exceptions` runs).
+    pub exception_modules: u64,
 }
 
 fn write_divergence(
@@ -263,6 +310,10 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                 .stack_size(64 << 20)
                 .spawn_scoped(scope, || -> Result<()> {
                     let dir = tempfile::tempdir()?;
+                    let mut server = match options.exceptions {
+                        true => Some(wasmtime::Server::start()?),
+                        false => None,
+                    };
                     loop {
                         if options.time.is_some_and(|t| start.elapsed() >= t) {
                             return Ok(());
@@ -271,7 +322,12 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                         if end.is_some_and(|e| seed >= e) {
                             return Ok(());
                         }
-                        let result = check_seed(seed, options, dir.path());
+                        let result = match server.as_mut() {
+                            Some(server) => {
+                                check_seed_with_wasmtime(seed, options, dir.path(), server)
+                            }
+                            None => check_seed(seed, options, dir.path()),
+                        };
                         let mut t = totals.lock().unwrap();
                         match result {
                             Ok(r) => {
@@ -281,6 +337,7 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                                 t.calls += r.calls;
                                 t.traps += r.traps;
                                 t.wasm_bytes += r.wasm_bytes;
+                                t.exception_modules += r.exception_modules;
                             }
                             Err(e) => {
                                 println!("seed {seed}: harness error: {e:#}");
@@ -379,6 +436,105 @@ fn check_seed(seed: u64, options: &DiffOptions, dir: &Path) -> Result<Totals> {
         calls: counts.0,
         traps: counts.1,
         wasm_bytes: wasm.len() as u64,
+        exception_modules: 0,
+    })
+}
+
+/// Checks one exception-handling seed against Wasmtime (no mutations:
+/// validation is compared on the Wasm 2.0 runs).
+fn check_seed_with_wasmtime(
+    seed: u64,
+    options: &DiffOptions,
+    dir: &Path,
+    server: &mut wasmtime::Server,
+) -> Result<Totals> {
+    let wasm = generate::generate_with(seed, true)?;
+    let wasm_path = dir.join("oracle.wasm");
+    std::fs::write(&wasm_path, &wasm)?;
+    let mut counts = (0, 0);
+    let waot = match Waot::new(&wasm, dir, None) {
+        Ok(w) => w,
+        Err(e) => {
+            let stem = format!("exceptions-seed-{seed}");
+            write_divergence(&options.out, &stem, &wasm, &[], &format!("{e:#}"))?;
+            return Err(e);
+        }
+    };
+    let skip = waot
+        .as_ref()
+        .map_or_else(|_| Vec::new(), Waot::exnref_exports);
+    let oracle = wasmtime::Wasmtime::new(server, &wasm_path, None, &skip);
+    let reduce = |state: oracle::State| {
+        let mut state = wasmtime::digested(state);
+        state.globals.retain(|(name, _)| !skip.contains(name));
+        state
+    };
+    // Arguments with quiet NaNs only (see `wasmtime::quiet`).
+    let calls: Vec<Call> = match &waot {
+        Ok(w) => {
+            let mut functions = w.functions();
+            functions.retain(|(name, _)| !skip.contains(name));
+            calls_for(&functions, seed)
+                .into_iter()
+                .map(|c| Call {
+                    args: c.args.into_iter().map(wasmtime::quiet).collect(),
+                    ..c
+                })
+                .collect()
+        }
+        Err(_) => Vec::new(),
+    };
+    let view = OracleView {
+        name: "wasmtime",
+        skip: &skip,
+        reduce: &reduce,
+        reduce_outcome: &wasmtime::quiet_outcome,
+    };
+    let (verdict, calls) = compare_engines(waot, oracle, Some(&calls), seed, &mut counts, &view)?;
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    match verdict {
+        Verdict::Same => passed += 1,
+        Verdict::Inconclusive(_) => skipped += 1,
+        Verdict::Diverged(d) => {
+            failed += 1;
+            let path = write_divergence(
+                &options.out,
+                &format!("exceptions-seed-{seed}"),
+                &wasm,
+                &calls,
+                &d.why,
+            )?;
+            println!(
+                "DIVERGENCE exceptions seed {seed}: {}\n  written to {}",
+                d.why,
+                path.display()
+            );
+        }
+    }
+    Ok(Totals {
+        passed,
+        failed,
+        skipped,
+        calls: counts.0,
+        traps: counts.1,
+        wasm_bytes: wasm.len() as u64,
+        exception_modules: u64::from(uses_exception_instructions(&wasm)),
+    })
+}
+
+/// Whether some function of `wasm` throws or catches.
+fn uses_exception_instructions(wasm: &[u8]) -> bool {
+    use wasmparser::{Operator, Parser, Payload};
+    Parser::new(0).parse_all(wasm).any(|p| match p {
+        Ok(Payload::CodeSectionEntry(body)) => body.get_operators_reader().is_ok_and(|r| {
+            r.into_iter().any(|op| {
+                matches!(
+                    op,
+                    Ok(Operator::TryTable { .. } | Operator::Throw { .. } | Operator::ThrowRef)
+                )
+            })
+        }),
+        _ => false,
     })
 }
 

@@ -187,6 +187,28 @@ impl Waot {
     }
 }
 
+impl Waot {
+    /// Exports whose type involves `exnref` (functions taking or returning
+    /// one, `exnref` globals), which the Wasmtime oracle cannot inspect.
+    pub fn exnref_exports(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, item) in self.instance.exports() {
+            let exn = match &item {
+                waot_run::Extern::Func(f) => {
+                    f.ty.params.contains(&ValType::ExnRef)
+                        || f.ty.results.contains(&ValType::ExnRef)
+                }
+                waot_run::Extern::Global(g) => g.ty() == ValType::ExnRef,
+                _ => false,
+            };
+            if exn {
+                out.push(name);
+            }
+        }
+        out
+    }
+}
+
 impl Engine for Waot {
     fn functions(&self) -> Vec<(String, Vec<ValType>)> {
         let mut out: Vec<_> = self

@@ -1,0 +1,262 @@
+//! The oracle for what wasmi 2.0 does not implement (exception handling):
+//! Wasmtime, through `diff/wasmtime-oracle.py` (the `wasmtime` package from
+//! PyPI), one server process per worker thread, spoken to a line at a time.
+//! Memories are compared by SHA-256, so both sides reduce them first.
+
+use super::oracle::{Engine, Outcome, State, Value};
+use anyhow::{Context, Result, bail};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use waot_format::traps::TrapKind;
+use waot_format::types::ValType;
+
+/// A running `wasmtime-oracle.py`.
+pub struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Server {
+    /// Starts the server; fails when Python or its `wasmtime` package is
+    /// missing (`make deps` installs it).
+    pub fn start() -> Result<Server> {
+        let script = crate::testsuite_dir().join("diff/wasmtime-oracle.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("start python3 diff/wasmtime-oracle.py")?;
+        let stdin = child.stdin.take().context("server stdin")?;
+        let stdout = BufReader::new(child.stdout.take().context("server stdout")?);
+        Ok(Server {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    fn send(&mut self, line: &str) -> Result<()> {
+        writeln!(self.stdin, "{line}")?;
+        self.stdin.flush()?;
+        Ok(())
+    }
+
+    fn line(&mut self) -> Result<String> {
+        let mut line = String::new();
+        if self.stdout.read_line(&mut line)? == 0 {
+            bail!("the wasmtime oracle ended (is the `wasmtime` Python package installed?)");
+        }
+        Ok(line.trim_end().to_string())
+    }
+
+    fn lines_until_end(&mut self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        loop {
+            let line = self.line()?;
+            if line == "end" {
+                return Ok(out);
+            }
+            out.push(line);
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One module instantiated in the server.
+pub struct Wasmtime<'s> {
+    server: &'s mut Server,
+    functions: Vec<(String, Vec<ValType>)>,
+}
+
+fn hex_name(name: &str) -> String {
+    name.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(hex: &str) -> String {
+    let hex = hex.strip_prefix('x').unwrap_or(hex);
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn value(text: &str) -> Value {
+    match text {
+        "ref:null" => Value::Ref(true),
+        "ref:nonnull" => Value::Ref(false),
+        other => super::generate::parse_value(other).unwrap_or(Value::Ref(true)),
+    }
+}
+
+fn val_type(name: &str) -> ValType {
+    match name {
+        "i32" => ValType::I32,
+        "i64" => ValType::I64,
+        "f32" => ValType::F32,
+        "f64" => ValType::F64,
+        // The Python binding spells externref `anyref`.
+        n if n.contains("extern") || n == "anyref" => ValType::ExternRef,
+        n if n.contains("exn") => ValType::ExnRef,
+        _ => ValType::FuncRef,
+    }
+}
+
+/// A trap or failure as the server reports it.
+fn failure(line: &str) -> Outcome {
+    if line == "exception" {
+        return Outcome::Trap(TrapKind::UncaughtException);
+    }
+    let Some(code) = line.strip_prefix("trap ") else {
+        return Outcome::Error(line.to_string());
+    };
+    let kind = match code {
+        "STACK_OVERFLOW" => TrapKind::StackOverflow,
+        "MEMORY_OUT_OF_BOUNDS" | "HEAP_MISALIGNED" => TrapKind::MemoryOutOfBounds,
+        "TABLE_OUT_OF_BOUNDS" => TrapKind::TableOutOfBounds,
+        "INDIRECT_CALL_TO_NULL" => TrapKind::UninitializedElement,
+        "BAD_SIGNATURE" => TrapKind::IndirectCallTypeMismatch,
+        "INTEGER_OVERFLOW" => TrapKind::IntegerOverflow,
+        "INTEGER_DIVISION_BY_ZERO" => TrapKind::IntegerDivisionByZero,
+        "BAD_CONVERSION_TO_INTEGER" => TrapKind::BadConversionToInteger,
+        "UNREACHABLE" => TrapKind::Unreachable,
+        "NULL_REFERENCE" => TrapKind::NullExceptionReference,
+        other => return Outcome::Error(format!("trap {other}")),
+    };
+    Outcome::Trap(kind)
+}
+
+impl<'s> Wasmtime<'s> {
+    /// Instantiates the module at `wasm` (with memories limited to
+    /// `page_limit` pages when given), leaving the exports named in `skip`
+    /// alone (the Python API aborts on `exnref` types and values).
+    pub fn new(
+        server: &'s mut Server,
+        wasm: &Path,
+        page_limit: Option<u64>,
+        skip: &[String],
+    ) -> std::result::Result<Wasmtime<'s>, Outcome> {
+        let limit = page_limit.map_or(String::new(), |p| format!(" {p}"));
+        let reply = server
+            .send(&format!("load {}{limit}", wasm.display()))
+            .and_then(|_| server.line())
+            .map_err(|e| Outcome::Error(e.to_string()))?;
+        if reply != "ok" {
+            return Err(failure(&reply));
+        }
+        for name in skip {
+            server
+                .send(&format!("skip x{}", hex_name(name)))
+                .map_err(|e| Outcome::Error(e.to_string()))?;
+        }
+        let lines = server
+            .send("functions")
+            .and_then(|_| server.lines_until_end())
+            .map_err(|e| Outcome::Error(e.to_string()))?;
+        let mut functions: Vec<(String, Vec<ValType>)> = lines
+            .iter()
+            .filter_map(|l| {
+                let mut words = l.split_whitespace().skip(1);
+                let name = from_hex(words.next()?);
+                Some((name, words.map(val_type).collect()))
+            })
+            .collect();
+        functions.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Wasmtime { server, functions })
+    }
+}
+
+impl Engine for Wasmtime<'_> {
+    fn functions(&self) -> Vec<(String, Vec<ValType>)> {
+        self.functions.clone()
+    }
+
+    fn call(&mut self, name: &str, args: &[Value]) -> Outcome {
+        let args: Vec<String> = args.iter().map(super::generate::format_value).collect();
+        let line = format!("call x{} {}", hex_name(name), args.join(" "));
+        let reply = match self.server.send(&line).and_then(|_| self.server.line()) {
+            Ok(r) => r,
+            Err(e) => return Outcome::Error(e.to_string()),
+        };
+        match reply.strip_prefix("values") {
+            Some(rest) => {
+                Outcome::Values(rest.split_whitespace().map(|v| quiet(value(v))).collect())
+            }
+            None => failure(&reply),
+        }
+    }
+
+    fn state(&mut self) -> State {
+        let lines = self
+            .server
+            .send("state")
+            .and_then(|_| self.server.lines_until_end())
+            .unwrap_or_default();
+        let mut state = State::default();
+        for line in lines {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                ["global", name, v] => state.globals.push((from_hex(name), quiet(value(v)))),
+                ["memory", name, digest] => state
+                    .memories
+                    .push((from_hex(name), digest.as_bytes().to_vec())),
+                _ => {}
+            }
+        }
+        state.globals.sort_by(|a, b| a.0.cmp(&b.0));
+        state.memories.sort_by(|a, b| a.0.cmp(&b.0));
+        state
+    }
+}
+
+/// `v` with a NaN made quiet: the Python binding passes `f32` values
+/// through a double, which quiets signalling NaNs, so both sides are
+/// compared quieted.
+pub fn quiet(v: Value) -> Value {
+    match v {
+        Value::F32(b) if f32::from_bits(b).is_nan() => Value::F32(b | 0x0040_0000),
+        Value::F64(b) if f64::from_bits(b).is_nan() => Value::F64(b | 0x0008_0000_0000_0000),
+        other => other,
+    }
+}
+
+/// `outcome` with its values' NaNs quieted.
+pub fn quiet_outcome(outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Values(v) => Outcome::Values(v.into_iter().map(quiet).collect()),
+        other => other,
+    }
+}
+
+/// `state` with each memory replaced by its SHA-256 in hex, as the server
+/// reports memories, and NaNs in globals quieted.
+pub fn digested(state: State) -> State {
+    use sha2::{Digest, Sha256};
+    State {
+        globals: state
+            .globals
+            .into_iter()
+            .map(|(name, v)| (name, quiet(v)))
+            .collect(),
+        memories: state
+            .memories
+            .into_iter()
+            .map(|(name, bytes)| {
+                let hex: String = Sha256::digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                (name, hex.into_bytes())
+            })
+            .collect(),
+    }
+}
