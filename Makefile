@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs clean
+.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh clean
 
 all: build
 
@@ -117,6 +117,13 @@ fixtures:
 	    apt-get update -qq && apt-get install -y -qq clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 >/dev/null; \
 	  else echo "error: clang-16 not found"; echo "hint: sudo apt-get install clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32"; exit 1; fi; }
 	$(MAKE) -C testsuite/c
+
+# The C and C++ programs that use wasm exception handling (setjmp/longjmp,
+# C++ exceptions), built with the Zig toolchain from PyPI, which
+# testsuite/c/eh/build.sh fetches into target/zig (Debian's clang-16 has no
+# wasm32 libc++ and its wasi-libc no setjmp).
+fixtures-eh:
+	sh testsuite/c/eh/build.sh
 
 # Rewrite the expected outputs of the diagnostics runner after a deliberate change.
 bless: build

@@ -1,5 +1,7 @@
 //! Real C programs (testsuite/c/, built with clang and wasi-libc by `make
-//! fixtures`) run under waot exactly as they do natively: each program is
+//! fixtures`; the two that use wasm exception handling, setjmp/longjmp and
+//! C++ exceptions, by `make fixtures-eh`) run under waot exactly as they do
+//! natively: each program is
 //! also built with the host C compiler, both run with the same arguments,
 //! environment and files, and stdout plus exit status must match. The
 //! sandbox program is compared with its expected file instead (natively
@@ -147,6 +149,22 @@ const CASES: &[Case] = &[
         expected: None,
     },
     Case {
+        name: "sjlj",
+        program: "sjlj",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "cpp_exceptions",
+        program: "cpp_exceptions",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
         name: "isatty",
         program: "isatty",
         args: &[],
@@ -190,8 +208,10 @@ fn setup(root: &Path) -> PathBuf {
     sandbox
 }
 
+/// Builds natively with the host C compiler, or C++ compiler for `.cpp`.
 fn cc(args: &[&str], out: &Path) -> Result<(), String> {
-    let status = Command::new("cc")
+    let cpp = args.iter().any(|a| a.ends_with(".cpp"));
+    let status = Command::new(if cpp { "c++" } else { "cc" })
         .args(args)
         .arg("-o")
         .arg(out)
@@ -281,7 +301,10 @@ fn run_case(case: &Case, work: &Path, lib: &Path) -> Result<(), String> {
         ),
         None => {
             let native = root.join(format!("{}-native", case.program));
-            let source = c.join(format!("{}.c", case.program));
+            let mut source = c.join(format!("{}.c", case.program));
+            if !source.exists() {
+                source = c.join(format!("{}.cpp", case.program));
+            }
             let mut sources = vec![source.to_string_lossy().into_owned()];
             if case.program == "native_ptr" {
                 sources.push(c.join("native/fill.c").to_string_lossy().into_owned());
