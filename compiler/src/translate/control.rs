@@ -33,6 +33,22 @@ impl Translator<'_, '_> {
         block
     }
 
+    /// Opens a `block` (or `try_table`) frame of type `blockty`.
+    pub(super) fn push_block(&mut self, blockty: BlockType) -> Result<()> {
+        let (params, results) = self.block_signature(blockty)?;
+        let next = self.new_block(&results);
+        self.control.push(Frame {
+            kind: FrameKind::Block,
+            next,
+            height: self.stack.len() - params.len(),
+            num_params: params.len(),
+            num_results: results.len(),
+            exit_reachable: false,
+            born_reachable: true,
+        });
+        Ok(())
+    }
+
     /// Continues translation in `block`, whose parameters replace the
     /// stack above `height`.
     fn enter_block(&mut self, block: ir::Block, height: usize) {
@@ -91,19 +107,7 @@ impl Translator<'_, '_> {
                 self.push(v);
             }
             Operator::Unreachable => self.trap(TrapKind::Unreachable),
-            Operator::Block { blockty } => {
-                let (params, results) = self.block_signature(blockty)?;
-                let next = self.new_block(&results);
-                self.control.push(Frame {
-                    kind: FrameKind::Block,
-                    next,
-                    height: self.stack.len() - params.len(),
-                    num_params: params.len(),
-                    num_results: results.len(),
-                    exit_reachable: false,
-                    born_reachable: true,
-                });
-            }
+            Operator::Block { blockty } => self.push_block(blockty)?,
             Operator::Loop { blockty } => {
                 let (params, results) = self.block_signature(blockty)?;
                 let header = self.new_block(&params);

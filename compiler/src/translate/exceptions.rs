@@ -12,7 +12,7 @@
 //! (`exn_throw`) and executes a trap of kind "uncaught exception", from
 //! which the loader unwinds to the callers' handlers.
 
-use super::{Frame, FrameKind, Translator, block_args, ir_type, vmctx_flags};
+use super::{FrameKind, Translator, block_args, ir_type, vmctx_flags};
 use crate::error::Result;
 use cranelift_codegen::ir::{
     self, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem, ExceptionTag, FuncRef,
@@ -82,17 +82,7 @@ impl Translator<'_, '_> {
                         }
                     })
                     .collect();
-                let (params, results) = self.block_signature(try_table.ty)?;
-                let next = self.new_block(&results);
-                self.control.push(Frame {
-                    kind: FrameKind::Block,
-                    next,
-                    height: self.stack.len() - params.len(),
-                    num_params: params.len(),
-                    num_results: results.len(),
-                    exit_reachable: false,
-                    born_reachable: true,
-                });
+                self.push_block(try_table.ty)?;
                 self.handler_scopes.push(HandlerScope {
                     frame: outside,
                     clauses,
@@ -137,6 +127,15 @@ impl Translator<'_, '_> {
         Ok(true)
     }
 
+    /// The catch clauses of the enclosing `try_table`s, innermost first.
+    fn active_clauses(&self) -> Vec<Clause> {
+        self.handler_scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.clauses.iter().copied())
+            .collect()
+    }
+
     /// Pops the handler scope of the frame at `index`, which `end` closes.
     pub(super) fn leave_handler_scope(&mut self, index: usize) {
         if self.handler_scopes.last().is_some_and(|s| s.frame == index) {
@@ -153,12 +152,7 @@ impl Translator<'_, '_> {
     /// Dispatches exception `exn` against the enclosing catch clauses,
     /// innermost first; if none matches, throws it to the callers.
     fn throw_exception(&mut self, exn: Value) {
-        let clauses: Vec<Clause> = self
-            .handler_scopes
-            .iter()
-            .rev()
-            .flat_map(|s| s.clauses.iter().copied())
-            .collect();
+        let clauses = self.active_clauses();
         let ptr = self.env.pointer_type();
         for clause in clauses {
             let Some(tag) = clause.tag else {
@@ -253,12 +247,7 @@ impl Translator<'_, '_> {
             };
             return self.builder.inst_results(call).to_vec();
         }
-        let clauses: Vec<Clause> = self
-            .handler_scopes
-            .iter()
-            .rev()
-            .flat_map(|s| s.clauses.iter().copied())
-            .collect();
+        let clauses = self.active_clauses();
         let returned = self.builder.create_block();
         for t in results {
             self.builder.append_block_param(returned, *t);

@@ -269,6 +269,22 @@ pub struct Totals {
     pub exception_modules: u64,
 }
 
+impl Totals {
+    /// The totals of one seed: its (passed, failed, skipped), its (calls,
+    /// traps), its module and whether it throws or catches.
+    fn of_seed(verdicts: (u64, u64, u64), counts: (u64, u64), wasm: &[u8], throws: u64) -> Totals {
+        Totals {
+            passed: verdicts.0,
+            failed: verdicts.1,
+            skipped: verdicts.2,
+            calls: counts.0,
+            traps: counts.1,
+            wasm_bytes: wasm.len() as u64,
+            exception_modules: throws,
+        }
+    }
+}
+
 fn write_divergence(
     out: &Path,
     stem: &str,
@@ -429,15 +445,7 @@ fn check_seed(seed: u64, options: &DiffOptions, dir: &Path) -> Result<Totals> {
             );
         }
     }
-    Ok(Totals {
-        passed,
-        failed,
-        skipped,
-        calls: counts.0,
-        traps: counts.1,
-        wasm_bytes: wasm.len() as u64,
-        exception_modules: 0,
-    })
+    Ok(Totals::of_seed((passed, failed, skipped), counts, &wasm, 0))
 }
 
 /// Checks one exception-handling seed against Wasmtime (no mutations:
@@ -511,15 +519,13 @@ fn check_seed_with_wasmtime(
             );
         }
     }
-    Ok(Totals {
-        passed,
-        failed,
-        skipped,
-        calls: counts.0,
-        traps: counts.1,
-        wasm_bytes: wasm.len() as u64,
-        exception_modules: u64::from(uses_exception_instructions(&wasm)),
-    })
+    let throws = u64::from(uses_exception_instructions(&wasm));
+    Ok(Totals::of_seed(
+        (passed, failed, skipped),
+        counts,
+        &wasm,
+        throws,
+    ))
 }
 
 /// Whether some function of `wasm` throws or catches.
