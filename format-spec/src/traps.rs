@@ -35,11 +35,15 @@ pub enum TrapKind {
     /// The trap site of every `throw` has this kind: the loader unwinds
     /// from it to the handler that catches the pending exception.
     UncaughtException = 14,
+    /// An atomic access at an address that is not a multiple of its size.
+    UnalignedAtomic = 15,
+    /// `memory.atomic.wait` on a memory that is not shared.
+    ExpectedSharedMemory = 16,
 }
 
 impl TrapKind {
     /// Every kind, in code order.
-    pub const ALL: [TrapKind; 14] = [
+    pub const ALL: [TrapKind; 16] = [
         TrapKind::StackOverflow,
         TrapKind::IntegerOverflow,
         TrapKind::MemoryOutOfBounds,
@@ -54,6 +58,8 @@ impl TrapKind {
         TrapKind::HostError,
         TrapKind::NullExceptionReference,
         TrapKind::UncaughtException,
+        TrapKind::UnalignedAtomic,
+        TrapKind::ExpectedSharedMemory,
     ];
 
     /// The kind with this code, if any.
@@ -78,6 +84,8 @@ impl TrapKind {
             TrapKind::HostError => "host function error",
             TrapKind::NullExceptionReference => "null exception reference",
             TrapKind::UncaughtException => "uncaught exception",
+            TrapKind::UnalignedAtomic => "unaligned atomic",
+            TrapKind::ExpectedSharedMemory => "expected shared memory",
         }
     }
 }

@@ -363,6 +363,8 @@ pub mod wasm_features {
     pub const EXCEPTIONS: u64 = 1 << 7;
     /// Tail calls (Wasm 3.0): `return_call`, `return_call_indirect`.
     pub const TAIL_CALL: u64 = 1 << 8;
+    /// Threads (Wasm 3.0): atomic instructions, shared memories.
+    pub const THREADS: u64 = 1 << 9;
     /// All of Wasm 2.0 without SIMD.
     pub const WASM2_NO_SIMD: u64 = MUTABLE_GLOBAL
         | SIGN_EXTENSION
@@ -371,7 +373,7 @@ pub mod wasm_features {
         | BULK_MEMORY
         | REFERENCE_TYPES;
     /// Names of the bits, for diagnostics.
-    pub const NAMES: [(u64, &str); 9] = [
+    pub const NAMES: [(u64, &str); 10] = [
         (MUTABLE_GLOBAL, "mutable-global"),
         (SIGN_EXTENSION, "sign-extension"),
         (SATURATING_FLOAT_TO_INT, "saturating-float-to-int"),
@@ -381,6 +383,7 @@ pub mod wasm_features {
         (SIMD, "simd"),
         (EXCEPTIONS, "exceptions"),
         (TAIL_CALL, "tail-call"),
+        (THREADS, "threads"),
     ];
 
     /// Formats a feature set as a comma-separated list of names; a bit

@@ -36,6 +36,20 @@ extern "C" fn exn_new(vmctx: *mut u8, tag: i32, values: usize) -> usize {
     crate::exceptions::new_exception(tag, slots)
 }
 
+extern "C" fn atomic_wait(_vmctx: *mut u8, timeout: i64) -> i32 {
+    // One thread runs wasm: nobody can notify, so the wait times out.
+    match u64::try_from(timeout) {
+        Ok(ns) => std::thread::sleep(std::time::Duration::from_nanos(ns)),
+        Err(_) => loop {
+            std::thread::park();
+        },
+    }
+    TIMED_OUT
+}
+
+/// `memory.atomic.wait`'s "timed-out".
+const TIMED_OUT: i32 = 2;
+
 extern "C" fn exn_throw(_vmctx: *mut u8, exn: usize) -> i32 {
     crate::exceptions::set_pending(exn);
     OK
@@ -258,6 +272,7 @@ macro_rules! native_type {
     (vmctx) => { *mut u8 };
     (ref) => { usize };
     (i32) => { i32 };
+    (i64) => { i64 };
     (f32) => { f32 };
     (f64) => { f64 };
 }

@@ -22,6 +22,7 @@ pub fn host_info() -> HostInfo {
         memory_guard: MEMORY_GUARD,
         wasm_features: wasm_features::WASM2_NO_SIMD
             | wasm_features::EXCEPTIONS
-            | wasm_features::TAIL_CALL,
+            | wasm_features::TAIL_CALL
+            | wasm_features::THREADS,
     }
 }

@@ -236,11 +236,12 @@ impl Linker {
                     (Some(want), Some(have)) => have <= want,
                     (Some(_), None) => false,
                 };
-                if m.pages() >= d.min_pages && max_ok {
+                if m.pages() >= d.min_pages && max_ok && m.shared() == d.shared {
                     found(item)
                 } else {
                     incompatible(format!(
-                        "memory with {} pages (max {:?})",
+                        "{}memory with {} pages (max {:?})",
+                        if m.shared() { "shared " } else { "" },
                         m.pages(),
                         m.declared_max()
                     ))
@@ -286,9 +287,12 @@ impl Wanted {
             Wanted::Global { ty, mutable } => {
                 format!("global {}{ty}", if *mutable { "mut " } else { "" })
             }
-            Wanted::Memory(d) => {
-                format!("memory (min {} pages, max {:?})", d.min_pages, d.max_pages)
-            }
+            Wanted::Memory(d) => format!(
+                "{}memory (min {} pages, max {:?})",
+                if d.shared { "shared " } else { "" },
+                d.min_pages,
+                d.max_pages
+            ),
             Wanted::Table(d) => format!("table of {} (min {}, max {:?})", d.elem, d.min, d.max),
             Wanted::Tag(ty) => format!("tag {ty}"),
         }

@@ -37,6 +37,9 @@ pub struct LinearMemory {
     pages: Cell<u64>,
     limit_pages: u64,
     declared_max: Option<u64>,
+    /// Declared `shared` (threads); waot runs wasm on one thread, so it
+    /// changes only linking and `memory.atomic.wait`.
+    shared: bool,
     definition: Box<VMMemoryDefinition>,
 }
 
@@ -86,6 +89,7 @@ impl LinearMemory {
             pages: Cell::new(0),
             limit_pages,
             declared_max: desc.max_pages,
+            shared: desc.shared,
             definition,
         };
         if memory.grow(desc.min_pages).is_none() {
@@ -136,6 +140,11 @@ impl LinearMemory {
     /// The declared maximum in pages, as linking compares it.
     pub fn declared_max(&self) -> Option<u64> {
         self.declared_max
+    }
+
+    /// Whether the memory was declared `shared`.
+    pub fn shared(&self) -> bool {
+        self.shared
     }
 
     /// The record compiled code reads base and length from.

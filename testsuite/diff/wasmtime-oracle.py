@@ -11,6 +11,7 @@
 # Values as the tester writes them: i32:<decimal>, i64:<decimal>,
 # f32:0x<bits>, f64:0x<bits>, ref:null / ref:nonnull. A trap is named
 # by Wasmtime's TrapCode (INTEGER_DIVISION_BY_ZERO, …).
+import ctypes
 import hashlib
 import struct
 import sys
@@ -20,6 +21,8 @@ import wasmtime
 config = wasmtime.Config()
 config.wasm_exceptions = True
 config.wasm_tail_call = True
+config.wasm_threads = True
+config.shared_memory = True
 config.wasm_multi_value = True
 config.wasm_bulk_memory = True
 config.wasm_reference_types = True
@@ -152,6 +155,9 @@ for line in sys.stdin:
                     answer("global x%s %s" % (hexname(export.name), fmt(content, value)))
                 elif isinstance(item, wasmtime.Memory):
                     data = bytes(item.read(store, 0, item.data_len(store)))
+                    answer("memory x%s %s" % (hexname(export.name), hashlib.sha256(data).hexdigest()))
+                elif isinstance(item, wasmtime.SharedMemory):
+                    data = ctypes.string_at(item.data_ptr(), item.data_len())
                     answer("memory x%s %s" % (hexname(export.name), hashlib.sha256(data).hexdigest()))
             answer("end")
         else:

@@ -84,6 +84,7 @@ impl Translator<'_, '_> {
                     AbiParam::new(match t {
                         AbiType::Ptr => ptr,
                         AbiType::I32 => ir::types::I32,
+                        AbiType::I64 => ir::types::I64,
                         AbiType::F32 => ir::types::F32,
                         AbiType::F64 => ir::types::F64,
                     })

@@ -83,7 +83,7 @@ impl Translator<'_, '_> {
         self.builder.ins().load(ptr, flags, self.vmctx, at)
     }
 
-    fn memory_length(&mut self) -> Value {
+    pub(super) fn memory_length(&mut self) -> Value {
         let def = self.memory_definition();
         let at = vmctx::memory::LENGTH as i32;
         self.builder.ins().load(types::I64, vmctx_flags(), def, at)
@@ -91,7 +91,12 @@ impl Translator<'_, '_> {
 
     /// The native address of `index + memarg.offset` for an access of
     /// `size` bytes, with the flags the access must carry.
-    fn address(&mut self, index: Value, memarg: MemArg, size: u32) -> (Value, MemFlagsData) {
+    pub(super) fn address(
+        &mut self,
+        index: Value,
+        memarg: MemArg,
+        size: u32,
+    ) -> (Value, MemFlagsData) {
         let ptr = self.env.pointer_type();
         let index = self.builder.ins().uextend(types::I64, index);
         let end = memarg.offset + u64::from(size);

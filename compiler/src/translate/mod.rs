@@ -5,6 +5,7 @@
 //! Calling convention of every wasm function (see `waot_format::abi`):
 //! `tail(callee_vmctx, caller_vmctx, params…) -> results`.
 
+mod atomics;
 mod bulk;
 mod calls;
 mod control;
@@ -306,6 +307,7 @@ impl Translator<'_, '_> {
             || self.table_operator(&op)?
             || self.bulk_operator(&op)?
             || self.exception_operator(&op)?
+            || self.atomic_operator(&op)?
         {
             return Ok(());
         }

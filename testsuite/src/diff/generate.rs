@@ -74,8 +74,8 @@ pub fn generate(seed: u64) -> Result<Vec<u8>> {
     generate_with(seed, false)
 }
 
-/// Generates the module for `seed`, with exception handling and tail calls
-/// when `exceptions`.
+/// Generates the module for `seed`, with exception handling, tail calls and
+/// threads (atomics, shared memories) when `exceptions`.
 pub fn generate_with(seed: u64, exceptions: bool) -> Result<Vec<u8>> {
     let mut rng = Rng::new(seed);
     let bytes: Vec<u8> = (0..64 * 1024).map(|_| rng.next_u64() as u8).collect();
@@ -83,6 +83,7 @@ pub fn generate_with(seed: u64, exceptions: bool) -> Result<Vec<u8>> {
     let mut config = smith_config(seed);
     config.exceptions_enabled = exceptions;
     config.tail_call_enabled = exceptions;
+    config.threads_enabled = exceptions;
     let mut module = wasm_smith::Module::new(config, &mut u).context("wasm-smith")?;
     module
         .ensure_termination(2_000)

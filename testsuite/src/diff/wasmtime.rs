@@ -121,7 +121,8 @@ fn failure(line: &str) -> Outcome {
     };
     let kind = match code {
         "STACK_OVERFLOW" => TrapKind::StackOverflow,
-        "MEMORY_OUT_OF_BOUNDS" | "HEAP_MISALIGNED" => TrapKind::MemoryOutOfBounds,
+        "MEMORY_OUT_OF_BOUNDS" => TrapKind::MemoryOutOfBounds,
+        "HEAP_MISALIGNED" => TrapKind::UnalignedAtomic,
         "TABLE_OUT_OF_BOUNDS" => TrapKind::TableOutOfBounds,
         "INDIRECT_CALL_TO_NULL" => TrapKind::UninitializedElement,
         "BAD_SIGNATURE" => TrapKind::IndirectCallTypeMismatch,

@@ -57,6 +57,7 @@ pub fn files() -> Vec<SpecFile> {
         ("mutable-global", Proposal::MutableGlobal),
         ("exceptions", Proposal::ExceptionHandling),
         ("tail-call", Proposal::TailCall),
+        ("threads", Proposal::Threads),
     ] {
         add(set, Box::new(proposal(p)));
     }
@@ -219,11 +220,21 @@ fn spectest_linker() -> Linker {
         shared: false,
         memory64: false,
     };
+    let shared = MemoryDesc {
+        shared: true,
+        ..memory
+    };
     let memory = LinearMemory::new(&memory, None).expect("spectest memory");
     l.define(
         "spectest",
         "memory",
         Extern::Memory(std::rc::Rc::new(memory)),
+    );
+    let shared = LinearMemory::new(&shared, None).expect("spectest shared memory");
+    l.define(
+        "spectest",
+        "shared_memory",
+        Extern::Memory(std::rc::Rc::new(shared)),
     );
     l
 }

@@ -1,0 +1,36 @@
+;; Atomic instructions (threads, Wasm 3.0) on one thread: every width of
+;; load, store, read-modify-write and compare-exchange, zero-extension of
+;; narrow results, alignment traps, wait and notify on a shared memory,
+;; wait on an unshared one, and bounds checks of notify, which touches no
+;; memory.
+(module
+  (memory $m (export "memory") 1 1 shared)
+  (func (export "store-load") (param i32 i64) (result i64)
+    (i64.atomic.store (local.get 0) (local.get 1))
+    (i64.atomic.load (local.get 0)))
+  (func (export "load8") (param i32) (result i32) (i32.atomic.load8_u (local.get 0)))
+  (func (export "load16") (param i32) (result i64) (i64.atomic.load16_u (local.get 0)))
+  (func (export "add") (param i32 i32) (result i32)
+    (drop (i32.atomic.rmw.add (local.get 0) (local.get 1)))
+    (i32.atomic.load (local.get 0)))
+  (func (export "sub8-old") (param i32 i32) (result i32)
+    (i32.atomic.rmw8.sub_u (local.get 0) (local.get 1)))
+  (func (export "and-or-xor") (param i32) (result i64)
+    (i64.atomic.store (local.get 0) (i64.const 0xf0f0))
+    (drop (i64.atomic.rmw.and (local.get 0) (i64.const 0xff00)))
+    (drop (i64.atomic.rmw.or (local.get 0) (i64.const 0x000f)))
+    (drop (i64.atomic.rmw32.xor_u (local.get 0) (i64.const 0x1)))
+    (i64.atomic.load (local.get 0)))
+  (func (export "xchg16") (param i32 i32) (result i32)
+    (i32.atomic.rmw16.xchg_u (local.get 0) (local.get 1)))
+  (func (export "cmpxchg") (param i32 i32 i32) (result i32)
+    (i32.atomic.rmw.cmpxchg (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "cmpxchg8") (param i32 i64 i64) (result i64)
+    (i64.atomic.rmw8.cmpxchg_u (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "wait32") (param i32 i32 i64) (result i32)
+    (memory.atomic.wait32 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "wait64") (param i32 i64 i64) (result i32)
+    (memory.atomic.wait64 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "notify") (param i32 i32) (result i32)
+    (memory.atomic.notify (local.get 0) (local.get 1)))
+  (func (export "fence") (atomic.fence)))
