@@ -47,7 +47,7 @@ struct CompiledFunc {
 
 /// Compiles a wasm binary into an artifact.
 pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
-    let mut module = module_info::parse(wasm)?;
+    let mut module = module_info::parse(wasm, &options.turned_off)?;
     for (i, m) in module.memories.iter_mut().enumerate() {
         if let Some(limit) = options.max_memory_pages
             && m.min_pages > limit

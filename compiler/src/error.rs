@@ -25,6 +25,13 @@ pub enum CompileError {
         /// Byte offset in the wasm binary of its first use.
         offset: usize,
     },
+    /// The module uses a proposal `--wasm-features` turned off.
+    FeatureTurnedOff {
+        /// The proposal's name (`exceptions`, `tail-call`, `threads`).
+        feature: &'static str,
+        /// Byte offset in the wasm binary of its first use.
+        offset: usize,
+    },
     /// The compile options contradict the module (for example a memory
     /// page limit below a memory's declared minimum).
     Options(String),
@@ -49,6 +56,10 @@ impl fmt::Display for CompileError {
                     "unsupported: {feature} (first use at byte offset {offset:#x})"
                 )
             }
+            CompileError::FeatureTurnedOff { feature, offset } => write!(
+                f,
+                "the module uses {feature}, which --wasm-features turned off (first use at byte offset {offset:#x})\nhint: leave -{feature} out of --wasm-features, or rebuild the module without it"
+            ),
             CompileError::Options(m) => write!(f, "{m}"),
             CompileError::Target(m) => write!(f, "{m}"),
             CompileError::Codegen(m) => write!(f, "internal compiler error: {m}"),

@@ -19,6 +19,15 @@ pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::TAIL_CALL)
     .union(WasmFeatures::THREADS);
 
+/// The Wasm 3.0 proposals waot compiles that `waot compile --wasm-features`
+/// can turn off (as Wasmtime's `-W exceptions=n` does), for artifacts that
+/// must not use them: name and wasmparser features.
+pub const OPTIONAL: [(&str, WasmFeatures); 3] = [
+    ("exceptions", WasmFeatures::EXCEPTIONS),
+    ("tail-call", WasmFeatures::TAIL_CALL),
+    ("threads", WasmFeatures::THREADS),
+];
+
 /// A proposal wasmparser can validate and waot does not compile.
 struct Proposal {
     /// Its name in `unsupported:` messages.
@@ -176,11 +185,38 @@ fn validate(wasm: &[u8], features: WasmFeatures) -> std::result::Result<(), Comp
 
 /// Validates `wasm` for compilation: `Ok` when waot compiles every feature
 /// it uses, [`CompileError::UnsupportedFeature`] when it is valid but uses a
-/// proposal waot does not compile, else [`CompileError::Invalid`].
-pub fn validate_for_compile(wasm: &[u8]) -> Result<()> {
-    let Err(refused) = validate(wasm, SUPPORTED) else {
+/// proposal waot does not compile, [`CompileError::FeatureTurnedOff`] when
+/// it uses one of `turned_off` (names of [`OPTIONAL`]), else
+/// [`CompileError::Invalid`].
+pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<()> {
+    let off: Vec<(&str, WasmFeatures)> = OPTIONAL
+        .iter()
+        .copied()
+        .filter(|(name, _)| turned_off.contains(name))
+        .collect();
+    let allowed = off
+        .iter()
+        .fold(SUPPORTED, |acc, (_, flags)| acc.difference(*flags));
+    let Err(refused) = validate(wasm, allowed) else {
         return Ok(());
     };
+    // The first turned-off proposal the module uses, if it explains the
+    // refusal.
+    if validate(wasm, SUPPORTED).is_ok() {
+        let first = off
+            .iter()
+            .filter_map(|(name, flags)| {
+                match validate(wasm, allowed.union(SUPPORTED.difference(*flags))) {
+                    Err(CompileError::Invalid { offset, .. }) => Some((*name, offset)),
+                    _ => None,
+                }
+            })
+            .min_by_key(|(_, offset)| *offset);
+        if let Some((feature, offset)) = first {
+            return Err(CompileError::FeatureTurnedOff { feature, offset });
+        }
+        return Err(refused);
+    }
     if validate(wasm, everything()).is_err() {
         // Invalid whatever the features: report it as Wasm 2.0 sees it, so
         // messages match the specification's.

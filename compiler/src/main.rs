@@ -89,6 +89,12 @@ enum Command {
         /// `waot keygen`); `waot-run --require-signature` checks it.
         #[arg(long, value_name = "KEY")]
         sign: Option<PathBuf>,
+        /// Turn Wasm 3.0 proposals off, for artifacts that older runtimes
+        /// must also run: a comma-separated list of `-exceptions`,
+        /// `-tail-call`, `-threads` (a name without `-` keeps it on, the
+        /// default). A module using one is refused (exit 1).
+        #[arg(long, value_name = "LIST", value_parser = parse_wasm_features)]
+        wasm_features: Option<TurnedOff>,
     },
     /// Write a new ed25519 key pair: NAME.key (private, PKCS#8 PEM, mode
     /// 0600) and NAME.pub (public, SPKI PEM).
@@ -159,6 +165,33 @@ fn compile(input: &Path, output: &Path, options: CompileOptions) -> Result<(), F
             let _ = std::fs::remove_file(&tmp);
             Failure(73, e)
         })
+}
+
+/// The proposals `--wasm-features` turns off.
+#[derive(Clone, Debug)]
+struct TurnedOff(Vec<&'static str>);
+
+/// Parses `--wasm-features`: the names turned off.
+fn parse_wasm_features(list: &str) -> Result<TurnedOff, String> {
+    let known: Vec<&'static str> = waot::features::OPTIONAL.iter().map(|(n, _)| *n).collect();
+    let mut off = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (turn_off, name) = match item.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, item.strip_prefix('+').unwrap_or(item)),
+        };
+        let Some(&name) = known.iter().find(|k| **k == name) else {
+            return Err(format!(
+                "unknown wasm feature '{name}'; --wasm-features takes {}",
+                known.join(", ")
+            ));
+        };
+        off.retain(|n| *n != name);
+        if turn_off {
+            off.push(name);
+        }
+    }
+    Ok(TurnedOff(off))
 }
 
 /// Reads the private key of `--sign`.
@@ -241,6 +274,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             emit_clif,
             max_memory_pages,
             sign,
+            wasm_features,
         } => {
             let signing_key = sign.as_deref().map(signing_key).transpose()?;
             let options = CompileOptions {
@@ -266,6 +300,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     .replace(char::is_control, "_"),
                 max_memory_pages,
                 signing_key,
+                turned_off: wasm_features.map(|t| t.0).unwrap_or_default(),
             };
             compile(&input, &output, options)
         }

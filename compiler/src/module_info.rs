@@ -182,9 +182,10 @@ fn element_segment(e: wasmparser::Element) -> Result<ElementSegment> {
     Ok(ElementSegment { mode, elem, items })
 }
 
-/// Validates `wasm` and collects its [`ModuleInfo`].
-pub fn parse(wasm: &[u8]) -> Result<ModuleInfo<'_>> {
-    crate::features::validate_for_compile(wasm)?;
+/// Validates `wasm` (without the proposals named in `turned_off`) and
+/// collects its [`ModuleInfo`].
+pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> {
+    crate::features::validate_for_compile(wasm, turned_off)?;
     let mut info = ModuleInfo {
         types: Vec::new(),
         imports: Vec::new(),

@@ -49,6 +49,9 @@ pub struct CompileOptions {
     /// Sign the artifact with this key (`waot compile --sign KEY`); it
     /// changes no code, only adds a signature section.
     pub signing_key: Option<PrivateKey>,
+    /// Proposals of [`crate::features::OPTIONAL`] the module must not use
+    /// (`waot compile --wasm-features=-exceptions,…`).
+    pub turned_off: Vec<&'static str>,
 }
 
 impl Default for CompileOptions {
@@ -62,6 +65,7 @@ impl Default for CompileOptions {
             source_name: "module.wasm".to_string(),
             max_memory_pages: None,
             signing_key: None,
+            turned_off: Vec::new(),
         }
     }
 }

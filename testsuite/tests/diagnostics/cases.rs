@@ -590,6 +590,35 @@ pub const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "wasm-features-turned-off",
+        prepare: |dir, _| {
+            let text = r#"(module (tag $e) (func (export "f") (throw $e)))"#;
+            std::fs::write(dir.join("throws.wat"), text).unwrap();
+        },
+        command: &[
+            "waot",
+            "compile",
+            "throws.wat",
+            "--wasm-features=-tail-call,-exceptions",
+            "-o",
+            "throws.aot",
+        ],
+    },
+    Case {
+        name: "wasm-features-unknown",
+        prepare: |dir, _| {
+            std::fs::write(dir.join("empty.wat"), "(module)").unwrap();
+        },
+        command: &[
+            "waot",
+            "compile",
+            "empty.wat",
+            "--wasm-features=-gc",
+            "-o",
+            "empty.aot",
+        ],
+    },
+    Case {
         name: "unsupported-simd",
         prepare: |dir, _| {
             std::fs::copy(
