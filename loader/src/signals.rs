@@ -64,11 +64,11 @@ extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_v
             // A wasm handler caught the exception; it owns it now.
             crate::exceptions::take_pending();
         }
-        // SAFETY: the fault is at a trap site of registered wasm code;
-        // returning from the handler resumes at the handler of the call the
+        // Returning from the handler resumes at the handler of the call the
         // walk found, with that call's stack and frame pointers and the
         // exception as the first payload, as Cranelift's exception ABI
         // expects (no other register is assumed preserved on that edge).
+        // SAFETY: the fault is at a trap site of registered wasm code.
         unsafe { registers::resume(uc, to.pc, to.sp, to.fp, to.payload) };
         return;
     }

@@ -168,10 +168,10 @@ impl CodeMap {
             let matches = match (tag, entry.vmctx_sp_offset) {
                 (None, _) => true,
                 (Some(tag), Some(at)) => {
-                    // SAFETY: the exception table says the calling frame
-                    // keeps its VM context at this offset from its stack
-                    // pointer at the call; the VM context holds the
-                    // identity of each of its module's tags.
+                    // The exception table says the calling frame keeps its
+                    // VM context at this offset from its stack pointer at
+                    // the call; the VM context holds each tag's identity.
+                    // SAFETY: both reads are inside that live frame and VM context.
                     unsafe {
                         let vmctx = *((sp + at as usize) as *const usize);
                         *((vmctx + offsets.tag(tag.0) as usize) as *const usize) == thrown
@@ -276,10 +276,11 @@ pub(crate) fn resume_point(mut fp: usize, exn: usize) -> Option<Resume> {
         if fp == 0 || !fp.is_multiple_of(std::mem::size_of::<usize>()) {
             return None;
         }
-        // SAFETY: `fp` is the frame pointer of a frame of compiled wasm
-        // code (the fault's, or one reached through the chain from it, whose
-        // return address was in registered code), which keeps its caller's
-        // frame pointer and its return address at the frame record.
+        // `fp` is the frame pointer of a frame of compiled wasm code (the
+        // fault's, or one reached through the chain from it, whose return
+        // address was in registered code), which keeps its caller's frame
+        // pointer and its return address at the frame record.
+        // SAFETY: reading that live frame record.
         let (caller_fp, return_address) =
             unsafe { (frame::caller_fp(fp), frame::return_address(fp)) };
         let map = code

@@ -28,7 +28,8 @@ impl Translator<'_, '_> {
                 self.atomic_address(index, memarg, 4);
                 // Nothing is accessed, so guard pages would not catch an
                 // address out of bounds: check it.
-                self.explicit_bounds_check(index, memarg, 4);
+                let wide = self.builder.ins().uextend(types::I64, index);
+                self.bounds_check(wide, memarg.offset + 4);
                 let woken = self.builder.ins().iconst(I32, 0);
                 self.push(woken);
             }
@@ -124,24 +125,6 @@ impl Translator<'_, '_> {
         self.address(index, memarg, size).0
     }
 
-    /// Traps with "out of bounds memory access" unless `size` bytes at
-    /// `index + memarg.offset` lie inside memory 0, whatever the bounds
-    /// strategy (for instructions that check an address without accessing
-    /// it).
-    fn explicit_bounds_check(&mut self, index: Value, memarg: MemArg, size: u32) {
-        let wide = self.builder.ins().uextend(types::I64, index);
-        let end = memarg.offset + u64::from(size);
-        let last = self.builder.ins().iadd_imm_u(wide, end as i64);
-        let len = self.memory_length();
-        let oob = self
-            .builder
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThan, last, len);
-        self.builder
-            .ins()
-            .trapnz(oob, trap_code(TrapKind::MemoryOutOfBounds));
-    }
-
     fn atomic_flags() -> ir::MemFlagsData {
         ir::MemFlagsData::new().with_endianness(ir::Endianness::Little)
     }
@@ -204,7 +187,8 @@ impl Translator<'_, '_> {
         let index = self.pop();
         let addr = self.atomic_address(index, memarg, ty.bytes());
         if !self.memory_is_shared() {
-            self.explicit_bounds_check(index, memarg, ty.bytes());
+            let wide = self.builder.ins().uextend(types::I64, index);
+            self.bounds_check(wide, memarg.offset + u64::from(ty.bytes()));
             self.trap(TrapKind::ExpectedSharedMemory);
             return;
         }

@@ -83,7 +83,23 @@ impl Translator<'_, '_> {
         self.builder.ins().load(ptr, flags, self.vmctx, at)
     }
 
-    pub(super) fn memory_length(&mut self) -> Value {
+    /// Traps with "out of bounds memory access" unless `index + end` (a
+    /// 64-bit index, the access's offset plus size) is at most memory 0's
+    /// length: the explicit check, which instructions that access no
+    /// memory (`memory.atomic.notify`) need with guard pages too.
+    pub(super) fn bounds_check(&mut self, index: Value, end: u64) {
+        let len = self.memory_length();
+        let last = self.builder.ins().iadd_imm_u(index, end as i64);
+        let oob = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, last, len);
+        self.builder
+            .ins()
+            .trapnz(oob, trap_code(TrapKind::MemoryOutOfBounds));
+    }
+
+    fn memory_length(&mut self) -> Value {
         let def = self.memory_definition();
         let at = vmctx::memory::LENGTH as i32;
         self.builder.ins().load(types::I64, vmctx_flags(), def, at)
@@ -105,15 +121,7 @@ impl Translator<'_, '_> {
         let flags = if guarded {
             little
         } else {
-            let len = self.memory_length();
-            let last = self.builder.ins().iadd_imm_u(index, end as i64);
-            let oob = self
-                .builder
-                .ins()
-                .icmp(IntCC::UnsignedGreaterThan, last, len);
-            self.builder
-                .ins()
-                .trapnz(oob, trap_code(TrapKind::MemoryOutOfBounds));
+            self.bounds_check(index, end);
             little.with_notrap()
         };
         // Guard-page memories never move, so their base may be hoisted.
