@@ -342,6 +342,11 @@ fn write_artifact(
                 waot_format::types::wasm_features::THREADS
             } else {
                 0
+            }
+            | if module.uses_extended_const() {
+                waot_format::types::wasm_features::EXTENDED_CONST
+            } else {
+                0
             },
         opt_level: options.opt_level.cranelift_name(),
         codegen: concat!("cranelift ", "0.135.8"),

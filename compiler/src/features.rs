@@ -11,21 +11,24 @@
 use crate::error::{CompileError, Result};
 use wasmparser::{Validator, WasmFeatures};
 
-/// The features waot compiles: all of Wasm 2.0 except SIMD, exception
-/// handling (Wasm 3.0's `exnref` form) and tail calls.
+/// The features waot compiles: all of Wasm 2.0 except SIMD, and from Wasm
+/// 3.0 exception handling (`exnref`), tail calls, threads and extended
+/// constant expressions.
 pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .difference(WasmFeatures::SIMD)
     .union(WasmFeatures::EXCEPTIONS)
     .union(WasmFeatures::TAIL_CALL)
-    .union(WasmFeatures::THREADS);
+    .union(WasmFeatures::THREADS)
+    .union(WasmFeatures::EXTENDED_CONST);
 
 /// The Wasm 3.0 proposals waot compiles that `waot compile --wasm-features`
 /// can turn off (as Wasmtime's `-W exceptions=n` does), for artifacts that
 /// must not use them: name and wasmparser features.
-pub const OPTIONAL: [(&str, WasmFeatures); 3] = [
+pub const OPTIONAL: [(&str, WasmFeatures); 4] = [
     ("exceptions", WasmFeatures::EXCEPTIONS),
     ("tail-call", WasmFeatures::TAIL_CALL),
     ("threads", WasmFeatures::THREADS),
+    ("extended-const", WasmFeatures::EXTENDED_CONST),
 ];
 
 /// A proposal wasmparser can validate and waot does not compile.
@@ -100,11 +103,6 @@ const PROPOSALS: &[Proposal] = &[
     Proposal {
         name: "multi-memory",
         flags: WasmFeatures::MULTI_MEMORY,
-        extends: &[],
-    },
-    Proposal {
-        name: "extended-const",
-        flags: WasmFeatures::EXTENDED_CONST,
         extends: &[],
     },
     Proposal {

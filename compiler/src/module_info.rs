@@ -71,6 +71,22 @@ pub struct ModuleInfo<'a> {
 }
 
 impl ModuleInfo<'_> {
+    /// Whether some constant expression is an extended one.
+    pub fn uses_extended_const(&self) -> bool {
+        let extended = |e: &ConstExpr| matches!(e, ConstExpr::Extended(_));
+        self.globals.iter().any(|g| extended(&g.init))
+            || self
+                .data
+                .iter()
+                .any(|d| d.active.as_ref().is_some_and(|(_, e)| extended(e)))
+            || self.elements.iter().any(|s| {
+                s.items.iter().any(extended)
+                    || matches!(&s.mode, ElementMode::Active { offset, .. } if extended(offset))
+            })
+    }
+}
+
+impl ModuleInfo<'_> {
     /// The signature of function `f`.
     pub fn func_type(&self, f: FuncIndex) -> &FuncType {
         &self.types[self.func_types[f.index()].index()]
@@ -138,6 +154,14 @@ fn memory_desc(m: wasmparser::MemoryType) -> MemoryDesc {
 
 fn const_expr(e: &WasmConstExpr) -> Result<ConstExpr> {
     let mut ops = e.get_operators_reader();
+    let all: Vec<Operator> = e
+        .get_operators_reader()
+        .into_iter()
+        .collect::<std::result::Result<_, _>>()?;
+    // Two or more operators besides `end`: an extended expression.
+    if all.len() > 2 {
+        return extended_const(&all);
+    }
     let value = match ops.read()? {
         Operator::I32Const { value } => ConstExpr::I32(value),
         Operator::I64Const { value } => ConstExpr::I64(value),
@@ -180,6 +204,28 @@ fn element_segment(e: wasmparser::Element) -> Result<ElementSegment> {
         }
     };
     Ok(ElementSegment { mode, elem, items })
+}
+
+/// An extended constant expression (Wasm 3.0): constants, `global.get` and
+/// integer `add`/`sub`/`mul`.
+fn extended_const(all: &[Operator]) -> Result<ConstExpr> {
+    let mut ops = Vec::with_capacity(all.len());
+    for op in all {
+        ops.push(match *op {
+            Operator::I32Const { value } => ConstOp::I32(value),
+            Operator::I64Const { value } => ConstOp::I64(value),
+            Operator::GlobalGet { global_index } => ConstOp::GlobalGet(GlobalIndex(global_index)),
+            Operator::I32Add => ConstOp::I32Arith(ArithOp::Add),
+            Operator::I32Sub => ConstOp::I32Arith(ArithOp::Sub),
+            Operator::I32Mul => ConstOp::I32Arith(ArithOp::Mul),
+            Operator::I64Add => ConstOp::I64Arith(ArithOp::Add),
+            Operator::I64Sub => ConstOp::I64Arith(ArithOp::Sub),
+            Operator::I64Mul => ConstOp::I64Arith(ArithOp::Mul),
+            Operator::End => continue,
+            _ => return unsupported("this constant expression operator"),
+        });
+    }
+    Ok(ConstExpr::Extended(ops))
 }
 
 /// Validates `wasm` (without the proposals named in `turned_off`) and

@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 3;
+pub const FORMAT_MINOR: u16 = 4;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -113,6 +113,11 @@ pub mod section {
     pub const ELEMENTS: &str = ".waot.elements";
     /// Defined exception tags (format 2.2).
     pub const TAGS: &str = ".waot.tags";
+    /// Empty and required, present when a constant expression is an
+    /// extended one (format 2.4): a loader that cannot evaluate them
+    /// refuses the artifact naming this section, instead of calling its
+    /// constant expressions malformed.
+    pub const EXTENDED_CONST: &str = ".waot.extended-const";
     /// The ed25519 signature (see `crate::signature`).
     pub const SIGNATURE: &str = ".waot.signature";
 
@@ -129,6 +134,7 @@ pub mod section {
         TABLES,
         ELEMENTS,
         TAGS,
+        EXTENDED_CONST,
         EXPORTS,
         START,
         DATA,

@@ -172,12 +172,88 @@ pub(crate) fn decode_const_expr(
                 ValType::FuncRef,
             )
         }
+        7 => decode_extended(c, scope, value, at)?,
         _ => return Err(FormatError::new("unknown constant expression", at)),
     };
     if ty != expected {
         return Err(FormatError::new(type_error, at));
     }
     Ok(expr)
+}
+
+/// Reads the `count` operators of an extended constant expression (kind 7)
+/// and checks them on a type stack: `i32.const`, `i64.const`, `global.get`
+/// of an immutable imported global, and the `add`, `sub`, `mul` of i32 (8,
+/// 9, 10) and i64 (11, 12, 13), leaving exactly one value.
+fn decode_extended(
+    c: &mut Cursor,
+    scope: &Scope,
+    count: u64,
+    at: usize,
+) -> Result<(ConstExpr, ValType)> {
+    let count = usize::try_from(count)
+        .ok()
+        .filter(|&n| n.saturating_mul(9) <= c.rest().len())
+        .ok_or(FormatError::new("count larger than its section", at + 1))?;
+    let mut ops = Vec::with_capacity(count);
+    let mut stack: Vec<ValType> = Vec::new();
+    let arith = |code: u8| match code {
+        0 => ArithOp::Add,
+        1 => ArithOp::Sub,
+        _ => ArithOp::Mul,
+    };
+    for _ in 0..count {
+        let op_at = c.offset();
+        let kind = c.u8()?;
+        let value = c.u64()?;
+        let bad = |message| FormatError::new(message, op_at);
+        let (op, pops, push) = match kind {
+            0 => {
+                let v = u32::try_from(value)
+                    .map_err(|_| bad("constant expression has unused bits set"))?;
+                (ConstOp::I32(v as i32), None, ValType::I32)
+            }
+            1 => (ConstOp::I64(value as i64), None, ValType::I64),
+            4 => {
+                let index = usize::try_from(value).unwrap_or(usize::MAX);
+                let &(ty, mutable) = scope
+                    .imported_globals
+                    .get(index)
+                    .ok_or(bad("constant expression index out of range"))?;
+                if mutable {
+                    return Err(bad("constant expression reads a mutable global"));
+                }
+                (ConstOp::GlobalGet(GlobalIndex(index as u32)), None, ty)
+            }
+            8..=10 if value == 0 => (
+                ConstOp::I32Arith(arith(kind - 8)),
+                Some(ValType::I32),
+                ValType::I32,
+            ),
+            11..=13 if value == 0 => (
+                ConstOp::I64Arith(arith(kind - 11)),
+                Some(ValType::I64),
+                ValType::I64,
+            ),
+            _ => return Err(bad("unknown constant expression operator")),
+        };
+        if let Some(t) = pops {
+            let b = stack.pop();
+            let a = stack.pop();
+            if a != Some(t) || b != Some(t) {
+                return Err(bad("constant expression operands have the wrong types"));
+            }
+        }
+        stack.push(push);
+        ops.push(op);
+    }
+    match stack.as_slice() {
+        [ty] => Ok((ConstExpr::Extended(ops), *ty)),
+        _ => Err(FormatError::new(
+            "constant expression does not leave exactly one value",
+            at,
+        )),
+    }
 }
 
 pub(crate) fn decode_global(c: &mut Cursor, scope: &Scope) -> Result<GlobalDesc> {

@@ -169,7 +169,7 @@ pub struct TableDesc {
 }
 
 /// How an element segment is used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ElementMode {
     /// Copied into `table` at `offset` during instantiation.
     Active {
@@ -247,8 +247,9 @@ pub struct MemoryDesc {
     pub memory64: bool,
 }
 
-/// A constant expression of Wasm 2.0: one instruction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A constant expression: one instruction (Wasm 2.0), or a sequence of
+/// them with integer arithmetic (extended constant expressions, Wasm 3.0).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConstExpr {
     /// `i32.const`.
     I32(i32),
@@ -264,10 +265,38 @@ pub enum ConstExpr {
     RefNull,
     /// `ref.func`.
     RefFunc(FuncIndex),
+    /// Several instructions, evaluated on a stack to one integer.
+    Extended(Vec<ConstOp>),
+}
+
+/// One instruction of an extended constant expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstOp {
+    /// `i32.const`.
+    I32(i32),
+    /// `i64.const`.
+    I64(i64),
+    /// `global.get` of an immutable imported global.
+    GlobalGet(GlobalIndex),
+    /// `i32.add`, `i32.sub`, `i32.mul`.
+    I32Arith(ArithOp),
+    /// `i64.add`, `i64.sub`, `i64.mul`.
+    I64Arith(ArithOp),
+}
+
+/// The arithmetic of extended constant expressions (wrapping).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `add`.
+    Add,
+    /// `sub`.
+    Sub,
+    /// `mul`.
+    Mul,
 }
 
 /// A global defined by the module.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GlobalDesc {
     /// The value type.
     pub ty: ValType,
@@ -365,6 +394,8 @@ pub mod wasm_features {
     pub const TAIL_CALL: u64 = 1 << 8;
     /// Threads (Wasm 3.0): atomic instructions, shared memories.
     pub const THREADS: u64 = 1 << 9;
+    /// Extended constant expressions (Wasm 3.0).
+    pub const EXTENDED_CONST: u64 = 1 << 10;
     /// All of Wasm 2.0 without SIMD.
     pub const WASM2_NO_SIMD: u64 = MUTABLE_GLOBAL
         | SIGN_EXTENSION
@@ -373,7 +404,7 @@ pub mod wasm_features {
         | BULK_MEMORY
         | REFERENCE_TYPES;
     /// Names of the bits, for diagnostics.
-    pub const NAMES: [(u64, &str); 10] = [
+    pub const NAMES: [(u64, &str); 11] = [
         (MUTABLE_GLOBAL, "mutable-global"),
         (SIGN_EXTENSION, "sign-extension"),
         (SATURATING_FLOAT_TO_INT, "saturating-float-to-int"),
@@ -384,6 +415,7 @@ pub mod wasm_features {
         (EXCEPTIONS, "exceptions"),
         (TAIL_CALL, "tail-call"),
         (THREADS, "threads"),
+        (EXTENDED_CONST, "extended-const"),
     ];
 
     /// Formats a feature set as a comma-separated list of names; a bit

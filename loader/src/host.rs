@@ -23,6 +23,7 @@ pub fn host_info() -> HostInfo {
         wasm_features: wasm_features::WASM2_NO_SIMD
             | wasm_features::EXCEPTIONS
             | wasm_features::TAIL_CALL
-            | wasm_features::THREADS,
+            | wasm_features::THREADS
+            | wasm_features::EXTENDED_CONST,
     }
 }

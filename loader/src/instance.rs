@@ -142,7 +142,39 @@ fn const_value(
         ConstExpr::GlobalGet(g) => globals[g.index()].get(),
         ConstExpr::RefNull => Val::null(ty),
         ConstExpr::RefFunc(f) => Val::FuncRef(vmctx + offsets.func_ref(f.0) as usize),
+        ConstExpr::Extended(ref ops) => extended_value(ops, globals),
     }
+}
+
+/// Evaluates an extended constant expression (the reader checked its types
+/// and that it leaves one value); integer arithmetic wraps.
+fn extended_value(ops: &[ConstOp], globals: &[Rc<Global>]) -> Val {
+    let mut stack: Vec<Val> = Vec::with_capacity(ops.len());
+    for op in ops {
+        let v = match *op {
+            ConstOp::I32(v) => Val::I32(v),
+            ConstOp::I64(v) => Val::I64(v),
+            ConstOp::GlobalGet(g) => globals[g.index()].get(),
+            ConstOp::I32Arith(a) => match (stack.pop(), stack.pop()) {
+                (Some(Val::I32(y)), Some(Val::I32(x))) => Val::I32(match a {
+                    ArithOp::Add => x.wrapping_add(y),
+                    ArithOp::Sub => x.wrapping_sub(y),
+                    ArithOp::Mul => x.wrapping_mul(y),
+                }),
+                _ => Val::I32(0),
+            },
+            ConstOp::I64Arith(a) => match (stack.pop(), stack.pop()) {
+                (Some(Val::I64(y)), Some(Val::I64(x))) => Val::I64(match a {
+                    ArithOp::Add => x.wrapping_add(y),
+                    ArithOp::Sub => x.wrapping_sub(y),
+                    ArithOp::Mul => x.wrapping_mul(y),
+                }),
+                _ => Val::I64(0),
+            },
+        };
+        stack.push(v);
+    }
+    stack.pop().unwrap_or(Val::I32(0))
 }
 
 fn trap(kind: TrapKind) -> InstantiateError {
@@ -338,11 +370,11 @@ impl Instance {
     fn initialize(&self, a: &Artifact) -> Result<(), InstantiateError> {
         let d = &self.data;
         for (i, seg) in a.elements.iter().enumerate() {
-            match seg.mode {
+            match &seg.mode {
                 ElementMode::Passive => {}
                 ElementMode::Declarative => d.drop_elements(i as u32),
                 ElementMode::Active { table, offset } => {
-                    let offset = const_value(&offset, ValType::I32, &d.globals, 0, &d.offsets)
+                    let offset = const_value(offset, ValType::I32, &d.globals, 0, &d.offsets)
                         .raw_u64() as u32;
                     let items = d.element_segment(i as u32);
                     let t = &d.tables[table.index()];

@@ -106,6 +106,34 @@ const CASES: &[Case] = &[
         edit: |a| a.globals[1].init = ConstExpr::F64(0x4141_4141_4141_4141),
         message: GLOBAL_TYPE,
     },
+    // Extended constant expressions (format 2.4) are type-checked too.
+    Case {
+        name: "extended expression adding an i32 to an i64",
+        edit: |a| {
+            a.globals[0].init = ConstExpr::Extended(vec![
+                ConstOp::I32(1),
+                ConstOp::I64(2),
+                ConstOp::I64Arith(ArithOp::Add),
+            ])
+        },
+        message: "constant expression operands have the wrong types",
+    },
+    Case {
+        name: "extended expression leaving two values",
+        edit: |a| a.globals[0].init = ConstExpr::Extended(vec![ConstOp::I64(1), ConstOp::I64(2)]),
+        message: "constant expression does not leave exactly one value",
+    },
+    Case {
+        name: "extended expression of the wrong type",
+        edit: |a| {
+            a.globals[0].init = ConstExpr::Extended(vec![
+                ConstOp::I32(1),
+                ConstOp::I32(2),
+                ConstOp::I32Arith(ArithOp::Mul),
+            ])
+        },
+        message: GLOBAL_TYPE,
+    },
     Case {
         name: "global.get of an import of another type",
         edit: |a| a.globals[0].init = ConstExpr::GlobalGet(GlobalIndex(0)),

@@ -60,6 +60,24 @@ impl Encoder {
             ConstExpr::GlobalGet(g) => (4, g.0 as u64),
             ConstExpr::RefNull => (5, 0),
             ConstExpr::RefFunc(f) => (6, f.0 as u64),
+            ConstExpr::Extended(ref ops) => {
+                // Kind 7: the number of operators, then each as
+                // `kind: u8, value: u64`.
+                self.u8(7);
+                self.u64(ops.len() as u64);
+                for op in ops {
+                    let (kind, value) = match *op {
+                        ConstOp::I32(v) => (0, v as u32 as u64),
+                        ConstOp::I64(v) => (1, v as u64),
+                        ConstOp::GlobalGet(g) => (4, g.0 as u64),
+                        ConstOp::I32Arith(a) => (8 + arith_code(a), 0),
+                        ConstOp::I64Arith(a) => (11 + arith_code(a), 0),
+                    };
+                    self.u8(kind);
+                    self.u64(value);
+                }
+                return;
+            }
         };
         self.u8(kind);
         self.u64(value);
@@ -96,6 +114,16 @@ fn build_info(b: &BuildInfo) -> Vec<u8> {
     e.0
 }
 
+/// The operator code of an extended constant expression's arithmetic,
+/// added to 8 (i32) or 11 (i64).
+fn arith_code(a: ArithOp) -> u8 {
+    match a {
+        ArithOp::Add => 0,
+        ArithOp::Sub => 1,
+        ArithOp::Mul => 2,
+    }
+}
+
 /// The flags of section `id` holding `items` entries: `required` exactly
 /// when a loader that skipped the section would run the module differently
 /// (SPEC.md, "Which sections are required").
@@ -119,6 +147,18 @@ pub(super) struct Encoded {
 /// container's), and the contents of `.rodata.wasm`.
 pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     let mut out = vec![(section::BUILD_INFO, build_info(&c.build))];
+    let extended = |e: &ConstExpr| matches!(e, ConstExpr::Extended(_));
+    let uses_extended = c.globals.iter().any(|g| extended(&g.init))
+        || c.data
+            .iter()
+            .any(|d| d.active.as_ref().is_some_and(|(_, e)| extended(e)))
+        || c.elements.iter().any(|s| {
+            s.items.iter().any(extended)
+                || matches!(&s.mode, ElementMode::Active { offset, .. } if extended(offset))
+        });
+    if uses_extended {
+        out.push((section::EXTENDED_CONST, Vec::new()));
+    }
     let mut e = Encoder::default();
     e.list(c.types, |e, t| {
         e.list(&t.params, |e, v| e.u8(v.code()));

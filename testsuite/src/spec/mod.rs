@@ -58,6 +58,7 @@ pub fn files() -> Vec<SpecFile> {
         ("exceptions", Proposal::ExceptionHandling),
         ("tail-call", Proposal::TailCall),
         ("threads", Proposal::Threads),
+        ("extended-const", Proposal::ExtendedConst),
     ] {
         add(set, Box::new(proposal(p)));
     }
