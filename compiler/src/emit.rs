@@ -60,7 +60,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
         }
         m.page_limit = options.max_memory_pages;
     }
-    let target = crate::isa::target(options)?;
+    let target = crate::isa::target(options, module.uses_simd)?;
     // Wasm's implementation limits keep every valid module far below the
     // 2 GiB a VM context may take, so this only guards the arithmetic.
     let offsets = VMOffsets::new(&module.space)
@@ -345,6 +345,16 @@ fn write_artifact(
             }
             | if module.uses_extended_const() {
                 waot_format::types::wasm_features::EXTENDED_CONST
+            } else {
+                0
+            }
+            | if module.uses_simd {
+                waot_format::types::wasm_features::SIMD
+            } else {
+                0
+            }
+            | if module.uses_relaxed_simd.get() {
+                waot_format::types::wasm_features::RELAXED_SIMD
             } else {
                 0
             },

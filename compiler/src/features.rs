@@ -1,8 +1,8 @@
 //! Which wasm proposals waot compiles, and for a module that uses one it
 //! does not: which proposal, and where it is first used.
 //!
-//! A module is validated against what waot compiles (Wasm 2.0 without
-//! SIMD). When that fails but the module is valid with every feature
+//! A module is validated against what waot compiles (Wasm 2.0 and the
+//! Wasm 3.0 proposals in [`SUPPORTED`]). When that fails but the module is valid with every feature
 //! wasmparser knows, it is not broken: it uses a proposal waot does not
 //! compile yet, and is refused with `unsupported: <proposal> (first use at
 //! byte offset 0x…)`. The proposal is found by validating once more without
@@ -11,25 +11,32 @@
 use crate::error::{CompileError, Result};
 use wasmparser::{Validator, WasmFeatures};
 
-/// The features waot compiles: all of Wasm 2.0 except SIMD, and from Wasm
-/// 3.0 exception handling (`exnref`), tail calls, threads and extended
+/// The features waot compiles: all of Wasm 2.0, and from Wasm 3.0 relaxed
+/// SIMD, exception handling (`exnref`), tail calls, threads and extended
 /// constant expressions.
 pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
-    .difference(WasmFeatures::SIMD)
+    .union(WasmFeatures::RELAXED_SIMD)
     .union(WasmFeatures::EXCEPTIONS)
     .union(WasmFeatures::TAIL_CALL)
     .union(WasmFeatures::THREADS)
     .union(WasmFeatures::EXTENDED_CONST);
 
-/// The Wasm 3.0 proposals waot compiles that `waot compile --wasm-features`
-/// can turn off (as Wasmtime's `-W exceptions=n` does), for artifacts that
-/// must not use them: name and wasmparser features.
-pub const OPTIONAL: [(&str, WasmFeatures); 4] = [
+/// The proposals waot compiles that `waot compile --wasm-features` can turn
+/// off (as Wasmtime's `-W simd=n` does), for artifacts that must not use
+/// them: name and wasmparser features (turning SIMD off turns relaxed SIMD
+/// off too, as it builds on it).
+pub const OPTIONAL: [(&str, WasmFeatures); 6] = [
+    ("simd", WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD)),
+    ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
     ("exceptions", WasmFeatures::EXCEPTIONS),
     ("tail-call", WasmFeatures::TAIL_CALL),
     ("threads", WasmFeatures::THREADS),
     ("extended-const", WasmFeatures::EXTENDED_CONST),
 ];
+
+/// Whether a module uses SIMD (a `v128` type or instruction anywhere).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UsesSimd(pub bool);
 
 /// A proposal wasmparser can validate and waot does not compile.
 struct Proposal {
@@ -38,23 +45,13 @@ struct Proposal {
     /// The wasmparser features that gate it.
     flags: WasmFeatures,
     /// Proposals this one builds on: when both are used, this one is named
-    /// (a relaxed-simd module always uses simd too).
+    /// (a stack-switching module always uses function references too).
     extends: &'static [&'static str],
 }
 
 /// Every proposal wasmparser 0.263 knows beyond [`SUPPORTED`], most
 /// specific first where two are first used at the same offset.
 const PROPOSALS: &[Proposal] = &[
-    Proposal {
-        name: "relaxed-simd",
-        flags: WasmFeatures::RELAXED_SIMD,
-        extends: &["simd"],
-    },
-    Proposal {
-        name: "simd",
-        flags: WasmFeatures::SIMD,
-        extends: &[],
-    },
     Proposal {
         name: "acquire-release-atomics",
         flags: WasmFeatures::ACQUIRE_RELEASE_ATOMICS,
@@ -182,11 +179,12 @@ fn validate(wasm: &[u8], features: WasmFeatures) -> std::result::Result<(), Comp
 }
 
 /// Validates `wasm` for compilation: `Ok` when waot compiles every feature
-/// it uses, [`CompileError::UnsupportedFeature`] when it is valid but uses a
-/// proposal waot does not compile, [`CompileError::FeatureTurnedOff`] when
-/// it uses one of `turned_off` (names of [`OPTIONAL`]), else
-/// [`CompileError::Invalid`].
-pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<()> {
+/// it uses, with whether it uses SIMD (`v128` anywhere), which decides the
+/// target's CPU baseline; [`CompileError::UnsupportedFeature`] when it is
+/// valid but uses a proposal waot does not compile,
+/// [`CompileError::FeatureTurnedOff`] when it uses one of `turned_off`
+/// (names of [`OPTIONAL`]), else [`CompileError::Invalid`].
+pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<UsesSimd> {
     let off: Vec<(&str, WasmFeatures)> = OPTIONAL
         .iter()
         .copied()
@@ -195,8 +193,14 @@ pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<()> {
     let allowed = off
         .iter()
         .fold(SUPPORTED, |acc, (_, flags)| acc.difference(*flags));
+    // Most modules use no SIMD and pass the first validation; only SIMD
+    // modules (and broken ones) are validated twice.
+    let simd = WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD);
+    if validate(wasm, allowed.difference(simd)).is_ok() {
+        return Ok(UsesSimd(false));
+    }
     let Err(refused) = validate(wasm, allowed) else {
-        return Ok(());
+        return Ok(UsesSimd(true));
     };
     // The first turned-off proposal the module uses, if it explains the
     // refusal.

@@ -46,8 +46,23 @@ pub fn host_triple() -> String {
         .unwrap_or_else(|| Triple::host().to_string())
 }
 
-/// Builds the target for `options`.
-pub fn target(options: &CompileOptions) -> Result<Target> {
+/// CPU features beyond an architecture's baseline that SIMD code needs,
+/// because Cranelift's baseline lowering of some vector instructions calls
+/// a library routine (x86_64: `pshufb` without SSSE3, vector rounding
+/// without SSE4.1), which an artifact cannot link, or has no vector lowering
+/// at all (riscv64 without the V extension). A SIMD module's artifact
+/// records them and waot-run refuses a CPU that lacks them.
+pub fn simd_features(triple: &str) -> &'static [&'static str] {
+    match triple.split('-').next() {
+        Some("x86_64") => &["has_sse3", "has_ssse3", "has_sse41"],
+        Some("riscv64" | "riscv64gc") => &["has_v"],
+        _ => &[],
+    }
+}
+
+/// Builds the target for `options`; `simd` raises the CPU baseline to
+/// [`simd_features`].
+pub fn target(options: &CompileOptions, simd: bool) -> Result<Target> {
     let name = options.target.clone().unwrap_or_else(host_triple);
     let Some(&waot_format::target::Target {
         triple, text_align, ..
@@ -71,6 +86,13 @@ pub fn target(options: &CompileOptions) -> Result<Target> {
         }
         cranelift_native::infer_native_flags(&mut builder)
             .map_err(|e| CompileError::Target(format!("cannot detect this CPU's features: {e}")))?;
+    }
+    if simd {
+        for feature in simd_features(triple) {
+            builder.enable(feature).map_err(|e| {
+                CompileError::Target(format!("cranelift setting {feature} for {triple}: {e}"))
+            })?;
+        }
     }
     let mut flags = settings::builder();
     let set = |flags: &mut settings::Builder, name: &str, value: &str| {
@@ -182,8 +204,34 @@ mod tests {
                 target: Some(triple.to_string()),
                 ..Default::default()
             };
-            let target = target(&options).unwrap();
+            let target = target(&options, false).unwrap();
             assert_eq!(target.cpu_features, "", "{triple}");
+        }
+    }
+
+    #[test]
+    fn simd_raises_the_baseline_only_where_cranelift_needs_it() {
+        let expected = [
+            ("x86_64-unknown-linux-gnu", "sse3,sse41,ssse3"),
+            ("aarch64-unknown-linux-gnu", ""),
+            ("riscv64gc-unknown-linux-gnu", "v"),
+            ("s390x-unknown-linux-gnu", ""),
+        ];
+        for (triple, features) in expected {
+            let options = CompileOptions {
+                target: Some(triple.to_string()),
+                ..Default::default()
+            };
+            assert_eq!(
+                target(&options, true).unwrap().cpu_features,
+                features,
+                "{triple}"
+            );
+            assert_eq!(
+                target(&options, false).unwrap().cpu_features,
+                "",
+                "{triple}"
+            );
         }
     }
 
@@ -193,7 +241,7 @@ mod tests {
             cpu: waot_format::types::CpuMode::Native,
             ..Default::default()
         };
-        let target = target(&options).unwrap();
+        let target = target(&options, false).unwrap();
         let host = waot_format::cpu::host_features();
         for f in target.cpu_features.split(',').filter(|f| !f.is_empty()) {
             assert!(host.contains(&f), "recorded {f}, host detects {host:?}");

@@ -68,6 +68,11 @@ pub struct ModuleInfo<'a> {
     /// Whether the module has a shared memory or the translator met an
     /// atomic instruction.
     pub uses_threads: std::cell::Cell<bool>,
+    /// Whether the module uses SIMD (a `v128` type or instruction
+    /// anywhere), as validation found.
+    pub uses_simd: bool,
+    /// Whether the translator met a relaxed SIMD instruction.
+    pub uses_relaxed_simd: std::cell::Cell<bool>,
 }
 
 impl ModuleInfo<'_> {
@@ -114,7 +119,7 @@ pub fn val_type_of(t: wasmparser::ValType) -> Result<ValType> {
         wasmparser::ValType::I64 => ValType::I64,
         wasmparser::ValType::F32 => ValType::F32,
         wasmparser::ValType::F64 => ValType::F64,
-        wasmparser::ValType::V128 => return unsupported("simd"),
+        wasmparser::ValType::V128 => ValType::V128,
         wasmparser::ValType::Ref(r) => ref_type(r)?,
     })
 }
@@ -170,6 +175,7 @@ fn const_expr(e: &WasmConstExpr) -> Result<ConstExpr> {
         Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(GlobalIndex(global_index)),
         Operator::RefNull { .. } => ConstExpr::RefNull,
         Operator::RefFunc { function_index } => ConstExpr::RefFunc(FuncIndex(function_index)),
+        Operator::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
         _ => return unsupported("extended constant expressions"),
     };
     Ok(value)
@@ -231,7 +237,7 @@ fn extended_const(all: &[Operator]) -> Result<ConstExpr> {
 /// Validates `wasm` (without the proposals named in `turned_off`) and
 /// collects its [`ModuleInfo`].
 pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> {
-    crate::features::validate_for_compile(wasm, turned_off)?;
+    let uses_simd = crate::features::validate_for_compile(wasm, turned_off)?;
     let mut info = ModuleInfo {
         types: Vec::new(),
         imports: Vec::new(),
@@ -253,6 +259,8 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         uses_exceptions: std::cell::Cell::new(false),
         uses_tail_calls: std::cell::Cell::new(false),
         uses_threads: std::cell::Cell::new(false),
+        uses_simd: uses_simd.0,
+        uses_relaxed_simd: std::cell::Cell::new(false),
     };
     let mut name_section = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {

@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 4;
+pub const FORMAT_MINOR: u16 = 5;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -118,6 +118,11 @@ pub mod section {
     /// refuses the artifact naming this section, instead of calling its
     /// constant expressions malformed.
     pub const EXTENDED_CONST: &str = ".waot.extended-const";
+    /// Empty and required, present when the module uses SIMD (format
+    /// 2.5): a loader from before SIMD refuses the artifact naming this
+    /// section, instead of calling a `v128.const` constant expression
+    /// malformed.
+    pub const SIMD: &str = ".waot.simd";
     /// The ed25519 signature (see `crate::signature`).
     pub const SIGNATURE: &str = ".waot.signature";
 
@@ -135,6 +140,7 @@ pub mod section {
         ELEMENTS,
         TAGS,
         EXTENDED_CONST,
+        SIMD,
         EXPORTS,
         START,
         DATA,

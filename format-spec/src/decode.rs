@@ -173,6 +173,13 @@ pub(crate) fn decode_const_expr(
             )
         }
         7 => decode_extended(c, scope, value, at)?,
+        8 => {
+            let high = c.u64()?;
+            (
+                ConstExpr::V128(u128::from(value) | u128::from(high) << 64),
+                ValType::V128,
+            )
+        }
         _ => return Err(FormatError::new("unknown constant expression", at)),
     };
     if ty != expected {

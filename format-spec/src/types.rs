@@ -267,6 +267,8 @@ pub enum ConstExpr {
     RefFunc(FuncIndex),
     /// Several instructions, evaluated on a stack to one integer.
     Extended(Vec<ConstOp>),
+    /// `v128.const`, its 16 bytes as a little-endian integer.
+    V128(u128),
 }
 
 /// One instruction of an extended constant expression.
@@ -396,6 +398,9 @@ pub mod wasm_features {
     pub const THREADS: u64 = 1 << 9;
     /// Extended constant expressions (Wasm 3.0).
     pub const EXTENDED_CONST: u64 = 1 << 10;
+    /// Relaxed SIMD (Wasm 3.0), compiled with the one fixed set of choices
+    /// SPEC.md lists (§ Relaxed SIMD); another choice set gets another bit.
+    pub const RELAXED_SIMD: u64 = 1 << 11;
     /// All of Wasm 2.0 without SIMD.
     pub const WASM2_NO_SIMD: u64 = MUTABLE_GLOBAL
         | SIGN_EXTENSION
@@ -404,7 +409,7 @@ pub mod wasm_features {
         | BULK_MEMORY
         | REFERENCE_TYPES;
     /// Names of the bits, for diagnostics.
-    pub const NAMES: [(u64, &str); 11] = [
+    pub const NAMES: [(u64, &str); 12] = [
         (MUTABLE_GLOBAL, "mutable-global"),
         (SIGN_EXTENSION, "sign-extension"),
         (SATURATING_FLOAT_TO_INT, "saturating-float-to-int"),
@@ -416,6 +421,7 @@ pub mod wasm_features {
         (TAIL_CALL, "tail-call"),
         (THREADS, "threads"),
         (EXTENDED_CONST, "extended-const"),
+        (RELAXED_SIMD, "relaxed-simd"),
     ];
 
     /// Formats a feature set as a comma-separated list of names; a bit

@@ -21,6 +21,8 @@ pub fn host_info() -> HostInfo {
         memory_reservation: MEMORY_RESERVATION,
         memory_guard: MEMORY_GUARD,
         wasm_features: wasm_features::WASM2_NO_SIMD
+            | wasm_features::SIMD
+            | wasm_features::RELAXED_SIMD
             | wasm_features::EXCEPTIONS
             | wasm_features::TAIL_CALL
             | wasm_features::THREADS

@@ -143,6 +143,7 @@ fn const_value(
         ConstExpr::RefNull => Val::null(ty),
         ConstExpr::RefFunc(f) => Val::FuncRef(vmctx + offsets.func_ref(f.0) as usize),
         ConstExpr::Extended(ref ops) => extended_value(ops, globals),
+        ConstExpr::V128(v) => Val::V128(v),
     }
 }
 

@@ -20,6 +20,8 @@ pub enum Val {
     ExternRef(u64),
     /// `exnref`: the address of an exception object, 0 for null.
     ExnRef(usize),
+    /// `v128`: its 16 bytes as a little-endian integer.
+    V128(u128),
 }
 
 impl Val {
@@ -33,6 +35,7 @@ impl Val {
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
             Val::ExnRef(_) => ValType::ExnRef,
+            Val::V128(_) => ValType::V128,
         }
     }
 
@@ -40,7 +43,8 @@ impl Val {
     pub fn null(ty: ValType) -> Val {
         match ty {
             ValType::I32 => Val::I32(0),
-            ValType::I64 | ValType::V128 => Val::I64(0),
+            ValType::I64 => Val::I64(0),
+            ValType::V128 => Val::V128(0),
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
             ValType::FuncRef => Val::FuncRef(0),
@@ -49,7 +53,8 @@ impl Val {
         }
     }
 
-    /// The raw 64-bit payload (references and integers).
+    /// The raw 64-bit payload (references and integers; the low half of a
+    /// `v128`).
     pub fn raw_u64(&self) -> u64 {
         match *self {
             Val::I32(v) => v as u32 as u64,
@@ -59,6 +64,7 @@ impl Val {
             Val::FuncRef(v) => v as u64,
             Val::ExternRef(v) => v,
             Val::ExnRef(v) => v as u64,
+            Val::V128(v) => v as u64,
         }
     }
 
@@ -113,6 +119,15 @@ impl Val {
                 Val::F32(v.to_bits())
             }
             ValType::F64 => Val::F64(float(text)?.to_bits()),
+            ValType::V128 => {
+                let hex = text
+                    .strip_prefix("0x")
+                    .or_else(|| text.strip_prefix("0X"))
+                    .ok_or_else(|| {
+                        format!("'{text}' is not a valid v128 (give 0x and 32 hex digits)")
+                    })?;
+                Val::V128(u128::from_str_radix(&hex.replace('_', ""), 16).map_err(|_| bad())?)
+            }
             other => {
                 return Err(format!(
                     "arguments of type {other} cannot be given on the command line"
@@ -132,6 +147,7 @@ impl Val {
             Val::FuncRef(v) => raw[..8].copy_from_slice(&(v as u64).to_le_bytes()),
             Val::ExternRef(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
             Val::ExnRef(v) => raw[..8].copy_from_slice(&(v as u64).to_le_bytes()),
+            Val::V128(v) => raw = v.to_le_bytes(),
         }
         ValRaw(raw)
     }
@@ -148,7 +164,8 @@ impl Val {
             ValType::FuncRef => Val::FuncRef(u64::from_le_bytes(w8) as usize),
             ValType::ExternRef => Val::ExternRef(u64::from_le_bytes(w8)),
             ValType::ExnRef => Val::ExnRef(u64::from_le_bytes(w8) as usize),
-            _ => Val::I64(i64::from_le_bytes(w8)),
+            ValType::V128 => Val::V128(u128::from_le_bytes(*b)),
+            ValType::I64 => Val::I64(i64::from_le_bytes(w8)),
         }
     }
 }
@@ -164,6 +181,7 @@ impl std::fmt::Display for Val {
             Val::ExnRef(_) => write!(f, "exnref"),
             Val::FuncRef(_) => write!(f, "funcref"),
             Val::ExternRef(v) => write!(f, "externref {}", v - 1),
+            Val::V128(v) => write!(f, "{v:#034x}"),
             Val::F32(bits) => {
                 let v = f32::from_bits(bits);
                 float(

@@ -69,6 +69,14 @@ const CASES: &[Case] = &[
         expected: None,
     },
     Case {
+        name: "simd",
+        program: "simd",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
         name: "file_copy",
         program: "file_copy",
         args: &["input.bin", "out.bin"],

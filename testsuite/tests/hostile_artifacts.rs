@@ -134,6 +134,17 @@ const CASES: &[Case] = &[
         },
         message: GLOBAL_TYPE,
     },
+    // `v128.const` (format 2.5) too.
+    Case {
+        name: "v128 init of an i64 global",
+        edit: |a| a.globals[0].init = ConstExpr::V128(u128::MAX),
+        message: GLOBAL_TYPE,
+    },
+    Case {
+        name: "v128 element item",
+        edit: |a| a.elements[0].items[0] = ConstExpr::V128(1),
+        message: ELEM_ITEM,
+    },
     Case {
         name: "global.get of an import of another type",
         edit: |a| a.globals[0].init = ConstExpr::GlobalGet(GlobalIndex(0)),

@@ -270,6 +270,19 @@ fn regression_seed_409_traps_unreachable_like_v8() {
     }
 }
 
+/// The cause of the spurious "integer divide by zero" traps above, reduced:
+/// wasmi 2.0.0 fuses `select` with the `i32.eqz` of a local computing its
+/// condition and then reads a stale register, returning 222 here. waot,
+/// like Wasmtime and V8, returns 111 (the local is 0).
+#[test]
+fn regression_select_on_eqz_of_a_local_after_another_value() {
+    let path = waot_testsuite::testsuite_dir().join("diff/regressions/wasmi-select-eqz-fusion.wat");
+    let wasm = wat::parse_file(path).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut waot = Waot::new(&wasm, dir.path(), None).unwrap().ok().unwrap();
+    assert_eq!(waot.call("", &[]), Outcome::Values(vec![Value::I32(111)]));
+}
+
 /// Found by a 30-minute fuzz run: wasmi 2.0.0's translator panics on this
 /// valid module. Translated lazily, during a call, such a panic can cross
 /// wasmi's non-unwinding executor frames and abort the whole tester; the

@@ -12,6 +12,10 @@ mod control;
 mod exceptions;
 mod memory;
 mod numeric;
+mod relaxed_simd;
+mod simd;
+mod simd_integer;
+mod simd_memory;
 mod tables;
 mod variables;
 
@@ -308,15 +312,11 @@ impl Translator<'_, '_> {
             || self.bulk_operator(&op)?
             || self.exception_operator(&op)?
             || self.atomic_operator(&op)?
+            || self.simd_operator(&op)?
         {
             return Ok(());
         }
-        let name = operator_name(&op);
-        const SIMD: [&str; 7] = ["v128", "i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2"];
-        if SIMD.iter().any(|p| name.starts_with(p)) {
-            return unsupported(format!("simd (operator {name})"));
-        }
-        unsupported(format!("operator {name}"))
+        unsupported(format!("operator {}", operator_name(&op)))
     }
 }
 

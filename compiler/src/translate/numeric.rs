@@ -17,7 +17,7 @@ use wasmparser::Operator;
 
 /// A float rounding mode.
 #[derive(Clone, Copy)]
-enum Round {
+pub(super) enum Round {
     Floor,
     Ceil,
     Trunc,
@@ -68,7 +68,13 @@ impl Translator<'_, '_> {
 
     fn round(&mut self, ty: types::Type, mode: Round) {
         let a = self.pop();
-        let v = if self.env.native_rounding {
+        let v = self.round_value(ty, mode, a);
+        self.push(v);
+    }
+
+    /// Rounds scalar `a` of type `ty` (`f32` or `f64`) as `mode` says.
+    pub(super) fn round_value(&mut self, ty: types::Type, mode: Round, a: Value) -> Value {
+        if self.env.native_rounding {
             let ins = self.builder.ins();
             match mode {
                 Round::Floor => ins.floor(a),
@@ -88,8 +94,7 @@ impl Translator<'_, '_> {
                 (Round::Nearest, false) => Builtin::NearestF64,
             };
             self.call_builtin(b, &[a])[0]
-        };
-        self.push(v);
+        }
     }
 
     /// Every numeric operator. Returns false for other operators.

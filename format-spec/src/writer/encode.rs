@@ -60,6 +60,13 @@ impl Encoder {
             ConstExpr::GlobalGet(g) => (4, g.0 as u64),
             ConstExpr::RefNull => (5, 0),
             ConstExpr::RefFunc(f) => (6, f.0 as u64),
+            ConstExpr::V128(v) => {
+                // Kind 8: the low 64 bits, then the high 64 bits.
+                self.u8(8);
+                self.u64(v as u64);
+                self.u64((v >> 64) as u64);
+                return;
+            }
             ConstExpr::Extended(ref ops) => {
                 // Kind 7: the number of operators, then each as
                 // `kind: u8, value: u64`.
@@ -158,6 +165,9 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         });
     if uses_extended {
         out.push((section::EXTENDED_CONST, Vec::new()));
+    }
+    if c.build.wasm_features & crate::types::wasm_features::SIMD != 0 {
+        out.push((section::SIMD, Vec::new()));
     }
     let mut e = Encoder::default();
     e.list(c.types, |e, t| {

@@ -25,6 +25,8 @@ pub enum Value {
     F64(u64),
     /// A reference; `true` when null.
     Ref(bool),
+    /// `v128`, little-endian.
+    V128(u128),
 }
 
 /// The outcome of instantiating or calling.
@@ -82,12 +84,31 @@ pub trait Engine {
     fn state(&mut self) -> State;
 }
 
-/// Whether waot's validator accepts `wasm` (a module waot validates but does
-/// not compile yet counts as accepted).
+/// The proposals waot compiles that [`wasmi_engine`] leaves off: turned off
+/// with `--wasm-features` for validation verdicts, so both engines judge
+/// the same language (Wasm 2.0 with SIMD).
+const BEYOND_WASMI: [&str; 5] = [
+    "relaxed-simd",
+    "exceptions",
+    "tail-call",
+    "threads",
+    "extended-const",
+];
+
+/// Whether waot's validator accepts `wasm` as Wasm 2.0 (with SIMD): a module
+/// valid only with a later proposal (one waot turns off or does not compile)
+/// counts as rejected, as it is invalid Wasm 2.0.
 pub fn waot_accepts(wasm: &[u8]) -> bool {
+    let options = CompileOptions {
+        turned_off: BEYOND_WASMI.to_vec(),
+        ..CompileOptions::default()
+    };
     !matches!(
-        waot::compile(wasm, &CompileOptions::default()),
-        Err(CompileError::Invalid { .. } | CompileError::Parse(_))
+        waot::compile(wasm, &options),
+        Err(CompileError::Invalid { .. }
+            | CompileError::Parse(_)
+            | CompileError::UnsupportedFeature { .. }
+            | CompileError::FeatureTurnedOff { .. })
     )
 }
 
@@ -138,6 +159,7 @@ fn from_waot(v: &Val) -> Value {
         Val::FuncRef(x) => Value::Ref(x == 0),
         Val::ExternRef(x) => Value::Ref(x == 0),
         Val::ExnRef(x) => Value::Ref(x == 0),
+        Val::V128(x) => Value::V128(x),
     }
 }
 
@@ -147,6 +169,7 @@ fn to_waot(v: &Value, ty: ValType) -> Val {
         (Value::I64(x), _) => Val::I64(x),
         (Value::F32(x), _) => Val::F32(x),
         (Value::F64(x), _) => Val::F64(x),
+        (Value::V128(x), _) => Val::V128(x),
         (Value::Ref(_), t) => Val::null(t),
     }
 }
@@ -305,7 +328,7 @@ fn from_wasmi(v: &wasmi::Val) -> Value {
         wasmi::Val::F64(x) => Value::F64(x.to_bits()),
         wasmi::Val::FuncRef(r) => Value::Ref(r.is_null()),
         wasmi::Val::ExternRef(r) => Value::Ref(r.is_null()),
-        _ => Value::Ref(true),
+        wasmi::Val::V128(v) => Value::V128(v.as_u128()),
     }
 }
 
@@ -315,6 +338,7 @@ fn to_wasmi(v: &Value, ty: &wasmi::ValType) -> wasmi::Val {
         Value::I64(x) => wasmi::Val::I64(x),
         Value::F32(x) => wasmi::Val::F32(wasmi::F32::from_bits(x)),
         Value::F64(x) => wasmi::Val::F64(wasmi::F64::from_bits(x)),
+        Value::V128(x) => wasmi::Val::V128(x.into()),
         Value::Ref(_) => wasmi::Val::default_for_ty(*ty),
     }
 }

@@ -118,6 +118,10 @@ fn value_matches(value: &Value, word: &str) -> bool {
         Value::F32(x) => number(f64::from(f32::from_bits(x)).to_bits()),
         Value::F64(x) => number(x),
         Value::Ref(null) => word == if null { "null" } else { "ref" },
+        // JavaScript cannot read a v128 global (nor call with one: that
+        // call's line is a TypeError, which matches no outcome), so V8
+        // judges everything but its value.
+        Value::V128(_) => word == "v128",
     }
 }
 

@@ -59,6 +59,8 @@ pub fn files() -> Vec<SpecFile> {
         ("tail-call", Proposal::TailCall),
         ("threads", Proposal::Threads),
         ("extended-const", Proposal::ExtendedConst),
+        ("simd", Proposal::Simd),
+        ("relaxed-simd", Proposal::RelaxedSimd),
     ] {
         add(set, Box::new(proposal(p)));
     }

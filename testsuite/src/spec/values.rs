@@ -2,7 +2,7 @@
 //! result matching with the `nan:canonical` / `nan:arithmetic` rules.
 
 use waot_run::Val;
-use wast::core::{NanPattern, WastArgCore, WastRetCore};
+use wast::core::{NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
 /// A wast argument as a waot value.
@@ -21,6 +21,7 @@ pub fn arg(a: &WastArg) -> Result<Val, String> {
             ..
         })) => Ok(Val::ExternRef(0)),
         WastArg::Core(WastArgCore::RefExtern(n)) => Ok(Val::ExternRef(u64::from(*n) + 1)),
+        WastArg::Core(WastArgCore::V128(v)) => Ok(Val::V128(u128::from_le_bytes(v.to_le_bytes()))),
         other => Err(format!("unsupported argument {other:?}")),
     }
 }
@@ -45,6 +46,26 @@ fn f64_matches(p: &NanPattern<wast::token::F64>, bits: u64) -> bool {
     }
 }
 
+/// Whether the 16 bytes of `v` match a lane pattern, each float lane by
+/// the NaN rules.
+fn v128_matches(p: &V128Pattern, v: u128) -> bool {
+    let lanes = |bits: u32| (0..128 / bits).map(move |i| (v >> (i * bits)) & ((1u128 << bits) - 1));
+    match p {
+        V128Pattern::I8x16(e) => e.iter().zip(lanes(8)).all(|(e, a)| *e as u8 as u128 == a),
+        V128Pattern::I16x8(e) => e.iter().zip(lanes(16)).all(|(e, a)| *e as u16 as u128 == a),
+        V128Pattern::I32x4(e) => e.iter().zip(lanes(32)).all(|(e, a)| *e as u32 as u128 == a),
+        V128Pattern::I64x2(e) => e.iter().zip(lanes(64)).all(|(e, a)| *e as u64 as u128 == a),
+        V128Pattern::F32x4(e) => e
+            .iter()
+            .zip(lanes(32))
+            .all(|(e, a)| f32_matches(e, a as u32)),
+        V128Pattern::F64x2(e) => e
+            .iter()
+            .zip(lanes(64))
+            .all(|(e, a)| f64_matches(e, a as u64)),
+    }
+}
+
 /// Whether `actual` matches the expected result `r`.
 pub fn matches(r: &WastRet, actual: &Val) -> Result<bool, String> {
     let WastRet::Core(r) = r else {
@@ -64,6 +85,8 @@ fn core_matches(r: &WastRetCore, actual: &Val) -> Result<bool, String> {
         (WastRetCore::RefExtern(None), Val::ExternRef(r)) => *r != 0,
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(r)) => *r == u64::from(*n) + 1,
         (WastRetCore::RefFunc(_), Val::FuncRef(r)) => *r != 0,
+        (WastRetCore::V128(p), Val::V128(a)) => v128_matches(p, *a),
+        (WastRetCore::V128(_), _) => false,
         (WastRetCore::RefNull(_) | WastRetCore::RefExtern(_) | WastRetCore::RefFunc(_), _) => false,
         (WastRetCore::Either(options), a) => {
             options.iter().any(|o| core_matches(o, a).unwrap_or(false))

@@ -619,7 +619,7 @@ pub const CASES: &[Case] = &[
         ],
     },
     Case {
-        name: "unsupported-simd",
+        name: "simd-turned-off",
         prepare: |dir, _| {
             std::fs::copy(
                 testsuite_dir().join("diagnostics/simd.wat"),
@@ -627,7 +627,14 @@ pub const CASES: &[Case] = &[
             )
             .unwrap();
         },
-        command: &["waot", "compile", "simd.wat", "-o", "simd.aot"],
+        command: &[
+            "waot",
+            "compile",
+            "simd.wat",
+            "--wasm-features=-simd",
+            "-o",
+            "simd.aot",
+        ],
     },
     Case {
         name: "unknown-target",
