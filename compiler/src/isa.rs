@@ -46,22 +46,8 @@ pub fn host_triple() -> String {
         .unwrap_or_else(|| Triple::host().to_string())
 }
 
-/// CPU features beyond an architecture's baseline that SIMD code needs,
-/// because Cranelift's baseline lowering of some vector instructions calls
-/// a library routine (x86_64: `pshufb` without SSSE3, vector rounding
-/// without SSE4.1), which an artifact cannot link, or has no vector lowering
-/// at all (riscv64 without the V extension). A SIMD module's artifact
-/// records them and waot-run refuses a CPU that lacks them.
-pub fn simd_features(triple: &str) -> &'static [&'static str] {
-    match triple.split('-').next() {
-        Some("x86_64") => &["has_sse3", "has_ssse3", "has_sse41"],
-        Some("riscv64" | "riscv64gc") => &["has_v"],
-        _ => &[],
-    }
-}
-
 /// Builds the target for `options`; `simd` raises the CPU baseline to
-/// [`simd_features`].
+/// [`waot_format::target::simd_cpu_features`].
 pub fn target(options: &CompileOptions, simd: bool) -> Result<Target> {
     let name = options.target.clone().unwrap_or_else(host_triple);
     let Some(&waot_format::target::Target {
@@ -88,8 +74,9 @@ pub fn target(options: &CompileOptions, simd: bool) -> Result<Target> {
             .map_err(|e| CompileError::Target(format!("cannot detect this CPU's features: {e}")))?;
     }
     if simd {
-        for feature in simd_features(triple) {
-            builder.enable(feature).map_err(|e| {
+        for feature in waot_format::target::simd_cpu_features(triple) {
+            let feature = format!("has_{feature}");
+            builder.enable(&feature).map_err(|e| {
                 CompileError::Target(format!("cranelift setting {feature} for {triple}: {e}"))
             })?;
         }

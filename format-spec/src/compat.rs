@@ -295,13 +295,27 @@ pub fn check_cpu_features(a: &Artifact, host: &HostInfo, names: Names) -> Option
             a.prefix.producer
         ));
     }
+    // Features a SIMD module needs whatever `--cpu` says: recompiling does
+    // not help, only a build of the module without SIMD does.
+    let simd_baseline = crate::target::simd_cpu_features(a.build.target);
+    let simd_only = a.build.wasm_features & crate::types::wasm_features::SIMD != 0
+        && unknown.is_empty()
+        && missing.iter().all(|f| simd_baseline.contains(f));
     (!problems.is_empty()).then(|| Mismatch {
         field: "cpu-features",
         problem: problems.join("; "),
-        hint: format!(
-            "recompile it for the portable baseline: {}",
-            names.compile_command("--cpu baseline")
-        ),
+        hint: if simd_only {
+            format!(
+                "the module uses SIMD, and waot's SIMD code for {} needs {}: run it on such a CPU, or rebuild the module without SIMD (e.g. without clang's -msimd128) and compile that",
+                a.build.target,
+                simd_baseline.join(",")
+            )
+        } else {
+            format!(
+                "recompile it for the portable baseline: {}",
+                names.compile_command("--cpu baseline")
+            )
+        },
     })
 }
 

@@ -54,6 +54,20 @@ pub const TARGETS: [Target; 4] = [
     },
 ];
 
+/// CPU features beyond an architecture's baseline that waot's SIMD code
+/// needs (Cranelift feature names without `has_`): Cranelift's baseline
+/// lowering of some vector instructions calls a library routine (x86_64:
+/// `pshufb` without SSSE3, vector rounding without SSE4.1), which an
+/// artifact cannot link, or has no vector lowering (riscv64 without V).
+/// A SIMD module's artifact records them, whatever `--cpu` says.
+pub fn simd_cpu_features(triple: &str) -> &'static [&'static str] {
+    match triple.split('-').next() {
+        Some("x86_64") => &["sse3", "ssse3", "sse41"],
+        Some("riscv64" | "riscv64gc") => &["v"],
+        _ => &[],
+    }
+}
+
 /// The target spelled `triple`, if waot has it.
 pub fn target(triple: &str) -> Option<&'static Target> {
     TARGETS.iter().find(|t| t.triple == triple)

@@ -88,3 +88,41 @@ fn baseline_artifacts_run_on_every_architecture_without_cpu_detection() {
         assert!(problems.is_empty(), "{target}: {problems:?}");
     }
 }
+
+#[test]
+fn a_simd_artifact_on_a_cpu_without_the_simd_baseline_says_so() {
+    let wasm = wat::parse_str(
+        "(module (func (export \"f\") (param v128) (result v128) (i8x16.swizzle (local.get 0) (local.get 0))))",
+    )
+    .unwrap();
+    let options = CompileOptions {
+        target: Some("x86_64-unknown-linux-gnu".into()),
+        source_name: "simd.wasm".into(),
+        ..Default::default()
+    };
+    let bytes = waot::compile(&wasm, &options).unwrap();
+    let a = Artifact::parse(&bytes).unwrap();
+    assert_eq!(a.build.cpu_mode, CpuMode::Baseline);
+    assert_eq!(a.build.cpu_features, "sse3,sse41,ssse3");
+    let names = waot_format::compat::Names {
+        artifact: "simd.aot",
+        source: a.build.source_name,
+    };
+    let old_cpu = host("x86_64-unknown-linux-gnu", &["sse3", "ssse3"]);
+    let m = check_cpu_features(&a, &old_cpu, names).expect("refused");
+    assert!(
+        m.problem
+            .contains("it uses CPU features this CPU lacks: sse41 (compiled with --cpu baseline"),
+        "{}",
+        m.problem
+    );
+    assert!(
+        m.hint.contains("the module uses SIMD")
+            && m.hint.contains("needs sse3,ssse3,sse41")
+            && !m.hint.contains("--cpu baseline"),
+        "{}",
+        m.hint
+    );
+    let new_cpu = host("x86_64-unknown-linux-gnu", &["sse3", "ssse3", "sse41"]);
+    assert_eq!(check_cpu_features(&a, &new_cpu, names), None);
+}

@@ -14,10 +14,18 @@
 //!   32 bits and adds `c`.
 
 use super::Translator;
+use super::simd::Signedness;
 use crate::error::Result;
 use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::ir::types::{F32X4, F64X2, I8X16, I16X8, I32X4, I64X2};
 use wasmparser::Operator;
+
+/// `relaxed_madd` or `relaxed_nmadd`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Madd {
+    Plain,
+    Negated,
+}
 
 impl Translator<'_, '_> {
     /// Relaxed SIMD operators. Returns false for other operators.
@@ -31,12 +39,12 @@ impl Translator<'_, '_> {
             O::I32x4RelaxedTruncF32x4U => {
                 self.vunary(F32X4, |t, a| t.builder.ins().fcvt_to_uint_sat(I32X4, a))
             }
-            O::I32x4RelaxedTruncF64x2SZero => self.trunc_sat_f64x2_zero(true),
-            O::I32x4RelaxedTruncF64x2UZero => self.trunc_sat_f64x2_zero(false),
-            O::F32x4RelaxedMadd => self.madd(F32X4, false),
-            O::F32x4RelaxedNmadd => self.madd(F32X4, true),
-            O::F64x2RelaxedMadd => self.madd(F64X2, false),
-            O::F64x2RelaxedNmadd => self.madd(F64X2, true),
+            O::I32x4RelaxedTruncF64x2SZero => self.trunc_sat_f64x2_zero(Signedness::Signed),
+            O::I32x4RelaxedTruncF64x2UZero => self.trunc_sat_f64x2_zero(Signedness::Unsigned),
+            O::F32x4RelaxedMadd => self.madd(F32X4, Madd::Plain),
+            O::F32x4RelaxedNmadd => self.madd(F32X4, Madd::Negated),
+            O::F64x2RelaxedMadd => self.madd(F64X2, Madd::Plain),
+            O::F64x2RelaxedNmadd => self.madd(F64X2, Madd::Negated),
             O::I8x16RelaxedLaneselect => self.bitselect(I8X16),
             O::I16x8RelaxedLaneselect => self.bitselect(I16X8),
             O::I32x4RelaxedLaneselect => self.bitselect(I32X4),
@@ -54,7 +62,7 @@ impl Translator<'_, '_> {
                 let b = self.vpop(I8X16);
                 let a = self.vpop(I8X16);
                 let pairs = self.dot(a, b);
-                let quads = self.ext_add_pairwise(pairs, true);
+                let quads = self.ext_add_pairwise(pairs, Signedness::Signed);
                 let v = self.builder.ins().iadd(quads, c);
                 self.vpush(v);
             }
@@ -66,12 +74,12 @@ impl Translator<'_, '_> {
 
     /// `a * b + c`, or `-(a * b) + c` when `negate`, rounded after each
     /// step.
-    fn madd(&mut self, ty: cranelift_codegen::ir::Type, negate: bool) {
+    fn madd(&mut self, ty: cranelift_codegen::ir::Type, form: Madd) {
         let c = self.vpop(ty);
         let b = self.vpop(ty);
         let a = self.vpop(ty);
         let product = self.builder.ins().fmul(a, b);
-        let product = if negate {
+        let product = if form == Madd::Negated {
             self.builder.ins().fneg(product)
         } else {
             product

@@ -15,6 +15,27 @@ use cranelift_codegen::ir::types::{F32X4, F64X2, I8, I8X16, I16, I16X8, I32, I32
 use cranelift_codegen::ir::{self, Endianness, InstBuilder, MemFlagsData, Value};
 use wasmparser::Operator;
 
+/// Which half of a vector's lanes a widening operator takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Half {
+    Low,
+    High,
+}
+
+/// Whether lanes are read as signed or unsigned integers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Signedness {
+    Signed,
+    Unsigned,
+}
+
+/// `pmin` or `pmax`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PseudoMinMax {
+    Min,
+    Max,
+}
+
 /// Flags of a bitcast between vector shapes: wasm lanes are little-endian.
 fn lane_flags() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
@@ -132,9 +153,12 @@ impl Translator<'_, '_> {
     }
 
     /// `pmin` (`b < a ? b : a`) or `pmax` (`a < b ? b : a`), bit for bit.
-    fn pseudo_min_max(&mut self, ty: ir::Type, max: bool) {
+    fn pseudo_min_max(&mut self, ty: ir::Type, which: PseudoMinMax) {
         self.vbinary(ty, |t, a, b| {
-            let (x, y) = if max { (a, b) } else { (b, a) };
+            let (x, y) = match which {
+                PseudoMinMax::Max => (a, b),
+                PseudoMinMax::Min => (b, a),
+            };
             let mask = t.builder.ins().fcmp(FloatCC::LessThan, x, y);
             let mask = t.as_lanes(mask, ty);
             t.builder.ins().bitselect(mask, b, a)
@@ -143,40 +167,37 @@ impl Translator<'_, '_> {
 
     /// Widens `a` (lanes of `from`) and multiplies lane-wise: the extended
     /// multiplies.
-    pub(super) fn ext_mul(&mut self, from: ir::Type, high: bool, signed: bool) {
+    pub(super) fn ext_mul(&mut self, from: ir::Type, half: Half, sign: Signedness) {
         self.vbinary(from, |t, a, b| {
-            let (a, b) = (
-                t.widen_lanes(a, high, signed),
-                t.widen_lanes(b, high, signed),
-            );
+            let (a, b) = (t.widen_lanes(a, half, sign), t.widen_lanes(b, half, sign));
             t.builder.ins().imul(a, b)
         });
     }
 
-    pub(super) fn widen_lanes(&mut self, a: Value, high: bool, signed: bool) -> Value {
+    pub(super) fn widen_lanes(&mut self, a: Value, half: Half, sign: Signedness) -> Value {
         let ins = self.builder.ins();
-        match (high, signed) {
-            (false, true) => ins.swiden_low(a),
-            (true, true) => ins.swiden_high(a),
-            (false, false) => ins.uwiden_low(a),
-            (true, false) => ins.uwiden_high(a),
+        match (half, sign) {
+            (Half::Low, Signedness::Signed) => ins.swiden_low(a),
+            (Half::High, Signedness::Signed) => ins.swiden_high(a),
+            (Half::Low, Signedness::Unsigned) => ins.uwiden_low(a),
+            (Half::High, Signedness::Unsigned) => ins.uwiden_high(a),
         }
     }
 
     /// Sums adjacent lane pairs of `a` into lanes twice as wide.
-    pub(super) fn ext_add_pairwise(&mut self, a: Value, signed: bool) -> Value {
-        let low = self.widen_lanes(a, false, signed);
-        let high = self.widen_lanes(a, true, signed);
+    pub(super) fn ext_add_pairwise(&mut self, a: Value, sign: Signedness) -> Value {
+        let low = self.widen_lanes(a, Half::Low, sign);
+        let high = self.widen_lanes(a, Half::High, sign);
         self.builder.ins().iadd_pairwise(low, high)
     }
 
     /// Truncates `f64x2` lanes with saturation into the low two `i32x4`
     /// lanes, zeroing the high two.
-    pub(super) fn trunc_sat_f64x2_zero(&mut self, signed: bool) {
+    pub(super) fn trunc_sat_f64x2_zero(&mut self, sign: Signedness) {
         self.vunary(F64X2, |t, a| {
             let c = t.builder.func.dfg.constants.insert(vec![0u8; 16].into());
             let zero = t.builder.ins().vconst(I64X2, c);
-            if signed {
+            if sign == Signedness::Signed {
                 let wide = t.builder.ins().fcvt_to_sint_sat(I64X2, a);
                 t.builder.ins().snarrow(wide, zero)
             } else {
@@ -302,10 +323,10 @@ impl Translator<'_, '_> {
             O::F32x4Div | O::F64x2Div => self.vbinary(ty, |t, a, b| t.builder.ins().fdiv(a, b)),
             O::F32x4Min | O::F64x2Min => self.vbinary(ty, |t, a, b| t.builder.ins().fmin(a, b)),
             O::F32x4Max | O::F64x2Max => self.vbinary(ty, |t, a, b| t.builder.ins().fmax(a, b)),
-            O::F32x4PMin => self.pseudo_min_max(F32X4, false),
-            O::F32x4PMax => self.pseudo_min_max(F32X4, true),
-            O::F64x2PMin => self.pseudo_min_max(F64X2, false),
-            O::F64x2PMax => self.pseudo_min_max(F64X2, true),
+            O::F32x4PMin => self.pseudo_min_max(F32X4, PseudoMinMax::Min),
+            O::F32x4PMax => self.pseudo_min_max(F32X4, PseudoMinMax::Max),
+            O::F64x2PMin => self.pseudo_min_max(F64X2, PseudoMinMax::Min),
+            O::F64x2PMax => self.pseudo_min_max(F64X2, PseudoMinMax::Max),
             O::F32x4Eq | O::F64x2Eq => self.fcmp_lanes(ty, FloatCC::Equal),
             O::F32x4Ne | O::F64x2Ne => self.fcmp_lanes(ty, FloatCC::NotEqual),
             O::F32x4Lt | O::F64x2Lt => self.fcmp_lanes(ty, FloatCC::LessThan),
@@ -318,8 +339,8 @@ impl Translator<'_, '_> {
             O::I32x4TruncSatF32x4U => {
                 self.vunary(F32X4, |t, a| t.builder.ins().fcvt_to_uint_sat(I32X4, a))
             }
-            O::I32x4TruncSatF64x2SZero => self.trunc_sat_f64x2_zero(true),
-            O::I32x4TruncSatF64x2UZero => self.trunc_sat_f64x2_zero(false),
+            O::I32x4TruncSatF64x2SZero => self.trunc_sat_f64x2_zero(Signedness::Signed),
+            O::I32x4TruncSatF64x2UZero => self.trunc_sat_f64x2_zero(Signedness::Unsigned),
             O::F32x4ConvertI32x4S => {
                 self.vunary(I32X4, |t, a| t.builder.ins().fcvt_from_sint(F32X4, a))
             }

@@ -4,6 +4,9 @@
 //! are in `simd.rs`.
 
 use super::Translator;
+use super::simd::Half;
+use super::simd::Half::{High, Low};
+use super::simd::Signedness::{self, Signed, Unsigned};
 use crate::error::Result;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I8X16, I16X8, I32X4, I64X2};
@@ -140,34 +143,42 @@ impl Translator<'_, '_> {
             O::I8x16NarrowI16x8U => self.vbinary(I16X8, |t, a, b| t.builder.ins().unarrow(a, b)),
             O::I16x8NarrowI32x4S => self.vbinary(I32X4, |t, a, b| t.builder.ins().snarrow(a, b)),
             O::I16x8NarrowI32x4U => self.vbinary(I32X4, |t, a, b| t.builder.ins().unarrow(a, b)),
-            O::I16x8ExtendLowI8x16S => self.extend(I8X16, false, true),
-            O::I16x8ExtendHighI8x16S => self.extend(I8X16, true, true),
-            O::I16x8ExtendLowI8x16U => self.extend(I8X16, false, false),
-            O::I16x8ExtendHighI8x16U => self.extend(I8X16, true, false),
-            O::I32x4ExtendLowI16x8S => self.extend(I16X8, false, true),
-            O::I32x4ExtendHighI16x8S => self.extend(I16X8, true, true),
-            O::I32x4ExtendLowI16x8U => self.extend(I16X8, false, false),
-            O::I32x4ExtendHighI16x8U => self.extend(I16X8, true, false),
-            O::I64x2ExtendLowI32x4S => self.extend(I32X4, false, true),
-            O::I64x2ExtendHighI32x4S => self.extend(I32X4, true, true),
-            O::I64x2ExtendLowI32x4U => self.extend(I32X4, false, false),
-            O::I64x2ExtendHighI32x4U => self.extend(I32X4, true, false),
-            O::I16x8ExtAddPairwiseI8x16S => self.vunary(I8X16, |t, a| t.ext_add_pairwise(a, true)),
-            O::I16x8ExtAddPairwiseI8x16U => self.vunary(I8X16, |t, a| t.ext_add_pairwise(a, false)),
-            O::I32x4ExtAddPairwiseI16x8S => self.vunary(I16X8, |t, a| t.ext_add_pairwise(a, true)),
-            O::I32x4ExtAddPairwiseI16x8U => self.vunary(I16X8, |t, a| t.ext_add_pairwise(a, false)),
-            O::I16x8ExtMulLowI8x16S => self.ext_mul(I8X16, false, true),
-            O::I16x8ExtMulHighI8x16S => self.ext_mul(I8X16, true, true),
-            O::I16x8ExtMulLowI8x16U => self.ext_mul(I8X16, false, false),
-            O::I16x8ExtMulHighI8x16U => self.ext_mul(I8X16, true, false),
-            O::I32x4ExtMulLowI16x8S => self.ext_mul(I16X8, false, true),
-            O::I32x4ExtMulHighI16x8S => self.ext_mul(I16X8, true, true),
-            O::I32x4ExtMulLowI16x8U => self.ext_mul(I16X8, false, false),
-            O::I32x4ExtMulHighI16x8U => self.ext_mul(I16X8, true, false),
-            O::I64x2ExtMulLowI32x4S => self.ext_mul(I32X4, false, true),
-            O::I64x2ExtMulHighI32x4S => self.ext_mul(I32X4, true, true),
-            O::I64x2ExtMulLowI32x4U => self.ext_mul(I32X4, false, false),
-            O::I64x2ExtMulHighI32x4U => self.ext_mul(I32X4, true, false),
+            O::I16x8ExtendLowI8x16S => self.extend(I8X16, Low, Signed),
+            O::I16x8ExtendHighI8x16S => self.extend(I8X16, High, Signed),
+            O::I16x8ExtendLowI8x16U => self.extend(I8X16, Low, Unsigned),
+            O::I16x8ExtendHighI8x16U => self.extend(I8X16, High, Unsigned),
+            O::I32x4ExtendLowI16x8S => self.extend(I16X8, Low, Signed),
+            O::I32x4ExtendHighI16x8S => self.extend(I16X8, High, Signed),
+            O::I32x4ExtendLowI16x8U => self.extend(I16X8, Low, Unsigned),
+            O::I32x4ExtendHighI16x8U => self.extend(I16X8, High, Unsigned),
+            O::I64x2ExtendLowI32x4S => self.extend(I32X4, Low, Signed),
+            O::I64x2ExtendHighI32x4S => self.extend(I32X4, High, Signed),
+            O::I64x2ExtendLowI32x4U => self.extend(I32X4, Low, Unsigned),
+            O::I64x2ExtendHighI32x4U => self.extend(I32X4, High, Unsigned),
+            O::I16x8ExtAddPairwiseI8x16S => {
+                self.vunary(I8X16, |t, a| t.ext_add_pairwise(a, Signed))
+            }
+            O::I16x8ExtAddPairwiseI8x16U => {
+                self.vunary(I8X16, |t, a| t.ext_add_pairwise(a, Unsigned))
+            }
+            O::I32x4ExtAddPairwiseI16x8S => {
+                self.vunary(I16X8, |t, a| t.ext_add_pairwise(a, Signed))
+            }
+            O::I32x4ExtAddPairwiseI16x8U => {
+                self.vunary(I16X8, |t, a| t.ext_add_pairwise(a, Unsigned))
+            }
+            O::I16x8ExtMulLowI8x16S => self.ext_mul(I8X16, Low, Signed),
+            O::I16x8ExtMulHighI8x16S => self.ext_mul(I8X16, High, Signed),
+            O::I16x8ExtMulLowI8x16U => self.ext_mul(I8X16, Low, Unsigned),
+            O::I16x8ExtMulHighI8x16U => self.ext_mul(I8X16, High, Unsigned),
+            O::I32x4ExtMulLowI16x8S => self.ext_mul(I16X8, Low, Signed),
+            O::I32x4ExtMulHighI16x8S => self.ext_mul(I16X8, High, Signed),
+            O::I32x4ExtMulLowI16x8U => self.ext_mul(I16X8, Low, Unsigned),
+            O::I32x4ExtMulHighI16x8U => self.ext_mul(I16X8, High, Unsigned),
+            O::I64x2ExtMulLowI32x4S => self.ext_mul(I32X4, Low, Signed),
+            O::I64x2ExtMulHighI32x4S => self.ext_mul(I32X4, High, Signed),
+            O::I64x2ExtMulLowI32x4U => self.ext_mul(I32X4, Low, Unsigned),
+            O::I64x2ExtMulHighI32x4U => self.ext_mul(I32X4, High, Unsigned),
             O::I32x4DotI16x8S => self.vbinary(I16X8, |t, a, b| t.dot(a, b)),
             _ => return Ok(false),
         }
@@ -175,21 +186,21 @@ impl Translator<'_, '_> {
     }
 
     /// Widens the low or high half of a vector of shape `from`.
-    fn extend(&mut self, from: ir::Type, high: bool, signed: bool) {
-        self.vunary(from, |t, a| t.widen_lanes(a, high, signed));
+    fn extend(&mut self, from: ir::Type, half: Half, sign: Signedness) {
+        self.vunary(from, |t, a| t.widen_lanes(a, half, sign));
     }
 
     /// Signed products of lanes, adjacent pairs summed into lanes twice as
     /// wide (wrapping): `i32x4.dot_i16x8_s` and the relaxed `i8x16` dot.
     pub(super) fn dot(&mut self, a: ir::Value, b: ir::Value) -> ir::Value {
         let (al, bl) = (
-            self.widen_lanes(a, false, true),
-            self.widen_lanes(b, false, true),
+            self.widen_lanes(a, Low, Signed),
+            self.widen_lanes(b, Low, Signed),
         );
         let low = self.builder.ins().imul(al, bl);
         let (ah, bh) = (
-            self.widen_lanes(a, true, true),
-            self.widen_lanes(b, true, true),
+            self.widen_lanes(a, High, Signed),
+            self.widen_lanes(b, High, Signed),
         );
         let high = self.builder.ins().imul(ah, bh);
         self.builder.ins().iadd_pairwise(low, high)

@@ -20,6 +20,15 @@ enum Widening {
     I32x2U,
 }
 
+/// Where a scalar load puts its value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scalar {
+    /// In every lane.
+    Splat,
+    /// In lane 0, the other lanes zero.
+    Zero,
+}
+
 impl Translator<'_, '_> {
     /// SIMD loads and stores. Returns false for other operators.
     pub(super) fn simd_memory_operator(&mut self, op: &Operator) -> Result<bool> {
@@ -43,12 +52,12 @@ impl Translator<'_, '_> {
             O::V128Load16x4U { memarg } => self.load_widening(memarg, Widening::I16x4U),
             O::V128Load32x2S { memarg } => self.load_widening(memarg, Widening::I32x2S),
             O::V128Load32x2U { memarg } => self.load_widening(memarg, Widening::I32x2U),
-            O::V128Load8Splat { memarg } => self.load_splat(memarg, I8X16),
-            O::V128Load16Splat { memarg } => self.load_splat(memarg, I16X8),
-            O::V128Load32Splat { memarg } => self.load_splat(memarg, I32X4),
-            O::V128Load64Splat { memarg } => self.load_splat(memarg, I64X2),
-            O::V128Load32Zero { memarg } => self.load_zero(memarg, I32X4),
-            O::V128Load64Zero { memarg } => self.load_zero(memarg, I64X2),
+            O::V128Load8Splat { memarg } => self.load_scalar(memarg, I8X16, Scalar::Splat),
+            O::V128Load16Splat { memarg } => self.load_scalar(memarg, I16X8, Scalar::Splat),
+            O::V128Load32Splat { memarg } => self.load_scalar(memarg, I32X4, Scalar::Splat),
+            O::V128Load64Splat { memarg } => self.load_scalar(memarg, I64X2, Scalar::Splat),
+            O::V128Load32Zero { memarg } => self.load_scalar(memarg, I32X4, Scalar::Zero),
+            O::V128Load64Zero { memarg } => self.load_scalar(memarg, I64X2, Scalar::Zero),
             O::V128Load8Lane { memarg, lane } => self.load_lane(memarg, I8X16, lane),
             O::V128Load16Lane { memarg, lane } => self.load_lane(memarg, I16X8, lane),
             O::V128Load32Lane { memarg, lane } => self.load_lane(memarg, I32X4, lane),
@@ -78,22 +87,17 @@ impl Translator<'_, '_> {
         self.vpush(v);
     }
 
-    fn load_splat(&mut self, memarg: MemArg, ty: ir::Type) {
+    /// Loads one scalar lane and fills the vector as `fill` says.
+    fn load_scalar(&mut self, memarg: MemArg, ty: ir::Type, fill: Scalar) {
         let lane = ty.lane_type();
         let index = self.pop();
         let (addr, flags) = self.address(index, memarg, lane.bytes());
         let s = self.builder.ins().load(lane, flags, addr, 0);
-        let v = self.builder.ins().splat(ty, s);
-        self.vpush(v);
-    }
-
-    /// Loads one scalar into lane 0 and zeroes the other lanes.
-    fn load_zero(&mut self, memarg: MemArg, ty: ir::Type) {
-        let lane = ty.lane_type();
-        let index = self.pop();
-        let (addr, flags) = self.address(index, memarg, lane.bytes());
-        let s = self.builder.ins().load(lane, flags, addr, 0);
-        let v = self.builder.ins().scalar_to_vector(ty, s);
+        let v = if fill == Scalar::Splat {
+            self.builder.ins().splat(ty, s)
+        } else {
+            self.builder.ins().scalar_to_vector(ty, s)
+        };
         self.vpush(v);
     }
 
