@@ -30,7 +30,9 @@ impl Rng {
     }
 }
 
-/// The generator's configuration: Wasm 2.0 (SIMD included), bounded. Odd
+/// The generator's configuration: Wasm 2.0 (SIMD included) with the Wasm
+/// 3.0 proposals wasmi 2.0 implements and waot compiles (tail calls,
+/// extended constant expressions), bounded. Odd
 /// seeds generate code that avoids traps (so long computations run to the
 /// end), even seeds code that may trap anywhere.
 pub fn smith_config(seed: u64) -> wasm_smith::Config {
@@ -41,8 +43,8 @@ pub fn smith_config(seed: u64) -> wasm_smith::Config {
         gc_enabled: false,
         memory64_enabled: false,
         threads_enabled: false,
-        tail_call_enabled: false,
-        extended_const_enabled: false,
+        tail_call_enabled: true,
+        extended_const_enabled: true,
         custom_page_sizes_enabled: false,
         wide_arithmetic_enabled: false,
         multi_value_enabled: true,
@@ -82,7 +84,6 @@ pub fn generate_with(seed: u64, exceptions: bool) -> Result<Vec<u8>> {
     let mut u = arbitrary::Unstructured::new(&bytes);
     let mut config = smith_config(seed);
     config.exceptions_enabled = exceptions;
-    config.tail_call_enabled = exceptions;
     config.threads_enabled = exceptions;
     // The exception mode's oracle, Wasmtime's Python API, cannot pass v128
     // values; SIMD is tested against wasmi in the default mode.
