@@ -92,7 +92,8 @@ const BEYOND_WASMI: [&str; 3] = ["relaxed-simd", "exceptions", "threads"];
 
 /// Whether waot's validator accepts `wasm` in wasmi's language (above): a
 /// module valid only with another proposal (one waot turns off or does not
-/// compile) counts as rejected.
+/// compile, or several together) counts as rejected; so would a valid one
+/// waot cannot compile, which the tester then reports.
 pub fn waot_accepts(wasm: &[u8]) -> bool {
     let options = CompileOptions {
         turned_off: BEYOND_WASMI.to_vec(),
@@ -102,6 +103,7 @@ pub fn waot_accepts(wasm: &[u8]) -> bool {
         waot::compile(wasm, &options),
         Err(CompileError::Invalid { .. }
             | CompileError::Parse(_)
+            | CompileError::Unsupported(_)
             | CompileError::UnsupportedFeature { .. }
             | CompileError::FeatureTurnedOff { .. })
     )
