@@ -13,18 +13,30 @@ use cranelift_codegen::ir::types::{I8X16, I16X8, I32X4, I64X2};
 use cranelift_codegen::ir::{self, InstBuilder};
 use wasmparser::Operator;
 
-/// The lane shape an integer SIMD operator works on (its input shape for
-/// widening operators).
+/// The lane shape of a same-width integer SIMD operator (the ones
+/// [`Translator::simd_integer_operator`] matches after the widening ones):
+/// a jump on the operator's variant, no formatting.
 fn shape(op: &Operator) -> ir::Type {
-    let name = format!("{op:?}");
-    if name.starts_with("I8x16") {
-        I8X16
-    } else if name.starts_with("I16x8") {
-        I16X8
-    } else if name.starts_with("I32x4") {
-        I32X4
-    } else {
-        I64X2
+    use Operator as O;
+    match op {
+        O::I8x16Add | O::I8x16Sub | O::I8x16Neg | O::I8x16Abs | O::I8x16Popcnt => I8X16,
+        O::I8x16AddSatS | O::I8x16AddSatU | O::I8x16SubSatS | O::I8x16SubSatU => I8X16,
+        O::I8x16MinS | O::I8x16MinU | O::I8x16MaxS | O::I8x16MaxU | O::I8x16AvgrU => I8X16,
+        O::I8x16Shl | O::I8x16ShrS | O::I8x16ShrU | O::I8x16Eq | O::I8x16Ne => I8X16,
+        O::I8x16LtS | O::I8x16LtU | O::I8x16GtS | O::I8x16GtU => I8X16,
+        O::I8x16LeS | O::I8x16LeU | O::I8x16GeS | O::I8x16GeU => I8X16,
+        O::I16x8Add | O::I16x8Sub | O::I16x8Mul | O::I16x8Neg | O::I16x8Abs => I16X8,
+        O::I16x8AddSatS | O::I16x8AddSatU | O::I16x8SubSatS | O::I16x8SubSatU => I16X8,
+        O::I16x8MinS | O::I16x8MinU | O::I16x8MaxS | O::I16x8MaxU | O::I16x8AvgrU => I16X8,
+        O::I16x8Q15MulrSatS | O::I16x8Shl | O::I16x8ShrS | O::I16x8ShrU => I16X8,
+        O::I16x8Eq | O::I16x8Ne | O::I16x8LtS | O::I16x8LtU | O::I16x8GtS => I16X8,
+        O::I16x8GtU | O::I16x8LeS | O::I16x8LeU | O::I16x8GeS | O::I16x8GeU => I16X8,
+        O::I32x4Add | O::I32x4Sub | O::I32x4Mul | O::I32x4Neg | O::I32x4Abs => I32X4,
+        O::I32x4MinS | O::I32x4MinU | O::I32x4MaxS | O::I32x4MaxU => I32X4,
+        O::I32x4Shl | O::I32x4ShrS | O::I32x4ShrU | O::I32x4Eq | O::I32x4Ne => I32X4,
+        O::I32x4LtS | O::I32x4LtU | O::I32x4GtS | O::I32x4GtU => I32X4,
+        O::I32x4LeS | O::I32x4LeU | O::I32x4GeS | O::I32x4GeU => I32X4,
+        _ => I64X2,
     }
 }
 
