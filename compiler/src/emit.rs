@@ -357,6 +357,16 @@ fn write_artifact(
                 waot_format::types::wasm_features::RELAXED_SIMD
             } else {
                 0
+            }
+            | if module.space.memories.total() > 1 {
+                waot_format::types::wasm_features::MULTI_MEMORY
+            } else {
+                0
+            }
+            | if module.uses_memory64() {
+                waot_format::types::wasm_features::MEMORY64
+            } else {
+                0
             },
         opt_level: options.opt_level.cranelift_name(),
         codegen: concat!("cranelift ", "0.135.8"),

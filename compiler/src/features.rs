@@ -13,25 +13,29 @@ use wasmparser::{Validator, WasmFeatures};
 
 /// The features waot compiles: all of Wasm 2.0, and from Wasm 3.0 relaxed
 /// SIMD, exception handling (`exnref`), tail calls, threads and extended
-/// constant expressions.
+/// constant expressions, multi-memory and memory64.
 pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::RELAXED_SIMD)
     .union(WasmFeatures::EXCEPTIONS)
     .union(WasmFeatures::TAIL_CALL)
     .union(WasmFeatures::THREADS)
-    .union(WasmFeatures::EXTENDED_CONST);
+    .union(WasmFeatures::EXTENDED_CONST)
+    .union(WasmFeatures::MULTI_MEMORY)
+    .union(WasmFeatures::MEMORY64);
 
 /// The proposals waot compiles that `waot compile --wasm-features` can turn
 /// off (as Wasmtime's `-W simd=n` does), for artifacts that must not use
 /// them: name and wasmparser features (turning SIMD off turns relaxed SIMD
 /// off too, as it builds on it).
-pub const OPTIONAL: [(&str, WasmFeatures); 6] = [
+pub const OPTIONAL: [(&str, WasmFeatures); 8] = [
     ("simd", WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD)),
     ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
     ("exceptions", WasmFeatures::EXCEPTIONS),
     ("tail-call", WasmFeatures::TAIL_CALL),
     ("threads", WasmFeatures::THREADS),
     ("extended-const", WasmFeatures::EXTENDED_CONST),
+    ("multi-memory", WasmFeatures::MULTI_MEMORY),
+    ("memory64", WasmFeatures::MEMORY64),
 ];
 
 /// Whether a module uses SIMD (a `v128` type or instruction anywhere).
@@ -90,16 +94,6 @@ const PROPOSALS: &[Proposal] = &[
     Proposal {
         name: "function-references",
         flags: WasmFeatures::FUNCTION_REFERENCES,
-        extends: &[],
-    },
-    Proposal {
-        name: "memory64",
-        flags: WasmFeatures::MEMORY64,
-        extends: &[],
-    },
-    Proposal {
-        name: "multi-memory",
-        flags: WasmFeatures::MULTI_MEMORY,
         extends: &[],
     },
     Proposal {

@@ -40,8 +40,8 @@ pub struct ModuleInfo<'a> {
     pub global_types: Vec<(ValType, bool)>,
     /// Defined globals.
     pub globals: Vec<GlobalDesc>,
-    /// Element type of every table, imports first.
-    pub table_types: Vec<ValType>,
+    /// Every table's type, imports first.
+    pub table_types: Vec<TableDesc>,
     /// Defined tables.
     pub tables: Vec<TableDesc>,
     /// Element segments.
@@ -92,6 +92,27 @@ impl ModuleInfo<'_> {
 }
 
 impl ModuleInfo<'_> {
+    /// Whether some memory or table is 64-bit indexed.
+    pub fn uses_memory64(&self) -> bool {
+        let memories = self.space.memories.total();
+        (0..memories).any(|m| self.memory(MemoryIndex(m as u32)).memory64)
+            || self.table_types.iter().any(|t| t.table64)
+    }
+
+    /// Memory `index`'s description (imported memories come first).
+    pub fn memory(&self, index: MemoryIndex) -> &MemoryDesc {
+        let mut imported = self.imports.iter().filter_map(|i| match &i.kind {
+            ImportKind::Memory(m) => Some(m),
+            _ => None,
+        });
+        let count = self.space.memories.imported;
+        if index.0 < count {
+            imported.nth(index.index()).expect("validated memory index")
+        } else {
+            &self.memories[(index.0 - count) as usize]
+        }
+    }
+
     /// The signature of function `f`.
     pub fn func_type(&self, f: FuncIndex) -> &FuncType {
         &self.types[self.func_types[f.index()].index()]
@@ -137,13 +158,14 @@ fn ref_type(r: wasmparser::RefType) -> Result<ValType> {
 }
 
 fn table_desc(t: wasmparser::TableType) -> Result<TableDesc> {
-    if t.table64 || t.shared {
-        return unsupported("64-bit or shared tables");
+    if t.shared {
+        return unsupported("shared tables");
     }
     Ok(TableDesc {
         elem: ref_type(t.element_type)?,
         min: t.initial,
         max: t.maximum,
+        table64: t.table64,
     })
 }
 
@@ -301,7 +323,7 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
                         }
                         TypeRef::Table(t) => {
                             let t = table_desc(t)?;
-                            info.table_types.push(t.elem);
+                            info.table_types.push(t);
                             ImportKind::Table(t)
                         }
                         TypeRef::Tag(t) => {
@@ -328,7 +350,7 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
                         return unsupported("table initialiser expressions");
                     }
                     let t = table_desc(t.ty)?;
-                    info.table_types.push(t.elem);
+                    info.table_types.push(t);
                     info.tables.push(t);
                 }
             }
@@ -433,21 +455,15 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
     if !info.tag_types.is_empty()
         || info.types.iter().any(exnref)
         || info.global_types.iter().any(|(t, _)| *t == ValType::ExnRef)
-        || info.table_types.contains(&ValType::ExnRef)
+        || info.table_types.iter().any(|t| t.elem == ValType::ExnRef)
     {
         info.uses_exceptions.set(true);
-    }
-    if info.space.memories.total() > 1 {
-        return unsupported("multiple memories");
     }
     let imported_memories = info.imports.iter().filter_map(|i| match &i.kind {
         ImportKind::Memory(m) => Some(m),
         _ => None,
     });
     let all_memories: Vec<&MemoryDesc> = info.memories.iter().chain(imported_memories).collect();
-    if all_memories.iter().any(|m| m.memory64) {
-        return unsupported("64-bit memories");
-    }
     if all_memories.iter().any(|m| m.shared) {
         info.uses_threads.set(true);
     }

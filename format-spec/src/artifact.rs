@@ -133,7 +133,9 @@ impl<'a> Artifact<'a> {
                 Err(FormatError::new("a tag's type has results", at))
             }
         };
-        let imports = decode_list(&mut reader.required(section::IMPORTS)?, 9, |c| {
+        let mut imports_cursor = reader.required(section::IMPORTS)?;
+        let imports_at = imports_cursor.offset();
+        let mut imports = decode_list(&mut imports_cursor, 9, |c| {
             let module = c.str()?;
             let name = c.str()?;
             let kind = match c.u8()? {
@@ -182,17 +184,29 @@ impl<'a> Artifact<'a> {
             decode_global(c, &scope)
         })?;
         scope.num_globals = scope.imported_globals.len() + globals.len();
-        let tables = match reader.optional(section::TABLES)? {
-            Some(mut c) => decode_list(&mut c, 10, decode_table)?,
-            None => Vec::new(),
+        let (mut tables, tables_at) = match reader.optional(section::TABLES)? {
+            Some(mut c) => {
+                let at = c.offset();
+                (decode_list(&mut c, 10, decode_table)?, at)
+            }
+            None => (Vec::new(), 0),
         };
+        mark_table64(&reader, &mut imports, &mut tables)?;
+        for i in &imports {
+            if let ImportKind::Table(t) = &i.kind {
+                check_table_limits(t, imports_at)?;
+            }
+        }
+        for t in &tables {
+            check_table_limits(t, tables_at)?;
+        }
         scope.tables = imports
             .iter()
             .filter_map(|i| match i.kind {
-                ImportKind::Table(t) => Some(t.elem),
+                ImportKind::Table(t) => Some((t.elem, t.table64)),
                 _ => None,
             })
-            .chain(tables.iter().map(|t| t.elem))
+            .chain(tables.iter().map(|t| (t.elem, t.table64)))
             .collect();
         let tags = match reader.optional(section::TAGS)? {
             Some(mut c) => decode_list(&mut c, 4, check_tag_type)?,
@@ -627,6 +641,41 @@ fn check_handlers(
 fn u32_at(column: &[u8], i: usize) -> u32 {
     let b = &column[4 * i..4 * i + 4];
     u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// Marks the tables `.waot.table64` lists (indices in the table index
+/// space, imports first, strictly increasing) as 64-bit.
+fn mark_table64(
+    reader: &SectionReader,
+    imports: &mut [Import],
+    tables: &mut [TableDesc],
+) -> Result<()> {
+    let Some(mut c) = reader.optional(section::TABLE64)? else {
+        return Ok(());
+    };
+    let at = c.offset();
+    let indices = decode_list(&mut c, 4, |c| c.u32())?;
+    let mut all: Vec<&mut TableDesc> = imports
+        .iter_mut()
+        .filter_map(|i| match &mut i.kind {
+            ImportKind::Table(t) => Some(t),
+            _ => None,
+        })
+        .chain(tables.iter_mut())
+        .collect();
+    if indices.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(FormatError::new(
+            "64-bit table indices are not strictly increasing",
+            at,
+        ));
+    }
+    for i in indices {
+        let Some(t) = all.get_mut(i as usize) else {
+            return Err(FormatError::new("64-bit table index out of range", at));
+        };
+        t.table64 = true;
+    }
+    Ok(())
 }
 
 struct SectionReader<'s, 'a> {

@@ -33,25 +33,27 @@ pub enum AbiType {
 macro_rules! foreach_builtin {
     ($mac:ident) => {
         $mac! {
-            /// `memory_grow(vmctx, delta_pages, memory) -> i32`: old size in
-            /// pages, or -1.
-            MemoryGrow memory_grow(vmctx: vmctx, delta: i32, memory: i32) -> i32;
+            /// `memory_grow(vmctx, delta_pages, memory) -> i64`: old size in
+            /// pages, or -1. Addresses and lengths of memory builtins are
+            /// 64-bit for every memory (a 32-bit memory's are zero-extended).
+            MemoryGrow memory_grow(vmctx: vmctx, delta: i64, memory: i32) -> i64;
             /// `memory_copy(vmctx, dst_mem, src_mem, dst, src, len) -> status`.
-            MemoryCopy memory_copy(vmctx: vmctx, dst_mem: i32, src_mem: i32, dst: i32, src: i32, len: i32) -> i32;
+            MemoryCopy memory_copy(vmctx: vmctx, dst_mem: i32, src_mem: i32, dst: i64, src: i64, len: i64) -> i32;
             /// `memory_fill(vmctx, mem, dst, value, len) -> status`.
-            MemoryFill memory_fill(vmctx: vmctx, memory: i32, dst: i32, value: i32, len: i32) -> i32;
+            MemoryFill memory_fill(vmctx: vmctx, memory: i32, dst: i64, value: i32, len: i64) -> i32;
             /// `memory_init(vmctx, mem, segment, dst, src, len) -> status`.
-            MemoryInit memory_init(vmctx: vmctx, memory: i32, segment: i32, dst: i32, src: i32, len: i32) -> i32;
+            MemoryInit memory_init(vmctx: vmctx, memory: i32, segment: i32, dst: i64, src: i32, len: i32) -> i32;
             /// `data_drop(vmctx, segment) -> 0`.
             DataDrop data_drop(vmctx: vmctx, segment: i32) -> i32;
-            /// `table_grow(vmctx, table, init, delta) -> i32`: old size or -1.
-            TableGrow table_grow(vmctx: vmctx, table: i32, init: ref, delta: i32) -> i32;
+            /// `table_grow(vmctx, table, init, delta) -> i64`: old size or -1
+            /// (indices and lengths are 64-bit, as for memories).
+            TableGrow table_grow(vmctx: vmctx, table: i32, init: ref, delta: i64) -> i64;
             /// `table_fill(vmctx, table, dst, value, len) -> status`.
-            TableFill table_fill(vmctx: vmctx, table: i32, dst: i32, value: ref, len: i32) -> i32;
+            TableFill table_fill(vmctx: vmctx, table: i32, dst: i64, value: ref, len: i64) -> i32;
             /// `table_copy(vmctx, dst_table, src_table, dst, src, len) -> status`.
-            TableCopy table_copy(vmctx: vmctx, dst_table: i32, src_table: i32, dst: i32, src: i32, len: i32) -> i32;
+            TableCopy table_copy(vmctx: vmctx, dst_table: i32, src_table: i32, dst: i64, src: i64, len: i64) -> i32;
             /// `table_init(vmctx, table, segment, dst, src, len) -> status`.
-            TableInit table_init(vmctx: vmctx, table: i32, segment: i32, dst: i32, src: i32, len: i32) -> i32;
+            TableInit table_init(vmctx: vmctx, table: i32, segment: i32, dst: i64, src: i32, len: i32) -> i32;
             /// `elem_drop(vmctx, segment) -> 0`.
             ElemDrop elem_drop(vmctx: vmctx, segment: i32) -> i32;
             /// `exn_new(vmctx, tag, values) -> exnref`: a new exception of
@@ -183,7 +185,7 @@ mod tests {
         use AbiType::*;
         assert_eq!(
             Builtin::TableGrow.signature(),
-            (&[Ptr, I32, Ptr, I32][..], &[I32][..])
+            (&[Ptr, I32, Ptr, I64][..], &[I64][..])
         );
         assert_eq!(Builtin::CeilF32.signature(), (&[F32][..], &[F32][..]));
     }

@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 5;
+pub const FORMAT_MINOR: u16 = 6;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -111,6 +111,10 @@ pub mod section {
     pub const TABLES: &str = ".waot.tables";
     /// Element segments.
     pub const ELEMENTS: &str = ".waot.elements";
+    /// The 64-bit tables (format 2.6, memory64): a list of indices in the
+    /// table index space; present and required only when there is one, so
+    /// a loader without memory64 refuses the artifact naming it.
+    pub const TABLE64: &str = ".waot.table64";
     /// Defined exception tags (format 2.2).
     pub const TAGS: &str = ".waot.tags";
     /// Empty and required, present when a constant expression is an
@@ -137,6 +141,7 @@ pub mod section {
         MEMORIES,
         GLOBALS,
         TABLES,
+        TABLE64,
         ELEMENTS,
         TAGS,
         EXTENDED_CONST,

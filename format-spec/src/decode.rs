@@ -44,7 +44,7 @@ pub(crate) fn decode_option_u64(c: &mut Cursor) -> Result<Option<u64>> {
 const MAX_PAGES_32: u64 = 1 << 16;
 /// Pages a 64-bit memory can have (2^64 bytes).
 const MAX_PAGES_64: u64 = 1 << 48;
-/// Elements a table can have (its limits are `u32`s in wasm).
+/// Elements a 32-bit table can have (its limits are `u32`s in wasm).
 const MAX_TABLE_ELEMENTS: u64 = u32::MAX as u64;
 
 pub(crate) fn decode_memory(c: &mut Cursor) -> Result<MemoryDesc> {
@@ -92,10 +92,23 @@ pub(crate) fn decode_table(c: &mut Cursor) -> Result<TableDesc> {
     if max.is_some_and(|max| max < min) {
         return Err(FormatError::new("table maximum is below its minimum", at));
     }
-    if min > MAX_TABLE_ELEMENTS || max.is_some_and(|max| max > MAX_TABLE_ELEMENTS) {
+    // 64-bit tables are marked afterwards (`.waot.table64`); their
+    // limits may then exceed this.
+    Ok(TableDesc {
+        elem,
+        min,
+        max,
+        table64: false,
+    })
+}
+
+/// Checks a table's limits once its index type is known.
+pub(crate) fn check_table_limits(t: &TableDesc, at: usize) -> Result<()> {
+    let too_many = |n: u64| !t.table64 && n > MAX_TABLE_ELEMENTS;
+    if too_many(t.min) || t.max.is_some_and(too_many) {
         return Err(FormatError::new("table limits exceed 2^32-1 elements", at));
     }
-    Ok(TableDesc { elem, min, max })
+    Ok(())
 }
 
 /// The module's index spaces (imports first), as far as they are known
@@ -108,8 +121,8 @@ pub(crate) struct Scope {
     /// Type and mutability of each imported global: the only globals a
     /// constant expression may read.
     pub imported_globals: Vec<(ValType, bool)>,
-    /// Element type of each table.
-    pub tables: Vec<ValType>,
+    /// Element type and 64-bit indexing of each table.
+    pub tables: Vec<(ValType, bool)>,
     /// Whether each memory is 64-bit.
     pub memories: Vec<bool>,
     /// Globals, imported and defined.
@@ -281,18 +294,27 @@ pub(crate) fn decode_element_segment(c: &mut Cursor, scope: &Scope) -> Result<El
         0 => (ElementMode::Passive, None),
         1 => {
             let table = c.u32()?;
-            let Some(&table_elem) = scope.tables.get(table as usize) else {
+            let Some(&(table_elem, table64)) = scope.tables.get(table as usize) else {
                 return Err(FormatError::new(
                     "element segment table index out of range",
                     at + 1,
                 ));
             };
-            let offset = decode_const_expr(
-                c,
-                scope,
-                ValType::I32,
-                "element segment offset is not an i32 constant or immutable i32 global",
-            )?;
+            let offset = if table64 {
+                decode_const_expr(
+                    c,
+                    scope,
+                    ValType::I64,
+                    "element segment offset of a 64-bit table is not an i64 constant or immutable i64 global",
+                )?
+            } else {
+                decode_const_expr(
+                    c,
+                    scope,
+                    ValType::I32,
+                    "element segment offset is not an i32 constant or immutable i32 global",
+                )?
+            };
             let mode = ElementMode::Active {
                 table: TableIndex(table),
                 offset,

@@ -158,6 +158,7 @@ mod tests {
             elem: ValType::FuncRef,
             min: 0,
             max: None,
+            table64: false,
         };
         let imports = [
             ImportKind::Func(TypeIndex(0)),

@@ -166,6 +166,8 @@ pub struct TableDesc {
     pub min: u64,
     /// Declared maximum, if any.
     pub max: Option<u64>,
+    /// Whether the table is 64-bit indexed (memory64 proposal, Wasm 3.0).
+    pub table64: bool,
 }
 
 /// How an element segment is used.
@@ -401,6 +403,10 @@ pub mod wasm_features {
     /// Relaxed SIMD (Wasm 3.0), compiled with the one fixed set of choices
     /// SPEC.md lists (§ Relaxed SIMD); another choice set gets another bit.
     pub const RELAXED_SIMD: u64 = 1 << 11;
+    /// Multi-memory (Wasm 3.0): more than one memory.
+    pub const MULTI_MEMORY: u64 = 1 << 12;
+    /// memory64 (Wasm 3.0): a 64-bit indexed memory or table.
+    pub const MEMORY64: u64 = 1 << 13;
     /// All of Wasm 2.0 without SIMD.
     pub const WASM2_NO_SIMD: u64 = MUTABLE_GLOBAL
         | SIGN_EXTENSION
@@ -409,7 +415,7 @@ pub mod wasm_features {
         | BULK_MEMORY
         | REFERENCE_TYPES;
     /// Names of the bits, for diagnostics.
-    pub const NAMES: [(u64, &str); 12] = [
+    pub const NAMES: [(u64, &str); 14] = [
         (MUTABLE_GLOBAL, "mutable-global"),
         (SIGN_EXTENSION, "sign-extension"),
         (SATURATING_FLOAT_TO_INT, "saturating-float-to-int"),
@@ -422,6 +428,8 @@ pub mod wasm_features {
         (THREADS, "threads"),
         (EXTENDED_CONST, "extended-const"),
         (RELAXED_SIMD, "relaxed-simd"),
+        (MULTI_MEMORY, "multi-memory"),
+        (MEMORY64, "memory64"),
     ];
 
     /// Formats a feature set as a comma-separated list of names; a bit

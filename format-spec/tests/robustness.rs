@@ -90,6 +90,7 @@ fn sample() -> Vec<u8> {
             elem: ValType::FuncRef,
             min: 2,
             max: Some(4),
+            table64: false,
         }],
         elements: &[ElementSegment {
             mode: ElementMode::Active {

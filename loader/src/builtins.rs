@@ -55,25 +55,25 @@ extern "C" fn exn_throw(_vmctx: *mut u8, exn: usize) -> i32 {
     OK
 }
 
-extern "C" fn memory_grow(vmctx: *mut u8, delta: i32, memory: i32) -> i32 {
+extern "C" fn memory_grow(vmctx: *mut u8, delta: i64, memory: i32) -> i64 {
     let m = instance(vmctx).memory(memory as u32);
-    m.and_then(|m| m.grow(delta as u32 as u64))
-        .map_or(-1, |old| old as i32)
+    m.and_then(|m| m.grow(delta as u64))
+        .map_or(-1, |old| old as i64)
 }
 
 extern "C" fn memory_copy(
     vmctx: *mut u8,
     dst_mem: i32,
     src_mem: i32,
-    dst: i32,
-    src: i32,
-    len: i32,
+    dst: i64,
+    src: i64,
+    len: i64,
 ) -> i32 {
     let i = instance(vmctx);
     let (Some(d), Some(s)) = (i.memory(dst_mem as u32), i.memory(src_mem as u32)) else {
         return OUT_OF_BOUNDS;
     };
-    let (dst, src, len) = (dst as u32 as u64, src as u32 as u64, len as u32 as u64);
+    let (dst, src, len) = (dst as u64, src as u64, len as u64);
     if !d.in_bounds(dst, len) || !s.in_bounds(src, len) {
         return OUT_OF_BOUNDS;
     }
@@ -89,11 +89,11 @@ extern "C" fn memory_copy(
     OK
 }
 
-extern "C" fn memory_fill(vmctx: *mut u8, memory: i32, dst: i32, value: i32, len: i32) -> i32 {
+extern "C" fn memory_fill(vmctx: *mut u8, memory: i32, dst: i64, value: i32, len: i64) -> i32 {
     let Some(m) = instance(vmctx).memory(memory as u32) else {
         return OUT_OF_BOUNDS;
     };
-    let (dst, len) = (dst as u32 as u64, len as u32 as u64);
+    let (dst, len) = (dst as u64, len as u64);
     if !m.in_bounds(dst, len) {
         return OUT_OF_BOUNDS;
     }
@@ -106,7 +106,7 @@ extern "C" fn memory_init(
     vmctx: *mut u8,
     memory: i32,
     segment: i32,
-    dst: i32,
+    dst: i64,
     src: i32,
     len: i32,
 ) -> i32 {
@@ -115,7 +115,7 @@ extern "C" fn memory_init(
         return OUT_OF_BOUNDS;
     };
     let bytes = i.data_segment(segment as u32);
-    let (dst, src, len) = (dst as u32 as u64, src as u32 as usize, len as u32 as usize);
+    let (dst, src, len) = (dst as u64, src as u32 as usize, len as u32 as usize);
     let Some(from) = src.checked_add(len).and_then(|end| bytes.get(src..end)) else {
         return OUT_OF_BOUNDS;
     };
@@ -133,17 +133,23 @@ extern "C" fn data_drop(vmctx: *mut u8, segment: i32) -> i32 {
     OK
 }
 
-extern "C" fn table_grow(vmctx: *mut u8, table: i32, init: usize, delta: i32) -> i32 {
+extern "C" fn table_grow(vmctx: *mut u8, table: i32, init: usize, delta: i64) -> i64 {
     let t = instance(vmctx).table(table as u32);
-    t.and_then(|t| t.grow(delta as u32 as u64, init))
-        .map_or(-1, |old| old as i32)
+    t.and_then(|t| t.grow(delta as u64, init))
+        .map_or(-1, |old| old as i64)
 }
 
-extern "C" fn table_fill(vmctx: *mut u8, table: i32, dst: i32, value: usize, len: i32) -> i32 {
+/// A 64-bit index or length as a `usize`; one that does not fit is past the
+/// end of any table.
+fn element_count(v: i64) -> usize {
+    usize::try_from(v as u64).unwrap_or(usize::MAX)
+}
+
+extern "C" fn table_fill(vmctx: *mut u8, table: i32, dst: i64, value: usize, len: i64) -> i32 {
     let Some(t) = instance(vmctx).table(table as u32) else {
         return OUT_OF_BOUNDS;
     };
-    let (dst, len) = (dst as u32 as usize, len as u32 as usize);
+    let (dst, len) = (element_count(dst), element_count(len));
     // SAFETY: wasm is suspended in this call; no other slice is alive.
     let elements = unsafe { t.elements() };
     let Some(range) = dst
@@ -160,16 +166,17 @@ extern "C" fn table_copy(
     vmctx: *mut u8,
     dst_table: i32,
     src_table: i32,
-    dst: i32,
-    src: i32,
-    len: i32,
+    dst: i64,
+    src: i64,
+    len: i64,
 ) -> i32 {
     let i = instance(vmctx);
     let (Some(d), Some(s)) = (i.table(dst_table as u32), i.table(src_table as u32)) else {
         return OUT_OF_BOUNDS;
     };
-    let (dst, src, len) = (dst as u32 as u64, src as u32 as u64, len as u32 as u64);
-    if dst + len > d.len() || src + len > s.len() {
+    let (dst, src, len) = (dst as u64, src as u64, len as u64);
+    let fits = |at: u64, table_len: u64| at.checked_add(len).is_some_and(|end| end <= table_len);
+    if !fits(dst, d.len()) || !fits(src, s.len()) {
         return OUT_OF_BOUNDS;
     }
     let (dst, src, len) = (dst as usize, src as usize, len as usize);
@@ -191,7 +198,7 @@ extern "C" fn table_init(
     vmctx: *mut u8,
     table: i32,
     segment: i32,
-    dst: i32,
+    dst: i64,
     src: i32,
     len: i32,
 ) -> i32 {
@@ -200,11 +207,7 @@ extern "C" fn table_init(
         return OUT_OF_BOUNDS;
     };
     let items = i.element_segment(segment as u32);
-    let (dst, src, len) = (
-        dst as u32 as usize,
-        src as u32 as usize,
-        len as u32 as usize,
-    );
+    let (dst, src, len) = (element_count(dst), src as u32 as usize, len as u32 as usize);
     let Some(from) = src.checked_add(len).and_then(|end| items.get(src..end)) else {
         return OUT_OF_BOUNDS;
     };

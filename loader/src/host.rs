@@ -26,6 +26,8 @@ pub fn host_info() -> HostInfo {
             | wasm_features::EXCEPTIONS
             | wasm_features::TAIL_CALL
             | wasm_features::THREADS
-            | wasm_features::EXTENDED_CONST,
+            | wasm_features::EXTENDED_CONST
+            | wasm_features::MULTI_MEMORY
+            | wasm_features::MEMORY64,
     }
 }

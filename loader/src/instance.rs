@@ -127,6 +127,16 @@ fn stack_low() -> Option<usize> {
     }
 }
 
+/// A segment offset: an `i64` for a 64-bit table or memory, else an `i32`
+/// read as unsigned.
+fn index_value(e: &ConstExpr, is64: bool, d: &InstanceData) -> u64 {
+    if is64 {
+        const_value(e, ValType::I64, &d.globals, 0, &d.offsets).raw_u64()
+    } else {
+        u64::from(const_value(e, ValType::I32, &d.globals, 0, &d.offsets).raw_u64() as u32)
+    }
+}
+
 fn const_value(
     e: &ConstExpr,
     ty: ValType,
@@ -375,14 +385,13 @@ impl Instance {
                 ElementMode::Passive => {}
                 ElementMode::Declarative => d.drop_elements(i as u32),
                 ElementMode::Active { table, offset } => {
-                    let offset = const_value(offset, ValType::I32, &d.globals, 0, &d.offsets)
-                        .raw_u64() as u32;
-                    let items = d.element_segment(i as u32);
                     let t = &d.tables[table.index()];
-                    let end = offset as u64 + items.len() as u64;
-                    if end > t.len() {
+                    let offset = index_value(offset, t.table64(), d);
+                    let items = d.element_segment(i as u32);
+                    let end = offset.checked_add(items.len() as u64);
+                    let Some(end) = end.filter(|&end| end <= t.len()) else {
                         return Err(trap(TrapKind::TableOutOfBounds));
-                    }
+                    };
                     // SAFETY: no wasm code runs during instantiation.
                     let elements = unsafe { t.elements() };
                     elements[offset as usize..end as usize].copy_from_slice(&items);
@@ -394,10 +403,9 @@ impl Instance {
             let Some((memory, offset)) = &seg.active else {
                 continue;
             };
-            let offset =
-                const_value(offset, ValType::I32, &d.globals, 0, &d.offsets).raw_u64() as u32;
             let m = &d.memories[memory.index()];
-            if !m.in_bounds(offset as u64, seg.bytes.len() as u64) {
+            let offset = index_value(offset, m.memory64(), d);
+            if !m.in_bounds(offset, seg.bytes.len() as u64) {
                 return Err(trap(TrapKind::MemoryOutOfBounds));
             }
             // SAFETY: no wasm code runs during instantiation.

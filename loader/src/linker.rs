@@ -236,12 +236,17 @@ impl Linker {
                     (Some(want), Some(have)) => have <= want,
                     (Some(_), None) => false,
                 };
-                if m.pages() >= d.min_pages && max_ok && m.shared() == d.shared {
+                if m.pages() >= d.min_pages
+                    && max_ok
+                    && m.shared() == d.shared
+                    && m.memory64() == d.memory64
+                {
                     found(item)
                 } else {
                     incompatible(format!(
-                        "{}memory with {} pages (max {:?})",
+                        "{}{}memory with {} pages (max {:?})",
                         if m.shared() { "shared " } else { "" },
+                        if m.memory64() { "64-bit " } else { "" },
                         m.pages(),
                         m.declared_max()
                     ))
@@ -253,11 +258,12 @@ impl Linker {
                     (Some(want), Some(have)) => have <= want,
                     (Some(_), None) => false,
                 };
-                if t.elem() == d.elem && t.len() >= d.min && max_ok {
+                if t.elem() == d.elem && t.len() >= d.min && max_ok && t.table64() == d.table64 {
                     found(item)
                 } else {
                     incompatible(format!(
-                        "table of {} with {} elements (max {:?})",
+                        "{}table of {} with {} elements (max {:?})",
+                        if t.table64() { "64-bit " } else { "" },
                         t.elem(),
                         t.len(),
                         t.max()
@@ -288,12 +294,19 @@ impl Wanted {
                 format!("global {}{ty}", if *mutable { "mut " } else { "" })
             }
             Wanted::Memory(d) => format!(
-                "{}memory (min {} pages, max {:?})",
+                "{}{}memory (min {} pages, max {:?})",
                 if d.shared { "shared " } else { "" },
+                if d.memory64 { "64-bit " } else { "" },
                 d.min_pages,
                 d.max_pages
             ),
-            Wanted::Table(d) => format!("table of {} (min {}, max {:?})", d.elem, d.min, d.max),
+            Wanted::Table(d) => format!(
+                "{}table of {} (min {}, max {:?})",
+                if d.table64 { "64-bit " } else { "" },
+                d.elem,
+                d.min,
+                d.max
+            ),
             Wanted::Tag(ty) => format!("tag {ty}"),
         }
     }

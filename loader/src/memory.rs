@@ -40,6 +40,8 @@ pub struct LinearMemory {
     /// Declared `shared` (threads); waot runs wasm on one thread, so it
     /// changes only linking and `memory.atomic.wait`.
     shared: bool,
+    /// Whether the memory is 64-bit indexed.
+    memory64: bool,
     definition: Box<VMMemoryDefinition>,
 }
 
@@ -90,6 +92,7 @@ impl LinearMemory {
             limit_pages,
             declared_max: desc.max_pages,
             shared: desc.shared,
+            memory64: desc.memory64,
             definition,
         };
         if memory.grow(desc.min_pages).is_none() {
@@ -145,6 +148,11 @@ impl LinearMemory {
     /// Whether the memory was declared `shared`.
     pub fn shared(&self) -> bool {
         self.shared
+    }
+
+    /// Whether the memory is 64-bit indexed (memory64 proposal).
+    pub fn memory64(&self) -> bool {
+        self.memory64
     }
 
     /// The record compiled code reads base and length from.

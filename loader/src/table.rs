@@ -53,6 +53,8 @@ pub struct Table {
     accessible: Cell<usize>,
     elem: ValType,
     max: Option<u64>,
+    /// Whether the table is 64-bit indexed.
+    table64: bool,
     /// Growth limit in elements (the declared maximum, capped by the
     /// run-time limit).
     limit: u64,
@@ -118,6 +120,7 @@ impl Table {
             accessible: Cell::new(0),
             elem: desc.elem,
             max: desc.max,
+            table64: desc.table64,
             limit,
             keepalive: RefCell::new(Vec::new()),
         });
@@ -166,6 +169,11 @@ impl Table {
     /// Declared maximum.
     pub fn max(&self) -> Option<u64> {
         self.max
+    }
+
+    /// Whether the table is 64-bit indexed (memory64 proposal).
+    pub fn table64(&self) -> bool {
+        self.table64
     }
 
     /// Grows by `delta` elements set to `init`; returns the old length, or

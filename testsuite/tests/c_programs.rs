@@ -6,6 +6,9 @@
 //! environment and files, and stdout plus exit status must match. The
 //! sandbox program is compared with its expected file instead (natively
 //! nothing stops it). `isatty` also runs with both on a pseudo-terminal.
+//! `wasm64` (memory64, freestanding: no wasm64 libc exists here) is called
+//! through `waot-run --invoke` and compared with a native `main` that
+//! calls the same function.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
@@ -23,6 +26,10 @@ enum Runner {
     /// `waot-testsuite run-with-host` (library API, a Rust host function and
     /// the example native library).
     Host,
+    /// `waot-run --invoke ARGS[0] ARTIFACT ARGS[1..]` of a freestanding
+    /// module (no WASI); its native twin is built with `-DNATIVE_MAIN`,
+    /// whose `main` takes the same arguments and prints the result.
+    Invoke,
 }
 
 struct Case {
@@ -74,6 +81,38 @@ const CASES: &[Case] = &[
         args: &[],
         env: &[],
         runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "tail_state",
+        program: "tail_state",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "atomics",
+        program: "atomics",
+        args: &[],
+        env: &[],
+        runner: Runner::Cli,
+        expected: None,
+    },
+    Case {
+        name: "wasm64_list_walk",
+        program: "wasm64",
+        args: &["list_walk", "4096"],
+        env: &[],
+        runner: Runner::Invoke,
+        expected: None,
+    },
+    Case {
+        name: "wasm64_bytes_mix",
+        program: "wasm64",
+        args: &["bytes_mix", "150000"],
+        env: &[],
+        runner: Runner::Invoke,
         expected: None,
     },
     Case {
@@ -287,6 +326,14 @@ fn run_case(case: &Case, work: &Path, lib: &Path) -> Result<(), String> {
                 cmd
             }
         }
+        Runner::Invoke => {
+            let mut cmd = Command::new(bin("waot-run"));
+            cmd.arg("--invoke")
+                .arg(case.args[0])
+                .arg(&artifact)
+                .args(&case.args[1..]);
+            cmd
+        }
         Runner::Host => {
             let mut cmd = Command::new(bin("waot-testsuite"));
             cmd.arg("run-with-host")
@@ -323,6 +370,9 @@ fn run_case(case: &Case, work: &Path, lib: &Path) -> Result<(), String> {
                 );
             }
             let mut args: Vec<&str> = vec!["-O2"];
+            if case.runner == Runner::Invoke {
+                args.push("-DNATIVE_MAIN");
+            }
             args.extend(sources.iter().map(String::as_str));
             cc(&args, &native)?;
             // The same files, in a fresh copy, so both runs start alike.

@@ -254,6 +254,16 @@ const CASES: &[Case] = &[
         message: "data segment offset of a 64-bit memory is not an i64 constant or immutable i64 global",
     },
     Case {
+        name: "i32 element offset of a 64-bit table",
+        edit: |a| a.tables[0].table64 = true,
+        message: "element segment offset of a 64-bit table is not an i64 constant or immutable i64 global",
+    },
+    Case {
+        name: "32-bit table above 2^32-1 elements",
+        edit: |a| a.tables[1].max = Some(1 << 32),
+        message: "table limits exceed 2^32-1 elements",
+    },
+    Case {
         name: "memory minimum above 4 GiB",
         edit: |a| {
             a.memories[0].min_pages = 65537;

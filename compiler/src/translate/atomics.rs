@@ -28,8 +28,12 @@ impl Translator<'_, '_> {
                 self.atomic_address(index, memarg, 4);
                 // Nothing is accessed, so guard pages would not catch an
                 // address out of bounds: check it.
-                let wide = self.builder.ins().uextend(types::I64, index);
-                self.bounds_check(wide, memarg.offset + 4);
+                let wide = self.wide_index(Self::memory_of(&memarg), index);
+                self.bounds_check(
+                    Self::memory_of(&memarg),
+                    wide,
+                    memarg.offset.saturating_add(4),
+                );
                 let woken = self.builder.ins().iconst(I32, 0);
                 self.push(woken);
             }
@@ -112,7 +116,7 @@ impl Translator<'_, '_> {
     /// do), then bounds-checked like any access.
     fn atomic_address(&mut self, index: Value, memarg: MemArg, size: u32) -> Value {
         if size > 1 {
-            let wide = self.builder.ins().uextend(types::I64, index);
+            let wide = self.wide_index(Self::memory_of(&memarg), index);
             let effective = self.builder.ins().iadd_imm_u(wide, memarg.offset as i64);
             let low = self
                 .builder
@@ -186,9 +190,10 @@ impl Translator<'_, '_> {
         let expected = self.pop();
         let index = self.pop();
         let addr = self.atomic_address(index, memarg, ty.bytes());
-        if !self.memory_is_shared() {
-            let wide = self.builder.ins().uextend(types::I64, index);
-            self.bounds_check(wide, memarg.offset + u64::from(ty.bytes()));
+        if !self.is_shared_memory(Self::memory_of(&memarg)) {
+            let wide = self.wide_index(Self::memory_of(&memarg), index);
+            let end = memarg.offset.saturating_add(u64::from(ty.bytes()));
+            self.bounds_check(Self::memory_of(&memarg), wide, end);
             self.trap(TrapKind::ExpectedSharedMemory);
             return;
         }
@@ -216,17 +221,6 @@ impl Translator<'_, '_> {
         self.builder.seal_block(done);
         self.builder.switch_to_block(done);
         self.push(result);
-    }
-
-    /// Whether memory 0 is shared.
-    fn memory_is_shared(&self) -> bool {
-        let imported = self.env.module.imports.iter().find_map(|i| match &i.kind {
-            waot_format::types::ImportKind::Memory(m) => Some(m.shared),
-            _ => None,
-        });
-        imported
-            .or_else(|| self.env.module.memories.first().map(|m| m.shared))
-            .unwrap_or(false)
     }
 
     fn narrow(&mut self, v: Value, to: ir::Type) -> Value {

@@ -1,7 +1,8 @@
 //! Bulk memory: `memory.copy`, `memory.fill`, `memory.init` and
 //! `data.drop`, implemented by builtins that check bounds before touching
 //! memory (so an out-of-bounds operation writes nothing) and report it for
-//! the trap "out of bounds memory access".
+//! the trap "out of bounds memory access". Addresses and lengths reach the
+//! builtins as 64-bit values whatever the memory's index type.
 
 use super::Translator;
 use crate::error::Result;
@@ -18,6 +19,14 @@ impl Translator<'_, '_> {
             Operator::MemoryCopy { dst_mem, src_mem } => {
                 let (src, len) = self.pop2();
                 let dst = self.pop();
+                let dst = self.wide_index(dst_mem, dst);
+                let src = self.wide_index(src_mem, src);
+                // The length is 64-bit only when both memories are.
+                let len = if self.is_memory64(dst_mem) && self.is_memory64(src_mem) {
+                    len
+                } else {
+                    self.builder.ins().uextend(types::I64, len)
+                };
                 let d = self.builder.ins().iconst(types::I32, i64::from(dst_mem));
                 let s = self.builder.ins().iconst(types::I32, i64::from(src_mem));
                 self.checked_builtin(
@@ -29,6 +38,8 @@ impl Translator<'_, '_> {
             Operator::MemoryFill { mem } => {
                 let (value, len) = self.pop2();
                 let dst = self.pop();
+                let dst = self.wide_index(mem, dst);
+                let len = self.wide_index(mem, len);
                 let m = self.builder.ins().iconst(types::I32, i64::from(mem));
                 self.checked_builtin(
                     Builtin::MemoryFill,
@@ -39,6 +50,7 @@ impl Translator<'_, '_> {
             Operator::MemoryInit { data_index, mem } => {
                 let (src, len) = self.pop2();
                 let dst = self.pop();
+                let dst = self.wide_index(mem, dst);
                 let m = self.builder.ins().iconst(types::I32, i64::from(mem));
                 let seg = self.builder.ins().iconst(types::I32, i64::from(data_index));
                 self.checked_builtin(

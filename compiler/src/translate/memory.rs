@@ -11,9 +11,9 @@ use cranelift_codegen::ir::{
 };
 use waot_format::builtins::Builtin;
 use waot_format::traps::TrapKind;
-use waot_format::types::BoundsStrategy;
+use waot_format::types::{BoundsStrategy, MemoryIndex};
 use waot_format::vmctx;
-use wasmparser::{MemArg, Operator};
+use wasmparser::{MemArg, MemArgTarget, Operator};
 
 /// How a load widens its result.
 #[derive(Clone, Copy)]
@@ -57,50 +57,96 @@ impl Translator<'_, '_> {
                 self.store(memarg, Some(I16))
             }
             Operator::I64Store32 { memarg } => self.store(memarg, Some(I32)),
-            Operator::MemorySize { .. } => {
-                let len = self.memory_length();
+            Operator::MemorySize { mem } => {
+                let len = self.memory_length(mem);
                 let pages = self.builder.ins().ushr_imm_u(len, 16);
-                let pages = self.builder.ins().ireduce(I32, pages);
+                let pages = if self.is_memory64(mem) {
+                    pages
+                } else {
+                    self.builder.ins().ireduce(I32, pages)
+                };
                 self.push(pages);
             }
             Operator::MemoryGrow { mem } => {
                 let delta = self.pop();
-                let mem = self.builder.ins().iconst(I32, i64::from(mem));
+                let delta = self.wide_index(mem, delta);
+                let index = self.builder.ins().iconst(I32, i64::from(mem));
                 let vmctx = self.vmctx;
-                let old = self.call_builtin(Builtin::MemoryGrow, &[vmctx, delta, mem]);
-                self.push(old[0]);
+                let old = self.call_builtin(Builtin::MemoryGrow, &[vmctx, delta, index])[0];
+                // -1 stays -1 when narrowed.
+                let old = if self.is_memory64(mem) {
+                    old
+                } else {
+                    self.builder.ins().ireduce(I32, old)
+                };
+                self.push(old);
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    /// The address of memory 0's `{ base, length }` record.
-    fn memory_definition(&mut self) -> Value {
+    /// The memory an access reads or writes.
+    pub(super) fn memory_of(memarg: &MemArg) -> u32 {
+        match memarg.target {
+            MemArgTarget::Memory(m) => m,
+            // GC arrays as `memarg` targets (multibyte-array-access) are
+            // refused by validation before translation.
+            MemArgTarget::Array(_) => unreachable!("validation refuses array memargs"),
+        }
+    }
+
+    /// Whether memory `mem` is 64-bit indexed (memory64).
+    pub(super) fn is_memory64(&self, mem: u32) -> bool {
+        self.env.module.memory(MemoryIndex(mem)).memory64
+    }
+
+    /// Whether memory `mem` is shared (threads).
+    pub(super) fn is_shared_memory(&self, mem: u32) -> bool {
+        self.env.module.memory(MemoryIndex(mem)).shared
+    }
+
+    /// An address (or length) operand of memory `mem` as a 64-bit value:
+    /// zero-extended for a 32-bit memory.
+    pub(super) fn wide_index(&mut self, mem: u32, index: Value) -> Value {
+        if self.is_memory64(mem) {
+            index
+        } else {
+            self.builder.ins().uextend(types::I64, index)
+        }
+    }
+
+    /// The address of memory `mem`'s `{ base, length }` record.
+    fn memory_definition(&mut self, mem: u32) -> Value {
         let ptr = self.env.pointer_type();
         let flags = vmctx_flags().with_readonly().with_can_move();
-        let at = self.env.offsets.memory(0) as i32;
+        let at = self.env.offsets.memory(mem) as i32;
         self.builder.ins().load(ptr, flags, self.vmctx, at)
     }
 
     /// Traps with "out of bounds memory access" unless `index + end` (a
-    /// 64-bit index, the access's offset plus size) is at most memory 0's
-    /// length: the explicit check, which instructions that access no
-    /// memory (`memory.atomic.notify`) need with guard pages too.
-    pub(super) fn bounds_check(&mut self, index: Value, end: u64) {
-        let len = self.memory_length();
-        let last = self.builder.ins().iadd_imm_u(index, end as i64);
+    /// 64-bit index, the access's offset plus size) is at most memory
+    /// `mem`'s length: the explicit check, which instructions that access
+    /// no memory (`memory.atomic.notify`) need with guard pages too. A
+    /// 64-bit index plus `end` may wrap: that traps too.
+    pub(super) fn bounds_check(&mut self, mem: u32, index: Value, end: u64) {
+        let len = self.memory_length(mem);
+        let code = trap_code(TrapKind::MemoryOutOfBounds);
+        let last = if self.is_memory64(mem) {
+            let end = self.builder.ins().iconst(types::I64, end as i64);
+            self.builder.ins().uadd_overflow_trap(index, end, code)
+        } else {
+            self.builder.ins().iadd_imm_u(index, end as i64)
+        };
         let oob = self
             .builder
             .ins()
             .icmp(IntCC::UnsignedGreaterThan, last, len);
-        self.builder
-            .ins()
-            .trapnz(oob, trap_code(TrapKind::MemoryOutOfBounds));
+        self.builder.ins().trapnz(oob, code);
     }
 
-    fn memory_length(&mut self) -> Value {
-        let def = self.memory_definition();
+    fn memory_length(&mut self, mem: u32) -> Value {
+        let def = self.memory_definition(mem);
         let at = vmctx::memory::LENGTH as i32;
         self.builder.ins().load(types::I64, vmctx_flags(), def, at)
     }
@@ -114,14 +160,19 @@ impl Translator<'_, '_> {
         size: u32,
     ) -> (Value, MemFlagsData) {
         let ptr = self.env.pointer_type();
-        let index = self.builder.ins().uextend(types::I64, index);
-        let end = memarg.offset + u64::from(size);
-        let guarded = self.env.bounds == BoundsStrategy::Guard && end <= self.env.memory_guard;
+        let mem = Self::memory_of(&memarg);
+        let index = self.wide_index(mem, index);
+        // A 32-bit index plus an offset below the guard stays inside the
+        // reservation; a 64-bit index can reach anywhere, so it is checked.
+        let end = memarg.offset.saturating_add(u64::from(size));
+        let guarded = self.env.bounds == BoundsStrategy::Guard
+            && !self.is_memory64(mem)
+            && end <= self.env.memory_guard;
         let little = MemFlagsData::new().with_endianness(Endianness::Little);
         let flags = if guarded {
             little
         } else {
-            self.bounds_check(index, end);
+            self.bounds_check(mem, index, end);
             little.with_notrap()
         };
         // Guard-page memories never move, so their base may be hoisted.
@@ -129,7 +180,7 @@ impl Translator<'_, '_> {
             BoundsStrategy::Guard => vmctx_flags().with_readonly().with_can_move(),
             BoundsStrategy::Explicit => vmctx_flags(),
         };
-        let def = self.memory_definition();
+        let def = self.memory_definition(mem);
         let base = self
             .builder
             .ins()

@@ -66,21 +66,26 @@ impl Translator<'_, '_> {
                     self.builder
                         .ins()
                         .load(types::I64, vmctx_flags(), def, table::LENGTH as i32);
-                let v = self.builder.ins().ireduce(types::I32, len);
+                let v = self.narrow_index(TableIndex(table), len);
                 self.push(v);
             }
             Operator::TableGrow { table } => {
                 let delta = self.pop();
                 let init = self.pop();
+                let delta = self.wide_element_index(TableIndex(table), delta);
                 let t = self.builder.ins().iconst(types::I32, i64::from(table));
                 let vmctx = self.vmctx;
-                let old = self.call_builtin(Builtin::TableGrow, &[vmctx, t, init, delta]);
-                self.push(old[0]);
+                let old = self.call_builtin(Builtin::TableGrow, &[vmctx, t, init, delta])[0];
+                // -1 stays -1 when narrowed.
+                let old = self.narrow_index(TableIndex(table), old);
+                self.push(old);
             }
             Operator::TableFill { table } => {
                 let len = self.pop();
                 let value = self.pop();
                 let dst = self.pop();
+                let dst = self.wide_element_index(TableIndex(table), dst);
+                let len = self.wide_element_index(TableIndex(table), len);
                 let t = self.builder.ins().iconst(types::I32, i64::from(table));
                 let vmctx = self.vmctx;
                 self.checked_builtin(
@@ -95,6 +100,15 @@ impl Translator<'_, '_> {
             } => {
                 let (src, len) = self.pop2();
                 let dst = self.pop();
+                let (dst_t, src_t) = (TableIndex(dst_table), TableIndex(src_table));
+                let dst = self.wide_element_index(dst_t, dst);
+                let src = self.wide_element_index(src_t, src);
+                // The length is 64-bit only when both tables are.
+                let len = if self.is_table64(dst_t) && self.is_table64(src_t) {
+                    len
+                } else {
+                    self.builder.ins().uextend(types::I64, len)
+                };
                 let d = self.builder.ins().iconst(types::I32, i64::from(dst_table));
                 let s = self.builder.ins().iconst(types::I32, i64::from(src_table));
                 let vmctx = self.vmctx;
@@ -107,6 +121,7 @@ impl Translator<'_, '_> {
             Operator::TableInit { elem_index, table } => {
                 let (src, len) = self.pop2();
                 let dst = self.pop();
+                let dst = self.wide_element_index(TableIndex(table), dst);
                 let t = self.builder.ins().iconst(types::I32, i64::from(table));
                 let seg = self.builder.ins().iconst(types::I32, i64::from(elem_index));
                 let vmctx = self.vmctx;
@@ -142,6 +157,30 @@ impl Translator<'_, '_> {
             .load(ptr, flags, self.vmctx, self.env.offsets.table(t.0) as i32)
     }
 
+    /// Whether table `t` is 64-bit indexed (memory64 proposal).
+    fn is_table64(&self, t: TableIndex) -> bool {
+        self.env.module.table_types[t.index()].table64
+    }
+
+    /// An index or length operand of table `t` as a 64-bit value:
+    /// zero-extended for a 32-bit table.
+    fn wide_element_index(&mut self, t: TableIndex, v: Value) -> Value {
+        if self.is_table64(t) {
+            v
+        } else {
+            self.builder.ins().uextend(types::I64, v)
+        }
+    }
+
+    /// A 64-bit size or result as table `t`'s index type.
+    fn narrow_index(&mut self, t: TableIndex, v: Value) -> Value {
+        if self.is_table64(t) {
+            v
+        } else {
+            self.builder.ins().ireduce(types::I32, v)
+        }
+    }
+
     /// The address of element `index` of table `t`, trapping with `kind`
     /// when it is out of bounds.
     fn element_address(&mut self, t: TableIndex, index: Value, kind: TrapKind) -> Value {
@@ -150,7 +189,7 @@ impl Translator<'_, '_> {
             .builder
             .ins()
             .load(types::I64, vmctx_flags(), def, table::LENGTH as i32);
-        let index = self.builder.ins().uextend(types::I64, index);
+        let index = self.wide_element_index(t, index);
         let oob = self
             .builder
             .ins()

@@ -225,6 +225,21 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     let mut e = Encoder::default();
     e.list(c.tables, |e, t| e.table(t));
     out.push((section::TABLES, e.0));
+    let imported_tables = c.imports.iter().filter_map(|i| match &i.kind {
+        ImportKind::Table(t) => Some(t),
+        _ => None,
+    });
+    let table64: Vec<u32> = imported_tables
+        .chain(c.tables)
+        .enumerate()
+        .filter(|(_, t)| t.table64)
+        .map(|(i, _)| i as u32)
+        .collect();
+    if !table64.is_empty() {
+        let mut e = Encoder::default();
+        e.list(&table64, |e, i| e.u32(*i));
+        out.push((section::TABLE64, e.0));
+    }
     let mut e = Encoder::default();
     e.list(c.tags, |e, t| e.u32(t.0));
     out.push((section::TAGS, e.0));

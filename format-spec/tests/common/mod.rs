@@ -63,6 +63,7 @@ pub fn sample(options: &WriteOptions, with_table: bool) -> Vec<u8> {
         elem: ValType::FuncRef,
         min: 1,
         max: None,
+        table64: false,
     }];
     let elements = [ElementSegment {
         mode: ElementMode::Active {

@@ -1,0 +1,31 @@
+;; Multi-memory (Wasm 3.0): three memories of different sizes, each
+;; instruction's memory index honoured — loads, stores, atomics, size,
+;; grow, fill, init and copy between memories — with each memory's own
+;; bounds (memory 1 is smaller than the guard region would let through).
+(module
+  (memory $a 1)
+  (memory $b 1 2)
+  (memory $c 0 3)
+  (data (memory $b) (i32.const 8) "\2a\00\00\00")
+  (data $passive "waot")
+  (func (export "store-a-load-b") (result i32)
+    (i32.store $a (i32.const 8) (i32.const 7))
+    (i32.add (i32.load $a (i32.const 8)) (i32.load $b (i32.const 8))))
+  (func (export "sizes") (result i32)
+    (i32.add (i32.mul (memory.size $a) (i32.const 100))
+             (i32.add (i32.mul (memory.size $b) (i32.const 10)) (memory.size $c))))
+  (func (export "grow-c") (param i32) (result i32) (memory.grow $c (local.get 0)))
+  (func (export "load-c") (param i32) (result i32) (i32.load8_u $c (local.get 0)))
+  (func (export "load-b") (param i32) (result i32) (i32.load8_u $b (local.get 0)))
+  (func (export "copy-b-to-c") (result i32)
+    (memory.copy $c $b (i32.const 100) (i32.const 8) (i32.const 4))
+    (i32.load $c (i32.const 100)))
+  (func (export "fill-c") (result i32)
+    (memory.fill $c (i32.const 200) (i32.const 9) (i32.const 3))
+    (i32.load8_u $c (i32.const 202)))
+  (func (export "init-c") (result i32)
+    (memory.init $c $passive (i32.const 300) (i32.const 0) (i32.const 4))
+    (i32.load8_u $c (i32.const 303)))
+  (func (export "atomic-add-b") (result i32)
+    (drop (i32.atomic.rmw.add $b (i32.const 8) (i32.const 1)))
+    (i32.atomic.load $b (i32.const 8))))

@@ -1,1 +1,0 @@
-(module (memory 1) (memory 1))
