@@ -367,6 +367,11 @@ fn write_artifact(
                 waot_format::types::wasm_features::MEMORY64
             } else {
                 0
+            }
+            | if module.uses_function_references {
+                waot_format::types::wasm_features::FUNCTION_REFERENCES
+            } else {
+                0
             },
         opt_level: options.opt_level.cranelift_name(),
         codegen: concat!("cranelift ", "0.135.8"),
@@ -382,6 +387,7 @@ fn write_artifact(
         memories: &module.memories,
         globals: &module.globals,
         tables: &module.tables,
+        table_inits: &module.table_inits,
         tags: &module.tags,
         elements: &module.elements,
         exports: &module.exports,

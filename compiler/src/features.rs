@@ -13,7 +13,8 @@ use wasmparser::{Validator, WasmFeatures};
 
 /// The features waot compiles: all of Wasm 2.0, and from Wasm 3.0 relaxed
 /// SIMD, exception handling (`exnref`), tail calls, threads and extended
-/// constant expressions, multi-memory and memory64.
+/// constant expressions, multi-memory, memory64 and typed function
+/// references.
 pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::RELAXED_SIMD)
     .union(WasmFeatures::EXCEPTIONS)
@@ -21,13 +22,14 @@ pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::THREADS)
     .union(WasmFeatures::EXTENDED_CONST)
     .union(WasmFeatures::MULTI_MEMORY)
-    .union(WasmFeatures::MEMORY64);
+    .union(WasmFeatures::MEMORY64)
+    .union(WasmFeatures::FUNCTION_REFERENCES);
 
 /// The proposals waot compiles that `waot compile --wasm-features` can turn
 /// off (as Wasmtime's `-W simd=n` does), for artifacts that must not use
 /// them: name and wasmparser features (turning SIMD off turns relaxed SIMD
 /// off too, as it builds on it).
-pub const OPTIONAL: [(&str, WasmFeatures); 8] = [
+pub const OPTIONAL: [(&str, WasmFeatures); 9] = [
     ("simd", WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD)),
     ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
     ("exceptions", WasmFeatures::EXCEPTIONS),
@@ -36,11 +38,19 @@ pub const OPTIONAL: [(&str, WasmFeatures); 8] = [
     ("extended-const", WasmFeatures::EXTENDED_CONST),
     ("multi-memory", WasmFeatures::MULTI_MEMORY),
     ("memory64", WasmFeatures::MEMORY64),
+    ("function-references", WasmFeatures::FUNCTION_REFERENCES),
 ];
 
-/// Whether a module uses SIMD (a `v128` type or instruction anywhere).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UsesSimd(pub bool);
+/// Which proposals that change the artifact's contents a module uses, as
+/// validation finds them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Uses {
+    /// SIMD: a `v128` type or instruction anywhere.
+    pub simd: bool,
+    /// Typed function references: a typed or non-nullable reference type,
+    /// a table initialiser, or one of their instructions.
+    pub function_references: bool,
+}
 
 /// A proposal wasmparser can validate and waot does not compile.
 struct Proposal {
@@ -49,7 +59,7 @@ struct Proposal {
     /// The wasmparser features that gate it.
     flags: WasmFeatures,
     /// Proposals this one builds on: when both are used, this one is named
-    /// (a stack-switching module always uses function references too).
+    /// (a stack-switching module always uses gc types too).
     extends: &'static [&'static str],
 }
 
@@ -64,7 +74,7 @@ const PROPOSALS: &[Proposal] = &[
     Proposal {
         name: "shared-everything-threads",
         flags: WasmFeatures::SHARED_EVERYTHING_THREADS,
-        extends: &["gc", "function-references"],
+        extends: &["gc"],
     },
     Proposal {
         name: "legacy-exceptions",
@@ -74,26 +84,21 @@ const PROPOSALS: &[Proposal] = &[
     Proposal {
         name: "stack-switching",
         flags: WasmFeatures::STACK_SWITCHING,
-        extends: &["function-references", "gc"],
+        extends: &["gc"],
     },
     Proposal {
         name: "custom-descriptors",
         flags: WasmFeatures::CUSTOM_DESCRIPTORS,
-        extends: &["gc", "function-references"],
+        extends: &["gc"],
     },
     Proposal {
         name: "multibyte-array-access",
         flags: WasmFeatures::MULTIBYTE_ARRAY_ACCESS,
-        extends: &["gc", "function-references"],
+        extends: &["gc"],
     },
     Proposal {
         name: "gc",
         flags: WasmFeatures::GC,
-        extends: &["function-references"],
-    },
-    Proposal {
-        name: "function-references",
-        flags: WasmFeatures::FUNCTION_REFERENCES,
         extends: &[],
     },
     Proposal {
@@ -174,11 +179,11 @@ fn validate(wasm: &[u8], features: WasmFeatures) -> std::result::Result<(), Comp
 
 /// Validates `wasm` for compilation: `Ok` when waot compiles every feature
 /// it uses, with whether it uses SIMD (`v128` anywhere), which decides the
-/// target's CPU baseline; [`CompileError::UnsupportedFeature`] when it is
+/// target's CPU baseline, and typed function references; [`CompileError::UnsupportedFeature`] when it is
 /// valid but uses a proposal waot does not compile,
 /// [`CompileError::FeatureTurnedOff`] when it uses one of `turned_off`
 /// (names of [`OPTIONAL`]), else [`CompileError::Invalid`].
-pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<UsesSimd> {
+pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<Uses> {
     let off: Vec<(&str, WasmFeatures)> = OPTIONAL
         .iter()
         .copied()
@@ -187,14 +192,18 @@ pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<UsesSimd
     let allowed = off
         .iter()
         .fold(SUPPORTED, |acc, (_, flags)| acc.difference(*flags));
-    // Most modules use no SIMD and pass the first validation; only SIMD
-    // modules (and broken ones) are validated twice.
+    // Most modules use neither and pass the first validation; only the
+    // others (and broken ones) are validated more than once.
     let simd = WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD);
-    if validate(wasm, allowed.difference(simd)).is_ok() {
-        return Ok(UsesSimd(false));
+    let refs = WasmFeatures::FUNCTION_REFERENCES;
+    if validate(wasm, allowed.difference(simd).difference(refs)).is_ok() {
+        return Ok(Uses::default());
     }
     let Err(refused) = validate(wasm, allowed) else {
-        return Ok(UsesSimd(true));
+        return Ok(Uses {
+            simd: validate(wasm, allowed.difference(simd)).is_err(),
+            function_references: validate(wasm, allowed.difference(refs)).is_err(),
+        });
     };
     // The first turned-off proposal the module uses, if it explains the
     // refusal.

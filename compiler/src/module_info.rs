@@ -71,6 +71,12 @@ pub struct ModuleInfo<'a> {
     /// Whether the module uses SIMD (a `v128` type or instruction
     /// anywhere), as validation found.
     pub uses_simd: bool,
+    /// Whether the module uses typed function references, as validation
+    /// found.
+    pub uses_function_references: bool,
+    /// Initialiser expressions of defined tables that have one (function
+    /// references), by defined table.
+    pub table_inits: Vec<(u32, ConstExpr)>,
     /// Whether the translator met a relaxed SIMD instruction.
     pub uses_relaxed_simd: std::cell::Cell<bool>,
 }
@@ -146,15 +152,24 @@ pub fn val_type_of(t: wasmparser::ValType) -> Result<ValType> {
 }
 
 fn ref_type(r: wasmparser::RefType) -> Result<ValType> {
-    if r == wasmparser::RefType::FUNCREF {
-        Ok(ValType::FuncRef)
-    } else if r == wasmparser::RefType::EXTERNREF {
-        Ok(ValType::ExternRef)
-    } else if r == wasmparser::RefType::EXNREF {
-        Ok(ValType::ExnRef)
-    } else {
-        unsupported("typed function references")
-    }
+    use wasmparser::{AbstractHeapType, HeapType as Heap, UnpackedIndex};
+    let heap = match r.heap_type() {
+        Heap::Abstract {
+            shared: false,
+            ty: AbstractHeapType::Func,
+        } => HeapType::Func,
+        Heap::Abstract {
+            shared: false,
+            ty: AbstractHeapType::Extern,
+        } => HeapType::Extern,
+        Heap::Abstract {
+            shared: false,
+            ty: AbstractHeapType::Exn,
+        } => HeapType::Exn,
+        Heap::Concrete(UnpackedIndex::Module(i)) => HeapType::Concrete(TypeIndex(i)),
+        other => return unsupported(format!("reference type with heap type {other:?}")),
+    };
+    Ok(ValType::reference(r.is_nullable(), heap))
 }
 
 fn table_desc(t: wasmparser::TableType) -> Result<TableDesc> {
@@ -259,7 +274,7 @@ fn extended_const(all: &[Operator]) -> Result<ConstExpr> {
 /// Validates `wasm` (without the proposals named in `turned_off`) and
 /// collects its [`ModuleInfo`].
 pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> {
-    let uses_simd = crate::features::validate_for_compile(wasm, turned_off)?;
+    let uses = crate::features::validate_for_compile(wasm, turned_off)?;
     let mut info = ModuleInfo {
         types: Vec::new(),
         imports: Vec::new(),
@@ -281,7 +296,9 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         uses_exceptions: std::cell::Cell::new(false),
         uses_tail_calls: std::cell::Cell::new(false),
         uses_threads: std::cell::Cell::new(false),
-        uses_simd: uses_simd.0,
+        uses_simd: uses.simd,
+        uses_function_references: uses.function_references,
+        table_inits: Vec::new(),
         uses_relaxed_simd: std::cell::Cell::new(false),
     };
     let mut name_section = Vec::new();
@@ -346,8 +363,9 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
             Payload::TableSection(reader) => {
                 for t in reader {
                     let t = t?;
-                    if !matches!(t.init, wasmparser::TableInit::RefNull) {
-                        return unsupported("table initialiser expressions");
+                    if let wasmparser::TableInit::Expr(e) = &t.init {
+                        let defined = info.tables.len() as u32;
+                        info.table_inits.push((defined, const_expr(e)?));
                     }
                     let t = table_desc(t.ty)?;
                     info.table_types.push(t);

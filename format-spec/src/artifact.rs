@@ -38,6 +38,10 @@ pub struct Artifact<'a> {
     pub globals: Vec<GlobalDesc>,
     /// Defined tables.
     pub tables: Vec<TableDesc>,
+    /// Initialiser expressions of defined tables that have one (function
+    /// references), by defined table index, increasing; the others start
+    /// null.
+    pub table_inits: Vec<(u32, ConstExpr)>,
     /// The type of each defined exception tag.
     pub tags: Vec<TypeIndex>,
     /// Element segments.
@@ -113,7 +117,10 @@ impl<'a> Artifact<'a> {
                 E_MACHINE,
             ));
         }
-        let types = decode_list(&mut reader.required(section::TYPES)?, 8, decode_func_type)?;
+        let mut types_cursor = reader.required(section::TYPES)?;
+        // Types may refer to each other: read their count first.
+        let num_types = types_cursor.clone().u32()? as usize;
+        let types = decode_list(&mut types_cursor, 8, |c| decode_func_type(c, num_types))?;
         let check_type = |c: &mut Cursor| {
             let at = c.offset();
             let t = TypeIndex(c.u32()?);
@@ -141,10 +148,10 @@ impl<'a> Artifact<'a> {
             let kind = match c.u8()? {
                 0 => ImportKind::Func(check_type(c)?),
                 3 => ImportKind::Global {
-                    ty: decode_valtype(c)?,
+                    ty: decode_valtype(c, types.len())?,
                     mutable: c.bool()?,
                 },
-                1 => ImportKind::Table(decode_table(c)?),
+                1 => ImportKind::Table(decode_table(c, types.len())?),
                 2 => ImportKind::Memory(decode_memory(c)?),
                 4 => ImportKind::Tag(check_tag_type(c)?),
                 _ => return Err(c.error("unknown import kind")),
@@ -159,6 +166,8 @@ impl<'a> Artifact<'a> {
                     _ => None,
                 })
                 .collect(),
+            num_types: types.len(),
+            type_classes: type_classes(&types),
             ..Scope::default()
         };
         let funcs = decode_list(&mut reader.required(section::FUNCTIONS)?, 16, |c| {
@@ -171,6 +180,14 @@ impl<'a> Artifact<'a> {
         })?;
         let imported = IndexSpace::of_imports(types.len(), imports.iter().map(|i| &i.kind));
         scope.num_funcs = imported.funcs.imported as usize + funcs.len();
+        scope.func_types = imports
+            .iter()
+            .filter_map(|i| match i.kind {
+                ImportKind::Func(t) => Some(t),
+                _ => None,
+            })
+            .chain(funcs.iter().map(|f| f.ty))
+            .collect();
         let memories = decode_list(&mut reader.required(section::MEMORIES)?, 12, decode_memory)?;
         scope.memories = imports
             .iter()
@@ -187,7 +204,10 @@ impl<'a> Artifact<'a> {
         let (mut tables, tables_at) = match reader.optional(section::TABLES)? {
             Some(mut c) => {
                 let at = c.offset();
-                (decode_list(&mut c, 10, decode_table)?, at)
+                (
+                    decode_list(&mut c, 10, |c| decode_table(c, types.len()))?,
+                    at,
+                )
             }
             None => (Vec::new(), 0),
         };
@@ -208,6 +228,43 @@ impl<'a> Artifact<'a> {
             })
             .chain(tables.iter().map(|t| (t.elem, t.table64)))
             .collect();
+        let table_inits = match reader.optional(section::TABLE_INITS)? {
+            Some(mut c) => {
+                let mut last: Option<u32> = None;
+                decode_list(&mut c, 13, |c| {
+                    let at = c.offset();
+                    let table = c.u32()?;
+                    let Some(desc) = tables.get(table as usize) else {
+                        return Err(FormatError::new("initialised table index out of range", at));
+                    };
+                    if last.is_some_and(|l| table <= l) {
+                        return Err(FormatError::new(
+                            "initialised table indices are not strictly increasing",
+                            at,
+                        ));
+                    }
+                    last = Some(table);
+                    let init = decode_const_expr(
+                        c,
+                        &scope,
+                        desc.elem,
+                        "table initialiser's type differs from the table's element type",
+                    )?;
+                    Ok((table, init))
+                })?
+            }
+            None => Vec::new(),
+        };
+        let non_nullable_without_init = tables.iter().enumerate().any(|(i, t)| {
+            t.elem.as_ref().is_some_and(|r| !r.nullable)
+                && !table_inits.iter().any(|(table, _)| *table as usize == i)
+        });
+        if non_nullable_without_init {
+            return Err(FormatError::new(
+                "a table of non-nullable references has no initialiser",
+                tables_at,
+            ));
+        }
         let tags = match reader.optional(section::TAGS)? {
             Some(mut c) => decode_list(&mut c, 4, check_tag_type)?,
             None => Vec::new(),
@@ -348,6 +405,7 @@ impl<'a> Artifact<'a> {
             memories,
             globals,
             tables,
+            table_inits,
             tags,
             elements,
             exports,

@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 6;
+pub const FORMAT_MINOR: u16 = 7;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -115,6 +115,14 @@ pub mod section {
     /// table index space; present and required only when there is one, so
     /// a loader without memory64 refuses the artifact naming it.
     pub const TABLE64: &str = ".waot.table64";
+    /// Initialiser expressions of defined tables (format 2.7, function
+    /// references): present and required only when a table has one.
+    pub const TABLE_INITS: &str = ".waot.table-inits";
+    /// Empty and required, present when the module uses typed function
+    /// references (format 2.7): a loader without them refuses the artifact
+    /// naming this section, instead of calling a typed reference type
+    /// malformed.
+    pub const FUNCTION_REFERENCES: &str = ".waot.function-references";
     /// Defined exception tags (format 2.2).
     pub const TAGS: &str = ".waot.tags";
     /// Empty and required, present when a constant expression is an
@@ -142,6 +150,8 @@ pub mod section {
         GLOBALS,
         TABLES,
         TABLE64,
+        TABLE_INITS,
+        FUNCTION_REFERENCES,
         ELEMENTS,
         TAGS,
         EXTENDED_CONST,

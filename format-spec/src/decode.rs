@@ -23,17 +23,68 @@ pub(crate) fn decode_list<'a, T>(
     Ok(out)
 }
 
-pub(crate) fn decode_valtype(c: &mut Cursor) -> Result<ValType> {
+/// Reads a value type; a concrete heap type must be one of the module's
+/// `num_types` types.
+pub(crate) fn decode_valtype(c: &mut Cursor, num_types: usize) -> Result<ValType> {
     let at = c.offset();
-    ValType::from_code(c.u8()?).ok_or(FormatError::new("unknown value type", at))
+    let code = c.u8()?;
+    if code != REF_CODE && code != REF_NULL_CODE {
+        return ValType::from_code(code).ok_or(FormatError::new("unknown value type", at));
+    }
+    let heap = match c.u32()? {
+        HEAP_FUNC => HeapType::Func,
+        HEAP_EXTERN => HeapType::Extern,
+        HEAP_EXN => HeapType::Exn,
+        i if (i as usize) < num_types => HeapType::Concrete(TypeIndex(i)),
+        _ => return Err(FormatError::new("heap type index out of range", at + 1)),
+    };
+    Ok(ValType::reference(code == REF_NULL_CODE, heap))
 }
 
-pub(crate) fn decode_func_type(c: &mut Cursor) -> Result<FuncType> {
+pub(crate) fn decode_func_type(c: &mut Cursor, num_types: usize) -> Result<FuncType> {
     let n = c.count(1)?;
-    let params = (0..n).map(|_| decode_valtype(c)).collect::<Result<_>>()?;
+    let params = (0..n)
+        .map(|_| decode_valtype(c, num_types))
+        .collect::<Result<_>>()?;
     let n = c.count(1)?;
-    let results = (0..n).map(|_| decode_valtype(c)).collect::<Result<_>>()?;
+    let results = (0..n)
+        .map(|_| decode_valtype(c, num_types))
+        .collect::<Result<_>>()?;
     Ok(FuncType { params, results })
+}
+
+/// Module-local type equivalence: `classes[i]` is the first type index
+/// whose type is structurally equal to type `i` (concrete heap types
+/// compared by their classes in turn), so that `(ref 1)` and `(ref 0)` are
+/// one type when types 0 and 1 are. A type refers only to earlier types
+/// and itself, which stands as `u32::MAX` in the comparison.
+pub(crate) fn type_classes(types: &[FuncType]) -> Vec<u32> {
+    let mut classes: Vec<u32> = Vec::with_capacity(types.len());
+    let mut forms: Vec<FuncType> = Vec::with_capacity(types.len());
+    for (i, t) in types.iter().enumerate() {
+        let canon = |v: &ValType| match v.as_ref() {
+            Some(RefType {
+                nullable,
+                heap: HeapType::Concrete(TypeIndex(k)),
+            }) => {
+                let class = if k as usize == i {
+                    u32::MAX
+                } else {
+                    classes.get(k as usize).copied().unwrap_or(k)
+                };
+                ValType::reference(nullable, HeapType::Concrete(TypeIndex(class)))
+            }
+            _ => *v,
+        };
+        let form = FuncType {
+            params: t.params.iter().map(canon).collect(),
+            results: t.results.iter().map(canon).collect(),
+        };
+        let class = forms.iter().position(|f| *f == form).unwrap_or(i) as u32;
+        forms.push(form);
+        classes.push(class);
+    }
+    classes
 }
 
 pub(crate) fn decode_option_u64(c: &mut Cursor) -> Result<Option<u64>> {
@@ -76,17 +127,17 @@ pub(crate) fn decode_memory(c: &mut Cursor) -> Result<MemoryDesc> {
     })
 }
 
-pub(crate) fn decode_ref_type(c: &mut Cursor) -> Result<ValType> {
+pub(crate) fn decode_ref_type(c: &mut Cursor, num_types: usize) -> Result<ValType> {
     let at = c.offset();
-    match decode_valtype(c)? {
-        t @ (ValType::FuncRef | ValType::ExternRef | ValType::ExnRef) => Ok(t),
+    match decode_valtype(c, num_types)? {
+        t if t.is_ref() => Ok(t),
         _ => Err(FormatError::new("expected a reference type", at)),
     }
 }
 
-pub(crate) fn decode_table(c: &mut Cursor) -> Result<TableDesc> {
+pub(crate) fn decode_table(c: &mut Cursor, num_types: usize) -> Result<TableDesc> {
     let at = c.offset();
-    let elem = decode_ref_type(c)?;
+    let elem = decode_ref_type(c, num_types)?;
     let min = c.u64()?;
     let max = decode_option_u64(c)?;
     if max.is_some_and(|max| max < min) {
@@ -118,6 +169,12 @@ pub(crate) fn check_table_limits(t: &TableDesc, at: usize) -> Result<()> {
 pub(crate) struct Scope {
     /// Functions, imported and defined.
     pub num_funcs: usize,
+    /// The type of each function, imported and defined.
+    pub func_types: Vec<TypeIndex>,
+    /// Types.
+    pub num_types: usize,
+    /// [`type_classes`] of the types.
+    pub type_classes: Vec<u32>,
     /// Type and mutability of each imported global: the only globals a
     /// constant expression may read.
     pub imported_globals: Vec<(ValType, bool)>,
@@ -167,22 +224,17 @@ pub(crate) fn decode_const_expr(
                 at + 1,
             ));
         }
-        5 if matches!(
-            expected,
-            ValType::FuncRef | ValType::ExternRef | ValType::ExnRef
-        ) =>
-        {
-            (ConstExpr::RefNull, expected)
-        }
+        5 if expected.as_ref().is_some_and(|r| r.nullable) => (ConstExpr::RefNull, expected),
         5 => (ConstExpr::RefNull, ValType::FuncRef),
         6 => {
             let index = usize::try_from(value)
                 .ok()
                 .filter(|&i| i < scope.num_funcs)
                 .ok_or(index_error)?;
+            let ty = scope.func_types.get(index).ok_or(index_error)?;
             (
                 ConstExpr::RefFunc(FuncIndex(index as u32)),
-                ValType::FuncRef,
+                ValType::reference(false, HeapType::Concrete(*ty)),
             )
         }
         7 => decode_extended(c, scope, value, at)?,
@@ -195,10 +247,28 @@ pub(crate) fn decode_const_expr(
         }
         _ => return Err(FormatError::new("unknown constant expression", at)),
     };
-    if ty != expected {
+    if !scope.is_subtype(ty, expected) {
         return Err(FormatError::new(type_error, at));
     }
     Ok(expr)
+}
+
+impl Scope {
+    /// [`ValType::is_subtype_of`] with concrete heap types compared by
+    /// their [`type_classes`].
+    pub(crate) fn is_subtype(&self, a: ValType, b: ValType) -> bool {
+        let class = |v: ValType| match v.as_ref() {
+            Some(RefType {
+                nullable,
+                heap: HeapType::Concrete(t),
+            }) => {
+                let c = self.type_classes.get(t.index()).copied().unwrap_or(t.0);
+                ValType::reference(nullable, HeapType::Concrete(TypeIndex(c)))
+            }
+            _ => v,
+        };
+        class(a).is_subtype_of(class(b))
+    }
 }
 
 /// Reads the `count` operators of an extended constant expression (kind 7)
@@ -277,7 +347,7 @@ fn decode_extended(
 }
 
 pub(crate) fn decode_global(c: &mut Cursor, scope: &Scope) -> Result<GlobalDesc> {
-    let ty = decode_valtype(c)?;
+    let ty = decode_valtype(c, scope.num_types)?;
     let mutable = c.bool()?;
     let init = decode_const_expr(
         c,
@@ -325,15 +395,9 @@ pub(crate) fn decode_element_segment(c: &mut Cursor, scope: &Scope) -> Result<El
         _ => return Err(FormatError::new("unknown element segment mode", at)),
     };
     let elem_at = c.offset();
-    let elem = decode_ref_type(c)?;
-    if table_elem.is_some_and(|t| t != elem) {
-        return Err(FormatError::new(
-            "element segment type differs from its table's element type",
-            elem_at,
-        ));
-    }
+    let elem = decode_ref_type(c, scope.num_types)?;
     let n = c.count(9)?;
-    let items = (0..n)
+    let items: Vec<ConstExpr> = (0..n)
         .map(|_| {
             decode_const_expr(
                 c,
@@ -343,6 +407,21 @@ pub(crate) fn decode_element_segment(c: &mut Cursor, scope: &Scope) -> Result<El
             )
         })
         .collect::<Result<_>>()?;
+    // A `funcref` segment of function indices only (wasm's `elem func`
+    // form) holds `(ref func)` values, which a table of `(ref func)` takes.
+    let functions_only =
+        elem == ValType::FuncRef && items.iter().all(|e| matches!(e, ConstExpr::RefFunc(_)));
+    let effective = if functions_only {
+        ValType::reference(false, HeapType::Func)
+    } else {
+        elem
+    };
+    if table_elem.is_some_and(|t| !scope.is_subtype(effective, t)) {
+        return Err(FormatError::new(
+            "element segment type differs from its table's element type",
+            elem_at,
+        ));
+    }
     Ok(ElementSegment { mode, elem, items })
 }
 

@@ -39,11 +39,15 @@ pub enum TrapKind {
     UnalignedAtomic = 15,
     /// `memory.atomic.wait` on a memory that is not shared.
     ExpectedSharedMemory = 16,
+    /// `ref.as_non_null` of a null reference (function references).
+    NullReference = 17,
+    /// `call_ref` or `return_call_ref` of a null function reference.
+    NullFunctionReference = 18,
 }
 
 impl TrapKind {
     /// Every kind, in code order.
-    pub const ALL: [TrapKind; 16] = [
+    pub const ALL: [TrapKind; 18] = [
         TrapKind::StackOverflow,
         TrapKind::IntegerOverflow,
         TrapKind::MemoryOutOfBounds,
@@ -60,6 +64,8 @@ impl TrapKind {
         TrapKind::UncaughtException,
         TrapKind::UnalignedAtomic,
         TrapKind::ExpectedSharedMemory,
+        TrapKind::NullReference,
+        TrapKind::NullFunctionReference,
     ];
 
     /// The kind with this code, if any.
@@ -86,6 +92,8 @@ impl TrapKind {
             TrapKind::UncaughtException => "uncaught exception",
             TrapKind::UnalignedAtomic => "unaligned atomic",
             TrapKind::ExpectedSharedMemory => "expected shared memory",
+            TrapKind::NullReference => "null reference",
+            TrapKind::NullFunctionReference => "null function reference",
         }
     }
 }

@@ -42,6 +42,31 @@ index_type! {
     TagIndex,
 }
 
+/// The heap type of a typed reference (function references, Wasm 3.0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HeapType {
+    /// Any function.
+    Func,
+    /// Any host value.
+    Extern,
+    /// Any exception.
+    Exn,
+    /// A function of this type. In an artifact and in the compiler it is a
+    /// type index of the module; inside the loader's instances and externs
+    /// it is the process-wide canonical type id, so that types of
+    /// different modules compare.
+    Concrete(TypeIndex),
+}
+
+/// A reference type other than the three nullable abstract ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RefType {
+    /// Whether the reference may be null.
+    pub nullable: bool,
+    /// What it refers to.
+    pub heap: HeapType,
+}
+
 /// A wasm value type, encoded with its wasm binary opcode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ValType {
@@ -61,10 +86,92 @@ pub enum ValType {
     ExternRef,
     /// Nullable exception reference (exception handling, Wasm 3.0).
     ExnRef,
+    /// Any other reference type: non-nullable, or to a concrete function
+    /// type (function references, Wasm 3.0). Built by
+    /// [`ValType::reference`], which gives the three nullable abstract
+    /// references their own variants, so equal types are equal values.
+    Ref(RefType),
 }
 
+/// Encoding of a non-nullable reference's heap type in artifacts (`0x64`,
+/// as in wasm) and of a nullable one (`0x63`).
+pub const REF_CODE: u8 = 0x64;
+/// See [`REF_CODE`].
+pub const REF_NULL_CODE: u8 = 0x63;
+/// A heap type's `u32` after [`REF_CODE`]/[`REF_NULL_CODE`]: a type index,
+/// or one of these for the abstract heap types.
+pub const HEAP_FUNC: u32 = 0xffff_ff70;
+/// See [`HEAP_FUNC`].
+pub const HEAP_EXTERN: u32 = 0xffff_ff6f;
+/// See [`HEAP_FUNC`].
+pub const HEAP_EXN: u32 = 0xffff_ff69;
+
 impl ValType {
-    /// The wasm binary encoding of the type.
+    /// The reference type to `heap`, nullable or not, in its one form.
+    pub fn reference(nullable: bool, heap: HeapType) -> ValType {
+        match (nullable, heap) {
+            (true, HeapType::Func) => ValType::FuncRef,
+            (true, HeapType::Extern) => ValType::ExternRef,
+            (true, HeapType::Exn) => ValType::ExnRef,
+            _ => ValType::Ref(RefType { nullable, heap }),
+        }
+    }
+
+    /// Nullability and heap type of a reference type (`None` for numbers
+    /// and vectors).
+    pub fn as_ref(self) -> Option<RefType> {
+        let (nullable, heap) = match self {
+            ValType::FuncRef => (true, HeapType::Func),
+            ValType::ExternRef => (true, HeapType::Extern),
+            ValType::ExnRef => (true, HeapType::Exn),
+            ValType::Ref(r) => (r.nullable, r.heap),
+            _ => return None,
+        };
+        Some(RefType { nullable, heap })
+    }
+
+    /// Whether this is a reference type.
+    pub fn is_ref(self) -> bool {
+        self.as_ref().is_some()
+    }
+
+    /// Whether a reference of this type refers to a function (its heap
+    /// type is `func` or a function type).
+    pub fn is_func_ref(self) -> bool {
+        self.as_ref()
+            .is_some_and(|r| matches!(r.heap, HeapType::Func | HeapType::Concrete(_)))
+    }
+
+    /// The top of this reference type's hierarchy, nullable: `funcref`,
+    /// `externref` or `exnref` (the type itself for numbers).
+    pub fn top(self) -> ValType {
+        match self.as_ref().map(|r| r.heap) {
+            Some(HeapType::Func | HeapType::Concrete(_)) => ValType::FuncRef,
+            Some(HeapType::Extern) => ValType::ExternRef,
+            Some(HeapType::Exn) => ValType::ExnRef,
+            None => self,
+        }
+    }
+
+    /// Whether a value of type `self` may be used where `other` is
+    /// expected: equal types, or references with the same or a wider heap
+    /// type (`(ref $t)` <: `(ref func)`) that are non-nullable or go to a
+    /// nullable one. Concrete heap types must be equal ids (in one index
+    /// space: both module-relative or both canonical).
+    pub fn is_subtype_of(self, other: ValType) -> bool {
+        if self == other {
+            return true;
+        }
+        let (Some(a), Some(b)) = (self.as_ref(), other.as_ref()) else {
+            return false;
+        };
+        let heap =
+            a.heap == b.heap || matches!((a.heap, b.heap), (HeapType::Concrete(_), HeapType::Func));
+        heap && (!a.nullable || b.nullable)
+    }
+
+    /// The wasm binary encoding of the type's first byte ([`REF_CODE`] or
+    /// [`REF_NULL_CODE`] for [`ValType::Ref`], which a heap type follows).
     pub fn code(self) -> u8 {
         match self {
             ValType::I32 => 0x7f,
@@ -75,10 +182,12 @@ impl ValType {
             ValType::FuncRef => 0x70,
             ValType::ExternRef => 0x6f,
             ValType::ExnRef => 0x69,
+            ValType::Ref(r) if r.nullable => REF_NULL_CODE,
+            ValType::Ref(_) => REF_CODE,
         }
     }
 
-    /// The type with this binary encoding, if any.
+    /// The type with this one-byte binary encoding, if any.
     pub fn from_code(code: u8) -> Option<ValType> {
         Some(match code {
             0x7f => ValType::I32,
@@ -93,7 +202,9 @@ impl ValType {
         })
     }
 
-    /// The text-format name (`i32`, `funcref`, …).
+    /// The text-format name of a type without a heap type (`i32`,
+    /// `funcref`, …); a typed reference is `ref`, and [`std::fmt::Display`]
+    /// spells it out.
     pub fn name(self) -> &'static str {
         match self {
             ValType::I32 => "i32",
@@ -104,13 +215,25 @@ impl ValType {
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
             ValType::ExnRef => "exnref",
+            ValType::Ref(_) => "ref",
         }
     }
 }
 
 impl std::fmt::Display for ValType {
+    /// `i32`, `funcref`, `(ref func)`, `(ref null 3)` (a type index, or a
+    /// canonical type id inside the loader).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        let ValType::Ref(r) = self else {
+            return f.write_str(self.name());
+        };
+        let null = if r.nullable { "null " } else { "" };
+        match r.heap {
+            HeapType::Func => write!(f, "(ref {null}func)"),
+            HeapType::Extern => write!(f, "(ref {null}extern)"),
+            HeapType::Exn => write!(f, "(ref {null}exn)"),
+            HeapType::Concrete(t) => write!(f, "(ref {null}{})", t.0),
+        }
     }
 }
 
@@ -126,7 +249,12 @@ pub struct FuncType {
 impl std::fmt::Display for FuncType {
     /// Formats as `(i32, i32) -> i32`, `() -> ()` or `(f64) -> (i32, i64)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list = |v: &[ValType]| v.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+        let list = |v: &[ValType]| {
+            v.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         write!(f, "({}) -> ", list(&self.params))?;
         if self.results.len() == 1 {
             write!(f, "{}", self.results[0])
@@ -400,6 +528,9 @@ pub mod wasm_features {
     pub const THREADS: u64 = 1 << 9;
     /// Extended constant expressions (Wasm 3.0).
     pub const EXTENDED_CONST: u64 = 1 << 10;
+    /// Typed function references (Wasm 3.0): typed and non-nullable
+    /// references, `call_ref`, table initialisers.
+    pub const FUNCTION_REFERENCES: u64 = 1 << 14;
     /// Relaxed SIMD (Wasm 3.0), compiled with the one fixed set of choices
     /// SPEC.md lists (§ Relaxed SIMD); another choice set gets another bit.
     pub const RELAXED_SIMD: u64 = 1 << 11;
@@ -415,7 +546,7 @@ pub mod wasm_features {
         | BULK_MEMORY
         | REFERENCE_TYPES;
     /// Names of the bits, for diagnostics.
-    pub const NAMES: [(u64, &str); 14] = [
+    pub const NAMES: [(u64, &str); 15] = [
         (MUTABLE_GLOBAL, "mutable-global"),
         (SIGN_EXTENSION, "sign-extension"),
         (SATURATING_FLOAT_TO_INT, "saturating-float-to-int"),
@@ -430,6 +561,7 @@ pub mod wasm_features {
         (RELAXED_SIMD, "relaxed-simd"),
         (MULTI_MEMORY, "multi-memory"),
         (MEMORY64, "memory64"),
+        (FUNCTION_REFERENCES, "function-references"),
     ];
 
     /// Formats a feature set as a comma-separated list of names; a bit

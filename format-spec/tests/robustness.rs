@@ -86,12 +86,23 @@ fn sample() -> Vec<u8> {
         funcs: &funcs,
         memories: &memories,
         globals: &globals,
-        tables: &[TableDesc {
-            elem: ValType::FuncRef,
-            min: 2,
-            max: Some(4),
-            table64: false,
-        }],
+        tables: &[
+            TableDesc {
+                elem: ValType::FuncRef,
+                min: 2,
+                max: Some(4),
+                table64: false,
+            },
+            // A 64-bit table of typed, non-nullable references, with the
+            // initialiser such a table needs.
+            TableDesc {
+                elem: ValType::reference(false, HeapType::Concrete(TypeIndex(0))),
+                min: 1,
+                max: Some(1 << 40),
+                table64: true,
+            },
+        ],
+        table_inits: &[(1, ConstExpr::RefFunc(FuncIndex(1)))],
         elements: &[ElementSegment {
             mode: ElementMode::Active {
                 table: TableIndex(0),
@@ -126,6 +137,9 @@ fn round_trip() {
     assert_eq!(a.memories[0].page_limit, Some(10));
     assert_eq!(a.globals[0].init, ConstExpr::I32(-7));
     assert_eq!(a.tables[0].max, Some(4));
+    assert!(a.tables[1].table64 && !a.tables[0].table64);
+    assert_eq!(a.tables[1].elem.to_string(), "(ref 0)");
+    assert_eq!(a.table_inits, [(1, ConstExpr::RefFunc(FuncIndex(1)))]);
     assert_eq!(a.elements[0].items[0], ConstExpr::RefFunc(FuncIndex(1)));
     assert_eq!(a.exports.len(), 2);
     assert_eq!(a.start, Some(FuncIndex(2)));

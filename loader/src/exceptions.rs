@@ -142,7 +142,10 @@ impl Exception {
     /// A new exception of `tag` with `values`, for a host function to throw.
     pub fn new(tag: Arc<Tag>, values: &[Val]) -> Result<Exception, String> {
         if values.len() != tag.ty.params.len()
-            || values.iter().zip(&tag.ty.params).any(|(v, t)| v.ty() != *t)
+            || values
+                .iter()
+                .zip(&tag.ty.params)
+                .any(|(v, t)| !v.matches(*t))
         {
             return Err(format!(
                 "tag {} takes {}, not these values",

@@ -11,12 +11,60 @@ use std::cell::{RefCell, UnsafeCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
-use waot_format::types::{FuncType, ValType};
+use waot_format::types::{FuncType, HeapType, RefType, TypeIndex, ValType};
 
 pub use crate::table::{Table, TableError};
 
-/// The canonical id of a signature: equal types get equal ids in every
-/// module of the process.
+/// The canonical ids of a module's types, in order. A type's concrete
+/// heap types are replaced by the canonical ids of the types they name
+/// before it is looked up (a reference to itself by 0, which no type has),
+/// so structurally equal types of any two modules get one id.
+pub fn canonical_type_ids(types: &[FuncType]) -> Vec<u32> {
+    let mut ids: Vec<u32> = Vec::with_capacity(types.len());
+    for (i, t) in types.iter().enumerate() {
+        let canon = |v: &ValType| match v.as_ref() {
+            Some(RefType {
+                nullable,
+                heap: HeapType::Concrete(k),
+            }) => {
+                let id = if k.index() == i {
+                    0
+                } else {
+                    ids.get(k.index()).copied().unwrap_or(u32::MAX)
+                };
+                ValType::reference(nullable, HeapType::Concrete(TypeIndex(id)))
+            }
+            _ => *v,
+        };
+        let key = FuncType {
+            params: t.params.iter().map(canon).collect(),
+            results: t.results.iter().map(canon).collect(),
+        };
+        ids.push(type_id(&key));
+    }
+    ids
+}
+
+/// `v` with a concrete heap type (a type index of the module whose
+/// canonical ids are `ids`) replaced by its canonical id, so that types of
+/// different modules compare: the form of types in [`Global`]s, [`Table`]s
+/// and link checks.
+pub fn canonical_valtype(v: ValType, ids: &[u32]) -> ValType {
+    match v.as_ref() {
+        Some(RefType {
+            nullable,
+            heap: HeapType::Concrete(k),
+        }) => {
+            let id = ids.get(k.index()).copied().unwrap_or(u32::MAX);
+            ValType::reference(nullable, HeapType::Concrete(TypeIndex(id)))
+        }
+        _ => v,
+    }
+}
+
+/// The canonical id of a signature whose concrete heap types (if any) are
+/// canonical ids already: equal types get equal ids in every module of the
+/// process. Ids start at 1.
 pub fn type_id(ty: &FuncType) -> u32 {
     static IDS: Mutex<Option<HashMap<FuncType, u32>>> = Mutex::new(None);
     let mut ids = IDS.lock().unwrap_or_else(|e| e.into_inner());
@@ -80,11 +128,17 @@ pub struct Global {
 }
 
 impl Global {
-    /// A global holding `value`.
+    /// A global holding `value`, of the value's type.
     pub fn new(value: Val, mutable: bool) -> Rc<Global> {
+        Self::with_type(value, value.ty(), mutable)
+    }
+
+    /// A global of type `ty` holding `value`, which must be of that type
+    /// (for a typed reference, `ty` holds canonical type ids).
+    pub fn with_type(value: Val, ty: ValType, mutable: bool) -> Rc<Global> {
         Rc::new(Global {
             slot: Box::new(UnsafeCell::new(value.to_slot())),
-            ty: value.ty(),
+            ty,
             mutable,
             keepalive: RefCell::new(Vec::new()),
         })

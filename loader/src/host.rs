@@ -28,6 +28,7 @@ pub fn host_info() -> HostInfo {
             | wasm_features::THREADS
             | wasm_features::EXTENDED_CONST
             | wasm_features::MULTI_MEMORY
-            | wasm_features::MEMORY64,
+            | wasm_features::MEMORY64
+            | wasm_features::FUNCTION_REFERENCES,
     }
 }

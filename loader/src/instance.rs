@@ -7,7 +7,7 @@
 use crate::code::Module;
 pub use crate::errors::{CallError, InstantiateError, RunOptions};
 use crate::exceptions::Tag;
-use crate::externs::{Extern, Func, Global, Table, VMFuncRef, type_id};
+use crate::externs::{Extern, Func, Global, Table, VMFuncRef};
 use crate::linker::{Linker, Wanted};
 use crate::memory::LinearMemory;
 use crate::traps::{self, Trap};
@@ -200,18 +200,25 @@ impl Instance {
         options: &RunOptions,
     ) -> Result<Instance, InstantiateError> {
         let a = module.artifact();
+        let type_ids = crate::externs::canonical_type_ids(&a.types);
+        let canonical = |v: ValType| crate::externs::canonical_valtype(v, &type_ids);
         let mut problems = Vec::new();
         let mut imported = Vec::new();
         let mut exporters = Vec::new();
         for import in &a.imports {
             let want = match &import.kind {
-                ImportKind::Func(t) => Wanted::Func(a.types[t.index()].clone()),
+                ImportKind::Func(t) => {
+                    Wanted::Func(a.types[t.index()].clone(), type_ids[t.index()])
+                }
                 ImportKind::Global { ty, mutable } => Wanted::Global {
-                    ty: *ty,
+                    ty: canonical(*ty),
                     mutable: *mutable,
                 },
                 ImportKind::Memory(m) => Wanted::Memory(*m),
-                ImportKind::Table(t) => Wanted::Table(*t),
+                ImportKind::Table(t) => Wanted::Table(TableDesc {
+                    elem: canonical(t.elem),
+                    ..*t
+                }),
                 ImportKind::Tag(t) => Wanted::Tag(a.types[t.index()].clone()),
             };
             match linker.resolve(import.module, import.name, &want) {
@@ -249,7 +256,11 @@ impl Instance {
             memories.push(Rc::new(m));
         }
         for desc in &a.tables {
-            let t = Table::with_limit(desc, options.max_table_elements)
+            let desc = TableDesc {
+                elem: canonical(desc.elem),
+                ..*desc
+            };
+            let t = Table::with_limit(&desc, options.max_table_elements)
                 .map_err(|e| InstantiateError::Table(e.0))?;
             tables.push(t);
         }
@@ -268,7 +279,7 @@ impl Instance {
         let vmctx_addr = vm.ptr as usize;
         for g in &a.globals {
             let value = const_value(&g.init, g.ty, &globals, vmctx_addr, &offsets);
-            globals.push(Global::new(value, g.mutable));
+            globals.push(Global::with_type(value, canonical(g.ty), g.mutable));
         }
         let elements: Vec<RefCell<Vec<usize>>> = a
             .elements
@@ -288,7 +299,16 @@ impl Instance {
             module: module.clone(),
             vmctx: vm,
             offsets,
-            types: a.types.clone(),
+            // Canonical, so that exported functions' types compare across
+            // modules and typed-reference arguments can be checked.
+            types: a
+                .types
+                .iter()
+                .map(|t| FuncType {
+                    params: t.params.iter().map(|v| canonical(*v)).collect(),
+                    results: t.results.iter().map(|v| canonical(*v)).collect(),
+                })
+                .collect(),
             func_types,
             memories,
             tables,
@@ -317,8 +337,8 @@ impl Instance {
             vmctx::STACK_LIMIT_PTR,
             STACK_LIMIT.with(|l| l.as_ptr() as usize),
         );
-        for (i, ty) in a.types.iter().enumerate() {
-            vm.write(offsets.type_id(i as u32), type_id(ty));
+        for (i, id) in type_ids.iter().enumerate() {
+            vm.write(offsets.type_id(i as u32), *id);
         }
         for (i, m) in data.memories.iter().enumerate() {
             vm.write(offsets.memory(i as u32), m.definition_ptr() as usize);
@@ -339,7 +359,7 @@ impl Instance {
         }
         for (i, g) in data.globals.iter().enumerate() {
             vm.write(offsets.global(i as u32), g.slot_ptr() as usize);
-            if i < space.globals.imported as usize && g.ty() == ValType::FuncRef {
+            if i < space.globals.imported as usize && g.ty().is_func_ref() {
                 g.keep_alive(owner.clone());
             }
         }
@@ -360,7 +380,7 @@ impl Instance {
                     module.text_address(f.array_entry_offset)
                 },
                 vmctx: vmctx_addr,
-                type_id: type_id(&a.types[f.ty.index()]),
+                type_id: type_ids[f.ty.index()],
                 _pad: 0,
             };
             vm.write(offsets.func_ref(index), r);
@@ -380,6 +400,17 @@ impl Instance {
     /// followed by a drop; declarative segments are dropped.
     fn initialize(&self, a: &Artifact) -> Result<(), InstantiateError> {
         let d = &self.data;
+        // Tables with an initialiser (function references) hold its value
+        // everywhere before any segment is copied.
+        let imported_tables = a.index_space().tables.imported as usize;
+        for (table, init) in &a.table_inits {
+            let t = &d.tables[imported_tables + *table as usize];
+            let vmctx = d.vmctx.ptr as usize;
+            let value = const_value(init, t.elem(), &d.globals, vmctx, &d.offsets).raw_u64();
+            // SAFETY: no wasm code runs during instantiation.
+            let elements = unsafe { t.elements() };
+            elements.fill(value as usize);
+        }
         for (i, seg) in a.elements.iter().enumerate() {
             match &seg.mode {
                 ElementMode::Passive => {}
@@ -542,7 +573,8 @@ impl Instance {
 
     fn call_func(&self, f: &Func, args: &[Val]) -> Result<Vec<Val>, CallError> {
         let ty = &f.ty;
-        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(v, t)| v.ty() != *t) {
+        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(v, t)| !v.matches(*t))
+        {
             return Err(CallError::BadArguments(format!(
                 "function expects {ty}, got {} argument(s)",
                 args.len()

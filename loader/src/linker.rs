@@ -101,7 +101,7 @@ fn host_call(func: &HostFunc, caller_vmctx: *mut u8, values: *mut ValRaw) -> Res
         || results
             .iter()
             .zip(&func.ty.results)
-            .any(|(v, t)| v.ty() != *t)
+            .any(|(v, t)| !v.matches(*t))
     {
         return Err(Trap::host(format!(
             "host function returned values that do not match {}",
@@ -195,7 +195,7 @@ impl Linker {
         want: &Wanted,
     ) -> Result<(Extern, Option<Owner>), String> {
         let Some((item, owner)) = self.items.get(&(module.to_string(), name.to_string())) else {
-            if let (Wanted::Func(ty), true) = (want, self.allow_unresolved) {
+            if let (Wanted::Func(ty, _), true) = (want, self.allow_unresolved) {
                 let what = format!("{module}.{name}");
                 let f = HostFunc::new(ty.clone(), move |_, _| {
                     Err(Trap {
@@ -218,10 +218,15 @@ impl Linker {
         };
         let found = |item: &Extern| Ok((item.clone(), owner.clone()));
         match (want, item) {
-            (Wanted::Func(ty), Extern::Func(f)) if f.ty == *ty => found(item),
-            (Wanted::Func(_), Extern::Func(f)) => incompatible(format!("function {}", f.ty)),
+            // Canonical ids: equal types of any two modules, typed
+            // references included, have equal ids.
+            (Wanted::Func(_, id), Extern::Func(f)) if f.func_ref.type_id == *id => found(item),
+            (Wanted::Func(..), Extern::Func(f)) => incompatible(format!("function {}", f.ty)),
+            // An immutable global may have a subtype of the wanted type
+            // (`(ref $t)` for `funcref`); a mutable one must match exactly.
             (Wanted::Global { ty, mutable }, Extern::Global(g))
-                if g.ty() == *ty && g.mutable() == *mutable =>
+                if g.mutable() == *mutable
+                    && (g.ty() == *ty || (!*mutable && g.ty().is_subtype_of(*ty))) =>
             {
                 found(item)
             }
@@ -278,9 +283,14 @@ impl Linker {
 }
 
 /// What an import asks for.
+/// Reference types in it hold canonical type ids.
 pub(crate) enum Wanted {
-    Func(FuncType),
-    Global { ty: ValType, mutable: bool },
+    /// A function of this type, with its canonical id.
+    Func(FuncType, u32),
+    Global {
+        ty: ValType,
+        mutable: bool,
+    },
     Memory(MemoryDesc),
     Table(TableDesc),
     Tag(FuncType),
@@ -289,7 +299,7 @@ pub(crate) enum Wanted {
 impl Wanted {
     fn describe(&self) -> String {
         match self {
-            Wanted::Func(ty) => ty.to_string(),
+            Wanted::Func(ty, _) => ty.to_string(),
             Wanted::Global { ty, mutable } => {
                 format!("global {}{ty}", if *mutable { "mut " } else { "" })
             }

@@ -1,7 +1,7 @@
 //! Wasm values on the host side: parsing command-line arguments, printing
 //! results, and the 16-byte little-endian slots of the array-call ABI.
 
-use waot_format::types::ValType;
+use waot_format::types::{HeapType, ValType};
 
 /// A wasm value.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,15 +39,45 @@ impl Val {
         }
     }
 
-    /// A null reference of type `ty` (or zero for numbers).
+    /// Whether this value may be passed where `ty` is expected: a number of
+    /// that type, or a reference of its hierarchy that is non-null when
+    /// `ty` is, and for a function type (canonical id) a function of that
+    /// type. A non-null `FuncRef` must be the address of a function
+    /// reference record, as every `FuncRef` the loader hands out is.
+    pub fn matches(&self, ty: ValType) -> bool {
+        let Some(r) = ty.as_ref() else {
+            return self.ty() == ty;
+        };
+        if self.ty() != ty.top() {
+            return false;
+        }
+        let raw = self.raw_u64();
+        if raw == 0 {
+            return r.nullable;
+        }
+        match r.heap {
+            HeapType::Concrete(id) => {
+                let at = raw as usize + waot_format::vmctx::func_ref::TYPE_ID as usize;
+                // SAFETY: a non-null funcref points to a function reference
+                // record (see above), whose type id is a `u32` at TYPE_ID.
+                let actual = unsafe { std::ptr::read(at as *const u32) };
+                actual == id.0
+            }
+            _ => true,
+        }
+    }
+
+    /// A null reference of type `ty` (or zero for numbers); a typed
+    /// reference is represented as the top of its hierarchy.
     pub fn null(ty: ValType) -> Val {
-        match ty {
+        // `top()` is never a typed reference: it folds into `funcref`.
+        match ty.top() {
             ValType::I32 => Val::I32(0),
             ValType::I64 => Val::I64(0),
             ValType::V128 => Val::V128(0),
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
-            ValType::FuncRef => Val::FuncRef(0),
+            ValType::FuncRef | ValType::Ref(_) => Val::FuncRef(0),
             ValType::ExternRef => Val::ExternRef(0),
             ValType::ExnRef => Val::ExnRef(0),
         }
@@ -152,16 +182,18 @@ impl Val {
         ValRaw(raw)
     }
 
-    /// Reads a value of type `ty` from a slot.
+    /// Reads a value of type `ty` from a slot (a typed reference as the
+    /// top of its hierarchy).
     pub fn from_slot(ty: ValType, slot: &ValRaw) -> Val {
         let b = &slot.0;
         let w4 = [b[0], b[1], b[2], b[3]];
         let w8 = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
-        match ty {
+        // `top()` is never a typed reference: it folds into `funcref`.
+        match ty.top() {
             ValType::I32 => Val::I32(i32::from_le_bytes(w4)),
             ValType::F32 => Val::F32(u32::from_le_bytes(w4)),
             ValType::F64 => Val::F64(u64::from_le_bytes(w8)),
-            ValType::FuncRef => Val::FuncRef(u64::from_le_bytes(w8) as usize),
+            ValType::FuncRef | ValType::Ref(_) => Val::FuncRef(u64::from_le_bytes(w8) as usize),
             ValType::ExternRef => Val::ExternRef(u64::from_le_bytes(w8)),
             ValType::ExnRef => Val::ExnRef(u64::from_le_bytes(w8) as usize),
             ValType::V128 => Val::V128(u128::from_le_bytes(*b)),

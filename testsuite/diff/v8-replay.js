@@ -11,6 +11,9 @@
 // The replay runs in a worker thread with a 256 MiB stack: on Node's default
 // (about 1 MB) V8 exhausts its stack on recursion that waot and wasmi finish
 // (waot gives wasm 1 MiB, wasmi 64 MiB), and could then not arbitrate.
+// memory64 is behind a flag in Node 20's V8 (11.3), which has neither
+// multi-memory nor 64-bit tables: it cannot arbitrate modules using those.
+require('v8').setFlagsFromString('--experimental-wasm-memory64');
 const { Worker, isMainThread, parentPort } = require('worker_threads');
 if (isMainThread) {
   const worker = new Worker(__filename, {

@@ -254,6 +254,39 @@ const CASES: &[Case] = &[
         message: "data segment offset of a 64-bit memory is not an i64 constant or immutable i64 global",
     },
     Case {
+        name: "typed reference to a type that does not exist",
+        edit: |a| {
+            a.globals[0].ty = ValType::reference(true, HeapType::Concrete(TypeIndex(99)));
+            a.globals[0].init = ConstExpr::RefNull;
+        },
+        message: "heap type index out of range",
+    },
+    Case {
+        name: "non-nullable table without an initialiser",
+        edit: |a| a.tables[0].elem = ValType::reference(false, HeapType::Func),
+        message: "a table of non-nullable references has no initialiser",
+    },
+    Case {
+        name: "ref.null initialising a non-nullable global",
+        edit: |a| {
+            a.globals[1].ty = ValType::reference(false, HeapType::Func);
+            a.globals[1].init = ConstExpr::RefNull;
+        },
+        message: "global initialiser's type differs from the global's declared type",
+    },
+    Case {
+        name: "ref.func of another type for a typed global",
+        edit: |a| {
+            a.types.push(FuncType {
+                params: vec![ValType::I64],
+                results: vec![],
+            });
+            let other = TypeIndex(a.types.len() as u32 - 1);
+            a.globals[1].ty = ValType::reference(false, HeapType::Concrete(other));
+        },
+        message: "global initialiser's type differs from the global's declared type",
+    },
+    Case {
         name: "i32 element offset of a 64-bit table",
         edit: |a| a.tables[0].table64 = true,
         message: "element segment offset of a 64-bit table is not an i64 constant or immutable i64 global",

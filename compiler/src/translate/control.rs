@@ -61,7 +61,7 @@ impl Translator<'_, '_> {
     /// Where a branch to frame `depth` goes (a loop's header, any other
     /// frame's exit, which becomes reachable) and the values it carries
     /// from the top of the stack.
-    fn branch_target(&mut self, depth: usize) -> (ir::Block, Vec<ir::BlockArg>) {
+    pub(super) fn branch_target(&mut self, depth: usize) -> (ir::Block, Vec<ir::BlockArg>) {
         let index = self.control.len() - 1 - depth;
         let frame = &mut self.control[index];
         let (target, arity) = match frame.kind {

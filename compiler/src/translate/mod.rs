@@ -17,6 +17,7 @@ mod simd;
 mod simd_integer;
 mod simd_memory;
 mod tables;
+mod typed_refs;
 mod variables;
 
 use crate::error::{CompileError, Result, unsupported};
@@ -81,7 +82,7 @@ pub fn ir_type(t: ValType) -> ir::Type {
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         ValType::V128 => types::I8X16,
-        ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => types::I64,
+        ValType::FuncRef | ValType::ExternRef | ValType::ExnRef | ValType::Ref(_) => types::I64,
     }
 }
 
@@ -256,9 +257,13 @@ impl Translator<'_, '_> {
         let ins = self.builder.ins();
         match t {
             ValType::I32 => ins.iconst(types::I32, 0),
-            ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => {
-                ins.iconst(types::I64, 0)
-            }
+            // A non-nullable local has no default: validation guarantees it
+            // is set before it is read, so this 0 is never seen.
+            ValType::I64
+            | ValType::FuncRef
+            | ValType::ExternRef
+            | ValType::ExnRef
+            | ValType::Ref(_) => ins.iconst(types::I64, 0),
             ValType::F32 => ins.f32const(0.0),
             ValType::F64 => ins.f64const(0.0),
             ValType::V128 => {
@@ -313,6 +318,7 @@ impl Translator<'_, '_> {
             || self.exception_operator(&op)?
             || self.atomic_operator(&op)?
             || self.simd_operator(&op)?
+            || self.typed_ref_operator(&op)?
         {
             return Ok(());
         }

@@ -208,6 +208,20 @@ impl Translator<'_, '_> {
         self.builder.ins().iadd(base, offset)
     }
 
+    /// The Cranelift signature of wasm type `ty`, imported into the
+    /// function once.
+    pub(super) fn signature_ref(&mut self, ty: TypeIndex) -> ir::SigRef {
+        if let Some(s) = self.sig_refs.get(&ty) {
+            return *s;
+        }
+        let sig_ty = &self.env.module.types[ty.index()];
+        let s = self
+            .builder
+            .import_signature(self.env.wasm_signature(sig_ty));
+        self.sig_refs.insert(ty, s);
+        s
+    }
+
     /// `call_indirect`, or `return_call_indirect` when `tail`.
     fn call_indirect(&mut self, ty: TypeIndex, t: TableIndex, tail: bool) {
         let index = self.pop();
@@ -242,16 +256,7 @@ impl Translator<'_, '_> {
             .builder
             .ins()
             .load(ptr, flags, fref, func_ref::VMCTX as i32);
-        let sig = match self.sig_refs.get(&ty) {
-            Some(s) => *s,
-            None => {
-                let s = self
-                    .builder
-                    .import_signature(self.env.wasm_signature(&sig_ty));
-                self.sig_refs.insert(ty, s);
-                s
-            }
-        };
+        let sig = self.signature_ref(ty);
         let mut args = vec![callee_vmctx, self.vmctx];
         args.extend(args_wasm);
         if tail {

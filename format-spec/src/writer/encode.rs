@@ -20,6 +20,18 @@ impl Encoder {
     fn u64(&mut self, v: u64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
+    /// A value type: its code, and for a typed reference its heap type.
+    fn valtype(&mut self, v: ValType) {
+        self.u8(v.code());
+        if let ValType::Ref(r) = v {
+            self.u32(match r.heap {
+                HeapType::Func => HEAP_FUNC,
+                HeapType::Extern => HEAP_EXTERN,
+                HeapType::Exn => HEAP_EXN,
+                HeapType::Concrete(t) => t.0,
+            });
+        }
+    }
     fn bool(&mut self, v: bool) {
         self.u8(v as u8);
     }
@@ -47,7 +59,7 @@ impl Encoder {
         self.bool(m.memory64);
     }
     fn table(&mut self, t: &TableDesc) {
-        self.u8(t.elem.code());
+        self.valtype(t.elem);
         self.u64(t.min);
         self.option_u64(t.max);
     }
@@ -169,10 +181,13 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     if c.build.wasm_features & crate::types::wasm_features::SIMD != 0 {
         out.push((section::SIMD, Vec::new()));
     }
+    if c.build.wasm_features & crate::types::wasm_features::FUNCTION_REFERENCES != 0 {
+        out.push((section::FUNCTION_REFERENCES, Vec::new()));
+    }
     let mut e = Encoder::default();
     e.list(c.types, |e, t| {
-        e.list(&t.params, |e, v| e.u8(v.code()));
-        e.list(&t.results, |e, v| e.u8(v.code()));
+        e.list(&t.params, |e, v| e.valtype(*v));
+        e.list(&t.results, |e, v| e.valtype(*v));
     });
     out.push((section::TYPES, e.0));
     let mut e = Encoder::default();
@@ -194,7 +209,7 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
             }
             ImportKind::Global { ty, mutable } => {
                 e.u8(3);
-                e.u8(ty.code());
+                e.valtype(*ty);
                 e.bool(*mutable);
             }
             ImportKind::Tag(t) => {
@@ -217,7 +232,7 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     out.push((section::MEMORIES, e.0));
     let mut e = Encoder::default();
     e.list(c.globals, |e, g| {
-        e.u8(g.ty.code());
+        e.valtype(g.ty);
         e.bool(g.mutable);
         e.const_expr(&g.init);
     });
@@ -240,6 +255,14 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         e.list(&table64, |e, i| e.u32(*i));
         out.push((section::TABLE64, e.0));
     }
+    if !c.table_inits.is_empty() {
+        let mut e = Encoder::default();
+        e.list(c.table_inits, |e, (table, init)| {
+            e.u32(*table);
+            e.const_expr(init);
+        });
+        out.push((section::TABLE_INITS, e.0));
+    }
     let mut e = Encoder::default();
     e.list(c.tags, |e, t| e.u32(t.0));
     out.push((section::TAGS, e.0));
@@ -254,7 +277,7 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
             }
             ElementMode::Declarative => e.u8(2),
         }
-        e.u8(seg.elem.code());
+        e.valtype(seg.elem);
         e.list(&seg.items, |e, item| e.const_expr(item));
     });
     out.push((section::ELEMENTS, e.0));

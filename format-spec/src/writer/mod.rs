@@ -39,6 +39,9 @@ pub struct ArtifactContents<'a> {
     pub globals: &'a [GlobalDesc],
     /// Defined tables.
     pub tables: &'a [TableDesc],
+    /// Initialiser expressions of the defined tables that have one
+    /// (function references), by defined table index, increasing.
+    pub table_inits: &'a [(u32, ConstExpr)],
     /// The type of each defined exception tag.
     pub tags: &'a [TypeIndex],
     /// Element segments.
@@ -80,6 +83,7 @@ impl<'a> ArtifactContents<'a> {
             memories: &a.memories,
             globals: &a.globals,
             tables: &a.tables,
+            table_inits: &a.table_inits,
             tags: &a.tags,
             elements: &a.elements,
             exports: &a.exports,

@@ -86,6 +86,7 @@ pub fn sample(options: &WriteOptions, with_table: bool) -> Vec<u8> {
             memories: &memories,
             globals: &[],
             tables: if with_table { &tables } else { &[] },
+            table_inits: &[],
             elements: if with_table { &elements } else { &[] },
             exports: &exports,
             start: None,

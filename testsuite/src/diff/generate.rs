@@ -32,7 +32,7 @@ impl Rng {
 
 /// The generator's configuration: Wasm 2.0 (SIMD included) with the Wasm
 /// 3.0 proposals wasmi 2.0 implements and waot compiles (tail calls,
-/// extended constant expressions), bounded. Odd
+/// extended constant expressions, multi-memory, memory64), bounded. Odd
 /// seeds generate code that avoids traps (so long computations run to the
 /// end), even seeds code that may trap anywhere.
 pub fn smith_config(seed: u64) -> wasm_smith::Config {
@@ -41,7 +41,7 @@ pub fn smith_config(seed: u64) -> wasm_smith::Config {
         relaxed_simd_enabled: false,
         exceptions_enabled: false,
         gc_enabled: false,
-        memory64_enabled: false,
+        memory64_enabled: true,
         threads_enabled: false,
         tail_call_enabled: true,
         extended_const_enabled: true,
@@ -55,8 +55,9 @@ pub fn smith_config(seed: u64) -> wasm_smith::Config {
         canonicalize_nans: true,
         export_everything: true,
         max_imports: 0,
-        max_memories: 1,
+        max_memories: 2,
         max_memory32_bytes: 8 * 65536,
+        max_memory64_bytes: 8 * 65536u128,
         memory_max_size_required: true,
         max_tables: 2,
         max_table_elements: 64,
@@ -85,6 +86,12 @@ pub fn generate_with(seed: u64, exceptions: bool) -> Result<Vec<u8>> {
     let mut config = smith_config(seed);
     config.exceptions_enabled = exceptions;
     config.threads_enabled = exceptions;
+    if exceptions {
+        // The exception mode keeps its language (and so its seeds'
+        // modules) from before multi-memory and memory64.
+        config.max_memories = 1;
+        config.memory64_enabled = false;
+    }
     // The exception mode's oracle, Wasmtime's Python API, cannot pass v128
     // values; SIMD is tested against wasmi in the default mode.
     config.simd_enabled = !exceptions;

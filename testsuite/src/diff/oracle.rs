@@ -86,9 +86,14 @@ pub trait Engine {
 
 /// The proposals waot compiles that [`wasmi_engine`] leaves off: turned off
 /// with `--wasm-features` for validation verdicts, so both engines judge
-/// the same language (Wasm 2.0 with SIMD, tail calls and extended constant
-/// expressions).
-const BEYOND_WASMI: [&str; 3] = ["relaxed-simd", "exceptions", "threads"];
+/// the same language (Wasm 2.0 with SIMD, tail calls, extended constant
+/// expressions, multi-memory and memory64).
+const BEYOND_WASMI: [&str; 4] = [
+    "relaxed-simd",
+    "exceptions",
+    "threads",
+    "function-references",
+];
 
 /// Whether waot's validator accepts `wasm` in wasmi's language (above): a
 /// module valid only with another proposal (one waot turns off or does not
@@ -109,8 +114,9 @@ pub fn waot_accepts(wasm: &[u8]) -> bool {
     )
 }
 
-/// wasmi configured for Wasm 2.0 with SIMD, tail calls and extended
-/// constant expressions (the generator's language). `mode`: validation
+/// wasmi configured for Wasm 2.0 with SIMD, tail calls, extended constant
+/// expressions, multi-memory and memory64 (the generator's language).
+/// `mode`: validation
 /// only needs `LazyTranslation` (validate now, translate on first call);
 /// execution uses `Eager`, so that a panic in wasmi's translator happens in
 /// `Module::new`, where [`guarded`] catches it. Translated lazily, it would
@@ -128,11 +134,11 @@ fn wasmi_engine(mode: wasmi::CompilationMode) -> wasmi::Engine {
         .wasm_reference_types(true)
         .wasm_simd(true)
         .wasm_relaxed_simd(false)
-        .wasm_multi_memory(false)
+        .wasm_multi_memory(true)
         .wasm_tail_call(true)
         .wasm_extended_const(true)
         .wasm_custom_page_sizes(false)
-        .wasm_memory64(false)
+        .wasm_memory64(true)
         .wasm_wide_arithmetic(false)
         .floats(true)
         // Deep enough that fuel, not wasmi's stack, ends generated recursion

@@ -64,6 +64,7 @@ pub fn files() -> Vec<SpecFile> {
         ("relaxed-simd", Proposal::RelaxedSimd),
         ("multi-memory", Proposal::MultiMemory),
         ("memory64", Proposal::Memory64),
+        ("function-references", Proposal::FunctionReferences),
     ] {
         add(set, Box::new(proposal(p)));
     }
@@ -113,8 +114,8 @@ fn predated_proposals(set: &str) -> Vec<&'static str> {
         .filter(|name| waot::features::EXTEND_WASM2_ENCODINGS.contains(name));
     if WASM2_SETS.contains(&set) {
         later.collect()
-    } else if set == "memory64" {
-        // The memory64 folder still asserts a second memory invalid.
+    } else if set == "memory64" || set == "function-references" {
+        // These folders still assert a second memory invalid.
         later.filter(|name| *name == "multi-memory").collect()
     } else {
         Vec::new()

@@ -1,0 +1,88 @@
+//! Typed function references (Wasm 3.0): `call_ref` and `return_call_ref`
+//! through a function reference (null traps with "null function
+//! reference"; its type is the static one, so no signature check is
+//! needed), `ref.as_non_null` ("null reference"), `br_on_null` and
+//! `br_on_non_null`. A typed reference is represented like `funcref`: the
+//! address of a function reference record, 0 for null.
+
+use super::exceptions::Callee;
+use super::{Translator, ir_type, trap_code, vmctx_flags};
+use crate::error::Result;
+use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC};
+use waot_format::traps::TrapKind;
+use waot_format::types::TypeIndex;
+use waot_format::vmctx::func_ref;
+use wasmparser::Operator;
+
+impl Translator<'_, '_> {
+    /// Typed-reference operators. Returns false for other operators.
+    pub(super) fn typed_ref_operator(&mut self, op: &Operator) -> Result<bool> {
+        match *op {
+            Operator::CallRef { type_index } => self.call_ref(TypeIndex(type_index), false),
+            Operator::ReturnCallRef { type_index } => self.call_ref(TypeIndex(type_index), true),
+            Operator::RefAsNonNull => {
+                let r = self.pop();
+                self.builder
+                    .ins()
+                    .trapz(r, trap_code(TrapKind::NullReference));
+                self.push(r);
+            }
+            Operator::BrOnNull { relative_depth } => {
+                // Branch with the values below the reference; go on with it.
+                let r = self.pop();
+                let is_null = self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let fallthrough = self.builder.create_block();
+                let (target, args) = self.branch_target(relative_depth as usize);
+                self.builder
+                    .ins()
+                    .brif(is_null, target, &args, fallthrough, &[]);
+                self.builder.seal_block(fallthrough);
+                self.builder.switch_to_block(fallthrough);
+                self.push(r);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                // Branch with the reference on top; go on without it.
+                let r = self.pop();
+                self.push(r);
+                let fallthrough = self.builder.create_block();
+                let (target, args) = self.branch_target(relative_depth as usize);
+                self.builder.ins().brif(r, target, &args, fallthrough, &[]);
+                self.builder.seal_block(fallthrough);
+                self.builder.switch_to_block(fallthrough);
+                self.pop();
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// `call_ref`, or `return_call_ref` when `tail`.
+    fn call_ref(&mut self, ty: TypeIndex, tail: bool) {
+        let fref = self.pop();
+        let sig_ty = self.env.module.types[ty.index()].clone();
+        let args_wasm = self.pop_n(sig_ty.params.len());
+        self.builder
+            .ins()
+            .trapz(fref, trap_code(TrapKind::NullFunctionReference));
+        let ptr = self.env.pointer_type();
+        let flags = vmctx_flags().with_readonly();
+        let code = self
+            .builder
+            .ins()
+            .load(ptr, flags, fref, func_ref::WASM_CALL as i32);
+        let callee_vmctx = self
+            .builder
+            .ins()
+            .load(ptr, flags, fref, func_ref::VMCTX as i32);
+        let sig = self.signature_ref(ty);
+        let mut args = vec![callee_vmctx, self.vmctx];
+        args.extend(args_wasm);
+        if tail {
+            self.emit_tail_call(Callee::Indirect(sig, code), &args);
+            return;
+        }
+        let result_types: Vec<ir::Type> = sig_ty.results.iter().map(|t| ir_type(*t)).collect();
+        let results = self.emit_call(Callee::Indirect(sig, code), &args, &result_types);
+        self.stack.extend(results);
+    }
+}
