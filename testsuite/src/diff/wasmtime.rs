@@ -104,6 +104,7 @@ fn val_type(name: &str) -> ValType {
         "i64" => ValType::I64,
         "f32" => ValType::F32,
         "f64" => ValType::F64,
+        "v128" => ValType::V128,
         // The Python binding spells externref `anyref`.
         n if n.contains("extern") || n == "anyref" => ValType::ExternRef,
         n if n.contains("exn") => ValType::ExnRef,
@@ -206,6 +207,8 @@ impl Engine for Wasmtime<'_> {
         for line in lines {
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.as_slice() {
+                // A v128 global the binding cannot read is left out.
+                ["global", _, "unreadable"] => {}
                 ["global", name, v] => state.globals.push((from_hex(name), quiet(value(v)))),
                 ["memory", name, digest] => state
                     .memories
