@@ -327,52 +327,7 @@ fn write_artifact(
         memory_reservation: if guard { MEMORY_RESERVATION } else { 0 },
         memory_guard: if guard { MEMORY_GUARD } else { 0 },
         stack_check: true,
-        wasm_features: module_info::RECORDED_FEATURES
-            | if module.uses_exceptions.get() {
-                waot_format::types::wasm_features::EXCEPTIONS
-            } else {
-                0
-            }
-            | if module.uses_tail_calls.get() {
-                waot_format::types::wasm_features::TAIL_CALL
-            } else {
-                0
-            }
-            | if module.uses_threads.get() {
-                waot_format::types::wasm_features::THREADS
-            } else {
-                0
-            }
-            | if module.uses_extended_const() {
-                waot_format::types::wasm_features::EXTENDED_CONST
-            } else {
-                0
-            }
-            | if module.uses_simd {
-                waot_format::types::wasm_features::SIMD
-            } else {
-                0
-            }
-            | if module.uses_relaxed_simd.get() {
-                waot_format::types::wasm_features::RELAXED_SIMD
-            } else {
-                0
-            }
-            | if module.space.memories.total() > 1 {
-                waot_format::types::wasm_features::MULTI_MEMORY
-            } else {
-                0
-            }
-            | if module.uses_memory64() {
-                waot_format::types::wasm_features::MEMORY64
-            } else {
-                0
-            }
-            | if module.uses_function_references {
-                waot_format::types::wasm_features::FUNCTION_REFERENCES
-            } else {
-                0
-            },
+        wasm_features: recorded_features(module),
         opt_level: options.opt_level.cranelift_name(),
         codegen: concat!("cranelift ", "0.135.8"),
     };
@@ -404,4 +359,25 @@ fn write_artifact(
         ..WriteOptions::default()
     };
     Ok(write_with(&contents, &write_options))
+}
+
+/// The wasm feature bits the artifact records: Wasm 2.0 always, each later
+/// proposal only when the module uses it, so a waot-run without it refuses
+/// exactly those artifacts.
+fn recorded_features(module: &ModuleInfo) -> u64 {
+    use waot_format::types::wasm_features::*;
+    [
+        (module.uses_exceptions.get(), EXCEPTIONS),
+        (module.uses_tail_calls.get(), TAIL_CALL),
+        (module.uses_threads.get(), THREADS),
+        (module.uses_extended_const(), EXTENDED_CONST),
+        (module.uses_simd, SIMD),
+        (module.uses_relaxed_simd.get(), RELAXED_SIMD),
+        (module.space.memories.total() > 1, MULTI_MEMORY),
+        (module.uses_memory64(), MEMORY64),
+        (module.uses_function_references, FUNCTION_REFERENCES),
+    ]
+    .into_iter()
+    .filter(|(used, _)| *used)
+    .fold(module_info::RECORDED_FEATURES, |bits, (_, bit)| bits | bit)
 }

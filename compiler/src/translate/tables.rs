@@ -225,8 +225,8 @@ impl Translator<'_, '_> {
     /// `call_indirect`, or `return_call_indirect` when `tail`.
     fn call_indirect(&mut self, ty: TypeIndex, t: TableIndex, tail: bool) {
         let index = self.pop();
-        let sig_ty = self.env.module.types[ty.index()].clone();
-        let args_wasm = self.pop_n(sig_ty.params.len());
+        let params = self.env.module.types[ty.index()].params.len();
+        let args_wasm = self.pop_n(params);
         let ptr = self.env.pointer_type();
         let addr = self.element_address(t, index, TrapKind::UndefinedElement);
         let fref = self.builder.ins().load(ptr, vmctx_flags(), addr, 0);
@@ -248,6 +248,21 @@ impl Translator<'_, '_> {
         self.builder
             .ins()
             .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        self.call_func_ref(fref, ty, args_wasm, tail);
+    }
+
+    /// Calls (or tail-calls, when `tail`) the function of the non-null
+    /// function reference record `fref`, of wasm type `ty`, and pushes its
+    /// results.
+    pub(super) fn call_func_ref(
+        &mut self,
+        fref: Value,
+        ty: TypeIndex,
+        args_wasm: Vec<Value>,
+        tail: bool,
+    ) {
+        let ptr = self.env.pointer_type();
+        let flags = vmctx_flags().with_readonly();
         let code = self
             .builder
             .ins()
@@ -263,8 +278,12 @@ impl Translator<'_, '_> {
             self.emit_tail_call(Callee::Indirect(sig, code), &args);
             return;
         }
-        let result_types: Vec<ir::Type> = sig_ty.results.iter().map(|t| ir_type(*t)).collect();
-        let results = self.emit_call(Callee::Indirect(sig, code), &args, &result_types);
+        let results: Vec<ir::Type> = self.env.module.types[ty.index()]
+            .results
+            .iter()
+            .map(|t| ir_type(*t))
+            .collect();
+        let results = self.emit_call(Callee::Indirect(sig, code), &args, &results);
         self.stack.extend(results);
     }
 }

@@ -5,13 +5,11 @@
 //! `br_on_non_null`. A typed reference is represented like `funcref`: the
 //! address of a function reference record, 0 for null.
 
-use super::exceptions::Callee;
-use super::{Translator, ir_type, trap_code, vmctx_flags};
+use super::{Translator, trap_code};
 use crate::error::Result;
-use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC};
+use cranelift_codegen::ir::{InstBuilder, condcodes::IntCC};
 use waot_format::traps::TrapKind;
 use waot_format::types::TypeIndex;
-use waot_format::vmctx::func_ref;
 use wasmparser::Operator;
 
 impl Translator<'_, '_> {
@@ -59,30 +57,11 @@ impl Translator<'_, '_> {
     /// `call_ref`, or `return_call_ref` when `tail`.
     fn call_ref(&mut self, ty: TypeIndex, tail: bool) {
         let fref = self.pop();
-        let sig_ty = self.env.module.types[ty.index()].clone();
-        let args_wasm = self.pop_n(sig_ty.params.len());
+        let params = self.env.module.types[ty.index()].params.len();
+        let args_wasm = self.pop_n(params);
         self.builder
             .ins()
             .trapz(fref, trap_code(TrapKind::NullFunctionReference));
-        let ptr = self.env.pointer_type();
-        let flags = vmctx_flags().with_readonly();
-        let code = self
-            .builder
-            .ins()
-            .load(ptr, flags, fref, func_ref::WASM_CALL as i32);
-        let callee_vmctx = self
-            .builder
-            .ins()
-            .load(ptr, flags, fref, func_ref::VMCTX as i32);
-        let sig = self.signature_ref(ty);
-        let mut args = vec![callee_vmctx, self.vmctx];
-        args.extend(args_wasm);
-        if tail {
-            self.emit_tail_call(Callee::Indirect(sig, code), &args);
-            return;
-        }
-        let result_types: Vec<ir::Type> = sig_ty.results.iter().map(|t| ir_type(*t)).collect();
-        let results = self.emit_call(Callee::Indirect(sig, code), &args, &result_types);
-        self.stack.extend(results);
+        self.call_func_ref(fref, ty, args_wasm, tail);
     }
 }
