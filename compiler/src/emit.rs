@@ -19,6 +19,7 @@ use cranelift_codegen::{
     Context, ExceptionContextLoc, FinalizedMachExceptionHandler, FinalizedRelocTarget,
 };
 use cranelift_frontend::FunctionBuilderContext;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use waot_format::types::*;
 use waot_format::vmctx::VMOffsets;
@@ -85,22 +86,22 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
         ctrl: ControlPlane::default(),
     };
 
+    // Functions are translated and compiled in parallel (one Cranelift
+    // context per worker thread), then laid out in index order, so the
+    // artifact does not depend on the number of threads.
+    let compiled: Vec<CompiledFunc> = (0..module.bodies.len() as u32)
+        .into_par_iter()
+        .map_init(
+            || (Context::new(), FunctionBuilderContext::new()),
+            |(ctx, fctx), i| {
+                compile_function(&env, options, &target, DefinedFuncIndex(i), ctx, fctx)
+            },
+        )
+        .collect::<Result<_>>()?;
     let mut funcs = Vec::with_capacity(module.bodies.len());
-    for i in 0..module.bodies.len() as u32 {
-        let index = DefinedFuncIndex(i);
-        ctx.clear();
-        translate::translate_function(&env, index, &mut ctx.func, &mut fctx)?;
-        if let Some(dir) = &options.emit_clif {
-            let path = dir.join(format!(
-                "func{}.clif",
-                module.space.func_index(DefinedFuncIndex(i))
-            ));
-            std::fs::write(&path, ctx.func.display().to_string()).map_err(|e| {
-                CompileError::Target(format!("cannot write {}: {e}", path.display()))
-            })?;
-        }
-        let (body_offset, body_len) = text.append(true, false, compile_one(&mut ctx, &target)?)?;
-        let ty = module.func_types[module.space.func_index(DefinedFuncIndex(i)).index()];
+    for (i, code) in compiled.into_iter().enumerate() {
+        let (body_offset, body_len) = text.append(true, false, code)?;
+        let ty = module.func_types[module.space.func_index(DefinedFuncIndex(i as u32)).index()];
         funcs.push(FuncInfo {
             ty,
             body_offset,
@@ -217,19 +218,40 @@ impl TextBuilder {
     }
 }
 
+/// Translates and compiles defined function `index` (writing its IR first
+/// when `--emit-clif` asks for it).
+fn compile_function(
+    env: &Env,
+    options: &CompileOptions,
+    target: &Target,
+    index: DefinedFuncIndex,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<CompiledFunc> {
+    ctx.clear();
+    translate::translate_function(env, index, &mut ctx.func, fctx)?;
+    if let Some(dir) = &options.emit_clif {
+        let path = dir.join(format!("func{}.clif", env.module.space.func_index(index)));
+        std::fs::write(&path, ctx.func.display().to_string())
+            .map_err(|e| CompileError::Target(format!("cannot write {}: {e}", path.display())))?;
+    }
+    compile_one(ctx, target)
+}
+
 fn compile_one(ctx: &mut Context, target: &Target) -> Result<CompiledFunc> {
     let name = ctx.func.name.to_string();
     let params = ctx.func.params.clone();
     let compiled = ctx
         .compile(&*target.isa, &mut ControlPlane::default())
         .map_err(|e| CompileError::Codegen(format!("cranelift rejected {name}: {:?}", e.inner)))?;
+    // Sorted and disjoint: a binary search finds a trap's source location.
     let srclocs = compiled.buffer.get_srclocs_sorted();
     let wasm_offset = |offset: u32| {
+        let i = srclocs.partition_point(|s| s.end <= offset);
         srclocs
-            .iter()
-            .find(|s| s.start <= offset && offset < s.end)
-            .map(|s| s.loc.bits())
-            .unwrap_or(u32::MAX)
+            .get(i)
+            .filter(|s| s.start <= offset)
+            .map_or(u32::MAX, |s| s.loc.bits())
     };
     let mut traps = Vec::new();
     for t in compiled.buffer.traps() {

@@ -23,6 +23,25 @@ pub fn wasm_features() -> WasmFeatures {
 /// [`waot_format::types::wasm_features::EXCEPTIONS`].
 pub const RECORDED_FEATURES: u64 = waot_format::types::wasm_features::WASM2_NO_SIMD;
 
+/// A fact translation may discover (the module uses tail calls, …): set
+/// from any of the threads that translate functions in parallel.
+#[derive(Debug, Default)]
+pub struct Flag(std::sync::atomic::AtomicBool);
+
+impl Flag {
+    /// Records the fact (it is never unset).
+    pub fn set(&self, value: bool) {
+        if value {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the fact was recorded.
+    pub fn get(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// What the compiler knows about a module after parsing.
 pub struct ModuleInfo<'a> {
     /// Function types.
@@ -62,12 +81,12 @@ pub struct ModuleInfo<'a> {
     pub tags: Vec<TypeIndex>,
     /// Whether the module uses exception handling (tags, `exnref`); the
     /// translator also sets it for `try_table`, `throw` and `throw_ref`.
-    pub uses_exceptions: std::cell::Cell<bool>,
+    pub uses_exceptions: Flag,
     /// Whether the translator met `return_call` or `return_call_indirect`.
-    pub uses_tail_calls: std::cell::Cell<bool>,
+    pub uses_tail_calls: Flag,
     /// Whether the module has a shared memory or the translator met an
     /// atomic instruction.
-    pub uses_threads: std::cell::Cell<bool>,
+    pub uses_threads: Flag,
     /// Whether the module uses SIMD (a `v128` type or instruction
     /// anywhere), as validation found.
     pub uses_simd: bool,
@@ -78,7 +97,7 @@ pub struct ModuleInfo<'a> {
     /// references), by defined table.
     pub table_inits: Vec<(u32, ConstExpr)>,
     /// Whether the translator met a relaxed SIMD instruction.
-    pub uses_relaxed_simd: std::cell::Cell<bool>,
+    pub uses_relaxed_simd: Flag,
 }
 
 impl ModuleInfo<'_> {
@@ -293,13 +312,13 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         names: Vec::new(),
         tag_types: Vec::new(),
         tags: Vec::new(),
-        uses_exceptions: std::cell::Cell::new(false),
-        uses_tail_calls: std::cell::Cell::new(false),
-        uses_threads: std::cell::Cell::new(false),
+        uses_exceptions: Flag::default(),
+        uses_tail_calls: Flag::default(),
+        uses_threads: Flag::default(),
         uses_simd: uses.simd,
         uses_function_references: uses.function_references,
         table_inits: Vec::new(),
-        uses_relaxed_simd: std::cell::Cell::new(false),
+        uses_relaxed_simd: Flag::default(),
     };
     let mut name_section = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
