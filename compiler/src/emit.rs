@@ -48,6 +48,17 @@ struct CompiledFunc {
 
 /// Compiles a wasm binary into an artifact.
 pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
+    compile_with_progress(wasm, options, &|_, _| {})
+}
+
+/// [`compile`], calling `progress(done, total)` from the compiling threads
+/// each time a function body has been compiled (`waot compile` draws its
+/// progress bar with it).
+pub fn compile_with_progress(
+    wasm: &[u8],
+    options: &CompileOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Vec<u8>> {
     let mut module = module_info::parse(wasm, &options.turned_off)?;
     for (i, m) in module.memories.iter_mut().enumerate() {
         if let Some(limit) = options.max_memory_pages
@@ -89,12 +100,17 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<Vec<u8>> {
     // Functions are translated and compiled in parallel (one Cranelift
     // context per worker thread), then laid out in index order, so the
     // artifact does not depend on the number of threads.
+    let total = module.bodies.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
     let compiled: Vec<CompiledFunc> = (0..module.bodies.len() as u32)
         .into_par_iter()
         .map_init(
             || (Context::new(), FunctionBuilderContext::new()),
             |(ctx, fctx), i| {
-                compile_function(&env, options, &target, DefinedFuncIndex(i), ctx, fctx)
+                let code = compile_function(&env, options, &target, DefinedFuncIndex(i), ctx, fctx);
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(n, total);
+                code
             },
         )
         .collect::<Result<_>>()?;

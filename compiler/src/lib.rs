@@ -20,7 +20,7 @@ pub mod options;
 pub mod trampolines;
 pub mod translate;
 
-pub use emit::compile;
+pub use emit::{compile, compile_with_progress};
 pub use error::CompileError;
 pub use options::{CompileOptions, OptLevel};
 

@@ -89,12 +89,18 @@ enum Command {
         /// `waot keygen`); `waot-run --require-signature` checks it.
         #[arg(long, value_name = "KEY")]
         sign: Option<PathBuf>,
-        /// Turn Wasm 3.0 proposals off, for artifacts that older runtimes
-        /// must also run: a comma-separated list of `-exceptions`,
-        /// `-tail-call`, `-threads` (a name without `-` keeps it on, the
-        /// default). A module using one is refused (exit 1).
+        /// Turn proposals off, for artifacts that older runtimes must also
+        /// run: a comma-separated list of `-simd`, `-relaxed-simd`,
+        /// `-exceptions`, `-tail-call`, `-threads`, `-extended-const`,
+        /// `-multi-memory`, `-memory64`, `-function-references` (a name
+        /// without `-` keeps it on, the default). A module using one is
+        /// refused (exit 1).
         #[arg(long, value_name = "LIST", value_parser = parse_wasm_features)]
         wasm_features: Option<TurnedOff>,
+        /// No progress bar (one is drawn on a terminal once a compile has
+        /// taken a second).
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Write a new ed25519 key pair: NAME.key (private, PKCS#8 PEM, mode
     /// 0600) and NAME.pub (public, SPKI PEM).
@@ -126,7 +132,62 @@ fn fail<E: Into<anyhow::Error>>(code: u8) -> impl FnOnce(E) -> Failure {
     move |e| Failure(code, e.into())
 }
 
-fn compile(input: &Path, output: &Path, options: CompileOptions) -> Result<(), Failure> {
+/// The `waot compile` progress bar: counts compiled functions, drawn on
+/// stderr once the compile has run for a second (`WAOT_PROGRESS_AFTER_MS`
+/// changes the delay, for tests), and never when stderr is not a terminal
+/// or with `--quiet`.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    start: std::time::Instant,
+    delay: std::time::Duration,
+    enabled: bool,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        use std::io::IsTerminal;
+        let bar = indicatif::ProgressBar::hidden();
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "compiling [{bar:40}] {pos}/{len} functions, {elapsed}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Progress {
+            bar,
+            start: std::time::Instant::now(),
+            delay: std::env::var("WAOT_PROGRESS_AFTER_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map_or(
+                    std::time::Duration::from_secs(1),
+                    std::time::Duration::from_millis,
+                ),
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Called from the compiling threads after each function.
+    fn function_done(&self, total: u64) {
+        self.bar.set_length(total);
+        self.bar.inc(1);
+        if self.enabled
+            && self.start.elapsed() >= self.delay
+            && !self.shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+}
+
+fn compile(
+    input: &Path,
+    output: &Path,
+    options: CompileOptions,
+    quiet: bool,
+) -> Result<(), Failure> {
     let bytes = std::fs::read(input)
         .with_context(|| format!("cannot read '{}'", input.display()))
         .map_err(fail(66))?;
@@ -136,7 +197,11 @@ fn compile(input: &Path, output: &Path, options: CompileOptions) -> Result<(), F
             .map_err(fail(73))?;
     }
     let wasm = waot::wasm_from_bytes(&bytes).map_err(fail(1))?;
-    let artifact = waot::compile(&wasm, &options).map_err(|e| {
+    let progress = Progress::new(quiet);
+    let artifact =
+        waot::compile_with_progress(&wasm, &options, &|_, total| progress.function_done(total));
+    progress.bar.finish_and_clear();
+    let artifact = artifact.map_err(|e| {
         let code = match e {
             CompileError::Codegen(_) => 70,
             CompileError::Options(_) => 2,
@@ -275,6 +340,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             max_memory_pages,
             sign,
             wasm_features,
+            quiet,
         } => {
             let signing_key = sign.as_deref().map(signing_key).transpose()?;
             let options = CompileOptions {
@@ -302,7 +368,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 signing_key,
                 turned_off: wasm_features.map(|t| t.0).unwrap_or_default(),
             };
-            compile(&input, &output, options)
+            compile(&input, &output, options, quiet)
         }
         Command::Keygen { output } => keygen(&output),
         Command::Inspect {

@@ -156,3 +156,81 @@ fn the_text_has_no_relocations_left() {
         vec![waot_run::Val::I32(0)]
     );
 }
+
+/// A module of `n` small functions.
+fn many_functions(n: usize) -> String {
+    let funcs: String = (0..n)
+        .map(|i| {
+            format!(
+                "(func (export \"f{i}\") (param i32) (result i32) \
+                 (i32.add (local.get 0) (i32.const {i})))"
+            )
+        })
+        .collect();
+    format!("(module {funcs})")
+}
+
+#[test]
+fn the_artifact_does_not_depend_on_the_number_of_threads() {
+    let wasm = wat::parse_str(many_functions(500)).unwrap();
+    let parallel = waot::compile(&wasm, &CompileOptions::default()).unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| waot::compile(&wasm, &CompileOptions::default()).unwrap());
+    assert!(
+        parallel == one,
+        "one thread and several give different artifacts"
+    );
+}
+
+/// `waot compile` on a pseudo-terminal (util-linux `script`), with the
+/// progress bar's delay set to `delay_ms`; returns what the terminal got.
+fn compile_on_terminal(args: &str, delay_ms: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("many.wat");
+    std::fs::write(&wat, many_functions(2000)).unwrap();
+    let line = format!(
+        "'{}' compile {args} '{}' -o '{}'",
+        waot_testsuite::bin("waot").display(),
+        wat.display(),
+        dir.path().join("many.aot").display()
+    );
+    let out = std::process::Command::new("/usr/bin/script")
+        .arg("-qec")
+        .arg(line)
+        .arg("/dev/null")
+        .env("WAOT_PROGRESS_AFTER_MS", delay_ms)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_progress_bar_is_drawn_on_a_terminal_only_after_the_delay_and_not_when_quiet() {
+    let shown = compile_on_terminal("", "0");
+    assert!(shown.contains("/2000 functions"), "no bar: {shown:?}");
+    assert_eq!(compile_on_terminal("--quiet", "0"), "");
+    // The default delay of a second is longer than this compile takes.
+    assert_eq!(compile_on_terminal("", "60000"), "");
+    // Not a terminal: nothing, whatever the delay.
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("many.wat");
+    std::fs::write(&wat, many_functions(200)).unwrap();
+    let out = std::process::Command::new(waot_testsuite::bin("waot"))
+        .arg("compile")
+        .arg(&wat)
+        .arg("-o")
+        .arg(dir.path().join("many.aot"))
+        .env("WAOT_PROGRESS_AFTER_MS", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
