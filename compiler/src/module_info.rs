@@ -55,6 +55,9 @@ pub struct ModuleInfo<'a> {
     pub space: IndexSpace,
     /// Defined memories.
     pub memories: Vec<MemoryDesc>,
+    /// Every memory's declared type, imports first (filled in once the
+    /// whole module is read; see [`ModuleInfo::memory`]).
+    pub memory_types: Vec<MemoryDesc>,
     /// Type and mutability of every global, imports first.
     pub global_types: Vec<(ValType, bool)>,
     /// Defined globals.
@@ -119,23 +122,13 @@ impl ModuleInfo<'_> {
 impl ModuleInfo<'_> {
     /// Whether some memory or table is 64-bit indexed.
     pub fn uses_memory64(&self) -> bool {
-        let memories = self.space.memories.total();
-        (0..memories).any(|m| self.memory(MemoryIndex(m as u32)).memory64)
-            || self.table_types.iter().any(|t| t.table64)
+        self.memory_types.iter().any(|m| m.memory64) || self.table_types.iter().any(|t| t.table64)
     }
 
-    /// Memory `index`'s description (imported memories come first).
+    /// Memory `index`'s type as declared (imported memories come first):
+    /// its index type and sharing, which every access consults.
     pub fn memory(&self, index: MemoryIndex) -> &MemoryDesc {
-        let mut imported = self.imports.iter().filter_map(|i| match &i.kind {
-            ImportKind::Memory(m) => Some(m),
-            _ => None,
-        });
-        let count = self.space.memories.imported;
-        if index.0 < count {
-            imported.nth(index.index()).expect("validated memory index")
-        } else {
-            &self.memories[(index.0 - count) as usize]
-        }
+        &self.memory_types[index.index()]
     }
 
     /// The signature of function `f`.
@@ -300,6 +293,7 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         func_types: Vec::new(),
         space: IndexSpace::default(),
         memories: Vec::new(),
+        memory_types: Vec::new(),
         global_types: Vec::new(),
         globals: Vec::new(),
         table_types: Vec::new(),
@@ -497,11 +491,13 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         info.uses_exceptions.set(true);
     }
     let imported_memories = info.imports.iter().filter_map(|i| match &i.kind {
-        ImportKind::Memory(m) => Some(m),
+        ImportKind::Memory(m) => Some(*m),
         _ => None,
     });
-    let all_memories: Vec<&MemoryDesc> = info.memories.iter().chain(imported_memories).collect();
-    if all_memories.iter().any(|m| m.shared) {
+    info.memory_types = imported_memories
+        .chain(info.memories.iter().copied())
+        .collect();
+    if info.memory_types.iter().any(|m| m.shared) {
         info.uses_threads.set(true);
     }
     // Export names name functions the name section leaves unnamed.

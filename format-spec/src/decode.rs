@@ -60,29 +60,12 @@ pub(crate) fn decode_func_type(c: &mut Cursor, num_types: usize) -> Result<FuncT
 /// and itself, which stands as `u32::MAX` in the comparison.
 pub(crate) fn type_classes(types: &[FuncType]) -> Vec<u32> {
     let mut classes: Vec<u32> = Vec::with_capacity(types.len());
-    let mut forms: Vec<FuncType> = Vec::with_capacity(types.len());
+    let mut first: std::collections::HashMap<FuncType, u32> = std::collections::HashMap::new();
     for (i, t) in types.iter().enumerate() {
-        let canon = |v: &ValType| match v.as_ref() {
-            Some(RefType {
-                nullable,
-                heap: HeapType::Concrete(TypeIndex(k)),
-            }) => {
-                let class = if k as usize == i {
-                    u32::MAX
-                } else {
-                    classes.get(k as usize).copied().unwrap_or(k)
-                };
-                ValType::reference(nullable, HeapType::Concrete(TypeIndex(class)))
-            }
-            _ => *v,
-        };
-        let form = FuncType {
-            params: t.params.iter().map(canon).collect(),
-            results: t.results.iter().map(canon).collect(),
-        };
-        let class = forms.iter().position(|f| *f == form).unwrap_or(i) as u32;
-        forms.push(form);
-        classes.push(class);
+        let form = t.canonical_form(TypeIndex(i as u32), u32::MAX, |k| {
+            classes.get(k.index()).copied().unwrap_or(k.0)
+        });
+        classes.push(*first.entry(form).or_insert(i as u32));
     }
     classes
 }
@@ -257,15 +240,10 @@ impl Scope {
     /// [`ValType::is_subtype_of`] with concrete heap types compared by
     /// their [`type_classes`].
     pub(crate) fn is_subtype(&self, a: ValType, b: ValType) -> bool {
-        let class = |v: ValType| match v.as_ref() {
-            Some(RefType {
-                nullable,
-                heap: HeapType::Concrete(t),
-            }) => {
-                let c = self.type_classes.get(t.index()).copied().unwrap_or(t.0);
-                ValType::reference(nullable, HeapType::Concrete(TypeIndex(c)))
-            }
-            _ => v,
+        let class = |v: ValType| {
+            v.map_type_index(|t| {
+                TypeIndex(self.type_classes.get(t.index()).copied().unwrap_or(t.0))
+            })
         };
         class(a).is_subtype_of(class(b))
     }

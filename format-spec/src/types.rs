@@ -130,6 +130,19 @@ impl ValType {
         Some(RefType { nullable, heap })
     }
 
+    /// This type with a concrete heap type's index replaced by `f(index)`
+    /// (the type itself for every other type): how types move between
+    /// index spaces (module indices, equivalence classes, canonical ids).
+    pub fn map_type_index(self, f: impl FnOnce(TypeIndex) -> TypeIndex) -> ValType {
+        match self {
+            ValType::Ref(RefType {
+                nullable,
+                heap: HeapType::Concrete(t),
+            }) => ValType::reference(nullable, HeapType::Concrete(f(t))),
+            other => other,
+        }
+    }
+
     /// Whether this is a reference type.
     pub fn is_ref(self) -> bool {
         self.as_ref().is_some()
@@ -244,6 +257,27 @@ pub struct FuncType {
     pub params: Vec<ValType>,
     /// Result types, in order.
     pub results: Vec<ValType>,
+}
+
+impl FuncType {
+    /// The key under which structurally equal types are one: this type,
+    /// number `own` of its module, with each concrete heap type replaced by
+    /// `id(index)`, and a reference to itself by `own_id`. Types refer only
+    /// to earlier types and themselves (no GC recursion groups), so ids of
+    /// the earlier types, found in order, suffice.
+    pub fn canonical_form(
+        &self,
+        own: TypeIndex,
+        own_id: u32,
+        id: impl Fn(TypeIndex) -> u32,
+    ) -> FuncType {
+        let map =
+            |v: &ValType| v.map_type_index(|t| TypeIndex(if t == own { own_id } else { id(t) }));
+        FuncType {
+            params: self.params.iter().map(map).collect(),
+            results: self.results.iter().map(map).collect(),
+        }
+    }
 }
 
 impl std::fmt::Display for FuncType {

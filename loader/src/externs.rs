@@ -11,7 +11,7 @@ use std::cell::{RefCell, UnsafeCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
-use waot_format::types::{FuncType, HeapType, RefType, TypeIndex, ValType};
+use waot_format::types::{FuncType, TypeIndex, ValType};
 
 pub use crate::table::{Table, TableError};
 
@@ -22,24 +22,9 @@ pub use crate::table::{Table, TableError};
 pub fn canonical_type_ids(types: &[FuncType]) -> Vec<u32> {
     let mut ids: Vec<u32> = Vec::with_capacity(types.len());
     for (i, t) in types.iter().enumerate() {
-        let canon = |v: &ValType| match v.as_ref() {
-            Some(RefType {
-                nullable,
-                heap: HeapType::Concrete(k),
-            }) => {
-                let id = if k.index() == i {
-                    0
-                } else {
-                    ids.get(k.index()).copied().unwrap_or(u32::MAX)
-                };
-                ValType::reference(nullable, HeapType::Concrete(TypeIndex(id)))
-            }
-            _ => *v,
-        };
-        let key = FuncType {
-            params: t.params.iter().map(canon).collect(),
-            results: t.results.iter().map(canon).collect(),
-        };
+        let key = t.canonical_form(TypeIndex(i as u32), 0, |k| {
+            ids.get(k.index()).copied().unwrap_or(u32::MAX)
+        });
         ids.push(type_id(&key));
     }
     ids
@@ -50,16 +35,7 @@ pub fn canonical_type_ids(types: &[FuncType]) -> Vec<u32> {
 /// different modules compare: the form of types in [`Global`]s, [`Table`]s
 /// and link checks.
 pub fn canonical_valtype(v: ValType, ids: &[u32]) -> ValType {
-    match v.as_ref() {
-        Some(RefType {
-            nullable,
-            heap: HeapType::Concrete(k),
-        }) => {
-            let id = ids.get(k.index()).copied().unwrap_or(u32::MAX);
-            ValType::reference(nullable, HeapType::Concrete(TypeIndex(id)))
-        }
-        _ => v,
-    }
+    v.map_type_index(|k| TypeIndex(ids.get(k.index()).copied().unwrap_or(u32::MAX)))
 }
 
 /// The canonical id of a signature whose concrete heap types (if any) are

@@ -61,7 +61,7 @@ impl Translator<'_, '_> {
     /// Where a branch to frame `depth` goes (a loop's header, any other
     /// frame's exit, which becomes reachable) and the values it carries
     /// from the top of the stack.
-    pub(super) fn branch_target(&mut self, depth: usize) -> (ir::Block, Vec<ir::BlockArg>) {
+    fn branch_target(&mut self, depth: usize) -> (ir::Block, Vec<ir::BlockArg>) {
         let index = self.control.len() - 1 - depth;
         let frame = &mut self.control[index];
         let (target, arity) = match frame.kind {
@@ -72,6 +72,18 @@ impl Translator<'_, '_> {
             }
         };
         (target, block_args(self.peek_n(arity)))
+    }
+
+    /// Branches to frame `depth` (with the values on top of the stack its
+    /// label takes) when `cond` is non-zero, else goes on in a new block.
+    pub(super) fn branch_if(&mut self, cond: ir::Value, depth: usize) {
+        let fallthrough = self.builder.create_block();
+        let (target, args) = self.branch_target(depth);
+        self.builder
+            .ins()
+            .brif(cond, target, &args, fallthrough, &[]);
+        self.builder.seal_block(fallthrough);
+        self.builder.switch_to_block(fallthrough);
     }
 
     /// Jumps from the current block to frame `depth`.
@@ -161,13 +173,7 @@ impl Translator<'_, '_> {
             }
             Operator::BrIf { relative_depth } => {
                 let cond = self.pop();
-                let fallthrough = self.builder.create_block();
-                let (target, args) = self.branch_target(relative_depth as usize);
-                self.builder
-                    .ins()
-                    .brif(cond, target, &args, fallthrough, &[]);
-                self.builder.seal_block(fallthrough);
-                self.builder.switch_to_block(fallthrough);
+                self.branch_if(cond, relative_depth as usize);
             }
             Operator::BrTable { ref targets } => {
                 let index = self.pop();

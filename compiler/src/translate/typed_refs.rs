@@ -29,24 +29,14 @@ impl Translator<'_, '_> {
                 // Branch with the values below the reference; go on with it.
                 let r = self.pop();
                 let is_null = self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0);
-                let fallthrough = self.builder.create_block();
-                let (target, args) = self.branch_target(relative_depth as usize);
-                self.builder
-                    .ins()
-                    .brif(is_null, target, &args, fallthrough, &[]);
-                self.builder.seal_block(fallthrough);
-                self.builder.switch_to_block(fallthrough);
+                self.branch_if(is_null, relative_depth as usize);
                 self.push(r);
             }
             Operator::BrOnNonNull { relative_depth } => {
                 // Branch with the reference on top; go on without it.
                 let r = self.pop();
                 self.push(r);
-                let fallthrough = self.builder.create_block();
-                let (target, args) = self.branch_target(relative_depth as usize);
-                self.builder.ins().brif(r, target, &args, fallthrough, &[]);
-                self.builder.seal_block(fallthrough);
-                self.builder.switch_to_block(fallthrough);
+                self.branch_if(r, relative_depth as usize);
                 self.pop();
             }
             _ => return Ok(false),
