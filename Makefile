@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh clean
+.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh bench clean
 
 all: build
 
@@ -110,6 +110,14 @@ fuzz-artifacts: deps
 # of `make test`): MicroPython 1.27 (wasm exceptions), and yosys 0.45 with
 # nextpnr-ice40 0.11 (wasm exceptions and atomics) synthesising, placing and
 # routing an FPGA design.
+# Run time, start-up, compile time, peak memory and artifact size against
+# Wasmtime (its CLI from PyPI, installed into target/bench/venv) and native
+# gcc -O2; writes BENCHMARKS.md and benchmarks.svg. Needs PyPI and a few
+# minutes of a quiet machine; not part of `make test`.
+bench: deps
+	$(CARGO) build --release -p waot -p waot-run
+	python3 testsuite/bench/bench.py
+
 real-programs: build
 	sh testsuite/real/micropython.sh
 	sh testsuite/real/fpga.sh
@@ -120,6 +128,7 @@ fixtures:
 	    apt-get update -qq && apt-get install -y -qq clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 >/dev/null; \
 	  else echo "error: clang-16 not found"; echo "hint: sudo apt-get install clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32"; exit 1; fi; }
 	$(MAKE) -C testsuite/c
+	$(MAKE) -C testsuite/bench
 
 # The C and C++ programs that use wasm exception handling (setjmp/longjmp,
 # C++ exceptions), built with the Zig toolchain from PyPI, which

@@ -234,8 +234,8 @@ impl TextBuilder {
     }
 }
 
-/// Translates and compiles defined function `index` (writing its IR first
-/// when `--emit-clif` asks for it).
+/// Translates and compiles defined function `index` (writing its IR
+/// when `--emit-clif` asks for it, its machine code for `--emit-asm`).
 fn compile_function(
     env: &Env,
     options: &CompileOptions,
@@ -246,12 +246,24 @@ fn compile_function(
 ) -> Result<CompiledFunc> {
     ctx.clear();
     translate::translate_function(env, index, &mut ctx.func, fctx)?;
+    let func_index = env.module.space.func_index(index);
     if let Some(dir) = &options.emit_clif {
-        let path = dir.join(format!("func{}.clif", env.module.space.func_index(index)));
-        std::fs::write(&path, ctx.func.display().to_string())
-            .map_err(|e| CompileError::Target(format!("cannot write {}: {e}", path.display())))?;
+        write_listing(dir, func_index, "clif", &ctx.func.display().to_string())?;
     }
-    compile_one(ctx, target)
+    ctx.set_disasm(options.emit_asm.is_some());
+    let compiled = compile_one(ctx, target)?;
+    if let Some(dir) = &options.emit_asm {
+        let asm = ctx.compiled_code().and_then(|c| c.vcode.as_deref());
+        write_listing(dir, func_index, "s", asm.unwrap_or_default())?;
+    }
+    Ok(compiled)
+}
+
+/// Writes `DIR/funcN.EXT` for `--emit-clif` and `--emit-asm`.
+fn write_listing(dir: &std::path::Path, index: FuncIndex, ext: &str, text: &str) -> Result<()> {
+    let path = dir.join(format!("func{index}.{ext}"));
+    std::fs::write(&path, text)
+        .map_err(|e| CompileError::Target(format!("cannot write {}: {e}", path.display())))
 }
 
 fn compile_one(ctx: &mut Context, target: &Target) -> Result<CompiledFunc> {

