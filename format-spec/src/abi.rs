@@ -8,7 +8,7 @@ use crate::{builtins::Builtin, traps::TrapKind, vmctx};
 
 /// Bumped by hand for ABI changes not visible in the constants below (for
 /// example a different argument order in a calling convention).
-pub const ABI_REVISION: u32 = 6;
+pub const ABI_REVISION: u32 = 7;
 
 /// The description the fingerprint hashes; readable for debugging.
 pub fn description() -> String {
@@ -41,7 +41,7 @@ pub fn description() -> String {
     ] {
         s += &format!("{name}={value};");
     }
-    s += "layout: type_ids[u32], memories[ptr], tables[ptr], globals[ptr], tags[ptr], func_refs[32];";
+    s += "layout: type_ids[u32], memories[ptr], memory_bases[ptr], tables[ptr], globals[ptr], tags[ptr], func_refs[32];";
     s += "refs: funcref = *VMFuncRef or 0, externref = host value + 1 or 0, exnref = *exception or 0;";
     s += "exceptions: try_call handlers by tag with the frame's vmctx as context, payload 0 = exnref; throw = exn_throw then a trap of kind uncaught exception;";
     for b in Builtin::ALL {
@@ -66,8 +66,10 @@ pub fn fingerprint() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    /// The fingerprint of ABI revision 6, as waot 0.10.0 records it (trap
-    /// kinds 17 and 18 of function references; revision 5,
+    /// The fingerprint of ABI revision 7, as waot 0.11.0 records it (the
+    /// memory bases copied into the VM context); revision 6,
+    /// `ba0281188ee4bef3`, was waot 0.10.0 (trap
+    /// kinds 17 and 18 of function references); revision 5,
     /// `3a957f9fbf3049bf`, was waot 0.9.0, with 64-bit memory and table
     /// builtin operands; revision 4, `e5731b871fb94a2e`,
     /// was waot 0.6.0 to 0.8.0; revision 3, `3c550c199735600b`, was waot 0.5.0; revision 2,
@@ -77,6 +79,6 @@ mod tests {
     /// a real ABI change updates this value together with a format bump.
     #[test]
     fn fingerprint_is_pinned() {
-        assert_eq!(format!("{:016x}", super::fingerprint()), "ba0281188ee4bef3");
+        assert_eq!(format!("{:016x}", super::fingerprint()), "ddce5305c3f40cfa");
     }
 }

@@ -10,13 +10,17 @@
 //! 24  stack limit pointer      *const usize (the thread's limit, shared)
 //! 32  type ids                 [u32; types]        canonical signature ids
 //! ..  memories                 [*mut VMMemory; memories]   imported and defined
+//! ..  memory bases             [*mut u8; memories]         copies of each base
 //! ..  tables                   [*mut VMTable; tables]
 //! ..  globals                  [*mut [u8; 16]; globals]
 //! ..  tags                     [*const (); tags]           identity of each tag
 //! ..  function references      [VMFuncRef; functions]      imported and defined
 //! ```
 //! Memories, tables and globals are reached through a pointer whether the
-//! module defines or imports them, so instances can share them.
+//! module defines or imports them, so instances can share them. A memory's
+//! base never moves (the loader reserves its whole range), so the VM
+//! context also holds a copy of each base: a memory access loads its base
+//! with one load instead of two.
 
 use crate::error::{FormatError, Result};
 use crate::index_space::IndexSpace;
@@ -102,6 +106,7 @@ pub mod host_ctx {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VMOffsets {
     memories_start: u32,
+    memory_bases_start: u32,
     tables_start: u32,
     globals_start: u32,
     tags_start: u32,
@@ -122,7 +127,8 @@ impl VMOffsets {
         let pointer = 8;
         let memories_start =
             (u64::from(TYPE_IDS_START) + u64::from(space.types) * 4).next_multiple_of(pointer);
-        let tables_start = memories_start + space.memories.total() * pointer;
+        let memory_bases_start = memories_start + space.memories.total() * pointer;
+        let tables_start = memory_bases_start + space.memories.total() * pointer;
         let globals_start = tables_start + space.tables.total() * pointer;
         let tags_start = globals_start + space.globals.total() * pointer;
         let func_refs_start = tags_start + space.tags.total() * pointer;
@@ -133,6 +139,7 @@ impl VMOffsets {
         // Every start is at most `size`, so none of these casts truncates.
         Ok(VMOffsets {
             memories_start: memories_start as u32,
+            memory_bases_start: memory_bases_start as u32,
             tables_start: tables_start as u32,
             globals_start: globals_start as u32,
             tags_start: tags_start as u32,
@@ -151,6 +158,11 @@ impl VMOffsets {
     /// Offset of memory `index`'s pointer.
     pub fn memory(&self, index: u32) -> u32 {
         self.memories_start + index * 8
+    }
+    /// Offset of the copy of memory `index`'s base address, which never
+    /// changes while the memory lives (format 2.8).
+    pub fn memory_base(&self, index: u32) -> u32 {
+        self.memory_bases_start + index * 8
     }
     /// Offset of table `index`'s pointer.
     pub fn table(&self, index: u32) -> u32 {
@@ -201,12 +213,13 @@ mod tests {
         let o = VMOffsets::new(&space(3, 1, 2, 1, 2)).unwrap();
         assert_eq!(o.type_id(2), 40);
         assert_eq!(o.memory(0), 48);
-        assert_eq!(o.table(0), 56);
-        assert_eq!(o.table(1), 64);
-        assert_eq!(o.global(0), 72);
-        assert_eq!(o.func_ref(0), 80);
-        assert_eq!(o.func_ref(1), 112);
-        assert_eq!(o.size(), 144);
+        assert_eq!(o.memory_base(0), 56);
+        assert_eq!(o.table(0), 64);
+        assert_eq!(o.table(1), 72);
+        assert_eq!(o.global(0), 80);
+        assert_eq!(o.func_ref(0), 88);
+        assert_eq!(o.func_ref(1), 120);
+        assert_eq!(o.size(), 152);
     }
 
     #[test]

