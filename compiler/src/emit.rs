@@ -19,7 +19,6 @@ use cranelift_codegen::{
     Context, ExceptionContextLoc, FinalizedMachExceptionHandler, FinalizedRelocTarget,
 };
 use cranelift_frontend::FunctionBuilderContext;
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use waot_format::types::*;
 use waot_format::vmctx::VMOffsets;
@@ -27,6 +26,13 @@ use waot_format::writer::{ArtifactContents, WriteOptions, write_with};
 
 /// Alignment of every function in the text.
 const FUNCTION_ALIGN: u32 = waot_format::consts::CODE_ALIGN;
+
+thread_local! {
+    /// The Cranelift contexts of a compiling thread, reused for every body
+    /// it compiles.
+    static WORKER_CONTEXTS: std::cell::RefCell<(Context, FunctionBuilderContext)> =
+        std::cell::RefCell::new((Context::new(), FunctionBuilderContext::new()));
+}
 
 /// A call from compiled code to a defined function, to be resolved.
 struct PendingReloc {
@@ -97,34 +103,30 @@ pub fn compile_with_progress(
         ctrl: ControlPlane::default(),
     };
 
-    // Functions are translated and compiled in parallel (one Cranelift
-    // context per worker thread), then laid out in index order, so the
-    // artifact does not depend on the number of threads.
-    let total = module.bodies.len() as u64;
+    // Bodies compile on every core (one Cranelift context per worker
+    // thread) and are laid out in index order as they finish.
+    let total = module.bodies.len() as u32;
     let done = std::sync::atomic::AtomicU64::new(0);
-    let compiled: Vec<CompiledFunc> = (0..module.bodies.len() as u32)
-        .into_par_iter()
-        .map_init(
-            || (Context::new(), FunctionBuilderContext::new()),
-            |(ctx, fctx), i| {
-                let code = compile_function(&env, options, &target, DefinedFuncIndex(i), ctx, fctx);
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                progress(n, total);
-                code
-            },
-        )
-        .collect::<Result<_>>()?;
     let mut funcs = Vec::with_capacity(module.bodies.len());
-    for (i, code) in compiled.into_iter().enumerate() {
+    let compile = |i: u32| {
+        let code = WORKER_CONTEXTS.with_borrow_mut(|(ctx, fctx)| {
+            compile_function(&env, options, &target, DefinedFuncIndex(i), ctx, fctx)
+        });
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress(n, u64::from(total));
+        code
+    };
+    crate::pipeline::in_order(total, &compile, &mut |i, code| {
         let (body_offset, body_len) = text.append(true, false, code)?;
-        let ty = module.func_types[module.space.func_index(DefinedFuncIndex(i as u32)).index()];
+        let ty = module.func_types[module.space.func_index(DefinedFuncIndex(i)).index()];
         funcs.push(FuncInfo {
             ty,
             body_offset,
             body_len,
             array_entry_offset: NO_ARRAY_ENTRY,
         });
-    }
+        Ok(())
+    })?;
     for i in 0..module.bodies.len() as u32 {
         let func_index = module.space.func_index(DefinedFuncIndex(i));
         if !module.escapes(func_index) {

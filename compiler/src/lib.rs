@@ -17,6 +17,7 @@ pub mod inspect;
 pub mod isa;
 pub mod module_info;
 pub mod options;
+pub mod pipeline;
 pub mod trampolines;
 pub mod translate;
 
@@ -25,8 +26,11 @@ pub use error::CompileError;
 pub use options::{CompileOptions, OptLevel};
 
 /// Reads a module given as wasm binary or wat text into its binary form.
-pub fn wasm_from_bytes(bytes: &[u8]) -> Result<Vec<u8>, CompileError> {
-    wat::parse_bytes(bytes)
-        .map(|b| b.into_owned())
-        .map_err(|e| CompileError::Parse(e.to_string()))
+/// A binary module is returned as it is, not copied.
+pub fn wasm_from_bytes(bytes: Vec<u8>) -> Result<Vec<u8>, CompileError> {
+    let text = match wat::parse_bytes(&bytes).map_err(|e| CompileError::Parse(e.to_string()))? {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(binary) => Some(binary),
+    };
+    Ok(text.unwrap_or(bytes))
 }

@@ -203,7 +203,7 @@ fn compile(
             .with_context(|| format!("cannot create '{}'", dir.display()))
             .map_err(fail(73))?;
     }
-    let wasm = waot::wasm_from_bytes(&bytes).map_err(fail(1))?;
+    let wasm = waot::wasm_from_bytes(bytes).map_err(fail(1))?;
     let progress = Progress::new(quiet);
     let artifact =
         waot::compile_with_progress(&wasm, &options, &|_, total| progress.function_done(total));
