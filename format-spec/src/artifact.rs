@@ -10,6 +10,7 @@ use crate::decode::*;
 use crate::error::{FormatError, Result};
 use crate::index_space::{DefinedCounts, IndexSpace};
 use crate::reader::Cursor;
+use crate::trap_table::{TrapColumns, TrapTable, Traps};
 use crate::types::*;
 use crate::vmctx::VMOffsets;
 
@@ -59,9 +60,9 @@ pub struct Artifact<'a> {
     /// The signature section, if the artifact is signed (not verified:
     /// see [`crate::signature::check`]).
     pub signature: Option<crate::signature::SignatureRecord>,
-    /// The trap table's columns: code offsets (sorted), wasm offsets and
+    /// The trap table (format 2.9's compressed blocks), checked at parse;
     /// kinds.
-    traps: TrapColumns<'a>,
+    traps: Traps<'a>,
     /// The exception table: calls with a handler, sorted by return offset.
     pub handlers: Vec<HandlerEntry>,
     /// Absolute file offset of the text section.
@@ -382,7 +383,13 @@ impl<'a> Artifact<'a> {
         }
         check_code_layout(&funcs, &import_trampolines, fc.offset())?;
 
-        let traps = TrapColumns::parse(reader.required(section::TRAPS)?, text.size)?;
+        let traps = match reader.optional(section::TRAP_BLOCKS)? {
+            Some(blocks) => Traps::Blocks(TrapTable::parse(blocks, text.size)?),
+            None => Traps::Columns(TrapColumns::parse(
+                reader.required(section::TRAPS)?,
+                text.size,
+            )?),
+        };
         let handlers = match reader.optional(section::EXCEPTION_TABLE)? {
             Some(c) => check_handlers(
                 c,
@@ -430,18 +437,9 @@ impl<'a> Artifact<'a> {
     }
 
     /// The trap recorded for the instruction at `code_offset` in the text
-    /// (a binary search of the mapped table).
+    /// (a binary search of the mapped table; allocation free).
     pub fn lookup_trap(&self, code_offset: u32) -> Option<TrapEntry> {
-        let (mut lo, mut hi) = (0, self.traps.len);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match self.traps.code_offset(mid).cmp(&code_offset) {
-                std::cmp::Ordering::Equal => return Some(self.traps.entry(mid)),
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-            }
-        }
-        None
+        self.traps.lookup(code_offset)
     }
 
     /// The exception-table record of the call whose return address is at
@@ -456,7 +454,12 @@ impl<'a> Artifact<'a> {
 
     /// All trap entries, in code order.
     pub fn trap_entries(&self) -> impl Iterator<Item = TrapEntry> + '_ {
-        (0..self.traps.len).map(|i| self.traps.entry(i))
+        self.traps.entries()
+    }
+
+    /// Number of trap entries.
+    pub fn trap_count(&self) -> usize {
+        self.traps.len()
     }
 
     /// The module's index spaces (imports first).
@@ -539,65 +542,6 @@ impl<'a> Artifact<'a> {
 
 /// Offset of `e_machine` in the ELF file header.
 const E_MACHINE: usize = 18;
-
-/// The trap table as it lies in the file: `count: u32`, then `count`
-/// code offsets (`u32`, strictly increasing), `count` wasm offsets (`u32`)
-/// and `count` kinds (`u8`).
-#[derive(Clone, Copy, Debug)]
-struct TrapColumns<'a> {
-    len: usize,
-    code_offsets: &'a [u8],
-    wasm_offsets: &'a [u8],
-    kinds: &'a [u8],
-}
-
-impl<'a> TrapColumns<'a> {
-    /// Reads and checks the table: sorted, inside a text of `text_len`
-    /// bytes, every kind known.
-    fn parse(mut c: Cursor<'a>, text_len: usize) -> Result<TrapColumns<'a>> {
-        let len = c.count(consts::TRAP_ENTRY_SIZE)?;
-        let columns_at = c.offset();
-        let columns = TrapColumns {
-            len,
-            code_offsets: c.bytes(4 * len)?,
-            wasm_offsets: c.bytes(4 * len)?,
-            kinds: c.bytes(len)?,
-        };
-        c.finish()?;
-        let mut previous = None;
-        for i in 0..len {
-            let entry = columns.entry(i);
-            if previous.is_some_and(|p| p >= entry.code_offset)
-                || entry.code_offset as usize >= text_len
-            {
-                return Err(FormatError::new(
-                    "trap table is not sorted or points outside the text",
-                    columns_at + 4 * i,
-                ));
-            }
-            if crate::traps::TrapKind::from_code(entry.kind).is_none() {
-                return Err(FormatError::new(
-                    "unknown trap kind",
-                    columns_at + 8 * len + i,
-                ));
-            }
-            previous = Some(entry.code_offset);
-        }
-        Ok(columns)
-    }
-
-    fn code_offset(&self, i: usize) -> u32 {
-        u32_at(self.code_offsets, i)
-    }
-
-    fn entry(&self, i: usize) -> TrapEntry {
-        TrapEntry {
-            code_offset: u32_at(self.code_offsets, i),
-            wasm_offset: u32_at(self.wasm_offsets, i),
-            kind: u32::from(self.kinds[i]),
-        }
-    }
-}
 
 /// The largest frame offset an exception-table record may hold: Cranelift
 /// limits frames to 128 MiB.
@@ -692,13 +636,6 @@ fn check_handlers(
             handlers,
         })
     })
-}
-
-/// The `i`-th little-endian `u32` of `column`, which `TrapColumns::parse`
-/// sized to hold it.
-fn u32_at(column: &[u8], i: usize) -> u32 {
-    let b = &column[4 * i..4 * i + 4];
-    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }
 
 /// Marks the tables `.waot.table64` lists (indices in the table index

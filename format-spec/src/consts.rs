@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 8;
+pub const FORMAT_MINOR: u16 = 9;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -97,8 +97,13 @@ pub mod section {
     pub const DATA: &str = ".waot.data";
     /// The bytes of every data segment, page-aligned.
     pub const DATA_BYTES: &str = ".rodata.wasm";
-    /// Trap table: code offset → trap kind and wasm offset.
+    /// Trap table of formats 2.0 to 2.8: code offset → trap kind and wasm
+    /// offset, in three columns. Read, no longer written.
     pub const TRAPS: &str = ".waot.traps";
+    /// Trap table from format 2.9 on, compressed into blocks (SPEC.md).
+    /// A new section rather than a new layout of [`TRAPS`], so that an
+    /// older loader refuses it by name instead of misreading it.
+    pub const TRAP_BLOCKS: &str = ".waot.trap-blocks";
     /// Exception table: calls with a handler (format 2.1).
     pub const EXCEPTION_TABLE: &str = ".waot.exception-table";
     /// Function names for backtraces and trap messages.
@@ -162,6 +167,7 @@ pub mod section {
         NAMES,
         IMPORT_TRAMPOLINES,
         TRAPS,
+        TRAP_BLOCKS,
         EXCEPTION_TABLE,
         TEXT,
         DATA_BYTES,
@@ -182,9 +188,17 @@ pub mod section {
 /// an arbitrary byte.
 pub const CODE_ALIGN: u32 = 16;
 
-/// Bytes one trap takes in the trap table: a `u32` code offset, a `u32`
-/// wasm offset and a `u8` kind, each in a column of its own.
+/// Bytes one trap takes in the columns of [`section::TRAPS`] (formats
+/// 2.0 to 2.8): a `u32` code offset, a `u32` wasm offset and a `u8` kind.
 pub const TRAP_ENTRY_SIZE: usize = 9;
+
+/// Traps in one block of the trap table (format 2.9): a lookup searches
+/// the block headers, then decodes at most this many entries.
+pub const TRAP_BLOCK_LEN: usize = 32;
+
+/// Low bits of a trap table entry's first LEB128 number that hold the trap
+/// kind; the code offset's delta is above them.
+pub const TRAP_KIND_BITS: u32 = 5;
 
 /// Wasm page size in bytes.
 pub const WASM_PAGE_SIZE: u64 = 65536;

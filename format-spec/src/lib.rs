@@ -38,6 +38,7 @@ pub mod reader;
 pub mod signature;
 pub mod symbols;
 pub mod target;
+pub mod trap_table;
 pub mod traps;
 pub mod types;
 pub mod vmctx;

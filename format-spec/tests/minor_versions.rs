@@ -46,7 +46,7 @@ fn only_what_changes_behaviour_is_required() {
         section::GLOBALS,
         section::EXPORTS,
         section::DATA,
-        section::TRAPS,
+        section::TRAP_BLOCKS,
         section::TEXT,
         section::DATA_BYTES,
         section::IMPORT_TRAMPOLINES,

@@ -162,7 +162,7 @@ const CODE_SECTIONS: [&str; 4] = [
     section::TYPES,
     section::FUNCTIONS,
     section::IMPORT_TRAMPOLINES,
-    section::TRAPS,
+    section::TRAP_BLOCKS,
 ];
 
 /// A byte range of a seed's metadata.

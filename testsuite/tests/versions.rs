@@ -1,5 +1,6 @@
 //! Versions and signatures through the real binaries and the library:
-//! artifacts of format 1 (waot 0.1.0 and 0.2.0) get a precise refusal;
+//! artifacts of format 1 (waot 0.1.0 and 0.2.0) get a precise refusal, one
+//! of format 2.8 (waot 0.11.0, the same ABI) still runs;
 //! `waot keygen` writes a usable key pair and never overwrites
 //! one; `waot inspect` shows who signed; and a required signature is
 //! verified on bytes that nothing can change afterwards.
@@ -77,6 +78,25 @@ fn a_format_2_0_artifact_gets_both_abis_and_the_fix() {
         waot_format::abi::fingerprint()
     );
     assert_eq!(err, expected);
+}
+
+/// `testsuite/fixtures/format-2.8`, written by waot 0.11.0: an older minor
+/// with this waot-run's ABI runs, its trap table read in the old layout.
+#[test]
+fn a_format_2_8_artifact_with_this_abi_runs_and_traps_with_its_offsets() {
+    let dir = testsuite_dir().join("fixtures/format-2.8");
+    let (code, out, err) = run(&dir, "waot-run", &["--invoke", "fib", "demo.aot", "90"]);
+    assert_eq!((code, out.as_str()), (0, "2880067194370816120\n"), "{err}");
+    let (code, _, err) = run(
+        &dir,
+        "waot-run",
+        &["--invoke", "divmod", "demo.aot", "1", "0"],
+    );
+    assert_eq!(code, 134, "{err}");
+    assert_eq!(
+        err,
+        "error: wasm trap: integer divide by zero (in divmod, at wasm offset 0x8f)\n"
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! section's name, whether it is required, and its bytes.
 
 use super::ArtifactContents;
-use crate::consts::section;
+use crate::consts::{self, section};
 use crate::types::*;
 
 /// A little-endian byte encoder.
@@ -325,14 +325,7 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     let mut traps = c.traps.to_vec();
     traps.sort_by_key(|t| t.code_offset);
     traps.dedup_by_key(|t| t.code_offset);
-    let mut e = Encoder::default();
-    e.len(traps.len());
-    traps.iter().for_each(|t| e.u32(t.code_offset));
-    traps.iter().for_each(|t| e.u32(t.wasm_offset));
-    traps.iter().for_each(|t| {
-        e.u8(u8::try_from(t.kind).expect("trap kinds fit a byte"));
-    });
-    out.push((section::TRAPS, e.0));
+    out.push((section::TRAP_BLOCKS, trap_table(&traps)));
     let mut handlers = c.handlers.to_vec();
     handlers.sort_by_key(|h| h.return_offset);
     let mut e = Encoder::default();
@@ -362,4 +355,34 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         })
         .collect();
     (encoded, data_bytes)
+}
+
+/// The trap table of format 2.9 (layout: `crate::trap_table`) for traps
+/// sorted by strictly increasing code offset.
+pub(crate) fn trap_table(traps: &[TrapEntry]) -> Vec<u8> {
+    let mut e = Encoder::default();
+    e.len(traps.len());
+    let mut entries = Vec::new();
+    for block in traps.chunks(consts::TRAP_BLOCK_LEN) {
+        e.u32(block[0].code_offset);
+        e.u32(block[0].wasm_offset);
+        e.u32(u32::try_from(entries.len()).expect("trap table under 4 GiB"));
+        let mut previous = block[0];
+        for t in block {
+            assert!(
+                t.kind < 1 << consts::TRAP_KIND_BITS,
+                "trap kinds fit 5 bits"
+            );
+            let code_delta = u64::from(t.code_offset - previous.code_offset);
+            let wasm_delta = i64::from(t.wasm_offset) - i64::from(previous.wasm_offset);
+            let zigzag = ((wasm_delta << 1) ^ (wasm_delta >> 63)) as u64;
+            let first = (code_delta << consts::TRAP_KIND_BITS) | u64::from(t.kind);
+            for number in [first, zigzag] {
+                leb128::write::unsigned(&mut entries, number).expect("writing to a Vec");
+            }
+            previous = *t;
+        }
+    }
+    e.0.extend_from_slice(&entries);
+    e.0
 }

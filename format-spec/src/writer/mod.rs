@@ -6,7 +6,7 @@
 //! `object` adds a symbol per piece of code, the string tables and the
 //! section headers. The file is then signed, and the checksum filled in.
 
-mod encode;
+pub(crate) mod encode;
 
 use crate::consts::{self, section, version};
 use crate::signature::{self, PrivateKey};
