@@ -1,6 +1,6 @@
 //! Reading the trap table (`.waot.trap-blocks`, format 2.9): for every
 //! instruction of the text that may trap, its kind and wasm offset,
-//! compressed to about 2.5 bytes a trap (9 in format 2.8), and still
+//! compressed to about 3.5 bytes a trap (9 in format 2.8), and still
 //! searched in place in the mapped file without allocating, as the signal
 //! handler needs.
 //!
