@@ -322,9 +322,20 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     let mut e = Encoder::default();
     e.list(c.import_trampolines, |e, o| e.u32(*o));
     out.push((section::IMPORT_TRAMPOLINES, e.0));
-    let mut traps = c.traps.to_vec();
-    traps.sort_by_key(|t| t.code_offset);
-    traps.dedup_by_key(|t| t.code_offset);
+    // The compiler lays code out in order, so its traps come sorted: only
+    // other writers (tests) pay for a sorted copy.
+    let sorted = c
+        .traps
+        .windows(2)
+        .all(|w| w[0].code_offset < w[1].code_offset);
+    let traps = if sorted {
+        std::borrow::Cow::Borrowed(c.traps)
+    } else {
+        let mut traps = c.traps.to_vec();
+        traps.sort_by_key(|t| t.code_offset);
+        traps.dedup_by_key(|t| t.code_offset);
+        std::borrow::Cow::Owned(traps)
+    };
     out.push((section::TRAP_BLOCKS, trap_table(&traps)));
     let mut handlers = c.handlers.to_vec();
     handlers.sort_by_key(|h| h.return_offset);
