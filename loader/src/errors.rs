@@ -33,8 +33,13 @@ pub enum InstantiateError {
     Memory(String),
     /// A table could not be created within its limits.
     Table(String),
-    /// A segment or the start function trapped.
+    /// A segment or the start function trapped (or, for
+    /// [`Instance::new_application`](crate::Instance::new_application), a
+    /// reactor's `_initialize`).
     Trap(Trap),
+    /// The module is not a valid WASI application (exports both `_start`
+    /// and `_initialize`, or an entry point of the wrong type).
+    Application(crate::application::ApplicationError),
 }
 
 impl std::fmt::Display for InstantiateError {
@@ -43,6 +48,7 @@ impl std::fmt::Display for InstantiateError {
             InstantiateError::Link(lines) => write!(f, "{}", lines.join("\n")),
             InstantiateError::Memory(m) | InstantiateError::Table(m) => write!(f, "{m}"),
             InstantiateError::Trap(t) => write!(f, "wasm trap: {t}"),
+            InstantiateError::Application(e) => write!(f, "{e}"),
         }
     }
 }

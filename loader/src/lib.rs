@@ -14,6 +14,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod application;
 mod builtins;
 pub mod code;
 pub mod errors;
@@ -32,6 +33,7 @@ pub mod values;
 mod vm;
 pub mod wasi;
 
+pub use application::{ApplicationError, ApplicationKind, Initializer};
 pub use code::{Module, OpenError, OpenOptions, Profiling, RequiredSignature};
 pub use externs::{Extern, Func, Global, Table};
 pub use instance::{CallError, Instance, InstantiateError, RunOptions};

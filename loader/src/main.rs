@@ -1,15 +1,17 @@
 //! The `waot-run` command: check an artifact against this host, link it,
-//! run `_start` or one export, and map every failure to a documented exit
+//! run a WASI command's `_start` or one export (after a reactor's
+//! `_initialize`), and map every failure to a documented exit
 //! code.
 
 use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
 use waot_format::signature::PublicKey;
+use waot_run::application::{INITIALIZE, START};
 use waot_run::wasi::{WasiConfig, WasiCtx};
 use waot_run::{
-    CallError, Instance, InstantiateError, Linker, Module, OpenError, OpenOptions, Profiling,
-    RequiredSignature, RunOptions, Val,
+    ApplicationKind, CallError, Instance, InstantiateError, Linker, Module, OpenError, OpenOptions,
+    Profiling, RequiredSignature, RunOptions, Val,
 };
 
 const EXIT_CODES: &str = "Exit codes:
@@ -44,7 +46,8 @@ const HOST_STACK: usize = 8 << 20;
 )]
 struct Cli {
     /// Call this export instead of `_start`, with ARGS as its arguments;
-    /// print its results one per line.
+    /// print its results one per line. A WASI reactor's `_initialize`
+    /// runs once first.
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
     /// Lower the memory page limit at run time.
@@ -216,7 +219,36 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     for lib in &cli.native_libs {
         linker.native_library(lib).map_err(|e| failure(69, e))?;
     }
-    let instance = Instance::new(Arc::new(module), &linker, &options).map_err(|e| match e {
+    let module = Arc::new(module);
+    let kind = module
+        .application_kind()
+        .map_err(|e| failure(69, format!("cannot run '{path}': {e}")))?;
+    let name = match (&cli.invoke, kind) {
+        (Some(name), _) => name.clone(),
+        (None, ApplicationKind::Command) => START.to_string(),
+        (None, ApplicationKind::Reactor(_)) => {
+            return Err(failure(
+                2,
+                format!(
+                    "'{path}' exports no '{START}', so it is not a WASI command but a reactor: name the export to call\nhint: choose one with --invoke NAME (a reactor's '{INITIALIZE}' runs first); exported functions: {}",
+                    list_or_none(&exported_funcs(&module))
+                ),
+            ));
+        }
+    };
+    // An unknown export is refused before anything runs.
+    let exports = exported_funcs(&module);
+    if !exports.contains(&name) {
+        return Err(no_such_export(path, &name, &exports));
+    }
+    // `--invoke _initialize` calls it once, as asked; otherwise a reactor's
+    // `_initialize` runs once before the export.
+    let instantiate = if name == INITIALIZE {
+        Instance::new
+    } else {
+        Instance::new_application
+    };
+    let instance = instantiate(module, &linker, &options).map_err(|e| match e {
         InstantiateError::Trap(t) if t.exit_status.is_some() => exited(t.exit_status),
         InstantiateError::Trap(t) => failure(134, format!("wasm trap: {t}")),
         InstantiateError::Link(lines) => failure(69, lines.join("\nerror: ")),
@@ -227,19 +259,12 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
                 waot_run::externs::DEFAULT_TABLE_LIMIT
             ),
         ),
+        InstantiateError::Application(e) => failure(69, format!("cannot run '{path}': {e}")),
         other => failure(69, other.to_string()),
     })?;
-    let name = cli.invoke.clone().unwrap_or_else(|| "_start".to_string());
-    let ty = instance.export_func_type(&name).ok_or_else(|| {
-        let exports = instance.exported_funcs();
-        failure(
-            2,
-            format!(
-                "'{path}' exports no function named '{name}'\nhint: exported functions: {}; choose one with --invoke NAME",
-                if exports.is_empty() { "none".to_string() } else { exports.join(", ") }
-            ),
-        )
-    })?;
+    let ty = instance
+        .export_func_type(&name)
+        .ok_or_else(|| no_such_export(path, &name, &instance.exported_funcs()))?;
     if cli.invoke.is_some() && guest_args.len() != ty.params.len() {
         return Err(failure(
             2,
@@ -265,6 +290,38 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         CallError::Trap(t) => failure(134, format!("wasm trap: {t}")),
         other => failure(2, other.to_string()),
     })
+}
+
+/// The names of `module`'s exported functions.
+fn exported_funcs(module: &Module) -> Vec<String> {
+    let artifact = module.artifact();
+    artifact
+        .exports
+        .iter()
+        .filter(|e| e.kind == waot_format::types::ExportKind::Func)
+        .map(|e| e.name.to_string())
+        .collect()
+}
+
+/// The usage error for `--invoke NAME` (or `_start`) that is not one of
+/// `exports`.
+fn no_such_export(path: &str, name: &str, exports: &[String]) -> Failure {
+    failure(
+        2,
+        format!(
+            "'{path}' exports no function named '{name}'\nhint: exported functions: {}; choose one with --invoke NAME",
+            list_or_none(exports)
+        ),
+    )
+}
+
+/// `names` comma-separated, or `none`.
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
 }
 
 fn main() -> ExitCode {

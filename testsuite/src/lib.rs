@@ -111,10 +111,11 @@ pub fn parse_expect(text: &str) -> Result<Vec<Expectation>> {
 }
 
 /// Runs `expectations` in order against one instance of the artifact at
-/// `path`; returns one message per failed line.
+/// `path`, instantiated as a WASI application (a reactor's `_initialize`
+/// runs first); returns one message per failed line.
 pub fn check_expectations(path: &Path, expectations: &[Expectation]) -> Result<Vec<String>> {
     let module = Arc::new(Module::open(path)?);
-    let instance = Instance::new(module, &Linker::new(), &RunOptions::default())?;
+    let instance = Instance::new_application(module, &Linker::new(), &RunOptions::default())?;
     let mut failures = Vec::new();
     for e in expectations {
         let ty = instance

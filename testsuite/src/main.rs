@@ -154,6 +154,13 @@ fn diff(args: &[String]) -> ExitCode {
                     t.exception_modules
                 );
             }
+            if t.undecided > 0 {
+                println!(
+                    "{} undecided: divergences from wasmi that neither V8 nor Wasmtime could judge (kept in {})",
+                    t.undecided,
+                    options.out.display()
+                );
+            }
             println!(
                 "{} passed, {} failed, {} skipped",
                 t.passed, t.failed, t.skipped

@@ -6,9 +6,10 @@
 //! environment and files, and stdout plus exit status must match. The
 //! sandbox program is compared with its expected file instead (natively
 //! nothing stops it). `isatty` also runs with both on a pseudo-terminal.
-//! `wasm64` (memory64, freestanding: no wasm64 libc exists here) is called
-//! through `waot-run --invoke` and compared with a native `main` that
-//! calls the same function.
+//! `wasm64` (memory64, freestanding: no wasm64 libc exists here) and
+//! `reactor` (a WASI reactor, whose `_initialize` runs the C constructors)
+//! are called through `waot-run --invoke` and compared with a native
+//! `main` that calls the same function.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
@@ -26,8 +27,8 @@ enum Runner {
     /// `waot-testsuite run-with-host` (library API, a Rust host function and
     /// the example native library).
     Host,
-    /// `waot-run --invoke ARGS[0] ARTIFACT ARGS[1..]` of a freestanding
-    /// module (no WASI); its native twin is built with `-DNATIVE_MAIN`,
+    /// `waot-run --invoke ARGS[0] ARTIFACT ARGS[1..]` of a module without
+    /// `main` (freestanding, or a WASI reactor); its native twin is built with `-DNATIVE_MAIN`,
     /// whose `main` takes the same arguments and prints the result.
     Invoke,
 }
@@ -111,6 +112,22 @@ const CASES: &[Case] = &[
         name: "wasm64_bytes_mix",
         program: "wasm64",
         args: &["bytes_mix", "150000"],
+        env: &[],
+        runner: Runner::Invoke,
+        expected: None,
+    },
+    Case {
+        name: "reactor_greet",
+        program: "reactor",
+        args: &["greet", "3"],
+        env: &[],
+        runner: Runner::Invoke,
+        expected: None,
+    },
+    Case {
+        name: "reactor_primes",
+        program: "reactor",
+        args: &["primes_upto", "65536"],
         env: &[],
         runner: Runner::Invoke,
         expected: None,

@@ -31,6 +31,10 @@ pub struct Divergence {
     pub outcome: Outcome,
     /// waot's exported globals and memories after it.
     pub state: Option<oracle::State>,
+    /// Whether the oracle could not produce an outcome at that step (its
+    /// harness failed: an [`Outcome::Error`] where waot had a result), so
+    /// that the step tells nothing about waot.
+    pub oracle_failed: bool,
 }
 
 /// The verdict on one module.
@@ -62,7 +66,24 @@ fn diverged(why: String, calls: usize, outcome: Outcome, state: Option<oracle::S
         calls,
         outcome,
         state,
+        oracle_failed: false,
     })
+}
+
+/// [`diverged`] where the oracle's harness failed at that step.
+fn oracle_failed(
+    why: String,
+    calls: usize,
+    outcome: Outcome,
+    state: Option<oracle::State>,
+) -> Verdict {
+    match diverged(why, calls, outcome, state) {
+        Verdict::Diverged(d) => Verdict::Diverged(Divergence {
+            oracle_failed: true,
+            ..d
+        }),
+        other => other,
+    }
 }
 
 /// [`compare`], counting (calls, traps).
@@ -131,11 +152,16 @@ fn compare_engines<O: Engine>(
                 show(a.as_ref().err()),
                 show(b.as_ref().err())
             );
+            let failed = matches!(b, Err(Outcome::Error(_)));
             let (outcome, state) = match a {
                 Ok(mut w) => (Outcome::Values(vec![]), Some(w.state())),
                 Err(o) => (o, None),
             };
-            return Ok((diverged(why, 0, outcome, state), vec![]));
+            let verdict = match failed {
+                true => oracle_failed(why, 0, outcome, state),
+                false => diverged(why, 0, outcome, state),
+            };
+            return Ok((verdict, vec![]));
         }
     };
     let mut functions = waot.functions();
@@ -177,7 +203,11 @@ fn compare_engines<O: Engine>(
         let (sa, sb) = (reduce(waot.state()), wasmi.state());
         if a != b {
             let why = format!("call {i} {:?}: waot {a:?}, {oracle} {b:?}", call.name);
-            return Ok((diverged(why, i + 1, a, Some(sa)), calls));
+            let verdict = match b {
+                Outcome::Error(_) => oracle_failed(why, i + 1, a, Some(sa)),
+                _ => diverged(why, i + 1, a, Some(sa)),
+            };
+            return Ok((verdict, calls));
         }
         counts.0 += 1;
         counts.1 += u64::from(matches!(a, Outcome::Trap(_)));
@@ -257,8 +287,12 @@ pub struct Totals {
     pub passed: u64,
     /// Divergences.
     pub failed: u64,
-    /// Inconclusive modules, and listed oracle bugs that still diverge.
+    /// Inconclusive modules, listed oracle bugs that still diverge, and
+    /// divergences a third engine blamed on the oracle.
     pub skipped: u64,
+    /// Divergences no third engine could judge (kept in the output
+    /// directory; neither passed nor failed).
+    pub undecided: u64,
     /// Calls compared.
     pub calls: u64,
     /// Calls that trapped (on both sides alike).
@@ -281,6 +315,7 @@ impl Totals {
             traps: counts.1,
             wasm_bytes: wasm.len() as u64,
             exception_modules: throws,
+            undecided: 0,
         }
     }
 }
@@ -350,6 +385,7 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                                 t.passed += r.passed;
                                 t.failed += r.failed;
                                 t.skipped += r.skipped;
+                                t.undecided += r.undecided;
                                 t.calls += r.calls;
                                 t.traps += r.traps;
                                 t.wasm_bytes += r.wasm_bytes;
@@ -368,80 +404,70 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
     Ok(totals.into_inner().unwrap())
 }
 
+/// What Wasmtime made of a divergence between waot and wasmi.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Arbitration {
+    /// Wasmtime observed exactly what waot did: the oracle is wrong.
+    AgreesWithWaot,
+    /// Wasmtime observed something else: a waot divergence.
+    Disagrees(String),
+    /// Wasmtime could not judge it (the module or a call was beyond its
+    /// Python harness, or the server could not run): neither a pass nor a
+    /// failure.
+    Undecided(String),
+}
+
 /// The fourth opinion, for divergences V8 cannot judge (Node 20's V8 has
 /// no multi-memory or 64-bit tables): whether Wasmtime, through its Python
 /// API, observes exactly what waot did over the same calls up to and
-/// including the diverging one, with the exception mode's reductions
-/// (memories by digest, NaNs quieted). The Python API cannot pass or
-/// return `v128` values, so such calls stay unarbitrated.
-fn wasmtime_agrees(wasm: &[u8], calls: &[Call], seed: u64, dir: &Path, d: &Divergence) -> bool {
-    let Ok(mut server) = wasmtime::Server::start() else {
-        return false;
+/// including the diverging one, with the exception mode's reduction
+/// (memories by digest). Values cross the API bit for bit, `v128` ones
+/// included.
+pub fn arbitrate(
+    wasm: &[u8],
+    calls: &[Call],
+    seed: u64,
+    dir: &Path,
+    d: &Divergence,
+) -> Arbitration {
+    let undecided = |why: String| Arbitration::Undecided(why);
+    let mut server = match wasmtime::Server::start() {
+        Ok(s) => s,
+        Err(e) => return undecided(format!("the Wasmtime oracle did not start: {e:#}")),
     };
     let path = dir.join("arbitrate.wasm");
-    if std::fs::write(&path, wasm).is_err() {
-        return false;
+    if let Err(e) = std::fs::write(&path, wasm) {
+        return undecided(format!("cannot write {}: {e}", path.display()));
     }
-    let Ok(waot) = Waot::new(wasm, dir, None) else {
-        return false;
+    let waot = match Waot::new(wasm, dir, None) {
+        Ok(w) => w,
+        Err(e) => return undecided(format!("waot failed to compile it again: {e:#}")),
     };
     let oracle = wasmtime::Wasmtime::new(&mut server, &path, None, &[]);
     let prefix: Vec<Call> = calls[..d.calls.min(calls.len())].to_vec();
-    // Wasmtime cannot read v128 globals, so they are left out on waot's
-    // side too, unless the divergence lies in one. (When the divergence is
-    // a call's outcome, Wasmtime judges that outcome; the globals after it
-    // may differ from wasmi's just because wasmi's call went another way.)
-    let in_v128 = d.why.starts_with("globals differ") && v128_global_diverged(wasm, &prefix, d);
-    let reduce = |state: oracle::State| {
-        let mut state = wasmtime::digested(state);
-        if !in_v128 {
-            state
-                .globals
-                .retain(|(_, v)| !matches!(v, oracle::Value::V128(_)));
-        }
-        state
-    };
     let view = OracleView {
         name: "wasmtime",
         skip: &[],
-        reduce: &reduce,
-        reduce_outcome: &wasmtime::quiet_outcome,
+        reduce: &wasmtime::digested,
+        reduce_outcome: &|o| o,
     };
     let r = compare_engines(waot, oracle, Some(&prefix), seed, &mut (0, 0), &view);
     if std::env::var_os("WAOT_DIFF_DEBUG").is_some() {
         eprintln!("wasmtime arbitration: {:?}", r.as_ref().map(|x| &x.0));
     }
-    matches!(r, Ok((Verdict::Same, _)))
-}
-
-/// Whether waot and wasmi disagree on a `v128` global after the calls of
-/// `prefix` (wasmi is run again to see its globals; true when unsure).
-fn v128_global_diverged(wasm: &[u8], prefix: &[Call], d: &Divergence) -> bool {
-    let Some(waot) = &d.state else {
-        return false;
-    };
-    let Ok(mut wasmi) = Wasmi::new(wasm, None) else {
-        return true;
-    };
-    for c in prefix {
-        wasmi.call(&c.name, &c.args);
+    match r {
+        Ok((Verdict::Same, _)) => Arbitration::AgreesWithWaot,
+        Ok((Verdict::Diverged(d), _)) if d.oracle_failed => undecided(d.why),
+        Ok((Verdict::Diverged(d), _)) => Arbitration::Disagrees(d.why),
+        Ok((Verdict::Inconclusive(why), _)) => undecided(why),
+        Err(e) => undecided(format!("{e:#}")),
     }
-    let theirs = wasmi.state();
-    waot.globals.iter().any(|(name, v)| {
-        matches!(v, oracle::Value::V128(_))
-            && theirs
-                .globals
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, w)| w)
-                != Some(v)
-    })
 }
 
 /// Checks one seed: execution, then mutations.
 fn check_seed(seed: u64, options: &DiffOptions, dir: &Path) -> Result<Totals> {
     let wasm = generate(seed)?;
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let (mut passed, mut failed, mut skipped, mut undecided) = (0, 0, 0, 0);
     let mut counts = (0, 0);
     let known = options.oracle_bugs.contains(&seed);
     match compare_counting(&wasm, None, seed, dir, None, &mut counts)? {
@@ -469,33 +495,37 @@ fn check_seed(seed: u64, options: &DiffOptions, dir: &Path) -> Result<Totals> {
                 state: d.state.as_ref(),
             };
             let v8 = v8::agrees_with_waot(&path, &observed);
-            let wasmtime = v8 != Some(true) && wasmtime_agrees(&wasm, &calls, seed, dir, &d);
-            match v8 {
-                Some(true) => {
+            let wasmtime = match v8 {
+                Some(true) => Arbitration::AgreesWithWaot,
+                _ => arbitrate(&wasm, &calls, seed, dir, &d),
+            };
+            let v8_word = match v8 {
+                Some(true) => "V8 agrees with waot",
+                Some(false) => "V8 does not side with waot",
+                None => "V8 unavailable",
+            };
+            match wasmtime {
+                Arbitration::AgreesWithWaot => {
                     skipped += 1;
+                    let who = if v8 == Some(true) { "V8" } else { "Wasmtime" };
                     println!(
-                        "seed {seed}: wasmi bug, V8 agrees with waot: {}\n  kept in {}",
+                        "seed {seed}: wasmi bug, {who} agrees with waot: {}\n  kept in {}",
                         d.why,
                         path.display()
                     );
                 }
-                _ if wasmtime => {
-                    skipped += 1;
+                Arbitration::Undecided(why) => {
+                    undecided += 1;
                     println!(
-                        "seed {seed}: wasmi bug, Wasmtime agrees with waot: {}\n  kept in {}",
+                        "UNDECIDED seed {seed}: {} ({v8_word}; Wasmtime could not judge: {why})\n  kept in {}",
                         d.why,
                         path.display()
                     );
                 }
-                verdict => {
+                Arbitration::Disagrees(why) => {
                     failed += 1;
-                    let note = if verdict.is_none() {
-                        " (V8 unavailable)"
-                    } else {
-                        " (V8 does not side with waot)"
-                    };
                     println!(
-                        "DIVERGENCE seed {seed}: {}{note}\n  written to {}",
+                        "DIVERGENCE seed {seed}: {} ({v8_word}; Wasmtime differs too: {why})\n  written to {}",
                         d.why,
                         path.display()
                     );
@@ -525,7 +555,9 @@ fn check_seed(seed: u64, options: &DiffOptions, dir: &Path) -> Result<Totals> {
             );
         }
     }
-    Ok(Totals::of_seed((passed, failed, skipped), counts, &wasm, 0))
+    let mut totals = Totals::of_seed((passed, failed, skipped), counts, &wasm, 0);
+    totals.undecided = undecided;
+    Ok(totals)
 }
 
 /// Checks one exception-handling seed against Wasmtime (no mutations:
@@ -557,18 +589,11 @@ fn check_seed_with_wasmtime(
         state.globals.retain(|(name, _)| !skip.contains(name));
         state
     };
-    // Arguments with quiet NaNs only (see `wasmtime::quiet`).
     let calls: Vec<Call> = match &waot {
         Ok(w) => {
             let mut functions = w.functions();
             functions.retain(|(name, _)| !skip.contains(name));
             calls_for(&functions, seed)
-                .into_iter()
-                .map(|c| Call {
-                    args: c.args.into_iter().map(wasmtime::quiet).collect(),
-                    ..c
-                })
-                .collect()
         }
         Err(_) => Vec::new(),
     };
@@ -576,7 +601,7 @@ fn check_seed_with_wasmtime(
         name: "wasmtime",
         skip: &skip,
         reduce: &reduce,
-        reduce_outcome: &wasmtime::quiet_outcome,
+        reduce_outcome: &|o| o,
     };
     let (verdict, calls) = compare_engines(waot, oracle, Some(&calls), seed, &mut counts, &view)?;
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
@@ -628,21 +653,12 @@ fn verdict(accepted: bool) -> &'static str {
     if accepted { "accepts" } else { "rejects" }
 }
 
-/// Replays a divergence file (`.wasm`, with its `.calls` beside it).
-pub fn replay(path: &Path) -> Result<bool> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    // Regression files may be text (`.wat`) or binary.
-    let wasm = wat::parse_bytes(&bytes)
-        .map(|b| b.into_owned())
-        .unwrap_or(bytes);
-    let (a, b) = (waot_accepts(&wasm), wasmi_accepts(&wasm));
-    println!("validation: waot {}, wasmi {}", verdict(a), verdict(b));
-    if a != b || !a {
-        return Ok(a == b);
-    }
-    let calls_text = std::fs::read_to_string(path.with_extension("calls")).unwrap_or_default();
+/// Reads a divergence's call sequence (a `.calls` file: `name:<hex>
+/// <value>...` a line, `#` comments); a missing file is no calls.
+pub fn read_calls(path: &Path) -> Result<Vec<Call>> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut calls = Vec::new();
-    for line in calls_text
+    for line in text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
@@ -660,8 +676,24 @@ pub fn replay(path: &Path) -> Result<bool> {
             args: words.map(parse_value).collect::<Result<_>>()?,
         });
     }
+    Ok(calls)
+}
+
+/// Replays a divergence file (`.wasm`, with its `.calls` beside it).
+pub fn replay(path: &Path) -> Result<bool> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // Regression files may be text (`.wat`) or binary.
+    let wasm = wat::parse_bytes(&bytes)
+        .map(|b| b.into_owned())
+        .unwrap_or(bytes);
+    let (a, b) = (waot_accepts(&wasm), wasmi_accepts(&wasm));
+    println!("validation: waot {}, wasmi {}", verdict(a), verdict(b));
+    if a != b || !a {
+        return Ok(a == b);
+    }
+    let calls = read_calls(&path.with_extension("calls"))?;
     let dir = tempfile::tempdir()?;
-    let (verdict, _) = compare(
+    let (verdict, ran) = compare(
         &wasm,
         if calls.is_empty() { None } else { Some(&calls) },
         0,
@@ -686,6 +718,11 @@ pub fn replay(path: &Path) -> Result<bool> {
                     None => "unavailable (no node, or the replay failed)",
                 }
             );
+            match arbitrate(&wasm, &ran, 0, dir.path(), d) {
+                Arbitration::AgreesWithWaot => println!("Wasmtime: agrees with waot (a wasmi bug)"),
+                Arbitration::Disagrees(why) => println!("Wasmtime: differs from waot: {why}"),
+                Arbitration::Undecided(why) => println!("Wasmtime: cannot judge it: {why}"),
+            }
         }
     }
     Ok(!matches!(verdict, Verdict::Diverged(_)))

@@ -473,6 +473,39 @@ pub const CASES: &[Case] = &[
         command: &["waot-run", "app.aot"],
     },
     Case {
+        name: "application-both-kinds",
+        prepare: |dir, _| {
+            compile_wat(
+                dir,
+                "both",
+                r#"(module (func (export "_start")) (func (export "_initialize")))"#,
+            )
+        },
+        command: &["waot-run", "both.aot"],
+    },
+    Case {
+        name: "application-initialize-type",
+        prepare: |dir, _| {
+            compile_wat(
+                dir,
+                "reactor",
+                r#"(module (func (export "_initialize") (result i32) i32.const 1) (func (export "f")))"#,
+            )
+        },
+        command: &["waot-run", "--invoke", "f", "reactor.aot"],
+    },
+    Case {
+        name: "application-initialize-traps",
+        prepare: |dir, _| {
+            compile_wat(
+                dir,
+                "reactor",
+                r#"(module (func (export "_initialize") unreachable) (func (export "f")))"#,
+            )
+        },
+        command: &["waot-run", "--invoke", "f", "reactor.aot"],
+    },
+    Case {
         name: "trap",
         prepare: |dir, _| app(dir),
         command: &["waot-run", "--invoke", "boom", "app.aot"],
