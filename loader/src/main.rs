@@ -48,8 +48,14 @@ struct Cli {
     /// Call this export instead of `_start`, with ARGS as its arguments;
     /// print its results one per line. A WASI reactor's `_initialize`
     /// runs once first.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "repl")]
     invoke: Option<String>,
+    /// Read calls from standard input, one `NAME ARGS...` a line, against
+    /// one instance (as WAMR's `iwasm --repl`); print each call's results
+    /// one per line, and a trap or bad call as `error: …` on stderr, then
+    /// go on. Ends at end of input (exit 0) or at the guest's proc_exit.
+    #[arg(long)]
+    repl: bool,
     /// Lower the memory page limit at run time.
     #[arg(long, value_name = "N")]
     max_memory_pages: Option<u64>,
@@ -140,6 +146,19 @@ fn required_key(path: &std::path::Path) -> Result<RequiredSignature, Failure> {
 
 fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     let path = &cli.command[0];
+    let unknown = waot_run::host::unknown_cpu_features();
+    if !unknown.is_empty() {
+        return Err(failure(
+            2,
+            format!(
+                "{} names what is no CPU feature of {}: {}\nhint: this architecture's features: {}",
+                waot_run::host::CPU_FEATURES_VAR,
+                waot_run::host::host_triple(),
+                unknown.join(","),
+                waot_run::host::known_cpu_features().join(",")
+            ),
+        ));
+    }
     let guest_args = &cli.command[1..];
     let open_options = OpenOptions {
         require_signature: cli
@@ -225,6 +244,9 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         .map_err(|e| failure(69, format!("cannot run '{path}': {e}")))?;
     let name = match (&cli.invoke, kind) {
         (Some(name), _) => name.clone(),
+        // Calls name their exports; nothing runs before them but a
+        // reactor's `_initialize`.
+        (None, _) if cli.repl => String::new(),
         (None, ApplicationKind::Command) => START.to_string(),
         (None, ApplicationKind::Reactor(_)) => {
             return Err(failure(
@@ -238,7 +260,7 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     };
     // An unknown export is refused before anything runs.
     let exports = exported_funcs(&module);
-    if !exports.contains(&name) {
+    if !cli.repl && !exports.contains(&name) {
         return Err(no_such_export(path, &name, &exports));
     }
     // `--invoke _initialize` calls it once, as asked; otherwise a reactor's
@@ -262,34 +284,96 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         InstantiateError::Application(e) => failure(69, format!("cannot run '{path}': {e}")),
         other => failure(69, other.to_string()),
     })?;
-    let ty = instance
-        .export_func_type(&name)
-        .ok_or_else(|| no_such_export(path, &name, &instance.exported_funcs()))?;
-    if cli.invoke.is_some() && guest_args.len() != ty.params.len() {
+    if cli.repl {
+        return repl(&instance, path);
+    }
+    if !instance.exported_funcs().contains(&name) {
+        return Err(no_such_export(path, &name, &instance.exported_funcs()));
+    }
+    let args = if cli.invoke.is_some() {
+        guest_args
+    } else {
+        &[]
+    };
+    call_export(&instance, path, &name, args)
+}
+
+/// Calls export `name` of `instance` with `args` parsed to its parameter
+/// types.
+fn call_export(
+    instance: &Instance,
+    path: &str,
+    name: &str,
+    args: &[String],
+) -> Result<Vec<Val>, Failure> {
+    let ty = instance.export_func_type(name).ok_or_else(|| {
+        failure(
+            2,
+            format!(
+                "'{path}' exports no function named '{name}'\nhint: exported functions: {}",
+                list_or_none(&instance.exported_funcs())
+            ),
+        )
+    })?;
+    if args.len() != ty.params.len() {
         return Err(failure(
             2,
             format!(
                 "'{name}' takes {} argument(s) of type {ty}, got {}",
                 ty.params.len(),
-                guest_args.len()
+                args.len()
             ),
         ));
     }
-    let args = if cli.invoke.is_some() {
-        ty.params
-            .iter()
-            .zip(guest_args)
-            .map(|(t, a)| Val::parse(*t, a))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| failure(2, format!("bad argument for '{name}': {e}")))?
-    } else {
-        Vec::new()
-    };
-    instance.call(&name, &args).map_err(|e| match e {
+    let args = ty
+        .params
+        .iter()
+        .zip(args)
+        .map(|(t, a)| Val::parse(*t, a))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| failure(2, format!("bad argument for '{name}': {e}")))?;
+    instance.call(name, &args).map_err(|e| match e {
         CallError::Trap(t) if t.exit_status.is_some() => exited(t.exit_status),
         CallError::Trap(t) => failure(134, format!("wasm trap: {t}")),
         other => failure(2, other.to_string()),
     })
+}
+
+/// `--repl`: one call a line from standard input against `instance`
+/// (a `> ` prompt on a terminal; blank lines and `#` comments skipped).
+/// A failed call is reported and the loop goes on; `proc_exit` ends it.
+fn repl(instance: &Instance, path: &str) -> Result<Vec<Val>, Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let interactive = std::io::stdin().is_terminal();
+    let mut lines = std::io::stdin().lock().lines();
+    loop {
+        if interactive {
+            print!("> ");
+            let _ = std::io::stdout().flush();
+        }
+        let line = match lines.next() {
+            None => return Ok(Vec::new()),
+            Some(Ok(line)) => line,
+            Some(Err(e)) => return Err(failure(66, format!("cannot read standard input: {e}"))),
+        };
+        let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        let Some((name, args)) = words.split_first().filter(|(n, _)| !n.starts_with('#')) else {
+            continue;
+        };
+        match call_export(instance, path, name, args) {
+            Ok(results) => print_results(&results).map_err(|e| {
+                failure(
+                    74,
+                    format!("cannot write the results to standard output: {e}"),
+                )
+            })?,
+            Err(f) if f.message.is_empty() => return Err(f),
+            Err(f) => {
+                let (message, hint) = split_hint(&f.message);
+                report(&message, hint.as_deref());
+            }
+        }
+    }
 }
 
 /// The names of `module`'s exported functions.
@@ -359,10 +443,7 @@ fn main() -> ExitCode {
         },
         Err(f) if f.message.is_empty() => ExitCode::from(f.code),
         Err(f) => {
-            let (message, hint) = match f.message.rsplit_once("\nhint: ") {
-                Some((m, h)) if !m.contains("\nhint: ") => (m.to_string(), Some(h.to_string())),
-                _ => (f.message.clone(), None),
-            };
+            let (message, hint) = split_hint(&f.message);
             report(&message, hint.as_deref());
             ExitCode::from(f.code)
         }
@@ -378,6 +459,14 @@ fn print_results(results: &[Val]) -> std::io::Result<()> {
         writeln!(out, "{v}")?;
     }
     out.flush()
+}
+
+/// A failure's message and its last `hint:` line, if it has one.
+fn split_hint(text: &str) -> (String, Option<String>) {
+    match text.rsplit_once("\nhint: ") {
+        Some((m, h)) if !m.contains("\nhint: ") => (m.to_string(), Some(h.to_string())),
+        _ => (text.to_string(), None),
+    }
 }
 
 /// Writes `error: …` and `hint: …` to standard error. If standard error

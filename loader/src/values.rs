@@ -128,27 +128,30 @@ impl Val {
             };
             Ok((v & max_unsigned) as u64)
         };
-        let float = |text: &str| -> Result<f64, String> {
-            match text.to_ascii_lowercase().as_str() {
-                "nan" | "+nan" => Ok(f64::NAN),
-                "-nan" => Ok(-f64::NAN),
-                "inf" | "+inf" | "infinity" => Ok(f64::INFINITY),
-                "-inf" | "-infinity" => Ok(f64::NEG_INFINITY),
-                other => other.parse::<f64>().map_err(|_| bad()),
-            }
+        // NaN and infinity bits are written out: converting a NaN between
+        // f64 and f32, or negating it arithmetically, may lose its sign
+        // (RISC-V's fcvt returns the positive canonical NaN), and `-nan`
+        // must stay negative on every host.
+        let special = |text: &str| -> Option<(u32, u64)> {
+            Some(match text.to_ascii_lowercase().as_str() {
+                "nan" | "+nan" => (0x7fc0_0000, 0x7ff8_0000_0000_0000),
+                "-nan" => (0xffc0_0000, 0xfff8_0000_0000_0000),
+                "inf" | "+inf" | "infinity" | "+infinity" => (0x7f80_0000, 0x7ff0_0000_0000_0000),
+                "-inf" | "-infinity" => (0xff80_0000, 0xfff0_0000_0000_0000),
+                _ => return None,
+            })
         };
         Ok(match ty {
             ValType::I32 => Val::I32(int(32)? as u32 as i32),
             ValType::I64 => Val::I64(int(64)? as i64),
-            ValType::F32 => {
-                let v = match text.to_ascii_lowercase().as_str() {
-                    "nan" | "+nan" | "-nan" | "inf" | "+inf" | "-inf" | "infinity"
-                    | "-infinity" => float(text)? as f32,
-                    _ => text.parse::<f32>().map_err(|_| bad())?,
-                };
-                Val::F32(v.to_bits())
-            }
-            ValType::F64 => Val::F64(float(text)?.to_bits()),
+            ValType::F32 => Val::F32(match special(text) {
+                Some((bits, _)) => bits,
+                None => text.parse::<f32>().map_err(|_| bad())?.to_bits(),
+            }),
+            ValType::F64 => Val::F64(match special(text) {
+                Some((_, bits)) => bits,
+                None => text.parse::<f64>().map_err(|_| bad())?.to_bits(),
+            }),
             ValType::V128 => {
                 let hex = text
                     .strip_prefix("0x")
@@ -271,5 +274,33 @@ impl ValRaw {
         let mut raw = [0u8; 16];
         raw[..8].copy_from_slice(&v.to_le_bytes());
         ValRaw(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The signs and bits of special floats do not depend on how the host
+    /// converts or negates NaNs (a riscv64 build once read `-nan` as
+    /// `nan`: its f64-to-f32 conversion returns the canonical NaN).
+    #[test]
+    fn special_float_arguments_have_exact_bits() {
+        let f32_bits = |t: &str| match Val::parse(ValType::F32, t) {
+            Ok(Val::F32(b)) => b,
+            other => panic!("{t}: {other:?}"),
+        };
+        let f64_bits = |t: &str| match Val::parse(ValType::F64, t) {
+            Ok(Val::F64(b)) => b,
+            other => panic!("{t}: {other:?}"),
+        };
+        assert_eq!(f32_bits("-nan"), 0xffc0_0000);
+        assert_eq!(f32_bits("NaN"), 0x7fc0_0000);
+        assert_eq!(f32_bits("-inf"), 0xff80_0000);
+        assert_eq!(f32_bits("-0"), 0x8000_0000);
+        assert_eq!(f64_bits("-nan"), 0xfff8_0000_0000_0000);
+        assert_eq!(f64_bits("+infinity"), 0x7ff0_0000_0000_0000);
+        assert_eq!(f64_bits("1.5"), 1.5f64.to_bits());
+        assert!(Val::parse(ValType::F32, "nan:0x1").is_err());
     }
 }

@@ -34,6 +34,47 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// A foreign target the runners test under an emulator (`make
+/// test-cross`), from the environment: `WAOT_CROSS_TARGET` is its triple,
+/// `WAOT_CROSS_RUN` the command that runs its `waot-run` (words separated
+/// by spaces, e.g. `qemu-aarch64 -L / target/aarch64-unknown-linux-gnu/release/waot-run`).
+/// Artifacts are then compiled for that target on this host, run by that
+/// command and compared with what this host's `waot-run` does.
+#[derive(Clone, Debug)]
+pub struct Cross {
+    /// The target triple (`aarch64-unknown-linux-gnu`, …).
+    pub target: String,
+    /// The command and its first arguments.
+    pub run: Vec<String>,
+}
+
+impl Cross {
+    /// The target named by the environment, if any.
+    pub fn from_env() -> Option<Cross> {
+        let target = std::env::var("WAOT_CROSS_TARGET").ok()?;
+        let mut run: Vec<String> = std::env::var("WAOT_CROSS_RUN")
+            .ok()?
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        // Found now: runners clear the environment of what they start.
+        if let Some(first) = run.first_mut().filter(|p| !p.contains('/')) {
+            let found = std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|dir| dir.join(&*first))
+                .find(|p| p.is_file())?;
+            *first = found.to_string_lossy().into_owned();
+        }
+        (!target.is_empty() && !run.is_empty()).then_some(Cross { target, run })
+    }
+
+    /// A command running the target's `waot-run`.
+    pub fn waot_run(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(&self.run[0]);
+        cmd.args(&self.run[1..]);
+        cmd
+    }
+}
+
 /// Compiles `wasm` and writes the artifact to `dir/name`.
 pub fn compile_to_file(
     wasm: &[u8],

@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
-use waot_testsuite::{bin, summary, testsuite_dir};
+use waot_testsuite::{Cross, bin, summary, testsuite_dir};
 
 /// How a program is run under waot.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -291,12 +291,10 @@ fn cc(args: &[&str], out: &Path) -> Result<(), String> {
 
 /// `script -qec 'PROGRAM ARGS…' /dev/null`: runs the program with its
 /// stdio on a new pseudo-terminal and passes its exit status through.
-fn on_terminal(program: &Path, args: &[String]) -> Command {
+fn on_terminal(words: &[String]) -> Command {
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-    let mut line = quote(&program.to_string_lossy());
-    for a in args {
-        line = line + " " + &quote(a);
-    }
+    let line: Vec<String> = words.iter().map(|w| quote(w)).collect();
+    let line = line.join(" ");
     let mut cmd = Command::new("/usr/bin/script");
     cmd.arg("-qec").arg(line).arg("/dev/null");
     cmd
@@ -311,13 +309,22 @@ fn describe(o: &Output) -> String {
     )
 }
 
-fn run_case(case: &Case, work: &Path, lib: &Path) -> Result<(), String> {
+/// The `waot-run` command: this host's, or in cross mode the target's.
+fn waot_run(cross: Option<&Cross>) -> Command {
+    cross.map_or_else(|| Command::new(bin("waot-run")), Cross::waot_run)
+}
+
+fn run_case(case: &Case, work: &Path, lib: &Path, cross: Option<&Cross>) -> Result<(), String> {
     let c = testsuite_dir().join("c");
     let root = work.join(case.name);
     let sandbox = setup(&root);
     let artifact = root.join(format!("{}.aot", case.program));
-    let compiled = Command::new(bin("waot"))
-        .arg("compile")
+    let mut compile = Command::new(bin("waot"));
+    compile.arg("compile");
+    if let Some(cross) = cross {
+        compile.arg("--target").arg(&cross.target);
+    }
+    let compiled = compile
         .arg(c.join(format!("{}.wasm", case.program)))
         .arg("-o")
         .arg(&artifact)
@@ -336,15 +343,20 @@ fn run_case(case: &Case, work: &Path, lib: &Path) -> Result<(), String> {
             args.push(artifact.to_string_lossy().into_owned());
             args.extend(case.args.iter().map(|a| a.to_string()));
             if case.runner == Runner::CliOnTerminal {
-                on_terminal(&bin("waot-run"), &args)
+                let mut words: Vec<String> = match cross {
+                    Some(cross) => cross.run.clone(),
+                    None => vec![bin("waot-run").to_string_lossy().into_owned()],
+                };
+                words.extend(args);
+                on_terminal(&words)
             } else {
-                let mut cmd = Command::new(bin("waot-run"));
+                let mut cmd = waot_run(cross);
                 cmd.args(args);
                 cmd
             }
         }
         Runner::Invoke => {
-            let mut cmd = Command::new(bin("waot-run"));
+            let mut cmd = waot_run(cross);
             cmd.arg("--invoke")
                 .arg(case.args[0])
                 .arg(&artifact)
@@ -396,8 +408,9 @@ fn run_case(case: &Case, work: &Path, lib: &Path) -> Result<(), String> {
             let native_root = work.join(format!("{}-native", case.name));
             let native_box = setup(&native_root);
             let mut cmd = if case.runner == Runner::CliOnTerminal {
-                let args: Vec<String> = case.args.iter().map(|a| a.to_string()).collect();
-                on_terminal(&native, &args)
+                let mut words = vec![native.to_string_lossy().into_owned()];
+                words.extend(case.args.iter().map(|a| a.to_string()));
+                on_terminal(&words)
             } else {
                 let mut cmd = Command::new(&native);
                 cmd.args(case.args);
@@ -445,12 +458,26 @@ fn main() -> ExitCode {
         summary(0, 1);
         return ExitCode::FAILURE;
     }
-    let (mut passed, mut failed) = (0, 0);
+    let cross = Cross::from_env();
+    if let Some(c) = &cross {
+        println!("cross mode: {} through `{}`", c.target, c.run.join(" "));
+    }
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for case in CASES
         .iter()
         .filter(|c| filter.as_ref().is_none_or(|f| c.name.contains(f.as_str())))
     {
-        match run_case(case, work.path(), &lib) {
+        if cross.is_some() && case.runner == Runner::Host {
+            // The host program and the native library would have to be
+            // built for the target too.
+            skipped += 1;
+            println!(
+                "c/{}: skipped in cross mode (a host program of this machine)",
+                case.name
+            );
+            continue;
+        }
+        match run_case(case, work.path(), &lib, cross.as_ref()) {
             Ok(()) => {
                 passed += 1;
                 println!("c/{}: ok", case.name);
@@ -461,7 +488,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    summary(passed, failed);
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
     if failed == 0 && passed > 0 {
         ExitCode::SUCCESS
     } else {

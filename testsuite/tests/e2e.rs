@@ -2,11 +2,22 @@
 //! (with guard pages and with explicit bounds checks), mapped and
 //! instantiated by the loader library, and each line of `NAME.expect` is
 //! called in order. Optional filter: the first argument selects files.
+//!
+//! With `WAOT_CROSS_TARGET` and `WAOT_CROSS_RUN` set (`make test-cross`,
+//! see [`Cross`]) each fixture is compiled for this host and for that
+//! target instead, its calls are fed to `waot-run --repl` on both (the
+//! target's under its emulator), and the two transcripts — results,
+//! trap messages, exit status — must be identical.
 
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
+use std::process::{Command, Output, Stdio};
 use waot::CompileOptions;
 use waot_format::types::BoundsStrategy;
-use waot_testsuite::{check_expectations, compile_to_file, parse_expect, summary, testsuite_dir};
+use waot_testsuite::{
+    Cross, bin, check_expectations, compile_to_file, parse_expect, summary, testsuite_dir,
+};
 
 /// How long one fixture may take in one bounds mode.
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
@@ -25,6 +36,10 @@ fn main() -> ExitCode {
         })
         .collect();
     files.sort();
+    let cross = Cross::from_env();
+    if let Some(c) = &cross {
+        println!("cross mode: {} through `{}`", c.target, c.run.join(" "));
+    }
     let tmp = tempfile::tempdir().expect("temp dir");
     let (mut passed, mut failed) = (0, 0);
     for wat in &files {
@@ -37,11 +52,15 @@ fn main() -> ExitCode {
         for bounds in [BoundsStrategy::Guard, BoundsStrategy::Explicit] {
             let label = format!("e2e/{name}.wat [{}]", bounds.name());
             let (wat, expect, dir) = (wat.clone(), expect.clone(), tmp.path().to_path_buf());
+            let cross = cross.clone();
             let (tx, rx) = std::sync::mpsc::channel();
             // Each fixture runs on its own thread so a miscompiled infinite
             // loop is reported as a failure instead of hanging the run.
             std::thread::spawn(move || {
                 let outcome = (|| -> anyhow::Result<(usize, Vec<String>)> {
+                    if let Some(cross) = &cross {
+                        return cross_fixture(&wat, &expect, bounds, &dir, cross);
+                    }
                     let expectations = parse_expect(&expect)?;
                     let wasm = wat::parse_file(&wat)?;
                     let stem = wat.file_stem().unwrap().to_string_lossy().into_owned();
@@ -96,4 +115,95 @@ fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Cross mode: compiles `wat` for this host and for `cross.target`, feeds
+/// its calls to `waot-run --repl` on both and compares the transcripts.
+/// Returns (calls, failures): all calls pass, or one failure naming the
+/// first difference.
+fn cross_fixture(
+    wat: &Path,
+    expect: &str,
+    bounds: BoundsStrategy,
+    dir: &Path,
+    cross: &Cross,
+) -> anyhow::Result<(usize, Vec<String>)> {
+    let expectations = parse_expect(expect)?;
+    let wasm = wat::parse_file(wat)?;
+    let stem = wat.file_stem().unwrap().to_string_lossy().into_owned();
+    let script: String = expectations
+        .iter()
+        .map(|e| format!("{} {}\n", e.export, e.args.join(" ")))
+        .collect();
+    let mut runs = Vec::new();
+    for target in [None, Some(cross.target.clone())] {
+        let side = if target.is_some() { "target" } else { "host" };
+        let work = dir.join(format!("{stem}-{}-{side}", bounds.name()));
+        std::fs::create_dir_all(&work)?;
+        let options = CompileOptions {
+            bounds,
+            target,
+            source_name: format!("{stem}.wasm"),
+            ..Default::default()
+        };
+        compile_to_file(&wasm, &options, &work, "module.aot")?;
+        let command = match side {
+            "host" => Command::new(bin("waot-run")),
+            _ => cross.waot_run(),
+        };
+        runs.push(repl(command, &work, &script)?);
+    }
+    let (host, target) = (&runs[0], &runs[1]);
+    if host.stdout == target.stdout && host.stderr == target.stderr && host.status == target.status
+    {
+        return Ok((expectations.len(), Vec::new()));
+    }
+    Ok((1, vec![first_difference(host, target)]))
+}
+
+/// Runs `command --repl module.aot` in `dir` with `script` as its input.
+fn repl(mut command: Command, dir: &Path, script: &str) -> anyhow::Result<Output> {
+    let mut child = command
+        .args(["--repl", "module.aot"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let script = script.to_string();
+    // Written from another thread, so a child filling its output pipe
+    // cannot block the writer.
+    let writer = std::thread::spawn(move || stdin.write_all(script.as_bytes()));
+    let output = child.wait_with_output()?;
+    let _ = writer.join();
+    Ok(output)
+}
+
+/// The first line where the target's transcript differs from the host's.
+fn first_difference(host: &Output, target: &Output) -> String {
+    for (stream, a, b) in [
+        ("stdout", &host.stdout, &target.stdout),
+        ("stderr", &host.stderr, &target.stderr),
+    ] {
+        let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+        let (mut la, mut lb) = (a.lines(), b.lines());
+        for n in 1.. {
+            match (la.next(), lb.next()) {
+                (None, None) => break,
+                (x, y) if x == y => continue,
+                (x, y) => {
+                    return format!(
+                        "{stream} line {n}: host {:?}, target {:?}",
+                        x.unwrap_or("(end)"),
+                        y.unwrap_or("(end)")
+                    );
+                }
+            }
+        }
+    }
+    format!(
+        "exit status: host {}, target {}",
+        host.status, target.status
+    )
 }
