@@ -227,6 +227,41 @@ pub fn check_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch
     })
 }
 
+/// The first format whose code for each target reads value slots the
+/// way the loader writes them: (target, format minor). waot 0.13.0's
+/// s390x code (format 2.10) reads global slots and the tag of an
+/// exception object little-endian, as every `ValRaw` is; s390x artifacts
+/// of earlier formats read them big-endian and never ran correctly.
+const FIRST_SOUND_FORMAT: [(&str, u16); 1] = [("s390x-unknown-linux-gnu", 10)];
+
+/// Code generated before a target's byte-order fix (see
+/// [`FIRST_SOUND_FORMAT`]).
+pub fn check_target_code(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
+    // Code for another target is refused by check_target already.
+    let (_, first) = FIRST_SOUND_FORMAT
+        .iter()
+        .find(|(target, _)| *target == a.build.target && *target == host.target)?;
+    (a.prefix.major == consts::FORMAT_MAJOR && a.prefix.minor < *first).then(|| Mismatch {
+        field: "target-code",
+        problem: format!(
+            "it was compiled for {} by {} (format {}.{}), whose code for that target reads globals and exception tags in the wrong byte order; this {} runs {} artifacts of format {}.{} or newer",
+            a.build.target,
+            a.prefix.producer,
+            a.prefix.major,
+            a.prefix.minor,
+            host.runner,
+            a.build.target,
+            consts::FORMAT_MAJOR,
+            first
+        ),
+        hint: format!(
+            "recompile it with the waot that matches this {}: {}",
+            host.runner,
+            names.compile_command(&format!("--target {}", a.build.target))
+        ),
+    })
+}
+
 /// The target triple.
 pub fn check_target(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
     (a.build.target != host.target).then(|| Mismatch {
@@ -374,9 +409,10 @@ pub fn check_all(a: &Artifact, host: &HostInfo, artifact_path: &str) -> Vec<Mism
         artifact: artifact_path,
         source: a.build.source_name,
     };
-    let checks: [Check; 7] = [
+    let checks: [Check; 8] = [
         check_abi,
         check_target,
+        check_target_code,
         check_page_size,
         check_cpu_features,
         check_bounds,

@@ -90,8 +90,11 @@ pub(crate) fn take_pending() -> usize {
 /// # Safety
 /// `exn` is the address of a live exception object.
 pub(crate) unsafe fn tag_identity(exn: usize) -> usize {
-    // SAFETY: the caller guarantees a live exception object.
-    unsafe { *(exn as *const usize) }
+    // SAFETY: the caller guarantees a live exception object, whose slot 0
+    // is a `ValRaw` (little-endian on every target, as compiled code
+    // writes and reads it).
+    let slot = unsafe { &*(exn as *const ValRaw) };
+    u64::from_le_bytes(slot.0[..8].try_into().expect("8 bytes")) as usize
 }
 
 /// An exception no wasm handler caught, as the host sees it: its tag and

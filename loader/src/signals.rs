@@ -49,12 +49,15 @@ pub(crate) fn install_handlers() {
 extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
     let uc = context.cast::<libc::ucontext_t>();
     // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
-    let (pc, fp) = unsafe { (registers::pc(uc), registers::fp(uc)) };
+    let pc = unsafe { registers::pc(uc, signal) };
     // A trap, or the trap that follows a throw (with an exception
-    // pending), at a trap-table site of registered wasm code.
+    // pending), at a trap-table site of registered wasm code. (The frame
+    // pointer is read only then: on s390x it is loaded from the stack.)
     let exn = crate::exceptions::pending();
     if crate::traps::is_trap_site(pc)
-        && let Some(to) = crate::traps::resume_point(fp, exn)
+        // SAFETY: as above; the fault is in compiled code, whose stack
+        // pointer is valid.
+        && let Some(to) = crate::traps::resume_point(unsafe { registers::fp(uc) }, exn)
     {
         if to.payload == 0 {
             // Back to the host (an array entry's handler): a trap, or an
@@ -99,11 +102,16 @@ extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_v
 
 /// Registers in a signal context, per architecture.
 mod registers {
-    /// The faulting instruction's address.
+    /// The address the trap table knows the faulting instruction by. On
+    /// s390x the kernel reports SIGILL and SIGFPE with the PSW address
+    /// after the instruction (SIGSEGV and SIGBUS at it), and Cranelift
+    /// records such traps at the instruction's last byte: one byte back.
     ///
     /// # Safety
-    /// `uc` is the context the kernel passed to an `SA_SIGINFO` handler.
-    pub unsafe fn pc(uc: *const libc::ucontext_t) -> usize {
+    /// `uc` is the context the kernel passed to an `SA_SIGINFO` handler
+    /// for `signal`.
+    pub unsafe fn pc(uc: *const libc::ucontext_t, signal: i32) -> usize {
+        let _ = signal;
         // SAFETY: the caller passes a valid context.
         unsafe {
             #[cfg(target_arch = "x86_64")]
@@ -113,17 +121,23 @@ mod registers {
             #[cfg(target_arch = "riscv64")]
             return (*uc).uc_mcontext.__gregs[0] as usize;
             #[cfg(target_arch = "s390x")]
-            return (*uc).uc_mcontext.psw.addr as usize;
+            return match signal {
+                libc::SIGILL | libc::SIGFPE => (*uc).uc_mcontext.psw.addr as usize - 1,
+                _ => (*uc).uc_mcontext.psw.addr as usize,
+            };
         }
     }
 
-    /// The frame pointer at the fault (s390x: the stack pointer, whose
-    /// back chain links the frames).
+    /// The frame pointer at the fault. s390x has none: its "frame
+    /// pointer" is, as in Cranelift's exception tables and Wasmtime's
+    /// unwinder, the back chain the frame stored at its stack pointer,
+    /// which is the caller's stack pointer.
     ///
     /// # Safety
     /// As [`pc`].
     pub unsafe fn fp(uc: *const libc::ucontext_t) -> usize {
-        // SAFETY: the caller passes a valid context.
+        // SAFETY: the caller passes a valid context; on s390x its stack
+        // pointer points into the interrupted thread's live stack.
         unsafe {
             #[cfg(target_arch = "x86_64")]
             return (*uc).uc_mcontext.gregs[libc::REG_RBP as usize] as usize;
@@ -132,7 +146,7 @@ mod registers {
             #[cfg(target_arch = "riscv64")]
             return (*uc).uc_mcontext.__gregs[8] as usize;
             #[cfg(target_arch = "s390x")]
-            return (*uc).uc_mcontext.gregs[15] as usize;
+            return *((*uc).uc_mcontext.gregs[15] as *const usize);
         }
     }
 
@@ -192,10 +206,11 @@ mod registers {
 /// Frame records of compiled code, per architecture: where a frame keeps
 /// its caller's frame pointer and its return address.
 pub(crate) mod frame {
-    /// Offset of the caller's frame pointer from a frame pointer.
+    /// Offset of the caller's frame pointer from a frame pointer (s390x:
+    /// the back chain at the caller's stack pointer).
     const CALLER_FP: usize = 0;
-    /// Offset of the return address from a frame pointer (s390x: from the
-    /// caller's stack pointer, in its register save area).
+    /// Offset of the return address from a frame pointer (s390x: r14 in
+    /// the register save area at the caller's stack pointer).
     #[cfg(not(target_arch = "s390x"))]
     const RETURN_ADDRESS: usize = 8;
     #[cfg(target_arch = "s390x")]
@@ -215,17 +230,8 @@ pub(crate) mod frame {
     /// # Safety
     /// As [`caller_fp`].
     pub unsafe fn return_address(fp: usize) -> usize {
-        #[cfg(target_arch = "s390x")]
-        // SAFETY: the caller guarantees a frame at `fp`; its back chain
-        // points to the caller's frame, whose save area holds r14.
-        unsafe {
-            *((caller_fp(fp) + RETURN_ADDRESS) as *const usize)
-        }
-        #[cfg(not(target_arch = "s390x"))]
         // SAFETY: the caller guarantees a frame record at `fp`.
-        unsafe {
-            *((fp + RETURN_ADDRESS) as *const usize)
-        }
+        unsafe { *((fp + RETURN_ADDRESS) as *const usize) }
     }
 }
 

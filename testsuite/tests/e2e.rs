@@ -153,12 +153,32 @@ fn cross_fixture(
         };
         runs.push(repl(command, &work, &script)?);
     }
+    for run in &mut runs {
+        run.stderr = exhaustion_anywhere(&run.stderr);
+    }
     let (host, target) = (&runs[0], &runs[1]);
     if host.stdout == target.stdout && host.stderr == target.stderr && host.status == target.status
     {
         return Ok((expectations.len(), Vec::new()));
     }
     Ok((1, vec![first_difference(host, target)]))
+}
+
+/// `stderr` with the function named in each "call stack exhausted" trap
+/// left out: frame sizes differ between architectures, so mutual
+/// recursion may exhaust the stack in another of its functions (which
+/// function is as implementation-defined as the limit itself).
+fn exhaustion_anywhere(stderr: &[u8]) -> Vec<u8> {
+    const EXHAUSTED: &str = "error: wasm trap: call stack exhausted (in ";
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| match l.starts_with(EXHAUSTED) {
+            true => "error: wasm trap: call stack exhausted (in some function)",
+            false => l,
+        })
+        .collect();
+    (lines.join("\n") + "\n").into_bytes()
 }
 
 /// Runs `command --repl module.aot` in `dir` with `script` as its input.

@@ -99,6 +99,69 @@ fn a_format_2_8_artifact_with_this_abi_runs_and_traps_with_its_offsets() {
     );
 }
 
+/// s390x code before format 2.10 read global slots and exception tags
+/// big-endian while the loader writes them little-endian: such artifacts
+/// are refused on s390x with the fix; later ones, and older formats for
+/// other targets, pass this check.
+#[test]
+fn s390x_artifacts_before_the_byte_order_fix_are_refused() {
+    use waot_format::artifact::{Artifact, Header, checksum};
+    use waot_format::consts::{self, version};
+    let wasm = wat::parse_file(testsuite_dir().join("examples/demo.wat")).unwrap();
+    let compile = |target: &str| {
+        let options = CompileOptions {
+            target: Some(target.to_string()),
+            source_name: "demo.wasm".into(),
+            ..Default::default()
+        };
+        waot::compile(&wasm, &options).unwrap()
+    };
+    let as_format_2_9 = |mut bytes: Vec<u8>| {
+        let record = &mut bytes[consts::VERSION_RECORD_OFFSET..];
+        record[version::MINOR..version::MINOR + 2].copy_from_slice(&9u16.to_le_bytes());
+        let at = Header::parse(&bytes, false).unwrap().checksum.offset;
+        let sum = checksum(&bytes, at);
+        bytes[at..at + 4].copy_from_slice(&sum.to_le_bytes());
+        bytes
+    };
+    let host = |target: &str| waot_format::compat::HostInfo {
+        target: target.to_string(),
+        cpu_features: Vec::new(),
+        ..waot_run::host::host_info()
+    };
+    let fields = |bytes: &[u8], target: &str| -> Vec<&'static str> {
+        let a = Artifact::parse(bytes).unwrap();
+        waot_format::compat::check_all(&a, &host(target), "demo.aot")
+            .iter()
+            .map(|m| m.field)
+            .collect()
+    };
+    let s390x = "s390x-unknown-linux-gnu";
+    let old = as_format_2_9(compile(s390x));
+    let mismatches = {
+        let a = Artifact::parse(&old).unwrap();
+        waot_format::compat::check_all(&a, &host(s390x), "demo.aot")
+    };
+    assert_eq!(mismatches.len(), 1, "{mismatches:?}");
+    let runner = format!("waot-run {}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        mismatches[0].problem,
+        format!(
+            "it was compiled for {s390x} by waot {} (format 2.9), whose code for that target reads globals and exception tags in the wrong byte order; this {runner} runs {s390x} artifacts of format 2.10 or newer",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    assert_eq!(
+        mismatches[0].hint,
+        format!(
+            "recompile it with the waot that matches this {runner}: `waot compile demo.wasm --target {s390x} -o demo.aot`"
+        )
+    );
+    assert!(fields(&compile(s390x), s390x).is_empty());
+    let aarch64 = "aarch64-unknown-linux-gnu";
+    assert!(fields(&as_format_2_9(compile(aarch64)), aarch64).is_empty());
+}
+
 #[test]
 fn keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites() {
     use std::os::unix::fs::PermissionsExt;

@@ -160,11 +160,15 @@ impl Translator<'_, '_> {
                 self.reachable = false;
                 return;
             };
+            // Slot 0 of the exception object is a little-endian value
+            // slot like the payload's; the VM context is native.
+            let thrown = self.builder.ins().load(
+                ptr,
+                payload_flags().with_readonly(),
+                exn,
+                vmctx::exn::TAG as i32,
+            );
             let flags = vmctx_flags().with_readonly();
-            let thrown = self
-                .builder
-                .ins()
-                .load(ptr, flags, exn, vmctx::exn::TAG as i32);
             let wanted =
                 self.builder
                     .ins()

@@ -26,9 +26,9 @@ impl Translator<'_, '_> {
             Operator::GlobalGet { global_index } => {
                 let (slot, ty, mutable) = self.global_slot(GlobalIndex(global_index));
                 let flags = if mutable {
-                    vmctx_flags()
+                    global_flags()
                 } else {
-                    vmctx_flags().with_readonly().with_can_move()
+                    global_flags().with_readonly().with_can_move()
                 };
                 let v = self.builder.ins().load(ty, flags, slot, 0);
                 self.push(v);
@@ -36,7 +36,7 @@ impl Translator<'_, '_> {
             Operator::GlobalSet { global_index } => {
                 let (slot, _, _) = self.global_slot(GlobalIndex(global_index));
                 let v = self.pop();
-                self.builder.ins().store(vmctx_flags(), v, slot, 0);
+                self.builder.ins().store(global_flags(), v, slot, 0);
             }
             _ => return Ok(false),
         }
@@ -53,4 +53,11 @@ impl Translator<'_, '_> {
         let slot = self.builder.ins().load(ptr, flags, self.vmctx, at);
         (slot, ir_type(ty), mutable)
     }
+}
+
+/// Memory flags for a global's value: a global slot is a `ValRaw`, which
+/// holds its value little-endian on every target (SPEC.md), as the loader
+/// writes it.
+fn global_flags() -> ir::MemFlagsData {
+    vmctx_flags().with_endianness(ir::Endianness::Little)
 }

@@ -96,7 +96,7 @@ fn rewrite_as_newer(dir: &Path, required: bool) {
         extra_sections: &extra,
         ..WriteOptions::default()
     };
-    rewrite(dir, |_| {}, Some("waot 0.13.0"), &options);
+    rewrite(dir, |_| {}, Some("waot 0.99.0"), &options);
 }
 
 /// Deterministic key pairs `trusted.{key,pub}` and `other.{key,pub}`, so
@@ -189,7 +189,7 @@ pub const CASES: &[Case] = &[
         name: "format-newer",
         prepare: |dir, _| {
             app(dir);
-            edit(dir, |b| set_format(b, 3, 0, "waot 0.13.0"));
+            edit(dir, |b| set_format(b, 3, 0, "waot 0.99.0"));
         },
         command: &["waot-run", "--invoke", "answer", "app.aot"],
     },
@@ -399,7 +399,7 @@ pub const CASES: &[Case] = &[
         name: "format-newer-renamed",
         prepare: |dir, _| {
             app(dir);
-            edit(dir, |b| set_format(b, 3, 0, "waot 0.13.0"));
+            edit(dir, |b| set_format(b, 3, 0, "waot 0.99.0"));
             rename_to_prog(dir);
         },
         command: &["waot-run", "--invoke", "answer", "prog.aot"],
