@@ -23,7 +23,8 @@
  * A bad pointer traps with "out of bounds memory access" naming the import;
  * the function is not called. A guest NULL (0) arrives as NULL. Pointers are
  * valid only during the call. At most 8 integer-class and 8 float
- * parameters are supported.
+ * parameters are supported (on s390x 5 and 4: those its C ABI passes in
+ * registers).
  */
 #ifndef WAOT_NATIVE_H
 #define WAOT_NATIVE_H

@@ -298,13 +298,13 @@ impl Linker {
         let shape = sig.clone();
         let run = move |call: &mut NativeCall| -> Result<Option<Val>, Trap> {
             let base = call.memory.as_mut_ptr() as usize;
-            let mut ints = [0u64; MAX_INT_ARGS];
-            let mut floats = [0f64; MAX_FLOAT_ARGS];
+            let mut ints = [0u64; PASSED_ARGS];
+            let mut floats = [0f64; PASSED_ARGS];
             let (mut ni, mut nf) = (0, 0);
             for (i, p) in shape.params.iter().enumerate() {
                 let int = match p {
                     NativeParam::F32 => {
-                        floats[nf] = f64::from_bits(u64::from(call.f32(i).to_bits()));
+                        floats[nf] = f32_in_float_register(call.f32(i).to_bits());
                         nf += 1;
                         continue;
                     }
@@ -324,10 +324,11 @@ impl Linker {
                 ints[ni] = int;
                 ni += 1;
             }
-            // In the System V x86-64 and AAPCS64 C ABIs integer-class and
-            // float arguments are assigned to two independent register
-            // sequences (and, past six integers on x86-64, to the stack in
-            // order), so a callee with at most 8 of each reads exactly the
+            // In the System V x86-64, AAPCS64, RISC-V LP64D and s390x ELF C
+            // ABIs integer-class and float arguments are assigned to two
+            // independent register sequences (and, past six integers on
+            // x86-64, to the stack in order), so a callee with at most
+            // MAX_INT_ARGS and MAX_FLOAT_ARGS of them reads exactly the
             // values it declares; the extra arguments are ignored and the
             // caller pops them. Pointers were checked against memory above.
             // SAFETY: the caller of `native_c` guarantees `address` is a C
@@ -404,10 +405,44 @@ struct RawSymbol {
     func: *const std::ffi::c_void,
 }
 
-/// Integer-class arguments passed to a C native.
+/// Integer-class and float arguments every call passes to a C native: the
+/// natives declare fewer, and find theirs where they expect them as long
+/// as those are in argument registers (or, on x86-64, integers past the
+/// sixth, on the stack in order before anything else).
+const PASSED_ARGS: usize = 8;
+/// The most integer-class parameters a native may have: s390x passes only
+/// five in registers.
+#[cfg(not(target_arch = "s390x"))]
 const MAX_INT_ARGS: usize = 8;
-/// Float arguments passed to a C native.
+#[cfg(target_arch = "s390x")]
+const MAX_INT_ARGS: usize = 5;
+/// The most float parameters a native may have (s390x: four registers).
+#[cfg(not(target_arch = "s390x"))]
 const MAX_FLOAT_ARGS: usize = 8;
+#[cfg(target_arch = "s390x")]
+const MAX_FLOAT_ARGS: usize = 4;
+
+/// An `f32` as the C ABI leaves it in a 64-bit float register, which the
+/// natives are called with as a `double`: in the low half on x86-64 and
+/// aarch64, NaN-boxed (the high half all ones) on riscv64, in the high
+/// half on s390x.
+fn f32_in_float_register(bits: u32) -> f64 {
+    let bits = u64::from(bits);
+    #[cfg(target_arch = "riscv64")]
+    let bits = bits | 0xffff_ffff_0000_0000;
+    #[cfg(target_arch = "s390x")]
+    let bits = bits << 32;
+    f64::from_bits(bits)
+}
+
+/// The `f32` a C function returned in a float register read as a
+/// `double` (see [`f32_in_float_register`]).
+fn f32_from_float_register(register: f64) -> u32 {
+    let bits = register.to_bits();
+    #[cfg(target_arch = "s390x")]
+    let bits = bits >> 32;
+    bits as u32
+}
 
 type IntFn = extern "C" fn(
     u64,
@@ -449,12 +484,13 @@ type FloatFn = extern "C" fn(
 /// Calls the C function at `address` with every integer and float slot.
 ///
 /// # Safety
-/// See [`Linker::native_c`]: `address` is a C function taking at most 8
-/// integer-class and 8 float parameters, in the order given.
+/// See [`Linker::native_c`]: `address` is a C function taking at most
+/// [`MAX_INT_ARGS`] integer-class and [`MAX_FLOAT_ARGS`] float parameters,
+/// in the order given.
 unsafe fn call_c(
     address: usize,
-    i: &[u64; MAX_INT_ARGS],
-    f: &[f64; MAX_FLOAT_ARGS],
+    i: &[u64; PASSED_ARGS],
+    f: &[f64; PASSED_ARGS],
     result: Option<ValType>,
 ) -> Option<Val> {
     match result {
@@ -466,7 +502,7 @@ unsafe fn call_c(
                 f[6], f[7],
             );
             Some(if result == Some(ValType::F32) {
-                Val::F32(r.to_bits() as u32)
+                Val::F32(f32_from_float_register(r))
             } else {
                 Val::F64(r.to_bits())
             })

@@ -28,6 +28,19 @@ if ! cmp -s waot.out "$here/micropython.expected"; then
     exit 1
 fi
 echo "micropython: waot output matches micropython.expected"
+# The same under qemu for each architecture whose waot-run `make cross`
+# has built (testsuite/cross/cross.sh).
+for arch in aarch64 riscv64 s390x; do
+    runner=$(sh "$root/testsuite/cross/cross.sh" runner "$arch")
+    bin=${runner##* }
+    [ -x "$bin" ] || continue
+    triple=$(basename "$(dirname "$(dirname "$bin")")")
+    "$root/target/debug/waot" compile -q --target "$triple" "$wasm" -o "micropython-$arch.aot"
+    # shellcheck disable=SC2086 # the runner is words
+    $runner --allow-unresolved "micropython-$arch.aot" -c "$script" > "waot-$arch.out" 2>&1
+    cmp "waot-$arch.out" "$here/micropython.expected"
+    echo "micropython: $arch (qemu) output matches micropython.expected"
+done
 if python3 -c "import wasmtime" 2>/dev/null; then
     python3 "$here/wasmtime_run.py" "$wasm" -- micropython -c "$script" > wasmtime.out 2>&1
     cmp waot.out wasmtime.out

@@ -37,7 +37,8 @@ pub fn bin(name: &str) -> PathBuf {
 /// A foreign target the runners test under an emulator (`make
 /// test-cross`), from the environment: `WAOT_CROSS_TARGET` is its triple,
 /// `WAOT_CROSS_RUN` the command that runs its `waot-run` (words separated
-/// by spaces, e.g. `qemu-aarch64 -L / target/aarch64-unknown-linux-gnu/release/waot-run`).
+/// by spaces, e.g. `qemu-aarch64 -L / target/aarch64-unknown-linux-gnu/release/waot-run`),
+/// `WAOT_CROSS_CC` its C compiler for native libraries.
 /// Artifacts are then compiled for that target on this host, run by that
 /// command and compared with what this host's `waot-run` does.
 #[derive(Clone, Debug)]
@@ -46,6 +47,8 @@ pub struct Cross {
     pub target: String,
     /// The command and its first arguments.
     pub run: Vec<String>,
+    /// The target's C compiler (`WAOT_CROSS_CC`), for native libraries.
+    pub cc: Option<String>,
 }
 
 impl Cross {
@@ -64,7 +67,10 @@ impl Cross {
                 .find(|p| p.is_file())?;
             *first = found.to_string_lossy().into_owned();
         }
-        (!target.is_empty() && !run.is_empty()).then_some(Cross { target, run })
+        let cc = std::env::var("WAOT_CROSS_CC")
+            .ok()
+            .filter(|c| !c.is_empty());
+        (!target.is_empty() && !run.is_empty()).then_some(Cross { target, run, cc })
     }
 
     /// A command running the target's `waot-run`.

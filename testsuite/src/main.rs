@@ -253,7 +253,9 @@ fn fuzz_artifacts(args: &[String]) -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: waot-testsuite spec [FILTER] [--verbose] [--bounds-checks guard|explicit]");
+    eprintln!(
+        "usage: waot-testsuite spec [FILTER] [--exact] [--list] [--verbose] [--bounds-checks guard|explicit]"
+    );
     eprintln!(
         "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions] [--replay FILE]"
     );
@@ -305,14 +307,28 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // `--exact`: FILTER names one file (`set/name.wast`), as `make
+    // test-cross` runs them one per process; `--list` prints the names.
+    let exact = args.iter().any(|a| a == "--exact");
     let all: Vec<_> = files()
         .into_iter()
         .filter(|f| {
-            filter
-                .as_ref()
-                .is_none_or(|p| format!("{}/{}", f.set, f.name).contains(p.as_str()))
+            let key = format!("{}/{}", f.set, f.name);
+            filter.as_ref().is_none_or(|p| {
+                if exact {
+                    key == *p
+                } else {
+                    key.contains(p.as_str())
+                }
+            })
         })
         .collect();
+    if args.iter().any(|a| a == "--list") {
+        for f in &all {
+            println!("{}/{}", f.set, f.name);
+        }
+        return ExitCode::SUCCESS;
+    }
     let queue = Arc::new(Mutex::new(all.into_iter().enumerate().collect::<Vec<_>>()));
     let results = Arc::new(Mutex::new(BTreeMap::new()));
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());

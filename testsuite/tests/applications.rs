@@ -10,7 +10,7 @@ use std::process::Command;
 use waot_run::{
     ApplicationKind, CallError, Initializer, Instance, InstantiateError, Linker, RunOptions, Val,
 };
-use waot_testsuite::{bin, open_wat, testsuite_dir};
+use waot_testsuite::{Cross, bin, open_wat, testsuite_dir};
 
 /// `_initialize` counts its runs in a global and prints "init" (WASI
 /// `fd_write`); `runs` returns the count.
@@ -25,7 +25,11 @@ const REACTOR: &str = r#"(module
   (func (export "runs") (result i32) (global.get $runs)))"#;
 
 fn run(dir: &Path, args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::new(bin("waot-run"))
+    run_with(Command::new(bin("waot-run")), dir, args)
+}
+
+fn run_with(mut waot_run: Command, dir: &Path, args: &[&str]) -> (String, String, Option<i32>) {
+    let out = waot_run
         .args(args)
         .current_dir(dir)
         .output()
@@ -38,8 +42,16 @@ fn run(dir: &Path, args: &[&str]) -> (String, String, Option<i32>) {
 }
 
 fn compile(dir: &Path, wasm: &Path, out: &str) {
-    let status = Command::new(bin("waot"))
-        .arg("compile")
+    compile_for(None, dir, wasm, out);
+}
+
+fn compile_for(target: Option<&str>, dir: &Path, wasm: &Path, out: &str) {
+    let mut waot = Command::new(bin("waot"));
+    waot.arg("compile");
+    if let Some(target) = target {
+        waot.args(["--target", target]);
+    }
+    let status = waot
         .arg(wasm)
         .args(["-q", "-o", out])
         .current_dir(dir)
@@ -156,11 +168,15 @@ fn waot_run_initializes_a_reactor_once_before_the_invoked_export() {
     );
 }
 
+/// Also in cross mode (`make test-cross`): compiled for the target and run
+/// under its emulator.
 #[test]
 fn go_reactor_prints_what_wasmtime_prints() {
+    let cross = Cross::from_env();
     let real = testsuite_dir().join("real");
     let dir = tempfile::tempdir().unwrap();
-    compile(
+    compile_for(
+        cross.as_ref().map(|c| c.target.as_str()),
         dir.path(),
         &real.join("go_reactor/go_reactor.wasm"),
         "go_reactor.aot",
@@ -175,7 +191,10 @@ fn go_reactor_prints_what_wasmtime_prints() {
         transcript += &format!("--invoke {name} {}\n", args.join(" "));
         let mut argv = vec!["--invoke", name, "go_reactor.aot"];
         argv.extend(&args);
-        let (stdout, stderr, code) = run(dir.path(), &argv);
+        let waot_run = cross
+            .as_ref()
+            .map_or_else(|| Command::new(bin("waot-run")), Cross::waot_run);
+        let (stdout, stderr, code) = run_with(waot_run, dir.path(), &argv);
         assert_eq!(code, Some(0), "{name}: {stderr}");
         transcript += &stdout;
     }

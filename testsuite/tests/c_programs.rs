@@ -27,6 +27,10 @@ enum Runner {
     /// `waot-testsuite run-with-host` (library API, a Rust host function and
     /// the example native library).
     Host,
+    /// The `waot-run` binary with `--native-lib libfloats.so`
+    /// (`native/floats.c`, built for the target in cross mode); the native
+    /// twin links `native/floats.c`.
+    CliNative,
     /// `waot-run --invoke ARGS[0] ARTIFACT ARGS[1..]` of a module without
     /// `main` (freestanding, or a WASI reactor); its native twin is built with `-DNATIVE_MAIN`,
     /// whose `main` takes the same arguments and prints the result.
@@ -130,6 +134,14 @@ const CASES: &[Case] = &[
         args: &["primes_upto", "65536"],
         env: &[],
         runner: Runner::Invoke,
+        expected: None,
+    },
+    Case {
+        name: "natives_float",
+        program: "natives_float",
+        args: &[],
+        env: &[],
+        runner: Runner::CliNative,
         expected: None,
     },
     Case {
@@ -363,6 +375,25 @@ fn run_case(case: &Case, work: &Path, lib: &Path, cross: Option<&Cross>) -> Resu
                 .args(&case.args[1..]);
             cmd
         }
+        Runner::CliNative => {
+            let floats = c.join("native/floats.c");
+            let floats_lib = root.join("libfloats.so");
+            let compiler = cross
+                .and_then(|c| c.cc.clone())
+                .unwrap_or_else(|| "cc".into());
+            let built = Command::new(&compiler)
+                .args(["-shared", "-fPIC", "-O2", "-o"])
+                .arg(&floats_lib)
+                .arg(&floats)
+                .status()
+                .map_err(|e| format!("{compiler}: {e}"))?;
+            if !built.success() {
+                return Err(format!("{compiler} failed to build native/floats.c"));
+            }
+            let mut cmd = waot_run(cross);
+            cmd.arg("--native-lib").arg(&floats_lib).arg(&artifact);
+            cmd
+        }
         Runner::Host => {
             let mut cmd = Command::new(bin("waot-testsuite"));
             cmd.arg("run-with-host")
@@ -390,6 +421,9 @@ fn run_case(case: &Case, work: &Path, lib: &Path, cross: Option<&Cross>) -> Resu
                 source = c.join(format!("{}.cpp", case.program));
             }
             let mut sources = vec![source.to_string_lossy().into_owned()];
+            if case.program == "natives_float" {
+                sources.push(c.join("native/floats.c").to_string_lossy().into_owned());
+            }
             if case.program == "native_ptr" {
                 sources.push(c.join("native/fill.c").to_string_lossy().into_owned());
                 sources.push(
