@@ -153,15 +153,17 @@ cross:
 
 # The e2e fixtures (both bounds modes), the C programs and the Go reactor
 # compiled for each target and run under qemu-user, compared with this
-# host's runs; then the official spec suite, with the runner itself
-# cross-built, for CROSS_SPEC_TARGETS (aarch64 by default; each target adds
-# about 8 minutes).
+# host's runs; then the library tests that cross the host boundary
+# (exceptions, unwinding, imports) and the official spec suite, with the
+# runners themselves cross-built, for CROSS_SPEC_TARGETS (aarch64 by
+# default; each target adds about 10 minutes).
 CROSS_TARGETS ?= aarch64 riscv64 s390x
 CROSS_SPEC_TARGETS ?= aarch64
 test-cross: build
 	@failed=""; for t in $(CROSS_TARGETS); do \
 	  echo "=== $$t"; sh testsuite/cross/cross.sh test $$t || failed="$$failed $$t"; done; \
 	  for t in $(CROSS_SPEC_TARGETS); do \
+	  echo "=== library tests on $$t"; sh testsuite/cross/cross.sh lib $$t || failed="$$failed lib-$$t"; \
 	  echo "=== spec on $$t"; sh testsuite/cross/cross.sh spec $$t || failed="$$failed spec-$$t"; done; \
 	  if [ -n "$$failed" ]; then echo "error: test-cross failed for:$$failed"; exit 1; fi
 

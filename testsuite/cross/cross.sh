@@ -3,6 +3,10 @@
 #   sh cross.sh build TARGET    install what is missing (apt, as root) and
 #                               build target/TRIPLE/release/waot-run
 #   sh cross.sh runner TARGET   print the command that runs that waot-run
+#   sh cross.sh lib TARGET      the library-level tests that need no host
+#                               binary (exceptions across the host
+#                               boundary, unwinding, imports), cross-built
+#                               and run under qemu by cargo
 #   sh cross.sh spec TARGET [explicit]
 #                               build waot-testsuite for TARGET and run the
 #                               official spec suite under qemu, one file a
@@ -125,8 +129,22 @@ spec() {
     [ "$failed" = 0 ]
 }
 
+# Cargo with the target's linker and qemu as its runner.
+target_cargo() {
+    install
+    upper=$(echo "$triple" | tr a-z- A-Z_)
+    export "CARGO_TARGET_${upper}_LINKER=$gnu-gcc" "CARGO_TARGET_${upper}_RUNNER=$qemu"
+    cd "$root"
+    if [ "$arch" = aarch64 ]; then
+        PATH=/usr/bin:$PATH /usr/bin/cargo "$@" --target "$triple"
+    else
+        PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 /usr/bin/cargo "$@" --target "$triple" -Z build-std=std,panic_unwind
+    fi
+}
+
 case "$action" in
 build) build ;;
+lib) target_cargo test -q --release -p waot-testsuite --test exceptions --test unwinding --test imports ;;
 spec) bounds=${3:-guard}; spec ;;
 runner) echo "$qemu $bin" ;;
 test)
