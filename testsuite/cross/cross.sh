@@ -71,33 +71,28 @@ install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 }
 
-build() {
+# Cargo with the target's linker and qemu as its runner.
+target_cargo() {
     install
-    linker_var=CARGO_TARGET_$(echo "$triple" | tr a-z- A-Z_)_LINKER
-    export "$linker_var=$gnu-gcc"
+    upper=$(echo "$triple" | tr a-z- A-Z_)
+    export "CARGO_TARGET_${upper}_LINKER=$gnu-gcc" "CARGO_TARGET_${upper}_RUNNER=$qemu"
     cd "$root"
     if [ "$arch" = aarch64 ]; then
-        PATH=/usr/bin:$PATH /usr/bin/cargo build -q --release -p waot-run --target "$triple"
+        PATH=/usr/bin:$PATH /usr/bin/cargo "$@" --target "$triple"
     else
-        PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 /usr/bin/cargo build -q --release -p waot-run \
-            --target "$triple" -Z build-std=std,panic_unwind
+        PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 /usr/bin/cargo "$@" --target "$triple" -Z build-std=std,panic_unwind
     fi
+}
+
+build() {
+    target_cargo build -q --release -p waot-run
     echo "built $bin"
 }
 
 # The spec suite: the runner itself cross-built (the compiler runs on the
 # emulated CPU too, as on a device), one process per file.
 spec() {
-    install
-    linker_var=CARGO_TARGET_$(echo "$triple" | tr a-z- A-Z_)_LINKER
-    export "$linker_var=$gnu-gcc"
-    cd "$root"
-    if [ "$arch" = aarch64 ]; then
-        PATH=/usr/bin:$PATH /usr/bin/cargo build -q --release -p waot-testsuite --bin waot-testsuite --target "$triple"
-    else
-        PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 /usr/bin/cargo build -q --release -p waot-testsuite \
-            --bin waot-testsuite --target "$triple" -Z build-std=std,panic_unwind
-    fi
+    target_cargo build -q --release -p waot-testsuite --bin waot-testsuite
     cargo build -q -p waot-testsuite
     runner="$root/target/$triple/release/waot-testsuite"
     out="$root/target/cross-spec/$arch-${bounds:-guard}"
@@ -127,19 +122,6 @@ spec() {
     echo "spec on $arch (${bounds:-guard}, $(wc -l < "$out/files") files): $expected expected failures"
     echo "$passed passed, $failed failed"
     [ "$failed" = 0 ]
-}
-
-# Cargo with the target's linker and qemu as its runner.
-target_cargo() {
-    install
-    upper=$(echo "$triple" | tr a-z- A-Z_)
-    export "CARGO_TARGET_${upper}_LINKER=$gnu-gcc" "CARGO_TARGET_${upper}_RUNNER=$qemu"
-    cd "$root"
-    if [ "$arch" = aarch64 ]; then
-        PATH=/usr/bin:$PATH /usr/bin/cargo "$@" --target "$triple"
-    else
-        PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 /usr/bin/cargo "$@" --target "$triple" -Z build-std=std,panic_unwind
-    fi
 }
 
 case "$action" in
