@@ -35,7 +35,7 @@ aarch64)
     # qemu's -L: the multiarch root; the cross sysroot's ld.so paired with
     # the multiarch libc.so.6 hangs at the first thread start.
     qemu="qemu-aarch64 -L /"
-    packages="libstd-rust-web-dev:arm64" ;;
+    packages="libstd-rust-web-dev:arm64 libc6-dev-arm64-cross" ;;
 riscv64)
     triple=riscv64gc-unknown-linux-gnu gnu=riscv64-linux-gnu
     # qemu-user shows the guest this machine's /proc/cpuinfo (no riscv
@@ -43,11 +43,11 @@ riscv64)
     # the emulated CPU has is named with WAOT_CPU_FEATURES.
     qemu_cpu="qemu-riscv64 -L /usr/riscv64-linux-gnu -cpu rv64,v=true,vext_spec=v1.0,vlen=128"
     qemu="$qemu_cpu -E WAOT_CPU_FEATURES=v"
-    packages="rust-web-src" ;;
+    packages="rust-web-src libc6-dev-riscv64-cross" ;;
 s390x)
     triple=s390x-unknown-linux-gnu gnu=s390x-linux-gnu
     qemu="qemu-s390x -L /usr/s390x-linux-gnu"
-    packages="rust-web-src" ;;
+    packages="rust-web-src libc6-dev-s390x-cross" ;;
 *)
     echo "error: unknown cross target '$arch'"
     echo "hint: make cross TARGET=aarch64 (or riscv64, s390x)"
@@ -66,6 +66,8 @@ install() {
         echo "hint: as root: apt-get install$missing"
         exit 1
     fi
+    # (the libc6-dev cross packages are only recommended by the cross gcc,
+    # and images often install no recommendations)
     case "$packages" in *:arm64*) dpkg --add-architecture arm64 ;; esac
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
