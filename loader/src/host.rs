@@ -48,7 +48,7 @@ mod riscv_hwprobe {
     /// The extension bits of key `IMA_EXT_0`, in waot's spelling, as
     /// `linux/arch/riscv/include/uapi/asm/hwprobe.h` numbers them.
     #[cfg_attr(not(target_arch = "riscv64"), allow(dead_code))]
-    const IMA_EXT_0: [(u32, &str); 13] = [
+    const IMA_EXT_0: [(u32, &str); 14] = [
         (0, "fd"),
         (1, "c"),
         (2, "v"),
@@ -62,10 +62,8 @@ mod riscv_hwprobe {
         (28, "zfhmin"),
         (30, "zvfh"),
         (32, "zfa"),
+        (35, "zicond"),
     ];
-    /// `zicond` (bit 35), past the array for `u32` shifts' sake.
-    #[cfg_attr(not(target_arch = "riscv64"), allow(dead_code))]
-    const ZICOND: u32 = 35;
 
     /// The features an `IMA_EXT_0` value names, with the extensions they
     /// imply (as for a `/proc/cpuinfo` `isa` line), in the CPU feature
@@ -81,9 +79,6 @@ mod riscv_hwprobe {
                 "fd" | "c" | "v" => letters.push_str(name),
                 _ => multi.push(name),
             }
-        }
-        if has(ZICOND) {
-            multi.push("zicond");
         }
         let isa = std::iter::once(letters.as_str())
             .chain(multi)

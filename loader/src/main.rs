@@ -287,9 +287,6 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     if cli.repl {
         return repl(&instance, path);
     }
-    if !instance.exported_funcs().contains(&name) {
-        return Err(no_such_export(path, &name, &instance.exported_funcs()));
-    }
     let args = if cli.invoke.is_some() {
         guest_args
     } else {

@@ -79,6 +79,14 @@ impl Cross {
         cmd.args(&self.run[1..]);
         cmd
     }
+
+    /// The target's `waot-run` in cross mode, else this host's.
+    pub fn waot_run_or_host(cross: Option<&Cross>) -> std::process::Command {
+        cross.map_or_else(
+            || std::process::Command::new(bin("waot-run")),
+            Cross::waot_run,
+        )
+    }
 }
 
 /// Compiles `wasm` and writes the artifact to `dir/name`.

@@ -191,9 +191,7 @@ fn go_reactor_prints_what_wasmtime_prints() {
         transcript += &format!("--invoke {name} {}\n", args.join(" "));
         let mut argv = vec!["--invoke", name, "go_reactor.aot"];
         argv.extend(&args);
-        let waot_run = cross
-            .as_ref()
-            .map_or_else(|| Command::new(bin("waot-run")), Cross::waot_run);
+        let waot_run = Cross::waot_run_or_host(cross.as_ref());
         let (stdout, stderr, code) = run_with(waot_run, dir.path(), &argv);
         assert_eq!(code, Some(0), "{name}: {stderr}");
         transcript += &stdout;

@@ -321,11 +321,6 @@ fn describe(o: &Output) -> String {
     )
 }
 
-/// The `waot-run` command: this host's, or in cross mode the target's.
-fn waot_run(cross: Option<&Cross>) -> Command {
-    cross.map_or_else(|| Command::new(bin("waot-run")), Cross::waot_run)
-}
-
 fn run_case(case: &Case, work: &Path, lib: &Path, cross: Option<&Cross>) -> Result<(), String> {
     let c = testsuite_dir().join("c");
     let root = work.join(case.name);
@@ -362,13 +357,13 @@ fn run_case(case: &Case, work: &Path, lib: &Path, cross: Option<&Cross>) -> Resu
                 words.extend(args);
                 on_terminal(&words)
             } else {
-                let mut cmd = waot_run(cross);
+                let mut cmd = Cross::waot_run_or_host(cross);
                 cmd.args(args);
                 cmd
             }
         }
         Runner::Invoke => {
-            let mut cmd = waot_run(cross);
+            let mut cmd = Cross::waot_run_or_host(cross);
             cmd.arg("--invoke")
                 .arg(case.args[0])
                 .arg(&artifact)
@@ -390,7 +385,7 @@ fn run_case(case: &Case, work: &Path, lib: &Path, cross: Option<&Cross>) -> Resu
             if !built.success() {
                 return Err(format!("{compiler} failed to build native/floats.c"));
             }
-            let mut cmd = waot_run(cross);
+            let mut cmd = Cross::waot_run_or_host(cross);
             cmd.arg("--native-lib").arg(&floats_lib).arg(&artifact);
             cmd
         }

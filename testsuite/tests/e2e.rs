@@ -16,7 +16,7 @@ use std::process::{Command, Output, Stdio};
 use waot::CompileOptions;
 use waot_format::types::BoundsStrategy;
 use waot_testsuite::{
-    Cross, bin, check_expectations, compile_to_file, parse_expect, summary, testsuite_dir,
+    Cross, check_expectations, compile_to_file, parse_expect, summary, testsuite_dir,
 };
 
 /// How long one fixture may take in one bounds mode.
@@ -147,10 +147,7 @@ fn cross_fixture(
             ..Default::default()
         };
         compile_to_file(&wasm, &options, &work, "module.aot")?;
-        let command = match side {
-            "host" => Command::new(bin("waot-run")),
-            _ => cross.waot_run(),
-        };
+        let command = Cross::waot_run_or_host((side == "target").then_some(cross));
         runs.push(repl(command, &work, &script)?);
     }
     for run in &mut runs {

@@ -77,13 +77,13 @@ fn oracle_failed(
     outcome: Outcome,
     state: Option<oracle::State>,
 ) -> Verdict {
-    match diverged(why, calls, outcome, state) {
-        Verdict::Diverged(d) => Verdict::Diverged(Divergence {
-            oracle_failed: true,
-            ..d
-        }),
-        other => other,
-    }
+    Verdict::Diverged(Divergence {
+        why,
+        calls,
+        outcome,
+        state,
+        oracle_failed: true,
+    })
 }
 
 /// [`compare`], counting (calls, traps).
