@@ -68,7 +68,7 @@ test: build lint
 	$(CARGO) test --workspace
 	$(CARGO) run -q -p waot-testsuite -- diff --seed 0 --count 2000
 	$(CARGO) run -q -p waot-testsuite -- diff --exceptions --seed 0 --count 1000
-	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit
+	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit --interruption
 	$(CARGO) run -q -p waot-testsuite -- spec
 
 e2e: build

@@ -90,6 +90,7 @@ pub fn compile_with_progress(
         bounds: options.bounds,
         memory_guard: MEMORY_GUARD,
         native_rounding: target.has_native_rounding(),
+        interruption: options.interruption,
     };
     let mut ctx = Context::new();
     let mut fctx = FunctionBuilderContext::new();
@@ -382,6 +383,7 @@ fn write_artifact(
         wasm_features: recorded_features(module),
         opt_level: options.opt_level.cranelift_name(),
         codegen: concat!("cranelift ", "0.135.8"),
+        interruption: options.interruption,
     };
     let producer = format!("waot {}", env!("CARGO_PKG_VERSION"));
     let contents = ArtifactContents {

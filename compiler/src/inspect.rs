@@ -43,6 +43,7 @@ pub fn to_json(a: &Artifact) -> Value {
         "memory_reservation": b.memory_reservation,
         "memory_guard": b.memory_guard,
         "stack_check": b.stack_check,
+        "interruption": b.interruption.to_string(),
         "wasm_features": wasm_features::describe(b.wasm_features),
         "opt_level": b.opt_level,
         "codegen": b.codegen,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use waot::{CompileError, CompileOptions, OptLevel};
 use waot_format::signature::PrivateKey;
-use waot_format::types::{BoundsStrategy, CpuMode};
+use waot_format::types::{BoundsStrategy, CpuMode, Interruption};
 
 const EXIT_CODES: &str = "Exit codes:
   0   success
@@ -101,6 +101,16 @@ enum Command {
         /// refused (exit 1).
         #[arg(long, value_name = "LIST", value_parser = parse_wasm_features)]
         wasm_features: Option<TurnedOff>,
+        /// Count fuel: every operator costs fuel as Wasmtime counts it, and
+        /// function entries and loop headers trap when it runs out
+        /// (`waot-run --fuel N`). Off by default: the checks cost time.
+        #[arg(long)]
+        fuel: bool,
+        /// Check an epoch deadline at function entries and loop headers,
+        /// so the host can stop the code (`waot-run --timeout 5s`). Off by
+        /// default: the checks cost time.
+        #[arg(long)]
+        epoch_interruption: bool,
         /// No progress bar (one is drawn on a terminal once a compile has
         /// taken a second).
         #[arg(short, long)]
@@ -348,6 +358,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             max_memory_pages,
             sign,
             wasm_features,
+            fuel,
+            epoch_interruption,
             quiet,
         } => {
             let signing_key = sign.as_deref().map(signing_key).transpose()?;
@@ -376,6 +388,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 max_memory_pages,
                 signing_key,
                 turned_off: wasm_features.map(|t| t.0).unwrap_or_default(),
+                interruption: Interruption {
+                    fuel,
+                    epoch: epoch_interruption,
+                },
             };
             compile(&input, &output, options, quiet)
         }

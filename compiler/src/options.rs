@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use waot_format::signature::PrivateKey;
-use waot_format::types::{BoundsStrategy, CpuMode};
+use waot_format::types::{BoundsStrategy, CpuMode, Interruption};
 
 /// Cranelift optimisation level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +55,9 @@ pub struct CompileOptions {
     /// Proposals of [`crate::features::OPTIONAL`] the module must not use
     /// (`waot compile --wasm-features=-exceptions,…`).
     pub turned_off: Vec<&'static str>,
+    /// Fuel and epoch-deadline checks to compile in (`waot compile --fuel`,
+    /// `--epoch-interruption`); none by default.
+    pub interruption: Interruption,
 }
 
 impl Default for CompileOptions {
@@ -70,6 +73,7 @@ impl Default for CompileOptions {
             max_memory_pages: None,
             signing_key: None,
             turned_off: Vec::new(),
+            interruption: Interruption::NONE,
         }
     }
 }

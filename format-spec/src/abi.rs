@@ -21,7 +21,9 @@ pub fn description() -> String {
         ("magic", vmctx::MAGIC),
         ("builtins", vmctx::BUILTINS),
         ("runtime_data", vmctx::RUNTIME_DATA),
-        ("stack_limit_ptr", vmctx::STACK_LIMIT_PTR),
+        // Named for what revision 7 described: code without interruption
+        // checks reads only the stack limit, the limits block's first word.
+        ("stack_limit_ptr", vmctx::RUNTIME_LIMITS),
         ("type_ids", vmctx::TYPE_IDS_START),
         ("memory_base", vmctx::memory::BASE),
         ("memory_length", vmctx::memory::LENGTH),
@@ -48,16 +50,61 @@ pub fn description() -> String {
         let (params, results) = b.signature();
         s += &format!("builtin {}{:?}->{:?};", b.name(), params, results);
     }
-    for t in TrapKind::ALL {
+    for t in TrapKind::ALL
+        .iter()
+        .filter(|t| !INTERRUPTION_TRAPS.contains(t))
+    {
+        s += &format!("trap {}={};", t.message(), *t as u32);
+    }
+    s
+}
+
+/// The trap kinds only code with interruption checks raises; they belong
+/// to [`interruption_description`], so that adding them left the
+/// fingerprint of code without the checks as it was.
+const INTERRUPTION_TRAPS: [TrapKind; 2] = [TrapKind::OutOfFuel, TrapKind::Interrupted];
+
+/// What code compiled with fuel or epoch checks also assumes (format
+/// 2.11): the runtime limits block and the traps. Its fingerprint is
+/// recorded in `.waot.interruption`, which only such code has, so code
+/// without the checks keeps the [`fingerprint`] of ABI revision 7 and
+/// runs on loaders from before the checks existed.
+pub fn interruption_description() -> String {
+    let mut s = String::from("waot-interruption r1;");
+    s += "fuel: i64 consumed counting up from minus the fuel, saved before calls, throws, traps and returns, \
+          reloaded after calls and in landing pads; a function entry or loop header traps when it is not negative;";
+    s += "epoch: a function entry or loop header traps when the u64 at epoch_ptr, read atomically, is at least the deadline;";
+    for (name, value) in [
+        ("limits_stack_limit", vmctx::runtime_limits::STACK_LIMIT),
+        ("limits_fuel_consumed", vmctx::runtime_limits::FUEL_CONSUMED),
+        (
+            "limits_epoch_deadline",
+            vmctx::runtime_limits::EPOCH_DEADLINE,
+        ),
+        ("limits_epoch_ptr", vmctx::runtime_limits::EPOCH_PTR),
+        ("limits_size", vmctx::runtime_limits::SIZE),
+    ] {
+        s += &format!("{name}={value};");
+    }
+    for t in INTERRUPTION_TRAPS {
         s += &format!("trap {}={};", t.message(), t as u32);
     }
     s
 }
 
+/// FNV-1a (64-bit) of [`interruption_description`].
+pub fn interruption_fingerprint() -> u64 {
+    fnv1a(&interruption_description())
+}
+
 /// FNV-1a (64-bit) of [`description`].
 pub fn fingerprint() -> u64 {
+    fnv1a(&description())
+}
+
+fn fnv1a(text: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in description().bytes() {
+    for byte in text.bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -80,5 +127,15 @@ mod tests {
     #[test]
     fn fingerprint_is_pinned() {
         assert_eq!(format!("{:016x}", super::fingerprint()), "ddce5305c3f40cfa");
+    }
+
+    /// The interruption fingerprint of waot 0.14.0 (format 2.11), pinned
+    /// the same way.
+    #[test]
+    fn interruption_fingerprint_is_pinned() {
+        assert_eq!(
+            format!("{:016x}", super::interruption_fingerprint()),
+            "1ef29c62680c9559"
+        );
     }
 }

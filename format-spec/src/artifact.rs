@@ -23,6 +23,9 @@ pub struct Artifact<'a> {
     pub prefix: Prefix<'a>,
     /// The ABI fingerprint the code was compiled against.
     pub abi_fingerprint: u64,
+    /// The interruption ABI fingerprint its checks were compiled against
+    /// (`.waot.interruption`; 0 without checks).
+    pub interruption_fingerprint: u64,
     /// Every section with file contents, in section header order.
     pub sections: Vec<SectionEntry<'a>>,
     /// Build information.
@@ -111,7 +114,15 @@ impl<'a> Artifact<'a> {
 
         let mut c = reader.required(section::BUILD_INFO)?;
         let abi_fingerprint = c.u64()?;
-        let build = decode_build_info(&mut c)?;
+        let mut build = decode_build_info(&mut c)?;
+        let mut interruption_fingerprint = 0;
+        if let Some(mut c) = reader.optional(section::INTERRUPTION)? {
+            let at = c.offset();
+            build.interruption = Interruption::from_bits(c.u8()?)
+                .ok_or_else(|| FormatError::new("unknown interruption check", at))?;
+            interruption_fingerprint = c.u64()?;
+            c.finish()?;
+        }
         if crate::target::target(build.target).is_some_and(|t| t.elf_machine != machine) {
             return Err(FormatError::new(
                 "the elf machine differs from the recorded target",
@@ -405,6 +416,7 @@ impl<'a> Artifact<'a> {
             bytes,
             prefix,
             abi_fingerprint,
+            interruption_fingerprint,
             build,
             types,
             imports,

@@ -5,7 +5,7 @@
 use crate::artifact::{Artifact, Header, Prefix};
 use crate::consts;
 use crate::cpu;
-use crate::types::{BoundsStrategy, wasm_features};
+use crate::types::{BoundsStrategy, Interruption, wasm_features};
 
 /// What the running loader and machine provide.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -227,6 +227,43 @@ pub fn check_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch
     })
 }
 
+/// The interruption ABI of code with fuel or epoch checks: the runtime
+/// limits block and the traps those checks use.
+pub fn check_interruption_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
+    let ours = crate::abi::interruption_fingerprint();
+    let have = a.build.interruption;
+    (have.any() && a.interruption_fingerprint != ours).then(|| Mismatch {
+        field: "interruption-abi",
+        problem: format!(
+            "its {have} checks were compiled by {} (format {}.{}) against interruption ABI {:016x}, but this {} (format {}) provides {:016x}",
+            a.prefix.producer,
+            a.prefix.major,
+            a.prefix.minor,
+            a.interruption_fingerprint,
+            host.runner,
+            format_version(),
+            ours
+        ),
+        hint: format!(
+            "recompile it with the waot that matches this {}: {}",
+            host.runner,
+            names.compile_command(&interruption_options(have))
+        ),
+    })
+}
+
+/// The `waot compile` options that compile in `checks`.
+fn interruption_options(checks: Interruption) -> String {
+    let mut options = Vec::new();
+    if checks.fuel {
+        options.push("--fuel");
+    }
+    if checks.epoch {
+        options.push("--epoch-interruption");
+    }
+    options.join(" ")
+}
+
 /// The first format whose code for each target reads value slots the
 /// way the loader writes them: (target, format minor). waot 0.13.0's
 /// s390x code (format 2.10) reads global slots and the tag of an
@@ -382,6 +419,44 @@ pub fn check_stack(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismat
     })
 }
 
+/// The interruption the host will use (`waot-run --fuel`, `--timeout`)
+/// must be compiled in: code without the checks cannot be stopped.
+pub fn check_interruption(
+    a: &Artifact,
+    wanted: Interruption,
+    host: &HostInfo,
+    names: Names,
+) -> Option<Mismatch> {
+    let have = a.build.interruption;
+    let missing = Interruption {
+        fuel: wanted.fuel && !have.fuel,
+        epoch: wanted.epoch && !have.epoch,
+    };
+    if !missing.any() {
+        return None;
+    }
+    let flags = Interruption {
+        fuel: wanted.fuel || have.fuel,
+        epoch: wanted.epoch || have.epoch,
+    };
+    let asked = match (missing.fuel, missing.epoch) {
+        (true, true) => "fuel and a deadline",
+        (true, false) => "fuel",
+        _ => "a deadline",
+    };
+    Some(Mismatch {
+        field: "interruption",
+        problem: format!(
+            "{} was asked to limit it by {asked}, which needs interruption checks `{flags}`, but its code has `{have}`",
+            host.runner
+        ),
+        hint: format!(
+            "recompile it with the checks: {}",
+            names.compile_command(&interruption_options(flags))
+        ),
+    })
+}
+
 /// Every wasm feature the module was compiled with must be supported.
 pub fn check_wasm_features(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
     let unsupported = a.build.wasm_features & !host.wasm_features;
@@ -409,8 +484,9 @@ pub fn check_all(a: &Artifact, host: &HostInfo, artifact_path: &str) -> Vec<Mism
         artifact: artifact_path,
         source: a.build.source_name,
     };
-    let checks: [Check; 8] = [
+    let checks: [Check; 9] = [
         check_abi,
+        check_interruption_abi,
         check_target,
         check_target_code,
         check_page_size,

@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 10;
+pub const FORMAT_MINOR: u16 = 11;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -140,6 +140,13 @@ pub mod section {
     /// section, instead of calling a `v128.const` constant expression
     /// malformed.
     pub const SIMD: &str = ".waot.simd";
+    /// The interruption checks compiled in (format 2.11): a `u8` of
+    /// [`crate::types::Interruption`] bits and the `u64`
+    /// [`crate::abi::interruption_fingerprint`]; present and required only when
+    /// the code counts fuel or checks an epoch deadline, so that a loader
+    /// that cannot provide the runtime limits those checks read refuses
+    /// the artifact naming this section.
+    pub const INTERRUPTION: &str = ".waot.interruption";
     /// The ed25519 signature (see `crate::signature`).
     pub const SIGNATURE: &str = ".waot.signature";
 
@@ -161,6 +168,7 @@ pub mod section {
         TAGS,
         EXTENDED_CONST,
         SIMD,
+        INTERRUPTION,
         EXPORTS,
         START,
         DATA,

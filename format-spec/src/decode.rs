@@ -578,5 +578,6 @@ pub(crate) fn decode_build_info<'a>(c: &mut Cursor<'a>) -> Result<BuildInfo<'a>>
         wasm_features,
         opt_level,
         codegen,
+        interruption: Interruption::NONE,
     })
 }

@@ -43,11 +43,16 @@ pub enum TrapKind {
     NullReference = 17,
     /// `call_ref` or `return_call_ref` of a null function reference.
     NullFunctionReference = 18,
+    /// Code compiled with `--fuel` ran out of fuel (format 2.11).
+    OutOfFuel = 19,
+    /// Code compiled with `--epoch-interruption` reached its epoch
+    /// deadline (format 2.11).
+    Interrupted = 20,
 }
 
 impl TrapKind {
     /// Every kind, in code order.
-    pub const ALL: [TrapKind; 18] = [
+    pub const ALL: [TrapKind; 20] = [
         TrapKind::StackOverflow,
         TrapKind::IntegerOverflow,
         TrapKind::MemoryOutOfBounds,
@@ -66,6 +71,8 @@ impl TrapKind {
         TrapKind::ExpectedSharedMemory,
         TrapKind::NullReference,
         TrapKind::NullFunctionReference,
+        TrapKind::OutOfFuel,
+        TrapKind::Interrupted,
     ];
 
     /// The kind with this code, if any.
@@ -94,6 +101,8 @@ impl TrapKind {
             TrapKind::ExpectedSharedMemory => "expected shared memory",
             TrapKind::NullReference => "null reference",
             TrapKind::NullFunctionReference => "null function reference",
+            TrapKind::OutOfFuel => "all fuel consumed by WebAssembly",
+            TrapKind::Interrupted => "interrupted",
         }
     }
 }

@@ -650,6 +650,65 @@ pub struct BuildInfo<'a> {
     pub opt_level: &'a str,
     /// Code generator and version, e.g. `cranelift 0.135.8`.
     pub codegen: &'a str,
+    /// The interruption checks compiled in (`.waot.interruption`, not the
+    /// build-info section's bytes).
+    pub interruption: Interruption,
+}
+
+/// The interruption checks compiled into an artifact's code (`waot compile
+/// --fuel`, `--epoch-interruption`). Code without them carries no checks
+/// at all, so a loader cannot stop it by fuel or deadline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Interruption {
+    /// Every operator adds to the runtime limits' fuel counter; function
+    /// entries and loop headers trap when it reaches zero (bit 0).
+    pub fuel: bool,
+    /// Function entries and loop headers trap when the epoch reaches the
+    /// runtime limits' deadline (bit 1).
+    pub epoch: bool,
+}
+
+impl Interruption {
+    /// Bit of [`Interruption::fuel`] in `.waot.interruption`.
+    pub const FUEL_BIT: u8 = 1;
+    /// Bit of [`Interruption::epoch`] in `.waot.interruption`.
+    pub const EPOCH_BIT: u8 = 2;
+
+    /// No checks.
+    pub const NONE: Interruption = Interruption {
+        fuel: false,
+        epoch: false,
+    };
+
+    /// Whether any check is compiled in.
+    pub fn any(self) -> bool {
+        self.fuel || self.epoch
+    }
+
+    /// The section's byte.
+    pub fn bits(self) -> u8 {
+        (if self.fuel { Self::FUEL_BIT } else { 0 })
+            | (if self.epoch { Self::EPOCH_BIT } else { 0 })
+    }
+
+    /// Reads the section's byte; `None` when an unknown bit is set.
+    pub fn from_bits(bits: u8) -> Option<Interruption> {
+        (bits & !(Self::FUEL_BIT | Self::EPOCH_BIT) == 0).then_some(Interruption {
+            fuel: bits & Self::FUEL_BIT != 0,
+            epoch: bits & Self::EPOCH_BIT != 0,
+        })
+    }
+}
+
+impl std::fmt::Display for Interruption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match (self.fuel, self.epoch) {
+            (false, false) => "none",
+            (true, false) => "fuel",
+            (false, true) => "epoch",
+            (true, true) => "fuel,epoch",
+        })
+    }
 }
 
 /// An exception-table record: the call whose return address is at text

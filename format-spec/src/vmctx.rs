@@ -7,7 +7,7 @@
 //! 0   magic                    u64
 //! 8   builtins                 *const [fn; N]
 //! 16  runtime data             *mut () (the loader's instance)
-//! 24  stack limit pointer      *const usize (the thread's limit, shared)
+//! 24  runtime limits           *mut VMRuntimeLimits (shared; below)
 //! 32  type ids                 [u32; types]        canonical signature ids
 //! ..  memories                 [*mut VMMemory; memories]   imported and defined
 //! ..  memory bases             [*mut u8; memories]         copies of each base
@@ -34,10 +34,29 @@ pub const MAGIC: u32 = 0;
 pub const BUILTINS: u32 = 8;
 /// `*mut ()`: the loader's instance; opaque to compiled code.
 pub const RUNTIME_DATA: u32 = 16;
-/// `*const usize`: address of the lowest stack address wasm code may use
-/// (prologues trap with "call stack exhausted" below it). All instances of
-/// a thread share the cell, so calls between instances see the same limit.
-pub const STACK_LIMIT_PTR: u32 = 24;
+/// `*mut VMRuntimeLimits` ([`runtime_limits`]): the limits every instance
+/// that calls one another shares, so calls between instances see the same
+/// stack limit, fuel and deadline.
+pub const RUNTIME_LIMITS: u32 = 24;
+
+/// The runtime limits block a VM context points to (all fields native
+/// words, written by the loader; compiled code writes only the fuel).
+pub mod runtime_limits {
+    /// `usize`: the lowest stack address wasm code may use (prologues trap
+    /// with "call stack exhausted" below it).
+    pub const STACK_LIMIT: u32 = 0;
+    /// `i64`: fuel consumed, counting up from minus the fuel left; code
+    /// compiled with fuel adds each operator's cost and traps at a
+    /// function entry or loop header when it is not negative.
+    pub const FUEL_CONSUMED: u32 = 8;
+    /// `u64`: the epoch at which code compiled with epoch checks traps
+    /// (at a function entry or loop header).
+    pub const EPOCH_DEADLINE: u32 = 16;
+    /// `*const u64`: the current epoch, which another thread may advance.
+    pub const EPOCH_PTR: u32 = 24;
+    /// Size of the block.
+    pub const SIZE: u32 = 32;
+}
 /// Start of the type-id array.
 pub const TYPE_IDS_START: u32 = 32;
 

@@ -14,6 +14,7 @@ use waot_format::FormatError;
 use waot_format::artifact::{Artifact, Header, Prefix};
 use waot_format::compat::{self, Mismatch};
 use waot_format::signature::{self, PublicKey};
+use waot_format::types::Interruption;
 
 /// How to open an artifact.
 #[derive(Clone, Debug, Default)]
@@ -22,6 +23,10 @@ pub struct OpenOptions {
     pub require_signature: Option<RequiredSignature>,
     /// What to tell profilers about the code.
     pub profiling: Profiling,
+    /// The interruption the host will use ([`crate::interrupt`]): an
+    /// artifact whose code lacks those checks is refused before anything
+    /// becomes executable, with the command that recompiles it.
+    pub interruption: Interruption,
 }
 
 /// What the loader tells profilers about the code it maps.
@@ -174,7 +179,19 @@ impl Module {
         let loaded = LoadedArtifact::try_new(map, |map| Artifact::parse_verified(map))
             .map_err(OpenError::Corrupt)?;
         let artifact = loaded.borrow_dependent();
-        let mismatches = compat::check_all(artifact, &host, name);
+        let mut mismatches = compat::check_all(artifact, &host, name);
+        if mismatches.is_empty() {
+            let names = compat::Names {
+                artifact: name,
+                source: &source,
+            };
+            mismatches.extend(compat::check_interruption(
+                artifact,
+                options.interruption,
+                &host,
+                names,
+            ));
+        }
         if !mismatches.is_empty() {
             return Err(OpenError::Incompatible(mismatches));
         }
@@ -200,6 +217,11 @@ impl Module {
         }
         traps::register(code.clone());
         Ok(Module { code, text_start })
+    }
+
+    /// The fuel and epoch checks compiled into the code.
+    pub fn interruption(&self) -> Interruption {
+        self.artifact().build.interruption
     }
 
     /// The artifact, parsed and checked once when it was opened.

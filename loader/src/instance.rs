@@ -103,13 +103,6 @@ pub struct Instance {
     data: Rc<InstanceData>,
 }
 
-thread_local! {
-    /// The stack limit of the outermost active wasm call on this thread.
-    /// Every VM context created on this thread points at this cell
-    /// (instances are not `Send`, so they stay on it).
-    static STACK_LIMIT: Cell<usize> = const { Cell::new(0) };
-}
-
 /// The lowest address of this thread's stack.
 fn stack_low() -> Option<usize> {
     // SAFETY: pthread_getattr_np fills `attr` for the calling thread; the
@@ -333,10 +326,9 @@ impl Instance {
         vm.write(vmctx::MAGIC, vmctx::VMCTX_MAGIC);
         vm.write(vmctx::BUILTINS, crate::builtins::table().as_ptr() as usize);
         vm.write(vmctx::RUNTIME_DATA, Rc::as_ptr(&data) as usize);
-        vm.write(
-            vmctx::STACK_LIMIT_PTR,
-            STACK_LIMIT.with(|l| l.as_ptr() as usize),
-        );
+        // Every VM context created on this thread points at the thread's
+        // runtime limits (instances are not `Send`, so they stay on it).
+        vm.write(vmctx::RUNTIME_LIMITS, crate::interrupt::limits_ptr());
         for (i, id) in type_ids.iter().enumerate() {
             vm.write(offsets.type_id(i as u32), *id);
         }
@@ -606,14 +598,14 @@ impl Instance {
         callee_vmctx: usize,
         values: &mut [ValRaw],
     ) -> Result<(), Trap> {
-        let outermost = STACK_LIMIT.with(|l| l.get()) == 0;
+        let outermost = crate::interrupt::stack_limit() == 0;
         if outermost {
             let here = &values as *const _ as usize;
             let low = stack_low().map_or(0, |l| l + 256 * 1024);
             let limit = here
                 .saturating_sub(self.data.options.max_wasm_stack)
                 .max(low);
-            STACK_LIMIT.with(|l| l.set(limit));
+            crate::interrupt::set_stack_limit(limit);
         }
         // SAFETY: `entry` is a function reference's array call (an array
         // entry in published text, or a host function's), and `values` has
@@ -628,7 +620,7 @@ impl Instance {
             )
         };
         if outermost {
-            STACK_LIMIT.with(|l| l.set(0));
+            crate::interrupt::set_stack_limit(0);
         }
         result
     }

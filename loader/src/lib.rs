@@ -22,6 +22,7 @@ pub mod exceptions;
 pub mod externs;
 pub mod host;
 pub mod instance;
+pub mod interrupt;
 pub mod linker;
 pub mod memory;
 pub mod native;

@@ -7,11 +7,13 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
 use waot_format::signature::PublicKey;
+use waot_format::traps::TrapKind;
+use waot_format::types::Interruption;
 use waot_run::application::{INITIALIZE, START};
 use waot_run::wasi::{WasiConfig, WasiCtx};
 use waot_run::{
     ApplicationKind, CallError, Instance, InstantiateError, Linker, Module, OpenError, OpenOptions,
-    Profiling, RequiredSignature, RunOptions, Val,
+    Profiling, RequiredSignature, RunOptions, Trap, Val, interrupt,
 };
 
 const EXIT_CODES: &str = "Exit codes:
@@ -26,8 +28,11 @@ const EXIT_CODES: &str = "Exit codes:
   78   the artifact cannot run on this host (stale format, unknown required
        section, other target, missing CPU features, …; or, with
        --require-signature, it is unsigned or not validly signed by that
-       key); the message says how to fix it
-  134  the wasm code trapped";
+       key; or --fuel/--timeout asked for checks its code lacks); the
+       message says how to fix it
+  124  --timeout: the deadline passed (trap \"interrupted\")
+  134  the wasm code trapped (with --fuel: \"all fuel consumed by
+       WebAssembly\" too)";
 
 /// The largest `--max-wasm-stack`: the wasm thread's stack is this plus
 /// [`HOST_STACK`], and must be mapped when the thread starts.
@@ -86,6 +91,19 @@ struct Cli {
     /// Link missing imported functions to a trap instead of refusing to run.
     #[arg(long)]
     allow_unresolved: bool,
+    /// Stop the guest with a trap ("all fuel consumed by WebAssembly",
+    /// exit 134) once it has used N units of fuel, counted as Wasmtime
+    /// counts them; the artifact must be compiled with `waot compile
+    /// --fuel`.
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Stop the guest with a trap ("interrupted", exit 124) once it has
+    /// run this long (`500ms`, `5s`, `2m`, `1h`), counted from before
+    /// instantiation; it is stopped at its next function entry or loop
+    /// header (a host call such as a blocking read ends first). The
+    /// artifact must be compiled with `waot compile --epoch-interruption`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<std::time::Duration>,
     /// Refuse the artifact unless it is signed with the private half of
     /// this public key (a `.pub` file from `waot keygen`).
     #[arg(long, value_name = "PUBKEY")]
@@ -132,6 +150,42 @@ fn exited(status: Option<i32>) -> Failure {
     }
 }
 
+/// A trap: exit 124 for a passed deadline, else 134.
+fn trapped(t: &Trap) -> Failure {
+    let code = if t.kind == TrapKind::Interrupted {
+        124
+    } else {
+        134
+    };
+    failure(code, format!("wasm trap: {t}"))
+}
+
+/// Parses `--timeout`: a number and a unit (`ms`, `s`, `m`, `h`).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let seconds_per_unit = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => {
+            return Err(format!(
+                "'{text}' is not a duration: write a number and a unit, ms, s, m or h (500ms, 5s, 2m)"
+            ));
+        }
+    };
+    let seconds = number
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * seconds_per_unit)
+        .filter(|s| s.is_finite() && *s <= 1e9)
+        .ok_or_else(|| format!("'{text}' is not a duration: write a number and a unit, ms, s, m or h (500ms, 5s, 2m)"))?;
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 /// Reads the public key of `--require-signature`.
 fn required_key(path: &std::path::Path) -> Result<RequiredSignature, Failure> {
     let key_path = path.display().to_string();
@@ -169,6 +223,10 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         profiling: match cli.profile {
             Some(ProfileStrategy::Perfmap) => Profiling::PerfMap,
             None => Profiling::None,
+        },
+        interruption: Interruption {
+            fuel: cli.fuel.is_some(),
+            epoch: cli.timeout.is_some(),
         },
     };
     let module = Module::open_with(path, &open_options).map_err(|e| match e {
@@ -239,6 +297,17 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         linker.native_library(lib).map_err(|e| failure(69, e))?;
     }
     let module = Arc::new(module);
+    // Limits apply from here on: a start function or `_initialize` counts.
+    if let Some(fuel) = cli.fuel {
+        interrupt::set_fuel(fuel);
+    }
+    if let Some(timeout) = cli.timeout {
+        interrupt::set_epoch_deadline(1);
+        std::thread::spawn(move || {
+            std::thread::sleep(timeout);
+            interrupt::increment_epoch();
+        });
+    }
     let kind = module
         .application_kind()
         .map_err(|e| failure(69, format!("cannot run '{path}': {e}")))?;
@@ -272,7 +341,7 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     };
     let instance = instantiate(module, &linker, &options).map_err(|e| match e {
         InstantiateError::Trap(t) if t.exit_status.is_some() => exited(t.exit_status),
-        InstantiateError::Trap(t) => failure(134, format!("wasm trap: {t}")),
+        InstantiateError::Trap(t) => trapped(&t),
         InstantiateError::Link(lines) => failure(69, lines.join("\nerror: ")),
         InstantiateError::Table(m) => failure(
             69,
@@ -331,7 +400,7 @@ fn call_export(
         .map_err(|e| failure(2, format!("bad argument for '{name}': {e}")))?;
     instance.call(name, &args).map_err(|e| match e {
         CallError::Trap(t) if t.exit_status.is_some() => exited(t.exit_status),
-        CallError::Trap(t) => failure(134, format!("wasm trap: {t}")),
+        CallError::Trap(t) => trapped(&t),
         other => failure(2, other.to_string()),
     })
 }

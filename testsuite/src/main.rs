@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use waot::CompileOptions;
-use waot_format::types::BoundsStrategy;
+use waot_format::types::{BoundsStrategy, Interruption};
 use waot_testsuite::spec::{FileReport, expected_failures, files, run_file};
 
 /// Runs a WASI program whose `host.fill_buffer(buf, len, seed)` is a Rust
@@ -254,7 +254,7 @@ fn fuzz_artifacts(args: &[String]) -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: waot-testsuite spec [FILTER] [--exact] [--list] [--verbose] [--bounds-checks guard|explicit]"
+        "usage: waot-testsuite spec [FILTER] [--exact] [--list] [--verbose] [--bounds-checks guard|explicit] [--interruption]"
     );
     eprintln!(
         "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions] [--replay FILE]"
@@ -290,8 +290,20 @@ fn main() -> ExitCode {
         Some(Some("explicit")) => BoundsStrategy::Explicit,
         Some(_) => return usage(),
     };
+    // `--interruption`: every module compiled with fuel and epoch checks
+    // (never triggered: the limits stay unlimited), which must change no
+    // result.
+    let interruption = if args.iter().any(|a| a == "--interruption") {
+        Interruption {
+            fuel: true,
+            epoch: true,
+        }
+    } else {
+        Interruption::NONE
+    };
     let options = CompileOptions {
         bounds,
+        interruption,
         ..Default::default()
     };
     let filter = args

@@ -60,6 +60,17 @@ fn main() -> ExitCode {
             "abi_flipped",
             format!("{:016x}", waot_format::abi::fingerprint() ^ 0xff),
         ),
+        (
+            "interruption_abi",
+            format!("{:016x}", waot_format::abi::interruption_fingerprint()),
+        ),
+        (
+            "interruption_abi_flipped",
+            format!(
+                "{:016x}",
+                waot_format::abi::interruption_fingerprint() ^ 0xff
+            ),
+        ),
         ("sha12", {
             let wasm = wat::parse_file(testsuite_dir().join("diagnostics/app.wat")).unwrap();
             let hex: String = Sha256::digest(&wasm)

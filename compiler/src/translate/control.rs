@@ -284,6 +284,7 @@ impl Translator<'_, '_> {
             // The function's own frame: its exit block returns.
             if self.reachable {
                 let results = self.stack.clone();
+                self.fuel_save();
                 self.builder.ins().return_(&results);
             }
             self.reachable = false;

@@ -193,6 +193,8 @@ impl Translator<'_, '_> {
     /// In the current block: unpacks `exn` as `clause` says and branches
     /// to the clause's label.
     fn land(&mut self, clause: Clause, exn: Value) {
+        // A callee (or this function, before its throw) saved the fuel.
+        self.fuel_reload();
         let mut args = Vec::new();
         if let Some(tag) = clause.tag {
             for (i, t) in self.tag_type(tag).into_iter().enumerate() {

@@ -10,6 +10,7 @@ mod bulk;
 mod calls;
 mod control;
 mod exceptions;
+mod interrupt;
 mod memory;
 mod numeric;
 mod relaxed_simd;
@@ -31,7 +32,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::HashMap;
 use waot_format::builtins::Builtin;
 use waot_format::traps::TrapKind;
-use waot_format::types::{BoundsStrategy, DefinedFuncIndex, FuncType, ValType};
+use waot_format::types::{BoundsStrategy, DefinedFuncIndex, FuncType, Interruption, ValType};
 use waot_format::vmctx::{self, VMOffsets};
 
 /// External-name namespace of defined wasm functions (index = defined index).
@@ -51,6 +52,8 @@ pub struct Env<'a> {
     pub memory_guard: u64,
     /// Whether float rounding is native (else builtins are called).
     pub native_rounding: bool,
+    /// Fuel and epoch checks to compile in.
+    pub interruption: Interruption,
 }
 
 impl Env<'_> {
@@ -130,13 +133,13 @@ pub fn translate_function(
         .map_err(|_| CompileError::Codegen("too many memory flag sets".into()))?;
     let limit_ptr = func.create_global_value(GlobalValueData::Load {
         base: vmctx_gv,
-        offset: (vmctx::STACK_LIMIT_PTR as i32).into(),
+        offset: (vmctx::RUNTIME_LIMITS as i32).into(),
         global_type: env.pointer_type(),
         flags: limit_flags,
     });
     let stack_limit = func.create_global_value(GlobalValueData::Load {
         base: limit_ptr,
-        offset: 0.into(),
+        offset: (vmctx::runtime_limits::STACK_LIMIT as i32).into(),
         global_type: env.pointer_type(),
         flags: limit_flags,
     });
@@ -156,6 +159,7 @@ pub fn translate_function(
         sig_refs: HashMap::new(),
         builtin_sigs: HashMap::new(),
         handler_scopes: Vec::new(),
+        interrupt: interrupt::InterruptState::default(),
     };
     t.prologue(&ty, body)?;
     let mut reader = body.get_operators_reader()?;
@@ -212,6 +216,8 @@ pub(crate) struct Translator<'e, 'f> {
     builtin_sigs: HashMap<Builtin, SigRef>,
     /// The catch clauses of the enclosing `try_table`s, outermost first.
     handler_scopes: Vec<exceptions::HandlerScope>,
+    /// Fuel and epoch checks.
+    interrupt: interrupt::InterruptState,
 }
 
 impl Translator<'_, '_> {
@@ -250,6 +256,7 @@ impl Translator<'_, '_> {
             exit_reachable: false,
             born_reachable: true,
         });
+        self.interrupt_entry();
         Ok(())
     }
 
@@ -308,21 +315,29 @@ impl Translator<'_, '_> {
         if !self.reachable {
             return self.unreachable_operator(&op);
         }
-        if self.control_operator(&op)?
-            || self.variable_operator(&op)?
-            || self.memory_operator(&op)?
-            || self.call_operator(&op)?
-            || self.numeric_operator(&op)?
-            || self.table_operator(&op)?
-            || self.bulk_operator(&op)?
-            || self.exception_operator(&op)?
-            || self.atomic_operator(&op)?
-            || self.simd_operator(&op)?
-            || self.typed_ref_operator(&op)?
+        self.fuel_before_op(&op);
+        self.dispatch(&op)?;
+        self.interrupt_after_op(&op, true);
+        Ok(())
+    }
+
+    /// Translates one reachable operator in its family's file.
+    fn dispatch(&mut self, op: &wasmparser::Operator) -> Result<()> {
+        if self.control_operator(op)?
+            || self.variable_operator(op)?
+            || self.memory_operator(op)?
+            || self.call_operator(op)?
+            || self.numeric_operator(op)?
+            || self.table_operator(op)?
+            || self.bulk_operator(op)?
+            || self.exception_operator(op)?
+            || self.atomic_operator(op)?
+            || self.simd_operator(op)?
+            || self.typed_ref_operator(op)?
         {
             return Ok(());
         }
-        unsupported(format!("operator {}", operator_name(&op)))
+        unsupported(format!("operator {}", operator_name(op)))
     }
 }
 

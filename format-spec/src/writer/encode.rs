@@ -184,6 +184,12 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     if c.build.wasm_features & crate::types::wasm_features::FUNCTION_REFERENCES != 0 {
         out.push((section::FUNCTION_REFERENCES, Vec::new()));
     }
+    if c.build.interruption.any() {
+        let mut e = Encoder::default();
+        e.u8(c.build.interruption.bits());
+        e.u64(crate::abi::interruption_fingerprint());
+        out.push((section::INTERRUPTION, e.0));
+    }
     let mut e = Encoder::default();
     e.list(c.types, |e, t| {
         e.list(&t.params, |e, v| e.valtype(*v));

@@ -27,6 +27,7 @@ pub fn build_info() -> BuildInfo<'static> {
         wasm_features: wasm_features::WASM2_NO_SIMD,
         opt_level: "speed",
         codegen: "cranelift 0.135.8",
+        interruption: Interruption::NONE,
     }
 }
 

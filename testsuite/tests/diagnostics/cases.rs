@@ -168,6 +168,64 @@ fn rename_to_prog(dir: &Path) {
 
 pub const CASES: &[Case] = &[
     Case {
+        name: "timeout-without-epoch-checks",
+        prepare: |dir, _| app(dir),
+        command: &[
+            "waot-run",
+            "--timeout",
+            "5s",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
+    },
+    Case {
+        name: "fuel-without-fuel-checks",
+        prepare: |dir, _| {
+            app(dir);
+            waot(
+                dir,
+                &[
+                    "compile",
+                    "app.wasm",
+                    "--epoch-interruption",
+                    "-o",
+                    "app.aot",
+                ],
+            );
+        },
+        command: &[
+            "waot-run",
+            "--fuel",
+            "100",
+            "--timeout",
+            "5s",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
+    },
+    Case {
+        name: "timeout-not-a-duration",
+        prepare: |dir, _| app(dir),
+        command: &[
+            "waot-run",
+            "--timeout",
+            "5",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
+    },
+    Case {
+        name: "out-of-fuel",
+        prepare: |dir, _| {
+            app(dir);
+            waot(dir, &["compile", "app.wasm", "--fuel", "-o", "app.aot"]);
+        },
+        command: &["waot-run", "--fuel", "1", "--invoke", "answer", "app.aot"],
+    },
+    Case {
         name: "other-target",
         prepare: |dir, vars| {
             app(dir);
@@ -237,6 +295,21 @@ pub const CASES: &[Case] = &[
                 let head = Header::parse(b, false).unwrap();
                 let at = head.section(section::BUILD_INFO).unwrap().offset;
                 b[at] ^= 0xff;
+                fix_checksum(b);
+            });
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
+        name: "interruption-abi-changed",
+        prepare: |dir, _| {
+            app(dir);
+            waot(dir, &["compile", "app.wasm", "--fuel", "-o", "app.aot"]);
+            edit(dir, |b| {
+                // The checks' bits, then their fingerprint.
+                let head = Header::parse(b, false).unwrap();
+                let at = head.section(section::INTERRUPTION).unwrap().offset;
+                b[at + 1] ^= 0xff;
                 fix_checksum(b);
             });
         },

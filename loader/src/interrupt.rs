@@ -1,0 +1,159 @@
+//! The runtime limits block every VM context points to
+//! (`waot_format::vmctx::runtime_limits`): the stack limit, the fuel and
+//! the epoch deadline, and the process-wide epoch.
+//!
+//! Fuel and deadlines stop only code compiled with the checks (`waot
+//! compile --fuel`, `--epoch-interruption`); [`crate::Module::interruption`]
+//! says which an artifact has. The block belongs to the thread: every
+//! instance created on a thread reads that thread's limits (instances are
+//! not `Send`), so calls between instances share one stack limit, one fuel
+//! tank and one deadline.
+//!
+//! ```no_run
+//! use waot_run::interrupt;
+//! interrupt::set_fuel(1_000_000); // traps "all fuel consumed by WebAssembly"
+//! interrupt::set_epoch_deadline(1); // traps "interrupted" after one tick
+//! std::thread::spawn(|| {
+//!     std::thread::sleep(std::time::Duration::from_secs(5));
+//!     interrupt::increment_epoch();
+//! });
+//! ```
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use waot_format::vmctx::runtime_limits;
+
+/// The epoch: advanced by [`increment_epoch`] from any thread, read by
+/// compiled code at function entries and loop headers.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// Fuel consumed when no fuel was set: 2^63 operators away from running
+/// out, which no program reaches.
+const UNLIMITED_FUEL: i64 = i64::MIN;
+
+/// The block compiled code reads (and whose fuel it writes): native words
+/// at the offsets `runtime_limits` defines.
+#[repr(C)]
+pub(crate) struct VMRuntimeLimits {
+    stack_limit: Cell<usize>,
+    fuel_consumed: Cell<i64>,
+    epoch_deadline: Cell<u64>,
+    epoch_ptr: *const AtomicU64,
+}
+
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    assert!(offset_of!(VMRuntimeLimits, stack_limit) == runtime_limits::STACK_LIMIT as usize);
+    assert!(offset_of!(VMRuntimeLimits, fuel_consumed) == runtime_limits::FUEL_CONSUMED as usize);
+    assert!(offset_of!(VMRuntimeLimits, epoch_deadline) == runtime_limits::EPOCH_DEADLINE as usize);
+    assert!(offset_of!(VMRuntimeLimits, epoch_ptr) == runtime_limits::EPOCH_PTR as usize);
+    assert!(size_of::<VMRuntimeLimits>() == runtime_limits::SIZE as usize);
+    // Compiled code reads the epoch with a plain 64-bit load.
+    assert!(size_of::<AtomicU64>() == 8);
+};
+
+thread_local! {
+    /// This thread's limits. Compiled code writes `fuel_consumed` through
+    /// the VM context while wasm runs on this thread, which is why every
+    /// field is a `Cell` (interior mutability, no references held across
+    /// calls into wasm).
+    static LIMITS: VMRuntimeLimits = const {
+        VMRuntimeLimits {
+            stack_limit: Cell::new(0),
+            fuel_consumed: Cell::new(UNLIMITED_FUEL),
+            epoch_deadline: Cell::new(u64::MAX),
+            epoch_ptr: &EPOCH,
+        }
+    };
+}
+
+/// The address of this thread's block, for VM contexts created on it.
+pub(crate) fn limits_ptr() -> usize {
+    LIMITS.with(|l| l as *const VMRuntimeLimits as usize)
+}
+
+/// The stack limit of the outermost active wasm call (0 when none).
+pub(crate) fn stack_limit() -> usize {
+    LIMITS.with(|l| l.stack_limit.get())
+}
+
+/// Sets the stack limit (0 when the outermost wasm call returns).
+pub(crate) fn set_stack_limit(limit: usize) {
+    LIMITS.with(|l| l.stack_limit.set(limit));
+}
+
+/// Gives code compiled with `--fuel` on this thread `fuel` units to run
+/// (Wasmtime's count: 1 per operator but `nop`, `drop` and the control
+/// operators that generate no code, 1 per function entry). It traps
+/// with "all fuel consumed by WebAssembly" at the function entry or loop
+/// header where the fuel has run out.
+pub fn set_fuel(fuel: u64) {
+    let consumed = i64::try_from(fuel).map_or(i64::MIN, |f| -f);
+    LIMITS.with(|l| l.fuel_consumed.set(consumed));
+}
+
+/// The fuel this thread has left (0 once it has run out; `u64::MAX / 2`
+/// and more when none was set).
+pub fn fuel() -> u64 {
+    let consumed = LIMITS.with(|l| l.fuel_consumed.get());
+    if consumed >= 0 {
+        0
+    } else {
+        consumed.unsigned_abs()
+    }
+}
+
+/// Lets code on this thread run without a fuel limit (the default).
+pub fn unlimited_fuel() {
+    LIMITS.with(|l| l.fuel_consumed.set(UNLIMITED_FUEL));
+}
+
+/// Code compiled with `--epoch-interruption` on this thread traps with
+/// "interrupted" once the epoch has advanced `ticks` beyond its current
+/// value (at a function entry or loop header).
+pub fn set_epoch_deadline(ticks: u64) {
+    let deadline = current_epoch().saturating_add(ticks);
+    LIMITS.with(|l| l.epoch_deadline.set(deadline));
+}
+
+/// Removes this thread's epoch deadline (the default).
+pub fn no_epoch_deadline() {
+    LIMITS.with(|l| l.epoch_deadline.set(u64::MAX));
+}
+
+/// Advances the process-wide epoch by one tick; callable from any thread
+/// (a timer thread, a signal-free watchdog).
+pub fn increment_epoch() {
+    EPOCH.fetch_add(1, Ordering::Release);
+}
+
+/// The process-wide epoch.
+pub fn current_epoch() -> u64 {
+    EPOCH.load(Ordering::Acquire)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuel_round_trips_and_saturates() {
+        set_fuel(1234);
+        assert_eq!(fuel(), 1234);
+        set_fuel(u64::MAX);
+        assert_eq!(fuel(), 1 << 63);
+        unlimited_fuel();
+        assert_eq!(fuel(), 1 << 63);
+        LIMITS.with(|l| l.fuel_consumed.set(5));
+        assert_eq!(fuel(), 0);
+    }
+
+    #[test]
+    fn deadline_counts_from_the_current_epoch() {
+        let now = current_epoch();
+        set_epoch_deadline(3);
+        assert!(LIMITS.with(|l| l.epoch_deadline.get()) >= now + 3);
+        no_epoch_deadline();
+        assert_eq!(LIMITS.with(|l| l.epoch_deadline.get()), u64::MAX);
+    }
+}
