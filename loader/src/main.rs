@@ -84,6 +84,12 @@ struct Cli {
     /// flag of the same name). Repeatable.
     #[arg(long = "tcplisten", value_name = "HOST:PORT")]
     tcplisten: Vec<String>,
+    /// Instantiate another artifact first and link its exports as module
+    /// NAME (Wasmtime's flag of the same name): a missing import can be
+    /// provided by a small wasm module. Its `_initialize` runs (a reactor);
+    /// it may import WASI and earlier preloads. Repeatable.
+    #[arg(long = "preload", value_name = "NAME=FILE.aot")]
+    preloads: Vec<String>,
     /// Load native functions from a shared library (see
     /// loader/include/waot_native.h). Repeatable.
     #[arg(long = "native-lib", value_name = "PATH")]
@@ -160,7 +166,8 @@ fn trapped(t: &Trap) -> Failure {
     failure(code, format!("wasm trap: {t}"))
 }
 
-/// Parses `--timeout`: a number and a unit (`ms`, `s`, `m`, `h`).
+/// Parses `--timeout`: a number and a unit (`ms`, `s`, `m`, `h`; none
+/// means seconds, as Wasmtime's `-W timeout=1` does).
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let split = text
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -168,12 +175,12 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let (number, unit) = text.split_at(split);
     let seconds_per_unit = match unit {
         "ms" => 0.001,
-        "s" => 1.0,
+        "s" | "" => 1.0,
         "m" => 60.0,
         "h" => 3600.0,
         _ => {
             return Err(format!(
-                "'{text}' is not a duration: write a number and a unit, ms, s, m or h (500ms, 5s, 2m)"
+                "'{text}' is not a duration: write a number and a unit, ms, s, m or h (500ms, 5s, 2m; no unit: seconds)"
             ));
         }
     };
@@ -182,8 +189,90 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .ok()
         .map(|n| n * seconds_per_unit)
         .filter(|s| s.is_finite() && *s <= 1e9)
-        .ok_or_else(|| format!("'{text}' is not a duration: write a number and a unit, ms, s, m or h (500ms, 5s, 2m)"))?;
+        .ok_or_else(|| format!("'{text}' is not a duration: write a number and a unit, ms, s, m or h (500ms, 5s, 2m; no unit: seconds)"))?;
     Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+/// `--preload NAME=FILE.aot`: instantiates each artifact (a reactor's
+/// `_initialize` first) and registers its exports under NAME.
+fn preload(
+    cli: &Cli,
+    linker: &mut Linker,
+    open_options: &OpenOptions,
+    options: &RunOptions,
+) -> Result<Vec<Instance>, Failure> {
+    let mut instances = Vec::new();
+    for spec in &cli.preloads {
+        let Some((name, path)) = spec
+            .split_once('=')
+            .filter(|(n, p)| !n.is_empty() && !p.is_empty())
+        else {
+            return Err(failure(
+                2,
+                format!(
+                    "--preload '{spec}' is not NAME=FILE.aot\nhint: write it as --preload env=lib.aot, NAME being the module name the imports use"
+                ),
+            ));
+        };
+        let module = Arc::new(open_artifact(path, open_options)?);
+        let instance = Instance::new_application(module, linker, options).map_err(|e| match e {
+            InstantiateError::Link(lines) => failure(
+                69,
+                format!(
+                    "cannot preload '{path}' as '{name}': {}",
+                    lines.join("\nerror: ")
+                ),
+            ),
+            e => instantiate_failure(path, e),
+        })?;
+        linker.instance(name, &instance);
+        instances.push(instance);
+    }
+    Ok(instances)
+}
+
+/// The exit code and message of a failed instantiation of `path`.
+fn instantiate_failure(path: &str, e: InstantiateError) -> Failure {
+    match e {
+        InstantiateError::Trap(t) if t.exit_status.is_some() => exited(t.exit_status),
+        InstantiateError::Trap(t) => trapped(&t),
+        InstantiateError::Link(lines) => failure(69, lines.join("\nerror: ")),
+        InstantiateError::Table(m) => failure(
+            69,
+            format!(
+                "{m}\nhint: allow larger tables with --max-table-elements N (default {})",
+                waot_run::externs::DEFAULT_TABLE_LIMIT
+            ),
+        ),
+        InstantiateError::Application(e) => failure(69, format!("cannot run '{path}': {e}")),
+        other => failure(69, other.to_string()),
+    }
+}
+
+/// Opens artifact `path` as `options` say; every failure becomes its
+/// documented exit code.
+fn open_artifact(path: &str, options: &OpenOptions) -> Result<Module, Failure> {
+    Module::open_with(path, options).map_err(|e| match e {
+        OpenError::Io(e) => failure(66, format!("cannot read '{path}': {e}")),
+        OpenError::Corrupt(e) => {
+            let bytes = std::fs::read(path).unwrap_or_default();
+            let is_wasm = bytes.starts_with(b"\0asm");
+            let source = waot_format::compat::source_name_for_hints(&bytes, path);
+            let hint = if is_wasm {
+                let out = path.strip_suffix(".wasm").map_or_else(|| format!("{path}.aot"), |s| format!("{s}.aot"));
+                format!("'{path}' is a WebAssembly module, not an artifact; compile it first: `waot compile {path} -o {out}`")
+            } else {
+                format!("the file is damaged or was not written by waot; recompile it: `waot compile {source} -o {path}`")
+            };
+            failure(65, format!("cannot run '{path}': it is not a valid waot artifact: {e}\nhint: {hint}"))
+        }
+        OpenError::Incompatible(list) => {
+            let lines: Vec<String> = list.iter().map(|m| format!("cannot run '{path}': {}\nhint: {}", m.problem, m.hint)).collect();
+            failure(78, lines.join("\nerror: "))
+        }
+        OpenError::Map(e) => failure(69, format!("cannot run '{path}': {e}")),
+        e @ OpenError::Profiling(_) => failure(74, format!("{e}\nhint: make /tmp writable, or run without --profile")),
+    })
 }
 
 /// Reads the public key of `--require-signature`.
@@ -229,27 +318,7 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
             epoch: cli.timeout.is_some(),
         },
     };
-    let module = Module::open_with(path, &open_options).map_err(|e| match e {
-        OpenError::Io(e) => failure(66, format!("cannot read '{path}': {e}")),
-        OpenError::Corrupt(e) => {
-            let bytes = std::fs::read(path).unwrap_or_default();
-            let is_wasm = bytes.starts_with(b"\0asm");
-            let source = waot_format::compat::source_name_for_hints(&bytes, path);
-            let hint = if is_wasm {
-                let out = path.strip_suffix(".wasm").map_or_else(|| format!("{path}.aot"), |s| format!("{s}.aot"));
-                format!("'{path}' is a WebAssembly module, not an artifact; compile it first: `waot compile {path} -o {out}`")
-            } else {
-                format!("the file is damaged or was not written by waot; recompile it: `waot compile {source} -o {path}`")
-            };
-            failure(65, format!("cannot run '{path}': it is not a valid waot artifact: {e}\nhint: {hint}"))
-        }
-        OpenError::Incompatible(list) => {
-            let lines: Vec<String> = list.iter().map(|m| format!("cannot run '{path}': {}\nhint: {}", m.problem, m.hint)).collect();
-            failure(78, lines.join("\nerror: "))
-        }
-        OpenError::Map(e) => failure(69, format!("cannot run '{path}': {e}")),
-        e @ OpenError::Profiling(_) => failure(74, format!("{e}\nhint: make /tmp writable, or run without --profile")),
-    })?;
+    let module = open_artifact(path, &open_options)?;
     let options = RunOptions {
         max_memory_pages: cli.max_memory_pages,
         max_wasm_stack: cli.max_wasm_stack as usize,
@@ -298,6 +367,7 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     }
     let module = Arc::new(module);
     // Limits apply from here on: a start function or `_initialize` counts.
+    // (Preloads are instantiated after them, so they count too.)
     if let Some(fuel) = cli.fuel {
         interrupt::set_fuel(fuel);
     }
@@ -308,6 +378,8 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
             interrupt::increment_epoch();
         });
     }
+    // Kept alive as long as the main instance may call into them.
+    let _preloaded = preload(cli, &mut linker, &open_options, &options)?;
     let kind = module
         .application_kind()
         .map_err(|e| failure(69, format!("cannot run '{path}': {e}")))?;
@@ -339,20 +411,8 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
     } else {
         Instance::new_application
     };
-    let instance = instantiate(module, &linker, &options).map_err(|e| match e {
-        InstantiateError::Trap(t) if t.exit_status.is_some() => exited(t.exit_status),
-        InstantiateError::Trap(t) => trapped(&t),
-        InstantiateError::Link(lines) => failure(69, lines.join("\nerror: ")),
-        InstantiateError::Table(m) => failure(
-            69,
-            format!(
-                "{m}\nhint: allow larger tables with --max-table-elements N (default {})",
-                waot_run::externs::DEFAULT_TABLE_LIMIT
-            ),
-        ),
-        InstantiateError::Application(e) => failure(69, format!("cannot run '{path}': {e}")),
-        other => failure(69, other.to_string()),
-    })?;
+    let instance =
+        instantiate(module, &linker, &options).map_err(|e| instantiate_failure(path, e))?;
     if cli.repl {
         return repl(&instance, path);
     }

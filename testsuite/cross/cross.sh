@@ -128,7 +128,7 @@ spec() {
 
 case "$action" in
 build) build ;;
-lib) target_cargo test -q --release -p waot-testsuite --test exceptions --test unwinding --test imports ;;
+lib) WAOT_CROSS_LIB=1 target_cargo test -q --release -p waot-testsuite --test exceptions --test unwinding --test imports --test interruption ;;
 spec) bounds=${3:-guard}; spec ;;
 runner) echo "$qemu $bin" ;;
 test)
@@ -139,6 +139,18 @@ test)
     cargo test -q -p waot-testsuite --test e2e
     cargo test -q -p waot-testsuite --test c_programs
     cargo test -q -p waot-testsuite --test applications go_reactor
+    # Fuel and deadline through the target's waot-run.
+    printf '(module (func (export "spin") (loop br 0)))' > target/cross-spin.wat
+    "$root/target/debug/waot" compile -q --target "$triple" --fuel --epoch-interruption target/cross-spin.wat -o target/cross-spin.aot
+    for limit in "--fuel 100000:134:all fuel consumed by WebAssembly" "--timeout 300ms:124:interrupted"; do
+        flags=${limit%%:*}; rest=${limit#*:}; want=${rest%%:*}; message=${rest#*:}
+        code=0
+        out=$($qemu "$bin" $flags --invoke spin target/cross-spin.aot 2>&1) || code=$?
+        case "$code:$out" in
+        "$want:error: wasm trap: $message"*) echo "$arch: $flags stops a spinning loop (exit $code)" ;;
+        *) echo "error: $arch: $flags: expected exit $want ($message), got exit $code: $out"; exit 1 ;;
+        esac
+    done
     if [ "$arch" = riscv64 ]; then
         # Without WAOT_CPU_FEATURES the guest sees no vector extension
         # (this machine's /proc/cpuinfo, no riscv_hwprobe in qemu 7.2): a

@@ -211,7 +211,7 @@ pub const CASES: &[Case] = &[
         command: &[
             "waot-run",
             "--timeout",
-            "5",
+            "5x",
             "--invoke",
             "answer",
             "app.aot",
