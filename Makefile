@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh fixtures-go bench cross test-cross clean
+.PHONY: all deps build demo test lint unit example e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh fixtures-go bench cross test-cross clean
 
 all: build
 
@@ -66,10 +66,18 @@ lint: deps
 # The binaries are built first: the diagnostics runner executes them.
 test: build lint
 	$(CARGO) test --workspace
+	$(MAKE) example
 	$(CARGO) run -q -p waot-testsuite -- diff --seed 0 --count 2000
 	$(CARGO) run -q -p waot-testsuite -- diff --exceptions --seed 0 --count 1000
 	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit --interruption
 	$(CARGO) run -q -p waot-testsuite -- spec
+
+# The embedding example (loader/examples/embed.rs) on its guest, compared
+# with the output it must print.
+example: build
+	./target/debug/waot compile -q --fuel --epoch-interruption testsuite/examples/embed.wat -o target/embed.aot
+	$(CARGO) run -q -p waot-run --example embed -- target/embed.aot > target/embed.out
+	diff -u testsuite/examples/embed.expected target/embed.out
 
 e2e: build
 	$(CARGO) test -p waot-testsuite --test e2e

@@ -95,8 +95,15 @@ self_cell::self_cell!(
     }
 );
 
-/// A checked artifact whose text is mapped executable.
+/// A checked artifact whose text is mapped executable. Cheap to clone:
+/// clones share the map, which stays registered with the trap handler
+/// until the last one goes.
+#[derive(Clone)]
 pub struct Module {
+    inner: Arc<ModuleInner>,
+}
+
+struct ModuleInner {
     /// The parsed artifact and its map, shared with the trap handler.
     code: Arc<CodeMap>,
     text_start: usize,
@@ -216,7 +223,9 @@ impl Module {
             crate::perfmap::record(code.artifact(), text_start).map_err(OpenError::Profiling)?;
         }
         traps::register(code.clone());
-        Ok(Module { code, text_start })
+        Ok(Module {
+            inner: Arc::new(ModuleInner { code, text_start }),
+        })
     }
 
     /// The fuel and epoch checks compiled into the code.
@@ -226,17 +235,17 @@ impl Module {
 
     /// The artifact, parsed and checked once when it was opened.
     pub fn artifact(&self) -> &Artifact<'_> {
-        self.code.artifact()
+        self.inner.code.artifact()
     }
 
     /// The address of text offset `offset`.
     pub fn text_address(&self, offset: u32) -> usize {
-        self.text_start + offset as usize
+        self.inner.text_start + offset as usize
     }
 
     /// The code map registered with the trap handler.
     pub fn code_map(&self) -> &CodeMap {
-        &self.code
+        &self.inner.code
     }
 }
 
@@ -249,7 +258,7 @@ fn read_private(file: &mut File) -> std::io::Result<Mmap> {
     memory.make_read_only()
 }
 
-impl Drop for Module {
+impl Drop for ModuleInner {
     fn drop(&mut self) {
         traps::unregister(self.text_start);
     }

@@ -34,7 +34,7 @@ pub enum InstantiateError {
     /// A table could not be created within its limits.
     Table(String),
     /// A segment or the start function trapped (or, for
-    /// [`Instance::new_application`](crate::Instance::new_application), a
+    /// [`Instance::new_application`](crate::instance::Instance::new_application), a
     /// reactor's `_initialize`).
     Trap(Trap),
     /// The module is not a valid WASI application (exports both `_start`

@@ -8,6 +8,7 @@ use crate::code::Module;
 pub use crate::errors::{CallError, InstantiateError, RunOptions};
 use crate::exceptions::Tag;
 use crate::externs::{Extern, Func, Global, Table, VMFuncRef};
+use crate::interrupt::VMRuntimeLimits;
 use crate::linker::{Linker, Wanted};
 use crate::memory::LinearMemory;
 use crate::traps::{self, Trap};
@@ -44,6 +45,9 @@ pub struct InstanceData {
     /// Element segments, evaluated; empty once dropped.
     elements: Vec<RefCell<Vec<usize>>>,
     options: RunOptions,
+    /// The runtime limits block its VM context points to: its thread's,
+    /// or its store's, which outlives it.
+    limits: *const VMRuntimeLimits,
 }
 
 impl InstanceData {
@@ -186,11 +190,23 @@ fn trap(kind: TrapKind) -> InstantiateError {
 }
 
 impl Instance {
-    /// Instantiates `module`, resolving its imports with `linker`.
+    /// Instantiates `module`, resolving its imports with `linker`; its
+    /// fuel and deadline are the thread's ([`crate::interrupt`]).
     pub fn new(
         module: Arc<Module>,
         linker: &Linker,
         options: &RunOptions,
+    ) -> Result<Instance, InstantiateError> {
+        Self::new_with_limits(module, linker, options, crate::interrupt::limits_ptr())
+    }
+
+    /// Instantiates `module` with VM contexts pointing at `limits`, which
+    /// must outlive the instance and everything that may call into it.
+    pub(crate) fn new_with_limits(
+        module: Arc<Module>,
+        linker: &Linker,
+        options: &RunOptions,
+        limits: *const VMRuntimeLimits,
     ) -> Result<Instance, InstantiateError> {
         let a = module.artifact();
         let type_ids = crate::externs::canonical_type_ids(&a.types);
@@ -321,14 +337,15 @@ impl Instance {
                 .collect(),
             elements,
             options: options.clone(),
+            limits,
         });
         let vm = &data.vmctx;
         vm.write(vmctx::MAGIC, vmctx::VMCTX_MAGIC);
         vm.write(vmctx::BUILTINS, crate::builtins::table().as_ptr() as usize);
         vm.write(vmctx::RUNTIME_DATA, Rc::as_ptr(&data) as usize);
-        // Every VM context created on this thread points at the thread's
-        // runtime limits (instances are not `Send`, so they stay on it).
-        vm.write(vmctx::RUNTIME_LIMITS, crate::interrupt::limits_ptr());
+        // The thread's or the store's runtime limits (instances are not
+        // `Send`, so a thread's block stays on its thread).
+        vm.write(vmctx::RUNTIME_LIMITS, limits as usize);
         for (i, id) in type_ids.iter().enumerate() {
             vm.write(offsets.type_id(i as u32), *id);
         }
@@ -565,63 +582,78 @@ impl Instance {
     }
 
     fn call_func(&self, f: &Func, args: &[Val]) -> Result<Vec<Val>, CallError> {
-        let ty = &f.ty;
-        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(v, t)| !v.matches(*t))
-        {
-            return Err(CallError::BadArguments(format!(
-                "function expects {ty}, got {} argument(s)",
-                args.len()
-            )));
-        }
-        if f.func_ref.array_call == 0 {
-            return Err(CallError::NoSuchExport(
-                "function is not callable from the host".into(),
-            ));
-        }
-        let mut values = vec![ValRaw::default(); ty.params.len().max(ty.results.len()).max(1)];
-        for (slot, v) in values.iter_mut().zip(args) {
-            *slot = v.to_slot();
-        }
-        self.call_raw(f.func_ref.array_call, f.func_ref.vmctx, &mut values)
-            .map_err(CallError::Trap)?;
-        Ok(ty
-            .results
-            .iter()
-            .zip(&values)
-            .map(|(t, s)| Val::from_slot(*t, s))
-            .collect())
+        let d = &self.data;
+        // SAFETY: the limits block outlives every instance that points at
+        // it (the thread's, or the store's that owns this instance).
+        let limits = unsafe { &*d.limits };
+        call_func(
+            f,
+            args,
+            d.vmctx.ptr as usize,
+            limits,
+            d.options.max_wasm_stack,
+        )
     }
 
-    fn call_raw(
-        &self,
-        entry: usize,
-        callee_vmctx: usize,
-        values: &mut [ValRaw],
-    ) -> Result<(), Trap> {
-        let outermost = crate::interrupt::stack_limit() == 0;
-        if outermost {
-            let here = &values as *const _ as usize;
-            let low = stack_low().map_or(0, |l| l + 256 * 1024);
-            let limit = here
-                .saturating_sub(self.data.options.max_wasm_stack)
-                .max(low);
-            crate::interrupt::set_stack_limit(limit);
-        }
-        // SAFETY: `entry` is a function reference's array call (an array
-        // entry in published text, or a host function's), and `values` has
-        // a slot for every parameter and result of its function.
-        let result = unsafe {
-            traps::call(
-                entry,
-                callee_vmctx,
-                self.data.vmctx.ptr as usize,
-                values.as_mut_ptr(),
-                values.len(),
-            )
-        };
-        if outermost {
-            crate::interrupt::set_stack_limit(0);
-        }
-        result
+    /// Its data's address (what a VM context's RUNTIME_DATA holds).
+    pub(crate) fn data_ptr(&self) -> *const InstanceData {
+        Rc::as_ptr(&self.data)
     }
+}
+
+/// Calls `f` with `args` from the host: checks the arguments, enters wasm
+/// through its array entry with `caller_vmctx` as the calling context
+/// (0 for none) and reads the results. The outermost call on `limits`
+/// sets its stack limit `max_wasm_stack` bytes below here.
+pub(crate) fn call_func(
+    f: &Func,
+    args: &[Val],
+    caller_vmctx: usize,
+    limits: &VMRuntimeLimits,
+    max_wasm_stack: usize,
+) -> Result<Vec<Val>, CallError> {
+    let ty = &f.ty;
+    if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(v, t)| !v.matches(*t)) {
+        return Err(CallError::BadArguments(format!(
+            "function expects {ty}, got {} argument(s)",
+            args.len()
+        )));
+    }
+    if f.func_ref.array_call == 0 {
+        return Err(CallError::NoSuchExport(
+            "function is not callable from the host".into(),
+        ));
+    }
+    let mut values = vec![ValRaw::default(); ty.params.len().max(ty.results.len()).max(1)];
+    for (slot, v) in values.iter_mut().zip(args) {
+        *slot = v.to_slot();
+    }
+    let outermost = limits.stack_limit() == 0;
+    if outermost {
+        let here = &values as *const _ as usize;
+        let low = stack_low().map_or(0, |l| l + 256 * 1024);
+        limits.set_stack_limit(here.saturating_sub(max_wasm_stack).max(low));
+    }
+    // SAFETY: `array_call` is a function reference's array call (an array
+    // entry in published text, or a host function's), and `values` has a
+    // slot for every parameter and result of its function.
+    let result = unsafe {
+        traps::call(
+            f.func_ref.array_call,
+            f.func_ref.vmctx,
+            caller_vmctx,
+            values.as_mut_ptr(),
+            values.len(),
+        )
+    };
+    if outermost {
+        limits.set_stack_limit(0);
+    }
+    result.map_err(CallError::Trap)?;
+    Ok(ty
+        .results
+        .iter()
+        .zip(&values)
+        .map(|(t, s)| Val::from_slot(*t, s))
+        .collect())
 }

@@ -4,10 +4,11 @@
 //!
 //! Fuel and deadlines stop only code compiled with the checks (`waot
 //! compile --fuel`, `--epoch-interruption`); [`crate::Module::interruption`]
-//! says which an artifact has. The block belongs to the thread: every
-//! instance created on a thread reads that thread's limits (instances are
-//! not `Send`), so calls between instances share one stack limit, one fuel
-//! tank and one deadline.
+//! says which an artifact has. Each [`crate::Store`] has its own block
+//! (its fuel and deadline, its engine's epoch); the functions below are
+//! for instances created without a store ([`crate::instance::Instance::new`]),
+//! which share their thread's block (they are not `Send`), so calls between
+//! them share one stack limit, one fuel tank and one deadline.
 //!
 //! ```no_run
 //! use waot_run::interrupt;
@@ -67,19 +68,58 @@ thread_local! {
     };
 }
 
+impl VMRuntimeLimits {
+    /// A block with no fuel limit and no deadline, counting `epoch`
+    /// (which must outlive the block).
+    pub(crate) fn new(epoch: *const AtomicU64) -> VMRuntimeLimits {
+        VMRuntimeLimits {
+            stack_limit: Cell::new(0),
+            fuel_consumed: Cell::new(UNLIMITED_FUEL),
+            epoch_deadline: Cell::new(u64::MAX),
+            epoch_ptr: epoch,
+        }
+    }
+
+    /// The stack limit of the outermost active wasm call (0 when none).
+    pub(crate) fn stack_limit(&self) -> usize {
+        self.stack_limit.get()
+    }
+
+    /// Sets the stack limit (0 when the outermost wasm call returns).
+    pub(crate) fn set_stack_limit(&self, limit: usize) {
+        self.stack_limit.set(limit);
+    }
+
+    /// Gives the code `fuel` units (saturating at 2^63).
+    pub(crate) fn set_fuel(&self, fuel: u64) {
+        let consumed = i64::try_from(fuel).map_or(i64::MIN, |f| -f);
+        self.fuel_consumed.set(consumed);
+    }
+
+    /// The fuel left (0 once it has run out).
+    pub(crate) fn fuel(&self) -> u64 {
+        let consumed = self.fuel_consumed.get();
+        if consumed >= 0 {
+            0
+        } else {
+            consumed.unsigned_abs()
+        }
+    }
+
+    /// Removes the fuel limit.
+    pub(crate) fn unlimited_fuel(&self) {
+        self.fuel_consumed.set(UNLIMITED_FUEL);
+    }
+
+    /// Code with epoch checks traps once the epoch reaches `deadline`.
+    pub(crate) fn set_epoch_deadline(&self, deadline: u64) {
+        self.epoch_deadline.set(deadline);
+    }
+}
+
 /// The address of this thread's block, for VM contexts created on it.
-pub(crate) fn limits_ptr() -> usize {
-    LIMITS.with(|l| l as *const VMRuntimeLimits as usize)
-}
-
-/// The stack limit of the outermost active wasm call (0 when none).
-pub(crate) fn stack_limit() -> usize {
-    LIMITS.with(|l| l.stack_limit.get())
-}
-
-/// Sets the stack limit (0 when the outermost wasm call returns).
-pub(crate) fn set_stack_limit(limit: usize) {
-    LIMITS.with(|l| l.stack_limit.set(limit));
+pub(crate) fn limits_ptr() -> *const VMRuntimeLimits {
+    LIMITS.with(|l| l as *const VMRuntimeLimits)
 }
 
 /// Gives code compiled with `--fuel` on this thread `fuel` units to run
@@ -88,24 +128,18 @@ pub(crate) fn set_stack_limit(limit: usize) {
 /// with "all fuel consumed by WebAssembly" at the function entry or loop
 /// header where the fuel has run out.
 pub fn set_fuel(fuel: u64) {
-    let consumed = i64::try_from(fuel).map_or(i64::MIN, |f| -f);
-    LIMITS.with(|l| l.fuel_consumed.set(consumed));
+    LIMITS.with(|l| l.set_fuel(fuel));
 }
 
 /// The fuel this thread has left (0 once it has run out; `u64::MAX / 2`
 /// and more when none was set).
 pub fn fuel() -> u64 {
-    let consumed = LIMITS.with(|l| l.fuel_consumed.get());
-    if consumed >= 0 {
-        0
-    } else {
-        consumed.unsigned_abs()
-    }
+    LIMITS.with(|l| l.fuel())
 }
 
 /// Lets code on this thread run without a fuel limit (the default).
 pub fn unlimited_fuel() {
-    LIMITS.with(|l| l.fuel_consumed.set(UNLIMITED_FUEL));
+    LIMITS.with(|l| l.unlimited_fuel());
 }
 
 /// Code compiled with `--epoch-interruption` on this thread traps with
@@ -113,7 +147,7 @@ pub fn unlimited_fuel() {
 /// value (at a function entry or loop header).
 pub fn set_epoch_deadline(ticks: u64) {
     let deadline = current_epoch().saturating_add(ticks);
-    LIMITS.with(|l| l.epoch_deadline.set(deadline));
+    LIMITS.with(|l| l.set_epoch_deadline(deadline));
 }
 
 /// Removes this thread's epoch deadline (the default).

@@ -1,19 +1,26 @@
-//! waot-run: loads waot artifacts and runs them.
-//!
-//! [`Module::open`] maps an artifact, checks it against this host before
-//! anything becomes executable, and publishes its text in place.
-//! [`Instance::new`] links its imports against a [`Linker`] and
-//! instantiates it; [`Instance::call`] calls an export.
+//! waot-run: loads waot artifacts and runs them, from the command line
+//! (`waot-run`) or embedded in a Rust host through an API shaped like
+//! Wasmtime's. This is `loader/examples/embed.rs`, which `make test` runs:
 //!
 //! ```no_run
-//! use std::sync::Arc;
-//! use waot_run::{Instance, Linker, Module, RunOptions, Val};
-//! let module = Arc::new(Module::open("app.aot")?);
-//! let instance = Instance::new(module, &Linker::new(), &RunOptions::default())?;
-//! let results = instance.call("add", &[Val::I32(1), Val::I32(2)])?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+#![doc = include_str!("../examples/embed.rs")]
 //! ```
+//!
+//! [`Engine`] holds the configuration and the epoch, [`Store<T>`] the
+//! instances, memories, tables, globals and the host's data `T` (and each
+//! store's fuel and deadline), [`Linker<T>`] host functions (typed Rust
+//! closures) and other instances' exports; [`Instance`], [`Func`],
+//! [`TypedFunc`], [`Memory`], [`Global`] and [`Table`] are handles into
+//! one store. [`Module::from_file`] maps an artifact and checks it against
+//! this host before anything becomes executable. [`wasi::add_to_linker`]
+//! links WASI preview 1.
+//!
+//! The runtime underneath is public too, for the `waot-run` binary and the
+//! test suite: [`instance::Instance`], [`linker::Linker`] and
+//! [`externs`] work without a store (their fuel and deadline are the
+//! thread's, [`interrupt`]).
 
+mod api;
 pub mod application;
 mod builtins;
 pub mod code;
@@ -34,10 +41,16 @@ pub mod values;
 mod vm;
 pub mod wasi;
 
+pub use api::Error;
+pub use api::engine::{Config, Engine};
+pub use api::func::{
+    Caller, Func, HostResult, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy,
+};
+pub use api::instance::{Extern, Global, Instance, Memory, Table};
+pub use api::linker::Linker;
+pub use api::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use application::{ApplicationError, ApplicationKind, Initializer};
 pub use code::{Module, OpenError, OpenOptions, Profiling, RequiredSignature};
-pub use externs::{Extern, Func, Global, Table};
-pub use instance::{CallError, Instance, InstantiateError, RunOptions};
-pub use linker::{Caller, HostFunc, Linker};
+pub use errors::{CallError, InstantiateError, RunOptions};
 pub use traps::Trap;
 pub use values::Val;

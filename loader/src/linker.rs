@@ -17,9 +17,27 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The calling instance's data (what its VM context's RUNTIME_DATA
+    /// holds), or null when the embedder called the function directly.
+    pub(crate) fn instance_data(&self) -> *const crate::instance::InstanceData {
+        if self.vmctx.is_null() {
+            return std::ptr::null();
+        }
+        // SAFETY: a non-null `vmctx` is the calling instance's live VM
+        // context, whose RUNTIME_DATA slot holds its data's address.
+        unsafe {
+            *(self.vmctx.add(vmctx::RUNTIME_DATA as usize)
+                as *const *const crate::instance::InstanceData)
+        }
+    }
+
     /// The caller's memory 0, or an empty slice if it has none. Valid for
     /// the duration of the host call only.
     pub fn memory(&mut self) -> &mut [u8] {
+        // The embedder called a host function directly: no wasm caller.
+        if self.vmctx.is_null() {
+            return &mut [];
+        }
         // SAFETY: `vmctx` is the calling instance's live VM context and its
         // RUNTIME_DATA slot points at that instance's data; wasm is
         // suspended in this host call, so nothing else accesses the memory.
@@ -177,7 +195,7 @@ impl Linker {
     }
 
     /// Registers every export of `instance` under module name `module`.
-    pub fn instance(&mut self, module: &str, instance: &crate::Instance) -> &mut Self {
+    pub fn instance(&mut self, module: &str, instance: &crate::instance::Instance) -> &mut Self {
         let owner = instance.owner();
         for (name, item) in instance.exports() {
             self.items

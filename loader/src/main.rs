@@ -12,8 +12,8 @@ use waot_format::types::Interruption;
 use waot_run::application::{INITIALIZE, START};
 use waot_run::wasi::{WasiConfig, WasiCtx};
 use waot_run::{
-    ApplicationKind, CallError, Instance, InstantiateError, Linker, Module, OpenError, OpenOptions,
-    Profiling, RequiredSignature, RunOptions, Trap, Val, interrupt,
+    ApplicationKind, CallError, InstantiateError, Module, OpenError, OpenOptions, Profiling,
+    RequiredSignature, RunOptions, Trap, Val, instance::Instance, interrupt, linker::Linker,
 };
 
 const EXIT_CODES: &str = "Exit codes:
@@ -361,7 +361,7 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         config.tcp_listen.push(spec.clone());
     }
     let wasi = WasiCtx::new(&config).map_err(|e| failure(66, e))?;
-    waot_run::wasi::add_to_linker(&mut linker, &wasi);
+    waot_run::wasi::add_to_raw_linker(&mut linker, &wasi);
     for lib in &cli.native_libs {
         linker.native_library(lib).map_err(|e| failure(69, e))?;
     }

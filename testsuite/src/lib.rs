@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use waot::CompileOptions;
-use waot_run::{CallError, Instance, Linker, Module, RunOptions, Val};
+use waot_run::{CallError, Module, RunOptions, Val, instance::Instance, linker::Linker};
 
 /// The `testsuite/` directory.
 pub fn testsuite_dir() -> PathBuf {

@@ -17,8 +17,8 @@ use waot_testsuite::spec::{FileReport, expected_failures, files, run_file};
 /// native function: it writes `'a' + (seed + i) % 26` into the checked
 /// buffer and returns the sum of the bytes (or -1 for NULL).
 fn run_with_host(args: &[String]) -> ExitCode {
-    use waot_run::wasi::{WasiConfig, WasiCtx, add_to_linker};
-    use waot_run::{CallError, Instance, Linker, Module, RunOptions, Val};
+    use waot_run::wasi::{WasiConfig, WasiCtx, add_to_raw_linker};
+    use waot_run::{CallError, Module, RunOptions, Val, instance::Instance, linker::Linker};
     let Some(path) = args.first() else {
         return usage();
     };
@@ -64,7 +64,7 @@ fn run_with_host(args: &[String]) -> ExitCode {
             return ExitCode::from(66);
         }
     };
-    add_to_linker(&mut linker, &wasi);
+    add_to_raw_linker(&mut linker, &wasi);
     let outcome = Module::open(path)
         .map_err(|e| e.to_string())
         .and_then(|m| {

@@ -8,7 +8,8 @@
 use std::path::Path;
 use std::process::Command;
 use waot_run::{
-    ApplicationKind, CallError, Initializer, Instance, InstantiateError, Linker, RunOptions, Val,
+    ApplicationKind, CallError, Initializer, InstantiateError, RunOptions, Val, instance::Instance,
+    linker::Linker,
 };
 use waot_testsuite::{Cross, bin, open_wat, testsuite_dir};
 

@@ -145,8 +145,12 @@ fn the_text_has_no_relocations_left() {
         waot_testsuite::compile_to_file(&wasm, &CompileOptions::default(), dir.path(), "even.aot")
             .unwrap();
     let module = std::sync::Arc::new(waot_run::Module::open(&path).unwrap());
-    let instance =
-        waot_run::Instance::new(module, &waot_run::Linker::new(), &Default::default()).unwrap();
+    let instance = waot_run::instance::Instance::new(
+        module,
+        &waot_run::linker::Linker::new(),
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(
         instance.call("even", &[waot_run::Val::I32(10)]).unwrap(),
         vec![waot_run::Val::I32(1)]

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use waot_format::traps::TrapKind;
 use waot_format::types::{FuncType, ValType};
 use waot_run::exceptions::{Exception, Tag};
-use waot_run::{CallError, Extern, Instance, Linker, RunOptions, Trap, Val};
+use waot_run::{
+    CallError, RunOptions, Trap, Val, externs::Extern, instance::Instance, linker::Linker,
+};
 
 /// `outer(n)` calls the host's `call_inner(n)` inside a `try_table` that
 /// catches the host tag `host.e` (returning its value + 1000); `inner(n)`

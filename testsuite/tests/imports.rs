@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use waot_format::types::{FuncType, ValType};
-use waot_run::{Instance, InstantiateError, Linker, Module, RunOptions, Trap, Val};
+use waot_run::{
+    InstantiateError, Module, RunOptions, Trap, Val, instance::Instance, linker::Linker,
+};
 
 const MODULE: &str = r#"(module
   (import "env" "add" (func $add (param i32 i32) (result i32)))

@@ -14,8 +14,8 @@ use waot::CompileOptions;
 use waot_format::traps::TrapKind;
 use waot_format::types::Interruption;
 use waot_run::{
-    CallError, Instance, InstantiateError, Linker, Module, OpenError, OpenOptions, RunOptions, Val,
-    interrupt,
+    CallError, InstantiateError, Module, OpenError, OpenOptions, RunOptions, Val,
+    instance::Instance, interrupt, linker::Linker,
 };
 use waot_testsuite::{bin, compile_to_file, testsuite_dir};
 

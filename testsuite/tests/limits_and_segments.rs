@@ -69,8 +69,12 @@ fn a_compiled_page_limit_is_recorded_and_honoured() {
     let path = dir.path().join("grow.aot");
     std::fs::write(&path, bytes).unwrap();
     let module = Arc::new(waot_run::Module::open(&path).unwrap());
-    let instance =
-        waot_run::Instance::new(module, &waot_run::Linker::new(), &Default::default()).unwrap();
+    let instance = waot_run::instance::Instance::new(
+        module,
+        &waot_run::linker::Linker::new(),
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(
         instance.memory_pages(),
         Some(1),
@@ -96,7 +100,7 @@ fn a_minimum_above_the_limit_fails_naming_the_three_numbers() {
         max_memory_pages: Some(5),
         ..Default::default()
     };
-    let err = waot_run::Instance::new(module, &waot_run::Linker::new(), &run)
+    let err = waot_run::instance::Instance::new(module, &waot_run::linker::Linker::new(), &run)
         .err()
         .unwrap()
         .to_string();
@@ -174,17 +178,18 @@ fn an_out_of_bounds_segment_keeps_earlier_writes_like_wasmi() {
                 .unwrap();
         Arc::new(waot_run::Module::open(&path).unwrap())
     };
-    let a = waot_run::Instance::new(
+    let a = waot_run::instance::Instance::new(
         open(&exporter, "a.aot"),
-        &waot_run::Linker::new(),
+        &waot_run::linker::Linker::new(),
         &Default::default(),
     )
     .unwrap();
-    let mut linker = waot_run::Linker::new();
+    let mut linker = waot_run::linker::Linker::new();
     linker.instance("a", &a);
-    let err = waot_run::Instance::new(open(&importer, "b.aot"), &linker, &Default::default())
-        .err()
-        .unwrap();
+    let err =
+        waot_run::instance::Instance::new(open(&importer, "b.aot"), &linker, &Default::default())
+            .err()
+            .unwrap();
     assert!(
         err.to_string().contains("out of bounds memory access"),
         "{err}"
@@ -337,8 +342,12 @@ fn regression_table_growth_is_capped() {
         waot_testsuite::compile_to_file(&wasm, &CompileOptions::default(), dir.path(), "t.aot")
             .unwrap();
     let module = Arc::new(waot_run::Module::open(&path).unwrap());
-    let instance =
-        waot_run::Instance::new(module, &waot_run::Linker::new(), &Default::default()).unwrap();
+    let instance = waot_run::instance::Instance::new(
+        module,
+        &waot_run::linker::Linker::new(),
+        &Default::default(),
+    )
+    .unwrap();
     let grow = |n: i32| instance.call("grow", &[waot_run::Val::I32(n)]).unwrap();
     assert_eq!(grow(20_000_000), vec![waot_run::Val::I32(-1)]);
     assert_eq!(grow(1000), vec![waot_run::Val::I32(1)]);
@@ -497,9 +506,9 @@ fn regression_dropped_instances_release_their_memory() {
     );
     let before = vm_size_kb();
     for _ in 0..50 {
-        let instance = waot_run::Instance::new(
+        let instance = waot_run::instance::Instance::new(
             module.clone(),
-            &waot_run::Linker::new(),
+            &waot_run::linker::Linker::new(),
             &Default::default(),
         )
         .unwrap();

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use waot_run::{CallError, Instance, Linker, Module, RunOptions, Val};
+use waot_run::{CallError, Module, RunOptions, Val, instance::Instance, linker::Linker};
 
 const MODULE: &str = r#"(module
   (import "env" "fill_buffer" (func $fill (param i32 i32 i32) (result i32)))

@@ -8,7 +8,9 @@ use waot::CompileOptions;
 use waot_format::artifact::Artifact;
 use waot_format::traps::TrapKind;
 use waot_format::types::{DefinedFuncIndex, FuncType, NO_ARRAY_ENTRY};
-use waot_run::{CallError, Instance, Linker, Module, OpenOptions, Profiling, RunOptions};
+use waot_run::{
+    CallError, Module, OpenOptions, Profiling, RunOptions, instance::Instance, linker::Linker,
+};
 
 #[test]
 fn artifact_borrows_the_parse_the_module_keeps() {

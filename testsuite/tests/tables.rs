@@ -4,7 +4,7 @@
 //! huge table costs memory only where it is touched.
 
 use std::sync::Arc;
-use waot_run::{Instance, InstantiateError, Linker, Module, RunOptions, Val};
+use waot_run::{InstantiateError, Module, RunOptions, Val, instance::Instance, linker::Linker};
 
 fn instantiate(module: &Arc<Module>, cap: u64) -> Result<Instance, InstantiateError> {
     let options = RunOptions {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use waot::CompileOptions;
 use waot_format::types::{BoundsStrategy, FuncType, ValType};
-use waot_run::{CallError, Instance, Linker, Module, RunOptions, Trap, Val};
+use waot_run::{CallError, Module, RunOptions, Trap, Val, instance::Instance, linker::Linker};
 
 /// `outer(n)` calls the host's `reenter(n)`, which calls `inner(n)` of the
 /// same instance: 0 traps with unreachable, 1 with an out-of-bounds load, 2

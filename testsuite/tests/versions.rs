@@ -10,7 +10,9 @@ use std::process::Command;
 use std::sync::Arc;
 use waot::CompileOptions;
 use waot_format::signature::{PrivateKey, PublicKey};
-use waot_run::{Instance, Linker, Module, OpenOptions, RequiredSignature, RunOptions, Val};
+use waot_run::{
+    Module, OpenOptions, RequiredSignature, RunOptions, Val, instance::Instance, linker::Linker,
+};
 use waot_testsuite::{bin, testsuite_dir};
 
 /// Runs a binary in `dir`; returns (exit code, stdout, stderr).

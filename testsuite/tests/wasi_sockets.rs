@@ -218,22 +218,23 @@ const EAGAIN: i32 = 6;
 
 /// Instantiates [`CONN_GUEST`] listening on a free loopback port; returns
 /// it with the port.
-fn conn_guest() -> (waot_run::Instance, u16) {
-    use waot_run::wasi::{WasiConfig, WasiCtx, add_to_linker};
+fn conn_guest() -> (waot_run::instance::Instance, u16) {
+    use waot_run::wasi::{WasiConfig, WasiCtx, add_to_raw_linker};
     let port = free_port();
     let config = WasiConfig {
         tcp_listen: vec![format!("127.0.0.1:{port}")],
         ..Default::default()
     };
-    let mut linker = waot_run::Linker::new();
-    add_to_linker(&mut linker, &WasiCtx::new(&config).expect("wasi context"));
+    let mut linker = waot_run::linker::Linker::new();
+    add_to_raw_linker(&mut linker, &WasiCtx::new(&config).expect("wasi context"));
     let module = waot_testsuite::open_wat(CONN_GUEST);
     let instance =
-        waot_run::Instance::new(module, &linker, &waot_run::RunOptions::default()).unwrap();
+        waot_run::instance::Instance::new(module, &linker, &waot_run::RunOptions::default())
+            .unwrap();
     (instance, port)
 }
 
-fn call(instance: &waot_run::Instance, name: &str, args: &[i32]) -> i32 {
+fn call(instance: &waot_run::instance::Instance, name: &str, args: &[i32]) -> i32 {
     use waot_run::Val;
     let args: Vec<Val> = args.iter().map(|&a| Val::I32(a)).collect();
     match instance.call(name, &args).expect(name).as_slice() {

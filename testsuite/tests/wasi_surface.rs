@@ -7,8 +7,8 @@
 //! stdin and resumes a wait a signal interrupts; `fd_fdstat_set_flags`
 //! refuses what it cannot honour.
 
-use waot_run::wasi::{WasiConfig, WasiCtx, add_to_linker};
-use waot_run::{Instance, InstantiateError, Linker, RunOptions, Val};
+use waot_run::wasi::{WasiConfig, WasiCtx, add_to_raw_linker};
+use waot_run::{InstantiateError, RunOptions, Val, instance::Instance, linker::Linker};
 use waot_testsuite::bin;
 
 /// Every preview 1 function: name, parameter types, result types (`i32` =
@@ -83,7 +83,7 @@ fn importer(imports: &[(&str, &str, &str)]) -> String {
 
 fn wasi_linker(config: &WasiConfig) -> Linker {
     let mut linker = Linker::new();
-    add_to_linker(&mut linker, &WasiCtx::new(config).expect("wasi context"));
+    add_to_raw_linker(&mut linker, &WasiCtx::new(config).expect("wasi context"));
     linker
 }
 

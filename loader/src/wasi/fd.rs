@@ -9,7 +9,6 @@ use crate::linker::Linker;
 use crate::values::Val;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
-use std::sync::Arc;
 
 /// An open file and its `fdflags`.
 pub(crate) struct FileEntry {
@@ -491,7 +490,7 @@ fn fd_prestat_dir_name(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
 }
 
 /// Adds the `fd_*` functions.
-pub(crate) fn add(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
+pub(crate) fn add(linker: &mut Linker, ctx: &super::WasiSource) {
     define(linker, ctx, "fd_read", "iiii", fd_read);
     define(linker, ctx, "fd_write", "iiii", fd_write);
     define(linker, ctx, "fd_pread", "iiiIi", fd_pread);

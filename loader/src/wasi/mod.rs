@@ -9,6 +9,7 @@
 //! with `..`, an absolute path or a symlink that would leave a preopen is
 //! refused with `ENOTCAPABLE`, never resolved by hand.
 
+mod embed;
 mod fd;
 mod iovec;
 mod path;
@@ -16,6 +17,8 @@ mod poll;
 mod sock;
 mod stdio;
 mod table;
+
+pub use embed::{WasiCtxBuilder, add_to_linker};
 
 use crate::linker::Linker;
 use crate::traps::Trap;
@@ -220,6 +223,11 @@ impl WasiCtx {
     /// wasi-libc looks for preopened directories from 3 up and stops at the
     /// first descriptor that is not one.
     pub fn new(config: &WasiConfig) -> Result<Arc<WasiCtx>, String> {
+        Self::from_config(config).map(Arc::new)
+    }
+
+    /// As [`WasiCtx::new`], unshared (a store's data holds it).
+    pub(crate) fn from_config(config: &WasiConfig) -> Result<WasiCtx, String> {
         let mut fds = table::Table::default();
         fds.insert_at(0, fd::Entry::Stdin);
         fds.insert_at(1, fd::Entry::Stdout);
@@ -253,11 +261,11 @@ impl WasiCtx {
             );
             next += 1;
         }
-        Ok(Arc::new(WasiCtx {
+        Ok(WasiCtx {
             args: config.args.clone(),
             env: config.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
             fds: Mutex::new(fds),
-        }))
+        })
     }
 }
 
@@ -299,12 +307,40 @@ pub(crate) fn u64_arg(args: &[Val], i: usize) -> u64 {
 /// The body of a WASI function: context, memory, arguments.
 type Body = fn(&WasiCtx, &mut Memory, &[Val]) -> WasiResult;
 
+/// Where WASI functions find their context.
+#[derive(Clone)]
+pub(crate) enum WasiSource {
+    /// One context shared by every caller ([`add_to_raw_linker`]).
+    Shared(Arc<WasiCtx>),
+    /// The calling store's, through the embedder's accessor
+    /// ([`add_to_linker`]): `None` outside a call from such a store.
+    Store(Arc<dyn Fn() -> Option<*const WasiCtx> + Send + Sync>),
+}
+
+impl WasiSource {
+    /// The context for the call in progress.
+    fn get(&self) -> Option<*const WasiCtx> {
+        match self {
+            WasiSource::Shared(ctx) => Some(Arc::as_ptr(ctx)),
+            WasiSource::Store(get) => get(),
+        }
+    }
+}
+
 /// Defines one WASI function in `linker`.
-fn define(linker: &mut Linker, ctx: &Arc<WasiCtx>, name: &str, params: &str, body: Body) {
+fn define(linker: &mut Linker, ctx: &WasiSource, name: &str, params: &str, body: Body) {
     let ctx = ctx.clone();
     linker.func(MODULE, name, sig(params), move |caller, args| {
+        let ctx = ctx.get().ok_or_else(|| {
+            Trap::host("a WASI function was called outside the store that holds its context")
+        })?;
+        // SAFETY: a shared context lives in the Arc this closure holds; a
+        // store's lives in the store's data, which the call into wasm now
+        // in progress borrows exclusively and which nothing else touches
+        // until this host call returns.
+        let ctx = unsafe { &*ctx };
         let mut memory = Memory(caller.memory());
-        let code = match body(&ctx, &mut memory, args) {
+        let code = match body(ctx, &mut memory, args) {
             Ok(()) => errno::SUCCESS,
             Err(Errno(e)) => e,
         };
@@ -349,8 +385,15 @@ pub(crate) fn now(clock: u32) -> WasiResult<u64> {
     Ok(t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64)
 }
 
-/// Adds every WASI function to `linker`.
-pub fn add_to_linker(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
+/// Adds every WASI function to the raw `linker` ([`crate::linker::Linker`]),
+/// all sharing `ctx`. With the embedder's [`crate::Linker<T>`], use
+/// [`add_to_linker`], which finds the context in each store's data.
+pub fn add_to_raw_linker(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
+    add_all(linker, &WasiSource::Shared(ctx.clone()));
+}
+
+/// Adds every WASI function to `linker`, finding the context in `ctx`.
+pub(crate) fn add_all(linker: &mut Linker, ctx: &WasiSource) {
     define(linker, ctx, "args_get", "ii", |c, m, a| {
         write_strings(m, &c.args, u32_arg(a, 0), u32_arg(a, 1))
     });

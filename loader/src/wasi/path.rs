@@ -11,7 +11,6 @@ use crate::linker::Linker;
 use crate::values::Val;
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
 use cap_std::fs::{Dir, MetadataExt};
-use std::sync::Arc;
 
 /// `lookupflags.symlink_follow`.
 const SYMLINK_FOLLOW: u32 = 1;
@@ -147,7 +146,7 @@ fn path_symlink(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
 }
 
 /// Adds the `path_*` functions.
-pub(crate) fn add(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
+pub(crate) fn add(linker: &mut Linker, ctx: &super::WasiSource) {
     define(linker, ctx, "path_open", "iiiiiIIii", path_open);
     define(linker, ctx, "path_create_directory", "iii", |c, m, a| {
         let (d, path) = target(c, m, a, 0, 1)?;

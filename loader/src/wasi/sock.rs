@@ -11,7 +11,6 @@ use crate::linker::Linker;
 use crate::values::Val;
 use std::io::Read;
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::Arc;
 
 /// A listening socket and whether it is in non-blocking mode.
 pub(crate) struct Listener {
@@ -176,7 +175,7 @@ fn sock_shutdown(c: &WasiCtx, _: &mut Memory, a: &[Val]) -> WasiResult {
 }
 
 /// Adds the `sock_*` functions.
-pub(crate) fn add(linker: &mut Linker, ctx: &Arc<WasiCtx>) {
+pub(crate) fn add(linker: &mut Linker, ctx: &super::WasiSource) {
     define(linker, ctx, "sock_accept", "iii", sock_accept);
     define(linker, ctx, "sock_recv", "iiiiii", sock_recv);
     define(linker, ctx, "sock_send", "iiiii", sock_send);

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use waot::{CompileError, CompileOptions};
 use waot_format::traps::TrapKind;
 use waot_format::types::ValType;
-use waot_run::{CallError, Instance, InstantiateError, Linker, Module, RunOptions, Val};
+use waot_run::{
+    CallError, InstantiateError, Module, RunOptions, Val, instance::Instance, linker::Linker,
+};
 
 /// A value as both engines can report it. References compare by null-ness
 /// (identities differ between engines).
@@ -221,11 +223,11 @@ impl Waot {
         let mut out = Vec::new();
         for (name, item) in self.instance.exports() {
             let exn = match &item {
-                waot_run::Extern::Func(f) => {
+                waot_run::externs::Extern::Func(f) => {
                     f.ty.params.contains(&ValType::ExnRef)
                         || f.ty.results.contains(&ValType::ExnRef)
                 }
-                waot_run::Extern::Global(g) => g.ty() == ValType::ExnRef,
+                waot_run::externs::Extern::Global(g) => g.ty() == ValType::ExnRef,
                 _ => false,
             };
             if exn {
@@ -268,9 +270,11 @@ impl Engine for Waot {
         let mut state = State::default();
         for (name, item) in self.instance.exports() {
             match item {
-                waot_run::Extern::Global(g) => state.globals.push((name, from_waot(&g.get()))),
+                waot_run::externs::Extern::Global(g) => {
+                    state.globals.push((name, from_waot(&g.get())))
+                }
                 // SAFETY: no wasm code runs while the snapshot is taken.
-                waot_run::Extern::Memory(m) => state
+                waot_run::externs::Extern::Memory(m) => state
                     .memories
                     .push((name, unsafe { m.bytes_mut() }.to_vec())),
                 _ => {}

@@ -15,8 +15,10 @@ use waot::{CompileError, CompileOptions};
 use waot_format::traps::TrapKind;
 use waot_format::types::{FuncType, MemoryDesc, TableDesc, ValType};
 use waot_run::memory::LinearMemory;
-use waot_run::{CallError, Instance, InstantiateError, Linker, Module, RunOptions, Val};
-use waot_run::{Extern, Global, Table};
+use waot_run::{
+    CallError, InstantiateError, Module, RunOptions, Val, instance::Instance, linker::Linker,
+};
+use waot_run::{externs::Extern, externs::Global, externs::Table};
 use wast::{QuoteWat, WastDirective, WastExecute, WastInvoke};
 
 /// One `.wast` file of a set.

@@ -1,0 +1,117 @@
+//! `Engine` and `Config`: what is shared by every store of an embedder —
+//! the checks its artifacts must carry, the default stack budget and the
+//! epoch that deadlines count.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use waot_format::types::Interruption;
+
+/// How an [`Engine`] runs code, with Wasmtime's names.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) interruption: Interruption,
+    pub(crate) max_wasm_stack: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            interruption: Interruption::NONE,
+            max_wasm_stack: 1 << 20,
+        }
+    }
+}
+
+impl Config {
+    /// The defaults: no fuel, no epoch deadlines, 1 MiB of wasm stack.
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// Stores count fuel ([`crate::Store::set_fuel`]): every module must be
+    /// compiled with `waot compile --fuel`, or [`crate::Module::from_file`]
+    /// refuses it with the command that recompiles it.
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Config {
+        self.interruption.fuel = enable;
+        self
+    }
+
+    /// Stores have epoch deadlines ([`crate::Store::set_epoch_deadline`]):
+    /// every module must be compiled with `waot compile
+    /// --epoch-interruption`.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
+        self.interruption.epoch = enable;
+        self
+    }
+
+    /// Bytes of native stack wasm code may use before it traps with "call
+    /// stack exhausted" (default 1 MiB).
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Config {
+        self.max_wasm_stack = bytes;
+        self
+    }
+}
+
+/// The process-wide part of an embedding: configuration and the epoch.
+/// Cheap to clone; clones share everything.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+#[derive(Debug)]
+struct EngineInner {
+    config: Config,
+    /// Read by compiled code through each store's runtime limits block,
+    /// which points at it; boxed in the `Arc`, so it never moves.
+    epoch: AtomicU64,
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new(&Config::default()).expect("the default configuration is valid")
+    }
+}
+
+impl Engine {
+    /// An engine for `config`.
+    pub fn new(config: &Config) -> Result<Engine, crate::Error> {
+        if config.max_wasm_stack == 0 {
+            return Err(crate::Error::msg("max_wasm_stack must be at least 1 byte"));
+        }
+        Ok(Engine {
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                epoch: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// Advances this engine's epoch by one tick, from any thread: code
+    /// compiled with `--epoch-interruption` in a store whose deadline has
+    /// come traps with "interrupted" at its next function entry or loop
+    /// header.
+    pub fn increment_epoch(&self) {
+        self.inner.epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// The current epoch.
+    pub(crate) fn current_epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Acquire)
+    }
+
+    /// The address compiled code reads the epoch from.
+    pub(crate) fn epoch_ptr(&self) -> *const AtomicU64 {
+        &self.inner.epoch
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Whether two handles name the same engine.
+    pub fn same(a: &Engine, b: &Engine) -> bool {
+        Arc::ptr_eq(&a.inner, &b.inner)
+    }
+}

@@ -1,0 +1,206 @@
+//! `Linker<T>`: host functions (typed Rust closures) and other stores'
+//! items by module and name, resolving a module's imports when it is
+//! instantiated into a store. Items taken from a store can only be linked
+//! into that store.
+
+use super::engine::Engine;
+use super::func::{Caller, IntoFunc};
+use super::instance::{Extern, Instance, raw};
+use super::store::{AsContext, AsContextMut, StoreId, with_current};
+use crate::linker::{Caller as RawCaller, Linker as RawLinker};
+use crate::traps::Trap;
+use crate::values::Val;
+use crate::{Error, Module};
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use waot_format::types::FuncType;
+
+/// Resolves imports for instances of stores of `T`. Cheap to clone.
+pub struct Linker<T> {
+    engine: Engine,
+    raw: RawLinker,
+    /// Items taken from a store (`define`, `instance`): usable only there.
+    store_items: HashMap<(String, String), StoreId>,
+    _data: PhantomData<fn(&mut T)>,
+}
+
+impl<T> Clone for Linker<T> {
+    fn clone(&self) -> Self {
+        Linker {
+            engine: self.engine.clone(),
+            raw: self.raw.clone(),
+            store_items: self.store_items.clone(),
+            _data: PhantomData,
+        }
+    }
+}
+
+/// A host function's error as the trap that stops its wasm caller: a trap
+/// it carries (`proc_exit`, a wasm trap from a nested call) as it is.
+fn host_trap(e: Error) -> Trap {
+    match e.into_trap() {
+        Ok(trap) => trap,
+        Err(e) => Trap::host(e.to_string()),
+    }
+}
+
+impl<T: 'static> Linker<T> {
+    /// An empty linker for stores of `engine`.
+    pub fn new(engine: &Engine) -> Linker<T> {
+        Linker {
+            engine: engine.clone(),
+            raw: RawLinker::new(),
+            store_items: HashMap::new(),
+            _data: PhantomData,
+        }
+    }
+
+    /// The raw linker underneath, for WASI.
+    pub(crate) fn raw_mut(&mut self) -> &mut RawLinker {
+        &mut self.raw
+    }
+
+    /// The engine it links for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Defines `module.name` as a Rust closure, `|caller: Caller<'_, T>, a:
+    /// i32, b: i64| -> i32 { … }` or without the caller; its wasm type comes
+    /// from the Rust types. It may return `Result<_, Error>`: an error traps
+    /// the calling wasm ("host function error: …").
+    pub fn func_wrap<Params, Marker>(
+        &mut self,
+        module: &str,
+        name: &str,
+        func: impl IntoFunc<T, Params, Marker>,
+    ) -> Result<&mut Self, Error> {
+        let ty = func.func_type();
+        let func = Arc::new(func);
+        self.define_host(module, name, ty, move |caller, args| {
+            func.call(caller, args)
+        });
+        Ok(self)
+    }
+
+    /// Defines `module.name` as a closure over untyped values of type `ty`:
+    /// it reads `params` and writes every result into `results`.
+    pub fn func_new(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Error> + Send + Sync + 'static,
+    ) -> Result<&mut Self, Error> {
+        let results = ty.results.clone();
+        self.define_host(module, name, ty, move |caller, args| {
+            let mut out: Vec<Val> = results.iter().map(|t| Val::null(*t)).collect();
+            func(caller, args, &mut out)?;
+            Ok(out)
+        });
+        Ok(self)
+    }
+
+    /// Registers a host function that finds its store when called.
+    pub(crate) fn define_host(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        func: impl Fn(Caller<'_, T>, &[Val]) -> Result<Vec<Val>, Error> + Send + Sync + 'static,
+    ) {
+        self.store_items
+            .remove(&(module.to_string(), name.to_string()));
+        self.raw
+            .func(module, name, ty, move |raw_caller: &mut RawCaller, args| {
+                let instance = raw_caller.instance_data();
+                with_current::<T, _>(|store| func(Caller { store, instance }, args))
+                    .unwrap_or_else(|| {
+                        Err(Error::msg(
+                            "a host function of a Linker<T> was called outside a store of its T",
+                        ))
+                    })
+                    .map_err(host_trap)
+            });
+    }
+
+    /// Defines `module.name` as an item of `store` (usable only there).
+    pub fn define(
+        &mut self,
+        store: impl AsContext<Data = T>,
+        module: &str,
+        name: &str,
+        item: impl Into<Extern>,
+    ) -> Result<&mut Self, Error> {
+        let store = store.as_context().0;
+        let raw_item = raw(store, item.into())?;
+        self.raw.define(module, name, raw_item);
+        self.store_items
+            .insert((module.to_string(), name.to_string()), store.id);
+        Ok(self)
+    }
+
+    /// Defines every export of `instance` under module name `module`.
+    pub fn instance(
+        &mut self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        instance: Instance,
+    ) -> Result<&mut Self, Error> {
+        let store = store.as_context_mut().0;
+        store.check(instance.store)?;
+        let raw_instance = &store.objects.instances[instance.index];
+        self.raw.instance(module, raw_instance);
+        for (name, _) in raw_instance.exports() {
+            self.store_items
+                .insert((module.to_string(), name), store.id);
+        }
+        Ok(self)
+    }
+
+    /// Links the imports a host does not provide to functions that trap
+    /// when called (Wasmtime's `define_unknown_imports_as_traps`).
+    pub fn define_unknown_imports_as_traps(&mut self, _module: &Module) -> Result<(), Error> {
+        self.raw.allow_unresolved = true;
+        Ok(())
+    }
+
+    /// Instantiates `module` into `store`: resolves its imports, creates
+    /// its memories, tables and globals, applies its segments and runs its
+    /// start function (a reactor's `_initialize` is the embedder's to
+    /// call).
+    pub fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<Instance, Error> {
+        let store = store.as_context_mut().0;
+        if !Engine::same(&self.engine, &store.engine) {
+            return Err(Error::msg(
+                "the linker and the store belong to different engines",
+            ));
+        }
+        for import in &module.artifact().imports {
+            let key = (import.module.to_string(), import.name.to_string());
+            if self.store_items.get(&key).is_some_and(|id| *id != store.id) {
+                return Err(Error::msg(format!(
+                    "import {}.{} is defined by an item of another store",
+                    import.module, import.name
+                )));
+            }
+        }
+        let limits: *const crate::interrupt::VMRuntimeLimits = &*store.limits;
+        let options = store.options.clone();
+        let module = Arc::new(module.clone());
+        let raw = &self.raw;
+        let instance = super::store::enter(store, || {
+            crate::instance::Instance::new_with_limits(module, raw, &options, limits)
+        })?;
+        store.objects.instances.push(instance);
+        Ok(Instance {
+            store: store.id,
+            index: store.objects.instances.len() - 1,
+        })
+    }
+}

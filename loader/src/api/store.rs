@@ -1,0 +1,302 @@
+//! `Store<T>`: owns the instances, functions, memories, tables and globals
+//! an embedder creates, the host's data `T`, and the runtime limits block
+//! (fuel, epoch deadline, stack limit) its code reads. Handles are indices
+//! into a store, checked to belong to it.
+//!
+//! While wasm runs, the store is reachable from host functions through
+//! [`enter`]: the call that entered wasm holds the only `&mut` to it and
+//! lends it, as a raw pointer, to the [`crate::Caller`] of each host call.
+
+use super::engine::Engine;
+use crate::Error;
+use crate::externs::{Func as RawFunc, Global as RawGlobal, Table as RawTable};
+use crate::instance::Instance as RawInstance;
+use crate::interrupt::VMRuntimeLimits;
+use crate::memory::LinearMemory;
+use crate::{InstantiateError, RunOptions};
+use std::any::TypeId;
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Which store a handle belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct StoreId(u64);
+
+impl StoreId {
+    fn next() -> StoreId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        StoreId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// What a store owns, whatever its `T`. Declared before the limits block
+/// in [`StoreInner`], so it is dropped first.
+#[derive(Default)]
+pub(crate) struct StoreObjects {
+    pub(crate) instances: Vec<RawInstance>,
+    pub(crate) funcs: Vec<RawFunc>,
+    pub(crate) memories: Vec<Rc<LinearMemory>>,
+    pub(crate) tables: Vec<Rc<RawTable>>,
+    pub(crate) globals: Vec<Rc<RawGlobal>>,
+}
+
+/// The store itself, boxed so that the limits block and `T` never move
+/// while compiled code or a host function may point at them.
+pub(crate) struct StoreInner<T> {
+    pub(crate) objects: StoreObjects,
+    pub(crate) id: StoreId,
+    pub(crate) engine: Engine,
+    pub(crate) data: T,
+    pub(crate) limits: Box<VMRuntimeLimits>,
+    pub(crate) options: RunOptions,
+}
+
+impl<T> StoreInner<T> {
+    /// Fails unless `id` is this store's.
+    pub(crate) fn check(&self, id: StoreId) -> Result<(), Error> {
+        if id == self.id {
+            Ok(())
+        } else {
+            Err(Error::msg(
+                "the handle belongs to another store (a handle works only with the store that created it)",
+            ))
+        }
+    }
+
+    /// Fuel operations need an engine that counts fuel.
+    fn fuel_configured(&self) -> Result<(), Error> {
+        if self.engine.config().interruption.fuel {
+            Ok(())
+        } else {
+            Err(Error::msg(
+                "fuel is not configured in this store: enable it with Config::consume_fuel(true) (and compile with `waot compile --fuel`)",
+            ))
+        }
+    }
+
+    pub(crate) fn set_fuel(&mut self, fuel: u64) -> Result<(), Error> {
+        self.fuel_configured()?;
+        self.limits.set_fuel(fuel);
+        Ok(())
+    }
+
+    pub(crate) fn get_fuel(&self) -> Result<u64, Error> {
+        self.fuel_configured()?;
+        Ok(self.limits.fuel())
+    }
+
+    pub(crate) fn set_epoch_deadline(&mut self, ticks: u64) {
+        let deadline = self.engine.current_epoch().saturating_add(ticks);
+        self.limits.set_epoch_deadline(deadline);
+    }
+}
+
+/// A collection of wasm objects and the host's data `T`; everything in it
+/// is freed when it is dropped.
+pub struct Store<T> {
+    pub(crate) inner: Box<StoreInner<T>>,
+}
+
+impl<T> Store<T> {
+    /// An empty store of `engine` holding `data`.
+    pub fn new(engine: &Engine, data: T) -> Store<T> {
+        let limits = Box::new(VMRuntimeLimits::new(engine.epoch_ptr()));
+        let options = RunOptions {
+            max_wasm_stack: engine.config().max_wasm_stack,
+            ..RunOptions::default()
+        };
+        Store {
+            inner: Box::new(StoreInner {
+                objects: StoreObjects::default(),
+                id: StoreId::next(),
+                engine: engine.clone(),
+                data,
+                limits,
+                options,
+            }),
+        }
+    }
+
+    /// The host's data.
+    pub fn data(&self) -> &T {
+        &self.inner.data
+    }
+
+    /// The host's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.inner.data
+    }
+
+    /// Consumes the store (freeing everything in it) and returns the data.
+    pub fn into_data(self) -> T {
+        let StoreInner { objects, data, .. } = *self.inner;
+        drop(objects);
+        data
+    }
+
+    /// The engine it belongs to.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// Gives the store's code `fuel` units to run (Wasmtime's count);
+    /// code compiled with `--fuel` traps with "all fuel consumed by
+    /// WebAssembly" when it has run out. An error unless the engine's
+    /// [`crate::Config::consume_fuel`] is set.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<(), Error> {
+        self.inner.set_fuel(fuel)
+    }
+
+    /// The fuel left.
+    pub fn get_fuel(&self) -> Result<u64, Error> {
+        self.inner.get_fuel()
+    }
+
+    /// Code compiled with `--epoch-interruption` traps with "interrupted"
+    /// once the engine's epoch has advanced `ticks` beyond its current
+    /// value ([`crate::Engine::increment_epoch`]). Without a deadline the
+    /// code is never interrupted.
+    pub fn set_epoch_deadline(&mut self, ticks: u64) {
+        self.inner.set_epoch_deadline(ticks);
+    }
+
+    /// Caps what instances created from now on may grow their memories
+    /// to (pages) and their tables to (elements).
+    pub fn limit_growth(&mut self, max_memory_pages: Option<u64>, max_table_elements: u64) {
+        self.inner.options.max_memory_pages = max_memory_pages;
+        self.inner.options.max_table_elements = max_table_elements;
+    }
+}
+
+/// A shared borrow of a store, as host functions and handles take it.
+pub struct StoreContext<'a, T>(pub(crate) &'a StoreInner<T>);
+
+/// An exclusive borrow of a store.
+pub struct StoreContextMut<'a, T>(pub(crate) &'a mut StoreInner<T>);
+
+/// Things that borrow a store: [`Store`], [`crate::Caller`], contexts,
+/// and references to them (Wasmtime's trait of the same name).
+pub trait AsContext {
+    /// The store's data type.
+    type Data;
+    /// Borrows the store.
+    fn as_context(&self) -> StoreContext<'_, Self::Data>;
+}
+
+/// Things that borrow a store exclusively.
+pub trait AsContextMut: AsContext {
+    /// Borrows the store exclusively.
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, Self::Data>;
+}
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(&self.inner)
+    }
+}
+
+impl<T> AsContextMut for Store<T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(&mut self.inner)
+    }
+}
+
+impl<T> AsContext for StoreContext<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.0)
+    }
+}
+
+impl<T> AsContext for StoreContextMut<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.0)
+    }
+}
+
+impl<T> AsContextMut for StoreContextMut<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self.0)
+    }
+}
+
+impl<S: AsContext + ?Sized> AsContext for &S {
+    type Data = S::Data;
+    fn as_context(&self) -> StoreContext<'_, S::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<S: AsContext + ?Sized> AsContext for &mut S {
+    type Data = S::Data;
+    fn as_context(&self) -> StoreContext<'_, S::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<S: AsContextMut + ?Sized> AsContextMut for &mut S {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, S::Data> {
+        (**self).as_context_mut()
+    }
+}
+
+/// The store wasm is running in on this thread: its address and data type.
+#[derive(Clone, Copy)]
+struct Current {
+    store: *mut (),
+    data: TypeId,
+}
+
+thread_local! {
+    static CURRENT: Cell<Option<Current>> = const { Cell::new(None) };
+}
+
+/// Restores the previous current store when a call into wasm ends,
+/// normally or by unwinding.
+struct Restore(Option<Current>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.0));
+    }
+}
+
+/// Runs `f` (which enters wasm) with `store` as this thread's current
+/// store, so host functions reach it. `store` must not be used through any
+/// other path until `f` returns.
+pub(crate) fn enter<T: 'static, R>(store: &mut StoreInner<T>, f: impl FnOnce() -> R) -> R {
+    let current = Current {
+        store: store as *mut StoreInner<T> as *mut (),
+        data: TypeId::of::<T>(),
+    };
+    let _restore = Restore(CURRENT.with(|c| c.replace(Some(current))));
+    f()
+}
+
+/// Runs `f` on the current store if its data is a `T`; `None` outside
+/// any call from a store of `T`.
+pub(crate) fn with_current<T: 'static, R>(f: impl FnOnce(&mut StoreInner<T>) -> R) -> Option<R> {
+    let current = CURRENT.with(|c| c.get())?;
+    if current.data != TypeId::of::<T>() {
+        return None;
+    }
+    // SAFETY: `enter` set this pointer from the `&mut StoreInner<T>` of
+    // the call now in wasm (the type id says it is a `T` store), which
+    // uses it through no other path until wasm returns; the host call
+    // running now is the only user, and it ends before wasm goes on.
+    let store = unsafe { &mut *(current.store as *mut StoreInner<T>) };
+    Some(f(store))
+}
+
+/// Instantiation errors as the crate's error.
+impl From<InstantiateError> for Error {
+    fn from(e: InstantiateError) -> Error {
+        match e {
+            InstantiateError::Trap(t) => Error::from(t),
+            other => Error::msg(other.to_string()),
+        }
+    }
+}

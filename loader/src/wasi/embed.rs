@@ -1,0 +1,92 @@
+//! WASI for the embedder's API: a builder for the context a store's data
+//! holds, and [`add_to_linker`], which links every WASI function into a
+//! [`crate::Linker<T>`] that finds the context through an accessor, as
+//! Wasmtime's `wasmtime_wasi::p1::add_to_linker_sync` does.
+
+use super::{WasiConfig, WasiCtx, WasiSource};
+use crate::Error;
+use crate::api::store::with_current;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Builds a [`WasiCtx`]: arguments, environment, preopened directories
+/// and TCP listeners; stdio is the host process's.
+#[derive(Clone, Debug, Default)]
+pub struct WasiCtxBuilder {
+    config: WasiConfig,
+}
+
+impl WasiCtxBuilder {
+    /// No arguments, no environment, no preopens.
+    pub fn new() -> WasiCtxBuilder {
+        WasiCtxBuilder::default()
+    }
+
+    /// Appends one argument (the first is the program's name, `argv[0]`).
+    pub fn arg(&mut self, arg: impl Into<String>) -> &mut Self {
+        self.config.args.push(arg.into());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args(&mut self, args: &[impl AsRef<str>]) -> &mut Self {
+        self.config
+            .args
+            .extend(args.iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.config.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Gives the guest host directory `host` as `guest` (all file access
+    /// goes through cap-std, confined to it).
+    pub fn preopened_dir(
+        &mut self,
+        host: impl Into<PathBuf>,
+        guest: impl Into<String>,
+    ) -> &mut Self {
+        self.config.preopens.push((host.into(), guest.into()));
+        self
+    }
+
+    /// Listens on `address` (`HOST:PORT`) and gives the guest the listener
+    /// as a preopened socket, numbered after the directories.
+    pub fn tcp_listen(&mut self, address: impl Into<String>) -> &mut Self {
+        self.config.tcp_listen.push(address.into());
+        self
+    }
+
+    /// The context: an error if a directory cannot be opened or an
+    /// address cannot be listened on.
+    pub fn build(&self) -> Result<WasiCtx, Error> {
+        WasiCtx::from_config(&self.config).map_err(Error::msg)
+    }
+}
+
+/// Links every WASI preview 1 function into `linker`; each call finds its
+/// context with `get` in the calling store's data:
+///
+/// ```no_run
+/// use waot_run::wasi::{WasiCtx, WasiCtxBuilder};
+/// struct Host { wasi: WasiCtx }
+/// let engine = waot_run::Engine::default();
+/// let mut linker = waot_run::Linker::<Host>::new(&engine);
+/// waot_run::wasi::add_to_linker(&mut linker, |host: &mut Host| &mut host.wasi)?;
+/// let wasi = WasiCtxBuilder::new().arg("app").env("HOME", "/").build()?;
+/// let mut store = waot_run::Store::new(&engine, Host { wasi });
+/// # Ok::<(), waot_run::Error>(())
+/// ```
+pub fn add_to_linker<T: 'static>(
+    linker: &mut crate::Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + 'static,
+) -> Result<(), Error> {
+    let source = WasiSource::Store(Arc::new(move || {
+        with_current::<T, _>(|store| get(&mut store.data) as *const WasiCtx)
+    }));
+    super::add_all(linker.raw_mut(), &source);
+    Ok(())
+}

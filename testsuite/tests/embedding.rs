@@ -1,0 +1,347 @@
+//! The embedder's API (`Engine`, `Store<T>`, `Linker<T>`, handles), used
+//! as a Wasmtime user would: typed host closures that reach the store's
+//! data and the caller's memory, typed calls, fuel and deadlines per
+//! store, handles that work only with their own store, WASI through an
+//! accessor, and the errors of each misuse.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use waot::CompileOptions;
+use waot_format::traps::TrapKind;
+use waot_format::types::Interruption;
+use waot_run::wasi::{WasiCtx, WasiCtxBuilder};
+use waot_run::{Caller, Config, Engine, Error, Extern, Linker, Module, Store, Val};
+use waot_testsuite::compile_to_file;
+
+const BOTH: Interruption = Interruption {
+    fuel: true,
+    epoch: true,
+};
+
+/// Compiles `wat` with `checks` into `dir/name.aot`.
+fn artifact(dir: &Path, name: &str, wat: &str, checks: Interruption) -> PathBuf {
+    let wasm = wat::parse_str(wat).expect("valid wat");
+    let options = CompileOptions {
+        interruption: checks,
+        source_name: format!("{name}.wasm"),
+        ..Default::default()
+    };
+    compile_to_file(&wasm, &options, dir, &format!("{name}.aot")).expect("compiles")
+}
+
+fn engine(fuel: bool, epoch: bool) -> Engine {
+    let mut config = Config::new();
+    config.consume_fuel(fuel).epoch_interruption(epoch);
+    Engine::new(&config).expect("valid config")
+}
+
+const COUNTER: &str = r#"(module
+  (import "host" "bump" (func $bump (param i32) (result i32)))
+  (import "host" "fail" (func $fail))
+  (memory (export "memory") 1)
+  (global $g (export "g") (mut i64) (i64.const 7))
+  (func (export "add") (param i32 i64) (result i64)
+    (i64.add (i64.extend_i32_s (call $bump (local.get 0))) (local.get 1)))
+  (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "fail") (call $fail))
+  (func (export "spin") (loop br 0)))"#;
+
+struct Counter {
+    calls: u32,
+    seen: Vec<u8>,
+}
+
+fn counter_linker(engine: &Engine) -> Linker<Counter> {
+    let mut linker = Linker::new(engine);
+    linker
+        .func_wrap("host", "bump", |mut caller: Caller<'_, Counter>, n: i32| {
+            caller.data_mut().calls += 1;
+            let memory = caller.get_export("memory").and_then(Extern::into_memory);
+            let first = memory.map_or(0, |m| m.data(&caller)[0]);
+            caller.data_mut().seen.push(first);
+            n * 2
+        })
+        .unwrap();
+    linker
+        .func_wrap("host", "fail", || -> Result<(), Error> {
+            Err(Error::msg("the host said no"))
+        })
+        .unwrap();
+    linker
+}
+
+#[test]
+fn typed_calls_host_data_memory_and_globals() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = artifact(dir.path(), "counter", COUNTER, Interruption::NONE);
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, &path).unwrap();
+    let linker = counter_linker(&engine);
+    let mut store = Store::new(
+        &engine,
+        Counter {
+            calls: 0,
+            seen: Vec::new(),
+        },
+    );
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+
+    let add = instance
+        .get_typed_func::<(i32, i64), i64>(&mut store, "add")
+        .unwrap();
+    assert_eq!(add.call(&mut store, (20, 2)).unwrap(), 42);
+    let memory = instance.get_memory(&mut store, "memory").unwrap();
+    memory.data_mut(&mut store)[0] = 9;
+    assert_eq!(add.call(&mut store, (1, 0)).unwrap(), 2);
+    assert_eq!(store.data().calls, 2);
+    assert_eq!(store.data().seen, vec![0, 9]);
+
+    let poke = instance
+        .get_typed_func::<(i32, i32), ()>(&mut store, "poke")
+        .unwrap();
+    poke.call(&mut store, (100, 77)).unwrap();
+    assert_eq!(memory.data(&store)[100], 77);
+    assert_eq!(memory.size(&store), 1);
+    assert_eq!(memory.grow(&mut store, 2).unwrap(), 1);
+    assert_eq!(memory.data_size(&store), 3 * 65536);
+
+    let g = instance.get_global(&mut store, "g").unwrap();
+    assert_eq!(g.get(&store), Val::I64(7));
+    g.set(&mut store, Val::I64(-1)).unwrap();
+    assert_eq!(g.get(&store), Val::I64(-1));
+    assert!(g.set(&mut store, Val::I32(1)).is_err(), "wrong type");
+
+    // The untyped path.
+    let f = instance.get_func(&mut store, "add").unwrap();
+    let mut out = [Val::I64(0)];
+    f.call(&mut store, &[Val::I32(3), Val::I64(4)], &mut out)
+        .unwrap();
+    assert_eq!(out, [Val::I64(10)]);
+    assert_eq!(f.ty(&store).to_string(), "(i32, i64) -> i64");
+
+    // A wrong Rust type is an error naming both types.
+    let wrong = instance.get_typed_func::<i32, i32>(&mut store, "add");
+    let message = wrong.err().expect("type mismatch").to_string();
+    assert!(message.contains("(i32, i64) -> i64"), "{message}");
+    assert!(
+        instance
+            .get_typed_func::<(), ()>(&mut store, "nope")
+            .is_err()
+    );
+
+    // A host error traps the caller; the store goes on.
+    let fail = instance
+        .get_typed_func::<(), ()>(&mut store, "fail")
+        .unwrap();
+    let error = fail.call(&mut store, ()).unwrap_err();
+    assert_eq!(error.trap().map(|t| t.kind), Some(TrapKind::HostError));
+    assert!(error.to_string().contains("the host said no"), "{error}");
+    assert_eq!(add.call(&mut store, (1, 1)).unwrap(), 3);
+    assert_eq!(store.into_data().calls, 4);
+}
+
+#[test]
+fn handles_work_only_with_their_own_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = artifact(dir.path(), "counter", COUNTER, Interruption::NONE);
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, &path).unwrap();
+    let linker = counter_linker(&engine);
+    let new_store = || {
+        Store::new(
+            &engine,
+            Counter {
+                calls: 0,
+                seen: Vec::new(),
+            },
+        )
+    };
+    let (mut a, mut b) = (new_store(), new_store());
+    let instance = linker.instantiate(&mut a, &module).unwrap();
+    let add = instance
+        .get_typed_func::<(i32, i64), i64>(&mut a, "add")
+        .unwrap();
+    let error = add.call(&mut b, (1, 1)).unwrap_err();
+    assert!(error.to_string().contains("another store"), "{error}");
+    assert!(instance.get_func(&mut b, "add").is_none());
+
+    // An item defined from store `a` cannot satisfy an import in `b`.
+    let memory = instance.get_memory(&mut a, "memory").unwrap();
+    let mut shared = linker.clone();
+    shared.define(&a, "env", "memory", memory).unwrap();
+    let importer = artifact(
+        dir.path(),
+        "importer",
+        r#"(module (import "env" "memory" (memory 1)))"#,
+        Interruption::NONE,
+    );
+    let importer = Module::from_file(&engine, &importer).unwrap();
+    assert!(shared.instantiate(&mut a, &importer).is_ok());
+    let error = shared.instantiate(&mut b, &importer).unwrap_err();
+    assert!(error.to_string().contains("another store"), "{error}");
+
+    // Another engine's store.
+    let other = Engine::default();
+    let mut c = Store::new(
+        &other,
+        Counter {
+            calls: 0,
+            seen: Vec::new(),
+        },
+    );
+    let error = linker.instantiate(&mut c, &module).unwrap_err();
+    assert!(error.to_string().contains("different engines"), "{error}");
+}
+
+#[test]
+fn fuel_and_deadlines_belong_to_each_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = artifact(dir.path(), "counter", COUNTER, BOTH);
+    let engine = engine(true, true);
+    let module = Module::from_file(&engine, &path).unwrap();
+    let linker = counter_linker(&engine);
+    let new_store = || {
+        Store::new(
+            &engine,
+            Counter {
+                calls: 0,
+                seen: Vec::new(),
+            },
+        )
+    };
+    let (mut a, mut b) = (new_store(), new_store());
+    let ia = linker.instantiate(&mut a, &module).unwrap();
+    let ib = linker.instantiate(&mut b, &module).unwrap();
+    a.set_fuel(1_000).unwrap();
+    b.set_fuel(50).unwrap();
+    let add_a = ia.get_typed_func::<(i32, i64), i64>(&mut a, "add").unwrap();
+    let add_b = ib.get_typed_func::<(i32, i64), i64>(&mut b, "add").unwrap();
+    add_a.call(&mut a, (1, 1)).unwrap();
+    // add: entry 1, local.get, call (2); bump is a host call; then
+    // extend, local.get, add (3).
+    assert_eq!(a.get_fuel().unwrap(), 1_000 - 6);
+    assert_eq!(b.get_fuel().unwrap(), 50, "b's tank is its own");
+    b.set_fuel(1).unwrap();
+    let error = add_b.call(&mut b, (1, 1)).unwrap_err();
+    assert_eq!(error.trap().map(|t| t.kind), Some(TrapKind::OutOfFuel));
+    assert!(add_a.call(&mut a, (1, 1)).is_ok(), "a is not affected");
+
+    // A deadline in `a`; `b` has none and keeps running its calls.
+    a.set_fuel(u64::MAX).unwrap();
+    a.set_epoch_deadline(1);
+    let spin = ia.get_typed_func::<(), ()>(&mut a, "spin").unwrap();
+    let ticker = engine.clone();
+    let tick = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        ticker.increment_epoch();
+    });
+    let error = spin.call(&mut a, ()).unwrap_err();
+    tick.join().unwrap();
+    assert_eq!(error.trap().map(|t| t.kind), Some(TrapKind::Interrupted));
+    b.set_fuel(1_000).unwrap();
+    assert!(add_b.call(&mut b, (1, 1)).is_ok(), "b has no deadline");
+}
+
+#[test]
+fn fuel_needs_a_configured_engine_and_checked_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = artifact(dir.path(), "plain", COUNTER, Interruption::NONE);
+    let mut store = Store::new(&Engine::default(), ());
+    let error = store.set_fuel(10).unwrap_err();
+    assert!(error.to_string().contains("consume_fuel"), "{error}");
+    assert!(store.get_fuel().is_err());
+
+    // An engine that counts fuel refuses code without the checks, with
+    // the command that recompiles it.
+    let error = Module::from_file(&engine(true, false), &plain)
+        .err()
+        .expect("refused");
+    let text = error.to_string();
+    assert!(text.contains("cannot run"), "{text}");
+    assert!(
+        text.contains("hint: recompile it with the checks: `waot compile plain.wasm --fuel -o"),
+        "{text}"
+    );
+}
+
+#[test]
+fn modules_come_from_artifacts_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = dir.path().join("app.wasm");
+    std::fs::write(&wasm, wat::parse_str("(module)").unwrap()).unwrap();
+    let engine = Engine::default();
+    let text = Module::from_file(&engine, &wasm)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        text.contains("hint: compile it first: `waot compile"),
+        "{text}"
+    );
+    assert!(text.contains("app.wasm -o"), "{text}");
+    let bytes = std::fs::read(&wasm).unwrap();
+    assert!(Module::from_bytes(&engine, &bytes).is_err());
+
+    let path = artifact(dir.path(), "counter", COUNTER, Interruption::NONE);
+    let bytes = std::fs::read(&path).unwrap();
+    let module = Module::from_bytes(&engine, &bytes).unwrap();
+    let clone = module.clone();
+    drop(module);
+    let mut store = Store::new(
+        &engine,
+        Counter {
+            calls: 0,
+            seen: Vec::new(),
+        },
+    );
+    let instance = counter_linker(&engine)
+        .instantiate(&mut store, &clone)
+        .unwrap();
+    let add = instance
+        .get_typed_func::<(i32, i64), i64>(&mut store, "add")
+        .unwrap();
+    assert_eq!(add.call(&mut store, (1, 1)).unwrap(), 3);
+    let mut corrupt = bytes;
+    corrupt.truncate(100);
+    assert!(Module::from_bytes(&engine, &corrupt).is_err());
+}
+
+struct Host {
+    wasi: WasiCtx,
+}
+
+#[test]
+fn wasi_through_an_accessor() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = artifact(
+        dir.path(),
+        "exit",
+        r#"(module
+          (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (drop (call $sizes (i32.const 0) (i32.const 4)))
+            (call $exit (i32.load (i32.const 0)))))"#,
+        Interruption::NONE,
+    );
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, &path).unwrap();
+    let mut linker = Linker::<Host>::new(&engine);
+    waot_run::wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
+    for args in [vec!["exit"], vec!["exit", "a", "b"]] {
+        let wasi = WasiCtxBuilder::new().args(&args).build().unwrap();
+        let mut store = Store::new(&engine, Host { wasi });
+        let instance = linker.instantiate(&mut store, &module).unwrap();
+        let start = instance
+            .get_typed_func::<(), ()>(&mut store, "_start")
+            .unwrap();
+        let error = start.call(&mut store, ()).unwrap_err();
+        // The guest exits with its argument count.
+        assert_eq!(error.exit_status(), Some(args.len() as i32));
+    }
+    let missing = WasiCtxBuilder::new()
+        .preopened_dir(dir.path().join("no-such-dir"), "/data")
+        .build();
+    assert!(missing.is_err());
+}
