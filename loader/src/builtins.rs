@@ -5,6 +5,7 @@
 //! check every bound before changing anything and return 1 (compiled code
 //! then traps) or 0.
 
+use crate::api::limits::Growth;
 use crate::instance::InstanceData;
 use crate::values::ValRaw;
 use waot_format::builtins::Builtin;
@@ -33,7 +34,7 @@ extern "C" fn exn_new(vmctx: *mut u8, tag: i32, values: usize) -> usize {
     // SAFETY: compiled code passes a 16-byte aligned stack array with one
     // slot per parameter of the tag.
     let slots = unsafe { std::slice::from_raw_parts(values as *const ValRaw, count) };
-    crate::exceptions::new_exception(tag, slots)
+    instance(vmctx).exceptions().alloc(tag, slots)
 }
 
 extern "C" fn atomic_wait(_vmctx: *mut u8, timeout: i64) -> i32 {
@@ -56,9 +57,21 @@ extern "C" fn exn_throw(_vmctx: *mut u8, exn: usize) -> i32 {
 }
 
 extern "C" fn memory_grow(vmctx: *mut u8, delta: i64, memory: i32) -> i64 {
-    let m = instance(vmctx).memory(memory as u32);
-    m.and_then(|m| m.grow(delta as u64))
-        .map_or(-1, |old| old as i64)
+    let i = instance(vmctx);
+    let Some(m) = i.memory(memory as u32) else {
+        return -1;
+    };
+    let page = waot_format::consts::WASM_PAGE_SIZE;
+    let bytes = |pages: u64| usize::try_from(pages.saturating_mul(page)).unwrap_or(usize::MAX);
+    let growth = Growth::Memory {
+        current: m.byte_len(),
+        desired: bytes(m.pages().saturating_add(delta as u64)),
+        maximum: Some(bytes(m.limit_pages())),
+    };
+    if delta != 0 && !i.allows(growth) {
+        return -1;
+    }
+    m.grow(delta as u64).map_or(-1, |old| old as i64)
 }
 
 extern "C" fn memory_copy(
@@ -134,9 +147,20 @@ extern "C" fn data_drop(vmctx: *mut u8, segment: i32) -> i32 {
 }
 
 extern "C" fn table_grow(vmctx: *mut u8, table: i32, init: usize, delta: i64) -> i64 {
-    let t = instance(vmctx).table(table as u32);
-    t.and_then(|t| t.grow(delta as u64, init))
-        .map_or(-1, |old| old as i64)
+    let i = instance(vmctx);
+    let Some(t) = i.table(table as u32) else {
+        return -1;
+    };
+    let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let growth = Growth::Table {
+        current: count(t.len()),
+        desired: count(t.len().saturating_add(delta as u64)),
+        maximum: t.max().map(count),
+    };
+    if delta != 0 && !i.allows(growth) {
+        return -1;
+    }
+    t.grow(delta as u64, init).map_or(-1, |old| old as i64)
 }
 
 /// A 64-bit index or length as a `usize`; one that does not fit is past the

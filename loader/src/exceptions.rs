@@ -4,10 +4,12 @@
 //! exception a thread is throwing, and [`Exception`], an uncaught
 //! exception as the host sees it.
 //!
-//! Exception objects are never freed while their thread lives: an
+//! Exception objects live in an arena: a [`crate::Store`]'s, freed with
+//! the store, or (for instances created without a store, and exceptions a
+//! host function creates) the thread's, freed when the thread ends. An
 //! `exnref` may be stored anywhere (locals, globals, tables, other
-//! exceptions), and waot has no garbage collector yet. Each costs 16 bytes
-//! plus 16 per value; the thread's arena is freed when the thread ends.
+//! exceptions), and waot has no garbage collector yet, so nothing is freed
+//! earlier. Each costs 16 bytes plus 16 per value.
 
 use crate::values::{Val, ValRaw};
 use std::cell::{Cell, RefCell};
@@ -48,25 +50,39 @@ const _: () = assert!(exn::TAG == 0 && exn::VALUES == VALUE_SLOT_SIZE);
 /// follow one slot each. The slots never move.
 type ExnObject = Box<[ValRaw]>;
 
+/// Exception objects with the tag each was thrown with, which the arena
+/// keeps alive; every object lives as long as its arena.
+#[derive(Default)]
+pub(crate) struct ExnArena {
+    objects: RefCell<Vec<(ExnObject, Arc<Tag>)>>,
+}
+
+impl ExnArena {
+    /// A new exception of `tag` with `values` (one slot each, as many as
+    /// the tag has parameters); returns its address.
+    pub(crate) fn alloc(&self, tag: Arc<Tag>, values: &[ValRaw]) -> usize {
+        let mut object = vec![ValRaw::default(); 1 + values.len()].into_boxed_slice();
+        object[0] = ValRaw::from_u64(tag.identity() as u64);
+        object[1..].copy_from_slice(values);
+        let address = object.as_ptr() as usize;
+        self.objects.borrow_mut().push((object, tag));
+        address
+    }
+}
+
 thread_local! {
-    /// Every exception this thread created (see the module docs), with the
-    /// tag each was thrown with, which the arena keeps alive.
-    static ARENA: RefCell<Vec<(ExnObject, Arc<Tag>)>> = const { RefCell::new(Vec::new()) };
+    /// The exceptions of instances created on this thread without a store.
+    static ARENA: ExnArena = ExnArena::default();
     /// The exception being thrown: set by `exn_throw` or a host function
     /// that throws, taken by the unwinder (caught in wasm) or by
     /// `traps::call` (uncaught).
     static PENDING: Cell<usize> = const { Cell::new(0) };
 }
 
-/// A new exception of `tag` with `values` (one slot each, as many as the
-/// tag has parameters); returns its address.
-pub(crate) fn new_exception(tag: Arc<Tag>, values: &[ValRaw]) -> usize {
-    let mut object = vec![ValRaw::default(); 1 + values.len()].into_boxed_slice();
-    object[0] = ValRaw::from_u64(tag.identity() as u64);
-    object[1..].copy_from_slice(values);
-    let address = object.as_ptr() as usize;
-    ARENA.with(|a| a.borrow_mut().push((object, tag)));
-    address
+/// This thread's arena, for instances created on it without a store
+/// (they are not `Send`, so they stay on it).
+pub(crate) fn thread_arena() -> *const ExnArena {
+    ARENA.with(|a| a as *const ExnArena)
 }
 
 /// Makes `exn` the exception this thread is throwing.
@@ -119,30 +135,40 @@ impl PartialEq for Exception {
 impl Eq for Exception {}
 
 impl Exception {
-    /// The exception at `address` (a live object of this thread).
-    pub(crate) fn from_address(address: usize) -> Option<Exception> {
-        ARENA.with(|a| {
-            let arena = a.borrow();
-            let (object, tag) = arena
-                .iter()
-                .rev()
-                .find(|(o, _)| o.as_ptr() as usize == address)?;
-            let values = tag
-                .ty
-                .params
-                .iter()
-                .zip(&object[1..])
-                .map(|(t, slot)| Val::from_slot(*t, slot))
-                .collect();
-            Some(Exception {
-                tag: tag.clone(),
-                values,
-                address,
-            })
-        })
+    /// The exception at `address`.
+    ///
+    /// # Safety
+    /// `address` is a live exception object (its arena, which keeps its
+    /// tag alive, outlives this call).
+    pub(crate) unsafe fn from_address(address: usize) -> Exception {
+        // SAFETY: a live object's slot 0 holds its tag's identity, the
+        // address of the `Tag` inside an `Arc` its arena holds; taking one
+        // more strong count makes the new `Arc` ours.
+        let tag = unsafe {
+            let ptr = tag_identity(address) as *const Tag;
+            Arc::increment_strong_count(ptr);
+            Arc::from_raw(ptr)
+        };
+        // SAFETY: the object has one slot after the tag per parameter.
+        let slots = unsafe {
+            std::slice::from_raw_parts((address as *const ValRaw).add(1), tag.ty.params.len())
+        };
+        let values = tag
+            .ty
+            .params
+            .iter()
+            .zip(slots)
+            .map(|(t, slot)| Val::from_slot(*t, slot))
+            .collect();
+        Exception {
+            tag,
+            values,
+            address,
+        }
     }
 
-    /// A new exception of `tag` with `values`, for a host function to throw.
+    /// A new exception of `tag` with `values`, for a host function to
+    /// throw (it lives in the thread's arena).
     pub fn new(tag: Arc<Tag>, values: &[Val]) -> Result<Exception, String> {
         if values.len() != tag.ty.params.len()
             || values
@@ -156,7 +182,7 @@ impl Exception {
             ));
         }
         let slots: Vec<ValRaw> = values.iter().map(|v| v.to_slot()).collect();
-        let address = new_exception(tag.clone(), &slots);
+        let address = ARENA.with(|a| a.alloc(tag.clone(), &slots));
         Ok(Exception {
             tag,
             values: values.to_vec(),

@@ -146,6 +146,11 @@ impl Global {
     pub fn keep_alive(&self, owner: Rc<dyn Any>) {
         self.keepalive.borrow_mut().push(owner);
     }
+
+    /// Stops keeping the owners alive (their store is being dropped).
+    pub(crate) fn release_owners(&self) {
+        self.keepalive.borrow_mut().clear();
+    }
 }
 
 /// Anything an instance can import or export.

@@ -4,8 +4,10 @@
 //! traps; what earlier segments wrote stays written), start function.
 //! Exports are called through their function references' array entries.
 
+use crate::api::limits::{Growth, GrowthCheck};
 use crate::code::Module;
 pub use crate::errors::{CallError, InstantiateError, RunOptions};
+use crate::exceptions::ExnArena;
 use crate::exceptions::Tag;
 use crate::externs::{Extern, Func, Global, Table, VMFuncRef};
 use crate::interrupt::VMRuntimeLimits;
@@ -45,12 +47,67 @@ pub struct InstanceData {
     /// Element segments, evaluated; empty once dropped.
     elements: Vec<RefCell<Vec<usize>>>,
     options: RunOptions,
-    /// The runtime limits block its VM context points to: its thread's,
-    /// or its store's, which outlives it.
-    limits: *const VMRuntimeLimits,
+    /// Where its limits and exceptions live.
+    place: Placement,
+}
+
+/// Where an instance keeps what it shares with every instance it may call:
+/// the runtime limits block its VM context points to and the arena of the
+/// exceptions it creates. Both are its thread's, or its store's; either
+/// outlives the instance.
+#[derive(Clone, Copy)]
+pub(crate) struct Placement {
+    pub(crate) limits: *const VMRuntimeLimits,
+    pub(crate) exceptions: *const ExnArena,
+    /// The store's resource limiter check (null: none).
+    pub(crate) growth: *const Option<Box<GrowthCheck>>,
+}
+
+impl Placement {
+    /// Whether the store's resource limiter allows `growth` (always,
+    /// without a store or a limiter).
+    pub(crate) fn allows(&self, growth: Growth) -> bool {
+        // SAFETY: a non-null check lives in the store, which outlives
+        // every instance placed in it.
+        match unsafe { self.growth.as_ref() } {
+            Some(Some(check)) => check(growth),
+            _ => true,
+        }
+    }
+
+    /// The calling thread's.
+    pub(crate) fn thread() -> Placement {
+        Placement {
+            limits: crate::interrupt::limits_ptr(),
+            exceptions: crate::exceptions::thread_arena(),
+            growth: std::ptr::null(),
+        }
+    }
 }
 
 impl InstanceData {
+    /// Whether its store's resource limiter allows `growth`.
+    pub(crate) fn allows(&self, growth: Growth) -> bool {
+        self.place.allows(growth)
+    }
+
+    /// The arena its exceptions go to.
+    pub(crate) fn exceptions(&self) -> &ExnArena {
+        // SAFETY: the arena outlives the instance (see `Placement`).
+        unsafe { &*self.place.exceptions }
+    }
+
+    /// Lets go of the instances its imported tables and globals keep
+    /// alive (a store that is being dropped breaks its cycles this way).
+    pub(crate) fn release_owners(&self) {
+        for t in &self.tables {
+            t.release_owners();
+        }
+        for g in &self.globals {
+            g.release_owners();
+        }
+    }
+
     /// Memory `index`, if any.
     /// Tag `index` (imports first).
     pub(crate) fn tag(&self, index: u32) -> Option<Arc<Tag>> {
@@ -197,16 +254,17 @@ impl Instance {
         linker: &Linker,
         options: &RunOptions,
     ) -> Result<Instance, InstantiateError> {
-        Self::new_with_limits(module, linker, options, crate::interrupt::limits_ptr())
+        Self::new_in(module, linker, options, Placement::thread())
     }
 
-    /// Instantiates `module` with VM contexts pointing at `limits`, which
-    /// must outlive the instance and everything that may call into it.
-    pub(crate) fn new_with_limits(
+    /// Instantiates `module` with its limits and exceptions in `place`,
+    /// which must outlive the instance and everything that may call into
+    /// it.
+    pub(crate) fn new_in(
         module: Arc<Module>,
         linker: &Linker,
         options: &RunOptions,
-        limits: *const VMRuntimeLimits,
+        place: Placement,
     ) -> Result<Instance, InstantiateError> {
         let a = module.artifact();
         let type_ids = crate::externs::canonical_type_ids(&a.types);
@@ -262,6 +320,18 @@ impl Instance {
         for desc in &a.memories {
             let m = LinearMemory::new(desc, options.max_memory_pages)
                 .map_err(|e| InstantiateError::Memory(e.0))?;
+            let growth = Growth::Memory {
+                current: 0,
+                desired: m.byte_len(),
+                maximum: usize::try_from(m.limit_pages() * waot_format::consts::WASM_PAGE_SIZE)
+                    .ok(),
+            };
+            if !place.allows(growth) {
+                return Err(InstantiateError::Memory(format!(
+                    "memory of {} bytes refused by the store's resource limiter",
+                    m.byte_len()
+                )));
+            }
             memories.push(Rc::new(m));
         }
         for desc in &a.tables {
@@ -271,6 +341,17 @@ impl Instance {
             };
             let t = Table::with_limit(&desc, options.max_table_elements)
                 .map_err(|e| InstantiateError::Table(e.0))?;
+            let growth = Growth::Table {
+                current: 0,
+                desired: usize::try_from(t.len()).unwrap_or(usize::MAX),
+                maximum: t.max().and_then(|m| usize::try_from(m).ok()),
+            };
+            if !place.allows(growth) {
+                return Err(InstantiateError::Table(format!(
+                    "table of {} elements refused by the store's resource limiter",
+                    t.len()
+                )));
+            }
             tables.push(t);
         }
         for (i, ty) in a.tags.iter().enumerate() {
@@ -337,7 +418,7 @@ impl Instance {
                 .collect(),
             elements,
             options: options.clone(),
-            limits,
+            place,
         });
         let vm = &data.vmctx;
         vm.write(vmctx::MAGIC, vmctx::VMCTX_MAGIC);
@@ -345,7 +426,7 @@ impl Instance {
         vm.write(vmctx::RUNTIME_DATA, Rc::as_ptr(&data) as usize);
         // The thread's or the store's runtime limits (instances are not
         // `Send`, so a thread's block stays on its thread).
-        vm.write(vmctx::RUNTIME_LIMITS, limits as usize);
+        vm.write(vmctx::RUNTIME_LIMITS, place.limits as usize);
         for (i, id) in type_ids.iter().enumerate() {
             vm.write(offsets.type_id(i as u32), *id);
         }
@@ -585,7 +666,7 @@ impl Instance {
         let d = &self.data;
         // SAFETY: the limits block outlives every instance that points at
         // it (the thread's, or the store's that owns this instance).
-        let limits = unsafe { &*d.limits };
+        let limits = unsafe { &*d.place.limits };
         call_func(
             f,
             args,
@@ -593,6 +674,11 @@ impl Instance {
             limits,
             d.options.max_wasm_stack,
         )
+    }
+
+    /// Lets go of the instances its tables and globals keep alive.
+    pub(crate) fn release_owners(&self) {
+        self.data.release_owners();
     }
 
     /// Its data's address (what a VM context's RUNTIME_DATA holds).

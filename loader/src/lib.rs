@@ -47,6 +47,7 @@ pub use api::func::{
     Caller, Func, HostResult, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy,
 };
 pub use api::instance::{Extern, Global, Instance, Memory, Table};
+pub use api::limits::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 pub use api::linker::Linker;
 pub use api::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use application::{ApplicationError, ApplicationKind, Initializer};

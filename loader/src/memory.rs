@@ -140,6 +140,12 @@ impl LinearMemory {
         Some(old)
     }
 
+    /// The most pages it may ever have (declared maximum, compiled and
+    /// run-time limits, and 65536 for a 32-bit memory).
+    pub fn limit_pages(&self) -> u64 {
+        self.limit_pages
+    }
+
     /// The declared maximum in pages, as linking compares it.
     pub fn declared_max(&self) -> Option<u64> {
         self.declared_max

@@ -216,6 +216,11 @@ impl Table {
     pub fn keep_alive(&self, owner: Rc<dyn Any>) {
         self.keepalive.borrow_mut().push(owner);
     }
+
+    /// Stops keeping the owners alive (their store is being dropped).
+    pub(crate) fn release_owners(&self) {
+        self.keepalive.borrow_mut().clear();
+    }
 }
 
 impl Drop for Table {

@@ -344,8 +344,10 @@ pub unsafe fn call(
     let raised = LAST_TRAP.with(|t| t.take());
     let exn = crate::exceptions::take_pending();
     if exn != 0 {
-        let exception = crate::exceptions::Exception::from_address(exn);
-        return Err(Trap::uncaught(exception));
+        // SAFETY: the pending exception was just thrown by code of an
+        // instance whose arena (its store's or this thread's) is alive.
+        let exception = unsafe { crate::exceptions::Exception::from_address(exn) };
+        return Err(Trap::uncaught(Some(exception)));
     }
     Err(match raised {
         Some(trap) => trap,

@@ -345,3 +345,101 @@ fn wasi_through_an_accessor() {
         .build();
     assert!(missing.is_err());
 }
+
+/// A limiter that records what it was asked.
+struct Recorder {
+    limits: waot_run::StoreLimits,
+    asked: Vec<(&'static str, usize, usize)>,
+}
+
+impl waot_run::ResourceLimiter for Recorder {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        max: Option<usize>,
+    ) -> Result<bool, Error> {
+        self.asked.push(("memory", current, desired));
+        self.limits.memory_growing(current, desired, max)
+    }
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        max: Option<usize>,
+    ) -> Result<bool, Error> {
+        self.asked.push(("table", current, desired));
+        self.limits.table_growing(current, desired, max)
+    }
+}
+
+#[test]
+fn a_resource_limiter_caps_growth() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = artifact(
+        dir.path(),
+        "grow",
+        r#"(module
+          (memory (export "memory") 1)
+          (table 1 funcref)
+          (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+          (func (export "grow_table") (param i32) (result i32)
+            (table.grow (ref.null func) (local.get 0))))"#,
+        Interruption::NONE,
+    );
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, &path).unwrap();
+    let linker = Linker::<Recorder>::new(&engine);
+    let limits = waot_run::StoreLimitsBuilder::new()
+        .memory_size(3 * 65536)
+        .table_elements(5)
+        .build();
+    let mut store = Store::new(
+        &engine,
+        Recorder {
+            limits,
+            asked: Vec::new(),
+        },
+    );
+    store.limiter(|r| r);
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let grow = instance
+        .get_typed_func::<i32, i32>(&mut store, "grow")
+        .unwrap();
+    let grow_table = instance
+        .get_typed_func::<i32, i32>(&mut store, "grow_table")
+        .unwrap();
+    assert_eq!(grow.call(&mut store, 2).unwrap(), 1, "1 + 2 pages allowed");
+    assert_eq!(grow.call(&mut store, 1).unwrap(), -1, "a 4th page refused");
+    assert_eq!(grow_table.call(&mut store, 4).unwrap(), 1);
+    assert_eq!(grow_table.call(&mut store, 1).unwrap(), -1);
+    assert_eq!(
+        store.data().asked,
+        vec![
+            ("memory", 0, 65536),
+            ("table", 0, 1),
+            ("memory", 65536, 3 * 65536),
+            ("memory", 3 * 65536, 4 * 65536),
+            ("table", 1, 5),
+            ("table", 5, 6),
+        ]
+    );
+    // A memory larger than the limit cannot even be created.
+    let mut small = Store::new(
+        &engine,
+        Recorder {
+            limits: waot_run::StoreLimitsBuilder::new()
+                .memory_size(1000)
+                .build(),
+            asked: Vec::new(),
+        },
+    );
+    small.limiter(|r| r);
+    let error = linker.instantiate(&mut small, &module).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("refused by the store's resource limiter"),
+        "{error}"
+    );
+}

@@ -190,12 +190,12 @@ impl<T: 'static> Linker<T> {
                 )));
             }
         }
-        let limits: *const crate::interrupt::VMRuntimeLimits = &*store.limits;
+        let place = store.placement();
         let options = store.options.clone();
         let module = Arc::new(module.clone());
         let raw = &self.raw;
         let instance = super::store::enter(store, || {
-            crate::instance::Instance::new_with_limits(module, raw, &options, limits)
+            crate::instance::Instance::new_in(module, raw, &options, place)
         })?;
         store.objects.instances.push(instance);
         Ok(Instance {

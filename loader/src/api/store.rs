@@ -8,9 +8,12 @@
 //! lends it, as a raw pointer, to the [`crate::Caller`] of each host call.
 
 use super::engine::Engine;
+use super::limits::{GrowthCheck, LimiterAccessor};
 use crate::Error;
+use crate::exceptions::ExnArena;
 use crate::externs::{Func as RawFunc, Global as RawGlobal, Table as RawTable};
 use crate::instance::Instance as RawInstance;
+use crate::instance::Placement;
 use crate::interrupt::VMRuntimeLimits;
 use crate::memory::LinearMemory;
 use crate::{InstantiateError, RunOptions};
@@ -49,7 +52,40 @@ pub(crate) struct StoreInner<T> {
     pub(crate) engine: Engine,
     pub(crate) data: T,
     pub(crate) limits: Box<VMRuntimeLimits>,
+    pub(crate) exceptions: Box<ExnArena>,
+    /// The limiter's check, boxed twice so that instances can point at it
+    /// before it is set.
+    pub(crate) growth: Box<Option<Box<GrowthCheck>>>,
+    pub(crate) limiter: Option<LimiterAccessor<T>>,
     pub(crate) options: RunOptions,
+}
+
+impl<T> StoreInner<T> {
+    /// Where its instances keep their limits and exceptions.
+    pub(crate) fn placement(&self) -> Placement {
+        Placement {
+            limits: &*self.limits,
+            exceptions: &*self.exceptions,
+            growth: &*self.growth,
+        }
+    }
+}
+
+impl Drop for StoreObjects {
+    /// Instances that share a table or global keep each other alive
+    /// (each holds the other's functions); nothing can call into them once
+    /// their store goes, so the cycles are broken here.
+    fn drop(&mut self) {
+        for instance in &self.instances {
+            instance.release_owners();
+        }
+        for t in &self.tables {
+            t.release_owners();
+        }
+        for g in &self.globals {
+            g.release_owners();
+        }
+    }
 }
 
 impl<T> StoreInner<T> {
@@ -113,6 +149,9 @@ impl<T> Store<T> {
                 engine: engine.clone(),
                 data,
                 limits,
+                exceptions: Box::default(),
+                growth: Box::new(None),
+                limiter: None,
                 options,
             }),
         }
@@ -159,13 +198,6 @@ impl<T> Store<T> {
     /// code is never interrupted.
     pub fn set_epoch_deadline(&mut self, ticks: u64) {
         self.inner.set_epoch_deadline(ticks);
-    }
-
-    /// Caps what instances created from now on may grow their memories
-    /// to (pages) and their tables to (elements).
-    pub fn limit_growth(&mut self, max_memory_pages: Option<u64>, max_table_elements: u64) {
-        self.inner.options.max_memory_pages = max_memory_pages;
-        self.inner.options.max_table_elements = max_table_elements;
     }
 }
 
