@@ -239,13 +239,14 @@ impl Module {
     }
 
     /// The address of text offset `offset`.
-    pub fn text_address(&self, offset: u32) -> usize {
+    pub(crate) fn text_address(&self, offset: u32) -> usize {
         self.inner.text_start + offset as usize
     }
 
-    /// The code map registered with the trap handler.
-    pub fn code_map(&self) -> &CodeMap {
-        &self.inner.code
+    /// The defined function whose body holds text offset `offset` (not
+    /// an array entry or trampoline), as trap reports name them.
+    pub fn function_at(&self, offset: u32) -> Option<waot_format::types::DefinedFuncIndex> {
+        self.inner.code.func_at(offset)
     }
 }
 

@@ -58,6 +58,14 @@ pub(crate) struct ExnArena {
 }
 
 impl ExnArena {
+    /// Whether `address` is one of its exception objects.
+    pub(crate) fn contains(&self, address: usize) -> bool {
+        self.objects
+            .borrow()
+            .iter()
+            .any(|(o, _)| o.as_ptr() as usize == address)
+    }
+
     /// A new exception of `tag` with `values` (one slot each, as many as
     /// the tag has parameters); returns its address.
     pub(crate) fn alloc(&self, tag: Arc<Tag>, values: &[ValRaw]) -> usize {
@@ -192,7 +200,7 @@ impl Exception {
 
     /// The exception object's address (an `exnref`).
     pub fn exnref(&self) -> Val {
-        Val::ExnRef(self.address)
+        Val::ExnRef(crate::values::ExnRef::from_raw(self.address))
     }
 }
 

@@ -58,17 +58,17 @@ pub const DEFAULT_TABLE_LIMIT: u64 = 10_000_000;
 /// A function reference record (layout: `waot_format::vmctx::func_ref`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct VMFuncRef {
+pub(crate) struct VMFuncRef {
     /// Code with the wasm calling convention.
-    pub wasm_call: usize,
+    pub(crate) wasm_call: usize,
     /// Array-call entry, or 0.
-    pub array_call: usize,
+    pub(crate) array_call: usize,
     /// Callee VM context (or host context).
-    pub vmctx: usize,
+    pub(crate) vmctx: usize,
     /// Canonical type id.
-    pub type_id: u32,
+    pub(crate) type_id: u32,
     /// Padding.
-    pub _pad: u32,
+    pub(crate) _pad: u32,
 }
 
 const _: () = {
@@ -86,13 +86,13 @@ const _: () = {
 pub struct Func {
     /// Its reference record (for a host function, `wasm_call` is filled in
     /// by each importer with its own trampoline).
-    pub func_ref: VMFuncRef,
+    pub(crate) func_ref: VMFuncRef,
     /// Its signature.
     pub ty: FuncType,
     /// Set for host functions.
-    pub host: Option<Arc<HostFunc>>,
+    pub(crate) host: Option<Arc<HostFunc>>,
     /// Keeps the owner (an instance) alive.
-    pub owner: Option<Rc<dyn Any>>,
+    pub(crate) _owner: Option<Rc<dyn Any>>,
 }
 
 /// A global variable.
@@ -138,12 +138,12 @@ impl Global {
     }
 
     /// The slot compiled code reads and writes.
-    pub fn slot_ptr(&self) -> *mut ValRaw {
+    pub(crate) fn slot_ptr(&self) -> *mut ValRaw {
         self.slot.get()
     }
 
     /// Keeps `owner` alive as long as this global.
-    pub fn keep_alive(&self, owner: Rc<dyn Any>) {
+    pub(crate) fn keep_alive(&self, owner: Rc<dyn Any>) {
         self.keepalive.borrow_mut().push(owner);
     }
 

@@ -205,7 +205,9 @@ fn const_value(
         ConstExpr::F64(v) => Val::F64(v),
         ConstExpr::GlobalGet(g) => globals[g.index()].get(),
         ConstExpr::RefNull => Val::null(ty),
-        ConstExpr::RefFunc(f) => Val::FuncRef(vmctx + offsets.func_ref(f.0) as usize),
+        ConstExpr::RefFunc(f) => Val::FuncRef(crate::values::FuncRef::from_raw(
+            vmctx + offsets.func_ref(f.0) as usize,
+        )),
         ConstExpr::Extended(ref ops) => extended_value(ops, globals),
         ConstExpr::V128(v) => Val::V128(v),
     }
@@ -571,7 +573,7 @@ impl Instance {
             func_ref: d.vmctx.read(d.offsets.func_ref(index.0)),
             ty,
             host: None,
-            owner: Some(d.clone()),
+            _owner: Some(d.clone()),
         })
     }
 
@@ -679,6 +681,18 @@ impl Instance {
     /// Lets go of the instances its tables and globals keep alive.
     pub(crate) fn release_owners(&self) {
         self.data.release_owners();
+    }
+
+    /// Whether `address` is one of the function references in its VM
+    /// context (every `funcref` value the loader hands out is one).
+    pub(crate) fn holds_func_ref(&self, address: usize) -> bool {
+        let d = &self.data;
+        let count = d.func_types.len() as u32;
+        let base = d.vmctx.ptr as usize;
+        let first = base + d.offsets.func_ref(0) as usize;
+        let end = base + d.offsets.func_ref(count) as usize;
+        let size = waot_format::vmctx::func_ref::SIZE as usize;
+        (first..end).contains(&address) && (address - first).is_multiple_of(size)
     }
 
     /// Its data's address (what a VM context's RUNTIME_DATA holds).

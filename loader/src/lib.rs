@@ -54,4 +54,4 @@ pub use application::{ApplicationError, ApplicationKind, Initializer};
 pub use code::{Module, OpenError, OpenOptions, Profiling, RequiredSignature};
 pub use errors::{CallError, InstantiateError, RunOptions};
 pub use traps::Trap;
-pub use values::Val;
+pub use values::{ExnRef, FuncRef, Val};

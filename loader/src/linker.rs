@@ -90,7 +90,7 @@ impl HostFunc {
     }
 
     /// The pointer compiled code receives as callee VM context.
-    pub fn context_ptr(self: &Arc<Self>) -> *mut u8 {
+    pub(crate) fn context_ptr(self: &Arc<Self>) -> *mut u8 {
         Arc::as_ptr(self) as *mut u8
     }
 }
@@ -352,6 +352,6 @@ pub fn host_func(f: Arc<HostFunc>) -> Func {
         },
         ty: f.ty().clone(),
         host: Some(f),
-        owner: None,
+        _owner: None,
     }
 }

@@ -18,7 +18,7 @@ pub struct MemoryError(pub String);
 /// The `{ base, length }` record compiled code reads through the VM
 /// context (layout: `waot_format::vmctx::memory`).
 #[repr(C)]
-pub struct VMMemoryDefinition {
+pub(crate) struct VMMemoryDefinition {
     base: *mut u8,
     length: Cell<u64>,
 }
@@ -102,7 +102,7 @@ impl LinearMemory {
     }
 
     /// Base address.
-    pub fn base(&self) -> *mut u8 {
+    pub(crate) fn base(&self) -> *mut u8 {
         self.base
     }
 
@@ -162,7 +162,7 @@ impl LinearMemory {
     }
 
     /// The record compiled code reads base and length from.
-    pub fn definition_ptr(&self) -> *const VMMemoryDefinition {
+    pub(crate) fn definition_ptr(&self) -> *const VMMemoryDefinition {
         &*self.definition
     }
 

@@ -25,7 +25,7 @@ impl std::error::Error for TableError {}
 /// The `{ base, length }` record of a table (layout:
 /// `waot_format::vmctx::table`).
 #[repr(C)]
-pub struct VMTableDefinition {
+pub(crate) struct VMTableDefinition {
     base: Cell<*mut usize>,
     length: Cell<u64>,
 }
@@ -144,7 +144,7 @@ impl Table {
     /// No wasm code may run and no other slice from this table may be alive
     /// while the returned one is used.
     #[allow(clippy::mut_from_ref)] // interior mutability shared with wasm code
-    pub unsafe fn elements(&self) -> &mut [usize] {
+    pub(crate) unsafe fn elements(&self) -> &mut [usize] {
         // SAFETY: the first `len` elements lie inside the accessible part of
         // the reservation (`grow` keeps it so), the reservation lives as
         // long as `self`, and the caller guarantees exclusive access.
@@ -208,12 +208,12 @@ impl Table {
     }
 
     /// The record compiled code reads base and length from.
-    pub fn definition_ptr(&self) -> *const VMTableDefinition {
+    pub(crate) fn definition_ptr(&self) -> *const VMTableDefinition {
         &*self.definition
     }
 
     /// Keeps `owner` alive as long as this table.
-    pub fn keep_alive(&self, owner: Rc<dyn Any>) {
+    pub(crate) fn keep_alive(&self, owner: Rc<dyn Any>) {
         self.keepalive.borrow_mut().push(owner);
     }
 

@@ -318,7 +318,7 @@ pub(crate) fn set_host_trap(trap: Trap) {
 
 /// The array-call convention: `(callee_vmctx, caller_vmctx, values,
 /// count) -> status` (0 returned, 1 trapped).
-pub type ArrayCall = extern "C" fn(usize, usize, *mut ValRaw, usize) -> u32;
+pub(crate) type ArrayCall = extern "C" fn(usize, usize, *mut ValRaw, usize) -> u32;
 
 /// Calls `entry` and turns a trap inside it into `Err`.
 ///
@@ -326,7 +326,7 @@ pub type ArrayCall = extern "C" fn(usize, usize, *mut ValRaw, usize) -> u32;
 /// `entry` must be an array-call function (an array entry in published
 /// text, or a host function's array call) and `values` must hold `count`
 /// slots, at least as many as the callee's parameters and results.
-pub unsafe fn call(
+pub(crate) unsafe fn call(
     entry: usize,
     callee_vmctx: usize,
     caller_vmctx: usize,

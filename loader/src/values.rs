@@ -3,6 +3,54 @@
 
 use waot_format::types::{HeapType, ValType};
 
+/// A `funcref`: null, or a function the loader handed out. Opaque: safe
+/// code cannot make one from an address, only copy one it was given.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FuncRef(usize);
+
+/// An `exnref`: null, or an exception object the loader handed out.
+/// Opaque like [`FuncRef`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExnRef(usize);
+
+macro_rules! opaque_ref {
+    ($t:ident, $what:literal) => {
+        impl $t {
+            /// The null reference.
+            pub const NULL: $t = $t(0);
+
+            /// Whether it is null.
+            pub fn is_null(self) -> bool {
+                self.0 == 0
+            }
+
+            /// The reference at `address` (0 for null), which must be
+            /// one compiled code or the loader made.
+            pub(crate) fn from_raw(address: usize) -> $t {
+                $t(address)
+            }
+
+            /// Its address (0 for null).
+            pub(crate) fn raw(self) -> usize {
+                self.0
+            }
+        }
+
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                if self.is_null() {
+                    write!(f, "{}(null)", $what)
+                } else {
+                    write!(f, "{}(..)", $what)
+                }
+            }
+        }
+    };
+}
+
+opaque_ref!(FuncRef, "FuncRef");
+opaque_ref!(ExnRef, "ExnRef");
+
 /// A wasm value.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Val {
@@ -14,12 +62,12 @@ pub enum Val {
     F32(u32),
     /// `f64`, as bits (NaN payloads preserved).
     F64(u64),
-    /// `funcref`: the address of a function reference record, 0 for null.
-    FuncRef(usize),
+    /// `funcref` (and typed function references).
+    FuncRef(FuncRef),
     /// `externref`: a host value plus one, 0 for null.
     ExternRef(u64),
-    /// `exnref`: the address of an exception object, 0 for null.
-    ExnRef(usize),
+    /// `exnref`.
+    ExnRef(ExnRef),
     /// `v128`: its 16 bytes as a little-endian integer.
     V128(u128),
 }
@@ -77,23 +125,23 @@ impl Val {
             ValType::V128 => Val::V128(0),
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
-            ValType::FuncRef | ValType::Ref(_) => Val::FuncRef(0),
+            ValType::FuncRef | ValType::Ref(_) => Val::FuncRef(FuncRef::NULL),
             ValType::ExternRef => Val::ExternRef(0),
-            ValType::ExnRef => Val::ExnRef(0),
+            ValType::ExnRef => Val::ExnRef(ExnRef::NULL),
         }
     }
 
     /// The raw 64-bit payload (references and integers; the low half of a
     /// `v128`).
-    pub fn raw_u64(&self) -> u64 {
+    pub(crate) fn raw_u64(&self) -> u64 {
         match *self {
             Val::I32(v) => v as u32 as u64,
             Val::I64(v) => v as u64,
             Val::F32(v) => v as u64,
             Val::F64(v) => v,
-            Val::FuncRef(v) => v as u64,
+            Val::FuncRef(v) => v.raw() as u64,
             Val::ExternRef(v) => v,
-            Val::ExnRef(v) => v as u64,
+            Val::ExnRef(v) => v.raw() as u64,
             Val::V128(v) => v as u64,
         }
     }
@@ -170,16 +218,16 @@ impl Val {
     }
 
     /// Writes the value into a 16-byte slot.
-    pub fn to_slot(self) -> ValRaw {
+    pub(crate) fn to_slot(self) -> ValRaw {
         let mut raw = [0u8; 16];
         match self {
             Val::I32(v) => raw[..4].copy_from_slice(&v.to_le_bytes()),
             Val::I64(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
             Val::F32(v) => raw[..4].copy_from_slice(&v.to_le_bytes()),
             Val::F64(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
-            Val::FuncRef(v) => raw[..8].copy_from_slice(&(v as u64).to_le_bytes()),
+            Val::FuncRef(v) => raw[..8].copy_from_slice(&(v.raw() as u64).to_le_bytes()),
             Val::ExternRef(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
-            Val::ExnRef(v) => raw[..8].copy_from_slice(&(v as u64).to_le_bytes()),
+            Val::ExnRef(v) => raw[..8].copy_from_slice(&(v.raw() as u64).to_le_bytes()),
             Val::V128(v) => raw = v.to_le_bytes(),
         }
         ValRaw(raw)
@@ -187,7 +235,7 @@ impl Val {
 
     /// Reads a value of type `ty` from a slot (a typed reference as the
     /// top of its hierarchy).
-    pub fn from_slot(ty: ValType, slot: &ValRaw) -> Val {
+    pub(crate) fn from_slot(ty: ValType, slot: &ValRaw) -> Val {
         let b = &slot.0;
         let w4 = [b[0], b[1], b[2], b[3]];
         let w8 = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
@@ -196,9 +244,11 @@ impl Val {
             ValType::I32 => Val::I32(i32::from_le_bytes(w4)),
             ValType::F32 => Val::F32(u32::from_le_bytes(w4)),
             ValType::F64 => Val::F64(u64::from_le_bytes(w8)),
-            ValType::FuncRef | ValType::Ref(_) => Val::FuncRef(u64::from_le_bytes(w8) as usize),
+            ValType::FuncRef | ValType::Ref(_) => {
+                Val::FuncRef(FuncRef::from_raw(u64::from_le_bytes(w8) as usize))
+            }
             ValType::ExternRef => Val::ExternRef(u64::from_le_bytes(w8)),
-            ValType::ExnRef => Val::ExnRef(u64::from_le_bytes(w8) as usize),
+            ValType::ExnRef => Val::ExnRef(ExnRef::from_raw(u64::from_le_bytes(w8) as usize)),
             ValType::V128 => Val::V128(u128::from_le_bytes(*b)),
             ValType::I64 => Val::I64(i64::from_le_bytes(w8)),
         }
@@ -212,7 +262,9 @@ impl std::fmt::Display for Val {
         match *self {
             Val::I32(v) => write!(f, "{v}"),
             Val::I64(v) => write!(f, "{v}"),
-            Val::FuncRef(0) | Val::ExternRef(0) | Val::ExnRef(0) => write!(f, "null"),
+            Val::ExternRef(0) => write!(f, "null"),
+            Val::FuncRef(r) if r.is_null() => write!(f, "null"),
+            Val::ExnRef(r) if r.is_null() => write!(f, "null"),
             Val::ExnRef(_) => write!(f, "exnref"),
             Val::FuncRef(_) => write!(f, "funcref"),
             Val::ExternRef(v) => write!(f, "externref {}", v - 1),
@@ -266,11 +318,11 @@ fn float(
 /// One 16-byte value slot of the array-call ABI.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C, align(16))]
-pub struct ValRaw(pub [u8; 16]);
+pub(crate) struct ValRaw(pub(crate) [u8; 16]);
 
 impl ValRaw {
     /// A slot holding `v` in its low 8 bytes, little-endian.
-    pub fn from_u64(v: u64) -> ValRaw {
+    pub(crate) fn from_u64(v: u64) -> ValRaw {
         let mut raw = [0u8; 16];
         raw[..8].copy_from_slice(&v.to_le_bytes());
         ValRaw(raw)

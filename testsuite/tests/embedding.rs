@@ -443,3 +443,63 @@ fn a_resource_limiter_caps_growth() {
         "{error}"
     );
 }
+
+/// References are opaque and tied to their store: a `funcref` one store
+/// handed out is refused by another, as an argument or a global's value.
+#[test]
+fn references_of_another_store_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = artifact(
+        dir.path(),
+        "refs",
+        r#"(module
+          (type $t (func (result i32)))
+          (table 1 funcref)
+          (func $f (type $t) (i32.const 5))
+          (elem declare func $f)
+          (global $g (export "g") (mut funcref) (ref.null func))
+          (func (export "get") (result funcref) (ref.func $f))
+          (func (export "call") (param funcref) (result i32)
+            (table.set (i32.const 0) (local.get 0))
+            (call_indirect (type $t) (i32.const 0))))"#,
+        Interruption::NONE,
+    );
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, &path).unwrap();
+    let linker = Linker::<()>::new(&engine);
+    let mut a = Store::new(&engine, ());
+    let mut b = Store::new(&engine, ());
+    let ia = linker.instantiate(&mut a, &module).unwrap();
+    let ib = linker.instantiate(&mut b, &module).unwrap();
+    let mut out = [Val::I32(0)];
+    ia.get_func(&mut a, "get")
+        .unwrap()
+        .call(&mut a, &[], &mut out)
+        .unwrap();
+    let Val::FuncRef(r) = out[0] else {
+        panic!("{out:?}")
+    };
+    assert!(!r.is_null());
+    assert_eq!(format!("{:?}", out[0]), "FuncRef(FuncRef(..))");
+
+    let mut result = [Val::I32(0)];
+    ia.get_func(&mut a, "call")
+        .unwrap()
+        .call(&mut a, &[out[0]], &mut result)
+        .unwrap();
+    assert_eq!(result, [Val::I32(5)]);
+    let error = ib
+        .get_func(&mut b, "call")
+        .unwrap()
+        .call(&mut b, &[out[0]], &mut result)
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("belongs to another store"),
+        "{error}"
+    );
+    let g = ib.get_global(&mut b, "g").unwrap();
+    assert!(g.set(&mut b, out[0]).is_err());
+    let g = ia.get_global(&mut a, "g").unwrap();
+    g.set(&mut a, out[0]).unwrap();
+    assert_eq!(g.get(&a), out[0]);
+}

@@ -25,6 +25,13 @@ const APP: &str = r#"(module
   (func (export "divide") (param i32) (result i32)
     (i32.div_u (i32.const 100) (local.get 0))))"#;
 
+/// Divides too, and tells the host each divisor first.
+const NOTING: &str = r#"(module
+  (import "host" "note" (func $note (param i32)))
+  (func (export "divide") (param i32) (result i32)
+    (call $note (local.get 0))
+    (i32.div_u (i32.const 100) (local.get 0))))"#;
+
 fn artifact(dir: &Path, name: &str, wat: &str, checks: Interruption) -> std::path::PathBuf {
     let wasm = wat::parse_str(wat).expect("valid wat");
     let options = CompileOptions {
@@ -92,4 +99,89 @@ fn threads_with_their_own_stores_trap_independently() {
         let rounds = w.join().expect("worker");
         assert!(rounds > 100, "only {rounds} rounds");
     }
+}
+
+/// A store (with its instances, a host function's state and its fuel)
+/// moved to another thread keeps working there, traps included; so does
+/// a linker shared by both threads.
+#[test]
+fn a_store_moved_to_another_thread_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config).unwrap();
+    let fuel = Interruption {
+        fuel: true,
+        epoch: false,
+    };
+    let lib = Module::from_file(&engine, artifact(dir.path(), "lib", LIB, fuel)).unwrap();
+    let app = Module::from_file(&engine, artifact(dir.path(), "noting", NOTING, fuel)).unwrap();
+    let mut linker = Linker::<Vec<i32>>::new(&engine);
+    linker
+        .func_wrap(
+            "host",
+            "note",
+            |mut c: waot_run::Caller<'_, Vec<i32>>, v: i32| c.data_mut().push(v),
+        )
+        .unwrap();
+    let mut store = Store::new(&engine, Vec::new());
+    store.set_fuel(1_000_000).unwrap();
+    let lib_instance = linker.instantiate(&mut store, &lib).unwrap();
+    let mut linker_with_lib = linker.clone();
+    linker_with_lib
+        .instance(&mut store, "lib", lib_instance)
+        .unwrap();
+    let instance = linker_with_lib.instantiate(&mut store, &app).unwrap();
+    let divide = instance
+        .get_typed_func::<i32, i32>(&mut store, "divide")
+        .unwrap();
+    assert_eq!(divide.call(&mut store, 4).unwrap(), 25);
+
+    let shared = std::sync::Arc::new(linker_with_lib);
+    let on_other_thread = shared.clone();
+    let (store, fuel_left) = std::thread::spawn(move || {
+        let mut store = store;
+        assert_eq!(divide.call(&mut store, 5).unwrap(), 20);
+        let e = divide.call(&mut store, 0).unwrap_err();
+        assert_eq!(
+            e.trap().map(|t| t.kind),
+            Some(TrapKind::IntegerDivisionByZero)
+        );
+        // A second instance from the shared linker, on this thread.
+        let again = on_other_thread.instantiate(&mut store, &app).unwrap();
+        let divide2 = again
+            .get_typed_func::<i32, i32>(&mut store, "divide")
+            .unwrap();
+        assert_eq!(divide2.call(&mut store, 10).unwrap(), 10);
+        let fuel_left = store.get_fuel().unwrap();
+        (store, fuel_left)
+    })
+    .join()
+    .expect("the other thread");
+    let mut store = store;
+    assert!(fuel_left < 1_000_000);
+    assert_eq!(store.get_fuel().unwrap(), fuel_left);
+    // Back on this thread, traps still work.
+    let e = divide.call(&mut store, 0).unwrap_err();
+    assert_eq!(
+        e.trap().map(|t| t.kind),
+        Some(TrapKind::IntegerDivisionByZero)
+    );
+    assert_eq!(*store.data(), vec![4, 5, 0, 10, 0]);
+}
+
+/// What the compiler proves: stores of `Send` data, linkers, engines and
+/// modules cross threads.
+#[test]
+fn the_api_types_are_send() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<Store<Vec<i32>>>();
+    send::<Linker<Vec<i32>>>();
+    sync::<Linker<Vec<i32>>>();
+    send::<Engine>();
+    sync::<Engine>();
+    send::<Module>();
+    sync::<Module>();
+    send::<waot_run::Error>();
 }

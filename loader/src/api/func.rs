@@ -83,6 +83,7 @@ pub(crate) fn call<T: 'static>(
     params: &[Val],
 ) -> Result<Vec<Val>, Error> {
     store.check(f.store)?;
+    store.check_refs(params)?;
     let func = store.objects.funcs[f.index].clone();
     let limits: *const crate::interrupt::VMRuntimeLimits = &*store.limits;
     let max_wasm_stack = store.options.max_wasm_stack;

@@ -200,7 +200,11 @@ impl Instance {
 
     /// Every export, by name.
     pub fn exports(&self, mut store: impl AsContextMut) -> Vec<(String, Extern)> {
-        let store = store.as_context_mut().0;
+        self.exports_in(store.as_context_mut().0)
+    }
+
+    /// Every export, added to `store`.
+    pub(crate) fn exports_in<T>(&self, store: &mut StoreInner<T>) -> Vec<(String, Extern)> {
         if store.check(self.store).is_err() {
             return Vec::new();
         }
@@ -297,17 +301,17 @@ impl Global {
         (g.ty(), g.mutable())
     }
 
-    /// Sets it: an error if it is immutable or `value` has another type.
-    /// Only numbers and null references can be set for now.
+    /// Sets it: an error if it is immutable, `value` has another type, or
+    /// `value` is a reference of another store.
     pub fn set(&self, mut store: impl AsContextMut, value: Val) -> Result<(), Error> {
         let inner = store.as_context_mut().0;
         inner.check(self.store)?;
+        inner.check_refs(&[value])?;
         let g = &inner.objects.globals[self.index];
         if !g.mutable() {
             return Err(Error::msg("immutable global cannot be set"));
         }
-        let reference = matches!(value, Val::FuncRef(_) | Val::ExnRef(_) | Val::ExternRef(_));
-        if (reference && value.raw_u64() != 0) || !value.matches(g.ty()) {
+        if !value.matches(g.ty()) {
             return Err(Error::msg(format!(
                 "global of type {} cannot be set to {value:?}",
                 g.ty()

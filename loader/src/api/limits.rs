@@ -102,10 +102,10 @@ pub(crate) enum Growth {
 
 /// What instances of a store call to ask its limiter (type-erased: the
 /// runtime below the API knows no `T`).
-pub(crate) type GrowthCheck = dyn Fn(Growth) -> bool;
+pub(crate) type GrowthCheck = dyn Fn(Growth) -> bool + Send + Sync;
 
 /// The store's accessor of its limiter.
-pub(crate) type LimiterAccessor<T> = Box<dyn FnMut(&mut T) -> &mut dyn ResourceLimiter>;
+pub(crate) type LimiterAccessor<T> = Box<dyn (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send>;
 
 impl<T> StoreInner<T> {
     /// Asks the limiter, if any (an error counts as a refusal).
@@ -135,7 +135,10 @@ impl<T: 'static> Store<T> {
     /// Asks `limiter(data)` before any memory or table of this store is
     /// created or grows, from now on:
     /// `store.limiter(|data| &mut data.limits)`.
-    pub fn limiter(&mut self, limiter: impl (FnMut(&mut T) -> &mut dyn ResourceLimiter) + 'static) {
+    pub fn limiter(
+        &mut self,
+        limiter: impl (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send + 'static,
+    ) {
         self.inner.limiter = Some(Box::new(limiter));
         let check: Box<GrowthCheck> =
             Box::new(|growth| with_current::<T, _>(|store| store.allows(growth)).unwrap_or(true));

@@ -16,14 +16,25 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use waot_format::types::FuncType;
 
-/// Resolves imports for instances of stores of `T`. Cheap to clone.
+/// Resolves imports for instances of stores of `T`. Cheap to clone;
+/// `Send` and `Sync`.
 pub struct Linker<T> {
     engine: Engine,
+    /// Host functions only: items of stores are kept as handles below, so
+    /// that nothing a store owns is reachable from outside it.
     raw: RawLinker,
     /// Items taken from a store (`define`, `instance`): usable only there.
-    store_items: HashMap<(String, String), StoreId>,
+    store_items: HashMap<(String, String), (StoreId, Extern)>,
     _data: PhantomData<fn(&mut T)>,
 }
+
+// SAFETY: `raw` holds only host functions (`Arc<HostFunc>` of `Send +
+// Sync` closures, no owner), never an item of a store, so the `Rc`s its
+// type could hold are never present; `store_items` holds plain handles.
+unsafe impl<T> Send for Linker<T> {}
+// SAFETY: as for `Send`; `&Linker` only reads and clones those host
+// functions (atomic reference counts).
+unsafe impl<T> Sync for Linker<T> {}
 
 impl<T> Clone for Linker<T> {
     fn clone(&self) -> Self {
@@ -115,13 +126,23 @@ impl<T: 'static> Linker<T> {
         self.raw
             .func(module, name, ty, move |raw_caller: &mut RawCaller, args| {
                 let instance = raw_caller.instance_data();
-                with_current::<T, _>(|store| func(Caller { store, instance }, args))
-                    .unwrap_or_else(|| {
-                        Err(Error::msg(
-                            "a host function of a Linker<T> was called outside a store of its T",
-                        ))
-                    })
-                    .map_err(host_trap)
+                with_current::<T, _>(|store| {
+                    let results = func(
+                        Caller {
+                            store: &mut *store,
+                            instance,
+                        },
+                        args,
+                    )?;
+                    store.check_refs(&results)?;
+                    Ok(results)
+                })
+                .unwrap_or_else(|| {
+                    Err(Error::msg(
+                        "a host function of a Linker<T> was called outside a store of its T",
+                    ))
+                })
+                .map_err(host_trap)
             });
     }
 
@@ -134,10 +155,10 @@ impl<T: 'static> Linker<T> {
         item: impl Into<Extern>,
     ) -> Result<&mut Self, Error> {
         let store = store.as_context().0;
-        let raw_item = raw(store, item.into())?;
-        self.raw.define(module, name, raw_item);
+        let item = item.into();
+        raw(store, item)?;
         self.store_items
-            .insert((module.to_string(), name.to_string()), store.id);
+            .insert((module.to_string(), name.to_string()), (store.id, item));
         Ok(self)
     }
 
@@ -150,11 +171,9 @@ impl<T: 'static> Linker<T> {
     ) -> Result<&mut Self, Error> {
         let store = store.as_context_mut().0;
         store.check(instance.store)?;
-        let raw_instance = &store.objects.instances[instance.index];
-        self.raw.instance(module, raw_instance);
-        for (name, _) in raw_instance.exports() {
+        for (name, item) in instance.exports_in(store) {
             self.store_items
-                .insert((module.to_string(), name), store.id);
+                .insert((module.to_string(), name), (store.id, item));
         }
         Ok(self)
     }
@@ -181,21 +200,26 @@ impl<T: 'static> Linker<T> {
                 "the linker and the store belong to different engines",
             ));
         }
+        // This store's items join the host functions for this
+        // instantiation only.
+        let mut linker = self.raw.clone();
         for import in &module.artifact().imports {
             let key = (import.module.to_string(), import.name.to_string());
-            if self.store_items.get(&key).is_some_and(|id| *id != store.id) {
-                return Err(Error::msg(format!(
-                    "import {}.{} is defined by an item of another store",
-                    import.module, import.name
-                )));
+            if let Some((id, item)) = self.store_items.get(&key) {
+                if *id != store.id {
+                    return Err(Error::msg(format!(
+                        "import {}.{} is defined by an item of another store",
+                        import.module, import.name
+                    )));
+                }
+                linker.define(import.module, import.name, raw(store, *item)?);
             }
         }
         let place = store.placement();
         let options = store.options.clone();
         let module = Arc::new(module.clone());
-        let raw = &self.raw;
         let instance = super::store::enter(store, || {
-            crate::instance::Instance::new_in(module, raw, &options, place)
+            crate::instance::Instance::new_in(module, &linker, &options, place)
         })?;
         store.objects.instances.push(instance);
         Ok(Instance {

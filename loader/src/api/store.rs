@@ -100,6 +100,29 @@ impl<T> StoreInner<T> {
         }
     }
 
+    /// Fails unless every reference in `values` is null or this store's
+    /// (a reference from another store, or one whose store is gone, must
+    /// never reach compiled code).
+    pub(crate) fn check_refs(&self, values: &[crate::Val]) -> Result<(), Error> {
+        for v in values {
+            let ours = match *v {
+                crate::Val::FuncRef(r) if !r.is_null() => self
+                    .objects
+                    .instances
+                    .iter()
+                    .any(|i| i.holds_func_ref(r.raw())),
+                crate::Val::ExnRef(r) if !r.is_null() => self.exceptions.contains(r.raw()),
+                _ => true,
+            };
+            if !ours {
+                return Err(Error::msg(
+                    "a reference that belongs to another store (or to none) was passed to this store",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Fuel operations need an engine that counts fuel.
     fn fuel_configured(&self) -> Result<(), Error> {
         if self.engine.config().interruption.fuel {
@@ -129,10 +152,24 @@ impl<T> StoreInner<T> {
 }
 
 /// A collection of wasm objects and the host's data `T`; everything in it
-/// is freed when it is dropped.
+/// is freed when it is dropped. `Send` when `T` is: a store may move to
+/// another thread between calls.
 pub struct Store<T> {
     pub(crate) inner: Box<StoreInner<T>>,
 }
+
+// SAFETY: everything the store owns (instances, memories, tables, globals,
+// their `Rc`s and `Cell`s, the VM contexts' raw pointers) is reachable only
+// through the store: handles are indices, a `Linker<T>` keeps handles
+// rather than objects, a host function gets the store through a `Caller`
+// that borrows it for the call, and memory slices borrow it too. None of
+// it belongs to a thread: the runtime limits block and the exception
+// arena are the store's own, and what a call keeps per thread (the
+// pending exception, the last trap, the signal stack) lasts only for that
+// call on the thread that makes it. Moving the store moves the whole graph
+// at once, so no reference count or cell is ever touched from two
+// threads. The limiter it holds is `Send`, and `T` is.
+unsafe impl<T: Send> Send for Store<T> {}
 
 impl<T> Store<T> {
     /// An empty store of `engine` holding `data`.

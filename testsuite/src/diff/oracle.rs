@@ -162,9 +162,9 @@ fn from_waot(v: &Val) -> Value {
         Val::I64(x) => Value::I64(x),
         Val::F32(x) => Value::F32(x),
         Val::F64(x) => Value::F64(x),
-        Val::FuncRef(x) => Value::Ref(x == 0),
+        Val::FuncRef(x) => Value::Ref(x.is_null()),
         Val::ExternRef(x) => Value::Ref(x == 0),
-        Val::ExnRef(x) => Value::Ref(x == 0),
+        Val::ExnRef(x) => Value::Ref(x.is_null()),
         Val::V128(x) => Value::V128(x),
     }
 }

@@ -15,7 +15,7 @@ pub fn arg(a: &WastArg) -> Result<Val, String> {
         WastArg::Core(WastArgCore::RefNull(wast::core::HeapType::Abstract {
             ty: wast::core::AbstractHeapType::Func,
             ..
-        })) => Ok(Val::FuncRef(0)),
+        })) => Ok(Val::FuncRef(waot_run::FuncRef::NULL)),
         WastArg::Core(WastArgCore::RefNull(wast::core::HeapType::Abstract {
             ty: wast::core::AbstractHeapType::Extern,
             ..
@@ -80,11 +80,11 @@ fn core_matches(r: &WastRetCore, actual: &Val) -> Result<bool, String> {
         (WastRetCore::I64(e), Val::I64(a)) => e == a,
         (WastRetCore::F32(p), Val::F32(a)) => f32_matches(p, *a),
         (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
-        (WastRetCore::RefNull(_), Val::FuncRef(r)) => *r == 0,
+        (WastRetCore::RefNull(_), Val::FuncRef(r)) => r.is_null(),
         (WastRetCore::RefNull(_), Val::ExternRef(r)) => *r == 0,
         (WastRetCore::RefExtern(None), Val::ExternRef(r)) => *r != 0,
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(r)) => *r == u64::from(*n) + 1,
-        (WastRetCore::RefFunc(_), Val::FuncRef(r)) => *r != 0,
+        (WastRetCore::RefFunc(_), Val::FuncRef(r)) => !r.is_null(),
         (WastRetCore::V128(p), Val::V128(a)) => v128_matches(p, *a),
         (WastRetCore::V128(_), _) => false,
         (WastRetCore::RefNull(_) | WastRetCore::RefExtern(_) | WastRetCore::RefFunc(_), _) => false,
