@@ -503,3 +503,54 @@ fn references_of_another_store_are_refused() {
     g.set(&mut a, out[0]).unwrap();
     assert_eq!(g.get(&a), out[0]);
 }
+
+#[test]
+fn tables_through_handles() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = artifact(
+        dir.path(),
+        "table",
+        r#"(module
+          (type $t (func (result i32)))
+          (table (export "t") 2 10 funcref)
+          (table (export "e") 1 externref)
+          (func $five (type $t) (i32.const 5))
+          (elem (i32.const 0) $five)
+          (func (export "call") (param i32) (result i32)
+            (call_indirect (type $t) (local.get 0))))"#,
+        Interruption::NONE,
+    );
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, &path).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let t = instance.get_table(&mut store, "t").unwrap();
+    let call = instance
+        .get_typed_func::<i32, i32>(&mut store, "call")
+        .unwrap();
+    assert_eq!(t.size(&store), 2);
+    let five = t.get(&mut store, 0).unwrap();
+    assert!(matches!(five, Val::FuncRef(r) if !r.is_null()));
+    assert!(matches!(t.get(&mut store, 1), Some(Val::FuncRef(r)) if r.is_null()));
+    assert_eq!(t.get(&mut store, 2), None);
+    t.set(&mut store, 1, five).unwrap();
+    assert_eq!(call.call(&mut store, 1).unwrap(), 5);
+    assert_eq!(t.grow(&mut store, 3, five).unwrap(), 2);
+    assert_eq!(t.size(&store), 5);
+    assert_eq!(call.call(&mut store, 4).unwrap(), 5);
+    assert!(
+        t.grow(&mut store, 6, five).is_err(),
+        "past the declared maximum"
+    );
+    assert!(t.set(&mut store, 9, five).is_err(), "out of bounds");
+    assert!(t.set(&mut store, 0, Val::I32(1)).is_err(), "wrong type");
+    let e = instance.get_table(&mut store, "e").unwrap();
+    e.set(&mut store, 0, Val::ExternRef(42)).unwrap();
+    assert_eq!(e.get(&mut store, 0), Some(Val::ExternRef(42)));
+    assert!(
+        e.set(&mut store, 0, five).is_err(),
+        "a funcref in an externref table"
+    );
+}

@@ -345,4 +345,76 @@ impl Table {
         checked(inner, self.store);
         inner.objects.tables[self.index].elem()
     }
+
+    /// Element `index`, if it is in bounds.
+    pub fn get(&self, mut store: impl AsContextMut, index: u64) -> Option<Val> {
+        let inner = store.as_context_mut().0;
+        inner.check(self.store).ok()?;
+        let table = &inner.objects.tables[self.index];
+        // SAFETY: no wasm runs while the store is borrowed exclusively, so
+        // no other slice of the elements is alive.
+        let elements = unsafe { table.elements() };
+        let raw = *elements.get(usize::try_from(index).ok()?)?;
+        Some(element_val(table.elem(), raw))
+    }
+
+    /// Sets element `index`: an error out of bounds, for a value of
+    /// another type, or a reference of another store.
+    pub fn set(&self, mut store: impl AsContextMut, index: u64, value: Val) -> Result<(), Error> {
+        let inner = store.as_context_mut().0;
+        inner.check(self.store)?;
+        inner.check_refs(&[value])?;
+        let table = &inner.objects.tables[self.index];
+        if !value.matches(table.elem()) {
+            return Err(Error::msg(format!(
+                "a table of {} cannot hold {value:?}",
+                table.elem()
+            )));
+        }
+        // SAFETY: as in `get`.
+        let elements = unsafe { table.elements() };
+        let slot = usize::try_from(index)
+            .ok()
+            .and_then(|i| elements.get_mut(i))
+            .ok_or_else(|| Error::msg(format!("table index {index} out of bounds")))?;
+        *slot = value.raw_u64() as usize;
+        Ok(())
+    }
+
+    /// Grows it by `delta` elements set to `init`; the previous size, or
+    /// an error past its limit (or the store's resource limiter).
+    pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Val) -> Result<u64, Error> {
+        let inner = store.as_context_mut().0;
+        inner.check(self.store)?;
+        inner.check_refs(&[init])?;
+        let table = &inner.objects.tables[self.index];
+        if !init.matches(table.elem()) {
+            return Err(Error::msg(format!(
+                "a table of {} cannot hold {init:?}",
+                table.elem()
+            )));
+        }
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        let growth = crate::api::limits::Growth::Table {
+            current: count(table.len()),
+            desired: count(table.len().saturating_add(delta)),
+            maximum: table.max().map(count),
+        };
+        let table = table.clone();
+        if delta != 0 && !inner.allows(growth) {
+            return Err(Error::msg(format!("failed to grow table by {delta}")));
+        }
+        table
+            .grow(delta, init.raw_u64() as usize)
+            .ok_or_else(|| Error::msg(format!("failed to grow table by {delta}")))
+    }
+}
+
+/// The value of a table element of type `elem` whose raw form is `raw`.
+fn element_val(elem: ValType, raw: usize) -> Val {
+    match elem.top() {
+        ValType::ExternRef => Val::ExternRef(raw as u64),
+        ValType::ExnRef => Val::ExnRef(crate::values::ExnRef::from_raw(raw)),
+        _ => Val::FuncRef(crate::values::FuncRef::from_raw(raw)),
+    }
 }

@@ -109,7 +109,7 @@ pub(crate) type LimiterAccessor<T> = Box<dyn (FnMut(&mut T) -> &mut dyn Resource
 
 impl<T> StoreInner<T> {
     /// Asks the limiter, if any (an error counts as a refusal).
-    fn allows(&mut self, growth: Growth) -> bool {
+    pub(crate) fn allows(&mut self, growth: Growth) -> bool {
         let Some(mut accessor) = self.limiter.take() else {
             return true;
         };
