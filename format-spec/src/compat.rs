@@ -207,23 +207,15 @@ pub fn check_sections(
 /// The ABI fingerprint: VM context layout, builtins, calling conventions.
 pub fn check_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
     let ours = crate::abi::fingerprint();
-    (a.abi_fingerprint != ours).then(|| Mismatch {
-        field: "abi",
-        problem: format!(
-            "it was compiled by {} (format {}.{}) against runtime ABI {:016x}, but this {} (format {}) provides ABI {:016x}",
-            a.prefix.producer,
-            a.prefix.major,
-            a.prefix.minor,
-            a.abi_fingerprint,
-            host.runner,
-            format_version(),
-            ours
-        ),
-        hint: format!(
-            "recompile it with the waot that matches this {}: {}",
-            host.runner,
-            names.compile_command("")
-        ),
+    (a.abi_fingerprint != ours).then(|| {
+        Fingerprints {
+            field: "abi",
+            what: "it was compiled".into(),
+            theirs: ("runtime ABI", a.abi_fingerprint),
+            ours: ("ABI", ours),
+            options: String::new(),
+        }
+        .mismatch(a, host, names)
     })
 }
 
@@ -232,24 +224,54 @@ pub fn check_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch
 pub fn check_interruption_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
     let ours = crate::abi::interruption_fingerprint();
     let have = a.build.interruption;
-    (have.any() && a.interruption_fingerprint != ours).then(|| Mismatch {
-        field: "interruption-abi",
-        problem: format!(
-            "its {have} checks were compiled by {} (format {}.{}) against interruption ABI {:016x}, but this {} (format {}) provides {:016x}",
-            a.prefix.producer,
-            a.prefix.major,
-            a.prefix.minor,
-            a.interruption_fingerprint,
-            host.runner,
-            format_version(),
-            ours
-        ),
-        hint: format!(
-            "recompile it with the waot that matches this {}: {}",
-            host.runner,
-            names.compile_command(&interruption_options(have))
-        ),
+    (have.any() && a.interruption_fingerprint != ours).then(|| {
+        Fingerprints {
+            field: "interruption-abi",
+            what: format!("its {have} checks were compiled"),
+            theirs: ("interruption ABI", a.interruption_fingerprint),
+            ours: ("interruption ABI", ours),
+            options: interruption_options(have),
+        }
+        .mismatch(a, host, names)
     })
+}
+
+/// Two fingerprints that differ, and how to say so.
+struct Fingerprints {
+    field: &'static str,
+    /// What was compiled (`it was compiled`).
+    what: String,
+    /// The artifact's: what it is called and its value.
+    theirs: (&'static str, u64),
+    /// This loader's.
+    ours: (&'static str, u64),
+    /// `waot compile` options the fix needs.
+    options: String,
+}
+
+impl Fingerprints {
+    /// `WHAT by P (format X.Y) against KIND theirs, but this R (format
+    /// M.N) provides KIND ours`, and the command that recompiles.
+    fn mismatch(self, a: &Artifact, host: &HostInfo, names: Names) -> Mismatch {
+        let ((their_kind, theirs), (our_kind, ours)) = (self.theirs, self.ours);
+        Mismatch {
+            field: self.field,
+            problem: format!(
+                "{} by {} (format {}.{}) against {their_kind} {theirs:016x}, but this {} (format {}) provides {our_kind} {ours:016x}",
+                self.what,
+                a.prefix.producer,
+                a.prefix.major,
+                a.prefix.minor,
+                host.runner,
+                format_version(),
+            ),
+            hint: format!(
+                "recompile it with the waot that matches this {}: {}",
+                host.runner,
+                names.compile_command(&self.options)
+            ),
+        }
+    }
 }
 
 /// The `waot compile` options that compile in `checks`.

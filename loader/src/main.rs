@@ -3,17 +3,22 @@
 //! `_initialize`), and map every failure to a documented exit
 //! code.
 
+#[path = "cli/failure.rs"]
+mod failure;
+
 use clap::Parser;
+use failure::{
+    Failure, exited, failure, instantiate_failure, open_artifact, report, required_key, split_hint,
+    trapped,
+};
 use std::process::ExitCode;
 use std::sync::Arc;
-use waot_format::signature::PublicKey;
-use waot_format::traps::TrapKind;
 use waot_format::types::Interruption;
 use waot_run::application::{INITIALIZE, START};
 use waot_run::wasi::{WasiConfig, WasiCtx};
 use waot_run::{
-    ApplicationKind, CallError, InstantiateError, Module, OpenError, OpenOptions, Profiling,
-    RequiredSignature, RunOptions, Trap, Val, instance::Instance, interrupt, linker::Linker,
+    ApplicationKind, CallError, InstantiateError, Module, OpenOptions, Profiling, RunOptions, Val,
+    instance::Instance, interrupt, linker::Linker,
 };
 
 const EXIT_CODES: &str = "Exit codes:
@@ -135,37 +140,6 @@ enum ProfileStrategy {
     Perfmap,
 }
 
-/// A failure: message, optional hint, exit code.
-struct Failure {
-    message: String,
-    code: u8,
-}
-
-fn failure(code: u8, message: impl Into<String>) -> Failure {
-    Failure {
-        message: message.into(),
-        code,
-    }
-}
-
-/// The guest called `proc_exit(status)`: no message, its status.
-fn exited(status: Option<i32>) -> Failure {
-    Failure {
-        message: String::new(),
-        code: status.unwrap_or(0) as u8,
-    }
-}
-
-/// A trap: exit 124 for a passed deadline, else 134.
-fn trapped(t: &Trap) -> Failure {
-    let code = if t.kind == TrapKind::Interrupted {
-        124
-    } else {
-        134
-    };
-    failure(code, format!("wasm trap: {t}"))
-}
-
 /// Parses `--timeout`: a number and a unit (`ms`, `s`, `m`, `h`; none
 /// means seconds, as Wasmtime's `-W timeout=1` does).
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -229,62 +203,6 @@ fn preload(
         instances.push(instance);
     }
     Ok(instances)
-}
-
-/// The exit code and message of a failed instantiation of `path`.
-fn instantiate_failure(path: &str, e: InstantiateError) -> Failure {
-    match e {
-        InstantiateError::Trap(t) if t.exit_status.is_some() => exited(t.exit_status),
-        InstantiateError::Trap(t) => trapped(&t),
-        InstantiateError::Link(lines) => failure(69, lines.join("\nerror: ")),
-        InstantiateError::Table(m) => failure(
-            69,
-            format!(
-                "{m}\nhint: allow larger tables with --max-table-elements N (default {})",
-                waot_run::externs::DEFAULT_TABLE_LIMIT
-            ),
-        ),
-        InstantiateError::Application(e) => failure(69, format!("cannot run '{path}': {e}")),
-        other => failure(69, other.to_string()),
-    }
-}
-
-/// Opens artifact `path` as `options` say; every failure becomes its
-/// documented exit code.
-fn open_artifact(path: &str, options: &OpenOptions) -> Result<Module, Failure> {
-    Module::open_with(path, options).map_err(|e| match e {
-        OpenError::Io(e) => failure(66, format!("cannot read '{path}': {e}")),
-        OpenError::Corrupt(e) => {
-            let bytes = std::fs::read(path).unwrap_or_default();
-            let is_wasm = bytes.starts_with(b"\0asm");
-            let source = waot_format::compat::source_name_for_hints(&bytes, path);
-            let hint = if is_wasm {
-                let out = path.strip_suffix(".wasm").map_or_else(|| format!("{path}.aot"), |s| format!("{s}.aot"));
-                format!("'{path}' is a WebAssembly module, not an artifact; compile it first: `waot compile {path} -o {out}`")
-            } else {
-                format!("the file is damaged or was not written by waot; recompile it: `waot compile {source} -o {path}`")
-            };
-            failure(65, format!("cannot run '{path}': it is not a valid waot artifact: {e}\nhint: {hint}"))
-        }
-        OpenError::Incompatible(list) => {
-            let lines: Vec<String> = list.iter().map(|m| format!("cannot run '{path}': {}\nhint: {}", m.problem, m.hint)).collect();
-            failure(78, lines.join("\nerror: "))
-        }
-        OpenError::Map(e) => failure(69, format!("cannot run '{path}': {e}")),
-        e @ OpenError::Profiling(_) => failure(74, format!("{e}\nhint: make /tmp writable, or run without --profile")),
-    })
-}
-
-/// Reads the public key of `--require-signature`.
-fn required_key(path: &std::path::Path) -> Result<RequiredSignature, Failure> {
-    let key_path = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        failure(66, format!("cannot read the public key '{key_path}': {e}\nhint: give the `.pub` file written by `waot keygen -o NAME`"))
-    })?;
-    let key = PublicKey::from_pem(&text).map_err(|e| {
-        failure(2, format!("--require-signature '{key_path}': {e}\nhint: give the `.pub` file written by `waot keygen -o NAME`"))
-    })?;
-    Ok(RequiredSignature { key, key_path })
 }
 
 fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
@@ -585,24 +503,4 @@ fn print_results(results: &[Val]) -> std::io::Result<()> {
         writeln!(out, "{v}")?;
     }
     out.flush()
-}
-
-/// A failure's message and its last `hint:` line, if it has one.
-fn split_hint(text: &str) -> (String, Option<String>) {
-    match text.rsplit_once("\nhint: ") {
-        Some((m, h)) if !m.contains("\nhint: ") => (m.to_string(), Some(h.to_string())),
-        _ => (text.to_string(), None),
-    }
-}
-
-/// Writes `error: …` and `hint: …` to standard error. If standard error
-/// itself cannot be written there is nobody left to tell: the exit code
-/// still says what happened.
-fn report(message: &str, hint: Option<&str>) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {message}");
-    if let Some(h) = hint {
-        let _ = writeln!(err, "hint: {h}");
-    }
 }

@@ -102,6 +102,23 @@ pub fn compile_to_file(
     Ok(path)
 }
 
+/// Compiles wat text with `checks` (fuel, epoch) into `dir/NAME.aot`,
+/// recording `NAME.wasm` as its source (for hints).
+pub fn compile_wat(
+    dir: &Path,
+    name: &str,
+    wat: &str,
+    checks: waot_format::types::Interruption,
+) -> PathBuf {
+    let wasm = wat::parse_str(wat).expect("valid wat");
+    let options = CompileOptions {
+        interruption: checks,
+        source_name: format!("{name}.wasm"),
+        ..Default::default()
+    };
+    compile_to_file(&wasm, &options, dir, &format!("{name}.aot")).expect("compiles")
+}
+
 /// Compiles wat text with default options, writes the artifact to a
 /// temporary file and maps it (the mapping outlives the file).
 pub fn open_wat(wat: &str) -> Arc<Module> {

@@ -4,30 +4,17 @@
 //! store, handles that work only with their own store, WASI through an
 //! accessor, and the errors of each misuse.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
-use waot::CompileOptions;
 use waot_format::traps::TrapKind;
 use waot_format::types::Interruption;
 use waot_run::wasi::{WasiCtx, WasiCtxBuilder};
 use waot_run::{Caller, Config, Engine, Error, Extern, Linker, Module, Store, Val};
-use waot_testsuite::compile_to_file;
+use waot_testsuite::compile_wat as artifact;
 
 const BOTH: Interruption = Interruption {
     fuel: true,
     epoch: true,
 };
-
-/// Compiles `wat` with `checks` into `dir/name.aot`.
-fn artifact(dir: &Path, name: &str, wat: &str, checks: Interruption) -> PathBuf {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let options = CompileOptions {
-        interruption: checks,
-        source_name: format!("{name}.wasm"),
-        ..Default::default()
-    };
-    compile_to_file(&wasm, &options, dir, &format!("{name}.aot")).expect("compiles")
-}
 
 fn engine(fuel: bool, epoch: bool) -> Engine {
     let mut config = Config::new();

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 use std::process::Command;
-use waot::CompileOptions;
-use waot_testsuite::{bin, compile_to_file};
+use waot_format::types::Interruption;
+use waot_testsuite::{bin, compile_wat};
 
 /// A reactor whose `_initialize` sets the offset `add` adds; it imports
 /// WASI's `fd_write` to say so (preloads link against WASI too).
@@ -34,12 +34,7 @@ const MATH: &str = r#"(module
     (call $add (local.get 0) (local.get 0))))"#;
 
 fn compile(dir: &Path, name: &str, wat: &str) {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let options = CompileOptions {
-        source_name: format!("{name}.wasm"),
-        ..Default::default()
-    };
-    compile_to_file(&wasm, &options, dir, &format!("{name}.aot")).expect("compiles");
+    compile_wat(dir, name, wat, Interruption::NONE);
 }
 
 fn waot_run(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {

@@ -5,12 +5,10 @@
 //! `WAOT_STORE_CYCLES` sets the number of cycles (default 5,000; the
 //! figures for 200,000 are in the note on issue 23).
 
-use std::path::Path;
 use std::time::Instant;
-use waot::CompileOptions;
 use waot_format::types::Interruption;
 use waot_run::{Engine, Linker, Module, Store};
-use waot_testsuite::compile_to_file;
+use waot_testsuite::compile_wat as artifact;
 
 /// Exports a table and a memory.
 const LIB: &str = r#"(module
@@ -37,15 +35,6 @@ const APP: &str = r#"(module
     (i32.add))
   (func (export "divide") (param i32) (result i32)
     (i32.div_u (i32.const 100) (local.get 0))))"#;
-
-fn artifact(dir: &Path, name: &str, wat: &str, checks: Interruption) -> std::path::PathBuf {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let options = CompileOptions {
-        interruption: checks,
-        ..Default::default()
-    };
-    compile_to_file(&wasm, &options, dir, &format!("{name}.aot")).expect("compiles")
-}
 
 /// (resident, mapped) bytes of this process, from /proc/self/status.
 fn memory_use() -> (u64, u64) {

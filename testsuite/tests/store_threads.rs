@@ -4,13 +4,11 @@
 //! lands on the other thread. A process of its own, so that
 //! `store_lifecycle`'s memory figures are not disturbed.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
-use waot::CompileOptions;
 use waot_format::traps::TrapKind;
 use waot_format::types::Interruption;
 use waot_run::{Config, Engine, Linker, Module, Store};
-use waot_testsuite::compile_to_file;
+use waot_testsuite::compile_wat as artifact;
 
 /// Exports a table and a memory.
 const LIB: &str = r#"(module
@@ -31,15 +29,6 @@ const NOTING: &str = r#"(module
   (func (export "divide") (param i32) (result i32)
     (call $note (local.get 0))
     (i32.div_u (i32.const 100) (local.get 0))))"#;
-
-fn artifact(dir: &Path, name: &str, wat: &str, checks: Interruption) -> std::path::PathBuf {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let options = CompileOptions {
-        interruption: checks,
-        ..Default::default()
-    };
-    compile_to_file(&wasm, &options, dir, &format!("{name}.aot")).expect("compiles")
-}
 
 #[test]
 fn threads_with_their_own_stores_trap_independently() {
