@@ -87,6 +87,11 @@ thread_local! {
     static PENDING: Cell<usize> = const { Cell::new(0) };
 }
 
+/// Whether `e` lives in this thread's arena.
+pub(crate) fn in_thread_arena(e: &Exception) -> bool {
+    ARENA.with(|a| a.contains(e.address))
+}
+
 /// This thread's arena, for instances created on it without a store
 /// (they are not `Send`, so they stay on it).
 pub(crate) fn thread_arena() -> *const ExnArena {

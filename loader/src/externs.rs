@@ -88,11 +88,18 @@ pub struct Func {
     /// by each importer with its own trampoline).
     pub(crate) func_ref: VMFuncRef,
     /// Its signature.
-    pub ty: FuncType,
+    pub(crate) ty: FuncType,
     /// Set for host functions.
     pub(crate) host: Option<Arc<HostFunc>>,
     /// Keeps the owner (an instance) alive.
     pub(crate) _owner: Option<Rc<dyn Any>>,
+}
+
+impl Func {
+    /// Its signature.
+    pub fn ty(&self) -> &FuncType {
+        &self.ty
+    }
 }
 
 /// A global variable.
@@ -104,14 +111,17 @@ pub struct Global {
 }
 
 impl Global {
-    /// A global holding `value`, of the value's type.
-    pub fn new(value: Val, mutable: bool) -> Rc<Global> {
-        Self::with_type(value, value.ty(), mutable)
+    /// A global holding `value`, of the value's type. A non-null
+    /// reference is refused (`None`): references come only from instances.
+    pub fn new(value: Val, mutable: bool) -> Option<Rc<Global>> {
+        let reference = matches!(value, Val::FuncRef(r) if !r.is_null())
+            || matches!(value, Val::ExnRef(r) if !r.is_null());
+        (!reference).then(|| Self::with_type(value, value.ty(), mutable))
     }
 
     /// A global of type `ty` holding `value`, which must be of that type
     /// (for a typed reference, `ty` holds canonical type ids).
-    pub fn with_type(value: Val, ty: ValType, mutable: bool) -> Rc<Global> {
+    pub(crate) fn with_type(value: Val, ty: ValType, mutable: bool) -> Rc<Global> {
         Rc::new(Global {
             slot: Box::new(UnsafeCell::new(value.to_slot())),
             ty,

@@ -256,17 +256,25 @@ impl Instance {
         linker: &Linker,
         options: &RunOptions,
     ) -> Result<Instance, InstantiateError> {
-        Self::new_in(module, linker, options, Placement::thread())
+        Self::new_in(
+            module,
+            linker,
+            options,
+            Placement::thread(),
+            &mut Vec::new(),
+        )
     }
 
     /// Instantiates `module` with its limits and exceptions in `place`,
     /// which must outlive the instance and everything that may call into
-    /// it.
+    /// it. An instance whose segments or start function failed goes to
+    /// `failed` (a store keeps it: other instances may hold its functions).
     pub(crate) fn new_in(
         module: Arc<Module>,
         linker: &Linker,
         options: &RunOptions,
         place: Placement,
+        failed: &mut Vec<Instance>,
     ) -> Result<Instance, InstantiateError> {
         let a = module.artifact();
         let type_ids = crate::externs::canonical_type_ids(&a.types);
@@ -479,14 +487,25 @@ impl Instance {
             vm.write(offsets.func_ref(index), r);
         }
         let instance = Instance { data };
-        instance.initialize(a)?;
-        if let Some(start) = a.start {
-            instance.call_func_index(start, &[]).map_err(|e| match e {
-                CallError::Trap(t) => InstantiateError::Trap(t),
-                other => InstantiateError::Link(vec![other.to_string()]),
-            })?;
+        let started = instance.initialize(a).and_then(|()| match a.start {
+            Some(start) => instance
+                .call_func_index(start, &[])
+                .map(drop)
+                .map_err(|e| match e {
+                    CallError::Trap(t) => InstantiateError::Trap(t),
+                    other => InstantiateError::Link(vec![other.to_string()]),
+                }),
+            None => Ok(()),
+        });
+        match started {
+            Ok(()) => Ok(instance),
+            Err(e) => {
+                // Its segments or start function may have handed its
+                // functions to other instances: it lives on where asked.
+                failed.push(instance);
+                Err(e)
+            }
         }
-        Ok(instance)
     }
 
     /// Element then data segments, in order, as `table.init`/`memory.init`
@@ -665,6 +684,18 @@ impl Instance {
     }
 
     fn call_func(&self, f: &Func, args: &[Val]) -> Result<Vec<Val>, CallError> {
+        // The raw runtime cannot tell whose a reference is: only a store's
+        // API passes non-null ones, after checking them.
+        let reference = |v: &Val| match v {
+            Val::FuncRef(r) => !r.is_null(),
+            Val::ExnRef(r) => !r.is_null(),
+            _ => false,
+        };
+        if args.iter().any(reference) {
+            return Err(CallError::BadArguments(
+                "a non-null reference cannot be passed to an instance without a store".into(),
+            ));
+        }
         let d = &self.data;
         // SAFETY: the limits block outlives every instance that points at
         // it (the thread's, or the store's that owns this instance).

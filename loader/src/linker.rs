@@ -65,6 +65,18 @@ pub struct HostFunc {
     array_call: extern "C" fn(*mut u8, *mut u8, *mut ValRaw, usize) -> u32,
     ty: FuncType,
     func: Box<HostFn>,
+    refs: RefPolicy,
+}
+
+/// Which references a host function may hand to wasm.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefPolicy {
+    /// A raw host function: no non-null reference results, and only
+    /// exceptions of the thread's arena (what raw instances use).
+    Raw,
+    /// A `Linker<T>` function: its wrapper has checked every reference
+    /// against the calling store.
+    StoreChecked,
 }
 
 const _: () = assert!(std::mem::offset_of!(HostFunc, magic) == host_ctx::MAGIC as usize);
@@ -76,11 +88,20 @@ impl HostFunc {
         ty: FuncType,
         func: impl Fn(&mut Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
     ) -> Arc<Self> {
+        Self::with_policy(ty, func, RefPolicy::Raw)
+    }
+
+    pub(crate) fn with_policy(
+        ty: FuncType,
+        func: impl Fn(&mut Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
+        refs: RefPolicy,
+    ) -> Arc<Self> {
         Arc::new(HostFunc {
             magic: host_ctx::MAGIC_VALUE,
             array_call: host_array_call,
             ty,
             func: Box::new(func),
+            refs,
         })
     }
 
@@ -114,7 +135,18 @@ fn host_call(func: &HostFunc, caller_vmctx: *mut u8, values: *mut ValRaw) -> Res
     let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         (func.func)(&mut caller, &args)
     }))
-    .map_err(|_| Trap::host("host function panicked"))??;
+    .map_err(|_| Trap::host("host function panicked"))?
+    .map_err(|trap| checked_throw(func.refs, trap))?;
+    let foreign = |v: &Val| match v {
+        Val::FuncRef(r) => !r.is_null(),
+        Val::ExnRef(r) => !r.is_null(),
+        _ => false,
+    };
+    if func.refs == RefPolicy::Raw && results.iter().any(foreign) {
+        return Err(Trap::host(
+            "a raw host function returned a non-null reference (only functions of a Linker<T> can)",
+        ));
+    }
     if results.len() != func.ty.results.len()
         || results
             .iter()
@@ -130,6 +162,18 @@ fn host_call(func: &HostFunc, caller_vmctx: *mut u8, values: *mut ValRaw) -> Res
         *slot = v.to_slot();
     }
     Ok(())
+}
+
+/// A raw host function may throw only exceptions of its thread's arena
+/// (a store's could outlive its store); a `Linker<T>` function's were
+/// checked against its store.
+fn checked_throw(refs: RefPolicy, trap: Trap) -> Trap {
+    match &trap.exception {
+        Some(e) if refs == RefPolicy::Raw && !crate::exceptions::in_thread_arena(e) => {
+            Trap::host("a raw host function threw an exception that is not its thread's")
+        }
+        _ => trap,
+    }
 }
 
 /// A host function's array call: 0 when it returned, 1 when it failed
@@ -185,6 +229,19 @@ impl Linker {
             name,
             Extern::Func(host_func(HostFunc::new(ty, func))),
         )
+    }
+
+    /// Defines `module.name` as a host function whose references its
+    /// wrapper checks against the calling store (`Linker<T>`).
+    pub(crate) fn func_store_checked(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        func: impl Fn(&mut Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
+    ) -> &mut Self {
+        let f = HostFunc::with_policy(ty, func, RefPolicy::StoreChecked);
+        self.define(module, name, Extern::Func(host_func(f)))
     }
 
     /// Defines `module.name` as any extern.

@@ -185,6 +185,16 @@ impl LinearMemory {
         // by this memory; the caller excludes concurrent wasm access.
         unsafe { std::slice::from_raw_parts_mut(self.base, self.byte_len()) }
     }
+
+    /// Its bytes, shared.
+    ///
+    /// # Safety
+    /// Nothing may write or grow the memory while the slice lives.
+    pub(crate) unsafe fn bytes(&self) -> &[u8] {
+        // SAFETY: the first byte_len() bytes are mapped and owned by this
+        // memory; the caller excludes writers.
+        unsafe { std::slice::from_raw_parts(self.base, self.byte_len()) }
+    }
 }
 
 impl Drop for LinearMemory {

@@ -178,7 +178,7 @@ impl Table {
 
     /// Grows by `delta` elements set to `init`; returns the old length, or
     /// `None` past the limit or when memory cannot be committed.
-    pub fn grow(&self, delta: u64, init: usize) -> Option<u64> {
+    pub(crate) fn grow(&self, delta: u64, init: usize) -> Option<u64> {
         let old = self.len();
         let new = old.checked_add(delta).filter(|&n| n <= self.limit)?;
         let needed = round_to_pages(new as usize * ELEMENT_SIZE)?.min(self.reserved);

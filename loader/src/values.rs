@@ -92,7 +92,7 @@ impl Val {
     /// `ty` is, and for a function type (canonical id) a function of that
     /// type. A non-null `FuncRef` must be the address of a function
     /// reference record, as every `FuncRef` the loader hands out is.
-    pub fn matches(&self, ty: ValType) -> bool {
+    pub(crate) fn matches(&self, ty: ValType) -> bool {
         let Some(r) = ty.as_ref() else {
             return self.ty() == ty;
         };

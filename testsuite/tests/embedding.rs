@@ -541,3 +541,129 @@ fn tables_through_handles() {
         "a funcref in an externref table"
     );
 }
+
+/// Review findings: a host function cannot throw an exception that is not
+/// its store's; a failed start function leaves its instance alive in the
+/// store (another instance may hold its functions); a module without the
+/// checks an engine counts is refused at instantiation; the raw runtime
+/// refuses non-null references.
+#[test]
+fn misuse_across_stores_and_failed_instances() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::default();
+
+    // An exception of store `a`, thrown by a host function into store `b`.
+    let thrower = artifact(
+        dir.path(),
+        "thrower",
+        r#"(module
+          (import "host" "rethrow" (func $rethrow))
+          (tag $e (export "e") (param i32))
+          (func (export "throw") (throw $e (i32.const 7)))
+          (func (export "call_host") (call $rethrow)))"#,
+        Interruption::NONE,
+    );
+    let module = Module::from_file(&engine, &thrower).unwrap();
+    let stash: std::sync::Arc<std::sync::Mutex<Option<waot_run::Trap>>> = Default::default();
+    let mut linker = Linker::<()>::new(&engine);
+    let from_host = stash.clone();
+    linker
+        .func_wrap("host", "rethrow", move || -> Result<(), Error> {
+            match from_host.lock().unwrap().take() {
+                Some(trap) => Err(Error::from(trap)),
+                None => Ok(()),
+            }
+        })
+        .unwrap();
+    let mut a = Store::new(&engine, ());
+    let ia = linker.instantiate(&mut a, &module).unwrap();
+    let throw = ia.get_typed_func::<(), ()>(&mut a, "throw").unwrap();
+    let trap = throw.call(&mut a, ()).unwrap_err().into_trap().unwrap();
+    assert!(trap.exception.is_some());
+    let mut b = Store::new(&engine, ());
+    let ib = linker.instantiate(&mut b, &module).unwrap();
+    *stash.lock().unwrap() = Some(trap);
+    drop(a);
+    let call_host = ib.get_typed_func::<(), ()>(&mut b, "call_host").unwrap();
+    let error = call_host.call(&mut b, ()).unwrap_err();
+    assert!(
+        error.to_string().contains("does not belong to this store"),
+        "{error}"
+    );
+
+    // `app`'s start function hands its own function to `lib`'s table,
+    // then traps: `lib` must still be able to call it.
+    let lib = artifact(
+        dir.path(),
+        "lib",
+        r#"(module
+          (type $t (func (result i32)))
+          (table $tab 1 funcref)
+          (func (export "keep") (param funcref) (table.set $tab (i32.const 0) (local.get 0)))
+          (func (export "call") (result i32) (call_indirect (type $t) (i32.const 0))))"#,
+        Interruption::NONE,
+    );
+    let app = artifact(
+        dir.path(),
+        "app",
+        r#"(module
+          (import "lib" "keep" (func $keep (param funcref)))
+          (func $nine (result i32) (i32.const 9))
+          (elem declare func $nine)
+          (func $start (call $keep (ref.func $nine)) unreachable)
+          (start $start))"#,
+        Interruption::NONE,
+    );
+    let lib = Module::from_file(&engine, &lib).unwrap();
+    let app = Module::from_file(&engine, &app).unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<()>::new(&engine);
+    let lib_instance = linker.instantiate(&mut store, &lib).unwrap();
+    linker.instance(&mut store, "lib", lib_instance).unwrap();
+    let error = linker.instantiate(&mut store, &app).unwrap_err();
+    assert_eq!(error.trap().map(|t| t.kind), Some(TrapKind::Unreachable));
+    let call = lib_instance
+        .get_typed_func::<(), i32>(&mut store, "call")
+        .unwrap();
+    assert_eq!(
+        call.call(&mut store, ()).unwrap(),
+        9,
+        "the failed instance lives on"
+    );
+
+    // A fuel-counting engine refuses a module opened without the checks.
+    let plain = waot_run::Module::open(dir.path().join("lib.aot")).unwrap();
+    let counting = self::engine(true, false);
+    let mut store = Store::new(&counting, ());
+    let error = Linker::<()>::new(&counting)
+        .instantiate(&mut store, &plain)
+        .unwrap_err();
+    assert!(error.to_string().contains("interruption checks"), "{error}");
+
+    // The raw runtime takes no non-null reference from the host.
+    let raw = waot_run::instance::Instance::new(
+        std::sync::Arc::new(plain),
+        &waot_run::linker::Linker::new(),
+        &waot_run::RunOptions::default(),
+    )
+    .unwrap();
+    let mut tmp = Store::new(&engine, ());
+    let mut linker = Linker::<()>::new(&engine);
+    let li = linker.instantiate(&mut tmp, &lib).unwrap();
+    linker.instance(&mut tmp, "lib", li).unwrap();
+    let refs = artifact(
+        dir.path(),
+        "refs2",
+        r#"(module (func $f) (elem declare func $f) (func (export "get") (result funcref) (ref.func $f)))"#,
+        Interruption::NONE,
+    );
+    let refs = Module::from_file(&engine, &refs).unwrap();
+    let ri = linker.instantiate(&mut tmp, &refs).unwrap();
+    let mut out = [Val::I32(0)];
+    ri.get_func(&mut tmp, "get")
+        .unwrap()
+        .call(&mut tmp, &[], &mut out)
+        .unwrap();
+    let error = raw.call("keep", &[out[0]]).unwrap_err();
+    assert!(error.to_string().contains("without a store"), "{error}");
+}

@@ -43,11 +43,13 @@ const ENTRY_COST: i64 = 1;
 
 /// Operators whose work grows with an operand (the top of the stack):
 /// they also cost 1 per byte, element, page or table slot it asks for, as
-/// Wasmtime counts them.
+/// Wasmtime counts them. A constant amount up to
+/// [`SMALL_PROPORTIONAL_COST`] is charged with the operator, whatever
+/// happens (a grow that fails included); any other after the operation.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Proportional {
     /// `memory.fill`, `.copy`, `.init`, `table.fill`, `.copy`, `.init`:
-    /// charged before the work.
+    /// charged after the work.
     Bulk,
     /// `memory.grow`, `table.grow`: charged only when the growth succeeds.
     Grow,
@@ -123,6 +125,8 @@ pub(crate) struct InterruptState {
     /// The delta of a `memory.grow` or `table.grow` being translated,
     /// charged after it when it succeeds.
     grow_delta: Option<Value>,
+    /// The length of a bulk operation being translated, charged after it.
+    bulk_length: Option<Value>,
 }
 
 impl Translator<'_, '_> {
@@ -169,10 +173,9 @@ impl Translator<'_, '_> {
         let amount = *self.stack.last().expect("validated operand");
         match self.constant(amount) {
             Some(n) if n <= SMALL_PROPORTIONAL_COST => self.interrupt.pending += n as i64,
-            _ if kind == Proportional::Bulk => {
-                self.fuel_charge(amount);
-                self.interrupt_check();
-            }
+            // Charged after the operation, which traps first when out of
+            // bounds (as Wasmtime does since its fix for huge lengths).
+            _ if kind == Proportional::Bulk => self.interrupt.bulk_length = Some(amount),
             _ => self.interrupt.grow_delta = Some(amount),
         }
     }
@@ -210,6 +213,11 @@ impl Translator<'_, '_> {
         } else {
             self.builder.ins().uextend(types::I64, amount)
         };
+        // At most 2^62 at a time: the sum never wraps, even from the
+        // unlimited start (i64::MIN), and an operation that long runs out
+        // of fuel anyway.
+        let cap = self.builder.ins().iconst(types::I64, 1 << 62);
+        let amount = self.builder.ins().umin(amount, cap);
         let fuel = self.builder.use_var(var);
         let fuel = self.builder.ins().iadd(fuel, amount);
         self.builder.def_var(var, fuel);
@@ -251,8 +259,18 @@ impl Translator<'_, '_> {
             }
             Operator::Loop { .. } => self.interrupt_check(),
             Operator::MemoryGrow { .. } | Operator::TableGrow { .. } => self.fuel_after_grow(),
+            _ if self.interrupt.bulk_length.is_some() => {
+                let length = self.interrupt.bulk_length.take().expect("a bulk length");
+                self.fuel_charge(length);
+                self.interrupt_check();
+            }
             _ => {}
         }
+    }
+
+    /// Forgets the pending count (code that ends in a trap).
+    pub(super) fn interrupt_discard_pending(&mut self) {
+        self.interrupt.pending = 0;
     }
 
     /// Adds the pending count to the fuel variable.

@@ -308,6 +308,8 @@ impl Translator<'_, '_> {
     fn trap(&mut self, kind: TrapKind) {
         self.builder.ins().trap(trap_code(kind));
         self.reachable = false;
+        // What was counted since the last flush ends here, with the code.
+        self.interrupt_discard_pending();
     }
 
     /// Translates one operator.

@@ -36,14 +36,16 @@ impl Func {
         params: &[Val],
         results: &mut [Val],
     ) -> Result<(), Error> {
-        let values = call(store.as_context_mut().0, *self, params)?;
-        if values.len() != results.len() {
+        let inner = store.as_context_mut().0;
+        inner.check(self.store)?;
+        let wanted = inner.objects.funcs[self.index].ty.results.len();
+        if wanted != results.len() {
             return Err(Error::msg(format!(
-                "expected room for {} result(s), got {}",
-                values.len(),
+                "expected room for {wanted} result(s), got {}",
                 results.len()
             )));
         }
+        let values = call(inner, *self, params)?;
         results.copy_from_slice(&values);
         Ok(())
     }

@@ -241,7 +241,7 @@ impl Memory {
         // store borrowed exclusively: nothing writes or grows the memory
         // while this slice lives (a shared memory's other threads aside,
         // as in every runtime).
-        unsafe { memory.bytes_mut() }
+        unsafe { memory.bytes() }
     }
 
     /// Its bytes, mutably.
@@ -272,9 +272,19 @@ impl Memory {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64, Error> {
         let inner = store.as_context_mut().0;
         inner.check(self.store)?;
-        inner.objects.memories[self.index]
-            .grow(delta)
-            .ok_or_else(|| Error::msg(format!("failed to grow memory by {delta} pages")))
+        let memory = inner.objects.memories[self.index].clone();
+        let page = waot_format::consts::WASM_PAGE_SIZE;
+        let bytes = |pages: u64| usize::try_from(pages.saturating_mul(page)).unwrap_or(usize::MAX);
+        let growth = crate::api::limits::Growth::Memory {
+            current: memory.byte_len(),
+            desired: bytes(memory.pages().saturating_add(delta)),
+            maximum: Some(bytes(memory.limit_pages())),
+        };
+        let refused = || Error::msg(format!("failed to grow memory by {delta} pages"));
+        if delta != 0 && !inner.allows(growth) {
+            return Err(refused());
+        }
+        memory.grow(delta).ok_or_else(refused)
     }
 }
 

@@ -108,26 +108,31 @@ pub(crate) type GrowthCheck = dyn Fn(Growth) -> bool + Send + Sync;
 pub(crate) type LimiterAccessor<T> = Box<dyn (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send>;
 
 impl<T> StoreInner<T> {
-    /// Asks the limiter, if any (an error counts as a refusal).
+    /// Asks the limiter, if any. An error or a panic counts as a refusal
+    /// (the runtime may be in a builtin called from wasm, where nothing
+    /// may unwind), and the limiter stays in place either way.
     pub(crate) fn allows(&mut self, growth: Growth) -> bool {
         let Some(mut accessor) = self.limiter.take() else {
             return true;
         };
-        let limiter = accessor(&mut self.data);
-        let verdict = match growth {
-            Growth::Memory {
-                current,
-                desired,
-                maximum,
-            } => limiter.memory_growing(current, desired, maximum),
-            Growth::Table {
-                current,
-                desired,
-                maximum,
-            } => limiter.table_growing(current, desired, maximum),
-        };
+        let data = &mut self.data;
+        let verdict = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let limiter = accessor(data);
+            match growth {
+                Growth::Memory {
+                    current,
+                    desired,
+                    maximum,
+                } => limiter.memory_growing(current, desired, maximum),
+                Growth::Table {
+                    current,
+                    desired,
+                    maximum,
+                } => limiter.table_growing(current, desired, maximum),
+            }
+        }));
         self.limiter = Some(accessor);
-        verdict.unwrap_or(false)
+        matches!(verdict, Ok(Ok(true)))
     }
 }
 

@@ -124,18 +124,17 @@ impl<T: 'static> Linker<T> {
         self.store_items
             .remove(&(module.to_string(), name.to_string()));
         self.raw
-            .func(module, name, ty, move |raw_caller: &mut RawCaller, args| {
+            .func_store_checked(module, name, ty, move |raw_caller: &mut RawCaller, args| {
                 let instance = raw_caller.instance_data();
                 with_current::<T, _>(|store| {
-                    let results = func(
-                        Caller {
-                            store: &mut *store,
-                            instance,
-                        },
-                        args,
-                    )?;
-                    store.check_refs(&results)?;
-                    Ok(results)
+                    let caller = Caller {
+                        store: &mut *store,
+                        instance,
+                    };
+                    match func(caller, args) {
+                        Ok(results) => store.check_refs(&results).map(|()| results),
+                        Err(e) => Err(store.checked_throw(e)),
+                    }
                 })
                 .unwrap_or_else(|| {
                     Err(Error::msg(
@@ -200,6 +199,15 @@ impl<T: 'static> Linker<T> {
                 "the linker and the store belong to different engines",
             ));
         }
+        // Modules opened elsewhere (another engine, `Module::open`) may
+        // lack the checks this engine's fuel and deadlines rely on.
+        let wanted = store.engine.config().interruption;
+        let have = module.interruption();
+        if (wanted.fuel && !have.fuel) || (wanted.epoch && !have.epoch) {
+            return Err(Error::msg(format!(
+                "the module's code has interruption checks `{have}`, but this engine counts `{wanted}`\nhint: open it with Module::from_file for this engine, after compiling it with the checks (`waot compile --fuel --epoch-interruption`)"
+            )));
+        }
         // This store's items join the host functions for this
         // instantiation only.
         let mut linker = self.raw.clone();
@@ -218,9 +226,12 @@ impl<T: 'static> Linker<T> {
         let place = store.placement();
         let options = store.options.clone();
         let module = Arc::new(module.clone());
-        let instance = super::store::enter(store, || {
-            crate::instance::Instance::new_in(module, &linker, &options, place)
-        })?;
+        let mut failed = Vec::new();
+        let outcome = super::store::enter(store, || {
+            crate::instance::Instance::new_in(module, &linker, &options, place, &mut failed)
+        });
+        store.objects.instances.extend(failed);
+        let instance = outcome?;
         store.objects.instances.push(instance);
         Ok(Instance {
             store: store.id,

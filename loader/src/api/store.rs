@@ -123,6 +123,21 @@ impl<T> StoreInner<T> {
         Ok(())
     }
 
+    /// A host function's error: a thrown exception must be one of this
+    /// store's (made by its code) with references of this store only.
+    pub(crate) fn checked_throw(&self, e: Error) -> Error {
+        match e.trap().and_then(|t| t.exception.as_ref()) {
+            Some(x) if !self.exceptions.contains(x.address) => {
+                Error::msg("a host function threw an exception that does not belong to this store")
+            }
+            Some(x) => match self.check_refs(&x.values) {
+                Ok(()) => e,
+                Err(refused) => refused,
+            },
+            None => e,
+        }
+    }
+
     /// Fuel operations need an engine that counts fuel.
     fn fuel_configured(&self) -> Result<(), Error> {
         if self.engine.config().interruption.fuel {

@@ -224,8 +224,8 @@ impl Waot {
         for (name, item) in self.instance.exports() {
             let exn = match &item {
                 waot_run::externs::Extern::Func(f) => {
-                    f.ty.params.contains(&ValType::ExnRef)
-                        || f.ty.results.contains(&ValType::ExnRef)
+                    f.ty().params.contains(&ValType::ExnRef)
+                        || f.ty().results.contains(&ValType::ExnRef)
                 }
                 waot_run::externs::Extern::Global(g) => g.ty() == ValType::ExnRef,
                 _ => false,

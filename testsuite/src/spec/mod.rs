@@ -260,7 +260,8 @@ fn spectest_linker() -> Linker {
         ("global_f32", Val::F32(666.6f32.to_bits())),
         ("global_f64", Val::F64(666.6f64.to_bits())),
     ] {
-        l.define("spectest", name, Extern::Global(Global::new(value, false)));
+        let global = Global::new(value, false).expect("a number");
+        l.define("spectest", name, Extern::Global(global));
     }
     let table = TableDesc {
         elem: FuncRef,
