@@ -78,6 +78,11 @@ fn typed_calls_host_data_memory_and_globals() {
         .unwrap();
     assert_eq!(add.call(&mut store, (20, 2)).unwrap(), 42);
     let memory = instance.get_memory(&mut store, "memory").unwrap();
+    // One handle per export: asking again (as a host function may on
+    // every call) neither grows the store nor gives another handle.
+    for _ in 0..1000 {
+        assert_eq!(instance.get_memory(&mut store, "memory"), Some(memory));
+    }
     memory.data_mut(&mut store)[0] = 9;
     assert_eq!(add.call(&mut store, (1, 0)).unwrap(), 2);
     assert_eq!(store.data().calls, 2);

@@ -152,12 +152,19 @@ impl Instance {
     /// Export `name` of the instance, added to the store.
     pub(crate) fn export<T>(&self, store: &mut StoreInner<T>, name: &str) -> Option<Extern> {
         store.check(self.store).ok()?;
+        let key = (self.index, name.to_string());
+        if let Some(handle) = store.objects.exports.get(&key) {
+            return Some(*handle);
+        }
         let raw = store.objects.instances[self.index]
             .exports()
             .into_iter()
             .find(|(n, _)| n == name)?
             .1;
-        adopt(store, raw)
+        let handle = adopt(store, raw)?;
+        // One handle per export, however often a host asks for it.
+        store.objects.exports.insert(key, handle);
+        Some(handle)
     }
 
     /// Export `name`, whatever it is.
@@ -208,9 +215,14 @@ impl Instance {
         if store.check(self.store).is_err() {
             return Vec::new();
         }
-        let raw = store.objects.instances[self.index].exports();
-        raw.into_iter()
-            .filter_map(|(name, item)| Some((name, adopt(store, item)?)))
+        let names: Vec<String> = store.objects.instances[self.index]
+            .exports()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        names
+            .into_iter()
+            .filter_map(|name| Some((name.clone(), self.export(store, &name)?)))
             .collect()
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct StoreObjects {
     pub(crate) memories: Vec<Rc<LinearMemory>>,
     pub(crate) tables: Vec<Rc<RawTable>>,
     pub(crate) globals: Vec<Rc<RawGlobal>>,
+    /// The handle of each export asked for: (instance index, name).
+    pub(crate) exports: std::collections::HashMap<(usize, String), super::instance::Extern>,
 }
 
 /// The store itself, boxed so that the limits block and `T` never move
