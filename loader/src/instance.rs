@@ -627,6 +627,21 @@ impl Instance {
         self.export_item(*kind, *index)
     }
 
+    /// Export `name`, whatever its kind.
+    pub(crate) fn export_named(&self, name: &str) -> Option<Extern> {
+        let (_, kind, index) = self.data.exports.iter().find(|(n, _, _)| n == name)?;
+        self.export_item(*kind, *index)
+    }
+
+    /// The names of its exports.
+    pub(crate) fn export_names(&self) -> Vec<String> {
+        self.data
+            .exports
+            .iter()
+            .map(|(n, _, _)| n.clone())
+            .collect()
+    }
+
     /// The signature of exported function `name`.
     pub fn export_func_type(&self, name: &str) -> Option<FuncType> {
         match self.export(name, ExportKind::Func)? {

@@ -224,11 +224,7 @@ impl Linker {
         ty: FuncType,
         func: impl Fn(&mut Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
     ) -> &mut Self {
-        self.define(
-            module,
-            name,
-            Extern::Func(host_func(HostFunc::new(ty, func))),
-        )
+        self.func_with(module, name, HostFunc::new(ty, func))
     }
 
     /// Defines `module.name` as a host function whose references its
@@ -241,6 +237,10 @@ impl Linker {
         func: impl Fn(&mut Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
     ) -> &mut Self {
         let f = HostFunc::with_policy(ty, func, RefPolicy::StoreChecked);
+        self.func_with(module, name, f)
+    }
+
+    fn func_with(&mut self, module: &str, name: &str, f: Arc<HostFunc>) -> &mut Self {
         self.define(module, name, Extern::Func(host_func(f)))
     }
 

@@ -10,14 +10,13 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use waot::CompileOptions;
 use waot_format::traps::TrapKind;
 use waot_format::types::Interruption;
 use waot_run::{
     CallError, InstantiateError, Module, OpenError, OpenOptions, RunOptions, Val,
     instance::Instance, interrupt, linker::Linker,
 };
-use waot_testsuite::{bin, compile_to_file, testsuite_dir};
+use waot_testsuite::{bin, compile_wat, testsuite_dir};
 
 const FUEL: Interruption = Interruption {
     fuel: true,
@@ -32,20 +31,10 @@ const BOTH: Interruption = Interruption {
     epoch: true,
 };
 
-/// Compiles `wasm` with `checks` into `dir/name`.
-fn compile(wasm: &[u8], checks: Interruption, dir: &Path, name: &str) -> std::path::PathBuf {
-    let options = CompileOptions {
-        interruption: checks,
-        ..Default::default()
-    };
-    compile_to_file(wasm, &options, dir, name).expect("compiles")
-}
-
 /// Compiles and maps wat text with `checks`.
 fn open(wat: &str, checks: Interruption) -> Arc<Module> {
-    let wasm = wat::parse_str(wat).expect("valid wat");
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = compile(&wasm, checks, dir.path(), "module.aot");
+    let path = compile_wat(dir.path(), "module", wat, checks);
     Arc::new(Module::open(&path).expect("opens"))
 }
 
@@ -198,10 +187,10 @@ fn a_deadline_stops_a_spinning_loop_within_50ms() {
 
 #[test]
 fn limits_on_code_without_checks_are_refused_when_opened() {
-    let wasm = wat::parse_str(r#"(module (func (export "f")))"#).unwrap();
+    let wat = r#"(module (func (export "f")))"#;
     let dir = tempfile::tempdir().unwrap();
-    let plain = compile(&wasm, Interruption::NONE, dir.path(), "plain.aot");
-    let fuel = compile(&wasm, FUEL, dir.path(), "fuel.aot");
+    let plain = compile_wat(dir.path(), "plain", wat, Interruption::NONE);
+    let fuel = compile_wat(dir.path(), "fuel", wat, FUEL);
     let open = |path: &Path, wanted: Interruption| {
         let options = OpenOptions {
             interruption: wanted,
@@ -257,10 +246,8 @@ fn waot_run_stops_by_fuel_and_by_timeout() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let wasm =
-        wat::parse_str(r#"(module (func (export "spin") (loop br 0)) (func (export "nothing")))"#)
-            .unwrap();
-    compile(&wasm, BOTH, dir.path(), "spin.aot");
+    let wat = r#"(module (func (export "spin") (loop br 0)) (func (export "nothing")))"#;
+    compile_wat(dir.path(), "spin", wat, BOTH);
     let (code, stderr, _) = waot_run(
         dir.path(),
         &["--fuel", "1000", "--invoke", "spin", "spin.aot"],

@@ -6,8 +6,9 @@
 use super::func::{Func, TypedFunc, WasmParams, WasmResults};
 use super::store::{AsContext, AsContextMut, StoreId, StoreInner};
 use crate::Error;
-use crate::externs::Extern as RawExtern;
+use crate::externs::{Extern as RawExtern, Func as RawFunc};
 use crate::values::Val;
+use std::rc::Rc;
 use waot_format::types::ValType;
 
 /// An instance in a store.
@@ -94,7 +95,7 @@ pub(crate) fn adopt<T>(store: &mut StoreInner<T>, item: RawExtern) -> Option<Ext
     let objects = &mut store.objects;
     Some(match item {
         RawExtern::Func(f) => {
-            objects.funcs.push(f);
+            objects.funcs.push(Rc::new(f));
             Extern::Func(Func {
                 store: id,
                 index: objects.funcs.len() - 1,
@@ -131,7 +132,7 @@ pub(crate) fn raw<T>(store: &StoreInner<T>, item: Extern) -> Result<RawExtern, E
     Ok(match item {
         Extern::Func(f) => {
             store.check(f.store)?;
-            RawExtern::Func(o.funcs[f.index].clone())
+            RawExtern::Func(RawFunc::clone(&o.funcs[f.index]))
         }
         Extern::Memory(m) => {
             store.check(m.store)?;
@@ -156,11 +157,7 @@ impl Instance {
         if let Some(handle) = store.objects.exports.get(&key) {
             return Some(*handle);
         }
-        let raw = store.objects.instances[self.index]
-            .exports()
-            .into_iter()
-            .find(|(n, _)| n == name)?
-            .1;
+        let raw = store.objects.instances[self.index].export_named(name)?;
         let handle = adopt(store, raw)?;
         // One handle per export, however often a host asks for it.
         store.objects.exports.insert(key, handle);
@@ -215,12 +212,8 @@ impl Instance {
         if store.check(self.store).is_err() {
             return Vec::new();
         }
-        let names: Vec<String> = store.objects.instances[self.index]
-            .exports()
-            .into_iter()
-            .map(|(name, _)| name)
-            .collect();
-        names
+        store.objects.instances[self.index]
+            .export_names()
             .into_iter()
             .filter_map(|name| Some((name.clone(), self.export(store, &name)?)))
             .collect()

@@ -209,8 +209,8 @@ impl<T: 'static> Linker<T> {
             )));
         }
         // This store's items join the host functions for this
-        // instantiation only.
-        let mut linker = self.raw.clone();
+        // instantiation only (the host functions are copied only then).
+        let mut linker = std::borrow::Cow::Borrowed(&self.raw);
         for import in &module.artifact().imports {
             let key = (import.module.to_string(), import.name.to_string());
             if let Some((id, item)) = self.store_items.get(&key) {
@@ -220,7 +220,8 @@ impl<T: 'static> Linker<T> {
                         import.module, import.name
                     )));
                 }
-                linker.define(import.module, import.name, raw(store, *item)?);
+                let item = raw(store, *item)?;
+                linker.to_mut().define(import.module, import.name, item);
             }
         }
         let place = store.placement();

@@ -172,7 +172,7 @@ fn prefixed(name: &str, e: OpenError) -> Error {
     match e {
         OpenError::Incompatible(list) => Error::msg(
             list.iter()
-                .map(|m| format!("cannot run '{name}': {}\nhint: {}", m.problem, m.hint))
+                .map(|m| format!("cannot run '{name}': {m}"))
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),

@@ -38,7 +38,8 @@ impl StoreId {
 #[derive(Default)]
 pub(crate) struct StoreObjects {
     pub(crate) instances: Vec<RawInstance>,
-    pub(crate) funcs: Vec<RawFunc>,
+    /// Shared, so a call clones a pointer, not the signature.
+    pub(crate) funcs: Vec<Rc<RawFunc>>,
     pub(crate) memories: Vec<Rc<LinearMemory>>,
     pub(crate) tables: Vec<Rc<RawTable>>,
     pub(crate) globals: Vec<Rc<RawGlobal>>,

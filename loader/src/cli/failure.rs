@@ -72,7 +72,7 @@ pub(crate) fn open_artifact(path: &str, options: &OpenOptions) -> Result<Module,
             failure(65, format!("cannot run '{path}': it is not a valid waot artifact: {e}\nhint: {hint}"))
         }
         OpenError::Incompatible(list) => {
-            let lines: Vec<String> = list.iter().map(|m| format!("cannot run '{path}': {}\nhint: {}", m.problem, m.hint)).collect();
+            let lines: Vec<String> = list.iter().map(|m| format!("cannot run '{path}': {m}")).collect();
             failure(78, lines.join("\nerror: "))
         }
         OpenError::Map(e) => failure(69, format!("cannot run '{path}': {e}")),
