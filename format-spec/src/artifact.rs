@@ -56,6 +56,9 @@ pub struct Artifact<'a> {
     pub start: Option<FuncIndex>,
     /// Data segments.
     pub data: Vec<DataSegment<'a>>,
+    /// Memory images (format 2.12), by increasing memory index; empty
+    /// when the writer made none.
+    pub memory_images: Vec<MemoryImage<'a>>,
     /// Function names.
     pub names: Vec<(FuncIndex, &'a str)>,
     /// Text offset of the wasm-to-host trampoline of each imported function.
@@ -328,6 +331,16 @@ impl<'a> Artifact<'a> {
         let data = decode_list(&mut reader.required(section::DATA)?, 9, |c| {
             decode_data_segment(c, &scope, data_bytes)
         })?;
+        let memory_images = match reader.optional(section::MEMORY_IMAGES)? {
+            Some(mut c) => decode_memory_images(
+                &mut c,
+                index_space.memories.imported,
+                &memories,
+                data_bytes,
+                u64::from(build.text_align),
+            )?,
+            None => Vec::new(),
+        };
         let names = match reader.optional(section::NAMES)? {
             Some(mut c) => decode_list(&mut c, 8, |c| {
                 let at = c.offset();
@@ -430,6 +443,7 @@ impl<'a> Artifact<'a> {
             exports,
             start,
             data,
+            memory_images,
             names,
             import_trampolines,
             signature,

@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 11;
+pub const FORMAT_MINOR: u16 = 12;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -97,6 +97,11 @@ pub mod section {
     pub const DATA: &str = ".waot.data";
     /// The bytes of every data segment, page-aligned.
     pub const DATA_BYTES: &str = ".rodata.wasm";
+    /// Memory images (format 2.12): each listed memory's initial bytes, a
+    /// page-aligned block of [`DATA_BYTES`] a loader may map copy-on-write
+    /// instead of copying the data segments. Optional: the segments' bytes
+    /// lie inside the images, so copying them gives the same memory.
+    pub const MEMORY_IMAGES: &str = ".waot.memory-images";
     /// Trap table of formats 2.0 to 2.8: code offset → trap kind and wasm
     /// offset, in three columns. Read, no longer written.
     pub const TRAPS: &str = ".waot.traps";
@@ -172,6 +177,7 @@ pub mod section {
         EXPORTS,
         START,
         DATA,
+        MEMORY_IMAGES,
         NAMES,
         IMPORT_TRAMPOLINES,
         TRAPS,

@@ -481,6 +481,23 @@ pub struct DataSegment<'a> {
     pub bytes: &'a [u8],
 }
 
+/// A memory's initial contents as one page-aligned block (format 2.12):
+/// once the element segments are in place, the memory's bytes from
+/// `memory_offset` on are `bytes` and all others zero, and the active data
+/// segments count as applied and dropped. A loader maps the block
+/// copy-on-write or copies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryImage<'a> {
+    /// The memory (a defined one), in the memory index space.
+    pub memory: MemoryIndex,
+    /// Where the block starts in the memory: a multiple of the text
+    /// alignment.
+    pub memory_offset: u64,
+    /// The bytes, in `.rodata.wasm` at a multiple of the text alignment
+    /// (borrowed from the artifact).
+    pub bytes: &'a [u8],
+}
+
 /// A function defined by the module and where its code lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FuncInfo {

@@ -4,10 +4,13 @@
 //! place, without patching it.
 
 use crate::host::host_info;
+use crate::memory::ImageSource;
+use crate::pool::ImageKey;
 use crate::traps::{self, CodeMap};
 use memmap2::{Mmap, MmapOptions};
 use std::fs::File;
 use std::io::Read;
+use std::os::fd::AsFd;
 use std::path::Path;
 use std::sync::Arc;
 use waot_format::FormatError;
@@ -107,7 +110,27 @@ struct ModuleInner {
     /// The parsed artifact and its map, shared with the trap handler.
     code: Arc<CodeMap>,
     text_start: usize,
+    /// A number no other module of this process gets (memory images are
+    /// named by it in pooled slots).
+    id: u64,
+    /// Where its memory images are mapped from.
+    images: ImageFile,
 }
+
+/// The file a module's memory images are mapped from, copy-on-write.
+enum ImageFile {
+    /// The artifact's own file, mapped in place (its images lie at their
+    /// offsets in it).
+    Artifact(File),
+    /// A sealed memory file holding the images, made when first needed:
+    /// the artifact was read into memory (signature, profiling) or handed
+    /// over as bytes. `None` inside when the kernel has no memory files;
+    /// the images are then copied.
+    Memory(std::sync::OnceLock<Option<std::os::fd::OwnedFd>>),
+}
+
+/// Numbers modules.
+static NEXT_MODULE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Module {
     /// Opens, checks and publishes the artifact at `path`.
@@ -143,7 +166,12 @@ impl Module {
             // caller's (`open_with` docs), as for every mmap-based loader.
             unsafe { MmapOptions::new().map_copy_read_only(&file) }.map_err(OpenError::Io)?
         };
-        Self::from_map_with(map, &path.display().to_string(), options)
+        let images = if private {
+            ImageFile::Memory(Default::default())
+        } else {
+            ImageFile::Artifact(file)
+        };
+        Self::from_map_in(map, &path.display().to_string(), options, images)
     }
 
     /// Checks and publishes an artifact already mapped; `name` is used in
@@ -159,6 +187,15 @@ impl Module {
         map: Mmap,
         name: &str,
         options: &OpenOptions,
+    ) -> Result<Module, OpenError> {
+        Self::from_map_in(map, name, options, ImageFile::Memory(Default::default()))
+    }
+
+    fn from_map_in(
+        map: Mmap,
+        name: &str,
+        options: &OpenOptions,
+        images: ImageFile,
     ) -> Result<Module, OpenError> {
         let host = host_info();
         let prefix = Prefix::parse(&map).map_err(OpenError::Corrupt)?;
@@ -224,7 +261,12 @@ impl Module {
         }
         traps::register(code.clone());
         Ok(Module {
-            inner: Arc::new(ModuleInner { code, text_start }),
+            inner: Arc::new(ModuleInner {
+                code,
+                text_start,
+                id: NEXT_MODULE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                images,
+            }),
         })
     }
 
@@ -243,11 +285,68 @@ impl Module {
         self.inner.text_start + offset as usize
     }
 
+    /// What names the image of memory `memory` in pooled slots.
+    pub(crate) fn image_key(&self, memory: u32) -> ImageKey {
+        ImageKey {
+            module: self.inner.id,
+            memory,
+        }
+    }
+
+    /// Memory image `index` (of the artifact's `memory_images`), ready to
+    /// be applied: its bytes, and the file they can be mapped from.
+    pub(crate) fn memory_image(&self, index: usize) -> Option<ImageSource<'_>> {
+        let artifact = self.artifact();
+        let image = artifact.memory_images.get(index)?;
+        let key = self.image_key(image.memory.0);
+        let file = match &self.inner.images {
+            ImageFile::Artifact(file) => {
+                let offset = image.bytes.as_ptr() as usize - artifact.bytes.as_ptr() as usize;
+                Some((file.as_fd(), offset as u64))
+            }
+            ImageFile::Memory(memfd) => {
+                let first = artifact.memory_images.first()?.bytes.as_ptr() as usize;
+                let fd = memfd.get_or_init(|| images_memfd(artifact)).as_ref();
+                fd.map(|fd| (fd.as_fd(), (image.bytes.as_ptr() as usize - first) as u64))
+            }
+        };
+        Some(ImageSource {
+            key,
+            memory: image.memory,
+            memory_offset: image.memory_offset,
+            bytes: image.bytes,
+            file,
+        })
+    }
+
     /// The defined function whose body holds text offset `offset` (not
     /// an array entry or trampoline), as trap reports name them.
     pub fn function_at(&self, offset: u32) -> Option<waot_format::types::DefinedFuncIndex> {
         self.inner.code.func_at(offset)
     }
+}
+
+/// A sealed memory file holding the artifact's memory images at their
+/// distances from the first (page-aligned, as they are in the artifact);
+/// `None` when the kernel cannot make one.
+fn images_memfd(artifact: &Artifact) -> Option<std::os::fd::OwnedFd> {
+    use rustix::fs::{MemfdFlags, SealFlags};
+    let first = artifact.memory_images.first()?.bytes.as_ptr() as usize;
+    let last = artifact.memory_images.last()?.bytes;
+    let len = last.as_ptr() as usize + last.len() - first;
+    // SAFETY: [first, first + len) lies inside `.rodata.wasm` of the mapped
+    // artifact: the images are in it, in increasing order.
+    let bytes = unsafe { std::slice::from_raw_parts(first as *const u8, len) };
+    let fd = rustix::fs::memfd_create(
+        "waot-memory-images",
+        MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING,
+    )
+    .ok()?;
+    let mut file = File::from(fd);
+    std::io::Write::write_all(&mut file, bytes).ok()?;
+    let seals = SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE | SealFlags::SEAL;
+    rustix::fs::fcntl_add_seals(&file, seals).ok()?;
+    Some(file.into())
 }
 
 /// Reads all of `file` into fresh private anonymous memory, read-only.

@@ -13,6 +13,7 @@ use crate::externs::{Extern, Func, Global, Table, VMFuncRef};
 use crate::interrupt::VMRuntimeLimits;
 use crate::linker::{Linker, Wanted};
 use crate::memory::LinearMemory;
+use crate::pool::MemoryPool;
 use crate::traps::{self, Trap};
 use crate::values::{Val, ValRaw};
 use crate::vm::VMContext;
@@ -55,12 +56,14 @@ pub struct InstanceData {
 /// the runtime limits block its VM context points to and the arena of the
 /// exceptions it creates. Both are its thread's, or its store's; either
 /// outlives the instance.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Placement {
     pub(crate) limits: *const VMRuntimeLimits,
     pub(crate) exceptions: *const ExnArena,
     /// The store's resource limiter check (null: none).
     pub(crate) growth: *const Option<Box<GrowthCheck>>,
+    /// The engine's pool its memories come from (none: each its own).
+    pub(crate) pool: Option<Arc<MemoryPool>>,
 }
 
 impl Placement {
@@ -81,6 +84,7 @@ impl Placement {
             limits: crate::interrupt::limits_ptr(),
             exceptions: crate::exceptions::thread_arena(),
             growth: std::ptr::null(),
+            pool: None,
         }
     }
 }
@@ -164,8 +168,17 @@ pub struct Instance {
     data: Rc<InstanceData>,
 }
 
-/// The lowest address of this thread's stack.
+/// The lowest address of this thread's stack, found once per thread (on
+/// the main thread glibc reads `/proc/self/maps` for it, which would cost
+/// every call from the host tens of microseconds).
 fn stack_low() -> Option<usize> {
+    thread_local! {
+        static LOW: Option<usize> = find_stack_low();
+    }
+    LOW.with(|low| *low)
+}
+
+fn find_stack_low() -> Option<usize> {
     // SAFETY: pthread_getattr_np fills `attr` for the calling thread; the
     // attribute object is destroyed after use.
     unsafe {
@@ -327,9 +340,14 @@ impl Instance {
         // The artifact's index spaces count the imports; the linker resolved
         // each import to an extern of its kind, in order.
         let space = a.index_space();
-        for desc in &a.memories {
-            let m = LinearMemory::new(desc, options.max_memory_pages)
-                .map_err(|e| InstantiateError::Memory(e.0))?;
+        let imported_memories = memories.len() as u32;
+        for (i, desc) in a.memories.iter().enumerate() {
+            let index = imported_memories + i as u32;
+            let image = a.memory_images.iter().any(|m| m.memory.0 == index);
+            let image = image.then(|| module.image_key(index));
+            let m =
+                LinearMemory::new_in(desc, options.max_memory_pages, place.pool.as_ref(), image)
+                    .map_err(|e| InstantiateError::Memory(e.0))?;
             let growth = Growth::Memory {
                 current: 0,
                 desired: m.byte_len(),
@@ -436,7 +454,7 @@ impl Instance {
         vm.write(vmctx::RUNTIME_DATA, Rc::as_ptr(&data) as usize);
         // The thread's or the store's runtime limits (instances are not
         // `Send`, so a thread's block stays on its thread).
-        vm.write(vmctx::RUNTIME_LIMITS, place.limits as usize);
+        vm.write(vmctx::RUNTIME_LIMITS, data.place.limits as usize);
         for (i, id) in type_ids.iter().enumerate() {
             vm.write(offsets.type_id(i as u32), *id);
         }
@@ -523,6 +541,49 @@ impl Instance {
             let elements = unsafe { t.elements() };
             elements.fill(value as usize);
         }
+        if let Err(e) = self.apply_elements(a) {
+            // A pooled memory may have come with its image in place: it
+            // must read as zeros, as no data segment was applied.
+            for m in &d.memories[a.index_space().memories.imported as usize..] {
+                m.discard_image()
+                    .map_err(|e| InstantiateError::Memory(e.0))?;
+            }
+            return Err(e);
+        }
+        // Memory images stand for the active segments of their memories
+        // (the writer makes them only when no data segment can trap).
+        for (i, _) in a.memory_images.iter().enumerate() {
+            let Some(image) = d.module.memory_image(i) else {
+                continue;
+            };
+            let m = &d.memories[image.memory.index()];
+            m.apply_image(&image)
+                .map_err(|e| InstantiateError::Memory(e.0))?;
+        }
+        for (i, seg) in a.data.iter().enumerate() {
+            let Some((memory, offset)) = &seg.active else {
+                continue;
+            };
+            if a.memory_images.iter().any(|image| image.memory == *memory) {
+                d.drop_data(i as u32);
+                continue;
+            }
+            let m = &d.memories[memory.index()];
+            let offset = index_value(offset, m.memory64(), d);
+            if !m.in_bounds(offset, seg.bytes.len() as u64) {
+                return Err(trap(TrapKind::MemoryOutOfBounds));
+            }
+            // SAFETY: no wasm code runs during instantiation.
+            let bytes = unsafe { m.bytes_mut() };
+            bytes[offset as usize..offset as usize + seg.bytes.len()].copy_from_slice(seg.bytes);
+            d.drop_data(i as u32);
+        }
+        Ok(())
+    }
+
+    /// The active element segments, in order; declarative ones dropped.
+    fn apply_elements(&self, a: &Artifact) -> Result<(), InstantiateError> {
+        let d = &self.data;
         for (i, seg) in a.elements.iter().enumerate() {
             match &seg.mode {
                 ElementMode::Passive => {}
@@ -541,20 +602,6 @@ impl Instance {
                     d.drop_elements(i as u32);
                 }
             }
-        }
-        for (i, seg) in a.data.iter().enumerate() {
-            let Some((memory, offset)) = &seg.active else {
-                continue;
-            };
-            let m = &d.memories[memory.index()];
-            let offset = index_value(offset, m.memory64(), d);
-            if !m.in_bounds(offset, seg.bytes.len() as u64) {
-                return Err(trap(TrapKind::MemoryOutOfBounds));
-            }
-            // SAFETY: no wasm code runs during instantiation.
-            let bytes = unsafe { m.bytes_mut() };
-            bytes[offset as usize..offset as usize + seg.bytes.len()].copy_from_slice(seg.bytes);
-            d.drop_data(i as u32);
         }
         Ok(())
     }

@@ -34,6 +34,7 @@ pub mod linker;
 pub mod memory;
 pub mod native;
 pub mod perfmap;
+mod pool;
 mod signals;
 pub mod table;
 pub mod traps;
@@ -42,7 +43,7 @@ mod vm;
 pub mod wasi;
 
 pub use api::Error;
-pub use api::engine::{Config, Engine};
+pub use api::engine::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 pub use api::func::{
     Caller, Func, HostResult, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy,
 };

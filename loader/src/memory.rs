@@ -1,10 +1,15 @@
 //! Linear memory. Every memory reserves its full address range plus a guard
 //! region up front (inaccessible), and makes pages accessible as it grows,
 //! so its base address never moves and guard-page code can fault on any
-//! out-of-bounds access.
+//! out-of-bounds access. The reservation is its own, or a slot of a
+//! [`MemoryPool`] it goes back to; a memory image (SPEC.md, "Memory
+//! images") is mapped over it copy-on-write from the artifact.
 
 use crate::host::{MEMORY_GUARD, MEMORY_RESERVATION};
+use crate::pool::{ImageKey, MappedImage, MemoryPool, Slot};
 use std::cell::Cell;
+use std::os::fd::BorrowedFd;
+use std::sync::Arc;
 use waot_format::consts::WASM_PAGE_SIZE;
 use waot_format::types::MemoryDesc;
 
@@ -43,12 +48,73 @@ pub struct LinearMemory {
     /// Whether the memory is 64-bit indexed.
     memory64: bool,
     definition: Box<VMMemoryDefinition>,
+    /// The image mapped over its first pages, if any.
+    image: Cell<Option<MappedImage>>,
+    /// Where the reservation came from and goes back to.
+    backing: Backing,
+}
+
+/// Where a memory's reservation comes from.
+enum Backing {
+    /// Its own, unmapped when it goes.
+    Owned,
+    /// A pool's slot, reset and handed back when it goes.
+    Pooled(Arc<MemoryPool>),
+}
+
+/// A memory image to apply: its bytes, where they go, and the file they
+/// can be mapped from.
+pub(crate) struct ImageSource<'a> {
+    /// Names the image, so that a pooled slot that still maps it is reused
+    /// as it is.
+    pub key: ImageKey,
+    /// The memory it initialises.
+    pub memory: waot_format::types::MemoryIndex,
+    /// Where the image starts in the memory (page-aligned).
+    pub memory_offset: u64,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+    /// A file holding `bytes` at a page-aligned offset, when there is one.
+    pub file: Option<(BorrowedFd<'a>, u64)>,
+}
+
+/// Reserves a memory's address range and guard, inaccessible.
+pub(crate) fn reserve() -> Result<*mut u8, MemoryError> {
+    // SAFETY: an anonymous, inaccessible, private mapping at an address of
+    // the kernel's choosing aliases nothing.
+    let base = unsafe {
+        rustix::mm::mmap_anonymous(
+            std::ptr::null_mut(),
+            reservation_len(),
+            rustix::mm::ProtFlags::empty(),
+            rustix::mm::MapFlags::PRIVATE | rustix::mm::MapFlags::NORESERVE,
+        )
+    }
+    .map_err(|e| MemoryError(format!("cannot reserve memory address space: {e}")))?;
+    Ok(base.cast())
+}
+
+/// Bytes of one reservation, guard included.
+pub(crate) fn reservation_len() -> usize {
+    (MEMORY_RESERVATION + MEMORY_GUARD) as usize
 }
 
 impl LinearMemory {
     /// Creates a memory with exactly `desc.min_pages` accessible pages.
     /// `runtime_limit` is an extra page limit set at run time.
     pub fn new(desc: &MemoryDesc, runtime_limit: Option<u64>) -> Result<Self, MemoryError> {
+        Self::new_in(desc, runtime_limit, None, None)
+    }
+
+    /// Creates a memory as [`LinearMemory::new`], in a slot of `pool` when
+    /// there is one (preferring a slot that still maps `image`, the image
+    /// the memory will get).
+    pub(crate) fn new_in(
+        desc: &MemoryDesc,
+        runtime_limit: Option<u64>,
+        pool: Option<&Arc<MemoryPool>>,
+        image: Option<ImageKey>,
+    ) -> Result<Self, MemoryError> {
         let limit_pages = [
             Some(MAX_PAGES_32),
             desc.max_pages,
@@ -69,36 +135,120 @@ impl LinearMemory {
                 runtime_limit.map_or("none".into(), |v| v.to_string()),
             )));
         }
-        let mapping_len = (MEMORY_RESERVATION + MEMORY_GUARD) as usize;
-        // SAFETY: an anonymous, inaccessible, private mapping at an address of
-        // the kernel's choosing aliases nothing.
-        let base = unsafe {
-            rustix::mm::mmap_anonymous(
-                std::ptr::null_mut(),
-                mapping_len,
-                rustix::mm::ProtFlags::empty(),
-                rustix::mm::MapFlags::PRIVATE | rustix::mm::MapFlags::NORESERVE,
-            )
-        }
-        .map_err(|e| MemoryError(format!("cannot reserve memory address space: {e}")))?;
-        let definition = Box::new(VMMemoryDefinition {
-            base: base.cast(),
-            length: Cell::new(0),
-        });
+        let bytes = desc.min_pages * WASM_PAGE_SIZE;
+        let (mut slot, backing) = match pool {
+            Some(pool) => (pool.acquire(image)?, Backing::Pooled(pool.clone())),
+            None => (Slot::fresh(reserve()?), Backing::Owned),
+        };
+        // A reused slot keeps the image it maps when it is the one wanted
+        // (its pages were reset to the image's bytes, the others to zeros).
+        let kept = match slot.prepare(image, bytes as usize) {
+            Ok(kept) => kept,
+            Err(e) => {
+                if let Backing::Pooled(pool) = &backing {
+                    pool.forget();
+                }
+                return Err(e);
+            }
+        };
+        let base = slot.base as *mut u8;
+        let accessible = slot.accessible as u64;
         let memory = LinearMemory {
-            base: base.cast(),
-            mapping_len,
-            pages: Cell::new(0),
+            base,
+            mapping_len: reservation_len(),
+            pages: Cell::new(accessible / WASM_PAGE_SIZE),
             limit_pages,
             declared_max: desc.max_pages,
             shared: desc.shared,
             memory64: desc.memory64,
-            definition,
+            definition: Box::new(VMMemoryDefinition {
+                base,
+                length: Cell::new(accessible),
+            }),
+            image: Cell::new(kept),
+            backing,
         };
-        if memory.grow(desc.min_pages).is_none() {
+        if memory.grow(desc.min_pages - memory.pages()).is_none() {
             return Err(MemoryError("cannot commit initial memory".into()));
         }
         Ok(memory)
+    }
+
+    /// Puts `image` in place: maps its whole host pages from its file,
+    /// copy-on-write (unless they are mapped already), and copies the rest.
+    /// The memory must be fresh: its bytes there are zero and nothing
+    /// borrows them.
+    pub(crate) fn apply_image(&self, image: &ImageSource) -> Result<(), MemoryError> {
+        let end = image.memory_offset.checked_add(image.bytes.len() as u64);
+        if end.is_none_or(|end| end > self.byte_len() as u64) {
+            return Err(MemoryError("memory image larger than the memory".into()));
+        }
+        let page = rustix::param::page_size();
+        let offset = image.memory_offset as usize;
+        let mapped = match image.file {
+            Some((fd, file_offset))
+                if offset.is_multiple_of(page) && file_offset.is_multiple_of(page as u64) =>
+            {
+                let len = image.bytes.len() / page * page;
+                let wanted = MappedImage {
+                    key: image.key,
+                    offset,
+                    len,
+                };
+                if len > 0 && self.image.get() != Some(wanted) {
+                    self.discard_image()?;
+                    // SAFETY: [offset, offset + len) lies inside this memory's
+                    // accessible pages (checked above), which it owns and no
+                    // reference borrows (the caller's promise); the mapping
+                    // replaces them with the file's pages, private.
+                    unsafe {
+                        rustix::mm::mmap(
+                            self.base.add(offset).cast(),
+                            len,
+                            rustix::mm::ProtFlags::READ | rustix::mm::ProtFlags::WRITE,
+                            rustix::mm::MapFlags::PRIVATE
+                                | rustix::mm::MapFlags::FIXED
+                                | rustix::mm::MapFlags::NORESERVE,
+                            fd,
+                            file_offset,
+                        )
+                    }
+                    .map_err(|e| MemoryError(format!("cannot map the memory image: {e}")))?;
+                    self.image.set(Some(wanted));
+                }
+                len
+            }
+            _ => 0,
+        };
+        let rest = &image.bytes[mapped..];
+        // SAFETY: inside the accessible pages (checked above); nothing
+        // else borrows them (the caller's promise).
+        unsafe {
+            std::ptr::copy_nonoverlapping(rest.as_ptr(), self.base.add(offset + mapped), rest.len())
+        };
+        Ok(())
+    }
+
+    /// Replaces a mapped image by zero pages (instantiation failed before
+    /// the data segments of a memory whose slot still mapped its image).
+    pub(crate) fn discard_image(&self) -> Result<(), MemoryError> {
+        let Some(image) = self.image.take() else {
+            return Ok(());
+        };
+        // SAFETY: the image's range lies inside the accessible pages of
+        // this memory, which owns them; fresh anonymous pages replace it.
+        unsafe {
+            rustix::mm::mmap_anonymous(
+                self.base.add(image.offset).cast(),
+                image.len,
+                rustix::mm::ProtFlags::READ | rustix::mm::ProtFlags::WRITE,
+                rustix::mm::MapFlags::PRIVATE
+                    | rustix::mm::MapFlags::FIXED
+                    | rustix::mm::MapFlags::NORESERVE,
+            )
+        }
+        .map(drop)
+        .map_err(|e| MemoryError(format!("cannot unmap a memory image: {e}")))
     }
 
     /// Base address.
@@ -199,6 +349,15 @@ impl LinearMemory {
 
 impl Drop for LinearMemory {
     fn drop(&mut self) {
+        if let Backing::Pooled(pool) = &self.backing {
+            let slot = Slot {
+                base: self.base as usize,
+                accessible: self.byte_len(),
+                image: self.image.get(),
+            };
+            pool.release(slot);
+            return;
+        }
         // SAFETY: unmapping exactly the reservation this memory created.
         unsafe {
             let _ = rustix::mm::munmap(self.base.cast(), self.mapping_len);

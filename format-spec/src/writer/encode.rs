@@ -148,7 +148,7 @@ fn arith_code(a: ArithOp) -> u8 {
 /// (SPEC.md, "Which sections are required").
 pub(super) fn required(name: &str, items: usize) -> bool {
     match name {
-        section::NAMES | section::SIGNATURE => false,
+        section::NAMES | section::SIGNATURE | section::MEMORY_IMAGES => false,
         section::TABLES | section::ELEMENTS | section::TAGS => items > 0,
         _ => true,
     }
@@ -303,8 +303,9 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     if let Some(start) = c.start {
         out.push((section::START, start.0.to_le_bytes().to_vec()));
     }
-    let mut data_bytes = Vec::new();
+    let layout = super::images::layout(c, u64::from(c.build.text_align));
     let mut e = Encoder::default();
+    let mut spans = layout.spans.iter();
     e.list(c.data, |e, d| {
         match &d.active {
             None => e.u8(0),
@@ -314,11 +315,21 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
                 e.const_expr(offset);
             }
         }
-        e.len(data_bytes.len());
-        e.len(d.bytes.len());
-        data_bytes.extend_from_slice(d.bytes);
+        let (start, len) = spans.next().copied().unwrap_or_default();
+        e.len(start);
+        e.len(len);
     });
     out.push((section::DATA, e.0));
+    if !layout.images.is_empty() {
+        let mut e = Encoder::default();
+        e.list(&layout.images, |e, image| {
+            e.u32(image.memory);
+            e.u64(image.memory_offset);
+            e.u64(image.start);
+            e.u64(image.len);
+        });
+        out.push((section::MEMORY_IMAGES, e.0));
+    }
     let mut e = Encoder::default();
     e.list(c.names, |e, (f, n)| {
         e.u32(f.0);
@@ -371,7 +382,7 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
             bytes,
         })
         .collect();
-    (encoded, data_bytes)
+    (encoded, layout.bytes)
 }
 
 /// The trap table of format 2.9 (layout: `crate::trap_table`) for traps

@@ -7,6 +7,7 @@
 //! section headers. The file is then signed, and the checksum filled in.
 
 pub(crate) mod encode;
+mod images;
 
 use crate::consts::{self, section, version};
 use crate::signature::{self, PrivateKey};

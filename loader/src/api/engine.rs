@@ -1,7 +1,8 @@
 //! `Engine` and `Config`: what is shared by every store of an embedder —
 //! the checks its artifacts must carry, the default stack budget and the
-//! epoch that deadlines count.
+//! epoch that deadlines count, and where instances' memories come from.
 
+use crate::pool::MemoryPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use waot_format::types::Interruption;
@@ -11,6 +12,7 @@ use waot_format::types::Interruption;
 pub struct Config {
     pub(crate) interruption: Interruption,
     pub(crate) max_wasm_stack: usize,
+    pub(crate) allocation: InstanceAllocationStrategy,
 }
 
 impl Default for Config {
@@ -18,7 +20,57 @@ impl Default for Config {
         Config {
             interruption: Interruption::NONE,
             max_wasm_stack: 1 << 20,
+            allocation: InstanceAllocationStrategy::OnDemand,
         }
+    }
+}
+
+/// Where instances' memories come from (Wasmtime's name and choices).
+#[derive(Clone, Debug, Default)]
+pub enum InstanceAllocationStrategy {
+    /// Each memory reserves its address space when it is created and
+    /// gives it back when it goes.
+    #[default]
+    OnDemand,
+    /// Memories take reservations from a pool the engine keeps: no
+    /// reservation is mapped or unmapped per instance, and a reservation
+    /// last used for the same module keeps its memory image mapped.
+    Pooling(PoolingAllocationConfig),
+}
+
+impl InstanceAllocationStrategy {
+    /// Pooling with the default limits.
+    pub fn pooling() -> InstanceAllocationStrategy {
+        InstanceAllocationStrategy::Pooling(PoolingAllocationConfig::default())
+    }
+}
+
+/// The pooling allocator's limits.
+#[derive(Clone, Debug)]
+pub struct PoolingAllocationConfig {
+    total_memories: u32,
+}
+
+impl Default for PoolingAllocationConfig {
+    fn default() -> Self {
+        PoolingAllocationConfig {
+            total_memories: 1000,
+        }
+    }
+}
+
+impl PoolingAllocationConfig {
+    /// The defaults: at most 1000 memories at once.
+    pub fn new() -> PoolingAllocationConfig {
+        PoolingAllocationConfig::default()
+    }
+
+    /// How many memories may exist at once in all the engine's stores
+    /// (each holds a reservation of address space while it is pooled);
+    /// instantiating one more fails.
+    pub fn total_memories(&mut self, count: u32) -> &mut PoolingAllocationConfig {
+        self.total_memories = count;
+        self
     }
 }
 
@@ -44,6 +96,12 @@ impl Config {
         self
     }
 
+    /// Where instances' memories come from (default: on demand).
+    pub fn allocation_strategy(&mut self, strategy: InstanceAllocationStrategy) -> &mut Config {
+        self.allocation = strategy;
+        self
+    }
+
     /// Bytes of native stack wasm code may use before it traps with "call
     /// stack exhausted" (default 1 MiB).
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Config {
@@ -65,6 +123,8 @@ struct EngineInner {
     /// Read by compiled code through each store's runtime limits block,
     /// which points at it; boxed in the `Arc`, so it never moves.
     epoch: AtomicU64,
+    /// The pooling allocator's memories, when it is chosen.
+    pool: Option<Arc<MemoryPool>>,
 }
 
 impl Default for Engine {
@@ -83,6 +143,12 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 epoch: AtomicU64::new(0),
+                pool: match &config.allocation {
+                    InstanceAllocationStrategy::OnDemand => None,
+                    InstanceAllocationStrategy::Pooling(p) => {
+                        Some(Arc::new(MemoryPool::new(p.total_memories as usize)))
+                    }
+                },
             }),
         })
     }
@@ -103,6 +169,11 @@ impl Engine {
     /// The address compiled code reads the epoch from.
     pub(crate) fn epoch_ptr(&self) -> *const AtomicU64 {
         &self.inner.epoch
+    }
+
+    /// The pool memories come from, with the pooling allocator.
+    pub(crate) fn memory_pool(&self) -> Option<&Arc<MemoryPool>> {
+        self.inner.pool.as_ref()
     }
 
     /// Its configuration.

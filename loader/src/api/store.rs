@@ -70,6 +70,7 @@ impl<T> StoreInner<T> {
             limits: &*self.limits,
             exceptions: &*self.exceptions,
             growth: &*self.growth,
+            pool: self.engine.memory_pool().cloned(),
         }
     }
 }
