@@ -6,7 +6,8 @@
 use crate::host::host_info;
 use crate::memory::ImageSource;
 use crate::pool::ImageKey;
-use crate::traps::{self, CodeMap};
+use crate::traps::CodeMap;
+use crate::type_registry::TypeIds;
 use memmap2::{Mmap, MmapOptions};
 use std::fs::File;
 use std::io::Read;
@@ -115,6 +116,8 @@ struct ModuleInner {
     id: u64,
     /// Where its memory images are mapped from.
     images: ImageFile,
+    /// The canonical id of each of its types, held while it lives.
+    type_ids: TypeIds,
 }
 
 /// The file a module's memory images are mapped from, copy-on-write.
@@ -255,17 +258,19 @@ impl Module {
             }
             .map_err(|e| OpenError::Map(e.to_string()))?;
         }
+        let type_ids = TypeIds::of_module(&artifact.types);
         let code = Arc::new(CodeMap::new(loaded, text_start));
         if options.profiling == Profiling::PerfMap {
             crate::perfmap::record(code.artifact(), text_start).map_err(OpenError::Profiling)?;
         }
-        traps::register(code.clone());
+        crate::code_registry::register(code.clone());
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 code,
                 text_start,
                 id: NEXT_MODULE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 images,
+                type_ids,
             }),
         })
     }
@@ -283,6 +288,11 @@ impl Module {
     /// The address of text offset `offset`.
     pub(crate) fn text_address(&self, offset: u32) -> usize {
         self.inner.text_start + offset as usize
+    }
+
+    /// The canonical id of each of its types, in order.
+    pub(crate) fn type_ids(&self) -> &[u32] {
+        self.inner.type_ids.ids()
     }
 
     /// What names the image of memory `memory` in pooled slots.
@@ -360,6 +370,6 @@ fn read_private(file: &mut File) -> std::io::Result<Mmap> {
 
 impl Drop for ModuleInner {
     fn drop(&mut self) {
-        traps::unregister(self.text_start);
+        crate::code_registry::unregister(self.text_start);
     }
 }

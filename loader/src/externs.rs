@@ -8,27 +8,11 @@ use crate::memory::LinearMemory;
 use crate::values::{Val, ValRaw};
 use std::any::Any;
 use std::cell::{RefCell, UnsafeCell};
-use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use waot_format::types::{FuncType, TypeIndex, ValType};
 
 pub use crate::table::{Table, TableError};
-
-/// The canonical ids of a module's types, in order. A type's concrete
-/// heap types are replaced by the canonical ids of the types they name
-/// before it is looked up (a reference to itself by 0, which no type has),
-/// so structurally equal types of any two modules get one id.
-pub fn canonical_type_ids(types: &[FuncType]) -> Vec<u32> {
-    let mut ids: Vec<u32> = Vec::with_capacity(types.len());
-    for (i, t) in types.iter().enumerate() {
-        let key = t.canonical_form(TypeIndex(i as u32), 0, |k| {
-            ids.get(k.index()).copied().unwrap_or(u32::MAX)
-        });
-        ids.push(type_id(&key));
-    }
-    ids
-}
 
 /// `v` with a concrete heap type (a type index of the module whose
 /// canonical ids are `ids`) replaced by its canonical id, so that types of
@@ -36,17 +20,6 @@ pub fn canonical_type_ids(types: &[FuncType]) -> Vec<u32> {
 /// and link checks.
 pub fn canonical_valtype(v: ValType, ids: &[u32]) -> ValType {
     v.map_type_index(|k| TypeIndex(ids.get(k.index()).copied().unwrap_or(u32::MAX)))
-}
-
-/// The canonical id of a signature whose concrete heap types (if any) are
-/// canonical ids already: equal types get equal ids in every module of the
-/// process. Ids start at 1.
-pub fn type_id(ty: &FuncType) -> u32 {
-    static IDS: Mutex<Option<HashMap<FuncType, u32>>> = Mutex::new(None);
-    let mut ids = IDS.lock().unwrap_or_else(|e| e.into_inner());
-    let map = ids.get_or_insert_with(HashMap::new);
-    let next = map.len() as u32 + 1;
-    *map.entry(ty.clone()).or_insert(next)
 }
 
 /// Elements a table may grow to unless the embedder says otherwise

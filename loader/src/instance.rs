@@ -290,8 +290,8 @@ impl Instance {
         failed: &mut Vec<Instance>,
     ) -> Result<Instance, InstantiateError> {
         let a = module.artifact();
-        let type_ids = crate::externs::canonical_type_ids(&a.types);
-        let canonical = |v: ValType| crate::externs::canonical_valtype(v, &type_ids);
+        let type_ids = module.type_ids();
+        let canonical = |v: ValType| crate::externs::canonical_valtype(v, type_ids);
         let mut problems = Vec::new();
         let mut imported = Vec::new();
         let mut exporters = Vec::new();

@@ -1,8 +1,9 @@
 //! Host functions and the linker that resolves an artifact's imports
 //! against them, checking each against the signature the artifact recorded.
 
-use crate::externs::{Extern, Func, VMFuncRef, type_id};
+use crate::externs::{Extern, Func, VMFuncRef};
 use crate::traps::{self, Trap};
+use crate::type_registry::TypeIds;
 use crate::values::{Val, ValRaw};
 use std::any::Any;
 use std::collections::HashMap;
@@ -66,6 +67,8 @@ pub struct HostFunc {
     ty: FuncType,
     func: Box<HostFn>,
     refs: RefPolicy,
+    /// Holds its type's canonical id.
+    type_ids: TypeIds,
 }
 
 /// Which references a host function may hand to wasm.
@@ -99,6 +102,7 @@ impl HostFunc {
         Arc::new(HostFunc {
             magic: host_ctx::MAGIC_VALUE,
             array_call: host_array_call,
+            type_ids: TypeIds::of_canonical(&ty),
             ty,
             func: Box::new(func),
             refs,
@@ -404,7 +408,7 @@ pub fn host_func(f: Arc<HostFunc>) -> Func {
             wasm_call: 0,
             array_call: host_array_call as *const () as usize,
             vmctx: f.context_ptr() as usize,
-            type_id: type_id(f.ty()),
+            type_id: f.type_ids.ids()[0],
             _pad: 0,
         },
         ty: f.ty().clone(),

@@ -11,7 +11,7 @@
 use crate::code::LoadedArtifact;
 use crate::values::ValRaw;
 use std::cell::Cell;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use waot_format::artifact::Artifact;
 use waot_format::traps::TrapKind;
 use waot_format::types::{DefinedFuncIndex, FuncIndex, TrapEntry};
@@ -218,36 +218,18 @@ impl CodeMap {
     }
 }
 
-/// Every loaded artifact's code. The signal handler only reads it; it is
-/// written when a module is opened or dropped, never while that thread
-/// runs wasm.
-static CODE: RwLock<Vec<Arc<CodeMap>>> = RwLock::new(Vec::new());
-
-/// Makes `map`'s code known to the trap handler.
-pub fn register(map: Arc<CodeMap>) {
-    crate::signals::install_handlers();
-    CODE.write().unwrap_or_else(|e| e.into_inner()).push(map);
-}
-
-/// Forgets code that is about to be unmapped.
-pub fn unregister(start: usize) {
-    CODE.write()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|m| m.start != start);
-}
-
 /// The trap for a fault at `pc`, with names (allocates: not for the
 /// signal handler).
 fn lookup(pc: usize) -> Option<Trap> {
-    let code = CODE.read().ok()?;
-    code.iter().find(|m| m.offset_of(pc).is_some())?.trap_at(pc)
+    crate::code_registry::with_code(|code| {
+        code.iter().find(|m| m.offset_of(pc).is_some())?.trap_at(pc)
+    })
 }
 
 /// Whether `pc` is a trapping instruction of registered code. Allocation
 /// free, so the signal handler may call it.
 pub(crate) fn is_trap_site(pc: usize) -> bool {
-    let Ok(code) = CODE.read() else { return false };
-    code.iter().any(|m| m.trap_entry_at(pc).is_some())
+    crate::code_registry::with_code(|code| code.iter().any(|m| m.trap_entry_at(pc).is_some()))
 }
 
 /// Where execution resumes after a trap or throw: the handler's address,
@@ -268,9 +250,12 @@ pub(crate) struct Resume {
 /// function keeps frame pointers) and looks each return address up in the
 /// exception tables; gives up when a return address leaves registered
 /// code. Allocation free, for the signal handler.
-pub(crate) fn resume_point(mut fp: usize, exn: usize) -> Option<Resume> {
+pub(crate) fn resume_point(fp: usize, exn: usize) -> Option<Resume> {
+    crate::code_registry::with_code(|code| resume_in(code, fp, exn))
+}
+
+fn resume_in(code: &[Arc<CodeMap>], mut fp: usize, exn: usize) -> Option<Resume> {
     use crate::signals::frame;
-    let code = CODE.read().ok()?;
     // Far more frames than any wasm stack can hold; a bound, not a limit.
     for _ in 0..(1 << 24) {
         if fp == 0 || !fp.is_multiple_of(std::mem::size_of::<usize>()) {
