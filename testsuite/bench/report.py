@@ -23,6 +23,10 @@ def verdict(value, limit):
     return "met" if value <= limit else f"missed by {value / limit:.2f}×"
 
 
+def us(ns):
+    return f"{ns / 1000:.1f} µs"
+
+
 def limit_text(what, limit):
     return "1 ms" if what == "hello world start-up" else f"{limit}×"
 
@@ -49,6 +53,11 @@ def targets(report):
         ("compile peak memory vs Wasmtime, small programs", small_peak, 0.5, f"{small_peak:.2f}×"),
         ("artifact size vs Wasmtime, small programs", small_size, 0.7, f"{small_size:.2f}×"),
     ]
+    inst = report.get("instantiation")
+    if inst:
+        ratio = inst["every"]["waot"] / inst["every"]["wasmtime"]
+        out.append(("instantiate + call + drop vs Wasmtime's default, 1 MiB of data", ratio, 0.5,
+                    f"{ratio:.2f}×"))
     large = report["large"]
     if large:
         for label, key, limit in (("compile wall", "compile", 0.8), ("compile peak memory", "peak", 0.5),
@@ -153,6 +162,28 @@ def markdown(report):
                      f"| {c['waot'] / c['wasmtime']:.2f}× | {ms(cpu['waot'])} | {ms(cpu['wasmtime'])} "
                      f"| {mib(p['waot'])} | {mib(p['wasmtime'])} | {p['waot'] / p['wasmtime']:.2f}× "
                      f"| {kib(s['waot'])} | {kib(s['wasmtime'])} | {s['waot'] / s['wasmtime']:.2f}× |")
+    inst = report.get("instantiation")
+    if inst:
+        lines += [
+            "",
+            "## Instantiation",
+            "",
+            "One instantiate + call + drop, in a fresh store each time, of a module with 17 pages of memory and "
+            "1 MiB of data (`testsuite/bench/instantiate`, a Rust program: waot through its embedding API, "
+            "Wasmtime 48 through the `wasmtime` crate, the newest this toolchain builds); the mean of "
+            f"{report['facts'].get('instantiations', 2000)} iterations after a warm-up, the median of the runs. "
+            "`every` reads a byte of each 4 KiB page of the data and writes one; `one` reads one byte and writes "
+            "one. Pooling: waot's `InstanceAllocationStrategy::pooling()`, Wasmtime's "
+            "`InstanceAllocationStrategy::Pooling(PoolingAllocationConfig::default())`.",
+            "",
+            "| call | waot | waot pooling | Wasmtime | Wasmtime pooling | waot ÷ Wasmtime | "
+            "waot pooling ÷ Wasmtime pooling |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for function, f in inst.items():
+            lines.append(f"| `{function}` | {us(f['waot'])} | {us(f['waot pooling'])} | {us(f['wasmtime'])} "
+                         f"| {us(f['wasmtime pooling'])} | {f['waot'] / f['wasmtime']:.2f}× "
+                         f"| {f['waot pooling'] / f['wasmtime pooling']:.2f}× |")
     lines.append("")
     return "\n".join(lines)
 
