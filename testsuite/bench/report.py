@@ -55,9 +55,11 @@ def targets(report):
     ]
     inst = report.get("instantiation")
     if inst:
-        ratio = inst["every"]["waot"] / inst["every"]["wasmtime"]
-        out.append(("instantiate + call + drop vs Wasmtime's default, 1 MiB of data", ratio, 0.5,
-                    f"{ratio:.2f}×"))
+        # The goal: waot reusing reservations (its pooling option)
+        # against Wasmtime's default allocator; the worse of the two calls.
+        ratio = max(f["waot pooling"] / f["wasmtime"] for f in inst.values())
+        out.append(("instantiate + call + drop, waot pooling vs Wasmtime's default (1 MiB of data, worse call)",
+                    ratio, 0.5, f"{ratio:.2f}×"))
     large = report["large"]
     if large:
         for label, key, limit in (("compile wall", "compile", 0.8), ("compile peak memory", "peak", 0.5),
@@ -177,12 +179,13 @@ def markdown(report):
             "`InstanceAllocationStrategy::Pooling(PoolingAllocationConfig::default())`.",
             "",
             "| call | waot | waot pooling | Wasmtime | Wasmtime pooling | waot ÷ Wasmtime | "
-            "waot pooling ÷ Wasmtime pooling |",
-            "|---|---|---|---|---|---|---|",
+            "waot pooling ÷ Wasmtime | waot pooling ÷ Wasmtime pooling |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for function, f in inst.items():
             lines.append(f"| `{function}` | {us(f['waot'])} | {us(f['waot pooling'])} | {us(f['wasmtime'])} "
                          f"| {us(f['wasmtime pooling'])} | {f['waot'] / f['wasmtime']:.2f}× "
+                         f"| {f['waot pooling'] / f['wasmtime']:.2f}× "
                          f"| {f['waot pooling'] / f['wasmtime pooling']:.2f}× |")
     lines.append("")
     return "\n".join(lines)

@@ -7,7 +7,7 @@
 use std::time::Duration;
 use waot_format::traps::TrapKind;
 use waot_format::types::Interruption;
-use waot_run::wasi::{WasiCtx, WasiCtxBuilder};
+use waot_run::wasi::{OutputPipe, WasiCtx, WasiCtxBuilder};
 use waot_run::{Caller, Config, Engine, Error, Extern, Linker, Module, Store, Val};
 use waot_testsuite::compile_wat as artifact;
 
@@ -336,6 +336,74 @@ fn wasi_through_an_accessor() {
         .preopened_dir(dir.path().join("no-such-dir"), "/data")
         .build();
     assert!(missing.is_err());
+}
+
+/// A real C program (`testsuite/c/isatty.c`) with the embedder's own
+/// stdio: what it writes lands in pipes the host reads back, and it sees no
+/// terminal; a guest reads its stdin from bytes the host gave it.
+#[test]
+fn wasi_stdio_of_the_embedders_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/c/isatty.wasm")).unwrap();
+    let options = waot::CompileOptions::default();
+    let path = waot_testsuite::compile_to_file(&wasm, &options, dir.path(), "isatty.aot").unwrap();
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, &path).unwrap();
+    let mut linker = Linker::<Host>::new(&engine);
+    waot_run::wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
+    let (out, err) = (OutputPipe::new(), OutputPipe::new());
+    let wasi = WasiCtxBuilder::new()
+        .arg("isatty")
+        .stdin(std::io::empty())
+        .stdout(out.clone())
+        .stderr(err.clone())
+        .build()
+        .unwrap();
+    let mut store = Store::new(&engine, Host { wasi });
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let start = instance
+        .get_typed_func::<(), ()>(&mut store, "_start")
+        .unwrap();
+    match start.call(&mut store, ()) {
+        Ok(()) => {}
+        Err(e) => assert_eq!(e.exit_status(), Some(0), "{e}"),
+    }
+    assert_eq!(
+        String::from_utf8(out.contents()).unwrap(),
+        "isatty: stdin 0 stdout 0 stderr 0\nstdout before stderr\nstdout after stderr\n"
+    );
+    assert_eq!(String::from_utf8(err.contents()).unwrap(), "stderr\n");
+
+    // Echoes what it reads from stdin (up to 64 bytes) to stdout.
+    let path = artifact(
+        dir.path(),
+        "echo",
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 100))
+            (i32.store (i32.const 4) (i32.const 64))
+            (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+            (i32.store (i32.const 4) (i32.load (i32.const 8)))
+            (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
+        Interruption::NONE,
+    );
+    let module = Module::from_file(&engine, &path).unwrap();
+    let out = OutputPipe::new();
+    let wasi = WasiCtxBuilder::new()
+        .stdin(std::io::Cursor::new(b"from the host".to_vec()))
+        .stdout(out.clone())
+        .build()
+        .unwrap();
+    let mut store = Store::new(&engine, Host { wasi });
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let start = instance
+        .get_typed_func::<(), ()>(&mut store, "_start")
+        .unwrap();
+    start.call(&mut store, ()).unwrap();
+    assert_eq!(out.contents(), b"from the host");
 }
 
 /// A limiter that records what it was asked.

@@ -3,17 +3,20 @@
 //! [`crate::Linker<T>`] that finds the context through an accessor, as
 //! Wasmtime's `wasmtime_wasi::p1::add_to_linker_sync` does.
 
+use super::stdio::Streams;
 use super::{WasiConfig, WasiCtx, WasiSource};
 use crate::Error;
 use crate::api::store::with_current;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Builds a [`WasiCtx`]: arguments, environment, preopened directories
-/// and TCP listeners; stdio is the host process's.
-#[derive(Clone, Debug, Default)]
+/// Builds a [`WasiCtx`]: arguments, environment, preopened directories,
+/// TCP listeners and stdio (the host process's unless given others).
+#[derive(Debug, Default)]
 pub struct WasiCtxBuilder {
     config: WasiConfig,
+    streams: Streams,
 }
 
 impl WasiCtxBuilder {
@@ -62,8 +65,36 @@ impl WasiCtxBuilder {
 
     /// The context: an error if a directory cannot be opened or an
     /// address cannot be listened on.
-    pub fn build(&self) -> Result<WasiCtx, Error> {
-        WasiCtx::from_config(&self.config).map_err(Error::msg)
+    pub fn build(&mut self) -> Result<WasiCtx, Error> {
+        let ctx = WasiCtx::from_config(&self.config).map_err(Error::msg)?;
+        *ctx.streams.lock().unwrap_or_else(|e| e.into_inner()) = std::mem::take(&mut self.streams);
+        Ok(ctx)
+    }
+
+    /// The guest reads its stdin from `stream` (for example a
+    /// `std::io::Cursor` of bytes) instead of the host's.
+    pub fn stdin(&mut self, stream: impl Read + Send + 'static) -> &mut Self {
+        self.streams.stdin = Some(Box::new(stream));
+        self
+    }
+
+    /// The guest's stdout goes to `stream` (for example an
+    /// [`OutputPipe`](super::OutputPipe)) instead of the host's.
+    pub fn stdout(&mut self, stream: impl Write + Send + 'static) -> &mut Self {
+        self.streams.stdout = Some(Box::new(stream));
+        self
+    }
+
+    /// The guest's stderr goes to `stream` instead of the host's.
+    pub fn stderr(&mut self, stream: impl Write + Send + 'static) -> &mut Self {
+        self.streams.stderr = Some(Box::new(stream));
+        self
+    }
+
+    /// Stdin, stdout and stderr are the host process's again (the default).
+    pub fn inherit_stdio(&mut self) -> &mut Self {
+        self.streams = Streams::default();
+        self
     }
 }
 

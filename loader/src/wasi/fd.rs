@@ -3,7 +3,7 @@
 //! every `fd_*` call of preview 1.
 
 use super::iovec::{buffers, read_into, read_stream, send_vectored, total_len};
-use super::stdio::{read_stdin, stdio_filetype, stdio_rights, stdio_stat};
+use super::stdio::{stdio_rights, stdio_stat};
 use super::{Errno, Memory, WasiCtx, WasiResult, define, errno, u32_arg, u64_arg};
 use crate::linker::Linker;
 use crate::values::Val;
@@ -161,7 +161,7 @@ fn fd_read(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     let is_stream = with_entry(c, fd, |e| Ok(matches!(e, Entry::Stdin | Entry::Socket(_))))?;
     let read = |buf: &mut [u8]| {
         with_entry(c, fd, |e| match e {
-            Entry::Stdin => read_stdin(buf),
+            Entry::Stdin => c.read_stdin(buf),
             Entry::File(f) => Ok(f.file.read(buf)?),
             Entry::Socket(s) => Ok(s.inner.read(buf)?),
             Entry::Dir(_) => Err(Errno(errno::ISDIR)),
@@ -181,19 +181,8 @@ fn fd_write(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     m.range(out, 4)?;
     let bufs = buffers(m, iovs, n)?;
     let written = with_entry(c, fd, |e| match e {
-        Entry::Stdout => {
-            let mut out = std::io::stdout().lock();
-            for b in &bufs {
-                out.write_all(b)?;
-            }
-            out.flush()?;
-            Ok(total_len(&bufs))
-        }
-        Entry::Stderr => {
-            let mut err = std::io::stderr().lock();
-            for b in &bufs {
-                err.write_all(b)?;
-            }
+        Entry::Stdout | Entry::Stderr => {
+            c.write_stdio(matches!(e, Entry::Stderr), &bufs)?;
             Ok(total_len(&bufs))
         }
         Entry::File(f) => {
@@ -278,7 +267,7 @@ fn fd_fdstat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
     let (kind, flags, rights) = with_entry(c, u32_arg(a, 0), |e| {
         Ok(match e {
             Entry::Stdin | Entry::Stdout | Entry::Stderr => {
-                (stdio_filetype(e), 0u16, stdio_rights(e))
+                (c.stdio_filetype(e), 0u16, stdio_rights(e))
             }
             Entry::File(f) => (
                 filetype::REGULAR_FILE,
@@ -346,7 +335,7 @@ fn fd_filestat_get(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult {
                 stat_from!(d.dir.dir_metadata()?)
             }
             Entry::Listener(_) | Entry::Socket(_) => stdio_stat(filetype::SOCKET_STREAM),
-            _ => stdio_stat(stdio_filetype(e)),
+            _ => stdio_stat(c.stdio_filetype(e)),
         })
     })?;
     stat.write(m, u32_arg(a, 1))

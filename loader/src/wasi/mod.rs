@@ -19,6 +19,7 @@ mod stdio;
 mod table;
 
 pub use embed::{WasiCtxBuilder, add_to_linker};
+pub use stdio::OutputPipe;
 
 use crate::linker::Linker;
 use crate::traps::Trap;
@@ -215,6 +216,8 @@ pub struct WasiCtx {
     args: Vec<String>,
     env: Vec<String>,
     fds: Mutex<table::Table>,
+    /// Stdin, stdout and stderr: the host's unless the embedder gave its own.
+    streams: Mutex<stdio::Streams>,
 }
 
 impl WasiCtx {
@@ -265,6 +268,7 @@ impl WasiCtx {
             args: config.args.clone(),
             env: config.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
             fds: Mutex::new(fds),
+            streams: Mutex::default(),
         })
     }
 }

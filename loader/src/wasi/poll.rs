@@ -94,7 +94,9 @@ pub(crate) fn poll_oneoff(c: &WasiCtx, m: &mut Memory, a: &[Val]) -> WasiResult 
                     }
                     Some(Entry::Listener(l)) => l.inner.as_fd().try_clone_to_owned(),
                     Some(Entry::Socket(s)) => s.inner.as_fd().try_clone_to_owned(),
-                    Some(Entry::Stdin) => std::io::stdin().as_fd().try_clone_to_owned(),
+                    Some(Entry::Stdin) if !c.own_stdin() => {
+                        std::io::stdin().as_fd().try_clone_to_owned()
+                    }
                     Some(_) => {
                         ready.push(Event {
                             userdata,
