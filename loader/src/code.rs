@@ -18,7 +18,7 @@ use waot_format::FormatError;
 use waot_format::artifact::{Artifact, Header, Prefix};
 use waot_format::compat::{self, Mismatch};
 use waot_format::signature::{self, PublicKey};
-use waot_format::types::Interruption;
+use waot_format::types::{FuncType, Interruption, ValType};
 
 /// How to open an artifact.
 #[derive(Clone, Debug, Default)]
@@ -118,6 +118,9 @@ struct ModuleInner {
     images: ImageFile,
     /// The canonical id of each of its types, held while it lives.
     type_ids: TypeIds,
+    /// Its types with concrete heap types replaced by canonical ids, as
+    /// they compare across modules.
+    canonical_types: Vec<FuncType>,
 }
 
 /// The file a module's memory images are mapped from, copy-on-write.
@@ -259,6 +262,15 @@ impl Module {
             .map_err(|e| OpenError::Map(e.to_string()))?;
         }
         let type_ids = TypeIds::of_module(&artifact.types);
+        let canonical = |v: &ValType| crate::externs::canonical_valtype(*v, type_ids.ids());
+        let canonical_types = artifact
+            .types
+            .iter()
+            .map(|t| FuncType {
+                params: t.params.iter().map(canonical).collect(),
+                results: t.results.iter().map(canonical).collect(),
+            })
+            .collect();
         let code = Arc::new(CodeMap::new(loaded, text_start));
         if options.profiling == Profiling::PerfMap {
             crate::perfmap::record(code.artifact(), text_start).map_err(OpenError::Profiling)?;
@@ -271,6 +283,7 @@ impl Module {
                 id: NEXT_MODULE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 images,
                 type_ids,
+                canonical_types,
             }),
         })
     }
@@ -293,6 +306,12 @@ impl Module {
     /// The canonical id of each of its types, in order.
     pub(crate) fn type_ids(&self) -> &[u32] {
         self.inner.type_ids.ids()
+    }
+
+    /// Its types as they compare across modules (concrete heap types as
+    /// canonical ids).
+    pub(crate) fn canonical_types(&self) -> &[FuncType] {
+        &self.inner.canonical_types
     }
 
     /// What names the image of memory `memory` in pooled slots.

@@ -32,7 +32,6 @@ pub struct InstanceData {
     module: Arc<Module>,
     vmctx: VMContext,
     offsets: VMOffsets,
-    types: Vec<FuncType>,
     func_types: Vec<TypeIndex>,
     memories: Vec<Rc<LinearMemory>>,
     tables: Vec<Rc<Table>>,
@@ -42,7 +41,6 @@ pub struct InstanceData {
     imported: Vec<Extern>,
     /// Instances this one imports from, kept alive as long as it lives.
     _exporters: Vec<Rc<dyn Any>>,
-    exports: Vec<(String, ExportKind, u32)>,
     /// Passive data segments: (address, length); length 0 once dropped.
     data: Vec<Cell<(usize, usize)>>,
     /// Element segments, evaluated; empty once dropped.
@@ -297,9 +295,7 @@ impl Instance {
         let mut exporters = Vec::new();
         for import in &a.imports {
             let want = match &import.kind {
-                ImportKind::Func(t) => {
-                    Wanted::Func(a.types[t.index()].clone(), type_ids[t.index()])
-                }
+                ImportKind::Func(t) => Wanted::Func(&a.types[t.index()], type_ids[t.index()]),
                 ImportKind::Global { ty, mutable } => Wanted::Global {
                     ty: canonical(*ty),
                     mutable: *mutable,
@@ -309,7 +305,7 @@ impl Instance {
                     elem: canonical(t.elem),
                     ..*t
                 }),
-                ImportKind::Tag(t) => Wanted::Tag(a.types[t.index()].clone()),
+                ImportKind::Tag(t) => Wanted::Tag(&a.types[t.index()]),
             };
             match linker.resolve(import.module, import.name, &want) {
                 Ok((item, owner)) => {
@@ -417,16 +413,6 @@ impl Instance {
             module: module.clone(),
             vmctx: vm,
             offsets,
-            // Canonical, so that exported functions' types compare across
-            // modules and typed-reference arguments can be checked.
-            types: a
-                .types
-                .iter()
-                .map(|t| FuncType {
-                    params: t.params.iter().map(|v| canonical(*v)).collect(),
-                    results: t.results.iter().map(|v| canonical(*v)).collect(),
-                })
-                .collect(),
             func_types,
             memories,
             tables,
@@ -434,11 +420,6 @@ impl Instance {
             tags,
             imported,
             _exporters: exporters,
-            exports: a
-                .exports
-                .iter()
-                .map(|e| (e.name.to_string(), e.kind, e.index))
-                .collect(),
             data: a
                 .data
                 .iter()
@@ -631,8 +612,11 @@ impl Instance {
                 })
                 .nth(index.index());
         }
+        // Canonical, so that exported functions' types compare across
+        // modules and typed-reference arguments can be checked.
         let ty = d
-            .types
+            .module
+            .canonical_types()
             .get(d.func_types.get(index.index())?.index())?
             .clone();
         Some(Func {
@@ -643,13 +627,17 @@ impl Instance {
         })
     }
 
+    /// Its exports as the artifact lists them (name, kind, index).
+    fn export_list(&self) -> impl Iterator<Item = (&str, ExportKind, u32)> {
+        let a = self.data.module.artifact();
+        a.exports.iter().map(|e| (e.name, e.kind, e.index))
+    }
+
     /// Every export, by name.
     pub fn exports(&self) -> Vec<(String, Extern)> {
-        self.data
-            .exports
-            .iter()
+        self.export_list()
             .filter_map(|(name, kind, index)| {
-                Some((name.clone(), self.export_item(*kind, *index)?))
+                Some((name.to_string(), self.export_item(kind, index)?))
             })
             .collect()
     }
@@ -667,26 +655,20 @@ impl Instance {
 
     fn export(&self, name: &str, kind: ExportKind) -> Option<Extern> {
         let (_, kind, index) = self
-            .data
-            .exports
-            .iter()
-            .find(|(n, k, _)| n == name && *k == kind)?;
-        self.export_item(*kind, *index)
+            .export_list()
+            .find(|(n, k, _)| *n == name && *k == kind)?;
+        self.export_item(kind, index)
     }
 
     /// Export `name`, whatever its kind.
     pub(crate) fn export_named(&self, name: &str) -> Option<Extern> {
-        let (_, kind, index) = self.data.exports.iter().find(|(n, _, _)| n == name)?;
-        self.export_item(*kind, *index)
+        let (_, kind, index) = self.export_list().find(|(n, _, _)| *n == name)?;
+        self.export_item(kind, index)
     }
 
     /// The names of its exports.
     pub(crate) fn export_names(&self) -> Vec<String> {
-        self.data
-            .exports
-            .iter()
-            .map(|(n, _, _)| n.clone())
-            .collect()
+        self.export_list().map(|(n, _, _)| n.to_string()).collect()
     }
 
     /// The signature of exported function `name`.
@@ -699,11 +681,9 @@ impl Instance {
 
     /// Names of all exported functions.
     pub fn exported_funcs(&self) -> Vec<String> {
-        self.data
-            .exports
-            .iter()
+        self.export_list()
             .filter(|(_, k, _)| *k == ExportKind::Func)
-            .map(|(n, _, _)| n.clone())
+            .map(|(n, _, _)| n.to_string())
             .collect()
     }
 

@@ -209,7 +209,8 @@ pub type Owner = Rc<dyn Any>;
 #[derive(Default, Clone)]
 pub struct Linker {
     /// Each item with the instance that owns it (kept alive by importers).
-    items: HashMap<(String, String), (Extern, Option<Owner>)>,
+    /// By module name, then name: found without allocating.
+    items: HashMap<String, HashMap<String, (Extern, Option<Owner>)>>,
     /// Link imports that are missing to a function that traps when called.
     pub allow_unresolved: bool,
 }
@@ -251,8 +252,15 @@ impl Linker {
     /// Defines `module.name` as any extern.
     pub fn define(&mut self, module: &str, name: &str, item: Extern) -> &mut Self {
         self.items
-            .insert((module.to_string(), name.to_string()), (item, None));
+            .entry(module.to_string())
+            .or_default()
+            .insert(name.to_string(), (item, None));
         self
+    }
+
+    /// Whether `module.name` is defined.
+    pub(crate) fn defines(&self, module: &str, name: &str) -> bool {
+        self.items.get(module).is_some_and(|m| m.contains_key(name))
     }
 
     /// Registers every export of `instance` under module name `module`.
@@ -260,7 +268,9 @@ impl Linker {
         let owner = instance.owner();
         for (name, item) in instance.exports() {
             self.items
-                .insert((module.to_string(), name), (item, Some(owner.clone())));
+                .entry(module.to_string())
+                .or_default()
+                .insert(name, (item, Some(owner.clone())));
         }
         self
     }
@@ -273,10 +283,10 @@ impl Linker {
         name: &str,
         want: &Wanted,
     ) -> Result<(Extern, Option<Owner>), String> {
-        let Some((item, owner)) = self.items.get(&(module.to_string(), name.to_string())) else {
+        let Some((item, owner)) = self.items.get(module).and_then(|m| m.get(name)) else {
             if let (Wanted::Func(ty, _), true) = (want, self.allow_unresolved) {
                 let what = format!("{module}.{name}");
-                let f = HostFunc::new(ty.clone(), move |_, _| {
+                let f = HostFunc::new((*ty).clone(), move |_, _| {
                     Err(Trap {
                         detail: Some(what.clone()),
                         ..Trap::new(waot_format::traps::TrapKind::UnresolvedImport)
@@ -354,7 +364,7 @@ impl Linker {
                     ))
                 }
             }
-            (Wanted::Tag(ty), Extern::Tag(t)) if t.ty == *ty => found(item),
+            (Wanted::Tag(ty), Extern::Tag(t)) if t.ty == **ty => found(item),
             (Wanted::Tag(_), Extern::Tag(t)) => incompatible(format!("tag {}", t.ty)),
             (_, other) => incompatible(other.kind_name().to_string()),
         }
@@ -363,19 +373,19 @@ impl Linker {
 
 /// What an import asks for.
 /// Reference types in it hold canonical type ids.
-pub(crate) enum Wanted {
+pub(crate) enum Wanted<'a> {
     /// A function of this type, with its canonical id.
-    Func(FuncType, u32),
+    Func(&'a FuncType, u32),
     Global {
         ty: ValType,
         mutable: bool,
     },
     Memory(MemoryDesc),
     Table(TableDesc),
-    Tag(FuncType),
+    Tag(&'a FuncType),
 }
 
-impl Wanted {
+impl Wanted<'_> {
     fn describe(&self) -> String {
         match self {
             Wanted::Func(ty, _) => ty.to_string(),

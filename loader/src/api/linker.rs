@@ -14,7 +14,8 @@ use crate::{Error, Module};
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use waot_format::types::FuncType;
+use waot_format::traps::TrapKind;
+use waot_format::types::{FuncType, ImportKind};
 
 /// Resolves imports for instances of stores of `T`. Cheap to clone;
 /// `Send` and `Sync`.
@@ -24,7 +25,8 @@ pub struct Linker<T> {
     /// that nothing a store owns is reachable from outside it.
     raw: RawLinker,
     /// Items taken from a store (`define`, `instance`): usable only there.
-    store_items: HashMap<(String, String), (StoreId, Extern)>,
+    /// By module name, then name.
+    store_items: HashMap<String, HashMap<String, (StoreId, Extern)>>,
     _data: PhantomData<fn(&mut T)>,
 }
 
@@ -121,8 +123,9 @@ impl<T: 'static> Linker<T> {
         ty: FuncType,
         func: impl Fn(Caller<'_, T>, &[Val]) -> Result<Vec<Val>, Error> + Send + Sync + 'static,
     ) {
-        self.store_items
-            .remove(&(module.to_string(), name.to_string()));
+        if let Some(items) = self.store_items.get_mut(module) {
+            items.remove(name);
+        }
         self.raw
             .func_store_checked(module, name, ty, move |raw_caller: &mut RawCaller, args| {
                 let instance = raw_caller.instance_data();
@@ -157,7 +160,9 @@ impl<T: 'static> Linker<T> {
         let item = item.into();
         raw(store, item)?;
         self.store_items
-            .insert((module.to_string(), name.to_string()), (store.id, item));
+            .entry(module.to_string())
+            .or_default()
+            .insert(name.to_string(), (store.id, item));
         Ok(self)
     }
 
@@ -172,15 +177,40 @@ impl<T: 'static> Linker<T> {
         store.check(instance.store)?;
         for (name, item) in instance.exports_in(store) {
             self.store_items
-                .insert((module.to_string(), name), (store.id, item));
+                .entry(module.to_string())
+                .or_default()
+                .insert(name, (store.id, item));
         }
         Ok(self)
     }
 
-    /// Links the imports a host does not provide to functions that trap
-    /// when called (Wasmtime's `define_unknown_imports_as_traps`).
-    pub fn define_unknown_imports_as_traps(&mut self, _module: &Module) -> Result<(), Error> {
-        self.raw.allow_unresolved = true;
+    /// Defines each function `module` imports that this linker does not
+    /// as a function that traps when called (Wasmtime's
+    /// `define_unknown_imports_as_traps`): once, here, not per instance.
+    pub fn define_unknown_imports_as_traps(&mut self, module: &Module) -> Result<(), Error> {
+        for import in &module.artifact().imports {
+            let ImportKind::Func(ty) = import.kind else {
+                continue;
+            };
+            let in_store = self
+                .store_items
+                .get(import.module)
+                .is_some_and(|items| items.contains_key(import.name));
+            if in_store || self.raw.defines(import.module, import.name) {
+                continue;
+            }
+            let Some(ty) = module.canonical_types().get(ty.index()) else {
+                continue;
+            };
+            let what = format!("{}.{}", import.module, import.name);
+            self.raw
+                .func(import.module, import.name, ty.clone(), move |_, _| {
+                    Err(Trap {
+                        detail: Some(what.clone()),
+                        ..Trap::new(TrapKind::UnresolvedImport)
+                    })
+                });
+        }
         Ok(())
     }
 
@@ -212,8 +242,8 @@ impl<T: 'static> Linker<T> {
         // instantiation only (the host functions are copied only then).
         let mut linker = std::borrow::Cow::Borrowed(&self.raw);
         for import in &module.artifact().imports {
-            let key = (import.module.to_string(), import.name.to_string());
-            if let Some((id, item)) = self.store_items.get(&key) {
+            let found = self.store_items.get(import.module);
+            if let Some((id, item)) = found.and_then(|items| items.get(import.name)) {
                 if *id != store.id {
                     return Err(Error::msg(format!(
                         "import {}.{} is defined by an item of another store",
