@@ -332,7 +332,7 @@ impl<'a> Artifact<'a> {
             decode_data_segment(c, &scope, data_bytes)
         })?;
         let memory_images = match reader.optional(section::MEMORY_IMAGES)? {
-            Some(mut c) => decode_memory_images(
+            Some(mut c) => crate::memory_images::decode_memory_images(
                 &mut c,
                 index_space.memories.imported,
                 &memories,

@@ -34,6 +34,7 @@ mod decode;
 pub mod error;
 pub mod header;
 pub mod index_space;
+mod memory_images;
 pub mod reader;
 pub mod signature;
 pub mod symbols;

@@ -14,28 +14,27 @@ use crate::interrupt::VMRuntimeLimits;
 use crate::linker::{Linker, Wanted};
 use crate::memory::LinearMemory;
 use crate::pool::MemoryPool;
-use crate::traps::{self, Trap};
+use crate::segments::const_value;
+use crate::traps;
 use crate::values::{Val, ValRaw};
 use crate::vm::VMContext;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
-use waot_format::artifact::Artifact;
-use waot_format::traps::TrapKind;
 use waot_format::types::*;
 use waot_format::vmctx::{self, VMOffsets};
 
 /// The heap part of an instance; compiled code finds it through the VM
 /// context's RUNTIME_DATA slot, so it never moves.
 pub struct InstanceData {
-    module: Arc<Module>,
-    vmctx: VMContext,
-    offsets: VMOffsets,
+    pub(crate) module: Arc<Module>,
+    pub(crate) vmctx: VMContext,
+    pub(crate) offsets: VMOffsets,
     func_types: Vec<TypeIndex>,
-    memories: Vec<Rc<LinearMemory>>,
-    tables: Vec<Rc<Table>>,
-    globals: Vec<Rc<Global>>,
+    pub(crate) memories: Vec<Rc<LinearMemory>>,
+    pub(crate) tables: Vec<Rc<Table>>,
+    pub(crate) globals: Vec<Rc<Global>>,
     /// Tags, imported first.
     tags: Vec<Arc<Tag>>,
     imported: Vec<Extern>,
@@ -192,73 +191,6 @@ fn find_stack_low() -> Option<usize> {
     }
 }
 
-/// A segment offset: an `i64` for a 64-bit table or memory, else an `i32`
-/// read as unsigned.
-fn index_value(e: &ConstExpr, is64: bool, d: &InstanceData) -> u64 {
-    if is64 {
-        const_value(e, ValType::I64, &d.globals, 0, &d.offsets).raw_u64()
-    } else {
-        u64::from(const_value(e, ValType::I32, &d.globals, 0, &d.offsets).raw_u64() as u32)
-    }
-}
-
-fn const_value(
-    e: &ConstExpr,
-    ty: ValType,
-    globals: &[Rc<Global>],
-    vmctx: usize,
-    offsets: &VMOffsets,
-) -> Val {
-    match *e {
-        ConstExpr::I32(v) => Val::I32(v),
-        ConstExpr::I64(v) => Val::I64(v),
-        ConstExpr::F32(v) => Val::F32(v),
-        ConstExpr::F64(v) => Val::F64(v),
-        ConstExpr::GlobalGet(g) => globals[g.index()].get(),
-        ConstExpr::RefNull => Val::null(ty),
-        ConstExpr::RefFunc(f) => Val::FuncRef(crate::values::FuncRef::from_raw(
-            vmctx + offsets.func_ref(f.0) as usize,
-        )),
-        ConstExpr::Extended(ref ops) => extended_value(ops, globals),
-        ConstExpr::V128(v) => Val::V128(v),
-    }
-}
-
-/// Evaluates an extended constant expression (the reader checked its types
-/// and that it leaves one value); integer arithmetic wraps.
-fn extended_value(ops: &[ConstOp], globals: &[Rc<Global>]) -> Val {
-    let mut stack: Vec<Val> = Vec::with_capacity(ops.len());
-    for op in ops {
-        let v = match *op {
-            ConstOp::I32(v) => Val::I32(v),
-            ConstOp::I64(v) => Val::I64(v),
-            ConstOp::GlobalGet(g) => globals[g.index()].get(),
-            ConstOp::I32Arith(a) => match (stack.pop(), stack.pop()) {
-                (Some(Val::I32(y)), Some(Val::I32(x))) => Val::I32(match a {
-                    ArithOp::Add => x.wrapping_add(y),
-                    ArithOp::Sub => x.wrapping_sub(y),
-                    ArithOp::Mul => x.wrapping_mul(y),
-                }),
-                _ => Val::I32(0),
-            },
-            ConstOp::I64Arith(a) => match (stack.pop(), stack.pop()) {
-                (Some(Val::I64(y)), Some(Val::I64(x))) => Val::I64(match a {
-                    ArithOp::Add => x.wrapping_add(y),
-                    ArithOp::Sub => x.wrapping_sub(y),
-                    ArithOp::Mul => x.wrapping_mul(y),
-                }),
-                _ => Val::I64(0),
-            },
-        };
-        stack.push(v);
-    }
-    stack.pop().unwrap_or(Val::I32(0))
-}
-
-fn trap(kind: TrapKind) -> InstantiateError {
-    InstantiateError::Trap(Trap::new(kind))
-}
-
 impl Instance {
     /// Instantiates `module`, resolving its imports with `linker`; its
     /// fuel and deadline are the thread's ([`crate::interrupt`]).
@@ -295,7 +227,11 @@ impl Instance {
         let mut exporters = Vec::new();
         for import in &a.imports {
             let want = match &import.kind {
-                ImportKind::Func(t) => Wanted::Func(&a.types[t.index()], type_ids[t.index()]),
+                ImportKind::Func(t) => Wanted::Func(
+                    &a.types[t.index()],
+                    &module.canonical_types()[t.index()],
+                    type_ids[t.index()],
+                ),
                 ImportKind::Global { ty, mutable } => Wanted::Global {
                     ty: canonical(*ty),
                     mutable: *mutable,
@@ -486,7 +422,7 @@ impl Instance {
             vm.write(offsets.func_ref(index), r);
         }
         let instance = Instance { data };
-        let started = instance.initialize(a).and_then(|()| match a.start {
+        let started = crate::segments::initialize(&instance.data, a).and_then(|()| match a.start {
             Some(start) => instance
                 .call_func_index(start, &[])
                 .map(drop)
@@ -505,86 +441,6 @@ impl Instance {
                 Err(e)
             }
         }
-    }
-
-    /// Element then data segments, in order, as `table.init`/`memory.init`
-    /// followed by a drop; declarative segments are dropped.
-    fn initialize(&self, a: &Artifact) -> Result<(), InstantiateError> {
-        let d = &self.data;
-        // Tables with an initialiser (function references) hold its value
-        // everywhere before any segment is copied.
-        let imported_tables = a.index_space().tables.imported as usize;
-        for (table, init) in &a.table_inits {
-            let t = &d.tables[imported_tables + *table as usize];
-            let vmctx = d.vmctx.ptr as usize;
-            let value = const_value(init, t.elem(), &d.globals, vmctx, &d.offsets).raw_u64();
-            // SAFETY: no wasm code runs during instantiation.
-            let elements = unsafe { t.elements() };
-            elements.fill(value as usize);
-        }
-        if let Err(e) = self.apply_elements(a) {
-            // A pooled memory may have come with its image in place: it
-            // must read as zeros, as no data segment was applied.
-            for m in &d.memories[a.index_space().memories.imported as usize..] {
-                m.discard_image()
-                    .map_err(|e| InstantiateError::Memory(e.0))?;
-            }
-            return Err(e);
-        }
-        // Memory images stand for the active segments of their memories
-        // (the writer makes them only when no data segment can trap).
-        for (i, _) in a.memory_images.iter().enumerate() {
-            let Some(image) = d.module.memory_image(i) else {
-                continue;
-            };
-            let m = &d.memories[image.memory.index()];
-            m.apply_image(&image)
-                .map_err(|e| InstantiateError::Memory(e.0))?;
-        }
-        for (i, seg) in a.data.iter().enumerate() {
-            let Some((memory, offset)) = &seg.active else {
-                continue;
-            };
-            if a.memory_images.iter().any(|image| image.memory == *memory) {
-                d.drop_data(i as u32);
-                continue;
-            }
-            let m = &d.memories[memory.index()];
-            let offset = index_value(offset, m.memory64(), d);
-            if !m.in_bounds(offset, seg.bytes.len() as u64) {
-                return Err(trap(TrapKind::MemoryOutOfBounds));
-            }
-            // SAFETY: no wasm code runs during instantiation.
-            let bytes = unsafe { m.bytes_mut() };
-            bytes[offset as usize..offset as usize + seg.bytes.len()].copy_from_slice(seg.bytes);
-            d.drop_data(i as u32);
-        }
-        Ok(())
-    }
-
-    /// The active element segments, in order; declarative ones dropped.
-    fn apply_elements(&self, a: &Artifact) -> Result<(), InstantiateError> {
-        let d = &self.data;
-        for (i, seg) in a.elements.iter().enumerate() {
-            match &seg.mode {
-                ElementMode::Passive => {}
-                ElementMode::Declarative => d.drop_elements(i as u32),
-                ElementMode::Active { table, offset } => {
-                    let t = &d.tables[table.index()];
-                    let offset = index_value(offset, t.table64(), d);
-                    let items = d.element_segment(i as u32);
-                    let end = offset.checked_add(items.len() as u64);
-                    let Some(end) = end.filter(|&end| end <= t.len()) else {
-                        return Err(trap(TrapKind::TableOutOfBounds));
-                    };
-                    // SAFETY: no wasm code runs during instantiation.
-                    let elements = unsafe { t.elements() };
-                    elements[offset as usize..end as usize].copy_from_slice(&items);
-                    d.drop_elements(i as u32);
-                }
-            }
-        }
-        Ok(())
     }
 
     /// A handle that keeps this instance alive (for importers).

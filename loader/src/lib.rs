@@ -36,6 +36,7 @@ pub mod memory;
 pub mod native;
 pub mod perfmap;
 mod pool;
+mod segments;
 mod signals;
 pub mod table;
 pub mod traps;

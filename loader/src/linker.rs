@@ -284,7 +284,7 @@ impl Linker {
         want: &Wanted,
     ) -> Result<(Extern, Option<Owner>), String> {
         let Some((item, owner)) = self.items.get(module).and_then(|m| m.get(name)) else {
-            if let (Wanted::Func(ty, _), true) = (want, self.allow_unresolved) {
+            if let (Wanted::Func(_, ty, _), true) = (want, self.allow_unresolved) {
                 let what = format!("{module}.{name}");
                 let f = HostFunc::new((*ty).clone(), move |_, _| {
                     Err(Trap {
@@ -309,7 +309,7 @@ impl Linker {
         match (want, item) {
             // Canonical ids: equal types of any two modules, typed
             // references included, have equal ids.
-            (Wanted::Func(_, id), Extern::Func(f)) if f.func_ref.type_id == *id => found(item),
+            (Wanted::Func(_, _, id), Extern::Func(f)) if f.func_ref.type_id == *id => found(item),
             (Wanted::Func(..), Extern::Func(f)) => incompatible(format!("function {}", f.ty)),
             // An immutable global may have a subtype of the wanted type
             // (`(ref $t)` for `funcref`); a mutable one must match exactly.
@@ -374,8 +374,9 @@ impl Linker {
 /// What an import asks for.
 /// Reference types in it hold canonical type ids.
 pub(crate) enum Wanted<'a> {
-    /// A function of this type, with its canonical id.
-    Func(&'a FuncType, u32),
+    /// A function of this type (as the module writes it, for messages;
+    /// then with canonical ids in its references), with its canonical id.
+    Func(&'a FuncType, &'a FuncType, u32),
     Global {
         ty: ValType,
         mutable: bool,
@@ -388,7 +389,7 @@ pub(crate) enum Wanted<'a> {
 impl Wanted<'_> {
     fn describe(&self) -> String {
         match self {
-            Wanted::Func(ty, _) => ty.to_string(),
+            Wanted::Func(ty, _, _) => ty.to_string(),
             Wanted::Global { ty, mutable } => {
                 format!("global {}{ty}", if *mutable { "mut " } else { "" })
             }

@@ -1,0 +1,160 @@
+//! Instantiation's constant expressions and segments, in the Wasm 2.0
+//! order: tables' initialisers, element segments (one out of bounds traps;
+//! what earlier ones wrote stays), then data segments — or, for a memory
+//! with an image (SPEC.md, "Memory images"), the image in their place.
+
+use crate::errors::InstantiateError;
+use crate::externs::Global;
+use crate::instance::InstanceData;
+use crate::traps::Trap;
+use crate::values::Val;
+use std::rc::Rc;
+use waot_format::artifact::Artifact;
+use waot_format::traps::TrapKind;
+use waot_format::types::*;
+use waot_format::vmctx::VMOffsets;
+
+/// Element then data segments, in order, as `table.init`/`memory.init`
+/// followed by a drop; declarative segments are dropped.
+pub(crate) fn initialize(d: &InstanceData, a: &Artifact) -> Result<(), InstantiateError> {
+    // Tables with an initialiser (function references) hold its value
+    // everywhere before any segment is copied.
+    let imported_tables = a.index_space().tables.imported as usize;
+    for (table, init) in &a.table_inits {
+        let t = &d.tables[imported_tables + *table as usize];
+        let vmctx = d.vmctx.ptr as usize;
+        let value = const_value(init, t.elem(), &d.globals, vmctx, &d.offsets).raw_u64();
+        // SAFETY: no wasm code runs during instantiation.
+        let elements = unsafe { t.elements() };
+        elements.fill(value as usize);
+    }
+    if let Err(e) = apply_elements(d, a) {
+        // A pooled memory may have come with its image in place: it
+        // must read as zeros, as no data segment was applied.
+        for m in &d.memories[a.index_space().memories.imported as usize..] {
+            m.discard_image()
+                .map_err(|e| InstantiateError::Memory(e.0))?;
+        }
+        return Err(e);
+    }
+    // Memory images stand for the active segments of their memories
+    // (the writer makes them only when no data segment can trap).
+    for (i, _) in a.memory_images.iter().enumerate() {
+        let Some(image) = d.module.memory_image(i) else {
+            continue;
+        };
+        let m = &d.memories[image.memory.index()];
+        m.apply_image(&image)
+            .map_err(|e| InstantiateError::Memory(e.0))?;
+    }
+    for (i, seg) in a.data.iter().enumerate() {
+        let Some((memory, offset)) = &seg.active else {
+            continue;
+        };
+        if a.memory_images.iter().any(|image| image.memory == *memory) {
+            d.drop_data(i as u32);
+            continue;
+        }
+        let m = &d.memories[memory.index()];
+        let offset = index_value(offset, m.memory64(), d);
+        if !m.in_bounds(offset, seg.bytes.len() as u64) {
+            return Err(trap(TrapKind::MemoryOutOfBounds));
+        }
+        // SAFETY: no wasm code runs during instantiation.
+        let bytes = unsafe { m.bytes_mut() };
+        bytes[offset as usize..offset as usize + seg.bytes.len()].copy_from_slice(seg.bytes);
+        d.drop_data(i as u32);
+    }
+    Ok(())
+}
+
+/// The active element segments, in order; declarative ones dropped.
+fn apply_elements(d: &InstanceData, a: &Artifact) -> Result<(), InstantiateError> {
+    for (i, seg) in a.elements.iter().enumerate() {
+        match &seg.mode {
+            ElementMode::Passive => {}
+            ElementMode::Declarative => d.drop_elements(i as u32),
+            ElementMode::Active { table, offset } => {
+                let t = &d.tables[table.index()];
+                let offset = index_value(offset, t.table64(), d);
+                let items = d.element_segment(i as u32);
+                let end = offset.checked_add(items.len() as u64);
+                let Some(end) = end.filter(|&end| end <= t.len()) else {
+                    return Err(trap(TrapKind::TableOutOfBounds));
+                };
+                // SAFETY: no wasm code runs during instantiation.
+                let elements = unsafe { t.elements() };
+                elements[offset as usize..end as usize].copy_from_slice(&items);
+                d.drop_elements(i as u32);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A segment offset: an `i64` for a 64-bit table or memory, else an `i32`
+/// read as unsigned.
+fn index_value(e: &ConstExpr, is64: bool, d: &InstanceData) -> u64 {
+    if is64 {
+        const_value(e, ValType::I64, &d.globals, 0, &d.offsets).raw_u64()
+    } else {
+        u64::from(const_value(e, ValType::I32, &d.globals, 0, &d.offsets).raw_u64() as u32)
+    }
+}
+
+pub(crate) fn const_value(
+    e: &ConstExpr,
+    ty: ValType,
+    globals: &[Rc<Global>],
+    vmctx: usize,
+    offsets: &VMOffsets,
+) -> Val {
+    match *e {
+        ConstExpr::I32(v) => Val::I32(v),
+        ConstExpr::I64(v) => Val::I64(v),
+        ConstExpr::F32(v) => Val::F32(v),
+        ConstExpr::F64(v) => Val::F64(v),
+        ConstExpr::GlobalGet(g) => globals[g.index()].get(),
+        ConstExpr::RefNull => Val::null(ty),
+        ConstExpr::RefFunc(f) => Val::FuncRef(crate::values::FuncRef::from_raw(
+            vmctx + offsets.func_ref(f.0) as usize,
+        )),
+        ConstExpr::Extended(ref ops) => extended_value(ops, globals),
+        ConstExpr::V128(v) => Val::V128(v),
+    }
+}
+
+/// Evaluates an extended constant expression (the reader checked its types
+/// and that it leaves one value); integer arithmetic wraps.
+fn extended_value(ops: &[ConstOp], globals: &[Rc<Global>]) -> Val {
+    let mut stack: Vec<Val> = Vec::with_capacity(ops.len());
+    for op in ops {
+        let v = match *op {
+            ConstOp::I32(v) => Val::I32(v),
+            ConstOp::I64(v) => Val::I64(v),
+            ConstOp::GlobalGet(g) => globals[g.index()].get(),
+            ConstOp::I32Arith(a) => match (stack.pop(), stack.pop()) {
+                (Some(Val::I32(y)), Some(Val::I32(x))) => Val::I32(match a {
+                    ArithOp::Add => x.wrapping_add(y),
+                    ArithOp::Sub => x.wrapping_sub(y),
+                    ArithOp::Mul => x.wrapping_mul(y),
+                }),
+                _ => Val::I32(0),
+            },
+            ConstOp::I64Arith(a) => match (stack.pop(), stack.pop()) {
+                (Some(Val::I64(y)), Some(Val::I64(x))) => Val::I64(match a {
+                    ArithOp::Add => x.wrapping_add(y),
+                    ArithOp::Sub => x.wrapping_sub(y),
+                    ArithOp::Mul => x.wrapping_mul(y),
+                }),
+                _ => Val::I64(0),
+            },
+        };
+        stack.push(v);
+    }
+    stack.pop().unwrap_or(Val::I32(0))
+}
+
+fn trap(kind: TrapKind) -> InstantiateError {
+    InstantiateError::Trap(Trap::new(kind))
+}
