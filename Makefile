@@ -119,7 +119,8 @@ fuzz-artifacts: deps
 # nextpnr-ice40 0.11 (wasm exceptions and atomics) synthesising, placing and
 # routing an FPGA design, and a Go 1.27 WASI reactor (its `_initialize`
 # starts the Go runtime) against Wasmtime's CLI.
-# Run time, start-up, compile time, peak memory and artifact size against
+# Run time, start-up, compile time, peak memory, artifact size and
+# instantiation (testsuite/bench/instantiate, which builds the wasmtime crate) against
 # Wasmtime (its CLI from PyPI, installed into target/bench/venv) and native
 # gcc -O2; writes BENCHMARKS.md and benchmarks.svg. Needs PyPI and a few
 # minutes of a quiet machine; not part of `make test`.
