@@ -64,6 +64,7 @@ pub fn to_json(a: &Artifact) -> Value {
         "tables": a.tables.iter().map(|t| json!({ "elem": t.elem.name(), "min": t.min, "max": limit(t.max) })).collect::<Vec<_>>(),
         "element_segments": a.elements.len(),
         "data_segments": a.data.len(),
+        "memory_images": a.memory_images.iter().map(|i| json!({ "memory": i.memory.0, "offset": i.memory_offset, "bytes": i.bytes.len() })).collect::<Vec<_>>(),
         "trap_sites": a.trap_entries().count(),
         "text_bytes": a.text_len,
         "signature": signature_json(a),
