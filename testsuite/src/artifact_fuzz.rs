@@ -40,6 +40,8 @@ const MODULES: &[SeedModule] = &[
   (elem $p funcref (ref.func $one) (ref.null func))
   (elem declare func $run)
   (data (i32.const 16) "waot metadata")
+  ;; With the segment above, spans a page: the memory gets an image.
+  (data (i32.const 4100) "image tail")
   (data $d "passive")
   (func $one (result i32) i32.const 1)
   (func $two (result i32) i32.const 2)
