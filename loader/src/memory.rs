@@ -52,6 +52,22 @@ pub struct LinearMemory {
     image: Cell<Option<MappedImage>>,
     /// Where the reservation came from and goes back to.
     backing: Backing,
+    /// What becomes of the reservation when the memory goes.
+    fate: Cell<Fate>,
+}
+
+/// What becomes of a memory's reservation when the memory goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fate {
+    /// Back to its pool, or unmapped.
+    Normal,
+    /// A mapping over it failed and inaccessible pages were put back: it
+    /// is unmapped, never pooled (its contents are not what a slot holds).
+    Unmap,
+    /// A mapping over it failed and so did putting pages back: the kernel
+    /// may have left a hole another mapping could take, so the reservation
+    /// is never unmapped or reused (its address space is given up).
+    Leak,
 }
 
 /// Where a memory's reservation comes from.
@@ -167,6 +183,7 @@ impl LinearMemory {
             }),
             image: Cell::new(kept),
             backing,
+            fate: Cell::new(Fate::Normal),
         };
         if memory.grow(desc.min_pages - memory.pages()).is_none() {
             return Err(MemoryError("cannot commit initial memory".into()));
@@ -213,7 +230,10 @@ impl LinearMemory {
                             file_offset,
                         )
                     }
-                    .map_err(|e| MemoryError(format!("cannot map the memory image: {e}")))?;
+                    .map_err(|e| {
+                        self.after_failed_map(offset, len);
+                        MemoryError(format!("cannot map the memory image: {e}"))
+                    })?;
                     self.image.set(Some(wanted));
                 }
                 len
@@ -231,13 +251,15 @@ impl LinearMemory {
 
     /// Replaces a mapped image by zero pages (instantiation failed before
     /// the data segments of a memory whose slot still mapped its image).
+    /// Should the kernel refuse, the image's pages become inaccessible and
+    /// the memory's reservation is never pooled again.
     pub(crate) fn discard_image(&self) -> Result<(), MemoryError> {
-        let Some(image) = self.image.take() else {
+        let Some(image) = self.image.get() else {
             return Ok(());
         };
         // SAFETY: the image's range lies inside the accessible pages of
         // this memory, which owns them; fresh anonymous pages replace it.
-        unsafe {
+        let zeroed = unsafe {
             rustix::mm::mmap_anonymous(
                 self.base.add(image.offset).cast(),
                 image.len,
@@ -246,9 +268,42 @@ impl LinearMemory {
                     | rustix::mm::MapFlags::FIXED
                     | rustix::mm::MapFlags::NORESERVE,
             )
+        };
+        match zeroed {
+            Ok(_) => {
+                self.image.set(None);
+                Ok(())
+            }
+            Err(e) => {
+                self.after_failed_map(image.offset, image.len);
+                Err(MemoryError(format!("cannot unmap a memory image: {e}")))
+            }
         }
-        .map(drop)
-        .map_err(|e| MemoryError(format!("cannot unmap a memory image: {e}")))
+    }
+
+    /// After a `MAP_FIXED` over `[offset, offset + len)` failed (the kernel
+    /// may have unmapped the range first): puts inaccessible pages back, so
+    /// nothing else can be mapped into the reservation, and decides the
+    /// reservation's fate ([`Fate`]).
+    fn after_failed_map(&self, offset: usize, len: usize) {
+        self.image.set(None);
+        // SAFETY: the range lies inside this memory's reservation, which it
+        // owns; inaccessible anonymous pages replace whatever is there.
+        let sealed = unsafe {
+            rustix::mm::mmap_anonymous(
+                self.base.add(offset).cast(),
+                len,
+                rustix::mm::ProtFlags::empty(),
+                rustix::mm::MapFlags::PRIVATE
+                    | rustix::mm::MapFlags::FIXED
+                    | rustix::mm::MapFlags::NORESERVE,
+            )
+        };
+        self.fate.set(if sealed.is_ok() {
+            Fate::Unmap
+        } else {
+            Fate::Leak
+        });
     }
 
     /// Base address.
@@ -349,13 +404,20 @@ impl LinearMemory {
 
 impl Drop for LinearMemory {
     fn drop(&mut self) {
+        let fate = self.fate.get();
         if let Backing::Pooled(pool) = &self.backing {
-            let slot = Slot {
-                base: self.base as usize,
-                accessible: self.byte_len(),
-                image: self.image.get(),
-            };
-            pool.release(slot);
+            if fate == Fate::Normal {
+                let slot = Slot {
+                    base: self.base as usize,
+                    accessible: self.byte_len(),
+                    image: self.image.get(),
+                };
+                pool.release(slot);
+                return;
+            }
+            pool.forget();
+        }
+        if fate == Fate::Leak {
             return;
         }
         // SAFETY: unmapping exactly the reservation this memory created.

@@ -49,8 +49,9 @@ impl Slot {
     /// `image`: an image other than that one is unmapped, and accessible
     /// pages beyond `bytes` become inaccessible (the guard-page bounds
     /// checks rely on them faulting). Returns the image kept. Should the
-    /// kernel refuse, the reservation is replaced by a fresh one; when that
-    /// fails too, the slot is gone (its base is null).
+    /// kernel refuse, the reservation is replaced by a fresh one (or given
+    /// up where the kernel may have left a hole in it); when that fails
+    /// too, the slot is lost and its caller counts it out.
     pub(crate) fn prepare(
         &mut self,
         image: Option<ImageKey>,
@@ -71,7 +72,11 @@ impl Slot {
                 )
             };
             if remapped.is_err() {
-                return self.replace().map(|()| None);
+                // The kernel may have unmapped the range before failing:
+                // the reservation is given up, not unmapped (another
+                // mapping may sit in the hole), and a fresh one taken.
+                *self = Slot::fresh(crate::memory::reserve()?);
+                return Ok(None);
             }
             self.accessible = 0;
             self.image = None;

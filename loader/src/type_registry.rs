@@ -3,9 +3,10 @@
 //! and linking compares types across modules. Ids are held by
 //! registrations ([`TypeIds`]: a module's, a host function's); an entry
 //! goes when its last registration does, so loading and dropping modules
-//! does not grow the registry. An id is never given to another type while
+//! does not grow the registry. An id is not given to another type while
 //! the counter lasts (2^32 ids): anything that outlived every registration
-//! of its type can only fail to match, never match a different type.
+//! of its type can only fail to match, never match a different type. After
+//! that, ids no registration holds are given again.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,8 +20,9 @@ struct Registry {
     by_id: HashMap<u32, FuncType>,
     /// The last id given (ids start at 1; 0 is never a type).
     last: u32,
-    /// Ids freed after the counter ran out, given again only then.
-    free: Vec<u32>,
+    /// Once the counter has run out: ranges `[start, end)` of ids no
+    /// registration held when they were last looked for.
+    unused: Vec<(u32, u32)>,
 }
 
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
@@ -43,10 +45,33 @@ impl Registry {
                 self.last = id;
                 id
             }
-            None => self.free.pop().expect("more than 2^32 live function types"),
+            None => self.reuse(),
         };
         self.by_type.insert(ty.clone(), (id, 1));
         self.by_id.insert(id, ty.clone());
+        id
+    }
+
+    /// An id no registration holds, once the counter has run out.
+    fn reuse(&mut self) -> u32 {
+        if self.unused.is_empty() {
+            let mut live: Vec<u32> = self.by_id.keys().copied().collect();
+            live.sort_unstable();
+            let mut next = 1u32;
+            for id in live.into_iter().chain([u32::MAX]) {
+                if next < id {
+                    self.unused.push((next, id));
+                }
+                next = id.saturating_add(1);
+            }
+        }
+        // 2^32 - 1 live types would need far more memory than exists.
+        let range = self.unused.last_mut().expect("an unused type id");
+        let id = range.0;
+        range.0 += 1;
+        if range.0 == range.1 {
+            self.unused.pop();
+        }
         id
     }
 
@@ -61,9 +86,6 @@ impl Registry {
         if *count == 0 {
             let ty = self.by_id.remove(&id).expect("present");
             self.by_type.remove(&ty);
-            if self.last == u32::MAX {
-                self.free.push(id);
-            }
         }
     }
 }
@@ -119,4 +141,38 @@ impl Drop for TypeIds {
 /// How many types are registered (for tests).
 pub fn registered_types() -> usize {
     with_registry(|registry| registry.by_type.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use waot_format::types::ValType;
+
+    fn ty(n: usize) -> FuncType {
+        FuncType {
+            params: vec![ValType::I32; n],
+            results: vec![],
+        }
+    }
+
+    #[test]
+    fn ids_are_given_again_only_once_the_counter_has_run_out() {
+        let mut r = Registry {
+            last: u32::MAX - 2,
+            ..Registry::default()
+        };
+        let a = r.acquire(&ty(1));
+        let b = r.acquire(&ty(2));
+        assert_eq!((a, b), (u32::MAX - 1, u32::MAX));
+        assert_eq!(r.acquire(&ty(1)), a, "a registered type keeps its id");
+        r.release(b);
+        // The counter has run out: an id nobody holds, never a held one.
+        let c = r.acquire(&ty(3));
+        assert!(c != a && c >= 1, "{c}");
+        let d = r.acquire(&ty(4));
+        assert!(d != a && d != c, "{d}");
+        r.release(a);
+        r.release(a);
+        assert_eq!(r.by_type.len(), 2, "ty(1) went with its last registration");
+    }
 }

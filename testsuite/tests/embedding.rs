@@ -332,6 +332,13 @@ fn wasi_through_an_accessor() {
         // The guest exits with its argument count.
         assert_eq!(error.exit_status(), Some(args.len() as i32));
     }
+    let mut builder = WasiCtxBuilder::new();
+    builder.arg("once").build().unwrap();
+    let again = builder.build().err().expect("a builder builds one context");
+    assert!(
+        again.to_string().contains("built a context already"),
+        "{again}"
+    );
     let missing = WasiCtxBuilder::new()
         .preopened_dir(dir.path().join("no-such-dir"), "/data")
         .build();

@@ -17,6 +17,8 @@ use std::sync::Arc;
 pub struct WasiCtxBuilder {
     config: WasiConfig,
     streams: Streams,
+    /// Set by `build`: a builder builds one context (its streams go there).
+    built: bool,
 }
 
 impl WasiCtxBuilder {
@@ -64,8 +66,15 @@ impl WasiCtxBuilder {
     }
 
     /// The context: an error if a directory cannot be opened or an
-    /// address cannot be listened on.
+    /// address cannot be listened on. A builder builds one context (as in
+    /// Wasmtime): a second `build` is an error.
     pub fn build(&mut self) -> Result<WasiCtx, Error> {
+        if self.built {
+            return Err(Error::msg(
+                "this WasiCtxBuilder has built a context already (its stdio streams went to it)\nhint: make a new WasiCtxBuilder for each context",
+            ));
+        }
+        self.built = true;
         let ctx = WasiCtx::from_config(&self.config).map_err(Error::msg)?;
         *ctx.streams.lock().unwrap_or_else(|e| e.into_inner()) = std::mem::take(&mut self.streams);
         Ok(ctx)
