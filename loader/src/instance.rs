@@ -259,10 +259,9 @@ impl Instance {
         let mut tables: Vec<Rc<Table>> = Vec::new();
         let mut globals: Vec<Rc<Global>> = Vec::new();
         let mut tags: Vec<Arc<Tag>> = Vec::new();
-        let mut imported_funcs = Vec::new();
         for item in &imported {
             match item {
-                Extern::Func(f) => imported_funcs.push(f.clone()),
+                Extern::Func(_) => {}
                 Extern::Memory(m) => memories.push(m.clone()),
                 Extern::Table(t) => tables.push(t.clone()),
                 Extern::Global(g) => globals.push(g.clone()),
@@ -399,7 +398,11 @@ impl Instance {
                 g.keep_alive(owner.clone());
             }
         }
-        for (i, f) in imported_funcs.iter().enumerate() {
+        let imported_funcs = data.imported.iter().filter_map(|e| match e {
+            Extern::Func(f) => Some(f),
+            _ => None,
+        });
+        for (i, f) in imported_funcs.enumerate() {
             let mut r = f.func_ref;
             if f.host.is_some() {
                 r.wasm_call = module.text_address(a.import_trampolines[i]);
