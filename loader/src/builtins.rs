@@ -61,14 +61,7 @@ extern "C" fn memory_grow(vmctx: *mut u8, delta: i64, memory: i32) -> i64 {
     let Some(m) = i.memory(memory as u32) else {
         return -1;
     };
-    let page = waot_format::consts::WASM_PAGE_SIZE;
-    let bytes = |pages: u64| usize::try_from(pages.saturating_mul(page)).unwrap_or(usize::MAX);
-    let growth = Growth::Memory {
-        current: m.byte_len(),
-        desired: bytes(m.pages().saturating_add(delta as u64)),
-        maximum: Some(bytes(m.limit_pages())),
-    };
-    if delta != 0 && !i.allows(growth) {
+    if delta != 0 && !i.allows(Growth::memory(m, delta as u64)) {
         return -1;
     }
     m.grow(delta as u64).map_or(-1, |old| old as i64)
@@ -151,13 +144,7 @@ extern "C" fn table_grow(vmctx: *mut u8, table: i32, init: usize, delta: i64) ->
     let Some(t) = i.table(table as u32) else {
         return -1;
     };
-    let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-    let growth = Growth::Table {
-        current: count(t.len()),
-        desired: count(t.len().saturating_add(delta as u64)),
-        maximum: t.max().map(count),
-    };
-    if delta != 0 && !i.allows(growth) {
+    if delta != 0 && !i.allows(Growth::table(t, delta as u64)) {
         return -1;
     }
     t.grow(delta as u64, init).map_or(-1, |old| old as i64)

@@ -28,7 +28,7 @@ use waot_format::vmctx::{self, VMOffsets};
 /// The heap part of an instance; compiled code finds it through the VM
 /// context's RUNTIME_DATA slot, so it never moves.
 pub struct InstanceData {
-    pub(crate) module: Arc<Module>,
+    pub(crate) module: Module,
     pub(crate) vmctx: VMContext,
     pub(crate) offsets: VMOffsets,
     func_types: Vec<TypeIndex>,
@@ -200,7 +200,7 @@ impl Instance {
         options: &RunOptions,
     ) -> Result<Instance, InstantiateError> {
         Self::new_in(
-            module,
+            (*module).clone(),
             linker,
             options,
             Placement::thread(),
@@ -213,7 +213,7 @@ impl Instance {
     /// it. An instance whose segments or start function failed goes to
     /// `failed` (a store keeps it: other instances may hold its functions).
     pub(crate) fn new_in(
-        module: Arc<Module>,
+        module: Module,
         linker: &Linker,
         options: &RunOptions,
         place: Placement,
@@ -279,13 +279,7 @@ impl Instance {
             let m =
                 LinearMemory::new_in(desc, options.max_memory_pages, place.pool.as_ref(), image)
                     .map_err(|e| InstantiateError::Memory(e.0))?;
-            let growth = Growth::Memory {
-                current: 0,
-                desired: m.byte_len(),
-                maximum: usize::try_from(m.limit_pages() * waot_format::consts::WASM_PAGE_SIZE)
-                    .ok(),
-            };
-            if !place.allows(growth) {
+            if !place.allows(Growth::new_memory(&m)) {
                 return Err(InstantiateError::Memory(format!(
                     "memory of {} bytes refused by the store's resource limiter",
                     m.byte_len()
@@ -300,12 +294,7 @@ impl Instance {
             };
             let t = Table::with_limit(&desc, options.max_table_elements)
                 .map_err(|e| InstantiateError::Table(e.0))?;
-            let growth = Growth::Table {
-                current: 0,
-                desired: usize::try_from(t.len()).unwrap_or(usize::MAX),
-                maximum: t.max().and_then(|m| usize::try_from(m).ok()),
-            };
-            if !place.allows(growth) {
+            if !place.allows(Growth::new_table(&t)) {
                 return Err(InstantiateError::Table(format!(
                     "table of {} elements refused by the store's resource limiter",
                     t.len()
@@ -452,7 +441,7 @@ impl Instance {
     }
 
     /// The module this is an instance of.
-    pub fn module(&self) -> &Arc<Module> {
+    pub fn module(&self) -> &Module {
         &self.data.module
     }
 

@@ -245,7 +245,8 @@ impl Linker {
         self.func_with(module, name, f)
     }
 
-    fn func_with(&mut self, module: &str, name: &str, f: Arc<HostFunc>) -> &mut Self {
+    /// Defines `module.name` as host function `f`.
+    pub(crate) fn func_with(&mut self, module: &str, name: &str, f: Arc<HostFunc>) -> &mut Self {
         self.define(module, name, Extern::Func(host_func(f)))
     }
 
@@ -285,13 +286,7 @@ impl Linker {
     ) -> Result<(Extern, Option<Owner>), String> {
         let Some((item, owner)) = self.items.get(module).and_then(|m| m.get(name)) else {
             if let (Wanted::Func(_, ty, _), true) = (want, self.allow_unresolved) {
-                let what = format!("{module}.{name}");
-                let f = HostFunc::new((*ty).clone(), move |_, _| {
-                    Err(Trap {
-                        detail: Some(what.clone()),
-                        ..Trap::new(waot_format::traps::TrapKind::UnresolvedImport)
-                    })
-                });
+                let f = unresolved_import(module, name, (*ty).clone());
                 return Ok((Extern::Func(host_func(f)), None));
             }
             return Err(format!(
@@ -410,6 +405,18 @@ impl Wanted<'_> {
             Wanted::Tag(ty) => format!("tag {ty}"),
         }
     }
+}
+
+/// A function of type `ty` (canonical) standing for import `module.name`
+/// that nothing defines: calling it traps with "unresolved import".
+pub(crate) fn unresolved_import(module: &str, name: &str, ty: FuncType) -> Arc<HostFunc> {
+    let what = format!("{module}.{name}");
+    HostFunc::new(ty, move |_, _| {
+        Err(Trap {
+            detail: Some(what.clone()),
+            ..Trap::new(waot_format::traps::TrapKind::UnresolvedImport)
+        })
+    })
 }
 
 /// A host function as an importable [`Func`].

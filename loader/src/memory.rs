@@ -7,6 +7,7 @@
 
 use crate::host::{MEMORY_GUARD, MEMORY_RESERVATION};
 use crate::pool::{ImageKey, MappedImage, MemoryPool, Slot};
+use rustix::mm::ProtFlags;
 use std::cell::Cell;
 use std::os::fd::BorrowedFd;
 use std::sync::Arc;
@@ -102,12 +103,40 @@ pub(crate) fn reserve() -> Result<*mut u8, MemoryError> {
         rustix::mm::mmap_anonymous(
             std::ptr::null_mut(),
             reservation_len(),
-            rustix::mm::ProtFlags::empty(),
+            ProtFlags::empty(),
             rustix::mm::MapFlags::PRIVATE | rustix::mm::MapFlags::NORESERVE,
         )
     }
     .map_err(|e| MemoryError(format!("cannot reserve memory address space: {e}")))?;
     Ok(base.cast())
+}
+
+/// Readable and writable.
+const READ_WRITE: ProtFlags = ProtFlags::READ.union(ProtFlags::WRITE);
+
+/// Replaces `[addr, addr + len)` with fresh anonymous pages (zeros) of
+/// protection `prot`, in place (`MAP_FIXED`).
+///
+/// # Safety
+/// The range must lie inside a reservation the caller owns, and nothing may
+/// borrow its bytes.
+pub(crate) unsafe fn fresh_pages(
+    addr: *mut u8,
+    len: usize,
+    prot: ProtFlags,
+) -> rustix::io::Result<()> {
+    use rustix::mm::MapFlags;
+    // SAFETY: the caller owns the range and nothing borrows it; the new
+    // mapping replaces exactly that range.
+    unsafe {
+        rustix::mm::mmap_anonymous(
+            addr.cast(),
+            len,
+            prot,
+            MapFlags::PRIVATE | MapFlags::FIXED | MapFlags::NORESERVE,
+        )
+    }
+    .map(drop)
 }
 
 /// Bytes of one reservation, guard included.
@@ -222,7 +251,7 @@ impl LinearMemory {
                         rustix::mm::mmap(
                             self.base.add(offset).cast(),
                             len,
-                            rustix::mm::ProtFlags::READ | rustix::mm::ProtFlags::WRITE,
+                            READ_WRITE,
                             rustix::mm::MapFlags::PRIVATE
                                 | rustix::mm::MapFlags::FIXED
                                 | rustix::mm::MapFlags::NORESERVE,
@@ -259,16 +288,7 @@ impl LinearMemory {
         };
         // SAFETY: the image's range lies inside the accessible pages of
         // this memory, which owns them; fresh anonymous pages replace it.
-        let zeroed = unsafe {
-            rustix::mm::mmap_anonymous(
-                self.base.add(image.offset).cast(),
-                image.len,
-                rustix::mm::ProtFlags::READ | rustix::mm::ProtFlags::WRITE,
-                rustix::mm::MapFlags::PRIVATE
-                    | rustix::mm::MapFlags::FIXED
-                    | rustix::mm::MapFlags::NORESERVE,
-            )
-        };
+        let zeroed = unsafe { fresh_pages(self.base.add(image.offset), image.len, READ_WRITE) };
         match zeroed {
             Ok(_) => {
                 self.image.set(None);
@@ -289,16 +309,7 @@ impl LinearMemory {
         self.image.set(None);
         // SAFETY: the range lies inside this memory's reservation, which it
         // owns; inaccessible anonymous pages replace whatever is there.
-        let sealed = unsafe {
-            rustix::mm::mmap_anonymous(
-                self.base.add(offset).cast(),
-                len,
-                rustix::mm::ProtFlags::empty(),
-                rustix::mm::MapFlags::PRIVATE
-                    | rustix::mm::MapFlags::FIXED
-                    | rustix::mm::MapFlags::NORESERVE,
-            )
-        };
+        let sealed = unsafe { fresh_pages(self.base.add(offset), len, ProtFlags::empty()) };
         self.fate.set(if sealed.is_ok() {
             Fate::Unmap
         } else {

@@ -62,13 +62,10 @@ impl Slot {
             // which only this slot owns; fresh inaccessible pages replace
             // the image and everything else.
             let remapped = unsafe {
-                rustix::mm::mmap_anonymous(
-                    self.base as *mut _,
+                crate::memory::fresh_pages(
+                    self.base as *mut u8,
                     self.accessible,
                     rustix::mm::ProtFlags::empty(),
-                    rustix::mm::MapFlags::PRIVATE
-                        | rustix::mm::MapFlags::FIXED
-                        | rustix::mm::MapFlags::NORESERVE,
                 )
             };
             if remapped.is_err() {

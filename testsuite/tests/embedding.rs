@@ -33,6 +33,7 @@ const COUNTER: &str = r#"(module
   (func (export "fail") (call $fail))
   (func (export "spin") (loop br 0)))"#;
 
+#[derive(Default)]
 struct Counter {
     calls: u32,
     seen: Vec<u8>,
@@ -64,13 +65,7 @@ fn typed_calls_host_data_memory_and_globals() {
     let engine = Engine::default();
     let module = Module::from_file(&engine, &path).unwrap();
     let linker = counter_linker(&engine);
-    let mut store = Store::new(
-        &engine,
-        Counter {
-            calls: 0,
-            seen: Vec::new(),
-        },
-    );
+    let mut store = Store::new(&engine, Counter::default());
     let instance = linker.instantiate(&mut store, &module).unwrap();
 
     let add = instance
@@ -139,15 +134,7 @@ fn handles_work_only_with_their_own_store() {
     let engine = Engine::default();
     let module = Module::from_file(&engine, &path).unwrap();
     let linker = counter_linker(&engine);
-    let new_store = || {
-        Store::new(
-            &engine,
-            Counter {
-                calls: 0,
-                seen: Vec::new(),
-            },
-        )
-    };
+    let new_store = || Store::new(&engine, Counter::default());
     let (mut a, mut b) = (new_store(), new_store());
     let instance = linker.instantiate(&mut a, &module).unwrap();
     let add = instance
@@ -174,13 +161,7 @@ fn handles_work_only_with_their_own_store() {
 
     // Another engine's store.
     let other = Engine::default();
-    let mut c = Store::new(
-        &other,
-        Counter {
-            calls: 0,
-            seen: Vec::new(),
-        },
-    );
+    let mut c = Store::new(&other, Counter::default());
     let error = linker.instantiate(&mut c, &module).unwrap_err();
     assert!(error.to_string().contains("different engines"), "{error}");
 }
@@ -192,15 +173,7 @@ fn fuel_and_deadlines_belong_to_each_store() {
     let engine = engine(true, true);
     let module = Module::from_file(&engine, &path).unwrap();
     let linker = counter_linker(&engine);
-    let new_store = || {
-        Store::new(
-            &engine,
-            Counter {
-                calls: 0,
-                seen: Vec::new(),
-            },
-        )
-    };
+    let new_store = || Store::new(&engine, Counter::default());
     let (mut a, mut b) = (new_store(), new_store());
     let ia = linker.instantiate(&mut a, &module).unwrap();
     let ib = linker.instantiate(&mut b, &module).unwrap();
@@ -279,13 +252,7 @@ fn modules_come_from_artifacts_only() {
     let module = Module::from_bytes(&engine, &bytes).unwrap();
     let clone = module.clone();
     drop(module);
-    let mut store = Store::new(
-        &engine,
-        Counter {
-            calls: 0,
-            seen: Vec::new(),
-        },
-    );
+    let mut store = Store::new(&engine, Counter::default());
     let instance = counter_linker(&engine)
         .instantiate(&mut store, &clone)
         .unwrap();

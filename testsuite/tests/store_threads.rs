@@ -30,18 +30,25 @@ const NOTING: &str = r#"(module
     (call $note (local.get 0))
     (i32.div_u (i32.const 100) (local.get 0))))"#;
 
+/// Fuel checks, as the engine counts them.
+const FUEL: Interruption = Interruption {
+    fuel: true,
+    epoch: false,
+};
+
+/// An engine that counts fuel.
+fn fuel_engine() -> Engine {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    Engine::new(&config).unwrap()
+}
+
 #[test]
 fn threads_with_their_own_stores_trap_independently() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new();
-    config.consume_fuel(true);
-    let engine = Engine::new(&config).unwrap();
-    let fuel = Interruption {
-        fuel: true,
-        epoch: false,
-    };
-    let lib = Module::from_file(&engine, artifact(dir.path(), "lib", LIB, fuel)).unwrap();
-    let app = Module::from_file(&engine, artifact(dir.path(), "app", APP, fuel)).unwrap();
+    let engine = fuel_engine();
+    let lib = Module::from_file(&engine, artifact(dir.path(), "lib", LIB, FUEL)).unwrap();
+    let app = Module::from_file(&engine, artifact(dir.path(), "app", APP, FUEL)).unwrap();
     let seconds: u64 = std::env::var("WAOT_THREAD_SECONDS")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -96,15 +103,9 @@ fn threads_with_their_own_stores_trap_independently() {
 #[test]
 fn a_store_moved_to_another_thread_keeps_working() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new();
-    config.consume_fuel(true);
-    let engine = Engine::new(&config).unwrap();
-    let fuel = Interruption {
-        fuel: true,
-        epoch: false,
-    };
-    let lib = Module::from_file(&engine, artifact(dir.path(), "lib", LIB, fuel)).unwrap();
-    let app = Module::from_file(&engine, artifact(dir.path(), "noting", NOTING, fuel)).unwrap();
+    let engine = fuel_engine();
+    let lib = Module::from_file(&engine, artifact(dir.path(), "lib", LIB, FUEL)).unwrap();
+    let app = Module::from_file(&engine, artifact(dir.path(), "noting", NOTING, FUEL)).unwrap();
     let mut linker = Linker::<Vec<i32>>::new(&engine);
     linker
         .func_wrap(

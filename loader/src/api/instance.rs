@@ -278,13 +278,7 @@ impl Memory {
         let inner = store.as_context_mut().0;
         inner.check(self.store)?;
         let memory = inner.objects.memories[self.index].clone();
-        let page = waot_format::consts::WASM_PAGE_SIZE;
-        let bytes = |pages: u64| usize::try_from(pages.saturating_mul(page)).unwrap_or(usize::MAX);
-        let growth = crate::api::limits::Growth::Memory {
-            current: memory.byte_len(),
-            desired: bytes(memory.pages().saturating_add(delta)),
-            maximum: Some(bytes(memory.limit_pages())),
-        };
+        let growth = crate::api::limits::Growth::memory(&memory, delta);
         let refused = || Error::msg(format!("failed to grow memory by {delta} pages"));
         if delta != 0 && !inner.allows(growth) {
             return Err(refused());
@@ -409,12 +403,7 @@ impl Table {
                 table.elem()
             )));
         }
-        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        let growth = crate::api::limits::Growth::Table {
-            current: count(table.len()),
-            desired: count(table.len().saturating_add(delta)),
-            maximum: table.max().map(count),
-        };
+        let growth = crate::api::limits::Growth::table(table, delta);
         let table = table.clone();
         if delta != 0 && !inner.allows(growth) {
             return Err(Error::msg(format!("failed to grow table by {delta}")));

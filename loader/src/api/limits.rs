@@ -4,6 +4,9 @@
 
 use super::store::{Store, StoreInner, with_current};
 use crate::Error;
+use crate::memory::LinearMemory;
+use crate::table::Table;
+use waot_format::consts::WASM_PAGE_SIZE;
 
 /// Decides whether a store's memories and tables may grow (Wasmtime's
 /// trait of the same name). Sizes are bytes for memories and elements for
@@ -98,6 +101,52 @@ pub(crate) enum Growth {
         desired: usize,
         maximum: Option<usize>,
     },
+}
+
+impl Growth {
+    /// Memory `m` growing by `delta` pages.
+    pub(crate) fn memory(m: &LinearMemory, delta: u64) -> Growth {
+        Self::memory_from(m.byte_len(), m, m.pages().saturating_add(delta))
+    }
+
+    /// Memory `m`, just created, coming to its initial size.
+    pub(crate) fn new_memory(m: &LinearMemory) -> Growth {
+        Self::memory_from(0, m, m.pages())
+    }
+
+    fn memory_from(current: usize, m: &LinearMemory, pages: u64) -> Growth {
+        let bytes = |pages: u64| {
+            usize::try_from(pages.saturating_mul(WASM_PAGE_SIZE)).unwrap_or(usize::MAX)
+        };
+        Growth::Memory {
+            current,
+            desired: bytes(pages),
+            maximum: Some(bytes(m.limit_pages())),
+        }
+    }
+
+    /// Table `t` growing by `delta` elements.
+    pub(crate) fn table(t: &Table, delta: u64) -> Growth {
+        Self::table_from(count(t.len()), t, t.len().saturating_add(delta))
+    }
+
+    /// Table `t`, just created, coming to its initial size.
+    pub(crate) fn new_table(t: &Table) -> Growth {
+        Self::table_from(0, t, t.len())
+    }
+
+    fn table_from(current: usize, t: &Table, elements: u64) -> Growth {
+        Growth::Table {
+            current,
+            desired: count(elements),
+            maximum: t.max().map(count),
+        }
+    }
+}
+
+/// A count as a `usize`, saturating.
+fn count(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 /// What instances of a store call to ask its limiter (type-erased: the

@@ -14,7 +14,6 @@ use crate::{Error, Module};
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use waot_format::traps::TrapKind;
 use waot_format::types::{FuncType, ImportKind};
 
 /// Resolves imports for instances of stores of `T`. Cheap to clone;
@@ -202,14 +201,8 @@ impl<T: 'static> Linker<T> {
             let Some(ty) = module.canonical_types().get(ty.index()) else {
                 continue;
             };
-            let what = format!("{}.{}", import.module, import.name);
-            self.raw
-                .func(import.module, import.name, ty.clone(), move |_, _| {
-                    Err(Trap {
-                        detail: Some(what.clone()),
-                        ..Trap::new(TrapKind::UnresolvedImport)
-                    })
-                });
+            let trap = crate::linker::unresolved_import(import.module, import.name, ty.clone());
+            self.raw.func_with(import.module, import.name, trap);
         }
         Ok(())
     }
@@ -256,7 +249,7 @@ impl<T: 'static> Linker<T> {
         }
         let place = store.placement();
         let options = store.options.clone();
-        let module = Arc::new(module.clone());
+        let module = module.clone();
         let mut failed = Vec::new();
         let outcome = super::store::enter(store, || {
             crate::instance::Instance::new_in(module, &linker, &options, place, &mut failed)
