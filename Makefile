@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit example e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh fixtures-go bench cross test-cross clean
+.PHONY: all deps build demo test lint unit example e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh fixtures-go bench cross test-cross clean capi capi-test
 
 all: build
 
@@ -67,6 +67,7 @@ lint: deps
 test: build lint
 	$(CARGO) test --workspace
 	$(MAKE) example
+	$(MAKE) capi-test
 	$(CARGO) run -q -p waot-testsuite -- diff --seed 0 --count 2000
 	$(CARGO) run -q -p waot-testsuite -- diff --exceptions --seed 0 --count 1000
 	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit --interruption
@@ -182,3 +183,20 @@ bless: build
 
 clean:
 	$(CARGO) clean
+
+# The C API: libwaot_run.a and .so, wasm.h and waot.h, and a pkg-config
+# file, in target/capi (CAPI_PROFILE=release for an optimised library).
+CAPI_PROFILE ?= dev
+CAPI_DIR := target/$(if $(filter dev,$(CAPI_PROFILE)),debug,$(CAPI_PROFILE))
+capi: deps
+	$(CARGO) build -p waot-capi --profile $(CAPI_PROFILE)
+	@mkdir -p target/capi/lib/pkgconfig target/capi/include
+	cp capi/include/wasm.h capi/include/waot.h target/capi/include/
+	cp $(CAPI_DIR)/libwaot_capi.a target/capi/lib/libwaot_run.a
+	cp $(CAPI_DIR)/libwaot_capi.so target/capi/lib/libwaot_run.so
+	@printf 'prefix=%s\nName: waot_run\nDescription: waot-run, the standard WebAssembly C API for waot artifacts\nVersion: %s\nCflags: -I$${prefix}/include\nLibs: $${prefix}/lib/libwaot_run.a -lpthread -ldl -lm -lrt\n' \
+	  "$(CURDIR)/target/capi" "$$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)" > target/capi/lib/pkgconfig/waot_run.pc
+
+# The C hosts of testsuite/capi against the library, under AddressSanitizer.
+capi-test: build capi
+	sh testsuite/capi/run.sh

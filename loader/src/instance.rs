@@ -607,13 +607,36 @@ impl Instance {
     /// Whether `address` is one of the function references in its VM
     /// context (every `funcref` value the loader hands out is one).
     pub(crate) fn holds_func_ref(&self, address: usize) -> bool {
-        let d = &self.data;
-        let count = d.func_types.len() as u32;
-        let base = d.vmctx.ptr as usize;
-        let first = base + d.offsets.func_ref(0) as usize;
-        let end = base + d.offsets.func_ref(count) as usize;
+        self.func_at_ref(address).is_some()
+    }
+
+    /// The function whose reference record is at `address` in this
+    /// instance's VM context, if one is.
+    pub(crate) fn func_at_ref(&self, address: usize) -> Option<(FuncIndex, Func)> {
+        let first = self.func_ref_address(FuncIndex(0))?;
         let size = waot_format::vmctx::func_ref::SIZE as usize;
-        (first..end).contains(&address) && (address - first).is_multiple_of(size)
+        let offset = address.checked_sub(first)?;
+        if !offset.is_multiple_of(size) {
+            return None;
+        }
+        let index = FuncIndex(u32::try_from(offset / size).ok()?);
+        Some((index, self.func(index)?))
+    }
+
+    /// The address of function `index`'s reference record (what a
+    /// `funcref` to it is), if the instance has that function.
+    pub(crate) fn func_ref_address(&self, index: FuncIndex) -> Option<usize> {
+        let d = &self.data;
+        (index.index() < d.func_types.len().max(1))
+            .then(|| d.vmctx.ptr as usize + d.offsets.func_ref(index.0) as usize)
+    }
+
+    /// The function index of export `name`, if it is a function.
+    pub(crate) fn export_func_index(&self, name: &str) -> Option<FuncIndex> {
+        let (_, _, index) = self
+            .export_list()
+            .find(|(n, k, _)| *n == name && *k == ExportKind::Func)?;
+        Some(FuncIndex(index))
     }
 
     /// Its data's address (what a VM context's RUNTIME_DATA holds).

@@ -54,6 +54,7 @@ pub use api::instance::{Extern, Global, Instance, Memory, Table};
 pub use api::limits::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 pub use api::linker::Linker;
 pub use api::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use api::types::{ExportType, ExternType, GlobalType, ImportType};
 pub use application::{ApplicationError, ApplicationKind, Initializer};
 pub use code::{Module, OpenError, OpenOptions, Profiling, RequiredSignature};
 pub use errors::{CallError, InstantiateError, RunOptions};

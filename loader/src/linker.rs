@@ -232,19 +232,6 @@ impl Linker {
         self.func_with(module, name, HostFunc::new(ty, func))
     }
 
-    /// Defines `module.name` as a host function whose references its
-    /// wrapper checks against the calling store (`Linker<T>`).
-    pub(crate) fn func_store_checked(
-        &mut self,
-        module: &str,
-        name: &str,
-        ty: FuncType,
-        func: impl Fn(&mut Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
-    ) -> &mut Self {
-        let f = HostFunc::with_policy(ty, func, RefPolicy::StoreChecked);
-        self.func_with(module, name, f)
-    }
-
     /// Defines `module.name` as host function `f`.
     pub(crate) fn func_with(&mut self, module: &str, name: &str, f: Arc<HostFunc>) -> &mut Self {
         self.define(module, name, Extern::Func(host_func(f)))
@@ -257,6 +244,11 @@ impl Linker {
             .or_default()
             .insert(name.to_string(), (item, None));
         self
+    }
+
+    /// Item `module.name`, if defined.
+    pub(crate) fn item(&self, module: &str, name: &str) -> Option<&Extern> {
+        self.items.get(module)?.get(name).map(|(item, _)| item)
     }
 
     /// Whether `module.name` is defined.

@@ -23,6 +23,8 @@ pub struct Trap {
     pub kind: TrapKind,
     /// The function it happened in, if known.
     pub function: Option<String>,
+    /// That function's index in the module's function index space.
+    pub func_index: Option<u32>,
     /// Byte offset of the wasm instruction in the source module, if known.
     pub wasm_offset: Option<u32>,
     /// Extra detail (for host errors and unresolved imports).
@@ -42,6 +44,7 @@ impl Trap {
         Self {
             kind,
             function: None,
+            func_index: None,
             wasm_offset: None,
             detail: None,
             exit_status: None,
@@ -204,12 +207,12 @@ impl CodeMap {
 
     fn trap_at(&self, pc: usize) -> Option<Trap> {
         let entry = self.trap_entry_at(pc)?;
-        let function = self
-            .func_at(self.offset_of(pc)?)
-            .map(|f| self.func_display_name(f));
+        let func = self.func_at(self.offset_of(pc)?);
+        let imported = self.artifact().num_imported_funcs() as u32;
         Some(Trap {
             kind: TrapKind::from_code(entry.kind)?,
-            function,
+            function: func.map(|f| self.func_display_name(f)),
+            func_index: func.map(|f| f.0 + imported),
             wasm_offset: (entry.wasm_offset != u32::MAX).then_some(entry.wasm_offset),
             detail: None,
             exit_status: None,

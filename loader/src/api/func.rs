@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use waot_format::types::{FuncType, ValType};
 
 /// A function in a store (exported by an instance, or a host function).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Func {
     pub(crate) store: StoreId,
     pub(crate) index: usize,

@@ -12,14 +12,14 @@ use std::rc::Rc;
 use waot_format::types::ValType;
 
 /// An instance in a store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Instance {
     pub(crate) store: StoreId,
     pub(crate) index: usize,
 }
 
 /// Anything an instance exports or a linker defines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Extern {
     /// A function.
     Func(Func),
@@ -157,8 +157,16 @@ impl Instance {
         if let Some(handle) = store.objects.exports.get(&key) {
             return Some(*handle);
         }
-        let raw = store.objects.instances[self.index].export_named(name)?;
+        let instance = &store.objects.instances[self.index];
+        let raw = instance.export_named(name)?;
+        let func_ref = instance
+            .export_func_index(name)
+            .and_then(|f| instance.func_ref_address(f));
         let handle = adopt(store, raw)?;
+        if let (Extern::Func(f), Some(address)) = (handle, func_ref) {
+            store.objects.func_refs.insert(f.index, address);
+            store.objects.funcs_by_ref.entry(address).or_insert(f.index);
+        }
         // One handle per export, however often a host asks for it.
         store.objects.exports.insert(key, handle);
         Some(handle)
@@ -229,7 +237,7 @@ fn checked<T>(store: &StoreInner<T>, id: StoreId) {
 }
 
 /// A linear memory in a store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Memory {
     pub(crate) store: StoreId,
     pub(crate) index: usize,
@@ -265,6 +273,13 @@ impl Memory {
         inner.objects.memories[self.index].pages()
     }
 
+    /// Its declared maximum in pages, if any.
+    pub fn max(&self, store: impl AsContext) -> Option<u64> {
+        let inner = store.as_context().0;
+        checked(inner, self.store);
+        inner.objects.memories[self.index].declared_max()
+    }
+
     /// Its size in bytes.
     pub fn data_size(&self, store: impl AsContext) -> usize {
         let inner = store.as_context().0;
@@ -288,7 +303,7 @@ impl Memory {
 }
 
 /// A global in a store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Global {
     pub(crate) store: StoreId,
     pub(crate) index: usize,
@@ -334,7 +349,7 @@ impl Global {
 }
 
 /// A table in a store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Table {
     pub(crate) store: StoreId,
     pub(crate) index: usize,
@@ -346,6 +361,13 @@ impl Table {
         let inner = store.as_context().0;
         checked(inner, self.store);
         inner.objects.tables[self.index].len()
+    }
+
+    /// Its declared maximum size, if any.
+    pub fn max(&self, store: impl AsContext) -> Option<u64> {
+        let inner = store.as_context().0;
+        checked(inner, self.store);
+        inner.objects.tables[self.index].max()
     }
 
     /// Its element type.

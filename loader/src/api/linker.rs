@@ -6,8 +6,8 @@
 use super::engine::Engine;
 use super::func::{Caller, IntoFunc};
 use super::instance::{Extern, Instance, raw};
-use super::store::{AsContext, AsContextMut, StoreId, with_current};
-use crate::linker::{Caller as RawCaller, Linker as RawLinker};
+use super::store::{AsContext, AsContextMut, StoreId, StoreInner, with_current};
+use crate::linker::{Caller as RawCaller, HostFunc, Linker as RawLinker, RefPolicy};
 use crate::traps::Trap;
 use crate::values::Val;
 use crate::{Error, Module};
@@ -125,26 +125,23 @@ impl<T: 'static> Linker<T> {
         if let Some(items) = self.store_items.get_mut(module) {
             items.remove(name);
         }
-        self.raw
-            .func_store_checked(module, name, ty, move |raw_caller: &mut RawCaller, args| {
-                let instance = raw_caller.instance_data();
-                with_current::<T, _>(|store| {
-                    let caller = Caller {
-                        store: &mut *store,
-                        instance,
-                    };
-                    match func(caller, args) {
-                        Ok(results) => store.check_refs(&results).map(|()| results),
-                        Err(e) => Err(store.checked_throw(e)),
-                    }
-                })
-                .unwrap_or_else(|| {
-                    Err(Error::msg(
-                        "a host function of a Linker<T> was called outside a store of its T",
-                    ))
-                })
-                .map_err(host_trap)
-            });
+        self.raw.func_with(module, name, store_host_func(ty, func));
+    }
+
+    /// Item `module.name` as a handle of `store`: a host function is
+    /// added to the store (Wasmtime's `Linker::get`).
+    pub fn get(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        name: &str,
+    ) -> Option<Extern> {
+        let store = store.as_context_mut().0;
+        if let Some((id, item)) = self.store_items.get(module).and_then(|m| m.get(name)) {
+            return (*id == store.id).then_some(*item);
+        }
+        let item = self.raw.item(module, name)?.clone();
+        super::instance::adopt(store, item)
     }
 
     /// Defines `module.name` as an item of `store` (usable only there).
@@ -222,15 +219,6 @@ impl<T: 'static> Linker<T> {
                 "the linker and the store belong to different engines",
             ));
         }
-        // Modules opened elsewhere (another engine, `Module::open`) may
-        // lack the checks this engine's fuel and deadlines rely on.
-        let wanted = store.engine.config().interruption;
-        let have = module.interruption();
-        if (wanted.fuel && !have.fuel) || (wanted.epoch && !have.epoch) {
-            return Err(Error::msg(format!(
-                "the module's code has interruption checks `{have}`, but this engine counts `{wanted}`\nhint: open it with Module::from_file for this engine, after compiling it with the checks (`waot compile --fuel --epoch-interruption`)"
-            )));
-        }
         // This store's items join the host functions for this
         // instantiation only (the host functions are copied only then).
         let mut linker = std::borrow::Cow::Borrowed(&self.raw);
@@ -247,19 +235,69 @@ impl<T: 'static> Linker<T> {
                 linker.to_mut().define(import.module, import.name, item);
             }
         }
-        let place = store.placement();
-        let options = store.options.clone();
-        let module = module.clone();
-        let mut failed = Vec::new();
-        let outcome = super::store::enter(store, || {
-            crate::instance::Instance::new_in(module, &linker, &options, place, &mut failed)
-        });
-        store.objects.instances.extend(failed);
-        let instance = outcome?;
-        store.objects.instances.push(instance);
-        Ok(Instance {
-            store: store.id,
-            index: store.objects.instances.len() - 1,
-        })
+        instantiate_with(store, module, &linker)
     }
+}
+
+/// A host function of stores of `T`: it finds its store when called (the
+/// current one of this thread) and checks every reference it returns.
+pub(crate) fn store_host_func<T: 'static>(
+    ty: FuncType,
+    func: impl Fn(Caller<'_, T>, &[Val]) -> Result<Vec<Val>, Error> + Send + Sync + 'static,
+) -> Arc<HostFunc> {
+    HostFunc::with_policy(
+        ty,
+        move |raw_caller: &mut RawCaller, args| {
+            let instance = raw_caller.instance_data();
+            with_current::<T, _>(|store| {
+                let caller = Caller {
+                    store: &mut *store,
+                    instance,
+                };
+                match func(caller, args) {
+                    Ok(results) => store.check_refs(&results).map(|()| results),
+                    Err(e) => Err(store.checked_throw(e)),
+                }
+            })
+            .unwrap_or_else(|| {
+                Err(Error::msg(
+                    "a host function of a store of T was called outside a store of its T",
+                ))
+            })
+            .map_err(host_trap)
+        },
+        RefPolicy::StoreChecked,
+    )
+}
+
+/// Instantiates `module` into `store` with the imports `linker` resolves
+/// (items of `store` and host functions only).
+pub(crate) fn instantiate_with<T: 'static>(
+    store: &mut StoreInner<T>,
+    module: &Module,
+    linker: &RawLinker,
+) -> Result<Instance, Error> {
+    // Modules opened elsewhere (another engine, `Module::open`) may
+    // lack the checks this engine's fuel and deadlines rely on.
+    let wanted = store.engine.config().interruption;
+    let have = module.interruption();
+    if (wanted.fuel && !have.fuel) || (wanted.epoch && !have.epoch) {
+        return Err(Error::msg(format!(
+            "the module's code has interruption checks `{have}`, but this engine counts `{wanted}`\nhint: open it with Module::from_file for this engine, after compiling it with the checks (`waot compile --fuel --epoch-interruption`)"
+        )));
+    }
+    let place = store.placement();
+    let options = store.options.clone();
+    let module = module.clone();
+    let mut failed = Vec::new();
+    let outcome = super::store::enter(store, || {
+        crate::instance::Instance::new_in(module, linker, &options, place, &mut failed)
+    });
+    store.objects.instances.extend(failed);
+    let instance = outcome?;
+    store.objects.instances.push(instance);
+    Ok(Instance {
+        store: store.id,
+        index: store.objects.instances.len() - 1,
+    })
 }

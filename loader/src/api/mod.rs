@@ -6,10 +6,12 @@
 
 pub(crate) mod engine;
 pub(crate) mod func;
+pub(crate) mod host_items;
 pub(crate) mod instance;
 pub(crate) mod limits;
 pub(crate) mod linker;
 pub(crate) mod store;
+pub(crate) mod types;
 
 use crate::CallError;
 use crate::code::{Module, OpenError, OpenOptions};

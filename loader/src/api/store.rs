@@ -45,6 +45,10 @@ pub(crate) struct StoreObjects {
     pub(crate) globals: Vec<Rc<RawGlobal>>,
     /// The handle of each export asked for: (instance index, name).
     pub(crate) exports: std::collections::HashMap<(usize, String), super::instance::Extern>,
+    /// The `funcref` of each function that has one (by handle index) and
+    /// back: the address of its record in an instance's VM context.
+    pub(crate) func_refs: std::collections::HashMap<usize, usize>,
+    pub(crate) funcs_by_ref: std::collections::HashMap<usize, usize>,
 }
 
 /// The store itself, boxed so that the limits block and `T` never move
@@ -167,6 +171,18 @@ impl<T> StoreInner<T> {
     pub(crate) fn set_epoch_deadline(&mut self, ticks: u64) {
         let deadline = self.engine.current_epoch().saturating_add(ticks);
         self.limits.set_epoch_deadline(deadline);
+    }
+}
+
+impl<T> StoreContextMut<'_, T> {
+    /// The host's data.
+    pub fn data(&self) -> &T {
+        &self.0.data
+    }
+
+    /// The host's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.0.data
     }
 }
 

@@ -1,0 +1,52 @@
+/*
+ * waot.h — what libwaot_run offers beside the standard C API (wasm.h):
+ * why a call failed, WASI, and WASI exit statuses.
+ */
+#ifndef WAOT_H
+#define WAOT_H
+
+#include "wasm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The last error of this thread (why the last call that returned NULL or
+ * false failed), as waot-run words it: the message and the hint (an empty
+ * string when there is none), each NUL-terminated, for the caller to
+ * delete with wasm_name_delete. False when no call has failed. */
+bool waot_error_message(wasm_name_t* message, wasm_name_t* hint);
+
+/* WASI preview 1: a configuration (arguments, environment, preopened
+ * directories, stdio) given to a store, then an import vector for a module
+ * with WASI functions where it imports `wasi_snapshot_preview1`. */
+typedef struct waot_wasi_config_t waot_wasi_config_t;
+
+waot_wasi_config_t* waot_wasi_config_new(void);
+void waot_wasi_config_delete(waot_wasi_config_t*);
+/* Appends an argument; the first is the program's name (argv[0]). */
+void waot_wasi_config_arg(waot_wasi_config_t*, const char* arg);
+void waot_wasi_config_env(waot_wasi_config_t*, const char* name, const char* value);
+/* Gives the guest host directory `host_path` as `guest_path`. */
+void waot_wasi_config_preopen_dir(waot_wasi_config_t*, const char* host_path, const char* guest_path);
+/* The guest's stdin, stdout and stderr are the host process's. */
+void waot_wasi_config_inherit_stdio(waot_wasi_config_t*);
+
+/* Gives the store this WASI configuration (taking it over): false when a
+ * directory cannot be opened (waot_error_message says which). */
+bool waot_store_set_wasi(wasm_store_t*, waot_wasi_config_t*);
+
+/* One extern per import of `module`, in order: a WASI function for each
+ * `wasi_snapshot_preview1` import, NULL for the others (for the host to
+ * fill in before wasm_instance_new). False when the store has no WASI
+ * configuration or a WASI import has another type. */
+bool waot_wasi_imports(wasm_store_t*, const wasm_module_t*, wasm_extern_vec_t* out);
+
+/* Whether the trap is a WASI proc_exit, and its status. */
+bool waot_trap_exit_status(const wasm_trap_t*, int* status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WAOT_H */

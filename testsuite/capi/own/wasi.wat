@@ -1,0 +1,15 @@
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "host" "note" (func $note (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "hello from wasi\n")
+  (func (export "_start")
+    ;; iovec at 0: {64, 16}
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 16))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $args_sizes (i32.const 16) (i32.const 20)))
+    (call $note (i32.load (i32.const 16)))
+    (call $exit (i32.const 3))))
