@@ -149,7 +149,7 @@ pub fn compile_with_progress(
         ctx.clear();
         trampolines::wasm_to_host(
             &env,
-            i,
+            trampolines::TrampolineFor::Import(i),
             module.func_type(FuncIndex(i)),
             &mut ctx.func,
             &mut fctx,
@@ -158,6 +158,31 @@ pub fn compile_with_progress(
             text.append(false, false, compile_one(&mut ctx, &target)?)?
                 .0,
         );
+    }
+    // A trampoline per function type, for host functions that reach wasm
+    // as `funcref`s (an import of the same type lends its own).
+    let mut type_trampolines = Vec::new();
+    for (t, ty) in module.types.iter().enumerate() {
+        let t = TypeIndex(t as u32);
+        let lent = (0..module.space.funcs.imported)
+            .find(|&i| module.func_type(FuncIndex(i)) == ty)
+            .map(|i| import_trampolines[i as usize]);
+        let offset = match lent {
+            Some(offset) => offset,
+            None => {
+                ctx.clear();
+                trampolines::wasm_to_host(
+                    &env,
+                    trampolines::TrampolineFor::Type(t),
+                    ty,
+                    &mut ctx.func,
+                    &mut fctx,
+                )?;
+                text.append(false, false, compile_one(&mut ctx, &target)?)?
+                    .0
+            }
+        };
+        type_trampolines.push((t, offset));
     }
     let traps = std::mem::take(&mut text.traps);
     let handlers = std::mem::take(&mut text.handlers);
@@ -169,6 +194,7 @@ pub fn compile_with_progress(
         &target,
         &funcs,
         &import_trampolines,
+        &type_trampolines,
         &traps,
         &handlers,
         &text,
@@ -365,6 +391,7 @@ fn write_artifact(
     target: &Target,
     funcs: &[FuncInfo],
     import_trampolines: &[u32],
+    type_trampolines: &[(TypeIndex, u32)],
     traps: &[TrapEntry],
     handlers: &[HandlerEntry],
     text: &[u8],
@@ -404,6 +431,7 @@ fn write_artifact(
         data: &module.data,
         names: &module.names,
         import_trampolines,
+        type_trampolines,
         traps,
         handlers,
         text,

@@ -28,6 +28,15 @@ use waot_format::vmctx::{self, VALUE_SLOT_SIZE};
 /// External-name namespace of trampolines (never referenced by calls).
 const NAMESPACE_TRAMPOLINE: u32 = 1;
 
+/// What a wasm-to-host trampoline is for.
+#[derive(Clone, Copy)]
+pub enum TrampolineFor {
+    /// Imported function N.
+    Import(u32),
+    /// Host functions of this type reached through a `funcref`.
+    Type(waot_format::types::TypeIndex),
+}
+
 /// The array-call signature in the target's C calling convention; the
 /// `u32` result is 0 when the callee returned and 1 when it trapped.
 fn array_signature(env: &Env) -> Signature {
@@ -124,17 +133,22 @@ pub fn array_entry(
     Ok(())
 }
 
-/// Builds the wasm-to-host trampoline for imported function `import` into
-/// `func`.
+/// Builds a wasm-to-host trampoline into `func`: for imported function
+/// `import`, or for function type `type_index` (one that calls any host
+/// function of that type through a `funcref`).
 pub fn wasm_to_host(
     env: &Env,
-    import: u32,
+    for_what: TrampolineFor,
     ty: &FuncType,
     func: &mut ir::Function,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<()> {
     func.signature = env.wasm_signature(ty);
-    func.name = UserFuncName::user(NAMESPACE_TRAMPOLINE, 0x8000_0000 | import);
+    let name = match for_what {
+        TrampolineFor::Import(i) => 0x8000_0000 | i,
+        TrampolineFor::Type(t) => 0xc000_0000 | t.0,
+    };
+    func.name = UserFuncName::user(NAMESPACE_TRAMPOLINE, name);
     let mut b = FunctionBuilder::new(func, fctx);
     let array_sig = b.import_signature(array_signature(env));
     let entry = b.create_block();

@@ -63,6 +63,9 @@ pub struct Artifact<'a> {
     pub names: Vec<(FuncIndex, &'a str)>,
     /// Text offset of the wasm-to-host trampoline of each imported function.
     pub import_trampolines: Vec<u32>,
+    /// Text offset of a wasm-to-host trampoline for function types
+    /// (format 2.13; empty before): by strictly increasing type index.
+    pub type_trampolines: Vec<(TypeIndex, u32)>,
     /// The signature section, if the artifact is signed (not verified:
     /// see [`crate::signature::check`]).
     pub signature: Option<crate::signature::SignatureRecord>,
@@ -405,7 +408,25 @@ impl<'a> Artifact<'a> {
         {
             return Err(tc.error("import trampolines do not match the imported functions"));
         }
-        check_code_layout(&funcs, &import_trampolines, fc.offset())?;
+        let type_trampolines = match reader.optional(section::TYPE_TRAMPOLINES)? {
+            Some(mut c) => {
+                let list = decode_list(&mut c, 8, |c| Ok((TypeIndex(c.u32()?), c.u32()?)))?;
+                let increasing = list.windows(2).all(|w| w[0].0.0 < w[1].0.0);
+                let valid = list
+                    .iter()
+                    .all(|(t, o)| t.index() < types.len() && in_text(*o, 1));
+                if !increasing || !valid {
+                    return Err(c.error(
+                        "type trampolines out of order, of unknown types or outside the text",
+                    ));
+                }
+                list
+            }
+            None => Vec::new(),
+        };
+        let trampolines =
+            crate::symbols::trampoline_offsets(&import_trampolines, &type_trampolines);
+        check_code_layout(&funcs, &trampolines, fc.offset())?;
 
         let traps = match reader.optional(section::TRAP_BLOCKS)? {
             Some(blocks) => Traps::Blocks(TrapTable::parse(blocks, text.size)?),
@@ -415,13 +436,9 @@ impl<'a> Artifact<'a> {
             )?),
         };
         let handlers = match reader.optional(section::EXCEPTION_TABLE)? {
-            Some(c) => check_handlers(
-                c,
-                &funcs,
-                &import_trampolines,
-                index_space.tags.total(),
-                text.size,
-            )?,
+            Some(c) => {
+                check_handlers(c, &funcs, &trampolines, index_space.tags.total(), text.size)?
+            }
             None => Vec::new(),
         };
 
@@ -446,6 +463,7 @@ impl<'a> Artifact<'a> {
             memory_images,
             names,
             import_trampolines,
+            type_trampolines,
             signature,
             traps,
             handlers,
@@ -549,6 +567,7 @@ impl<'a> Artifact<'a> {
             funcs: &self.funcs,
             imports: &self.imports,
             import_trampolines: &self.import_trampolines,
+            type_trampolines: &self.type_trampolines,
             names: &self.names,
             text_len: self.text_len,
         })

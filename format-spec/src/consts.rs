@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 12;
+pub const FORMAT_MINOR: u16 = 13;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -117,6 +117,10 @@ pub mod section {
     pub const TEXT: &str = ".text";
     /// Wasm-to-host trampolines, one per imported function.
     pub const IMPORT_TRAMPOLINES: &str = ".waot.import-trampolines";
+    /// Wasm-to-host trampolines by function type (format 2.13): what lets
+    /// wasm call a host function it did not import through a `funcref`.
+    /// Optional: without it, such a function cannot become a `funcref`.
+    pub const TYPE_TRAMPOLINES: &str = ".waot.type-trampolines";
     /// Defined tables.
     pub const TABLES: &str = ".waot.tables";
     /// Element segments.
@@ -180,6 +184,7 @@ pub mod section {
         MEMORY_IMAGES,
         NAMES,
         IMPORT_TRAMPOLINES,
+        TYPE_TRAMPOLINES,
         TRAPS,
         TRAP_BLOCKS,
         EXCEPTION_TABLE,

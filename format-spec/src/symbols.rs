@@ -7,7 +7,7 @@
 //! (`\n`, `\u{0}`): ELF strings end at NUL, map files at line ends, and
 //! tools print symbols to terminals.
 
-use crate::types::{FuncIndex, FuncInfo, Import, ImportKind, NO_ARRAY_ENTRY};
+use crate::types::{FuncIndex, FuncInfo, Import, ImportKind, NO_ARRAY_ENTRY, TypeIndex};
 
 /// One piece of code: its name, text offset and size in bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub struct CodeLayout<'a> {
     pub imports: &'a [Import<'a>],
     /// Text offset of each imported function's trampoline.
     pub import_trampolines: &'a [u32],
+    /// Trampolines by function type (some of them imports' trampolines).
+    pub type_trampolines: &'a [(TypeIndex, u32)],
     /// Function names from the wasm name section.
     pub names: &'a [(FuncIndex, &'a str)],
     /// Length of the text.
@@ -49,7 +51,10 @@ pub fn code_symbols(layout: &CodeLayout) -> Vec<CodeSymbol> {
         .funcs
         .iter()
         .flat_map(|f| [f.body_offset, f.array_entry_offset])
-        .chain(layout.import_trampolines.iter().copied())
+        .chain(trampoline_offsets(
+            layout.import_trampolines,
+            layout.type_trampolines,
+        ))
         .filter(|&o| o != NO_ARRAY_ENTRY)
         .collect();
     starts.sort_unstable();
@@ -90,6 +95,28 @@ pub fn code_symbols(layout: &CodeLayout) -> Vec<CodeSymbol> {
             size: size_from(offset),
         });
     }
+    for (t, offset) in layout.type_trampolines {
+        if !layout.import_trampolines.contains(offset) {
+            out.push(CodeSymbol {
+                name: format!("type_trampoline[{}]", t.0),
+                offset: *offset,
+                size: size_from(*offset),
+            });
+        }
+    }
+    out
+}
+
+/// Every trampoline's offset once: the imports', then the types' that are
+/// not an import's.
+pub fn trampoline_offsets(imports: &[u32], types: &[(TypeIndex, u32)]) -> Vec<u32> {
+    let mut out = imports.to_vec();
+    out.extend(
+        types
+            .iter()
+            .map(|(_, o)| *o)
+            .filter(|o| !imports.contains(o)),
+    );
     out
 }
 

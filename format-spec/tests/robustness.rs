@@ -116,6 +116,7 @@ fn sample() -> Vec<u8> {
         data: &data,
         names: &names,
         import_trampolines: &[64],
+        type_trampolines: &[],
         traps: &traps,
         handlers: &[],
         tags: &[],

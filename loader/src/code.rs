@@ -308,6 +308,17 @@ impl Module {
         self.inner.type_ids.ids()
     }
 
+    /// The address of its wasm-to-host trampoline for the function type of
+    /// canonical id `type_id`, if it has one (format 2.13).
+    pub(crate) fn type_trampoline(&self, type_id: u32) -> Option<usize> {
+        let ids = self.type_ids();
+        self.artifact()
+            .type_trampolines
+            .iter()
+            .find(|(t, _)| ids.get(t.index()) == Some(&type_id))
+            .map(|(_, offset)| self.text_address(*offset))
+    }
+
     /// Its types as they compare across modules (concrete heap types as
     /// canonical ids).
     pub(crate) fn canonical_types(&self) -> &[FuncType] {

@@ -140,18 +140,62 @@ fn positional_imports_and_host_items() {
 }
 
 #[test]
-fn a_host_function_is_no_funcref_until_imported() {
+fn a_host_function_becomes_a_funcref_through_a_module_of_its_type() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
-    let f = Func::new(&mut store, i32_to_i32(), |_, _, r| {
-        r[0] = Val::I32(0);
+    let negate = Func::new(&mut store, i32_to_i32(), |_, args, r| {
+        let Val::I32(n) = args[0] else { unreachable!() };
+        r[0] = Val::I32(-n);
         Ok(())
     });
-    let e = f.func_ref(&mut store).unwrap_err().to_string();
-    assert!(e.contains("cannot be a funcref"), "{e}");
-    let other = Store::new(&engine, ());
-    let mut other = other;
-    assert!(Func::from_func_ref(&mut other, waot_run::FuncRef::NULL).is_none());
+    // No module of this store has a trampoline of its type yet.
+    let e = negate.func_ref(&mut store).unwrap_err().to_string();
+    assert!(e.contains("cannot be a funcref yet"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = artifact(
+        dir.path(),
+        "table",
+        r#"(module
+          (table (export "table") 2 funcref)
+          (func (export "call") (param i32 i32) (result i32)
+            (call_indirect (param i32) (result i32) (local.get 1) (local.get 0))))"#,
+        Interruption::NONE,
+    );
+    let module = Module::from_file(&engine, path).unwrap();
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let r = negate.func_ref(&mut store).unwrap();
+    assert_eq!(
+        negate.func_ref(&mut store).unwrap(),
+        r,
+        "one record per function"
+    );
+    assert_eq!(Func::from_func_ref(&mut store, r), Some(negate));
+    let table = instance.get_table(&mut store, "table").unwrap();
+    table.set(&mut store, 1, Val::FuncRef(r)).unwrap();
+    let call = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "call")
+        .unwrap();
+    assert_eq!(call.call(&mut store, (1, 6)).unwrap(), -6);
+    // Called through a slot of another type, it traps as wasm code would.
+    let other = Func::new(
+        &mut store,
+        FuncType {
+            params: vec![],
+            results: vec![],
+        },
+        |_, _, _| Ok(()),
+    );
+    let e = other.func_ref(&mut store).unwrap_err().to_string();
+    assert!(
+        e.contains("cannot be a funcref yet"),
+        "no module has type () -> (): {e}"
+    );
+    // A reference of another store is refused there.
+    let mut elsewhere = Store::new(&engine, ());
+    assert!(Func::from_func_ref(&mut elsewhere, r).is_none());
+    let stranger = Instance::new(&mut elsewhere, &module, &[]).unwrap();
+    let their_table = stranger.get_table(&mut elsewhere, "table").unwrap();
+    assert!(their_table.set(&mut elsewhere, 0, Val::FuncRef(r)).is_err());
 }
 
 #[test]

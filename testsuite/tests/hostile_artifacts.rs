@@ -428,7 +428,35 @@ const CASES: &[Case] = &[
         edit: |a| a.import_trampolines.push(0),
         message: "import trampolines do not match the imported functions",
     },
+    Case {
+        name: "type trampolines out of order",
+        edit: |a| a.type_trampolines.reverse(),
+        message: TYPE_TRAMPOLINES,
+    },
+    Case {
+        name: "type trampoline of an unknown type",
+        edit: |a| a.type_trampolines[1].0 = waot_format::types::TypeIndex(99),
+        message: TYPE_TRAMPOLINES,
+    },
+    Case {
+        name: "type trampoline outside the text",
+        edit: |a| a.type_trampolines[1].1 = u32::MAX - 15,
+        message: TYPE_TRAMPOLINES,
+    },
+    Case {
+        name: "type trampoline inside a function body",
+        edit: |a| a.type_trampolines[1].1 = a.funcs[1].body_offset,
+        message: "an array entry or trampoline starts inside a function body",
+    },
+    Case {
+        name: "type trampoline on an array entry",
+        edit: |a| a.type_trampolines[1].1 = a.funcs[1].array_entry_offset,
+        message: "two array entries or trampolines start at the same offset",
+    },
 ];
+
+const TYPE_TRAMPOLINES: &str =
+    "type trampolines out of order, of unknown types or outside the text";
 
 #[test]
 fn the_unedited_rewrite_is_valid() {

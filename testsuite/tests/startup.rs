@@ -167,6 +167,16 @@ fn expected_perf_map(artifact: &Artifact<'_>) -> Vec<(u32, Option<u32>, String)>
             "import[0]::wasi_snapshot_preview1::proc_exit".into(),
         ),
     ]
+    .into_iter()
+    // Then the trampolines of function types no import lends its own.
+    .chain(
+        artifact
+            .type_trampolines
+            .iter()
+            .filter(|(_, o)| !artifact.import_trampolines.contains(o))
+            .map(|(t, o)| (*o, None, format!("type_trampoline[{}]", t.0))),
+    )
+    .collect()
 }
 
 /// Checks `map` lists exactly `expected`, at `text_start` plus each offset,

@@ -148,7 +148,10 @@ fn arith_code(a: ArithOp) -> u8 {
 /// (SPEC.md, "Which sections are required").
 pub(super) fn required(name: &str, items: usize) -> bool {
     match name {
-        section::NAMES | section::SIGNATURE | section::MEMORY_IMAGES => false,
+        section::NAMES
+        | section::SIGNATURE
+        | section::MEMORY_IMAGES
+        | section::TYPE_TRAMPOLINES => false,
         section::TABLES | section::ELEMENTS | section::TAGS => items > 0,
         _ => true,
     }
@@ -339,6 +342,14 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     let mut e = Encoder::default();
     e.list(c.import_trampolines, |e, o| e.u32(*o));
     out.push((section::IMPORT_TRAMPOLINES, e.0));
+    if !c.type_trampolines.is_empty() {
+        let mut e = Encoder::default();
+        e.list(c.type_trampolines, |e, (t, o)| {
+            e.u32(t.0);
+            e.u32(*o);
+        });
+        out.push((section::TYPE_TRAMPOLINES, e.0));
+    }
     // The compiler lays code out in order, so its traps come sorted: only
     // other writers (tests) pay for a sorted copy.
     let sorted = c

@@ -57,6 +57,9 @@ pub struct ArtifactContents<'a> {
     pub names: &'a [(FuncIndex, &'a str)],
     /// Wasm-to-host trampoline offsets, one per imported function.
     pub import_trampolines: &'a [u32],
+    /// Wasm-to-host trampoline offsets by function type (strictly
+    /// increasing type indices; an offset may be an import's trampoline).
+    pub type_trampolines: &'a [(TypeIndex, u32)],
     /// Trap records; sorted by the writer.
     pub traps: &'a [TrapEntry],
     /// Exception-table records; sorted by the writer.
@@ -92,6 +95,7 @@ impl<'a> ArtifactContents<'a> {
             data: &a.data,
             names: &a.names,
             import_trampolines: &a.import_trampolines,
+            type_trampolines: &a.type_trampolines,
             traps,
             handlers: &a.handlers,
             text: a.text(),
@@ -268,6 +272,7 @@ pub fn write_with<'c>(c: &ArtifactContents<'c>, options: &WriteOptions) -> Vec<u
         funcs: c.funcs,
         imports: c.imports,
         import_trampolines: c.import_trampolines,
+        type_trampolines: c.type_trampolines,
         names: c.names,
         text_len: c.text.len(),
     };

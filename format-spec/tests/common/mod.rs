@@ -94,6 +94,7 @@ pub fn sample(options: &WriteOptions, with_table: bool) -> Vec<u8> {
             data: &data,
             names: &names,
             import_trampolines: &[],
+            type_trampolines: &[],
             traps: &[],
             handlers: &[],
             tags: &[],

@@ -39,19 +39,37 @@ impl Func {
         }
     }
 
-    /// This function as a `funcref` value for wasm. A function made by
-    /// [`Func::new`] has none until an instance imports it (wasm calls a
-    /// host function through a trampoline of its importer's code), and
-    /// neither has a function of another store.
+    /// This function as a `funcref` value for wasm (an error for a
+    /// function of another store). Wasm calls a host function (from
+    /// [`Func::new`] or [`crate::Linker::get`]) through a trampoline of its
+    /// type: the first module instantiated in this store with one lends it.
     pub fn func_ref(&self, mut store: impl AsContextMut) -> Result<FuncRef, Error> {
         let inner = store.as_context_mut().0;
         inner.check(self.store)?;
         if let Some(&address) = inner.objects.func_refs.get(&self.index) {
             return Ok(FuncRef::from_raw(address));
         }
-        Err(Error::msg(
-            "this host function cannot be a funcref: wasm can call a host function only through an instance that imports it\nhint: pass it as an import of an instance and use that instance's export",
-        ))
+        // A host function: wasm calls it through a trampoline of its type,
+        // which a module of this store lends (and outlives it with).
+        let mut record = inner.objects.funcs[self.index].func_ref;
+        let trampoline = inner
+            .objects
+            .instances
+            .iter()
+            .find_map(|i| i.module().type_trampoline(record.type_id));
+        let Some(trampoline) = trampoline else {
+            return Err(Error::msg(format!(
+                "this host function of type {} cannot be a funcref yet: wasm calls a host function through a trampoline of its type, and no module instantiated in this store has one\nhint: instantiate a module that uses this function type first (waot 0.16.0 or later writes the trampolines)",
+                inner.objects.funcs[self.index].ty
+            )));
+        };
+        record.wasm_call = trampoline;
+        let record = Box::new(record);
+        let address = &*record as *const crate::externs::VMFuncRef as usize;
+        inner.objects.host_func_refs.push(record);
+        inner.objects.func_refs.insert(self.index, address);
+        inner.objects.funcs_by_ref.insert(address, self.index);
+        Ok(FuncRef::from_raw(address))
     }
 
     /// The function `r` refers to: `None` for null or a reference that is

@@ -49,6 +49,12 @@ pub(crate) struct StoreObjects {
     /// back: the address of its record in an instance's VM context.
     pub(crate) func_refs: std::collections::HashMap<usize, usize>,
     pub(crate) funcs_by_ref: std::collections::HashMap<usize, usize>,
+    /// The reference records of host functions (`Func::new`) that became
+    /// `funcref`s: each with the trampoline of a module of this store.
+    /// Boxed: a record's address is the `funcref`, so it must not move
+    /// when the vector grows.
+    #[allow(clippy::vec_box)]
+    pub(crate) host_func_refs: Vec<Box<crate::externs::VMFuncRef>>,
 }
 
 /// The store itself, boxed so that the limits block and `T` never move
@@ -114,11 +120,13 @@ impl<T> StoreInner<T> {
     pub(crate) fn check_refs(&self, values: &[crate::Val]) -> Result<(), Error> {
         for v in values {
             let ours = match *v {
-                crate::Val::FuncRef(r) if !r.is_null() => self
-                    .objects
-                    .instances
-                    .iter()
-                    .any(|i| i.holds_func_ref(r.raw())),
+                crate::Val::FuncRef(r) if !r.is_null() => {
+                    self.objects
+                        .instances
+                        .iter()
+                        .any(|i| i.holds_func_ref(r.raw()))
+                        || self.objects.funcs_by_ref.contains_key(&r.raw())
+                }
                 crate::Val::ExnRef(r) if !r.is_null() => self.exceptions.contains(r.raw()),
                 _ => true,
             };
