@@ -197,6 +197,8 @@ capi: deps
 	@printf 'prefix=%s\nName: waot_run\nDescription: waot-run, the standard WebAssembly C API for waot artifacts\nVersion: %s\nCflags: -I$${prefix}/include\nLibs: $${prefix}/lib/libwaot_run.a -lpthread -ldl -lm -lrt\n' \
 	  "$(CURDIR)/target/capi" "$$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)" > target/capi/lib/pkgconfig/waot_run.pc
 
-# The C hosts of testsuite/capi against the library, under AddressSanitizer.
+# The C hosts of testsuite/capi against the library, under AddressSanitizer;
+# then guests linked in from objects (testsuite/capi/static.sh).
 capi-test: build capi
 	sh testsuite/capi/run.sh
+	sh testsuite/capi/static.sh

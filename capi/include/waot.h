@@ -45,6 +45,27 @@ bool waot_wasi_imports(wasm_store_t*, const wasm_module_t*, wasm_extern_vec_t* o
 /* Whether the trap is a WASI proc_exit, and its status. */
 bool waot_trap_exit_status(const wasm_trap_t*, int* status);
 
+/* A module linked into the program: `waot compile --emit object app.wasm
+ * -o app.o` writes an object that defines
+ *     extern const waot_static_module_t app;
+ * (the name is the output's, or --symbol NAME). Link app.o with
+ * libwaot_run.a, and waot_module_new_static gives the module, with every
+ * check of an artifact (format, ABI fingerprint, target, CPU features, …)
+ * and its diagnostics; nothing is mapped executable at run time. NULL
+ * when a check fails (waot_error_message says which). The record's fields
+ * are the object's; a host never writes one. */
+typedef struct waot_static_module_t {
+  uint8_t magic[8];
+  uint32_t layout;
+  uint32_t reserved;
+  const uint8_t* meta;
+  uint64_t meta_len;
+  const uint8_t* text;
+  uint64_t text_len;
+} waot_static_module_t;
+
+wasm_module_t* waot_module_new_static(wasm_store_t*, const waot_static_module_t* module);
+
 #ifdef __cplusplus
 }
 #endif

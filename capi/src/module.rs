@@ -81,6 +81,27 @@ pub unsafe extern "C" fn wasm_module_new(
     }
 }
 
+/// The module linked into this program whose record is `record`.
+///
+/// # Safety
+/// `store` is a live store; `record` is null or the record of a
+/// `waot compile --emit object` object linked into this program.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn waot_module_new_static(
+    store: *mut wasm_store_t,
+    record: *const waot_run::static_module::StaticModuleRecord,
+) -> *mut wasm_module_t {
+    // SAFETY: as the caller guarantees.
+    let Some(store) = (unsafe { store.as_ref() }) else {
+        return crate::error::fail("waot_module_new_static: a null store");
+    };
+    // SAFETY: as the caller guarantees.
+    match unsafe { Module::from_static(&store.engine, record) } {
+        Ok(m) => module_object(m),
+        Err(e) => crate::error::fail(e),
+    }
+}
+
 /// Whether the bytes are an artifact this host can run.
 ///
 /// # Safety

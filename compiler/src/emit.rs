@@ -436,11 +436,36 @@ fn write_artifact(
         handlers,
         text,
     };
+    let symbol = match &options.output {
+        crate::options::OutputKind::Artifact => None,
+        crate::options::OutputKind::Object { symbol } => Some(symbol),
+    };
     let write_options = WriteOptions {
         signing_key: options.signing_key.as_ref(),
+        detached_text: symbol.is_some(),
         ..WriteOptions::default()
     };
-    Ok(write_with(&contents, &write_options))
+    let written = write_with(&contents, &write_options);
+    let Some(symbol) = symbol else {
+        return Ok(written);
+    };
+    let layout = waot_format::symbols::CodeLayout {
+        funcs,
+        imports: &module.imports,
+        import_trampolines,
+        type_trampolines,
+        names: &module.names,
+        text_len: text.len(),
+    };
+    Ok(waot_format::writer::static_object::static_object(
+        &waot_format::writer::static_object::StaticObject {
+            target: &target.triple,
+            symbol,
+            meta: &written,
+            text,
+            code_symbols: waot_format::symbols::code_symbols(&layout),
+        },
+    ))
 }
 
 /// The wasm feature bits the artifact records: Wasm 2.0 always, each later

@@ -23,7 +23,7 @@ pub mod translate;
 
 pub use emit::{compile, compile_with_progress};
 pub use error::CompileError;
-pub use options::{CompileOptions, OptLevel};
+pub use options::{CompileOptions, OptLevel, OutputKind};
 
 /// Reads a module given as wasm binary or wat text into its binary form.
 /// A binary module is returned as it is, not copied.

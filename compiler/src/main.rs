@@ -5,9 +5,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use waot::{CompileError, CompileOptions, OptLevel};
+use waot::{CompileError, CompileOptions, OptLevel, OutputKind};
 use waot_format::signature::PrivateKey;
 use waot_format::types::{BoundsStrategy, CpuMode, Interruption};
+use waot_format::writer::static_object::is_c_identifier;
 
 const EXIT_CODES: &str = "Exit codes:
   0   success
@@ -111,6 +112,16 @@ enum Command {
         /// default: the checks cost time.
         #[arg(long)]
         epoch_interruption: bool,
+        /// What to write: `artifact`, for waot-run and the embedding APIs,
+        /// or `object`, a relocatable ELF object a C host links in with
+        /// libwaot_run.a (nothing is mapped executable at run time).
+        #[arg(long, value_enum, default_value = "artifact")]
+        emit: Emit,
+        /// The C symbol of the object's `waot_static_module_t` (with
+        /// `--emit object`); default: the output's file name without its
+        /// extension, made a C identifier.
+        #[arg(long, value_name = "NAME")]
+        symbol: Option<String>,
         /// No progress bar (one is drawn on a terminal once a compile has
         /// taken a second).
         #[arg(short, long)]
@@ -196,6 +207,44 @@ impl Progress {
     }
 }
 
+/// What `waot compile` writes.
+#[derive(Clone, Copy, ValueEnum)]
+enum Emit {
+    /// An artifact.
+    Artifact,
+    /// A relocatable object.
+    Object,
+}
+
+/// The output kind of `--emit` and `--symbol` (exit 2 when they do not go
+/// together or the symbol is no C identifier).
+fn output_kind(emit: Emit, symbol: Option<String>, output: &Path) -> Result<OutputKind, Failure> {
+    let usage = |m: String| Failure(2, anyhow::anyhow!(m));
+    match (emit, symbol) {
+        (Emit::Artifact, None) => Ok(OutputKind::Artifact),
+        (Emit::Artifact, Some(_)) => Err(usage(
+            "--symbol names the record of an object\nhint: add `--emit object`, or leave --symbol out".into(),
+        )),
+        (Emit::Object, Some(symbol)) if !is_c_identifier(&symbol) => Err(usage(format!(
+            "--symbol '{symbol}' is not a C identifier (letters, digits and `_`, not starting with a digit)"
+        ))),
+        (Emit::Object, Some(symbol)) => Ok(OutputKind::Object { symbol }),
+        (Emit::Object, None) => {
+            let stem = output
+                .file_stem()
+                .map_or("module".into(), |s| s.to_string_lossy().into_owned());
+            let mut symbol: String = stem
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            if !symbol.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic()) {
+                symbol.insert(0, '_');
+            }
+            Ok(OutputKind::Object { symbol })
+        }
+    }
+}
+
 fn compile(
     input: &Path,
     output: &Path,
@@ -239,7 +288,7 @@ fn compile(
     }
     // Write next to the destination, then rename: a failed compile never
     // leaves a partial or stale artifact under the output name.
-    let tmp = output.with_extension("aot.tmp");
+    let tmp = output.with_extension("waot.tmp");
     std::fs::write(&tmp, &artifact)
         .and_then(|_| std::fs::rename(&tmp, output))
         .with_context(|| format!("cannot write '{}'", output.display()))
@@ -360,9 +409,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             wasm_features,
             fuel,
             epoch_interruption,
+            emit,
+            symbol,
             quiet,
         } => {
             let signing_key = sign.as_deref().map(signing_key).transpose()?;
+            let output_kind = output_kind(emit, symbol, &output)?;
             let options = CompileOptions {
                 target,
                 cpu: match cpu {
@@ -392,6 +444,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     fuel,
                     epoch: epoch_interruption,
                 },
+                output: output_kind,
             };
             compile(&input, &output, options, quiet)
         }

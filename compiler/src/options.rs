@@ -58,6 +58,23 @@ pub struct CompileOptions {
     /// Fuel and epoch-deadline checks to compile in (`waot compile --fuel`,
     /// `--epoch-interruption`); none by default.
     pub interruption: Interruption,
+    /// What to write: an artifact (default) or a relocatable object.
+    pub output: OutputKind,
+}
+
+/// What `waot compile` writes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum OutputKind {
+    /// An artifact for `waot-run` and `Module::from_file`.
+    #[default]
+    Artifact,
+    /// A relocatable object for the system linker (`--emit object`): the
+    /// code in its text, the metadata as read-only data and one global
+    /// `waot_static_module_t` named `symbol`.
+    Object {
+        /// The record's symbol (a C identifier).
+        symbol: String,
+    },
 }
 
 impl Default for CompileOptions {
@@ -74,6 +91,7 @@ impl Default for CompileOptions {
             signing_key: None,
             turned_off: Vec::new(),
             interruption: Interruption::NONE,
+            output: OutputKind::Artifact,
         }
     }
 }

@@ -78,6 +78,9 @@ pub struct Artifact<'a> {
     pub text_offset: usize,
     /// Length of the text section.
     pub text_len: usize,
+    /// Whether the text is detached (format 2.14): this is the metadata of
+    /// an object file, whose code the host program links in.
+    pub text_detached: bool,
     /// The module's index spaces.
     index_space: IndexSpace,
     /// The VM context layout of this module.
@@ -356,38 +359,41 @@ impl<'a> Artifact<'a> {
             None => Vec::new(),
         };
 
-        let text = reader.entry(section::TEXT).ok_or(FormatError::new(
-            "missing text section",
-            consts::VERSION_RECORD_OFFSET,
-        ))?;
-        let align = build.text_align as usize;
-        if !align.is_power_of_two() || text.offset % align != 0 {
-            return Err(FormatError::new(
-                "text section is not aligned to the recorded text alignment",
-                text.header_at,
-            ));
-        }
-        // The loader makes whole pages executable: they must hold nothing
-        // but code (padding aside), never bytes of another section.
-        let text_pages = text.offset..(text.offset + text.size).next_multiple_of(align);
-        let shares_a_page = |r: std::ops::Range<usize>| {
-            !r.is_empty() && r.start < text_pages.end && text_pages.start < r.end
+        // The text: in the file, or detached (format 2.14: the metadata of
+        // a `waot compile --emit object` object, whose code is linked into
+        // the host program) with only its length recorded here.
+        let detached = match reader.optional(section::DETACHED_TEXT)? {
+            Some(mut c) => {
+                let at = c.offset();
+                let len = usize::try_from(c.u64()?)
+                    .ok()
+                    .filter(|&l| l <= u32::MAX as usize)
+                    .ok_or(FormatError::new("detached text length out of range", at))?;
+                if reader.entry(section::TEXT).is_some() {
+                    return Err(FormatError::new(
+                        "an artifact has either a text section or a detached text, not both",
+                        at,
+                    ));
+                }
+                Some(len)
+            }
+            None => None,
         };
-        if let Some(other) = sections
-            .iter()
-            .find(|s| s.name != section::TEXT && shares_a_page(s.range()))
-        {
-            return Err(FormatError::new(
-                "a section shares a page with the text",
-                other.header_at,
-            ));
-        }
-        if shares_a_page(section_headers) {
-            return Err(FormatError::new(
-                "the section headers share a page with the text",
-                text.header_at,
-            ));
-        }
+        let text = match detached {
+            Some(size) => SectionEntry {
+                name: section::TEXT,
+                required: true,
+                offset: 0,
+                size,
+                header_at: 0,
+            },
+            None => inline_text(
+                &reader,
+                &sections,
+                section_headers.clone(),
+                build.text_align,
+            )?,
+        };
         let in_text = |offset: u32, len: u32| {
             (offset as usize)
                 .checked_add(len as usize)
@@ -469,6 +475,7 @@ impl<'a> Artifact<'a> {
             handlers,
             text_offset: text.offset,
             text_len: text.size,
+            text_detached: detached.is_some(),
             sections,
             index_space,
             vm_offsets,
@@ -477,6 +484,9 @@ impl<'a> Artifact<'a> {
 
     /// The machine code.
     pub fn text(&self) -> &'a [u8] {
+        if self.text_detached {
+            return &[];
+        }
         &self.bytes[self.text_offset..self.text_offset + self.text_len]
     }
 
@@ -738,4 +748,47 @@ impl<'a> SectionReader<'_, 'a> {
             consts::VERSION_RECORD_OFFSET,
         ))
     }
+}
+
+/// The text section of an artifact that holds its code: aligned as
+/// recorded, and alone in its pages (the loader makes them executable).
+fn inline_text<'a>(
+    reader: &SectionReader<'_, 'a>,
+    sections: &[SectionEntry<'a>],
+    section_headers: std::ops::Range<usize>,
+    text_align: u32,
+) -> Result<SectionEntry<'a>> {
+    let text = reader.entry(section::TEXT).ok_or(FormatError::new(
+        "missing text section",
+        consts::VERSION_RECORD_OFFSET,
+    ))?;
+    let align = text_align as usize;
+    if !align.is_power_of_two() || text.offset % align != 0 {
+        return Err(FormatError::new(
+            "text section is not aligned to the recorded text alignment",
+            text.header_at,
+        ));
+    }
+    // The loader makes whole pages executable: they must hold nothing
+    // but code (padding aside), never bytes of another section.
+    let text_pages = text.offset..(text.offset + text.size).next_multiple_of(align);
+    let shares_a_page = |r: std::ops::Range<usize>| {
+        !r.is_empty() && r.start < text_pages.end && text_pages.start < r.end
+    };
+    if let Some(other) = sections
+        .iter()
+        .find(|s| s.name != section::TEXT && shares_a_page(s.range()))
+    {
+        return Err(FormatError::new(
+            "a section shares a page with the text",
+            other.header_at,
+        ));
+    }
+    if shares_a_page(section_headers) {
+        return Err(FormatError::new(
+            "the section headers share a page with the text",
+            text.header_at,
+        ));
+    }
+    Ok(text)
 }

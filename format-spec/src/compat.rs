@@ -339,7 +339,9 @@ pub fn check_target(a: &Artifact, host: &HostInfo, names: Names) -> Option<Misma
 /// The text alignment must be a multiple of the host page size, so the text
 /// can be mapped executable on its own pages.
 pub fn check_page_size(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
-    (u64::from(a.build.text_align) % host.page_size.max(1) != 0).then(|| Mismatch {
+    // Linked code was never mapped by the loader: its pages do not matter.
+    let mapped = !a.text_detached;
+    (mapped && u64::from(a.build.text_align) % host.page_size.max(1) != 0).then(|| Mismatch {
         field: "text-align",
         problem: format!(
             "its code is aligned to {} bytes, but this host's page size is {} bytes",
@@ -502,9 +504,15 @@ type Check = fn(&Artifact, &HostInfo, Names) -> Option<Mismatch>;
 /// Runs every check after the format version and checksum; returns all
 /// mismatches (empty when the artifact can run here).
 pub fn check_all(a: &Artifact, host: &HostInfo, artifact_path: &str) -> Vec<Mismatch> {
+    // An object's fix-it commands write an object again.
+    let object_source = format!("--emit object {}", a.build.source_name);
     let names = Names {
         artifact: artifact_path,
-        source: a.build.source_name,
+        source: if a.text_detached {
+            &object_source
+        } else {
+            a.build.source_name
+        },
     };
     let checks: [Check; 9] = [
         check_abi,

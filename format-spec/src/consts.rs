@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 13;
+pub const FORMAT_MINOR: u16 = 14;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -115,6 +115,10 @@ pub mod section {
     pub const NAMES: &str = ".waot.names";
     /// Machine code, aligned to the target's text alignment.
     pub const TEXT: &str = ".text";
+    /// Instead of [`TEXT`] (format 2.14): the length of a text that is not
+    /// in the file. The metadata of a `waot compile --emit object` object
+    /// has it; the host program links the code in. Required.
+    pub const DETACHED_TEXT: &str = ".waot.detached-text";
     /// Wasm-to-host trampolines, one per imported function.
     pub const IMPORT_TRAMPOLINES: &str = ".waot.import-trampolines";
     /// Wasm-to-host trampolines by function type (format 2.13): what lets
@@ -188,6 +192,7 @@ pub mod section {
         TRAPS,
         TRAP_BLOCKS,
         EXCEPTION_TABLE,
+        DETACHED_TEXT,
         TEXT,
         DATA_BYTES,
         SIGNATURE,

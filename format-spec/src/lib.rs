@@ -37,6 +37,7 @@ pub mod index_space;
 mod memory_images;
 pub mod reader;
 pub mod signature;
+pub mod static_record;
 pub mod symbols;
 pub mod target;
 pub mod trap_table;

@@ -89,11 +89,29 @@ impl std::fmt::Display for OpenError {
 
 impl std::error::Error for OpenError {}
 
+/// The bytes an artifact is parsed from.
+pub(crate) enum ArtifactBytes {
+    /// A map of its file, or private memory holding it.
+    Map(Mmap),
+    /// The metadata of an object linked into this program.
+    Static(&'static [u8]),
+}
+
+impl std::ops::Deref for ArtifactBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            ArtifactBytes::Map(m) => m,
+            ArtifactBytes::Static(s) => s,
+        }
+    }
+}
+
 self_cell::self_cell!(
     /// An artifact's bytes and their parse, made once when it is opened:
-    /// the parse borrows from the map it lives beside.
+    /// the parse borrows from the bytes it lives beside.
     pub(crate) struct LoadedArtifact {
-        owner: Mmap,
+        owner: ArtifactBytes,
         #[covariant]
         dependent: Artifact,
     }
@@ -124,7 +142,7 @@ struct ModuleInner {
 }
 
 /// The file a module's memory images are mapped from, copy-on-write.
-enum ImageFile {
+pub(crate) enum ImageFile {
     /// The artifact's own file, mapped in place (its images lie at their
     /// offsets in it).
     Artifact(File),
@@ -203,47 +221,15 @@ impl Module {
         options: &OpenOptions,
         images: ImageFile,
     ) -> Result<Module, OpenError> {
-        let host = host_info();
-        let prefix = Prefix::parse(&map).map_err(OpenError::Corrupt)?;
         let source = compat::source_name_for_hints(&map, name);
-        if let Some(m) = compat::check_format(&prefix, &host, &source, name) {
-            return Err(OpenError::Incompatible(vec![m]));
-        }
-        let header = Header::parse(&map, true).map_err(OpenError::Corrupt)?;
-        if let Some(m) = compat::check_sections(&header, &host, &source, name) {
-            return Err(OpenError::Incompatible(vec![m]));
-        }
-        if let Some(required) = &options.require_signature {
-            let names = signature::CheckNames {
-                key_path: &required.key_path,
-                artifact: name,
-                source: &source,
-            };
-            let verdict = signature::check(&map, &header, &required.key, names)
-                .map_err(OpenError::Corrupt)?;
-            if let Some(m) = verdict {
-                return Err(OpenError::Incompatible(vec![m]));
-            }
-        }
-        // The checksum was verified on these same bytes by `Header::parse`.
-        let loaded = LoadedArtifact::try_new(map, |map| Artifact::parse_verified(map))
-            .map_err(OpenError::Corrupt)?;
+        let loaded = Self::checked(ArtifactBytes::Map(map), name, &source, options)?;
         let artifact = loaded.borrow_dependent();
-        let mut mismatches = compat::check_all(artifact, &host, name);
-        if mismatches.is_empty() {
-            let names = compat::Names {
-                artifact: name,
-                source: &source,
-            };
-            mismatches.extend(compat::check_interruption(
-                artifact,
-                options.interruption,
-                &host,
-                names,
-            ));
-        }
-        if !mismatches.is_empty() {
-            return Err(OpenError::Incompatible(mismatches));
+        if artifact.text_detached {
+            return Err(OpenError::Incompatible(vec![compat::Mismatch {
+                field: "detached-text",
+                problem: "it is the metadata of an object (`waot compile --emit object`), whose code is linked into a program, not an artifact".into(),
+                hint: format!("compile an artifact: `waot compile {source} -o {name}`"),
+            }]));
         }
         let text_start = artifact.bytes.as_ptr() as usize + artifact.text_offset;
         let text_len = artifact.text_len;
@@ -261,6 +247,71 @@ impl Module {
             }
             .map_err(|e| OpenError::Map(e.to_string()))?;
         }
+        Self::publish(loaded, text_start, options, images)
+    }
+
+    /// Parses `bytes` after checking, in order, the format version, the
+    /// sections, the signature, and everything the code assumes of the
+    /// host: what every module passes before anything runs.
+    pub(crate) fn checked(
+        bytes: ArtifactBytes,
+        name: &str,
+        source: &str,
+        options: &OpenOptions,
+    ) -> Result<LoadedArtifact, OpenError> {
+        let host = host_info();
+        let prefix = Prefix::parse(&bytes).map_err(OpenError::Corrupt)?;
+        if let Some(m) = compat::check_format(&prefix, &host, source, name) {
+            return Err(OpenError::Incompatible(vec![m]));
+        }
+        let header = Header::parse(&bytes, true).map_err(OpenError::Corrupt)?;
+        if let Some(m) = compat::check_sections(&header, &host, source, name) {
+            return Err(OpenError::Incompatible(vec![m]));
+        }
+        if let Some(required) = &options.require_signature {
+            let names = signature::CheckNames {
+                key_path: &required.key_path,
+                artifact: name,
+                source,
+            };
+            let verdict = signature::check(&bytes, &header, &required.key, names)
+                .map_err(OpenError::Corrupt)?;
+            if let Some(m) = verdict {
+                return Err(OpenError::Incompatible(vec![m]));
+            }
+        }
+        // The checksum was verified on these same bytes by `Header::parse`.
+        let loaded = LoadedArtifact::try_new(bytes, |bytes| Artifact::parse_verified(bytes))
+            .map_err(OpenError::Corrupt)?;
+        let artifact = loaded.borrow_dependent();
+        let mut mismatches = compat::check_all(artifact, &host, name);
+        if mismatches.is_empty() {
+            let names = compat::Names {
+                artifact: name,
+                source,
+            };
+            mismatches.extend(compat::check_interruption(
+                artifact,
+                options.interruption,
+                &host,
+                names,
+            ));
+        }
+        if !mismatches.is_empty() {
+            return Err(OpenError::Incompatible(mismatches));
+        }
+        Ok(loaded)
+    }
+
+    /// The module of a checked artifact whose text is executable at
+    /// `text_start`: registered with the trap handler.
+    pub(crate) fn publish(
+        loaded: LoadedArtifact,
+        text_start: usize,
+        options: &OpenOptions,
+        images: ImageFile,
+    ) -> Result<Module, OpenError> {
+        let artifact = loaded.borrow_dependent();
         let type_ids = TypeIds::of_module(&artifact.types);
         let canonical = |v: &ValType| crate::externs::canonical_valtype(*v, type_ids.ids());
         let canonical_types = artifact

@@ -38,6 +38,7 @@ pub mod perfmap;
 mod pool;
 mod segments;
 mod signals;
+pub mod static_module;
 pub mod table;
 pub mod traps;
 pub mod type_registry;

@@ -12,6 +12,9 @@
 #                               official spec suite under qemu, one file a
 #                               process (a whole-suite process grows qemu
 #                               past this machine's memory), two at a time
+#   sh cross.sh static TARGET   guests linked from `waot compile --emit
+#                               object` objects into the example C host
+#                               with a cross-built libwaot_run.a
 #   sh cross.sh test TARGET     build, then run the e2e fixtures (both
 #                               bounds modes), the C programs and the Go
 #                               reactor compiled for TARGET under qemu,
@@ -126,8 +129,36 @@ spec() {
     [ "$failed" = 0 ]
 }
 
+# Statically linked guests: objects of `waot compile --emit object` for
+# TARGET linked with libwaot_run.a (waot-capi) cross-built for it into the
+# example C host, run under qemu; their output must equal this host's
+# waot-run's on the same programs.
+static_objects() {
+    target_cargo build -q --release -p waot-capi
+    cd "$root"
+    lib="$root/target/$triple/release/libwaot_capi.a"
+    out="$root/target/cross-static/$arch"
+    rm -rf "$out" && mkdir -p "$out"
+    for prog in printf cpp_exceptions; do
+        "$root/target/debug/waot" compile -q --target "$triple" --emit object --symbol guest \
+            "testsuite/c/$prog.wasm" -o "$out/$prog.o"
+        "$gnu-gcc" -O1 -DWAOT_STATIC_MODULE=guest -Icapi/include examples/c-host/host.c \
+            "$out/$prog.o" "$lib" -lpthread -ldl -lm -lrt -o "$out/$prog"
+        "$root/target/debug/waot" compile -q "testsuite/c/$prog.wasm" -o "$out/$prog.aot"
+        "$root/target/debug/waot-run" "$out/$prog.aot" > "$out/$prog.expected"
+        (cd "$out" && $qemu "./$prog") > "$out/$prog.out"
+        if ! cmp -s "$out/$prog.expected" "$out/$prog.out"; then
+            echo "error: $arch: the statically linked $prog differs from waot-run's run"
+            diff "$out/$prog.expected" "$out/$prog.out" | head -20
+            exit 1
+        fi
+        echo "$arch: $prog linked from an object runs as waot-run runs it"
+    done
+}
+
 case "$action" in
 build) build ;;
+static) static_objects ;;
 lib) WAOT_CROSS_LIB=1 target_cargo test -q --release -p waot-testsuite --test exceptions --test unwinding --test imports --test interruption ;;
 spec) bounds=${3:-guard}; spec ;;
 runner) echo "$qemu $bin" ;;
@@ -162,7 +193,8 @@ test)
         78:*"it uses CPU features this CPU lacks: v "*) echo "riscv64 without V: SIMD artifact refused (exit 78)" ;;
         *) echo "error: riscv64 without V: expected exit 78 naming v, got exit $code: $out"; exit 1 ;;
         esac
-    fi ;;
+    fi
+    static_objects ;;
 *)
     echo "error: unknown action '$action'"
     echo "hint: sh testsuite/cross/cross.sh build|runner|test aarch64|riscv64|s390x"

@@ -8,6 +8,7 @@
 
 pub(crate) mod encode;
 mod images;
+pub mod static_object;
 
 use crate::consts::{self, section, version};
 use crate::signature::{self, PrivateKey};
@@ -114,6 +115,10 @@ pub struct WriteOptions<'a> {
     /// Sections this writer does not define, written after the metadata:
     /// tests use them to stand for a newer writer.
     pub extra_sections: &'a [ExtraSection<'a>],
+    /// Leave the text out, recording only its length (the metadata of an
+    /// object file, whose code goes into its own section: see
+    /// [`static_object`]).
+    pub detached_text: bool,
 }
 
 impl Default for WriteOptions<'_> {
@@ -122,6 +127,7 @@ impl Default for WriteOptions<'_> {
             signing_key: None,
             format_minor: consts::FORMAT_MINOR,
             extra_sections: &[],
+            detached_text: false,
         }
     }
 }
@@ -248,7 +254,25 @@ pub fn write_with<'c>(c: &ArtifactContents<'c>, options: &WriteOptions) -> Vec<u
             8,
         );
     }
-    let text = add(section::TEXT, SectionKind::Text, true, c.text.into(), align);
+    let text = if options.detached_text {
+        let len = (c.text.len() as u64).to_le_bytes().to_vec();
+        add(
+            section::DETACHED_TEXT,
+            SectionKind::Metadata,
+            true,
+            len.into(),
+            8,
+        );
+        None
+    } else {
+        Some(add(
+            section::TEXT,
+            SectionKind::Text,
+            true,
+            c.text.into(),
+            align,
+        ))
+    };
     // Page-aligned, even when empty: so that the loader can map the data
     // copy-on-write, and so that nothing but code shares a page with the
     // text (the pages the loader makes executable).
@@ -277,6 +301,7 @@ pub fn write_with<'c>(c: &ArtifactContents<'c>, options: &WriteOptions) -> Vec<u
         text_len: c.text.len(),
     };
     for symbol in code_symbols(&layout) {
+        let Some(text) = text else { break };
         obj.add_symbol(Symbol {
             name: symbol.name.into_bytes(),
             value: u64::from(symbol.offset),
@@ -312,7 +337,7 @@ fn section_range(elf: &[u8], name: &str) -> std::ops::Range<usize> {
 }
 
 /// `object`'s name for the ELF machine of one of [`crate::target::TARGETS`].
-fn architecture(machine: u16) -> Architecture {
+pub(crate) fn architecture(machine: u16) -> Architecture {
     match machine {
         elf::EM_X86_64 => Architecture::X86_64,
         elf::EM_AARCH64 => Architecture::Aarch64,

@@ -169,6 +169,30 @@ impl Module {
     }
 }
 
+impl Module {
+    /// The module linked into this program whose record is at `record`
+    /// (the symbol a `waot compile --emit object` object defines), for
+    /// `engine`: every check of [`Module::from_file`], and nothing mapped
+    /// or made executable.
+    ///
+    /// # Safety
+    /// As [`Module::from_static_with`]: `record` is null or the record of
+    /// an object linked into this program.
+    pub unsafe fn from_static(
+        engine: &engine::Engine,
+        record: *const crate::static_module::StaticModuleRecord,
+    ) -> Result<Module, Error> {
+        let options = OpenOptions {
+            interruption: engine.config().interruption,
+            ..OpenOptions::default()
+        };
+        // SAFETY: as the caller guarantees.
+        let name = unsafe { crate::static_module::object_name(record) };
+        // SAFETY: as the caller guarantees.
+        unsafe { Module::from_static_with(record, &options) }.map_err(|e| prefixed(&name, e))
+    }
+}
+
 /// An open error as `waot-run` words it: `cannot run 'NAME': …`.
 fn prefixed(name: &str, e: OpenError) -> Error {
     match e {
