@@ -191,7 +191,7 @@ CAPI_DIR := target/$(if $(filter dev,$(CAPI_PROFILE)),debug,$(CAPI_PROFILE))
 capi: deps
 	$(CARGO) build -p waot-capi --profile $(CAPI_PROFILE)
 	@mkdir -p target/capi/lib/pkgconfig target/capi/include
-	cp capi/include/wasm.h capi/include/waot.h target/capi/include/
+	cp capi/include/wasm.h capi/include/waot.h loader/include/waot_native.h target/capi/include/
 	cp $(CAPI_DIR)/libwaot_capi.a target/capi/lib/libwaot_run.a
 	cp $(CAPI_DIR)/libwaot_capi.so target/capi/lib/libwaot_run.so
 	@printf 'prefix=%s\nName: waot_run\nDescription: waot-run, the standard WebAssembly C API for waot artifacts\nVersion: %s\nCflags: -I$${prefix}/include\nLibs: $${prefix}/lib/libwaot_run.a -lpthread -ldl -lm -lrt\n' \

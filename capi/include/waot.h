@@ -6,6 +6,7 @@
 #define WAOT_H
 
 #include "wasm.h"
+#include "waot_native.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,6 +45,38 @@ bool waot_wasi_imports(wasm_store_t*, const wasm_module_t*, wasm_extern_vec_t* o
 
 /* Whether the trap is a WASI proc_exit, and its status. */
 bool waot_trap_exit_status(const wasm_trap_t*, int* status);
+
+/* Fuel and epoch deadlines (modules compiled with `waot compile --fuel`,
+ * `--epoch-interruption`): wasm that runs out of fuel traps with "all fuel
+ * consumed by WebAssembly", past its deadline with "interrupted". The
+ * store functions return false when the engine does not count fuel. */
+void waot_config_consume_fuel(wasm_config_t*, bool enable);
+void waot_config_epoch_interruption(wasm_config_t*, bool enable);
+bool waot_store_set_fuel(wasm_store_t*, uint64_t fuel);
+bool waot_store_get_fuel(wasm_store_t*, uint64_t* fuel);
+/* The deadline is `ticks` epochs past the engine's current one. */
+void waot_store_set_epoch_deadline(wasm_store_t*, uint64_t ticks);
+/* Advances the engine's epoch (from any thread, e.g. a timer). */
+void waot_engine_increment_epoch(const wasm_engine_t*);
+
+/* Resource limits: each memory of the store at most `memory_bytes`, each
+ * table at most `table_elements` (0: no limit), from now on; beyond them
+ * instantiation fails and memory.grow / table.grow return -1. */
+void waot_store_limit(wasm_store_t*, size_t memory_bytes, size_t table_elements);
+
+/* Engines made with this configuration open only modules signed with the
+ * key in the public key file `path` (`waot keygen`, `waot compile
+ * --sign`): false when the file is no such key. */
+bool waot_config_require_signature(wasm_config_t*, const char* path);
+
+/* Natives by WAMR-style signature strings (waot_native.h): each empty slot
+ * of `imports` whose import a symbol names gets that C function, its
+ * pointer arguments checked against the caller's memory before it runs.
+ * An empty vector is first made the module's import count long (NULL
+ * slots); a vector from waot_wasi_imports may be given. False on a bad
+ * signature. */
+bool waot_native_imports(wasm_store_t*, const wasm_module_t*, const waot_native_symbol* symbols,
+                         size_t count, wasm_extern_vec_t* imports);
 
 /* A module linked into the program: `waot compile --emit object app.wasm
  * -o app.o` writes an object that defines

@@ -10,6 +10,7 @@
 
 #![allow(non_camel_case_types)]
 
+mod control;
 mod error;
 mod func;
 mod instance;

@@ -20,7 +20,6 @@ pub struct wasm_engine_t {
 }
 
 /// What a store keeps for the C API beside its objects.
-#[derive(Default)]
 pub struct StoreData {
     /// Host info of the store's objects; finalized when the store is
     /// deleted, in the order it was set.
@@ -29,6 +28,8 @@ pub struct StoreData {
     pub foreigns: u64,
     /// WASI, once configured (`waot_store_set_wasi`).
     pub wasi: Option<waot_run::wasi::WasiCtx>,
+    /// The limits `waot_store_limit` set.
+    pub limits: waot_run::StoreLimits,
 }
 
 /// Host info by object, finalized in the order it was first set.
@@ -47,6 +48,17 @@ impl HostInfoTable {
             self.slots.push(None);
         }
         &mut self.slots[i]
+    }
+}
+
+impl Default for StoreData {
+    fn default() -> Self {
+        StoreData {
+            host_info: HostInfoTable::default(),
+            foreigns: 0,
+            wasi: None,
+            limits: waot_run::StoreLimitsBuilder::new().build(),
+        }
     }
 }
 

@@ -35,6 +35,20 @@ for prog in printf qsort_malloc cpp_exceptions; do
   check "$prog linked from an object equals native" "$prog.native" "$prog.static"
 done
 
+# Traps in linked code: an access past the memory, caught by the guard
+# pages or by an explicit check, ends the guest as in an artifact.
+for bounds in guard explicit; do
+  "$waot" compile -q --bounds-checks $bounds --emit object --symbol guest \
+    "$root/testsuite/capi/static/trap.wat" -o "trap-$bounds.o"
+  # shellcheck disable=SC2086
+  $cc -O1 -DWAOT_STATIC_MODULE=guest -I"$capi/include" "$host" "trap-$bounds.o" $link -o "trap-$bounds"
+  status=0
+  "./trap-$bounds" > "trap-$bounds.out" 2>&1 || status=$?
+  echo "exit status $status" >> "trap-$bounds.out"
+  check "a linked guest traps out of bounds ($bounds bounds checks)" \
+    "$root/testsuite/capi/static/trap.expected" "trap-$bounds.out"
+done
+
 # Nothing may be mapped executable: a seccomp filter installed before main
 # kills the process on an executable mmap or mprotect.
 # shellcheck disable=SC2086

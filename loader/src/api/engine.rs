@@ -11,6 +11,8 @@ use waot_format::types::Interruption;
 #[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) interruption: Interruption,
+    /// The key every module must be signed with, if any.
+    pub(crate) signature: Option<crate::code::RequiredSignature>,
     pub(crate) max_wasm_stack: usize,
     pub(crate) allocation: InstanceAllocationStrategy,
 }
@@ -19,6 +21,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             interruption: Interruption::NONE,
+            signature: None,
             max_wasm_stack: 1 << 20,
             allocation: InstanceAllocationStrategy::OnDemand,
         }
@@ -94,6 +97,29 @@ impl Config {
     pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
         self.interruption.epoch = enable;
         self
+    }
+
+    /// Modules must be signed with the key in the public key file at
+    /// `path` (`waot keygen`, `waot compile --sign`), as `waot-run
+    /// --require-signature` asks: an error if the file is no such key.
+    pub fn require_signature(
+        &mut self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<&mut Config, crate::Error> {
+        let path = path.as_ref();
+        let shown = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| crate::Error::msg(format!("cannot read public key '{shown}': {e}")))?;
+        let key = waot_format::signature::PublicKey::from_pem(&text).map_err(|e| {
+            crate::Error::msg(format!(
+                "'{shown}' is not a public key: {e}\nhint: pass the .pub file of `waot keygen`"
+            ))
+        })?;
+        self.signature = Some(crate::code::RequiredSignature {
+            key,
+            key_path: shown.to_string(),
+        });
+        Ok(self)
     }
 
     /// Where instances' memories come from (default: on demand).

@@ -144,6 +144,30 @@ impl<T: 'static> Linker<T> {
         super::instance::adopt(store, item)
     }
 
+    /// Defines `module.name` as the C function at `address` with a
+    /// WAMR-style signature string (`"(ii*~$)i"`, `waot_native.h`): its
+    /// pointer arguments are checked against the caller's memory before it
+    /// runs.
+    ///
+    /// # Safety
+    /// `address` is a C function whose parameters and result match
+    /// `signature` as `waot_native.h` describes, loaded as long as the
+    /// linker or any instance uses it.
+    pub unsafe fn native_c(
+        &mut self,
+        module: &str,
+        name: &str,
+        signature: &str,
+        address: usize,
+    ) -> Result<&mut Self, Error> {
+        if let Some(items) = self.store_items.get_mut(module) {
+            items.remove(name);
+        }
+        // SAFETY: as the caller guarantees.
+        unsafe { self.raw.native_c(module, name, signature, address) }.map_err(Error::msg)?;
+        Ok(self)
+    }
+
     /// Defines `module.name` as an item of `store` (usable only there).
     pub fn define(
         &mut self,

@@ -128,6 +128,7 @@ impl Module {
         let path = path.as_ref();
         let options = OpenOptions {
             interruption: engine.config().interruption,
+            require_signature: engine.config().signature.clone(),
             ..OpenOptions::default()
         };
         let name = path.display().to_string();
@@ -163,6 +164,7 @@ impl Module {
         let map = map.make_read_only()?;
         let options = OpenOptions {
             interruption: engine.config().interruption,
+            require_signature: engine.config().signature.clone(),
             ..OpenOptions::default()
         };
         Module::from_map_with(map, "module.aot", &options).map_err(|e| prefixed("module.aot", e))
@@ -184,6 +186,7 @@ impl Module {
     ) -> Result<Module, Error> {
         let options = OpenOptions {
             interruption: engine.config().interruption,
+            require_signature: engine.config().signature.clone(),
             ..OpenOptions::default()
         };
         // SAFETY: as the caller guarantees.

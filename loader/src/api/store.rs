@@ -192,6 +192,21 @@ impl<T> StoreContextMut<'_, T> {
     pub fn data_mut(&mut self) -> &mut T {
         &mut self.0.data
     }
+
+    /// Sets the fuel left ([`Store::set_fuel`]).
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<(), Error> {
+        self.0.set_fuel(fuel)
+    }
+
+    /// The fuel left ([`Store::get_fuel`]).
+    pub fn get_fuel(&self) -> Result<u64, Error> {
+        self.0.get_fuel()
+    }
+
+    /// Sets the epoch deadline ([`Store::set_epoch_deadline`]).
+    pub fn set_epoch_deadline(&mut self, ticks: u64) {
+        self.0.set_epoch_deadline(ticks)
+    }
 }
 
 /// A collection of wasm objects and the host's data `T`; everything in it
