@@ -12,6 +12,10 @@ work=$root/target/capi-static
 host=$root/examples/c-host/host.c
 cc=${CC:-cc}
 link="$capi/lib/libwaot_run.a -lpthread -ldl -lm -lrt"
+# `make capi`'s pkg-config file says the same.
+if command -v pkg-config > /dev/null; then
+  link=$(PKG_CONFIG_PATH="$capi/lib/pkgconfig" pkg-config --libs waot_run)
+fi
 rm -rf "$work" && mkdir -p "$work"
 cd "$work"
 failed=0

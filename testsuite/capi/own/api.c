@@ -6,23 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "waot.h"
-#include "wasm.h"
+#include "util.h"
 
 static int finalized = 0;
 static void finalize(void* data) { finalized += (int)(intptr_t)data; }
 
-static void print_error(const char* what) {
-  wasm_name_t message, hint;
-  if (waot_error_message(&message, &hint)) {
-    printf("%s: error: %s\n", what, message.data);
-    if (hint.size > 1) printf("%s: hint: %s\n", what, hint.data);
-    wasm_name_delete(&message);
-    wasm_name_delete(&hint);
-  } else {
-    printf("%s: no error recorded\n", what);
-  }
-}
 
 static void print_trap(const char* what, wasm_trap_t* trap) {
   if (!trap) {
@@ -58,21 +46,6 @@ static wasm_trap_t* twice(void* env, const wasm_val_vec_t* args, wasm_val_vec_t*
   return NULL;
 }
 
-static wasm_byte_vec_t read_file(const char* path) {
-  wasm_byte_vec_t bytes;
-  FILE* file = fopen(path, "rb");
-  if (!file) {
-    printf("cannot open %s\n", path);
-    exit(1);
-  }
-  fseek(file, 0L, SEEK_END);
-  size_t size = ftell(file);
-  fseek(file, 0L, SEEK_SET);
-  wasm_byte_vec_new_uninitialized(&bytes, size);
-  if (fread(bytes.data, size, 1, file) != 1) exit(1);
-  fclose(file);
-  return bytes;
-}
 
 static wasm_extern_t* export_named(const wasm_module_t* module, wasm_extern_vec_t* exports,
                                    const char* name) {

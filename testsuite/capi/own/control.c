@@ -6,17 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "waot.h"
+#include "util.h"
 
-static void print_error(const char* what) {
-  wasm_name_t message, hint;
-  if (waot_error_message(&message, &hint)) {
-    printf("%s: error: %s\n", what, message.data);
-    if (hint.size > 1) printf("%s: hint: %s\n", what, hint.data);
-    wasm_name_delete(&message);
-    wasm_name_delete(&hint);
-  }
-}
 
 static void print_trap(const char* what, wasm_trap_t* trap) {
   if (!trap) {
@@ -38,17 +29,6 @@ static int32_t fill(uint8_t* p, int32_t len, int32_t byte) {
 
 static void greet(const char* name) { printf("native: hello, %s\n", name); }
 
-static wasm_byte_vec_t read_file(const char* path) {
-  wasm_byte_vec_t bytes;
-  FILE* file = fopen(path, "rb");
-  fseek(file, 0L, SEEK_END);
-  size_t size = ftell(file);
-  fseek(file, 0L, SEEK_SET);
-  wasm_byte_vec_new_uninitialized(&bytes, size);
-  if (fread(bytes.data, size, 1, file) != 1) bytes.size = 0;
-  fclose(file);
-  return bytes;
-}
 
 static const wasm_func_t* func(wasm_extern_vec_t* exports, size_t i) {
   return wasm_extern_as_func(exports->data[i]);

@@ -3,29 +3,9 @@
  * --require-signature does (signed.sh signs the guest). */
 #include <stdio.h>
 
-#include "waot.h"
+#include "util.h"
 
-static void print_error(const char* what) {
-  wasm_name_t message, hint;
-  if (waot_error_message(&message, &hint)) {
-    printf("%s: error: %s\n", what, message.data);
-    if (hint.size > 1) printf("%s: hint: %s\n", what, hint.data);
-    wasm_name_delete(&message);
-    wasm_name_delete(&hint);
-  }
-}
 
-static wasm_byte_vec_t read_file(const char* path) {
-  wasm_byte_vec_t bytes;
-  FILE* file = fopen(path, "rb");
-  fseek(file, 0L, SEEK_END);
-  size_t size = ftell(file);
-  fseek(file, 0L, SEEK_SET);
-  wasm_byte_vec_new_uninitialized(&bytes, size);
-  if (fread(bytes.data, size, 1, file) != 1) bytes.size = 0;
-  fclose(file);
-  return bytes;
-}
 
 int main(void) {
   wasm_config_t* missing = wasm_config_new();
