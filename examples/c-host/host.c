@@ -14,10 +14,11 @@
  *        target/capi/lib/libwaot_run.a -lpthread -ldl -lm -lrt -o app
  *     ./app ARGS...
  *
- * The guest gets the arguments, the environment variables named on the
- * command line's left (none here), the current directory as ".", and this
- * process's stdio; the program exits with the guest's status. Errors are
- * printed as waot-run prints them: `error: …` then `hint: …`. */
+ * The guest gets the arguments, the current directory as ".", and this
+ * process's stdio; the program exits with the guest's status. Imports
+ * other than WASI's are refused, or with WAOT_ALLOW_UNRESOLVED=1 linked to
+ * functions that trap when called (waot-run --allow-unresolved). Errors
+ * are printed as waot-run prints them: `error: …` then `hint: …`. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -72,6 +73,17 @@ static wasm_module_t* load(wasm_store_t* store, int* argc, char*** argv) {
 #endif
 }
 
+/* What an import nothing provides does when called. */
+static wasm_trap_t* unresolved(const wasm_val_vec_t* args, wasm_val_vec_t* results) {
+  (void)args;
+  (void)results;
+  wasm_message_t message;
+  wasm_name_new_from_string_nt(&message, "unresolved import");
+  wasm_trap_t* trap = wasm_trap_new(NULL, &message);
+  wasm_name_delete(&message);
+  return trap;
+}
+
 int main(int argc, char** argv) {
   wasm_engine_t* engine = wasm_engine_new();
   wasm_store_t* store = wasm_store_new(engine);
@@ -88,14 +100,22 @@ int main(int argc, char** argv) {
   if (!waot_wasi_imports(store, module, &imports)) return fail("cannot link WASI");
   wasm_importtype_vec_t types;
   wasm_module_imports(module, &types);
+  const char* allow = getenv("WAOT_ALLOW_UNRESOLVED");
   for (size_t i = 0; i < imports.size; ++i) {
-    if (imports.data[i] == NULL) {
-      const wasm_name_t* m = wasm_importtype_module(types.data[i]);
-      const wasm_name_t* n = wasm_importtype_name(types.data[i]);
-      fprintf(stderr, "error: unresolved import %.*s.%.*s\n", (int)m->size, m->data,
-              (int)n->size, n->data);
-      return 1;
+    if (imports.data[i] != NULL) continue;
+    const wasm_externtype_t* type = wasm_importtype_type(types.data[i]);
+    const wasm_functype_t* func_type = wasm_externtype_as_functype_const(type);
+    if (allow && *allow == '1' && func_type) {
+      /* As waot-run --allow-unresolved: a function that traps if called. */
+      imports.data[i] = wasm_func_as_extern(wasm_func_new(store, func_type, unresolved));
+      continue;
     }
+    const wasm_name_t* m = wasm_importtype_module(types.data[i]);
+    const wasm_name_t* n = wasm_importtype_name(types.data[i]);
+    fprintf(stderr, "error: unresolved import %.*s.%.*s\n", (int)m->size, m->data,
+            (int)n->size, n->data);
+    fprintf(stderr, "hint: WAOT_ALLOW_UNRESOLVED=1 links it to a function that traps when called\n");
+    return 1;
   }
   wasm_importtype_vec_delete(&types);
 

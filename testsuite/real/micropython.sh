@@ -28,6 +28,22 @@ if ! cmp -s waot.out "$here/micropython.expected"; then
     exit 1
 fi
 echo "micropython: waot output matches micropython.expected"
+# The same embedded in a C host (examples/c-host) through the C API, from
+# the artifact and linked in from an object (`make capi` first).
+if [ -f "$root/target/capi/lib/libwaot_run.a" ]; then
+    "$root/target/debug/waot" compile -q --emit object --symbol micropython "$wasm" -o micropython.o
+    link="$root/target/capi/lib/libwaot_run.a -lpthread -ldl -lm -lrt"
+    # shellcheck disable=SC2086
+    cc -O1 -I"$root/target/capi/include" "$root/examples/c-host/host.c" $link -o c-host
+    # shellcheck disable=SC2086
+    cc -O1 -DWAOT_STATIC_MODULE=micropython -I"$root/target/capi/include" \
+        "$root/examples/c-host/host.c" micropython.o $link -o micropython-static
+    WAOT_ALLOW_UNRESOLVED=1 ./c-host micropython.aot -c "$script" > c-host.out 2>&1
+    WAOT_ALLOW_UNRESOLVED=1 ./micropython-static -c "$script" > c-static.out 2>&1
+    cmp c-host.out "$here/micropython.expected"
+    cmp c-static.out "$here/micropython.expected"
+    echo "micropython: the C host's output matches micropython.expected, from the artifact and linked in"
+fi
 # The same under qemu for each architecture whose waot-run `make cross`
 # has built (testsuite/cross/cross.sh).
 for arch in aarch64 riscv64 s390x; do
