@@ -155,10 +155,18 @@ pub unsafe extern "C" fn wasm_functype_new(
     })
 }
 
-fn func_lists(t: &wasm_functype_t) -> (&wasm_valtype_vec_t, &wasm_valtype_vec_t) {
-    match &t.which {
-        TypeOf::Func { params, results } => (params, results),
-        _ => panic!("not a function type"),
+/// The parameter and result lists of a function type (NULL for another
+/// type: a panic may not cross into C).
+///
+/// # Safety
+/// `t` is null or a live extern type.
+unsafe fn func_lists(
+    t: *const wasm_functype_t,
+) -> (*const wasm_valtype_vec_t, *const wasm_valtype_vec_t) {
+    // SAFETY: as the caller guarantees.
+    match unsafe { t.as_ref() }.map(|t| &t.which) {
+        Some(TypeOf::Func { params, results }) => (params, results),
+        _ => (null::<wasm_valtype_vec_t>(), null::<wasm_valtype_vec_t>()),
     }
 }
 
@@ -171,7 +179,7 @@ pub unsafe extern "C" fn wasm_functype_params(
     t: *const wasm_functype_t,
 ) -> *const wasm_valtype_vec_t {
     // SAFETY: as the caller guarantees.
-    func_lists(unsafe { &*t }).0
+    unsafe { func_lists(t) }.0
 }
 
 /// Its result types.
@@ -183,7 +191,7 @@ pub unsafe extern "C" fn wasm_functype_results(
     t: *const wasm_functype_t,
 ) -> *const wasm_valtype_vec_t {
     // SAFETY: as the caller guarantees.
-    func_lists(unsafe { &*t }).1
+    unsafe { func_lists(t) }.1
 }
 
 /// A global type; takes over `content`.
