@@ -61,8 +61,9 @@ void waot_engine_increment_epoch(const wasm_engine_t*);
 
 /* Resource limits: each memory of the store at most `memory_bytes`, each
  * table at most `table_elements` (0: no limit), from now on; beyond them
- * instantiation fails and memory.grow / table.grow return -1. */
-void waot_store_limit(wasm_store_t*, size_t memory_bytes, size_t table_elements);
+ * instantiation fails and memory.grow / table.grow return -1. False when
+ * called from a host function of the store (set limits before calls). */
+bool waot_store_limit(wasm_store_t*, size_t memory_bytes, size_t table_elements);
 
 /* Engines made with this configuration open only modules signed with the
  * key in the public key file `path` (`waot keygen`, `waot compile

@@ -125,16 +125,23 @@ pub unsafe extern "C" fn waot_store_set_epoch_deadline(store: *mut wasm_store_t,
 
 /// Caps each memory of the store at `memory_bytes` and each table at
 /// `table_elements` (0: no cap), from now on: instantiation fails past
-/// them, `memory.grow` and `table.grow` return -1.
+/// them, `memory.grow` and `table.grow` return -1. False (nothing
+/// changes) when called from a host function of the store.
 ///
 /// # Safety
-/// `store` is a live store not in a call.
+/// `store` is a live store.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn waot_store_limit(
     store: *mut wasm_store_t,
     memory_bytes: usize,
     table_elements: usize,
-) {
+) -> bool {
+    if crate::store::in_call(store) {
+        crate::error::record(
+            "waot_store_limit: the store is in a call (a host function of it is running)\nhint: set limits before calling into the store",
+        );
+        return false;
+    }
     let mut limits = StoreLimitsBuilder::new();
     if memory_bytes != 0 {
         limits = limits.memory_size(memory_bytes);
@@ -142,11 +149,14 @@ pub unsafe extern "C" fn waot_store_limit(
     if table_elements != 0 {
         limits = limits.table_elements(table_elements);
     }
-    // SAFETY: as the caller guarantees.
-    if let Some(s) = unsafe { store.as_mut() } {
-        s.store.data_mut().limits = limits.build();
-        s.store.limiter(|data| &mut data.limits);
-    }
+    // SAFETY: as the caller guarantees; no host function of the store is
+    // running (above), so nothing else borrows it.
+    let Some(s) = (unsafe { store.as_mut() }) else {
+        return false;
+    };
+    s.store.data_mut().limits = limits.build();
+    s.store.limiter(|data| &mut data.limits);
+    true
 }
 
 /// `waot_native_symbol` of waot_native.h.

@@ -98,9 +98,20 @@ pub unsafe extern "C" fn wasm_val_copy(out: *mut wasm_val_t, src: *const wasm_va
 /// # Safety
 /// `v` holds a valid payload for its kind.
 pub unsafe fn val_in(
+    store: *mut wasm_store_t,
     ctx: &mut StoreContextMut<'_, StoreData>,
     v: &wasm_val_t,
 ) -> Result<Val, Error> {
+    // SAFETY: a reference value holds null or a live object.
+    if v.kind >= kind::EXTERNREF
+        && let Some(r) = unsafe { v.of.r#ref.as_ref() }
+        && !r.store.is_null()
+        && r.store != store
+    {
+        return Err(Error::msg(
+            "a reference of another store was passed to this store",
+        ));
+    }
     // SAFETY: the payload is valid for the kind (as the caller guarantees).
     Ok(unsafe {
         match v.kind {
@@ -266,7 +277,7 @@ fn run_callback(
             .iter()
             .zip(results.iter_mut())
             // SAFETY: as above.
-            .try_for_each(|(v, slot)| unsafe { val_in(&mut ctx, v) }.map(|v| *slot = v))
+            .try_for_each(|(v, slot)| unsafe { val_in(store, &mut ctx, v) }.map(|v| *slot = v))
     } else {
         // SAFETY: a callback returns null or a trap it made.
         let message = unsafe { trap_data(trap) }.map_or_else(String::new, |d| d.message.clone());
@@ -287,10 +298,13 @@ fn run_callback(
 unsafe fn new_func(
     store: *mut wasm_store_t,
     ty: *const wasm_functype_t,
-    callback: Callback,
+    mut callback: Callback,
 ) -> *mut wasm_func_t {
     // SAFETY: as the caller guarantees.
     let Some(ty) = unsafe { ty.as_ref() }.and_then(|t| t.func_type()) else {
+        // No function was made: the environment stays the host's, and its
+        // finalizer does not run.
+        callback.finalizer = None;
         return crate::error::fail("wasm_func_new: not a function type");
     };
     let store_addr = store as usize;
@@ -418,7 +432,7 @@ pub unsafe extern "C" fn wasm_func_call(
             let params = args
                 .map_or(&[][..], |a| a.as_slice())
                 .iter()
-                .map(|v| val_in(ctx, v))
+                .map(|v| val_in(store, ctx, v))
                 .collect::<Result<Vec<_>, _>>()?;
             let ty = func.ty(&*ctx);
             let mut out: Vec<Val> = ty.results.iter().map(|t| Val::null(*t)).collect();

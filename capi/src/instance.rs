@@ -65,7 +65,13 @@ pub unsafe extern "C" fn wasm_instance_new(
         })()
     };
     match made {
-        Ok(i) => wasm_ref_t::item(store, Key::Instance(i)),
+        Ok(i) => {
+            if let Some(out) = std::ptr::NonNull::new(trap) {
+                // SAFETY: as the caller guarantees.
+                unsafe { out.as_ptr().write(null()) }
+            }
+            wasm_ref_t::item(store, Key::Instance(i))
+        }
         Err(e) => {
             crate::error::record(&e);
             if let Some(out) = std::ptr::NonNull::new(trap) {

@@ -72,7 +72,7 @@ pub unsafe extern "C" fn wasm_global_new(
     // SAFETY: as the caller guarantees.
     let made = unsafe {
         with_store(store, |ctx| {
-            let v = val_in(ctx, value)?;
+            let v = val_in(store, ctx, value)?;
             Global::new(&mut *ctx, content, mutable, v)
         })
     };
@@ -132,9 +132,9 @@ pub unsafe extern "C" fn wasm_global_get(g: *const wasm_ref_t, out: *mut wasm_va
 pub unsafe extern "C" fn wasm_global_set(g: *mut wasm_ref_t, value: *const wasm_val_t) {
     // SAFETY: as the caller guarantees.
     unsafe {
-        on_item(g, (), |_, ctx, key| match (key, value.as_ref()) {
+        on_item(g, (), |store, ctx, key| match (key, value.as_ref()) {
             (Key::Global(g), Some(value)) => {
-                let v = val_in(ctx, value)?;
+                let v = val_in(store, ctx, value)?;
                 g.set(&mut *ctx, v)
             }
             _ => Err(Error::msg("not a global, or no value")),
@@ -147,6 +147,7 @@ pub unsafe extern "C" fn wasm_global_set(g: *mut wasm_ref_t, value: *const wasm_
 /// # Safety
 /// `r` is null or a live object.
 unsafe fn ref_val(
+    store: *mut wasm_store_t,
     ctx: &mut waot_run::StoreContextMut<'_, crate::store::StoreData>,
     elem: u8,
     r: *mut wasm_ref_t,
@@ -156,7 +157,7 @@ unsafe fn ref_val(
         of: crate::func::wasm_val_union { r#ref: r },
     };
     // SAFETY: as the caller guarantees.
-    unsafe { val_in(ctx, &v) }
+    unsafe { val_in(store, ctx, &v) }
 }
 
 /// A table of type `ty`, every element `init`.
@@ -176,7 +177,7 @@ pub unsafe extern "C" fn wasm_table_new(
     // SAFETY: as the caller guarantees.
     let made = unsafe {
         with_store(store, |ctx| {
-            let v = ref_val(ctx, kind_of(desc.elem), init)?;
+            let v = ref_val(store, ctx, kind_of(desc.elem), init)?;
             Table::new(&mut *ctx, desc, v)
         })
     };
@@ -253,9 +254,9 @@ pub unsafe extern "C" fn wasm_table_set(
 ) -> bool {
     // SAFETY: as the caller guarantees.
     unsafe {
-        on_item(t, false, |_, ctx, key| {
+        on_item(t, false, |store, ctx, key| {
             let t = table_of(key)?;
-            let v = ref_val(ctx, kind_of(t.ty(&*ctx)), r)?;
+            let v = ref_val(store, ctx, kind_of(t.ty(&*ctx)), r)?;
             t.set(&mut *ctx, index as u64, v).map(|()| true)
         })
     }
@@ -287,9 +288,9 @@ pub unsafe extern "C" fn wasm_table_grow(
 ) -> bool {
     // SAFETY: as the caller guarantees.
     unsafe {
-        on_item(t, false, |_, ctx, key| {
+        on_item(t, false, |store, ctx, key| {
             let t = table_of(key)?;
-            let v = ref_val(ctx, kind_of(t.ty(&*ctx)), init)?;
+            let v = ref_val(store, ctx, kind_of(t.ty(&*ctx)), init)?;
             t.grow(&mut *ctx, delta as u64, v).map(|_| true)
         })
     }

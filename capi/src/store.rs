@@ -183,6 +183,12 @@ pub unsafe fn with_store<R>(
     }
 }
 
+/// Whether a host function of store `s` is running on this thread (its
+/// wasm caller borrows the store).
+pub fn in_call(s: *mut wasm_store_t) -> bool {
+    ACTIVE.with(|a| a.borrow().iter().any(|(store, _)| *store == s as usize))
+}
+
 /// Runs `f` as the host function of store `s` whose context is `ctx`:
 /// calls the callback makes into `s` use `ctx`.
 pub fn in_host_function<R>(

@@ -483,12 +483,18 @@ pub unsafe extern "C" fn wasm_importtype_new(
     name: *mut crate::wasm_name_t,
     ty: *mut wasm_externtype_t,
 ) -> *mut wasm_importtype_t {
+    // The names are taken over (and freed) whatever happens.
+    // SAFETY: as the caller guarantees.
+    let (mut module, mut name) = unsafe { (take_name(module), take_name(name)) };
     // SAFETY: as the caller guarantees.
     let Some(ty) = (unsafe { take(ty) }) else {
+        // SAFETY: both names were made just above.
+        unsafe {
+            module.free_storage();
+            name.free_storage();
+        }
         return null();
     };
-    // SAFETY: as the caller guarantees.
-    let (module, name) = unsafe { (take_name(module), take_name(name)) };
     boxed(wasm_importtype_t {
         module,
         name,
@@ -541,13 +547,17 @@ pub unsafe extern "C" fn wasm_exporttype_new(
     name: *mut crate::wasm_name_t,
     ty: *mut wasm_externtype_t,
 ) -> *mut wasm_exporttype_t {
+    // SAFETY: as the caller guarantees; the name is taken over (and
+    // freed) whatever happens.
+    let mut name = unsafe { take_name(name) };
     // SAFETY: as the caller guarantees.
     let Some(ty) = (unsafe { take(ty) }) else {
+        // SAFETY: the name was made just above.
+        unsafe { name.free_storage() };
         return null();
     };
     boxed(wasm_exporttype_t {
-        // SAFETY: as the caller guarantees.
-        name: unsafe { take_name(name) },
+        name,
         ty: Box::new(ty),
     })
 }

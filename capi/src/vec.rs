@@ -163,7 +163,14 @@ macro_rules! declare_vec {
         /// `out` is valid for a write.
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn $new_uninit(out: *mut $vec, size: usize) {
-            let items = vec![<$elem as $crate::vec::Element>::empty(); size];
+            // A size no allocation can hold gives an empty vector (and the
+            // last error), never an abort.
+            let mut items = Vec::new();
+            if items.try_reserve_exact(size).is_err() {
+                $crate::error::record(format!("cannot allocate a vector of {size} elements"));
+            } else {
+                items.resize(size, <$elem as $crate::vec::Element>::empty());
+            }
             // SAFETY: as the caller guarantees.
             unsafe { $crate::vec::put(out, $crate::vec::CVec::from_vec(items)) }
         }

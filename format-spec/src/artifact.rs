@@ -81,6 +81,8 @@ pub struct Artifact<'a> {
     /// Whether the text is detached (format 2.14): this is the metadata of
     /// an object file, whose code the host program links in.
     pub text_detached: bool,
+    /// The SHA-256 of the detached text ([`crate::static_record::code_hash`]).
+    pub detached_text_hash: Option<[u8; 32]>,
     /// The module's index spaces.
     index_space: IndexSpace,
     /// The VM context layout of this module.
@@ -369,18 +371,22 @@ impl<'a> Artifact<'a> {
                     .ok()
                     .filter(|&l| l <= u32::MAX as usize)
                     .ok_or(FormatError::new("detached text length out of range", at))?;
+                let hash: [u8; 32] = c
+                    .bytes(32)?
+                    .try_into()
+                    .map_err(|_| FormatError::new("detached text hash cut short", at))?;
                 if reader.entry(section::TEXT).is_some() {
                     return Err(FormatError::new(
                         "an artifact has either a text section or a detached text, not both",
                         at,
                     ));
                 }
-                Some(len)
+                Some((len, hash))
             }
             None => None,
         };
         let text = match detached {
-            Some(size) => SectionEntry {
+            Some((size, _)) => SectionEntry {
                 name: section::TEXT,
                 required: true,
                 offset: 0,
@@ -476,6 +482,7 @@ impl<'a> Artifact<'a> {
             text_offset: text.offset,
             text_len: text.size,
             text_detached: detached.is_some(),
+            detached_text_hash: detached.map(|(_, hash)| hash),
             sections,
             index_space,
             vm_offsets,

@@ -19,3 +19,11 @@ pub const TEXT_AT: u64 = 32;
 /// Cranelift asks of a function or constant (the code addresses nothing
 /// outside itself, so the page alignment of artifacts is not needed).
 pub const TEXT_ALIGN: u64 = 64;
+
+/// The SHA-256 of an object's code, which its metadata's
+/// `.waot.detached-text` records after the length: the checksum and the
+/// signature cover the metadata, and through this hash the code.
+pub fn code_hash(text: &[u8]) -> [u8; 32] {
+    use sha2_10::Digest;
+    sha2_10::Sha256::digest(text).into()
+}

@@ -95,8 +95,10 @@ pub fn code_symbols(layout: &CodeLayout) -> Vec<CodeSymbol> {
             size: size_from(offset),
         });
     }
+    let import_offsets: std::collections::HashSet<u32> =
+        layout.import_trampolines.iter().copied().collect();
     for (t, offset) in layout.type_trampolines {
-        if !layout.import_trampolines.contains(offset) {
+        if !import_offsets.contains(offset) {
             out.push(CodeSymbol {
                 name: format!("type_trampoline[{}]", t.0),
                 offset: *offset,
@@ -110,12 +112,13 @@ pub fn code_symbols(layout: &CodeLayout) -> Vec<CodeSymbol> {
 /// Every trampoline's offset once: the imports', then the types' that are
 /// not an import's.
 pub fn trampoline_offsets(imports: &[u32], types: &[(TypeIndex, u32)]) -> Vec<u32> {
+    let import_offsets: std::collections::HashSet<u32> = imports.iter().copied().collect();
     let mut out = imports.to_vec();
     out.extend(
         types
             .iter()
             .map(|(_, o)| *o)
-            .filter(|o| !imports.contains(o)),
+            .filter(|o| !import_offsets.contains(o)),
     );
     out
 }

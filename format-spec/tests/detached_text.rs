@@ -32,6 +32,11 @@ fn the_text_is_detached_with_its_length() {
     assert_eq!(a.text_len, TEXT_LEN);
     assert!(a.text().is_empty());
     assert_eq!(
+        a.detached_text_hash,
+        Some(waot_format::static_record::code_hash(&[0xcc; TEXT_LEN])),
+        "the metadata records the code's SHA-256"
+    );
+    assert_eq!(
         a.funcs.len(),
         1,
         "the functions still lie in the (detached) text"

@@ -451,6 +451,6 @@ fn read_private(file: &mut File) -> std::io::Result<Mmap> {
 
 impl Drop for ModuleInner {
     fn drop(&mut self) {
-        crate::code_registry::unregister(self.text_start);
+        crate::code_registry::unregister(&self.code);
     }
 }

@@ -57,7 +57,8 @@ pub(crate) fn register(map: Arc<CodeMap>) {
     publish(|code| code.push(map));
 }
 
-/// Forgets the code starting at `start`, which is about to be unmapped.
-pub(crate) fn unregister(start: usize) {
-    publish(|code| code.retain(|m| m.start != start));
+/// Forgets `map`, whose module is going: by identity, since two modules
+/// can share one text (a linked-in object opened twice).
+pub(crate) fn unregister(map: &Arc<CodeMap>) {
+    publish(|code| code.retain(|m| !Arc::ptr_eq(m, map)));
 }

@@ -41,8 +41,13 @@ fn object_names(meta: &[u8]) -> (String, String) {
 pub(crate) unsafe fn object_name(record: *const StaticModuleRecord) -> String {
     // SAFETY: as the caller guarantees.
     match unsafe { record.as_ref() } {
-        Some(r) if r.magic == STATIC_MAGIC && !r.meta.is_null() => {
-            let len = usize::try_from(r.meta_len).unwrap_or(0);
+        Some(r)
+            if r.magic == STATIC_MAGIC
+                && r.layout == STATIC_LAYOUT
+                && !r.meta.is_null()
+                && r.meta_len <= isize::MAX as u64 =>
+        {
+            let len = r.meta_len as usize;
             // SAFETY: a record with the magic points at its metadata.
             object_names(unsafe { std::slice::from_raw_parts(r.meta, len) }).1
         }
@@ -108,6 +113,13 @@ impl Module {
         let hint_source = format!("--emit object {source}");
         let loaded = Self::checked(ArtifactBytes::Static(meta), &name, &hint_source, options)?;
         let artifact = loaded.borrow_dependent();
+        let text: &[u8] = if text_len == 0 {
+            &[]
+        } else {
+            // SAFETY: the object's code section, linked into this program,
+            // holds `text_len` bytes (the caller's promise).
+            unsafe { std::slice::from_raw_parts(r.text, text_len) }
+        };
         if !artifact.text_detached || artifact.text_len != text_len {
             return Err(refused(
                 format!(
@@ -119,6 +131,14 @@ impl Module {
                         " of its own"
                     }
                 ),
+                "relink the program with the object `waot compile --emit object` wrote",
+            ));
+        }
+        // The checksum and a signature cover the metadata; the code is
+        // covered through its hash there.
+        if artifact.detached_text_hash != Some(waot_format::static_record::code_hash(text)) {
+            return Err(refused(
+                "the object's code is not the code its metadata was written with (its SHA-256 differs)".into(),
                 "relink the program with the object `waot compile --emit object` wrote",
             ));
         }

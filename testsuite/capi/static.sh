@@ -72,7 +72,7 @@ fi
 
 # An object of another runtime ABI: refused before anything runs, with
 # the artifact's diagnostic and the command that rebuilds the object.
-python3 "$root/testsuite/capi/static/forge_abi.py" printf.o stale.o
+python3 "$root/testsuite/capi/static/forge.py" abi printf.o stale.o
 # shellcheck disable=SC2086
 $cc -O1 -DWAOT_STATIC_MODULE=guest -I"$capi/include" "$host" stale.o $link -o printf-stale
 status=0
@@ -82,6 +82,29 @@ sed -e 's/waot\(-run\)\? [0-9][0-9.]*/waot\1 VERSION/g; s/format [0-9]*\.[0-9]*/
 if [ "${WAOT_BLESS:-0}" = 1 ]; then cp stale.actual "$root/testsuite/capi/static/stale.expected"; fi
 check "an object of another ABI is refused with the diagnostic" "$root/testsuite/capi/static/stale.expected" stale.actual
 [ ! -s stale.out ] || { echo "FAILED: the stale object's guest ran"; failed=$((failed + 1)); }
+
+# Code that is not what the metadata was written with (one byte changed
+# after linking's input was made): refused by its hash, signed or not.
+"$waot" keygen -o key > /dev/null 2>&1 || true
+"$waot" compile -q --sign key.key --emit object --symbol guest "$root/testsuite/c/printf.wasm" -o signed.o
+python3 "$root/testsuite/capi/static/forge.py" code signed.o tampered.o
+# shellcheck disable=SC2086
+$cc -O1 -DWAOT_STATIC_MODULE=guest -I"$capi/include" "$host" tampered.o $link -o printf-tampered
+status=0
+./printf-tampered > tampered.out 2> tampered.err || status=$?
+if [ "$status" = 1 ] && [ ! -s tampered.out ] && grep -q "the object's code is not the code its metadata was written with" tampered.err; then
+  echo "ok: changed code in an object is refused by its hash"
+else
+  echo "FAILED: changed code in an object (exit $status):"; cat tampered.err; failed=$((failed + 1))
+fi
+
+# One linked module opened in two stores: dropping one leaves the other's
+# traps working (the trap handler tells the two apart).
+"$waot" compile -q --emit object --symbol twice "$root/testsuite/capi/static/twice.wat" -o twice.o
+# shellcheck disable=SC2086
+$cc -O1 -I"$capi/include" "$root/testsuite/capi/static/twice.c" twice.o $link -o twice
+./twice > twice.out 2>&1 || echo "exit status $?" >> twice.out
+check "a linked module opened twice, one dropped, still traps" "$root/testsuite/capi/static/twice.expected" twice.out
 
 echo "static objects: $failed failed"
 [ "$failed" = 0 ]

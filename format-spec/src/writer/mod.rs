@@ -255,12 +255,13 @@ pub fn write_with<'c>(c: &ArtifactContents<'c>, options: &WriteOptions) -> Vec<u
         );
     }
     let text = if options.detached_text {
-        let len = (c.text.len() as u64).to_le_bytes().to_vec();
+        let mut record = (c.text.len() as u64).to_le_bytes().to_vec();
+        record.extend_from_slice(&crate::static_record::code_hash(c.text));
         add(
             section::DETACHED_TEXT,
             SectionKind::Metadata,
             true,
-            len.into(),
+            record.into(),
             8,
         );
         None

@@ -50,7 +50,11 @@ impl Func {
             return Ok(FuncRef::from_raw(address));
         }
         // A host function: wasm calls it through a trampoline of its type,
-        // which a module of this store lends (and outlives it with).
+        // which a module of this store lends (and outlives it with). Every
+        // function of an instance has its reference recorded.
+        if inner.objects.funcs[self.index].host.is_none() {
+            return Err(Error::msg("this function has no reference record"));
+        }
         let mut record = inner.objects.funcs[self.index].func_ref;
         let trampoline = inner
             .objects
@@ -182,8 +186,21 @@ impl Instance {
                 imports.len()
             )));
         }
+        // Imports resolve by name: two imports of one name must be given
+        // the same item.
         let mut linker = RawLinker::new();
+        let mut given = std::collections::HashMap::new();
         for (import, item) in wanted.iter().zip(imports) {
+            let name = (import.module, import.name);
+            if given
+                .insert(name, *item)
+                .is_some_and(|first| first != *item)
+            {
+                return Err(Error::msg(format!(
+                    "the module imports {}.{} twice and was given two different items for it",
+                    import.module, import.name
+                )));
+            }
             linker.define(import.module, import.name, raw(inner, *item)?);
         }
         instantiate_with(inner, module, &linker)

@@ -31,9 +31,15 @@ static void print_trap(const char* what, wasm_trap_t* trap) {
   wasm_trap_delete(trap);
 }
 
+static wasm_store_t* the_store;
+
 static wasm_trap_t* twice(void* env, const wasm_val_vec_t* args, wasm_val_vec_t* results) {
   int* calls = env;
-  ++*calls;
+  if (++*calls == 1) {
+    /* A store's limits cannot change under its running wasm. */
+    printf("limits set from a host function: %d\n", waot_store_limit(the_store, 65536, 0));
+    print_error("limits in a call");
+  }
   if (args->data[0].of.i32 < 0) {
     wasm_message_t message;
     wasm_name_new_from_string_nt(&message, "negative input");
@@ -63,6 +69,7 @@ static wasm_extern_t* export_named(const wasm_module_t* module, wasm_extern_vec_
 int main(void) {
   wasm_engine_t* engine = wasm_engine_new();
   wasm_store_t* store = wasm_store_new(engine);
+  the_store = store;
 
   /* A WebAssembly binary is not an artifact: refused with the command. */
   static const char wasm_bytes[] = {0, 'a', 's', 'm', 1, 0, 0, 0};
@@ -213,6 +220,23 @@ int main(void) {
   wasm_val_delete(&r[0]);
   wasm_ref_t* as_ref = wasm_foreign_as_ref(foreign);
   printf("a foreign is no function: %p\n", (void*)wasm_ref_as_func(as_ref));
+
+  /* A reference of another store is refused, not taken for this store's. */
+  wasm_store_t* other = wasm_store_new(engine);
+  wasm_foreign_t* stranger = wasm_foreign_new(other);
+  wasm_val_t sa[2] = {WASM_I32_VAL(0), WASM_REF_VAL(wasm_foreign_as_ref(stranger))};
+  wasm_val_vec_t sargs = WASM_ARRAY_VEC(sa);
+  print_trap("keep(another store's foreign)", wasm_func_call(keep, &sargs, &none));
+  wasm_foreign_delete(stranger);
+  wasm_store_delete(other);
+
+  /* A function that could not be made leaves its environment alone. */
+  wasm_globaltype_t* not_a_function = wasm_globaltype_new(wasm_valtype_new_i32(), WASM_CONST);
+  int before = finalized;
+  wasm_func_t* nothing = wasm_func_new_with_env(store, not_a_function, twice, (void*)(intptr_t)1000, finalize);
+  printf("a function of a global type: %p, finalized %d\n", (void*)nothing, finalized - before);
+  print_error("function of a global type");
+  wasm_globaltype_delete(not_a_function);
   wasm_foreign_delete(foreign);
 
   /* Host info on an instance and a module; shared modules. */

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""forge_abi.py IN.o OUT.o — writes a copy of a `waot compile --emit
-object` object whose metadata records another runtime ABI (the first byte
-of the build-info's fingerprint flipped, the metadata's checksum sealed
-again): what an object built by a waot of another ABI looks like to
-waot_module_new_static. Reads only the ELF64 structures (either byte
-order)."""
+"""forge.py abi|code IN.o OUT.o — writes a copy of a `waot compile
+--emit object` object that waot_module_new_static must refuse:
+  abi   its metadata records another runtime ABI (the first byte of the
+        build-info's fingerprint flipped, the metadata's checksum sealed
+        again): an object built by a waot of another ABI;
+  code  one byte of its code changed: code that is not what its (signed,
+        checksummed) metadata was written with.
+Reads only the ELF64 structures (either byte order)."""
 import struct
 import sys
 import zlib
@@ -26,7 +28,13 @@ def sections(elf):
 
 
 def main():
-    obj = bytearray(open(sys.argv[1], "rb").read())
+    mode, source, target = sys.argv[1:4]
+    obj = bytearray(open(source, "rb").read())
+    if mode == "code":
+        (text_at, _), = [(o, s) for n, o, s in sections(obj) if n.startswith(".text.waot.")]
+        obj[text_at] ^= 0x01
+        open(target, "wb").write(obj)
+        return
     (meta_at, meta_len), = [(o, s) for n, o, s in sections(obj) if n.startswith(".rodata.waot.")]
     meta = obj[meta_at:meta_at + meta_len]
     found = {n: (o, s) for n, o, s in sections(meta)}
@@ -36,7 +44,7 @@ def main():
     sealed = zlib.crc32(bytes(meta[:checksum]) + b"\0\0\0\0" + bytes(meta[checksum + 4:]))
     meta[checksum:checksum + 4] = struct.pack("<I", sealed)
     obj[meta_at:meta_at + meta_len] = meta
-    open(sys.argv[2], "wb").write(obj)
+    open(target, "wb").write(obj)
 
 
 main()
