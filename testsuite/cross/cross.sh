@@ -142,7 +142,7 @@ static_objects() {
     for prog in printf cpp_exceptions; do
         "$root/target/debug/waot" compile -q --target "$triple" --emit object --symbol guest \
             "testsuite/c/$prog.wasm" -o "$out/$prog.o"
-        "$gnu-gcc" -O1 -DWAOT_STATIC_MODULE=guest -Icapi/include examples/c-host/host.c \
+        "$gnu-gcc" -O1 -DWAOT_STATIC_MODULE=guest -Icapi/include -Iloader/include examples/c-host/host.c \
             "$out/$prog.o" "$lib" -lpthread -ldl -lm -lrt -o "$out/$prog"
         "$root/target/debug/waot" compile -q "testsuite/c/$prog.wasm" -o "$out/$prog.aot"
         "$root/target/debug/waot-run" "$out/$prog.aot" > "$out/$prog.expected"
