@@ -483,6 +483,7 @@ fn recorded_features(module: &ModuleInfo) -> u64 {
         (module.space.memories.total() > 1, MULTI_MEMORY),
         (module.uses_memory64(), MEMORY64),
         (module.uses_function_references, FUNCTION_REFERENCES),
+        (module.uses_legacy_exceptions.get(), LEGACY_EXCEPTIONS),
     ]
     .into_iter()
     .filter(|(used, _)| *used)

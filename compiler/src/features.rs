@@ -23,13 +23,14 @@ pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::EXTENDED_CONST)
     .union(WasmFeatures::MULTI_MEMORY)
     .union(WasmFeatures::MEMORY64)
-    .union(WasmFeatures::FUNCTION_REFERENCES);
+    .union(WasmFeatures::FUNCTION_REFERENCES)
+    .union(WasmFeatures::LEGACY_EXCEPTIONS);
 
 /// The proposals waot compiles that `waot compile --wasm-features` can turn
 /// off (as Wasmtime's `-W simd=n` does), for artifacts that must not use
 /// them: name and wasmparser features (turning SIMD off turns relaxed SIMD
 /// off too, as it builds on it).
-pub const OPTIONAL: [(&str, WasmFeatures); 9] = [
+pub const OPTIONAL: [(&str, WasmFeatures); 10] = [
     ("simd", WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD)),
     ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
     ("exceptions", WasmFeatures::EXCEPTIONS),
@@ -39,6 +40,7 @@ pub const OPTIONAL: [(&str, WasmFeatures); 9] = [
     ("multi-memory", WasmFeatures::MULTI_MEMORY),
     ("memory64", WasmFeatures::MEMORY64),
     ("function-references", WasmFeatures::FUNCTION_REFERENCES),
+    ("legacy-exceptions", WasmFeatures::LEGACY_EXCEPTIONS),
 ];
 
 /// Which proposals that change the artifact's contents a module uses, as
@@ -75,11 +77,6 @@ const PROPOSALS: &[Proposal] = &[
         name: "shared-everything-threads",
         flags: WasmFeatures::SHARED_EVERYTHING_THREADS,
         extends: &["gc"],
-    },
-    Proposal {
-        name: "legacy-exceptions",
-        flags: WasmFeatures::LEGACY_EXCEPTIONS,
-        extends: &[],
     },
     Proposal {
         name: "stack-switching",

@@ -97,8 +97,9 @@ enum Command {
         /// Turn proposals off, for artifacts that older runtimes must also
         /// run: a comma-separated list of `-simd`, `-relaxed-simd`,
         /// `-exceptions`, `-tail-call`, `-threads`, `-extended-const`,
-        /// `-multi-memory`, `-memory64`, `-function-references` (a name
-        /// without `-` keeps it on, the default). A module using one is
+        /// `-multi-memory`, `-memory64`, `-function-references`,
+        /// `-legacy-exceptions` (a name without `-` keeps it on, the
+        /// default). A module using one is
         /// refused (exit 1).
         #[arg(long, value_name = "LIST", value_parser = parse_wasm_features)]
         wasm_features: Option<TurnedOff>,

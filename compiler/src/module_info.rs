@@ -85,6 +85,8 @@ pub struct ModuleInfo<'a> {
     /// Whether the module uses exception handling (tags, `exnref`); the
     /// translator also sets it for `try_table`, `throw` and `throw_ref`.
     pub uses_exceptions: Flag,
+    /// The legacy exception encoding (`try`, `catch`, `delegate`, …).
+    pub uses_legacy_exceptions: Flag,
     /// Whether the translator met `return_call` or `return_call_indirect`.
     pub uses_tail_calls: Flag,
     /// Whether the module has a shared memory or the translator met an
@@ -307,6 +309,7 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         tag_types: Vec::new(),
         tags: Vec::new(),
         uses_exceptions: Flag::default(),
+        uses_legacy_exceptions: Flag::default(),
         uses_tail_calls: Flag::default(),
         uses_threads: Flag::default(),
         uses_simd: uses.simd,

@@ -589,6 +589,9 @@ pub mod wasm_features {
     pub const MULTI_MEMORY: u64 = 1 << 12;
     /// memory64 (Wasm 3.0): a 64-bit indexed memory or table.
     pub const MEMORY64: u64 = 1 << 13;
+    /// The legacy exception encoding (`try`, `catch`, `catch_all`,
+    /// `rethrow`, `delegate`), which LLVM and Emscripten still emit.
+    pub const LEGACY_EXCEPTIONS: u64 = 1 << 15;
     /// All of Wasm 2.0 without SIMD.
     pub const WASM2_NO_SIMD: u64 = MUTABLE_GLOBAL
         | SIGN_EXTENSION
@@ -597,7 +600,7 @@ pub mod wasm_features {
         | BULK_MEMORY
         | REFERENCE_TYPES;
     /// Names of the bits, for diagnostics.
-    pub const NAMES: [(u64, &str); 15] = [
+    pub const NAMES: [(u64, &str); 16] = [
         (MUTABLE_GLOBAL, "mutable-global"),
         (SIGN_EXTENSION, "sign-extension"),
         (SATURATING_FLOAT_TO_INT, "saturating-float-to-int"),
@@ -613,6 +616,7 @@ pub mod wasm_features {
         (MULTI_MEMORY, "multi-memory"),
         (MEMORY64, "memory64"),
         (FUNCTION_REFERENCES, "function-references"),
+        (LEGACY_EXCEPTIONS, "legacy-exceptions"),
     ];
 
     /// Formats a feature set as a comma-separated list of names; a bit

@@ -175,7 +175,8 @@ pub fn host_info() -> HostInfo {
             | wasm_features::EXTENDED_CONST
             | wasm_features::MULTI_MEMORY
             | wasm_features::MEMORY64
-            | wasm_features::FUNCTION_REFERENCES,
+            | wasm_features::FUNCTION_REFERENCES
+            | wasm_features::LEGACY_EXCEPTIONS,
     }
 }
 

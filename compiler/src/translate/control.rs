@@ -51,7 +51,7 @@ impl Translator<'_, '_> {
 
     /// Continues translation in `block`, whose parameters replace the
     /// stack above `height`.
-    fn enter_block(&mut self, block: ir::Block, height: usize) {
+    pub(super) fn enter_block(&mut self, block: ir::Block, height: usize) {
         self.builder.switch_to_block(block);
         self.stack.truncate(height);
         self.stack
@@ -87,7 +87,7 @@ impl Translator<'_, '_> {
     }
 
     /// Jumps from the current block to frame `depth`.
-    fn branch_to(&mut self, depth: usize) {
+    pub(super) fn branch_to(&mut self, depth: usize) {
         let (target, args) = self.branch_target(depth);
         self.builder.ins().jump(target, &args);
     }
@@ -95,7 +95,7 @@ impl Translator<'_, '_> {
     /// Falls through from the current block to the exit of the innermost
     /// frame, carrying its results (for `end` and `else`; for a `loop` this
     /// is not a branch to its header).
-    fn fall_through(&mut self) {
+    pub(super) fn fall_through(&mut self) {
         let frame = self.control.last_mut().expect("inside a frame");
         frame.exit_reachable = true;
         let (next, arity) = (frame.next, frame.num_results);
@@ -247,12 +247,15 @@ impl Translator<'_, '_> {
         self.reachable = born;
     }
 
-    fn translate_end(&mut self) {
+    pub(super) fn translate_end(&mut self) {
         if self.reachable {
             self.fall_through();
         }
         let mut frame = self.control.pop().expect("end closes a frame");
         self.leave_handler_scope(self.control.len());
+        if let FrameKind::Try(state) = frame.kind {
+            self.finish_try(state);
+        }
         if let FrameKind::If {
             else_block,
             else_seen: false,
@@ -268,7 +271,7 @@ impl Translator<'_, '_> {
         self.finish_end(frame);
     }
 
-    fn finish_end(&mut self, frame: Frame) {
+    pub(super) fn finish_end(&mut self, frame: Frame) {
         if let FrameKind::Loop(header) = frame.kind {
             self.builder.seal_block(header);
         }
@@ -298,7 +301,8 @@ impl Translator<'_, '_> {
             Operator::Block { .. }
             | Operator::Loop { .. }
             | Operator::If { .. }
-            | Operator::TryTable { .. } => {
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => {
                 let next = self.builder.create_block();
                 let kind = match op {
                     Operator::If { .. } => FrameKind::If {
@@ -319,6 +323,9 @@ impl Translator<'_, '_> {
             }
             Operator::Else => self.translate_else(),
             Operator::End => self.translate_end(),
+            Operator::Catch { tag_index } => self.translate_catch(Some(tag_index)),
+            Operator::CatchAll => self.translate_catch(None),
+            Operator::Delegate { relative_depth } => self.translate_delegate(relative_depth),
             _ => {}
         }
         Ok(())

@@ -24,7 +24,7 @@ use waot_format::types::TypeIndex;
 use waot_format::vmctx::{self, VALUE_SLOT_SIZE};
 use wasmparser::{Catch, Operator};
 
-/// One catch clause of a `try_table`.
+/// One catch clause of a `try_table` (or of a legacy `try`).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Clause {
     /// The tag it catches, or `None` for `catch_all`.
@@ -32,8 +32,30 @@ pub(super) struct Clause {
     /// Whether the label also receives the `exnref` (`catch_ref`,
     /// `catch_all_ref`).
     with_ref: bool,
-    /// The control frame (absolute index) its label names.
-    frame: usize,
+    /// Where it goes.
+    target: ClauseTarget,
+}
+
+/// Where a catch clause goes.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum ClauseTarget {
+    /// The label of this control frame (absolute index).
+    Frame(usize),
+    /// This block, with the exception as its parameter (a legacy `try`'s
+    /// dispatch block).
+    Block(ir::Block),
+}
+
+impl Clause {
+    /// A clause catching everything into `block`, which takes the
+    /// exception.
+    pub(super) fn to_block(block: ir::Block) -> Clause {
+        Clause {
+            tag: None,
+            with_ref: true,
+            target: ClauseTarget::Block(block),
+        }
+    }
 }
 
 /// The catch clauses of one `try_table` while its body is translated.
@@ -42,6 +64,13 @@ pub(super) struct HandlerScope {
     /// The control frame of the `try_table`.
     frame: usize,
     clauses: Vec<Clause>,
+}
+
+impl HandlerScope {
+    /// The clauses of the frame at `frame`.
+    pub(super) fn new(frame: usize, clauses: Vec<Clause>) -> HandlerScope {
+        HandlerScope { frame, clauses }
+    }
 }
 
 /// What a call calls.
@@ -78,7 +107,7 @@ impl Translator<'_, '_> {
                         Clause {
                             tag,
                             with_ref,
-                            frame: outside - 1 - label as usize,
+                            target: ClauseTarget::Frame(outside - 1 - label as usize),
                         }
                     })
                     .collect();
@@ -129,9 +158,19 @@ impl Translator<'_, '_> {
 
     /// The catch clauses of the enclosing `try_table`s, innermost first.
     fn active_clauses(&self) -> Vec<Clause> {
+        self.clauses_within(Some(usize::MAX))
+    }
+
+    /// The catch clauses of the enclosing scopes whose frame is at most
+    /// `outermost` (none for `None`), innermost first.
+    fn clauses_within(&self, outermost: Option<usize>) -> Vec<Clause> {
+        let Some(outermost) = outermost else {
+            return Vec::new();
+        };
         self.handler_scopes
             .iter()
             .rev()
+            .filter(|s| s.frame <= outermost)
             .flat_map(|s| s.clauses.iter().copied())
             .collect()
     }
@@ -151,32 +190,58 @@ impl Translator<'_, '_> {
 
     /// Dispatches exception `exn` against the enclosing catch clauses,
     /// innermost first; if none matches, throws it to the callers.
-    fn throw_exception(&mut self, exn: Value) {
-        let clauses = self.active_clauses();
+    pub(super) fn throw_exception(&mut self, exn: Value) {
+        self.throw_to(exn, Some(usize::MAX));
+    }
+
+    /// Whether exception `exn` is of tag `tag`.
+    pub(super) fn tag_matches(&mut self, exn: Value, tag: u32) -> Value {
         let ptr = self.env.pointer_type();
+        // Slot 0 of the exception object is a little-endian value slot
+        // like the payload's; the VM context is native.
+        let thrown = self.builder.ins().load(
+            ptr,
+            payload_flags().with_readonly(),
+            exn,
+            vmctx::exn::TAG as i32,
+        );
+        let flags = vmctx_flags().with_readonly();
+        let wanted =
+            self.builder
+                .ins()
+                .load(ptr, flags, self.vmctx, self.env.offsets.tag(tag) as i32);
+        self.builder
+            .ins()
+            .icmp(ir::condcodes::IntCC::Equal, thrown, wanted)
+    }
+
+    /// The values exception `exn` of tag `tag` carries.
+    pub(super) fn exception_values(&mut self, exn: Value, tag: u32) -> Vec<Value> {
+        let mut values = Vec::new();
+        for (i, t) in self.tag_type(tag).into_iter().enumerate() {
+            let at = vmctx::exn::VALUES + i as u32 * VALUE_SLOT_SIZE;
+            values.push(
+                self.builder
+                    .ins()
+                    .load(ir_type(t), payload_flags(), exn, at as i32),
+            );
+        }
+        values
+    }
+
+    /// Dispatches exception `exn` against the catch clauses of the
+    /// enclosing scopes whose frame is at most `outermost` (none for
+    /// `None`), innermost first; if none matches, throws it to the
+    /// callers.
+    pub(super) fn throw_to(&mut self, exn: Value, outermost: Option<usize>) {
+        let clauses = self.clauses_within(outermost);
         for clause in clauses {
             let Some(tag) = clause.tag else {
                 self.land(clause, exn);
                 self.reachable = false;
                 return;
             };
-            // Slot 0 of the exception object is a little-endian value
-            // slot like the payload's; the VM context is native.
-            let thrown = self.builder.ins().load(
-                ptr,
-                payload_flags().with_readonly(),
-                exn,
-                vmctx::exn::TAG as i32,
-            );
-            let flags = vmctx_flags().with_readonly();
-            let wanted =
-                self.builder
-                    .ins()
-                    .load(ptr, flags, self.vmctx, self.env.offsets.tag(tag) as i32);
-            let matches = self
-                .builder
-                .ins()
-                .icmp(ir::condcodes::IntCC::Equal, thrown, wanted);
+            let matches = self.tag_matches(exn, tag);
             let landing = self.builder.create_block();
             let next = self.builder.create_block();
             self.builder.ins().brif(matches, landing, &[], next, &[]);
@@ -195,21 +260,21 @@ impl Translator<'_, '_> {
     fn land(&mut self, clause: Clause, exn: Value) {
         // A callee (or this function, before its throw) saved the fuel.
         self.fuel_reload();
-        let mut args = Vec::new();
-        if let Some(tag) = clause.tag {
-            for (i, t) in self.tag_type(tag).into_iter().enumerate() {
-                let at = vmctx::exn::VALUES + i as u32 * VALUE_SLOT_SIZE;
-                args.push(
-                    self.builder
-                        .ins()
-                        .load(ir_type(t), payload_flags(), exn, at as i32),
-                );
-            }
-        }
+        let mut args = match clause.tag {
+            Some(tag) => self.exception_values(exn, tag),
+            None => Vec::new(),
+        };
         if clause.with_ref {
             args.push(exn);
         }
-        let frame = &mut self.control[clause.frame];
+        let frame = match clause.target {
+            ClauseTarget::Frame(frame) => frame,
+            ClauseTarget::Block(block) => {
+                self.builder.ins().jump(block, &block_args(&args));
+                return;
+            }
+        };
+        let frame = &mut self.control[frame];
         let target = match frame.kind {
             FrameKind::Loop(header) => header,
             _ => {

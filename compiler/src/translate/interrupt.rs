@@ -33,6 +33,12 @@ fn cost(op: &Operator) -> i64 {
         | Operator::Return
         | Operator::Else
         | Operator::End => 0,
+        // The legacy encoding, which Wasmtime does not run: its structure
+        // costs what `block`, `else` and `end` cost.
+        Operator::Try { .. }
+        | Operator::Catch { .. }
+        | Operator::CatchAll
+        | Operator::Delegate { .. } => 0,
         _ => 1,
     }
 }
@@ -95,7 +101,8 @@ fn fuel_point(op: &Operator) -> FuelPoint {
         | Operator::ReturnCallIndirect { .. }
         | Operator::ReturnCallRef { .. }
         | Operator::Throw { .. }
-        | Operator::ThrowRef => FuelPoint::Save,
+        | Operator::ThrowRef
+        | Operator::Rethrow { .. } => FuelPoint::Save,
         Operator::Loop { .. }
         | Operator::If { .. }
         | Operator::Br { .. }
@@ -104,6 +111,10 @@ fn fuel_point(op: &Operator) -> FuelPoint {
         | Operator::BrOnNull { .. }
         | Operator::BrOnNonNull { .. }
         | Operator::TryTable { .. }
+        | Operator::Try { .. }
+        | Operator::Catch { .. }
+        | Operator::CatchAll
+        | Operator::Delegate { .. }
         | Operator::Return
         | Operator::End
         | Operator::Else => FuelPoint::Flush,

@@ -11,6 +11,7 @@ mod calls;
 mod control;
 mod exceptions;
 mod interrupt;
+mod legacy_exceptions;
 mod memory;
 mod numeric;
 mod relaxed_simd;
@@ -184,6 +185,8 @@ enum FrameKind {
         else_block: ir::Block,
         else_seen: bool,
     },
+    /// A legacy `try` (`legacy_exceptions.rs`).
+    Try(legacy_exceptions::TryState),
 }
 
 /// One entry of the control stack.
@@ -333,6 +336,7 @@ impl Translator<'_, '_> {
             || self.table_operator(op)?
             || self.bulk_operator(op)?
             || self.exception_operator(op)?
+            || self.legacy_exception_operator(op)?
             || self.atomic_operator(op)?
             || self.simd_operator(op)?
             || self.typed_ref_operator(op)?

@@ -1,1 +1,0 @@
-(module (func try nop catch_all end))
