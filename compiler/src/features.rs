@@ -12,9 +12,9 @@ use crate::error::{CompileError, Result};
 use wasmparser::{Validator, WasmFeatures};
 
 /// The features waot compiles: all of Wasm 2.0, and from Wasm 3.0 relaxed
-/// SIMD, exception handling (`exnref`), tail calls, threads and extended
-/// constant expressions, multi-memory, memory64 and typed function
-/// references.
+/// SIMD, exception handling (`exnref`, and the legacy encoding), tail
+/// calls, threads and extended constant expressions, multi-memory,
+/// memory64 and typed function references.
 pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::RELAXED_SIMD)
     .union(WasmFeatures::EXCEPTIONS)
