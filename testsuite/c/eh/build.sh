@@ -7,8 +7,8 @@
 # so the parts of libc++abi and libunwind that C++ exceptions need are built
 # here from Zig's own copies of their sources, with exceptions on; the two
 # tags the toolchain expects come from the `.s` files beside this script.
-# Every object uses the standardised exception handling (exnref), not the
-# legacy proposal.
+# The first two use the standardised exception handling (exnref); the
+# `_legacy` twins clang's default, legacy encoding.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 c=$(cd "$here/.." && pwd)
@@ -46,3 +46,25 @@ done
     "$work"/unwind.o "$here/cpp_exception_tag.s" \
     -o "$c/cpp_exceptions.wasm"
 echo "built sjlj.wasm and cpp_exceptions.wasm"
+
+# The same two programs in clang's default encoding, the legacy one (try,
+# catch, rethrow, delegate), which LLVM and Emscripten still emit unless
+# told otherwise: every object built again without -wasm-use-legacy-eh=false.
+legacy="-target wasm32-wasi -mcpu=generic+exception_handling -O2"
+"$zig" cc $legacy -mllvm -wasm-enable-sjlj -Wl,--strip-debug \
+    "$c/sjlj.c" "$here/c_longjmp_tag.s" -o "$c/sjlj_legacy.wasm"
+for f in cxa_exception cxa_personality; do
+    "$zig" c++ $legacy -fwasm-exceptions -std=c++20 -c \
+        -D_LIBCXXABI_BUILDING_LIBRARY -D_LIBCPP_BUILDING_LIBRARY \
+        -DLIBCXXABI_USE_LLVM_UNWINDER -D_LIBCXXABI_HAS_NO_THREADS \
+        -I"$lib/libcxxabi/include" -I"$lib/libunwind/include" -I"$lib/libcxx/src" \
+        "$lib/libcxxabi/src/$f.cpp" -o "$work/legacy_$f.o"
+done
+"$zig" cc $legacy -fwasm-exceptions -c -D_LIBUNWIND_HAS_NO_THREADS -D_LIBUNWIND_HIDE_SYMBOLS \
+    -I"$lib/libunwind/include" -I"$lib/libunwind/src" \
+    "$lib/libunwind/src/Unwind-wasm.c" -o "$work/legacy_unwind.o"
+"$zig" c++ $legacy -fwasm-exceptions -std=c++20 -Wl,--strip-debug \
+    "$c/cpp_exceptions.cpp" "$work"/legacy_cxa_exception.o "$work"/legacy_cxa_personality.o \
+    "$work"/legacy_unwind.o "$here/cpp_exception_tag.s" \
+    -o "$c/cpp_exceptions_legacy.wasm"
+echo "built sjlj_legacy.wasm and cpp_exceptions_legacy.wasm (legacy encoding)"
