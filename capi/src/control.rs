@@ -6,15 +6,8 @@ use crate::object::{wasm_extern_vec_t, wasm_ref_t};
 use crate::store::{wasm_config_t, wasm_engine_t, wasm_store_t, with_store};
 use crate::types::null;
 use crate::vec::CVec;
-use std::ffi::{CStr, c_char, c_void};
+use std::ffi::{c_char, c_void};
 use waot_run::{Linker, StoreLimitsBuilder};
-
-/// # Safety
-/// `s` is null or a NUL-terminated string.
-unsafe fn text(s: *const c_char) -> Option<String> {
-    // SAFETY: as the caller guarantees.
-    (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned())
-}
 
 /// Stores of engines made with `config` count fuel (modules must be
 /// compiled with `waot compile --fuel`).
@@ -54,7 +47,7 @@ pub unsafe extern "C" fn waot_config_require_signature(
     path: *const c_char,
 ) -> bool {
     // SAFETY: as the caller guarantees.
-    let (Some(c), Some(path)) = (unsafe { config.as_mut() }, unsafe { text(path) }) else {
+    let (Some(c), Some(path)) = (unsafe { config.as_mut() }, unsafe { crate::c_text(path) }) else {
         crate::error::record("waot_config_require_signature: a null configuration or path");
         return false;
     };
@@ -190,10 +183,10 @@ pub unsafe extern "C" fn waot_native_imports(
         crate::error::record("waot_native_imports: a null module or import vector");
         return false;
     };
-    // SAFETY: as the caller guarantees.
     let symbols = if count == 0 {
         &[][..]
     } else {
+        // SAFETY: as the caller guarantees.
         unsafe { std::slice::from_raw_parts(symbols, count) }
     };
     // SAFETY: as the caller guarantees.
@@ -201,8 +194,13 @@ pub unsafe extern "C" fn waot_native_imports(
     let mut linker = Linker::<crate::store::StoreData>::new(&engine);
     for s in symbols {
         // SAFETY: as the caller guarantees.
-        let (module_name, name, signature) =
-            unsafe { (text(s.module), text(s.name), text(s.signature)) };
+        let (module_name, name, signature) = unsafe {
+            (
+                crate::c_text(s.module),
+                crate::c_text(s.name),
+                crate::c_text(s.signature),
+            )
+        };
         let (Some(module_name), Some(name), Some(signature)) = (module_name, name, signature)
         else {
             crate::error::record("a native symbol has a null module, name or signature");

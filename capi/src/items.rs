@@ -6,7 +6,9 @@
 use crate::func::{val_in, val_out, wasm_val_t};
 use crate::object::{Key, What, wasm_ref_t};
 use crate::store::{wasm_store_t, with_store};
-use crate::types::{TypeOf, boxed, extern_type_to_c, kind_of, null, wasm_externtype_t};
+use crate::types::{
+    TypeOf, boxed, extern_type_to_c, kind_of, limits, null, saturating_u32, wasm_externtype_t,
+};
 use waot_run::{Error, ExternType, Global, GlobalType, Memory, Table, Val};
 
 /// The store object behind `p`.
@@ -62,9 +64,10 @@ pub unsafe extern "C" fn wasm_global_new(
     ty: *const wasm_externtype_t,
     value: *const wasm_val_t,
 ) -> *mut wasm_ref_t {
-    // SAFETY: as the caller guarantees.
     let (Some(GlobalType { content, mutable }), Some(value)) = (
+        // SAFETY: as the caller guarantees.
         unsafe { ty.as_ref() }.and_then(|t| t.global_type()),
+        // SAFETY: as the caller guarantees.
         unsafe { value.as_ref() },
     ) else {
         return crate::error::fail("wasm_global_new: not a global type or no value");
@@ -207,16 +210,10 @@ pub unsafe extern "C" fn wasm_table_type(t: *const wasm_ref_t) -> *mut wasm_exte
             let element = crate::types::wasm_valtype_t {
                 kind: kind_of(t.ty(&*ctx)),
             };
-            let size = u32::try_from(t.size(&*ctx)).unwrap_or(u32::MAX);
             Ok(boxed(wasm_externtype_t {
                 which: TypeOf::Table {
                     element,
-                    limits: crate::types::wasm_limits_t {
-                        min: size,
-                        max: t
-                            .max(&*ctx)
-                            .map_or(u32::MAX, |m| u32::try_from(m).unwrap_or(u32::MAX)),
-                    },
+                    limits: limits(t.size(&*ctx), t.max(&*ctx)),
                 },
             }))
         })
@@ -271,7 +268,7 @@ pub unsafe extern "C" fn wasm_table_size(t: *const wasm_ref_t) -> u32 {
     // SAFETY: as the caller guarantees.
     unsafe {
         on_item(t, 0, |_, ctx, key| {
-            Ok(u32::try_from(table_of(key)?.size(&*ctx)).unwrap_or(u32::MAX))
+            Ok(saturating_u32(table_of(key)?.size(&*ctx)))
         })
     }
 }
@@ -333,13 +330,9 @@ pub unsafe extern "C" fn wasm_memory_type(m: *const wasm_ref_t) -> *mut wasm_ext
     unsafe {
         on_item(m, null(), |_, ctx, key| {
             let memory = memory_of(key)?;
-            let pages = u32::try_from(memory.size(&*ctx)).unwrap_or(u32::MAX);
-            let max = memory
-                .max(&*ctx)
-                .map_or(u32::MAX, |m| u32::try_from(m).unwrap_or(u32::MAX));
             Ok(boxed(wasm_externtype_t {
                 which: TypeOf::Memory {
-                    limits: crate::types::wasm_limits_t { min: pages, max },
+                    limits: limits(memory.size(&*ctx), memory.max(&*ctx)),
                 },
             }))
         })
@@ -379,7 +372,7 @@ pub unsafe extern "C" fn wasm_memory_size(m: *const wasm_ref_t) -> u32 {
     // SAFETY: as the caller guarantees.
     unsafe {
         on_item(m, 0, |_, ctx, key| {
-            Ok(u32::try_from(memory_of(key)?.size(&*ctx)).unwrap_or(u32::MAX))
+            Ok(saturating_u32(memory_of(key)?.size(&*ctx)))
         })
     }
 }

@@ -36,3 +36,16 @@ vec::declare_vec!(
 
 /// A name: a byte vector.
 pub type wasm_name_t = wasm_byte_vec_t;
+
+/// The text of a C string (`None` for NULL; invalid UTF-8 replaced).
+///
+/// # Safety
+/// `s` is null or a NUL-terminated string.
+pub(crate) unsafe fn c_text(s: *const std::ffi::c_char) -> Option<String> {
+    // SAFETY: as the caller guarantees.
+    (!s.is_null()).then(|| {
+        unsafe { std::ffi::CStr::from_ptr(s) }
+            .to_string_lossy()
+            .into_owned()
+    })
+}

@@ -118,10 +118,10 @@ impl Owned for wasm_externtype_t {}
 fn copy_types(v: &wasm_valtype_vec_t) -> wasm_valtype_vec_t {
     // SAFETY: a type's vectors hold live value types it owns.
     let items = unsafe { v.as_slice() };
-    // SAFETY: each element is a live value type.
     CVec::from_vec(
         items
             .iter()
+            // SAFETY: each element is a live value type.
             .map(|t| unsafe { crate::vec::Element::deep_copy(t) })
             .collect(),
     )
@@ -163,11 +163,17 @@ impl Drop for wasm_externtype_t {
     }
 }
 
-fn limits(min: u64, max: Option<u64>) -> wasm_limits_t {
-    let clamp = |v: u64| u32::try_from(v).unwrap_or(NO_MAX);
+/// `n` as a `u32`, `u32::MAX` when it does not fit (the C API's sizes
+/// are 32-bit; `u32::MAX` is also "no maximum").
+pub fn saturating_u32(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(NO_MAX)
+}
+
+/// Limits of `min` and an optional `max`.
+pub fn limits(min: u64, max: Option<u64>) -> wasm_limits_t {
     wasm_limits_t {
-        min: clamp(min),
-        max: max.map_or(NO_MAX, clamp),
+        min: saturating_u32(min),
+        max: max.map_or(NO_MAX, saturating_u32),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::object::{What, wasm_extern_vec_t, wasm_ref_t};
 use crate::store::{StoreData, wasm_store_t, with_store};
 use crate::types::{boxed, null, take};
 use crate::vec::CVec;
-use std::ffi::{CStr, c_char};
+use std::ffi::c_char;
 use waot_run::wasi::{WasiCtx, WasiCtxBuilder};
 use waot_run::{Error, Linker};
 
@@ -16,14 +16,13 @@ pub struct waot_wasi_config_t {
     builder: WasiCtxBuilder,
 }
 
+/// The text of a C string, empty for NULL.
+///
 /// # Safety
 /// `s` is null or a NUL-terminated string.
 unsafe fn text(s: *const c_char) -> String {
-    if s.is_null() {
-        return String::new();
-    }
     // SAFETY: as the caller guarantees.
-    unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned()
+    unsafe { crate::c_text(s) }.unwrap_or_default()
 }
 
 /// An empty configuration: no arguments, environment or directories.

@@ -161,13 +161,15 @@ pub fn compile_with_progress(
     }
     // A trampoline per function type, for host functions that reach wasm
     // as `funcref`s (an import of the same type lends its own).
+    let mut lent = std::collections::HashMap::new();
+    for (i, &offset) in import_trampolines.iter().enumerate() {
+        lent.entry(module.func_type(FuncIndex(i as u32)))
+            .or_insert(offset);
+    }
     let mut type_trampolines = Vec::new();
     for (t, ty) in module.types.iter().enumerate() {
         let t = TypeIndex(t as u32);
-        let lent = (0..module.space.funcs.imported)
-            .find(|&i| module.func_type(FuncIndex(i)) == ty)
-            .map(|i| import_trampolines[i as usize]);
-        let offset = match lent {
+        let offset = match lent.get(ty).copied() {
             Some(offset) => offset,
             None => {
                 ctx.clear();

@@ -248,13 +248,28 @@ impl Translator<'_, '_> {
     }
 
     pub(super) fn translate_end(&mut self) {
+        self.close_frame(Some(usize::MAX));
+    }
+
+    /// `delegate N`: the `try` ends like a block; what escapes its body
+    /// goes to the handlers of the N-th label outside it (the caller's
+    /// past the function's).
+    pub(super) fn translate_delegate(&mut self, relative_depth: u32) {
+        // Frames outside the try: depth 0 is the innermost of them.
+        let outside = self.control.len() - 1;
+        self.close_frame(outside.checked_sub(1 + relative_depth as usize));
+    }
+
+    /// Ends the innermost frame; a legacy `try`'s uncaught exceptions go
+    /// to the scopes whose frame is at most `outermost`.
+    fn close_frame(&mut self, outermost: Option<usize>) {
         if self.reachable {
             self.fall_through();
         }
         let mut frame = self.control.pop().expect("end closes a frame");
         self.leave_handler_scope(self.control.len());
         if let FrameKind::Try(state) = frame.kind {
-            self.finish_try(state);
+            self.finish_try(state, outermost);
         }
         if let FrameKind::If {
             else_block,
@@ -271,7 +286,7 @@ impl Translator<'_, '_> {
         self.finish_end(frame);
     }
 
-    pub(super) fn finish_end(&mut self, frame: Frame) {
+    fn finish_end(&mut self, frame: Frame) {
         if let FrameKind::Loop(header) = frame.kind {
             self.builder.seal_block(header);
         }

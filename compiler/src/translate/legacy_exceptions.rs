@@ -140,32 +140,15 @@ impl Translator<'_, '_> {
     }
 
     /// The end of a `try`'s frame (already popped, its scope left): what
-    /// no clause caught is thrown to the scopes outside it. The current
-    /// block is done (a fall-through or unreachable).
-    pub(super) fn finish_try(&mut self, mut state: TryState) {
+    /// no clause caught is thrown to the scopes whose frame is at most
+    /// `outermost` (those outside the try for `end`; outside the label a
+    /// `delegate` names). The current block is done (a fall-through or
+    /// unreachable).
+    pub(super) fn finish_try(&mut self, mut state: TryState, outermost: Option<usize>) {
         self.finish_body(&mut state);
         if let Some(cursor) = state.cursor {
             let exn = self.enter_cursor(&state, cursor);
-            self.throw_exception(exn);
+            self.throw_to(exn, outermost);
         }
-    }
-
-    /// `delegate N`: the `try` ends; what escapes its body goes to the
-    /// handlers of the N-th label outside it (the caller's past the
-    /// function's).
-    pub(super) fn translate_delegate(&mut self, relative_depth: u32) {
-        if self.reachable {
-            self.fall_through();
-        }
-        let frame = self.control.pop().expect("delegate closes a try");
-        self.leave_handler_scope(self.control.len());
-        if let FrameKind::Try(mut state) = frame.kind {
-            self.finish_body(&mut state);
-            let exn = self.enter_cursor(&state, state.dispatch);
-            // Frames outside the try: depth 0 is the innermost of them.
-            let target = self.control.len().checked_sub(1 + relative_depth as usize);
-            self.throw_to(exn, target);
-        }
-        self.finish_end(frame);
     }
 }

@@ -181,15 +181,7 @@ pub fn write_with<'c>(c: &ArtifactContents<'c>, options: &WriteOptions) -> Vec<u
                 .find(|t| arch(t.triple) == wanted)
         })
         .unwrap_or(&crate::target::TARGETS[0]);
-    let mut obj = Object::new(
-        BinaryFormat::Elf,
-        architecture(target.elf_machine),
-        if target.big_endian {
-            Endianness::Big
-        } else {
-            Endianness::Little
-        },
-    );
+    let mut obj = elf_object(target);
     obj.flags = FileFlags::Elf {
         os_abi: consts::ELFOSABI_WAOT,
         abi_version: 0,
@@ -335,6 +327,16 @@ pub fn write_with<'c>(c: &ArtifactContents<'c>, options: &WriteOptions) -> Vec<u
 /// Where `object` put section `name` in the file it wrote.
 fn section_range(elf: &[u8], name: &str) -> std::ops::Range<usize> {
     crate::header::section_range(elf, name).expect("the writer added the section")
+}
+
+/// An empty ELF64 file for `target`'s machine and byte order.
+pub(crate) fn elf_object<'a>(target: &crate::target::Target) -> Object<'a> {
+    let endian = if target.big_endian {
+        Endianness::Big
+    } else {
+        Endianness::Little
+    };
+    Object::new(BinaryFormat::Elf, architecture(target.elf_machine), endian)
 }
 
 /// `object`'s name for the ELF machine of one of [`crate::target::TARGETS`].

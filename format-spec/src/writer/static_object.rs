@@ -8,12 +8,11 @@
 //! two pointers are the object's only ones.
 //! The record's layout is in [`crate::static_record`].
 
-use super::architecture;
 use crate::symbols::CodeSymbol;
-use object::write::{Object, Relocation, Symbol, SymbolSection};
+use object::write::{Relocation, Symbol, SymbolSection};
 use object::{
-    BinaryFormat, Endianness, FileFlags, RelocationEncoding, RelocationFlags, RelocationKind,
-    SectionKind, SymbolFlags, SymbolKind, SymbolScope, elf,
+    FileFlags, RelocationEncoding, RelocationFlags, RelocationKind, SectionKind, SymbolFlags,
+    SymbolKind, SymbolScope, elf,
 };
 
 use crate::static_record::{LAYOUT, MAGIC, META_AT, RECORD_SIZE, TEXT_ALIGN, TEXT_AT};
@@ -53,12 +52,7 @@ pub fn static_object(o: &StaticObject) -> Vec<u8> {
         .iter()
         .find(|t| t.triple == o.target)
         .expect("a target of waot");
-    let endian = if target.big_endian {
-        Endianness::Big
-    } else {
-        Endianness::Little
-    };
-    let mut obj = Object::new(BinaryFormat::Elf, architecture(target.elf_machine), endian);
+    let mut obj = super::elf_object(target);
     if target.elf_machine == elf::EM_RISCV {
         // RV64GC Linux objects: compressed instructions, double-float ABI;
         // the linker refuses to mix float ABIs.
@@ -70,9 +64,9 @@ pub fn static_object(o: &StaticObject) -> Vec<u8> {
     }
     let name = |prefix: &str| format!("{prefix}.waot.{}", o.symbol).into_bytes();
     let text = obj.add_section(Vec::new(), name(".text"), SectionKind::Text);
-    obj.section_mut(text).set_data(o.text.to_vec(), TEXT_ALIGN);
+    obj.section_mut(text).set_data(o.text, TEXT_ALIGN);
     let meta = obj.add_section(Vec::new(), name(".rodata"), SectionKind::ReadOnlyData);
-    obj.section_mut(meta).set_data(o.meta.to_vec(), 16);
+    obj.section_mut(meta).set_data(o.meta, 16);
     let record = obj.add_section(
         Vec::new(),
         name(".data.rel.ro"),

@@ -198,6 +198,17 @@ impl Engine {
     }
 
     /// The pool memories come from, with the pooling allocator.
+    /// How modules are opened for this engine: with the checks its fuel
+    /// and deadlines need, and the signature it requires.
+    pub(crate) fn open_options(&self) -> crate::code::OpenOptions {
+        let config = self.config();
+        crate::code::OpenOptions {
+            interruption: config.interruption,
+            require_signature: config.signature.clone(),
+            ..crate::code::OpenOptions::default()
+        }
+    }
+
     pub(crate) fn memory_pool(&self) -> Option<&Arc<MemoryPool>> {
         self.inner.pool.as_ref()
     }

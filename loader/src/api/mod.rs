@@ -14,7 +14,7 @@ pub(crate) mod store;
 pub(crate) mod types;
 
 use crate::CallError;
-use crate::code::{Module, OpenError, OpenOptions};
+use crate::code::{Module, OpenError};
 use crate::traps::Trap;
 
 /// What the embedder's API fails with: a message (with a `hint:` line
@@ -126,11 +126,7 @@ impl Module {
         path: impl AsRef<std::path::Path>,
     ) -> Result<Module, Error> {
         let path = path.as_ref();
-        let options = OpenOptions {
-            interruption: engine.config().interruption,
-            require_signature: engine.config().signature.clone(),
-            ..OpenOptions::default()
-        };
+        let options = engine.open_options();
         let name = path.display().to_string();
         match Module::open_with(path, &options) {
             Ok(m) => Ok(m),
@@ -162,11 +158,7 @@ impl Module {
             .map_anon()?;
         map[..bytes.len()].copy_from_slice(bytes);
         let map = map.make_read_only()?;
-        let options = OpenOptions {
-            interruption: engine.config().interruption,
-            require_signature: engine.config().signature.clone(),
-            ..OpenOptions::default()
-        };
+        let options = engine.open_options();
         Module::from_map_with(map, "module.aot", &options).map_err(|e| prefixed("module.aot", e))
     }
 }
@@ -184,11 +176,7 @@ impl Module {
         engine: &engine::Engine,
         record: *const crate::static_module::StaticModuleRecord,
     ) -> Result<Module, Error> {
-        let options = OpenOptions {
-            interruption: engine.config().interruption,
-            require_signature: engine.config().signature.clone(),
-            ..OpenOptions::default()
-        };
+        let options = engine.open_options();
         // SAFETY: as the caller guarantees.
         let name = unsafe { crate::static_module::object_name(record) };
         // SAFETY: as the caller guarantees.
