@@ -37,6 +37,12 @@ deps:
 	@python3 -c "import wasmtime" 2>/dev/null || python3 -m pip install -q wasmtime==50.0.1 || { \
 	  echo "error: cannot install the wasmtime Python package (the exception-handling oracle)"; \
 	  echo "hint: python3 -m pip install wasmtime==50.0.1"; exit 1; }
+	@# Node's V8 is the differential tester's oracle for the legacy
+	@# exception encoding, which Wasmtime does not run.
+	@command -v node >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq nodejs >/dev/null; \
+	  else echo "error: node not found (the legacy-exception oracle)"; echo "hint: sudo apt-get install nodejs"; exit 1; fi; }
 	@# readelf and objdump (binutils) and perf read artifacts in the ELF tests.
 	@command -v readelf >/dev/null && command -v objdump >/dev/null && command -v perf >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -70,6 +76,7 @@ test: build lint
 	$(MAKE) capi-test
 	$(CARGO) run -q -p waot-testsuite -- diff --seed 0 --count 2000
 	$(CARGO) run -q -p waot-testsuite -- diff --exceptions --seed 0 --count 1000
+	$(CARGO) run -q -p waot-testsuite -- diff --legacy-exceptions --seed 0 --count 2000
 	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit --interruption
 	$(CARGO) run -q -p waot-testsuite -- spec
 

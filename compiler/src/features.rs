@@ -219,10 +219,19 @@ pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<Uses> {
         }
         return Err(refused);
     }
-    if validate(wasm, everything()).is_err() {
-        // Invalid whatever the features: report it as Wasm 2.0 sees it, so
-        // messages match the specification's.
-        return Err(validate(wasm, WasmFeatures::WASM2).err().unwrap_or(refused));
+    if let Err(invalid) = validate(wasm, everything()) {
+        // Invalid whatever the features: as Wasm 2.0 words it when it fails
+        // at the same place (the specification's messages); where Wasm 2.0
+        // fails earlier, it only names the first later proposal the module
+        // uses, which is not what is wrong.
+        let offset = |e: &CompileError| match e {
+            CompileError::Invalid { offset, .. } => Some(*offset),
+            _ => None,
+        };
+        return Err(match validate(wasm, WasmFeatures::WASM2) {
+            Err(wasm2) if offset(&wasm2) == offset(&invalid) => wasm2,
+            _ => invalid,
+        });
     }
     let used: Vec<(&Proposal, usize)> = PROPOSALS
         .iter()

