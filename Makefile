@@ -140,6 +140,7 @@ real-programs: build
 	sh testsuite/real/micropython.sh
 	sh testsuite/real/fpga.sh
 	sh testsuite/real/go_reactor.sh
+	sh testsuite/real/pandoc.sh
 
 fixtures:
 	@command -v clang-16 >/dev/null || { \

@@ -38,6 +38,51 @@ const MODULE: &str = r#"(module
   (func (export "uncaught") (param i32)
     (throw $local (local.get 0) (i64.extend_i32_u (i32.mul (local.get 0) (i32.const 2))))))"#;
 
+/// The same calls in the legacy encoding: `try`/`catch` around the host
+/// calls, a `catch_all` whose `rethrow` hands the host's exception back to
+/// the host, and a `delegate` to the caller.
+const LEGACY_MODULE: &str = r#"(module
+  (import "host" "e" (tag $e (param i32)))
+  (import "host" "call_inner" (func $call_inner (param i32) (result i32)))
+  (import "host" "throw" (func $throw (param i32)))
+  (tag $local (export "local") (param i32 i64))
+  (func (export "outer") (param i32) (result i32)
+    try (result i32)
+      local.get 0
+      call $call_inner
+    catch $e
+      i32.const 1000
+      i32.add
+    end)
+  (func (export "inner") (param i32) (result i32)
+    (throw $e (local.get 0)))
+  (func (export "throw_from_host") (param i32) (result i32)
+    try (result i32)
+      local.get 0
+      call $throw
+      i32.const -1
+    catch $local
+      drop
+    catch $e
+      i32.const 2000
+      i32.add
+    end)
+  (func (export "rethrown") (param i32)
+    try
+      local.get 0
+      call $throw
+    catch_all
+      rethrow 0
+    end)
+  (func (export "delegated") (param i32)
+    try
+      try
+        local.get 0
+        call $throw
+      delegate 1
+    catch_all
+    end))"#;
+
 thread_local! {
     static INSTANCE: RefCell<Option<Instance>> = const { RefCell::new(None) };
 }
@@ -50,6 +95,10 @@ fn ty(params: &[ValType], results: &[ValType]) -> FuncType {
 }
 
 fn instantiate(tag: &Arc<Tag>) -> Instance {
+    instantiate_module(tag, MODULE)
+}
+
+fn instantiate_module(tag: &Arc<Tag>, text: &str) -> Instance {
     use ValType::*;
     let mut linker = Linker::new();
     linker.define("host", "e", Extern::Tag(tag.clone()));
@@ -67,7 +116,7 @@ fn instantiate(tag: &Arc<Tag>) -> Instance {
         let exception = Exception::new(thrown.clone(), args).map_err(Trap::host)?;
         Err(Trap::throw(exception))
     });
-    let module = waot_testsuite::open_wat(MODULE);
+    let module = waot_testsuite::open_wat(text);
     Instance::new(module, &linker, &RunOptions::default()).unwrap()
 }
 
@@ -107,6 +156,30 @@ fn exceptions_cross_the_host_boundary_both_ways() {
     assert_eq!(exception.values, vec![Val::I32(3)]);
 
     // After all that, the instance works.
+    assert_eq!(call("outer", 1).unwrap(), vec![Val::I32(1001)]);
+    INSTANCE.with(|i| *i.borrow_mut() = None);
+}
+
+#[test]
+fn legacy_exceptions_cross_the_host_boundary_both_ways() {
+    let tag = Tag::new(ty(&[ValType::I32], &[]), "host.e");
+    INSTANCE.with(|i| *i.borrow_mut() = Some(instantiate_module(&tag, LEGACY_MODULE)));
+
+    // wasm → host → wasm throws → host passes it on → a legacy catch.
+    assert_eq!(call("outer", 5).unwrap(), vec![Val::I32(1005)]);
+    // A host function throws; the second legacy catch clause takes it.
+    assert_eq!(call("throw_from_host", 7).unwrap(), vec![Val::I32(2007)]);
+    // Rethrown by a catch_all, or delegated to the caller (past a
+    // catch_all): the host gets its own tag and values back.
+    for name in ["rethrown", "delegated"] {
+        let Err(CallError::Trap(trap)) = call(name, 9) else {
+            panic!("{name}: the exception was not reported");
+        };
+        assert_eq!(trap.kind, TrapKind::UncaughtException, "{name}");
+        let exception = trap.exception.expect("the exception");
+        assert!(Arc::ptr_eq(&exception.tag, &tag), "{name}");
+        assert_eq!(exception.values, vec![Val::I32(9)], "{name}");
+    }
     assert_eq!(call("outer", 1).unwrap(), vec![Val::I32(1001)]);
     INSTANCE.with(|i| *i.borrow_mut() = None);
 }
