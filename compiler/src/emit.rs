@@ -78,7 +78,12 @@ pub fn compile_with_progress(
         }
         m.page_limit = options.max_memory_pages;
     }
-    let target = crate::isa::target(options, module.uses_simd)?;
+    let target = crate::isa::target(
+        options,
+        module
+            .uses
+            .contains(waot_format::types::wasm_features::SIMD),
+    )?;
     // Wasm's implementation limits keep every valid module far below the
     // 2 GiB a VM context may take, so this only guards the arithmetic.
     let offsets = VMOffsets::new(&module.space)
@@ -474,20 +479,5 @@ fn write_artifact(
 /// proposal only when the module uses it, so a waot-run without it refuses
 /// exactly those artifacts.
 fn recorded_features(module: &ModuleInfo) -> u64 {
-    use waot_format::types::wasm_features::*;
-    [
-        (module.uses_exceptions.get(), EXCEPTIONS),
-        (module.uses_tail_calls.get(), TAIL_CALL),
-        (module.uses_threads.get(), THREADS),
-        (module.uses_extended_const(), EXTENDED_CONST),
-        (module.uses_simd, SIMD),
-        (module.uses_relaxed_simd.get(), RELAXED_SIMD),
-        (module.space.memories.total() > 1, MULTI_MEMORY),
-        (module.uses_memory64(), MEMORY64),
-        (module.uses_function_references, FUNCTION_REFERENCES),
-        (module.uses_legacy_exceptions.get(), LEGACY_EXCEPTIONS),
-    ]
-    .into_iter()
-    .filter(|(used, _)| *used)
-    .fold(module_info::RECORDED_FEATURES, |bits, (_, bit)| bits | bit)
+    module_info::RECORDED_FEATURES | module.uses.bits()
 }

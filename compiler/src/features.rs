@@ -9,50 +9,92 @@
 //! each one; the offset where that fails is its first use.
 
 use crate::error::{CompileError, Result};
+use waot_format::types::wasm_features;
 use wasmparser::{Validator, WasmFeatures};
 
-/// The features waot compiles: all of Wasm 2.0, and from Wasm 3.0 relaxed
-/// SIMD, exception handling (`exnref`, and the legacy encoding), tail
-/// calls, threads and extended constant expressions, multi-memory,
-/// memory64 and typed function references.
-pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
-    .union(WasmFeatures::RELAXED_SIMD)
-    .union(WasmFeatures::EXCEPTIONS)
-    .union(WasmFeatures::TAIL_CALL)
-    .union(WasmFeatures::THREADS)
-    .union(WasmFeatures::EXTENDED_CONST)
-    .union(WasmFeatures::MULTI_MEMORY)
-    .union(WasmFeatures::MEMORY64)
-    .union(WasmFeatures::FUNCTION_REFERENCES)
-    .union(WasmFeatures::LEGACY_EXCEPTIONS);
+/// A proposal waot compiles beyond Wasm 2.0: the artifact's feature bit
+/// that records a module's use of it (whose name, in
+/// [`waot_format::types::wasm_features::NAMES`], is the proposal's name in
+/// `--wasm-features` and in diagnostics) and the wasmparser features that
+/// gate it. Compiling a new proposal takes its bit and name in
+/// `waot_format`, an entry here, and its translator recording the bit.
+#[derive(Clone, Copy, Debug)]
+pub struct Compiled {
+    /// The artifact's feature bit.
+    pub bit: u64,
+    /// The wasmparser features that gate it (turning SIMD off turns relaxed
+    /// SIMD off too, as it builds on it).
+    pub flags: WasmFeatures,
+}
 
-/// The proposals waot compiles that `waot compile --wasm-features` can turn
-/// off (as Wasmtime's `-W simd=n` does), for artifacts that must not use
-/// them: name and wasmparser features (turning SIMD off turns relaxed SIMD
-/// off too, as it builds on it).
-pub const OPTIONAL: [(&str, WasmFeatures); 10] = [
-    ("simd", WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD)),
-    ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
-    ("exceptions", WasmFeatures::EXCEPTIONS),
-    ("tail-call", WasmFeatures::TAIL_CALL),
-    ("threads", WasmFeatures::THREADS),
-    ("extended-const", WasmFeatures::EXTENDED_CONST),
-    ("multi-memory", WasmFeatures::MULTI_MEMORY),
-    ("memory64", WasmFeatures::MEMORY64),
-    ("function-references", WasmFeatures::FUNCTION_REFERENCES),
-    ("legacy-exceptions", WasmFeatures::LEGACY_EXCEPTIONS),
+/// Every proposal waot compiles beyond Wasm 2.0.
+pub const COMPILED: [Compiled; 10] = [
+    Compiled {
+        bit: wasm_features::SIMD,
+        flags: WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD),
+    },
+    Compiled {
+        bit: wasm_features::RELAXED_SIMD,
+        flags: WasmFeatures::RELAXED_SIMD,
+    },
+    Compiled {
+        bit: wasm_features::EXCEPTIONS,
+        flags: WasmFeatures::EXCEPTIONS,
+    },
+    Compiled {
+        bit: wasm_features::TAIL_CALL,
+        flags: WasmFeatures::TAIL_CALL,
+    },
+    Compiled {
+        bit: wasm_features::THREADS,
+        flags: WasmFeatures::THREADS,
+    },
+    Compiled {
+        bit: wasm_features::EXTENDED_CONST,
+        flags: WasmFeatures::EXTENDED_CONST,
+    },
+    Compiled {
+        bit: wasm_features::MULTI_MEMORY,
+        flags: WasmFeatures::MULTI_MEMORY,
+    },
+    Compiled {
+        bit: wasm_features::MEMORY64,
+        flags: WasmFeatures::MEMORY64,
+    },
+    Compiled {
+        bit: wasm_features::FUNCTION_REFERENCES,
+        flags: WasmFeatures::FUNCTION_REFERENCES,
+    },
+    Compiled {
+        bit: wasm_features::LEGACY_EXCEPTIONS,
+        flags: WasmFeatures::LEGACY_EXCEPTIONS,
+    },
 ];
 
-/// Which proposals that change the artifact's contents a module uses, as
-/// validation finds them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Uses {
-    /// SIMD: a `v128` type or instruction anywhere.
-    pub simd: bool,
-    /// Typed function references: a typed or non-nullable reference type,
-    /// a table initialiser, or one of their instructions.
-    pub function_references: bool,
-}
+/// The features waot compiles: all of Wasm 2.0 and every proposal of
+/// [`COMPILED`].
+pub const SUPPORTED: WasmFeatures = {
+    let mut all = WasmFeatures::WASM2;
+    let mut i = 0;
+    while i < COMPILED.len() {
+        all = all.union(COMPILED[i].flags);
+        i += 1;
+    }
+    all
+};
+
+/// The proposals of [`COMPILED`] by name, which `waot compile
+/// --wasm-features` can turn off (as Wasmtime's `-W simd=n` does), for
+/// artifacts that must not use them.
+pub const OPTIONAL: [(&str, WasmFeatures); COMPILED.len()] = {
+    let mut out = [("", WasmFeatures::empty()); COMPILED.len()];
+    let mut i = 0;
+    while i < COMPILED.len() {
+        out[i] = (wasm_features::name(COMPILED[i].bit), COMPILED[i].flags);
+        i += 1;
+    }
+    out
+};
 
 /// A proposal wasmparser can validate and waot does not compile.
 struct Proposal {
@@ -175,12 +217,13 @@ fn validate(wasm: &[u8], features: WasmFeatures) -> std::result::Result<(), Comp
 }
 
 /// Validates `wasm` for compilation: `Ok` when waot compiles every feature
-/// it uses, with whether it uses SIMD (`v128` anywhere), which decides the
-/// target's CPU baseline, and typed function references; [`CompileError::UnsupportedFeature`] when it is
-/// valid but uses a proposal waot does not compile,
+/// it uses, with the feature bits of the proposals validation tells apart
+/// (SIMD, a `v128` anywhere, which decides the target's CPU baseline, and
+/// typed function references); [`CompileError::UnsupportedFeature`] when
+/// it is valid but uses a proposal waot does not compile,
 /// [`CompileError::FeatureTurnedOff`] when it uses one of `turned_off`
 /// (names of [`OPTIONAL`]), else [`CompileError::Invalid`].
-pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<Uses> {
+pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<u64> {
     let off: Vec<(&str, WasmFeatures)> = OPTIONAL
         .iter()
         .copied()
@@ -194,13 +237,17 @@ pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<Uses> {
     let simd = WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD);
     let refs = WasmFeatures::FUNCTION_REFERENCES;
     if validate(wasm, allowed.difference(simd).difference(refs)).is_ok() {
-        return Ok(Uses::default());
+        return Ok(0);
     }
     let Err(refused) = validate(wasm, allowed) else {
-        return Ok(Uses {
-            simd: validate(wasm, allowed.difference(simd)).is_err(),
-            function_references: validate(wasm, allowed.difference(refs)).is_err(),
-        });
+        let uses = |flags: WasmFeatures, bit: u64| {
+            if validate(wasm, allowed.difference(flags)).is_err() {
+                bit
+            } else {
+                0
+            }
+        };
+        return Ok(uses(simd, wasm_features::SIMD) | uses(refs, wasm_features::FUNCTION_REFERENCES));
     };
     // The first turned-off proposal the module uses, if it explains the
     // refusal.
@@ -276,6 +323,22 @@ mod tests {
             missing.is_empty(),
             "wasmparser features without a proposal name: {missing:?}"
         );
+    }
+
+    #[test]
+    fn the_compiled_proposals_are_the_named_feature_bits() {
+        let compiled = COMPILED.iter().fold(0, |acc, c| acc | c.bit);
+        let named = wasm_features::NAMES
+            .iter()
+            .fold(0, |acc, (bit, _)| acc | bit);
+        assert_eq!(
+            compiled | crate::module_info::RECORDED_FEATURES,
+            named,
+            "every named feature bit beyond Wasm 2.0 is a compiled proposal"
+        );
+        for c in COMPILED {
+            assert!(!wasm_features::name(c.bit).starts_with("feature bit"));
+        }
     }
 
     #[test]

@@ -95,12 +95,10 @@ enum Command {
         #[arg(long, value_name = "KEY")]
         sign: Option<PathBuf>,
         /// Turn proposals off, for artifacts that older runtimes must also
-        /// run: a comma-separated list of `-simd`, `-relaxed-simd`,
-        /// `-exceptions`, `-tail-call`, `-threads`, `-extended-const`,
-        /// `-multi-memory`, `-memory64`, `-function-references`,
-        /// `-legacy-exceptions` (a name without `-` keeps it on, the
-        /// default). A module using one is
-        /// refused (exit 1).
+        /// run: a comma-separated list of `-NAME` for the proposals beyond
+        /// Wasm 2.0 (`-simd`, `-exceptions`, `-tail-call`, …; an unknown
+        /// name is refused with the list; a name without `-` keeps it on,
+        /// the default). A module using one is refused (exit 1).
         #[arg(long, value_name = "LIST", value_parser = parse_wasm_features)]
         wasm_features: Option<TurnedOff>,
         /// Count fuel: every operator costs fuel as Wasmtime counts it, and

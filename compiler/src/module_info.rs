@@ -23,21 +23,27 @@ pub fn wasm_features() -> WasmFeatures {
 /// [`waot_format::types::wasm_features::EXCEPTIONS`].
 pub const RECORDED_FEATURES: u64 = waot_format::types::wasm_features::WASM2_NO_SIMD;
 
-/// A fact translation may discover (the module uses tail calls, …): set
-/// from any of the threads that translate functions in parallel.
+/// The later proposals a module uses, as the artifact's feature bits
+/// ([`waot_format::types::wasm_features`]): recorded by validation and
+/// parsing, and by translation from any of the threads that translate
+/// functions in parallel. The artifact records exactly these (and Wasm
+/// 2.0), so a waot-run without one refuses the artifact by name.
 #[derive(Debug, Default)]
-pub struct Flag(std::sync::atomic::AtomicBool);
+pub struct UsedFeatures(std::sync::atomic::AtomicU64);
 
-impl Flag {
-    /// Records the fact (it is never unset).
-    pub fn set(&self, value: bool) {
-        if value {
-            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
+impl UsedFeatures {
+    /// Records that the module uses `bits` (they are never unset).
+    pub fn record(&self, bits: u64) {
+        self.0.fetch_or(bits, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Whether the fact was recorded.
-    pub fn get(&self) -> bool {
+    /// Whether the module uses every feature of `bits`.
+    pub fn contains(&self, bits: u64) -> bool {
+        self.bits() & bits == bits
+    }
+
+    /// Every feature recorded so far.
+    pub fn bits(&self) -> u64 {
         self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
@@ -82,32 +88,16 @@ pub struct ModuleInfo<'a> {
     pub tag_types: Vec<TypeIndex>,
     /// The type of each defined tag.
     pub tags: Vec<TypeIndex>,
-    /// Whether the module uses exception handling (tags, `exnref`); the
-    /// translator also sets it for `try_table`, `throw` and `throw_ref`.
-    pub uses_exceptions: Flag,
-    /// The legacy exception encoding (`try`, `catch`, `delegate`, …).
-    pub uses_legacy_exceptions: Flag,
-    /// Whether the translator met `return_call` or `return_call_indirect`.
-    pub uses_tail_calls: Flag,
-    /// Whether the module has a shared memory or the translator met an
-    /// atomic instruction.
-    pub uses_threads: Flag,
-    /// Whether the module uses SIMD (a `v128` type or instruction
-    /// anywhere), as validation found.
-    pub uses_simd: bool,
-    /// Whether the module uses typed function references, as validation
-    /// found.
-    pub uses_function_references: bool,
+    /// The later proposals the module uses ([`UsedFeatures`]).
+    pub uses: UsedFeatures,
     /// Initialiser expressions of defined tables that have one (function
     /// references), by defined table.
     pub table_inits: Vec<(u32, ConstExpr)>,
-    /// Whether the translator met a relaxed SIMD instruction.
-    pub uses_relaxed_simd: Flag,
 }
 
 impl ModuleInfo<'_> {
     /// Whether some constant expression is an extended one.
-    pub fn uses_extended_const(&self) -> bool {
+    fn uses_extended_const(&self) -> bool {
         let extended = |e: &ConstExpr| matches!(e, ConstExpr::Extended(_));
         self.globals.iter().any(|g| extended(&g.init))
             || self
@@ -123,7 +113,7 @@ impl ModuleInfo<'_> {
 
 impl ModuleInfo<'_> {
     /// Whether some memory or table is 64-bit indexed.
-    pub fn uses_memory64(&self) -> bool {
+    fn uses_memory64(&self) -> bool {
         self.memory_types.iter().any(|m| m.memory64) || self.table_types.iter().any(|t| t.table64)
     }
 
@@ -308,15 +298,10 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         names: Vec::new(),
         tag_types: Vec::new(),
         tags: Vec::new(),
-        uses_exceptions: Flag::default(),
-        uses_legacy_exceptions: Flag::default(),
-        uses_tail_calls: Flag::default(),
-        uses_threads: Flag::default(),
-        uses_simd: uses.simd,
-        uses_function_references: uses.function_references,
+        uses: UsedFeatures::default(),
         table_inits: Vec::new(),
-        uses_relaxed_simd: Flag::default(),
     };
+    info.uses.record(uses);
     let mut name_section = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
@@ -491,7 +476,7 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         || info.global_types.iter().any(|(t, _)| *t == ValType::ExnRef)
         || info.table_types.iter().any(|t| t.elem == ValType::ExnRef)
     {
-        info.uses_exceptions.set(true);
+        info.uses.record(wasm_features::EXCEPTIONS);
     }
     let imported_memories = info.imports.iter().filter_map(|i| match &i.kind {
         ImportKind::Memory(m) => Some(*m),
@@ -501,7 +486,16 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         .chain(info.memories.iter().copied())
         .collect();
     if info.memory_types.iter().any(|m| m.shared) {
-        info.uses_threads.set(true);
+        info.uses.record(wasm_features::THREADS);
+    }
+    if info.space.memories.total() > 1 {
+        info.uses.record(wasm_features::MULTI_MEMORY);
+    }
+    if info.uses_memory64() {
+        info.uses.record(wasm_features::MEMORY64);
+    }
+    if info.uses_extended_const() {
+        info.uses.record(wasm_features::EXTENDED_CONST);
     }
     // Export names name functions the name section leaves unnamed.
     let mut names: Vec<(FuncIndex, &str)> = name_section;

@@ -619,6 +619,31 @@ pub mod wasm_features {
         (LEGACY_EXCEPTIONS, "legacy-exceptions"),
     ];
 
+    /// Every bit [`NAMES`] names: what a waot-run of this format version
+    /// runs.
+    pub const KNOWN: u64 = {
+        let mut all = 0;
+        let mut i = 0;
+        while i < NAMES.len() {
+            all |= NAMES[i].0;
+            i += 1;
+        }
+        all
+    };
+
+    /// The name of a single feature bit, or `"feature bit"` when it has
+    /// none.
+    pub const fn name(bit: u64) -> &'static str {
+        let mut i = 0;
+        while i < NAMES.len() {
+            if NAMES[i].0 == bit {
+                return NAMES[i].1;
+            }
+            i += 1;
+        }
+        "feature bit"
+    }
+
     /// Formats a feature set as a comma-separated list of names; a bit
     /// without a name is `feature bit N` (an artifact from a newer waot).
     pub fn describe(bits: u64) -> String {

@@ -166,17 +166,9 @@ pub fn host_info() -> HostInfo {
         cpu_features: cpu_features(),
         memory_reservation: MEMORY_RESERVATION,
         memory_guard: MEMORY_GUARD,
-        wasm_features: wasm_features::WASM2_NO_SIMD
-            | wasm_features::SIMD
-            | wasm_features::RELAXED_SIMD
-            | wasm_features::EXCEPTIONS
-            | wasm_features::TAIL_CALL
-            | wasm_features::THREADS
-            | wasm_features::EXTENDED_CONST
-            | wasm_features::MULTI_MEMORY
-            | wasm_features::MEMORY64
-            | wasm_features::FUNCTION_REFERENCES
-            | wasm_features::LEGACY_EXCEPTIONS,
+        // Every feature its format version names: a feature gets its bit
+        // when the compiler and this runtime both implement it.
+        wasm_features: wasm_features::KNOWN,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::error::Result;
 use cranelift_codegen::ir::{self, AtomicRmwOp, InstBuilder, Value, condcodes::IntCC, types};
 use waot_format::builtins::Builtin;
 use waot_format::traps::TrapKind;
+use waot_format::types::wasm_features;
 use wasmparser::{MemArg, Operator};
 
 impl Translator<'_, '_> {
@@ -106,7 +107,7 @@ impl Translator<'_, '_> {
             Operator::I64AtomicRmw32CmpxchgU { memarg } => self.cmpxchg(memarg, I32, I64),
             _ => return Ok(false),
         }
-        self.env.module.uses_threads.set(true);
+        self.env.module.uses.record(wasm_features::THREADS);
         Ok(true)
     }
 

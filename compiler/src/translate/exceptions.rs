@@ -21,6 +21,7 @@ use cranelift_codegen::ir::{
 use waot_format::builtins::Builtin;
 use waot_format::traps::TrapKind;
 use waot_format::types::TypeIndex;
+use waot_format::types::wasm_features;
 use waot_format::vmctx::{self, VALUE_SLOT_SIZE};
 use wasmparser::{Catch, Operator};
 
@@ -90,7 +91,7 @@ impl Translator<'_, '_> {
     pub(super) fn exception_operator(&mut self, op: &Operator) -> Result<bool> {
         match op {
             Operator::TryTable { try_table } => {
-                self.env.module.uses_exceptions.set(true);
+                self.env.module.uses.record(wasm_features::EXCEPTIONS);
                 // Catch labels are relative to the context outside the
                 // try_table.
                 let outside = self.control.len();
@@ -118,7 +119,7 @@ impl Translator<'_, '_> {
                 });
             }
             Operator::Throw { tag_index } => {
-                self.env.module.uses_exceptions.set(true);
+                self.env.module.uses.record(wasm_features::EXCEPTIONS);
                 let ty = self.tag_type(*tag_index);
                 let values = self.pop_n(ty.len());
                 let slot = self.builder.create_sized_stack_slot(StackSlotData::new(
@@ -144,7 +145,7 @@ impl Translator<'_, '_> {
                 self.throw_exception(exn);
             }
             Operator::ThrowRef => {
-                self.env.module.uses_exceptions.set(true);
+                self.env.module.uses.record(wasm_features::EXCEPTIONS);
                 let exn = self.pop();
                 self.builder
                     .ins()
@@ -289,7 +290,7 @@ impl Translator<'_, '_> {
     /// caller's frame, and with it any enclosing `try_table`, is gone
     /// before the callee runs.
     pub(super) fn emit_tail_call(&mut self, callee: Callee, args: &[Value]) {
-        self.env.module.uses_tail_calls.set(true);
+        self.env.module.uses.record(wasm_features::TAIL_CALL);
         match callee {
             Callee::Direct(f) => {
                 self.builder.ins().return_call(f, args);

@@ -18,6 +18,7 @@ use super::{FrameKind, Translator};
 use crate::error::Result;
 use cranelift_codegen::ir::{self, InstBuilder};
 use cranelift_frontend::Variable;
+use waot_format::types::wasm_features;
 use wasmparser::Operator;
 
 /// Where a legacy `try` is.
@@ -39,8 +40,10 @@ impl Translator<'_, '_> {
     pub(super) fn legacy_exception_operator(&mut self, op: &Operator) -> Result<bool> {
         match *op {
             Operator::Try { blockty } => {
-                self.env.module.uses_exceptions.set(true);
-                self.env.module.uses_legacy_exceptions.set(true);
+                self.env
+                    .module
+                    .uses
+                    .record(wasm_features::EXCEPTIONS | wasm_features::LEGACY_EXCEPTIONS);
                 self.push_block(blockty)?;
                 let ptr = self.env.pointer_type();
                 let dispatch = self.new_block(&[ptr]);

@@ -18,6 +18,7 @@ use super::simd::Signedness;
 use crate::error::Result;
 use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::ir::types::{F32X4, F64X2, I8X16, I16X8, I32X4, I64X2};
+use waot_format::types::wasm_features;
 use wasmparser::Operator;
 
 /// `relaxed_madd` or `relaxed_nmadd`.
@@ -68,7 +69,7 @@ impl Translator<'_, '_> {
             }
             _ => return Ok(false),
         }
-        self.env.module.uses_relaxed_simd.set(true);
+        self.env.module.uses.record(wasm_features::RELAXED_SIMD);
         Ok(true)
     }
 
