@@ -66,7 +66,7 @@ pub fn compile_with_progress(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Vec<u8>> {
     let mut module = module_info::parse(wasm, &options.turned_off)?;
-    for (i, m) in module.memories.iter_mut().enumerate() {
+    for (i, m) in module.meta.memories.iter_mut().enumerate() {
         if let Some(limit) = options.max_memory_pages
             && m.min_pages > limit
         {
@@ -172,7 +172,7 @@ pub fn compile_with_progress(
             .or_insert(offset);
     }
     let mut type_trampolines = Vec::new();
-    for (t, ty) in module.types.iter().enumerate() {
+    for (t, ty) in module.meta.types.iter().enumerate() {
         let t = TypeIndex(t as u32);
         let offset = match lent.get(ty).copied() {
             Some(offset) => offset,
@@ -424,19 +424,8 @@ fn write_artifact(
         producer: &producer,
         source_sha256: Sha256::digest(wasm).into(),
         build,
-        types: &module.types,
-        imports: &module.imports,
+        module: &module.meta,
         funcs,
-        memories: &module.memories,
-        globals: &module.globals,
-        tables: &module.tables,
-        table_inits: &module.table_inits,
-        tags: &module.tags,
-        elements: &module.elements,
-        exports: &module.exports,
-        start: module.start,
-        data: &module.data,
-        names: &module.names,
         import_trampolines,
         type_trampolines,
         traps,
@@ -458,10 +447,10 @@ fn write_artifact(
     };
     let layout = waot_format::symbols::CodeLayout {
         funcs,
-        imports: &module.imports,
+        imports: &module.meta.imports,
         import_trampolines,
         type_trampolines,
-        names: &module.names,
+        names: &module.meta.names,
         text_len: text.len(),
     };
     Ok(waot_format::writer::static_object::static_object(

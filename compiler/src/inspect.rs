@@ -47,23 +47,23 @@ pub fn to_json(a: &Artifact) -> Value {
         "wasm_features": wasm_features::describe(b.wasm_features),
         "opt_level": b.opt_level,
         "codegen": b.codegen,
-        "memories": a.memories.iter().map(memory_json).collect::<Vec<_>>(),
-        "imports": a.imports.iter().map(|i| {
+        "memories": a.module.memories.iter().map(memory_json).collect::<Vec<_>>(),
+        "imports": a.module.imports.iter().map(|i| {
             let sig = match &i.kind {
-                ImportKind::Func(t) => a.types[t.index()].to_string(),
+                ImportKind::Func(t) => a.module.types[t.index()].to_string(),
                 ImportKind::Global { ty, mutable } => format!("global {}{ty}", if *mutable { "mut " } else { "" }),
                 ImportKind::Memory(_) => "memory".into(),
                 ImportKind::Table(t) => format!("table {}", t.elem),
-                ImportKind::Tag(t) => format!("tag {}", a.types[t.index()]),
+                ImportKind::Tag(t) => format!("tag {}", a.module.types[t.index()]),
             };
             json!({ "module": i.module, "name": i.name, "type": sig })
         }).collect::<Vec<_>>(),
-        "exports": a.exports.iter().map(|e| json!({ "name": e.name, "kind": format!("{:?}", e.kind).to_lowercase(), "index": e.index })).collect::<Vec<_>>(),
+        "exports": a.module.exports.iter().map(|e| json!({ "name": e.name, "kind": format!("{:?}", e.kind).to_lowercase(), "index": e.index })).collect::<Vec<_>>(),
         "functions": a.funcs.len(),
-        "globals": a.globals.len(),
-        "tables": a.tables.iter().map(|t| json!({ "elem": t.elem.name(), "min": t.min, "max": limit(t.max) })).collect::<Vec<_>>(),
-        "element_segments": a.elements.len(),
-        "data_segments": a.data.len(),
+        "globals": a.module.globals.len(),
+        "tables": a.module.tables.iter().map(|t| json!({ "elem": t.elem.name(), "min": t.min, "max": limit(t.max) })).collect::<Vec<_>>(),
+        "element_segments": a.module.elements.len(),
+        "data_segments": a.module.data.len(),
         "memory_images": a.memory_images.iter().map(|i| json!({ "memory": i.memory.0, "offset": i.memory_offset, "bytes": i.bytes.len() })).collect::<Vec<_>>(),
         "trap_sites": a.trap_entries().count(),
         "text_bytes": a.text_len,

@@ -50,61 +50,39 @@ impl UsedFeatures {
 
 /// What the compiler knows about a module after parsing.
 pub struct ModuleInfo<'a> {
-    /// Function types.
-    pub types: Vec<FuncType>,
-    /// Imports, in order.
-    pub imports: Vec<Import<'a>>,
+    /// The module's declarations, as the artifact records them.
+    pub meta: ModuleMeta<'a>,
     /// The type of every function, imports first.
     pub func_types: Vec<TypeIndex>,
     /// How many functions, tables, memories and globals the module imports
     /// and defines (filled in once the whole module is read).
     pub space: IndexSpace,
-    /// Defined memories.
-    pub memories: Vec<MemoryDesc>,
     /// Every memory's declared type, imports first (filled in once the
     /// whole module is read; see [`ModuleInfo::memory`]).
     pub memory_types: Vec<MemoryDesc>,
     /// Type and mutability of every global, imports first.
     pub global_types: Vec<(ValType, bool)>,
-    /// Defined globals.
-    pub globals: Vec<GlobalDesc>,
     /// Every table's type, imports first.
     pub table_types: Vec<TableDesc>,
-    /// Defined tables.
-    pub tables: Vec<TableDesc>,
-    /// Element segments.
-    pub elements: Vec<ElementSegment>,
-    /// Exports.
-    pub exports: Vec<Export<'a>>,
-    /// The start function.
-    pub start: Option<FuncIndex>,
-    /// Data segments.
-    pub data: Vec<DataSegment<'a>>,
     /// Bodies of defined functions.
     pub bodies: Vec<FunctionBody<'a>>,
-    /// Function names (name section, else export names).
-    pub names: Vec<(FuncIndex, &'a str)>,
     /// The type of every tag, imports first.
     pub tag_types: Vec<TypeIndex>,
-    /// The type of each defined tag.
-    pub tags: Vec<TypeIndex>,
     /// The later proposals the module uses ([`UsedFeatures`]).
     pub uses: UsedFeatures,
-    /// Initialiser expressions of defined tables that have one (function
-    /// references), by defined table.
-    pub table_inits: Vec<(u32, ConstExpr)>,
 }
 
 impl ModuleInfo<'_> {
     /// Whether some constant expression is an extended one.
     fn uses_extended_const(&self) -> bool {
         let extended = |e: &ConstExpr| matches!(e, ConstExpr::Extended(_));
-        self.globals.iter().any(|g| extended(&g.init))
+        self.meta.globals.iter().any(|g| extended(&g.init))
             || self
+                .meta
                 .data
                 .iter()
                 .any(|d| d.active.as_ref().is_some_and(|(_, e)| extended(e)))
-            || self.elements.iter().any(|s| {
+            || self.meta.elements.iter().any(|s| {
                 s.items.iter().any(extended)
                     || matches!(&s.mode, ElementMode::Active { offset, .. } if extended(offset))
             })
@@ -125,7 +103,7 @@ impl ModuleInfo<'_> {
 
     /// The signature of function `f`.
     pub fn func_type(&self, f: FuncIndex) -> &FuncType {
-        &self.types[self.func_types[f.index()].index()]
+        &self.meta.types[self.func_types[f.index()].index()]
     }
 
     /// Whether `f` is imported.
@@ -135,8 +113,9 @@ impl ModuleInfo<'_> {
 
     /// Whether the host may call defined function `f` (exported or start).
     pub fn escapes(&self, f: FuncIndex) -> bool {
-        self.start == Some(f)
+        self.meta.start == Some(f)
             || self
+                .meta
                 .exports
                 .iter()
                 .any(|e| e.kind == ExportKind::Func && e.index == f.0)
@@ -280,26 +259,15 @@ fn extended_const(all: &[Operator]) -> Result<ConstExpr> {
 pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> {
     let uses = crate::features::validate_for_compile(wasm, turned_off)?;
     let mut info = ModuleInfo {
-        types: Vec::new(),
-        imports: Vec::new(),
+        meta: ModuleMeta::default(),
         func_types: Vec::new(),
         space: IndexSpace::default(),
-        memories: Vec::new(),
         memory_types: Vec::new(),
         global_types: Vec::new(),
-        globals: Vec::new(),
         table_types: Vec::new(),
-        tables: Vec::new(),
-        elements: Vec::new(),
-        exports: Vec::new(),
-        start: None,
-        data: Vec::new(),
         bodies: Vec::new(),
-        names: Vec::new(),
         tag_types: Vec::new(),
-        tags: Vec::new(),
         uses: UsedFeatures::default(),
-        table_inits: Vec::new(),
     };
     info.uses.record(uses);
     let mut name_section = Vec::new();
@@ -308,7 +276,7 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
             Payload::TypeSection(reader) => {
                 for ty in reader.into_iter_err_on_gc_types() {
                     let ty = ty?;
-                    info.types.push(FuncType {
+                    info.meta.types.push(FuncType {
                         params: ty
                             .params()
                             .iter()
@@ -349,7 +317,7 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
                             ImportKind::Tag(TypeIndex(t.func_type_idx))
                         }
                     };
-                    info.imports.push(Import {
+                    info.meta.imports.push(Import {
                         module: import.module,
                         name: import.name,
                         kind,
@@ -365,22 +333,22 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
                 for t in reader {
                     let t = t?;
                     if let wasmparser::TableInit::Expr(e) = &t.init {
-                        let defined = info.tables.len() as u32;
-                        info.table_inits.push((defined, const_expr(e)?));
+                        let defined = info.meta.tables.len() as u32;
+                        info.meta.table_inits.push((defined, const_expr(e)?));
                     }
                     let t = table_desc(t.ty)?;
                     info.table_types.push(t);
-                    info.tables.push(t);
+                    info.meta.tables.push(t);
                 }
             }
             Payload::ElementSection(reader) => {
                 for e in reader {
-                    info.elements.push(element_segment(e?)?);
+                    info.meta.elements.push(element_segment(e?)?);
                 }
             }
             Payload::MemorySection(reader) => {
                 for m in reader {
-                    info.memories.push(memory_desc(m?));
+                    info.meta.memories.push(memory_desc(m?));
                 }
             }
             Payload::GlobalSection(reader) => {
@@ -388,7 +356,7 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
                     let g = g?;
                     let ty = val_type_of(g.ty.content_type)?;
                     info.global_types.push((ty, g.ty.mutable));
-                    info.globals.push(GlobalDesc {
+                    info.meta.globals.push(GlobalDesc {
                         ty,
                         mutable: g.ty.mutable,
                         init: const_expr(&g.init_expr)?,
@@ -405,14 +373,14 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
                         ExternalKind::Table => ExportKind::Table,
                         ExternalKind::Tag => ExportKind::Tag,
                     };
-                    info.exports.push(Export {
+                    info.meta.exports.push(Export {
                         name: e.name,
                         kind,
                         index: e.index,
                     });
                 }
             }
-            Payload::StartSection { func, .. } => info.start = Some(FuncIndex(func)),
+            Payload::StartSection { func, .. } => info.meta.start = Some(FuncIndex(func)),
             Payload::DataSection(reader) => {
                 for d in reader {
                     let d = d?;
@@ -423,7 +391,7 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
                             offset_expr,
                         } => Some((MemoryIndex(memory_index), const_expr(&offset_expr)?)),
                     };
-                    info.data.push(DataSegment {
+                    info.meta.data.push(DataSegment {
                         active,
                         bytes: d.data,
                     });
@@ -448,21 +416,21 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
                 for t in reader {
                     let t = TypeIndex(t?.func_type_idx);
                     info.tag_types.push(t);
-                    info.tags.push(t);
+                    info.meta.tags.push(t);
                 }
             }
             _ => {}
         }
     }
     info.space = IndexSpace::new(
-        info.types.len(),
-        info.imports.iter().map(|i| &i.kind),
+        info.meta.types.len(),
+        info.meta.imports.iter().map(|i| &i.kind),
         DefinedCounts {
             funcs: info.bodies.len(),
-            tables: info.tables.len(),
-            memories: info.memories.len(),
-            globals: info.globals.len(),
-            tags: info.tags.len(),
+            tables: info.meta.tables.len(),
+            memories: info.meta.memories.len(),
+            globals: info.meta.globals.len(),
+            tags: info.meta.tags.len(),
         },
     );
     let exnref = |t: &FuncType| {
@@ -472,18 +440,18 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
             .any(|v| *v == ValType::ExnRef)
     };
     if !info.tag_types.is_empty()
-        || info.types.iter().any(exnref)
+        || info.meta.types.iter().any(exnref)
         || info.global_types.iter().any(|(t, _)| *t == ValType::ExnRef)
         || info.table_types.iter().any(|t| t.elem == ValType::ExnRef)
     {
         info.uses.record(wasm_features::EXCEPTIONS);
     }
-    let imported_memories = info.imports.iter().filter_map(|i| match &i.kind {
+    let imported_memories = info.meta.imports.iter().filter_map(|i| match &i.kind {
         ImportKind::Memory(m) => Some(*m),
         _ => None,
     });
     info.memory_types = imported_memories
-        .chain(info.memories.iter().copied())
+        .chain(info.meta.memories.iter().copied())
         .collect();
     if info.memory_types.iter().any(|m| m.shared) {
         info.uses.record(wasm_features::THREADS);
@@ -499,14 +467,19 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
     }
     // Export names name functions the name section leaves unnamed.
     let mut names: Vec<(FuncIndex, &str)> = name_section;
-    for e in info.exports.iter().filter(|e| e.kind == ExportKind::Func) {
+    for e in info
+        .meta
+        .exports
+        .iter()
+        .filter(|e| e.kind == ExportKind::Func)
+    {
         if !names.iter().any(|(f, _)| f.0 == e.index) {
             names.push((FuncIndex(e.index), e.name));
         }
     }
-    info.names = names;
-    info.names.sort_by_key(|(f, _)| *f);
-    info.names.dedup_by_key(|(f, _)| *f);
+    info.meta.names = names;
+    info.meta.names.sort_by_key(|(f, _)| *f);
+    info.meta.names.dedup_by_key(|(f, _)| *f);
     if info.space.funcs.total() != info.func_types.len() as u64 {
         return Err(CompileError::Parse(
             "function and code section counts differ".into(),

@@ -30,37 +30,13 @@ pub struct Artifact<'a> {
     pub sections: Vec<SectionEntry<'a>>,
     /// Build information.
     pub build: BuildInfo<'a>,
-    /// Function types.
-    pub types: Vec<FuncType>,
-    /// Imports.
-    pub imports: Vec<Import<'a>>,
+    /// The module's declarations.
+    pub module: ModuleMeta<'a>,
     /// Defined functions.
     pub funcs: Vec<FuncInfo>,
-    /// Defined memories.
-    pub memories: Vec<MemoryDesc>,
-    /// Defined globals.
-    pub globals: Vec<GlobalDesc>,
-    /// Defined tables.
-    pub tables: Vec<TableDesc>,
-    /// Initialiser expressions of defined tables that have one (function
-    /// references), by defined table index, increasing; the others start
-    /// null.
-    pub table_inits: Vec<(u32, ConstExpr)>,
-    /// The type of each defined exception tag.
-    pub tags: Vec<TypeIndex>,
-    /// Element segments.
-    pub elements: Vec<ElementSegment>,
-    /// Exports.
-    pub exports: Vec<Export<'a>>,
-    /// The start function.
-    pub start: Option<FuncIndex>,
-    /// Data segments.
-    pub data: Vec<DataSegment<'a>>,
     /// Memory images (format 2.12), by increasing memory index; empty
     /// when the writer made none.
     pub memory_images: Vec<MemoryImage<'a>>,
-    /// Function names.
-    pub names: Vec<(FuncIndex, &'a str)>,
     /// Text offset of the wasm-to-host trampoline of each imported function.
     pub import_trampolines: Vec<u32>,
     /// Text offset of a wasm-to-host trampoline for function types
@@ -460,20 +436,22 @@ impl<'a> Artifact<'a> {
             abi_fingerprint,
             interruption_fingerprint,
             build,
-            types,
-            imports,
+            module: ModuleMeta {
+                types,
+                imports,
+                memories,
+                globals,
+                tables,
+                table_inits,
+                tags,
+                elements,
+                exports,
+                start,
+                data,
+                names,
+            },
             funcs,
-            memories,
-            globals,
-            tables,
-            table_inits,
-            tags,
-            elements,
-            exports,
-            start,
-            data,
             memory_images,
-            names,
             import_trampolines,
             type_trampolines,
             signature,
@@ -541,13 +519,13 @@ impl<'a> Artifact<'a> {
     /// The type of function `index` (imported or defined).
     pub fn func_type(&self, index: FuncIndex) -> Option<&FuncType> {
         let ty = self.func_type_index(index)?;
-        self.types.get(ty.index())
+        self.module.types.get(ty.index())
     }
 
     /// The type index of every function, imported ones first, in index
     /// order.
     pub fn func_type_indices(&self) -> impl Iterator<Item = TypeIndex> + '_ {
-        let imported = self.imports.iter().filter_map(|i| match i.kind {
+        let imported = self.module.imports.iter().filter_map(|i| match i.kind {
             ImportKind::Func(t) => Some(t),
             _ => None,
         });
@@ -558,7 +536,7 @@ impl<'a> Artifact<'a> {
     /// the number of imports: use [`Artifact::func_type_indices`] to visit
     /// every function.
     pub fn func_type_index(&self, index: FuncIndex) -> Option<TypeIndex> {
-        let mut imported = self.imports.iter().filter_map(|i| match i.kind {
+        let mut imported = self.module.imports.iter().filter_map(|i| match i.kind {
             ImportKind::Func(t) => Some(t),
             _ => None,
         });
@@ -572,7 +550,8 @@ impl<'a> Artifact<'a> {
 
     /// The name of function `index`, if the module names it.
     pub fn func_name(&self, index: FuncIndex) -> Option<&'a str> {
-        self.names
+        self.module
+            .names
             .iter()
             .find(|(i, _)| *i == index)
             .map(|(_, n)| *n)
@@ -582,10 +561,10 @@ impl<'a> Artifact<'a> {
     pub fn code_symbols(&self) -> Vec<crate::symbols::CodeSymbol> {
         crate::symbols::code_symbols(&crate::symbols::CodeLayout {
             funcs: &self.funcs,
-            imports: &self.imports,
+            imports: &self.module.imports,
             import_trampolines: &self.import_trampolines,
             type_trampolines: &self.type_trampolines,
-            names: &self.names,
+            names: &self.module.names,
             text_len: self.text_len,
         })
     }

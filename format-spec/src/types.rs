@@ -792,3 +792,37 @@ pub struct TrapEntry {
     /// Raw trap kind; see [`crate::traps::TrapKind::from_code`].
     pub kind: u32,
 }
+
+/// A module's declarations: what the compiler collects, the artifact
+/// records and the loader reads back, as one type shared by all three (so
+/// a new kind of declaration is added once).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModuleMeta<'a> {
+    /// Function types.
+    pub types: Vec<FuncType>,
+    /// Imports, in order.
+    pub imports: Vec<Import<'a>>,
+    /// Defined memories.
+    pub memories: Vec<MemoryDesc>,
+    /// Defined globals.
+    pub globals: Vec<GlobalDesc>,
+    /// Defined tables.
+    pub tables: Vec<TableDesc>,
+    /// Initialiser expressions of the defined tables that have one
+    /// (function references), by defined table index, increasing; the
+    /// others start null.
+    pub table_inits: Vec<(u32, ConstExpr)>,
+    /// The type of each defined exception tag.
+    pub tags: Vec<TypeIndex>,
+    /// Element segments.
+    pub elements: Vec<ElementSegment>,
+    /// Exports.
+    pub exports: Vec<Export<'a>>,
+    /// The start function.
+    pub start: Option<FuncIndex>,
+    /// Data segments.
+    pub data: Vec<DataSegment<'a>>,
+    /// Function names (the name section's, else export names), by
+    /// increasing function index.
+    pub names: Vec<(FuncIndex, &'a str)>,
+}

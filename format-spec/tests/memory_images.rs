@@ -33,23 +33,17 @@ fn artifact(imports: &[Import], memories: &[MemoryDesc], data: &[DataSegment]) -
         producer: "waot 0.17.0",
         source_sha256: [1; 32],
         build: common::build_info(),
-        types: &[],
-        imports,
+        module: &ModuleMeta {
+            imports: imports.to_vec(),
+            memories: memories.to_vec(),
+            data: data.to_vec(),
+            ..ModuleMeta::default()
+        },
         funcs: &[],
-        memories,
-        globals: &[],
-        tables: &[],
-        table_inits: &[],
-        elements: &[],
-        exports: &[],
-        start: None,
-        data,
-        names: &[],
         import_trampolines: &[],
         type_trampolines: &[],
         traps: &[],
         handlers: &[],
-        tags: &[],
         text: &[],
     })
 }
@@ -61,6 +55,7 @@ fn artifact(imports: &[Import], memories: &[MemoryDesc], data: &[DataSegment]) -
 fn memories_after(a: &Artifact, use_images: bool) -> Vec<Vec<u8>> {
     let imported = a.index_space().memories.imported;
     let mut memories: Vec<Vec<u8>> = a
+        .module
         .memories
         .iter()
         .map(|m| vec![0; (m.min_pages * PAGE) as usize])
@@ -73,7 +68,7 @@ fn memories_after(a: &Artifact, use_images: bool) -> Vec<Vec<u8>> {
                 .copy_from_slice(image.bytes);
         }
     }
-    for seg in &a.data {
+    for seg in &a.module.data {
         let Some((m, ConstExpr::I32(offset))) = &seg.active else {
             continue;
         };
@@ -119,7 +114,10 @@ fn a_module_with_constant_segments_gets_an_image() {
     assert_eq!(&image[16..21], b"hello");
     assert_eq!(&image[5000..], b"world");
     assert!(image[..16].iter().chain(&image[21..5000]).all(|&b| b == 0));
-    assert_eq!(a.data[0].bytes, b"hello", "segments keep their own bytes");
+    assert_eq!(
+        a.module.data[0].bytes, b"hello",
+        "segments keep their own bytes"
+    );
 }
 
 #[test]
@@ -142,7 +140,7 @@ fn overlapping_segments_leave_what_the_last_one_wrote() {
     let a = Artifact::parse(&bytes).unwrap();
     assert_eq!(&a.memory_images[0].bytes[..6], b"aaabba");
     assert_eq!(
-        &a.data[0].bytes[..6],
+        &a.module.data[0].bytes[..6],
         b"aaabba",
         "the first segment reads the image"
     );

@@ -88,7 +88,7 @@ fn newer_minor_with_an_unknown_optional_section_reads() {
     );
     let a = Artifact::parse(&bytes).expect("an unknown optional section is skipped");
     assert_eq!(a.prefix.minor, consts::FORMAT_MINOR + 1);
-    assert_eq!(a.exports[0].name, "double");
+    assert_eq!(a.module.exports[0].name, "double");
     let header = Header::parse(&bytes, true).unwrap();
     assert_eq!(header.unknown_required_section(), None);
     assert_eq!(

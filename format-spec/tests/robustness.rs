@@ -81,45 +81,47 @@ fn sample() -> Vec<u8> {
         producer: "waot 0.1.0",
         source_sha256: [7; 32],
         build: common::build_info(),
-        types: &types,
-        imports: &imports,
-        funcs: &funcs,
-        memories: &memories,
-        globals: &globals,
-        tables: &[
-            TableDesc {
+        module: &ModuleMeta {
+            types: types.to_vec(),
+            imports: imports.to_vec(),
+            memories: memories.to_vec(),
+            globals: globals.to_vec(),
+            tables: vec![
+                TableDesc {
+                    elem: ValType::FuncRef,
+                    min: 2,
+                    max: Some(4),
+                    table64: false,
+                },
+                // A 64-bit table of typed, non-nullable references, with the
+                // initialiser such a table needs.
+                TableDesc {
+                    elem: ValType::reference(false, HeapType::Concrete(TypeIndex(0))),
+                    min: 1,
+                    max: Some(1 << 40),
+                    table64: true,
+                },
+            ],
+            table_inits: vec![(1, ConstExpr::RefFunc(FuncIndex(1)))],
+            elements: vec![ElementSegment {
+                mode: ElementMode::Active {
+                    table: TableIndex(0),
+                    offset: ConstExpr::I32(1),
+                },
                 elem: ValType::FuncRef,
-                min: 2,
-                max: Some(4),
-                table64: false,
-            },
-            // A 64-bit table of typed, non-nullable references, with the
-            // initialiser such a table needs.
-            TableDesc {
-                elem: ValType::reference(false, HeapType::Concrete(TypeIndex(0))),
-                min: 1,
-                max: Some(1 << 40),
-                table64: true,
-            },
-        ],
-        table_inits: &[(1, ConstExpr::RefFunc(FuncIndex(1)))],
-        elements: &[ElementSegment {
-            mode: ElementMode::Active {
-                table: TableIndex(0),
-                offset: ConstExpr::I32(1),
-            },
-            elem: ValType::FuncRef,
-            items: vec![ConstExpr::RefFunc(FuncIndex(1)), ConstExpr::RefNull],
-        }],
-        exports: &exports,
-        start: Some(FuncIndex(2)),
-        data: &data,
-        names: &names,
+                items: vec![ConstExpr::RefFunc(FuncIndex(1)), ConstExpr::RefNull],
+            }],
+            exports: exports.to_vec(),
+            start: Some(FuncIndex(2)),
+            data: data.to_vec(),
+            names: names.to_vec(),
+            tags: Vec::new(),
+        },
+        funcs: &funcs,
         import_trampolines: &[64],
         type_trampolines: &[],
         traps: &traps,
         handlers: &[],
-        tags: &[],
         text: &text,
     })
 }
@@ -132,19 +134,28 @@ fn round_trip() {
     assert_eq!(a.prefix.producer, "waot 0.1.0");
     assert_eq!(a.build.target, "x86_64-unknown-linux-gnu");
     assert_eq!(a.build.source_name, "app.wasm");
-    assert_eq!(a.types[0].to_string(), "(i32, i64) -> f64");
-    assert_eq!(a.imports[0].name, "log");
-    assert_eq!(a.memories[0].max_pages, None, "an absent max stays absent");
-    assert_eq!(a.memories[0].page_limit, Some(10));
-    assert_eq!(a.globals[0].init, ConstExpr::I32(-7));
-    assert_eq!(a.tables[0].max, Some(4));
-    assert!(a.tables[1].table64 && !a.tables[0].table64);
-    assert_eq!(a.tables[1].elem.to_string(), "(ref 0)");
-    assert_eq!(a.table_inits, [(1, ConstExpr::RefFunc(FuncIndex(1)))]);
-    assert_eq!(a.elements[0].items[0], ConstExpr::RefFunc(FuncIndex(1)));
-    assert_eq!(a.exports.len(), 2);
-    assert_eq!(a.start, Some(FuncIndex(2)));
-    assert_eq!(a.data[0].bytes, b"hello");
+    assert_eq!(a.module.types[0].to_string(), "(i32, i64) -> f64");
+    assert_eq!(a.module.imports[0].name, "log");
+    assert_eq!(
+        a.module.memories[0].max_pages, None,
+        "an absent max stays absent"
+    );
+    assert_eq!(a.module.memories[0].page_limit, Some(10));
+    assert_eq!(a.module.globals[0].init, ConstExpr::I32(-7));
+    assert_eq!(a.module.tables[0].max, Some(4));
+    assert!(a.module.tables[1].table64 && !a.module.tables[0].table64);
+    assert_eq!(a.module.tables[1].elem.to_string(), "(ref 0)");
+    assert_eq!(
+        a.module.table_inits,
+        [(1, ConstExpr::RefFunc(FuncIndex(1)))]
+    );
+    assert_eq!(
+        a.module.elements[0].items[0],
+        ConstExpr::RefFunc(FuncIndex(1))
+    );
+    assert_eq!(a.module.exports.len(), 2);
+    assert_eq!(a.module.start, Some(FuncIndex(2)));
+    assert_eq!(a.module.data[0].bytes, b"hello");
     assert_eq!(a.text_offset % 4096, 0, "text is page-aligned");
     assert_eq!(a.text(), &[0xcc; 80]);
     assert_eq!(
@@ -310,7 +321,7 @@ fn relocations_are_refused_except_for_debug_information() {
     copy[names + SH_INFO..names + SH_INFO + 4].copy_from_slice(&(own_index as u32).to_le_bytes());
     waot_format::artifact::seal(&mut copy).unwrap();
     let a = Artifact::parse(&copy).expect("debug relocations are allowed");
-    assert!(a.names.is_empty());
+    assert!(a.module.names.is_empty());
 }
 
 /// Another section placed in the last page of the text would become

@@ -53,6 +53,7 @@ impl std::error::Error for ApplicationError {}
 fn exported_func_type<'m>(module: &'m Module, name: &str) -> Option<&'m FuncType> {
     let artifact = module.artifact();
     let export = artifact
+        .module
         .exports
         .iter()
         .find(|e| e.name == name && e.kind == ExportKind::Func)?;

@@ -312,9 +312,10 @@ impl Module {
         images: ImageFile,
     ) -> Result<Module, OpenError> {
         let artifact = loaded.borrow_dependent();
-        let type_ids = TypeIds::of_module(&artifact.types);
+        let type_ids = TypeIds::of_module(&artifact.module.types);
         let canonical = |v: &ValType| crate::externs::canonical_valtype(*v, type_ids.ids());
         let canonical_types = artifact
+            .module
             .types
             .iter()
             .map(|t| FuncType {

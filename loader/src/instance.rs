@@ -225,10 +225,10 @@ impl Instance {
         let mut problems = Vec::new();
         let mut imported = Vec::new();
         let mut exporters = Vec::new();
-        for import in &a.imports {
+        for import in &a.module.imports {
             let want = match &import.kind {
                 ImportKind::Func(t) => Wanted::Func(
-                    &a.types[t.index()],
+                    &a.module.types[t.index()],
                     &module.canonical_types()[t.index()],
                     type_ids[t.index()],
                 ),
@@ -241,7 +241,7 @@ impl Instance {
                     elem: canonical(t.elem),
                     ..*t
                 }),
-                ImportKind::Tag(t) => Wanted::Tag(&a.types[t.index()]),
+                ImportKind::Tag(t) => Wanted::Tag(&a.module.types[t.index()]),
             };
             match linker.resolve(import.module, import.name, &want) {
                 Ok((item, owner)) => {
@@ -272,7 +272,7 @@ impl Instance {
         // each import to an extern of its kind, in order.
         let space = a.index_space();
         let imported_memories = memories.len() as u32;
-        for (i, desc) in a.memories.iter().enumerate() {
+        for (i, desc) in a.module.memories.iter().enumerate() {
             let index = imported_memories + i as u32;
             let image = a.memory_images.iter().any(|m| m.memory.0 == index);
             let image = image.then(|| module.image_key(index));
@@ -287,7 +287,7 @@ impl Instance {
             }
             memories.push(Rc::new(m));
         }
-        for desc in &a.tables {
+        for desc in &a.module.tables {
             let desc = TableDesc {
                 elem: canonical(desc.elem),
                 ..*desc
@@ -302,24 +302,26 @@ impl Instance {
             }
             tables.push(t);
         }
-        for (i, ty) in a.tags.iter().enumerate() {
+        for (i, ty) in a.module.tags.iter().enumerate() {
             let index = a.index_space().tags.imported + i as u32;
             let exported = a
+                .module
                 .exports
                 .iter()
                 .find(|e| e.kind == ExportKind::Tag && e.index == index);
             let name = exported.map_or_else(|| format!("{index}"), |e| format!("\"{}\"", e.name));
-            tags.push(Tag::new(a.types[ty.index()].clone(), name));
+            tags.push(Tag::new(a.module.types[ty.index()].clone(), name));
         }
         let func_types: Vec<TypeIndex> = a.func_type_indices().collect();
         let offsets = a.vm_offsets();
         let vm = VMContext::new(offsets.size() as usize);
         let vmctx_addr = vm.ptr as usize;
-        for g in &a.globals {
+        for g in &a.module.globals {
             let value = const_value(&g.init, g.ty, &globals, vmctx_addr, &offsets);
             globals.push(Global::with_type(value, canonical(g.ty), g.mutable));
         }
         let elements: Vec<RefCell<Vec<usize>>> = a
+            .module
             .elements
             .iter()
             .map(|seg| {
@@ -345,6 +347,7 @@ impl Instance {
             imported,
             _exporters: exporters,
             data: a
+                .module
                 .data
                 .iter()
                 .map(|d| Cell::new((d.bytes.as_ptr() as usize, d.bytes.len())))
@@ -414,16 +417,19 @@ impl Instance {
             vm.write(offsets.func_ref(index), r);
         }
         let instance = Instance { data };
-        let started = crate::segments::initialize(&instance.data, a).and_then(|()| match a.start {
-            Some(start) => instance
-                .call_func_index(start, &[])
-                .map(drop)
-                .map_err(|e| match e {
-                    CallError::Trap(t) => InstantiateError::Trap(t),
-                    other => InstantiateError::Link(vec![other.to_string()]),
-                }),
-            None => Ok(()),
-        });
+        let started =
+            crate::segments::initialize(&instance.data, a).and_then(|()| match a.module.start {
+                Some(start) => {
+                    instance
+                        .call_func_index(start, &[])
+                        .map(drop)
+                        .map_err(|e| match e {
+                            CallError::Trap(t) => InstantiateError::Trap(t),
+                            other => InstantiateError::Link(vec![other.to_string()]),
+                        })
+                }
+                None => Ok(()),
+            });
         match started {
             Ok(()) => Ok(instance),
             Err(e) => {
@@ -478,7 +484,7 @@ impl Instance {
     /// Its exports as the artifact lists them (name, kind, index).
     fn export_list(&self) -> impl Iterator<Item = (&str, ExportKind, u32)> {
         let a = self.data.module.artifact();
-        a.exports.iter().map(|e| (e.name, e.kind, e.index))
+        a.module.exports.iter().map(|e| (e.name, e.kind, e.index))
     }
 
     /// Every export, by name.

@@ -424,6 +424,7 @@ fn repl(instance: &Instance, path: &str) -> Result<Vec<Val>, Failure> {
 fn exported_funcs(module: &Module) -> Vec<String> {
     let artifact = module.artifact();
     artifact
+        .module
         .exports
         .iter()
         .filter(|e| e.kind == waot_format::types::ExportKind::Func)

@@ -20,7 +20,7 @@ pub(crate) fn initialize(d: &InstanceData, a: &Artifact) -> Result<(), Instantia
     // Tables with an initialiser (function references) hold its value
     // everywhere before any segment is copied.
     let imported_tables = a.index_space().tables.imported as usize;
-    for (table, init) in &a.table_inits {
+    for (table, init) in &a.module.table_inits {
         let t = &d.tables[imported_tables + *table as usize];
         let vmctx = d.vmctx.ptr as usize;
         let value = const_value(init, t.elem(), &d.globals, vmctx, &d.offsets).raw_u64();
@@ -47,7 +47,7 @@ pub(crate) fn initialize(d: &InstanceData, a: &Artifact) -> Result<(), Instantia
         m.apply_image(&image)
             .map_err(|e| InstantiateError::Memory(e.0))?;
     }
-    for (i, seg) in a.data.iter().enumerate() {
+    for (i, seg) in a.module.data.iter().enumerate() {
         let Some((memory, offset)) = &seg.active else {
             continue;
         };
@@ -70,7 +70,7 @@ pub(crate) fn initialize(d: &InstanceData, a: &Artifact) -> Result<(), Instantia
 
 /// The active element segments, in order; declarative ones dropped.
 fn apply_elements(d: &InstanceData, a: &Artifact) -> Result<(), InstantiateError> {
-    for (i, seg) in a.elements.iter().enumerate() {
+    for (i, seg) in a.module.elements.iter().enumerate() {
         match &seg.mode {
             ElementMode::Passive => {}
             ElementMode::Declarative => d.drop_elements(i as u32),

@@ -97,15 +97,15 @@ fn declared_memory_limits_are_recorded_as_declared() {
     let wasm = wat::parse_str("(module (memory 2))").unwrap();
     let bytes = waot::compile(&wasm, &CompileOptions::default()).unwrap();
     let a = Artifact::parse(&bytes).unwrap();
-    assert_eq!(a.memories[0].min_pages, 2);
+    assert_eq!(a.module.memories[0].min_pages, 2);
     assert_eq!(
-        a.memories[0].max_pages, None,
+        a.module.memories[0].max_pages, None,
         "an absent max is never rewritten to 65536"
     );
     let wasm = wat::parse_str("(module (memory 1 3))").unwrap();
     let a_bytes = waot::compile(&wasm, &CompileOptions::default()).unwrap();
     assert_eq!(
-        Artifact::parse(&a_bytes).unwrap().memories[0].max_pages,
+        Artifact::parse(&a_bytes).unwrap().module.memories[0].max_pages,
         Some(3)
     );
 }

@@ -92,25 +92,25 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "i64 element item",
-        edit: |a| a.elements[0].items[0] = ConstExpr::I64(0x4141_4141_4141_4141),
+        edit: |a| a.module.elements[0].items[0] = ConstExpr::I64(0x4141_4141_4141_4141),
         message: ELEM_ITEM,
     },
     // The other reported case: the global took the constant's type.
     Case {
         name: "i32 init of an i64 global",
-        edit: |a| a.globals[0].init = ConstExpr::I32(5),
+        edit: |a| a.module.globals[0].init = ConstExpr::I32(5),
         message: GLOBAL_TYPE,
     },
     Case {
         name: "f64 init of a funcref global",
-        edit: |a| a.globals[1].init = ConstExpr::F64(0x4141_4141_4141_4141),
+        edit: |a| a.module.globals[1].init = ConstExpr::F64(0x4141_4141_4141_4141),
         message: GLOBAL_TYPE,
     },
     // Extended constant expressions (format 2.4) are type-checked too.
     Case {
         name: "extended expression adding an i32 to an i64",
         edit: |a| {
-            a.globals[0].init = ConstExpr::Extended(vec![
+            a.module.globals[0].init = ConstExpr::Extended(vec![
                 ConstOp::I32(1),
                 ConstOp::I64(2),
                 ConstOp::I64Arith(ArithOp::Add),
@@ -120,13 +120,15 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "extended expression leaving two values",
-        edit: |a| a.globals[0].init = ConstExpr::Extended(vec![ConstOp::I64(1), ConstOp::I64(2)]),
+        edit: |a| {
+            a.module.globals[0].init = ConstExpr::Extended(vec![ConstOp::I64(1), ConstOp::I64(2)])
+        },
         message: "constant expression does not leave exactly one value",
     },
     Case {
         name: "extended expression of the wrong type",
         edit: |a| {
-            a.globals[0].init = ConstExpr::Extended(vec![
+            a.module.globals[0].init = ConstExpr::Extended(vec![
                 ConstOp::I32(1),
                 ConstOp::I32(2),
                 ConstOp::I32Arith(ArithOp::Mul),
@@ -137,56 +139,56 @@ const CASES: &[Case] = &[
     // `v128.const` (format 2.5) too.
     Case {
         name: "v128 init of an i64 global",
-        edit: |a| a.globals[0].init = ConstExpr::V128(u128::MAX),
+        edit: |a| a.module.globals[0].init = ConstExpr::V128(u128::MAX),
         message: GLOBAL_TYPE,
     },
     Case {
         name: "v128 element item",
-        edit: |a| a.elements[0].items[0] = ConstExpr::V128(1),
+        edit: |a| a.module.elements[0].items[0] = ConstExpr::V128(1),
         message: ELEM_ITEM,
     },
     Case {
         name: "global.get of an import of another type",
-        edit: |a| a.globals[0].init = ConstExpr::GlobalGet(GlobalIndex(0)),
+        edit: |a| a.module.globals[0].init = ConstExpr::GlobalGet(GlobalIndex(0)),
         message: GLOBAL_TYPE,
     },
     Case {
         name: "global.get of a mutable import",
         edit: |a| {
-            a.globals[0].ty = ValType::I32;
-            a.globals[0].init = ConstExpr::GlobalGet(GlobalIndex(1));
+            a.module.globals[0].ty = ValType::I32;
+            a.module.globals[0].init = ConstExpr::GlobalGet(GlobalIndex(1));
         },
         message: MUTABLE,
     },
     Case {
         name: "global.get of a defined global",
-        edit: |a| a.globals[1].init = ConstExpr::GlobalGet(GlobalIndex(5)),
+        edit: |a| a.module.globals[1].init = ConstExpr::GlobalGet(GlobalIndex(5)),
         message: CONST_INDEX,
     },
     Case {
         name: "ref.null init of an i64 global",
-        edit: |a| a.globals[0].init = ConstExpr::RefNull,
+        edit: |a| a.module.globals[0].init = ConstExpr::RefNull,
         message: GLOBAL_TYPE,
     },
     Case {
         name: "ref.func of a missing function",
-        edit: |a| a.globals[1].init = ConstExpr::RefFunc(FuncIndex(3)),
+        edit: |a| a.module.globals[1].init = ConstExpr::RefFunc(FuncIndex(3)),
         message: CONST_INDEX,
     },
     Case {
         name: "externref global.get in a funcref segment",
-        edit: |a| a.elements[2].items[1] = ConstExpr::GlobalGet(GlobalIndex(3)),
+        edit: |a| a.module.elements[2].items[1] = ConstExpr::GlobalGet(GlobalIndex(3)),
         message: ELEM_ITEM,
     },
     Case {
         name: "ref.func in an externref segment",
-        edit: |a| a.elements[1].items[0] = ConstExpr::RefFunc(FuncIndex(1)),
+        edit: |a| a.module.elements[1].items[0] = ConstExpr::RefFunc(FuncIndex(1)),
         message: ELEM_ITEM,
     },
     Case {
         name: "segment type differs from its table's",
         edit: |a| {
-            a.elements[1].mode = ElementMode::Active {
+            a.module.elements[1].mode = ElementMode::Active {
                 table: TableIndex(0),
                 offset: ConstExpr::I32(0),
             }
@@ -196,7 +198,7 @@ const CASES: &[Case] = &[
     Case {
         name: "i64 element offset",
         edit: |a| {
-            a.elements[0].mode = ElementMode::Active {
+            a.module.elements[0].mode = ElementMode::Active {
                 table: TableIndex(0),
                 offset: ConstExpr::I64(0),
             }
@@ -206,7 +208,7 @@ const CASES: &[Case] = &[
     Case {
         name: "element offset from a mutable global",
         edit: |a| {
-            a.elements[0].mode = ElementMode::Active {
+            a.module.elements[0].mode = ElementMode::Active {
                 table: TableIndex(0),
                 offset: ConstExpr::GlobalGet(GlobalIndex(1)),
             }
@@ -216,7 +218,7 @@ const CASES: &[Case] = &[
     Case {
         name: "element offset from a funcref global",
         edit: |a| {
-            a.elements[0].mode = ElementMode::Active {
+            a.module.elements[0].mode = ElementMode::Active {
                 table: TableIndex(0),
                 offset: ConstExpr::GlobalGet(GlobalIndex(2)),
             }
@@ -226,7 +228,7 @@ const CASES: &[Case] = &[
     Case {
         name: "element segment of a missing table",
         edit: |a| {
-            a.elements[0].mode = ElementMode::Active {
+            a.module.elements[0].mode = ElementMode::Active {
                 table: TableIndex(2),
                 offset: ConstExpr::I32(0),
             }
@@ -235,136 +237,136 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "f32 data offset",
-        edit: |a| a.data[0].active = Some((MemoryIndex(0), ConstExpr::F32(0))),
+        edit: |a| a.module.data[0].active = Some((MemoryIndex(0), ConstExpr::F32(0))),
         message: DATA_OFFSET,
     },
     Case {
         name: "data offset ref.null",
-        edit: |a| a.data[0].active = Some((MemoryIndex(0), ConstExpr::RefNull)),
+        edit: |a| a.module.data[0].active = Some((MemoryIndex(0), ConstExpr::RefNull)),
         message: DATA_OFFSET,
     },
     Case {
         name: "data segment of a missing memory",
-        edit: |a| a.data[0].active = Some((MemoryIndex(1), ConstExpr::I32(0))),
+        edit: |a| a.module.data[0].active = Some((MemoryIndex(1), ConstExpr::I32(0))),
         message: "data segment memory index out of range",
     },
     Case {
         name: "i32 data offset of a 64-bit memory",
-        edit: |a| a.memories[0].memory64 = true,
+        edit: |a| a.module.memories[0].memory64 = true,
         message: "data segment offset of a 64-bit memory is not an i64 constant or immutable i64 global",
     },
     Case {
         name: "typed reference to a type that does not exist",
         edit: |a| {
-            a.globals[0].ty = ValType::reference(true, HeapType::Concrete(TypeIndex(99)));
-            a.globals[0].init = ConstExpr::RefNull;
+            a.module.globals[0].ty = ValType::reference(true, HeapType::Concrete(TypeIndex(99)));
+            a.module.globals[0].init = ConstExpr::RefNull;
         },
         message: "heap type index out of range",
     },
     Case {
         name: "non-nullable table without an initialiser",
-        edit: |a| a.tables[0].elem = ValType::reference(false, HeapType::Func),
+        edit: |a| a.module.tables[0].elem = ValType::reference(false, HeapType::Func),
         message: "a table of non-nullable references has no initialiser",
     },
     Case {
         name: "ref.null initialising a non-nullable global",
         edit: |a| {
-            a.globals[1].ty = ValType::reference(false, HeapType::Func);
-            a.globals[1].init = ConstExpr::RefNull;
+            a.module.globals[1].ty = ValType::reference(false, HeapType::Func);
+            a.module.globals[1].init = ConstExpr::RefNull;
         },
         message: "global initialiser's type differs from the global's declared type",
     },
     Case {
         name: "ref.func of another type for a typed global",
         edit: |a| {
-            a.types.push(FuncType {
+            a.module.types.push(FuncType {
                 params: vec![ValType::I64],
                 results: vec![],
             });
-            let other = TypeIndex(a.types.len() as u32 - 1);
-            a.globals[1].ty = ValType::reference(false, HeapType::Concrete(other));
+            let other = TypeIndex(a.module.types.len() as u32 - 1);
+            a.module.globals[1].ty = ValType::reference(false, HeapType::Concrete(other));
         },
         message: "global initialiser's type differs from the global's declared type",
     },
     Case {
         name: "i32 element offset of a 64-bit table",
-        edit: |a| a.tables[0].table64 = true,
+        edit: |a| a.module.tables[0].table64 = true,
         message: "element segment offset of a 64-bit table is not an i64 constant or immutable i64 global",
     },
     Case {
         name: "32-bit table above 2^32-1 elements",
-        edit: |a| a.tables[1].max = Some(1 << 32),
+        edit: |a| a.module.tables[1].max = Some(1 << 32),
         message: "table limits exceed 2^32-1 elements",
     },
     Case {
         name: "memory minimum above 4 GiB",
         edit: |a| {
-            a.memories[0].min_pages = 65537;
-            a.memories[0].max_pages = None;
+            a.module.memories[0].min_pages = 65537;
+            a.module.memories[0].max_pages = None;
         },
         message: MEMORY_LIMITS,
     },
     Case {
         name: "memory maximum above 4 GiB",
-        edit: |a| a.memories[0].max_pages = Some(1 << 20),
+        edit: |a| a.module.memories[0].max_pages = Some(1 << 20),
         message: MEMORY_LIMITS,
     },
     Case {
         name: "memory maximum below minimum",
-        edit: |a| a.memories[0].min_pages = 3,
+        edit: |a| a.module.memories[0].min_pages = 3,
         message: "memory maximum is below its minimum",
     },
     Case {
         name: "shared memory without maximum",
         edit: |a| {
-            a.memories[0].shared = true;
-            a.memories[0].max_pages = None;
+            a.module.memories[0].shared = true;
+            a.module.memories[0].max_pages = None;
         },
         message: "shared memory has no maximum",
     },
     Case {
         name: "table maximum below minimum",
-        edit: |a| a.tables[0].min = 9,
+        edit: |a| a.module.tables[0].min = 9,
         message: "table maximum is below its minimum",
     },
     Case {
         name: "table maximum above 2^32-1",
-        edit: |a| a.tables[1].max = Some(1 << 32),
+        edit: |a| a.module.tables[1].max = Some(1 << 32),
         message: "table limits exceed 2^32-1 elements",
     },
     Case {
         name: "table minimum above 2^32-1",
-        edit: |a| a.tables[1].min = u64::MAX,
+        edit: |a| a.module.tables[1].min = u64::MAX,
         message: "table limits exceed 2^32-1 elements",
     },
     Case {
         name: "duplicate export name",
-        edit: |a| a.exports[1].name = "run",
+        edit: |a| a.module.exports[1].name = "run",
         message: "duplicate export name",
     },
     Case {
         name: "export of a missing global",
-        edit: |a| a.exports[3].index = 6,
+        edit: |a| a.module.exports[3].index = 6,
         message: "export index out of range",
     },
     Case {
         name: "export of a missing memory",
-        edit: |a| a.exports[1].index = 1,
+        edit: |a| a.module.exports[1].index = 1,
         message: "export index out of range",
     },
     Case {
         name: "start of a missing function",
-        edit: |a| a.start = Some(FuncIndex(3)),
+        edit: |a| a.module.start = Some(FuncIndex(3)),
         message: "start function index out of range",
     },
     Case {
         name: "start function with parameters",
-        edit: |a| a.start = Some(FuncIndex(2)),
+        edit: |a| a.module.start = Some(FuncIndex(2)),
         message: "start function's type is not [] -> []",
     },
     Case {
         name: "name of a missing function",
-        edit: |a| a.names.push((FuncIndex(7), "ghost")),
+        edit: |a| a.module.names.push((FuncIndex(7), "ghost")),
         message: "name function index out of range",
     },
     Case {
@@ -374,7 +376,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "imported function of a missing type",
-        edit: |a| a.imports[0].kind = ImportKind::Func(TypeIndex(99)),
+        edit: |a| a.module.imports[0].kind = ImportKind::Func(TypeIndex(99)),
         message: "type index out of range",
     },
     Case {
@@ -506,7 +508,7 @@ fn waot_run_refuses_the_reported_artifacts() {
     assert_eq!(code, Some(0), "the unedited artifact runs");
 
     let pointer = rewrite(&bytes, |a| {
-        a.elements[0].items[0] = ConstExpr::I64(0x4141_4141_4141_4141)
+        a.module.elements[0].items[0] = ConstExpr::I64(0x4141_4141_4141_4141)
     });
     std::fs::write(dir.path().join("pointer.aot"), pointer).unwrap();
     let (code, stderr) = waot_run(dir.path(), &["--invoke", "call", "pointer.aot", "0"]);
@@ -514,7 +516,9 @@ fn waot_run_refuses_the_reported_artifacts() {
     assert!(stderr.contains(ELEM_ITEM), "{stderr}");
     assert!(stderr.contains("hint:"), "{stderr}");
 
-    let global = rewrite(&bytes, |a| a.globals[0].init = ConstExpr::F32(0x4141_4141));
+    let global = rewrite(&bytes, |a| {
+        a.module.globals[0].init = ConstExpr::F32(0x4141_4141)
+    });
     std::fs::write(dir.path().join("global.aot"), global).unwrap();
     let (code, stderr) = waot_run(dir.path(), &["--invoke", "get", "global.aot"]);
     assert_eq!(code, Some(65), "{stderr}");
@@ -526,7 +530,7 @@ fn waot_run_refuses_the_reported_artifacts() {
 #[test]
 fn a_huge_initial_table_is_refused_before_allocation() {
     let dir = tempfile::tempdir().unwrap();
-    let huge = rewrite(&compile(PLAIN), |a| a.tables[0].min = 0x8000_0002);
+    let huge = rewrite(&compile(PLAIN), |a| a.module.tables[0].min = 0x8000_0002);
     std::fs::write(dir.path().join("app.aot"), huge).unwrap();
     let started = std::time::Instant::now();
     let (code, stderr) = waot_run(dir.path(), &["--invoke", "call", "app.aot", "0"]);

@@ -60,11 +60,11 @@ fn a_compiled_page_limit_is_recorded_and_honoured() {
     let bytes = waot::compile(&wasm, &options).unwrap();
     let artifact = waot_format::artifact::Artifact::parse(&bytes).unwrap();
     assert_eq!(
-        artifact.memories[0].max_pages,
+        artifact.module.memories[0].max_pages,
         Some(65536),
         "the declared maximum is kept as declared"
     );
-    assert_eq!(artifact.memories[0].page_limit, Some(32766));
+    assert_eq!(artifact.module.memories[0].page_limit, Some(32766));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("grow.aot");
     std::fs::write(&path, bytes).unwrap();

@@ -16,7 +16,7 @@ impl Translator<'_, '_> {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(t) => (vec![], vec![ir_type(crate::module_info::val_type_of(t)?)]),
             BlockType::FuncType(i) => {
-                let ty = &self.env.module.types[i as usize];
+                let ty = &self.env.module.meta.types[i as usize];
                 (
                     ty.params.iter().map(|t| ir_type(*t)).collect(),
                     ty.results.iter().map(|t| ir_type(*t)).collect(),

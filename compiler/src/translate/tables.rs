@@ -214,7 +214,7 @@ impl Translator<'_, '_> {
         if let Some(s) = self.sig_refs.get(&ty) {
             return *s;
         }
-        let sig_ty = &self.env.module.types[ty.index()];
+        let sig_ty = &self.env.module.meta.types[ty.index()];
         let s = self
             .builder
             .import_signature(self.env.wasm_signature(sig_ty));
@@ -225,7 +225,7 @@ impl Translator<'_, '_> {
     /// `call_indirect`, or `return_call_indirect` when `tail`.
     fn call_indirect(&mut self, ty: TypeIndex, t: TableIndex, tail: bool) {
         let index = self.pop();
-        let params = self.env.module.types[ty.index()].params.len();
+        let params = self.env.module.meta.types[ty.index()].params.len();
         let args_wasm = self.pop_n(params);
         let ptr = self.env.pointer_type();
         let addr = self.element_address(t, index, TrapKind::UndefinedElement);
@@ -278,7 +278,7 @@ impl Translator<'_, '_> {
             self.emit_tail_call(Callee::Indirect(sig, code), &args);
             return;
         }
-        let results: Vec<ir::Type> = self.env.module.types[ty.index()]
+        let results: Vec<ir::Type> = self.env.module.meta.types[ty.index()]
             .results
             .iter()
             .map(|t| ir_type(*t))

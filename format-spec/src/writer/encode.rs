@@ -170,11 +170,12 @@ pub(super) struct Encoded {
 pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     let mut out = vec![(section::BUILD_INFO, build_info(&c.build))];
     let extended = |e: &ConstExpr| matches!(e, ConstExpr::Extended(_));
-    let uses_extended = c.globals.iter().any(|g| extended(&g.init))
-        || c.data
+    let uses_extended = c.module.globals.iter().any(|g| extended(&g.init))
+        || c.module
+            .data
             .iter()
             .any(|d| d.active.as_ref().is_some_and(|(_, e)| extended(e)))
-        || c.elements.iter().any(|s| {
+        || c.module.elements.iter().any(|s| {
             s.items.iter().any(extended)
                 || matches!(&s.mode, ElementMode::Active { offset, .. } if extended(offset))
         });
@@ -194,13 +195,13 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         out.push((section::INTERRUPTION, e.0));
     }
     let mut e = Encoder::default();
-    e.list(c.types, |e, t| {
+    e.list(&c.module.types, |e, t| {
         e.list(&t.params, |e, v| e.valtype(*v));
         e.list(&t.results, |e, v| e.valtype(*v));
     });
     out.push((section::TYPES, e.0));
     let mut e = Encoder::default();
-    e.list(c.imports, |e, i| {
+    e.list(&c.module.imports, |e, i| {
         e.str(i.module);
         e.str(i.name);
         match &i.kind {
@@ -237,24 +238,24 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     });
     out.push((section::FUNCTIONS, e.0));
     let mut e = Encoder::default();
-    e.list(c.memories, |e, m| e.memory(m));
+    e.list(&c.module.memories, |e, m| e.memory(m));
     out.push((section::MEMORIES, e.0));
     let mut e = Encoder::default();
-    e.list(c.globals, |e, g| {
+    e.list(&c.module.globals, |e, g| {
         e.valtype(g.ty);
         e.bool(g.mutable);
         e.const_expr(&g.init);
     });
     out.push((section::GLOBALS, e.0));
     let mut e = Encoder::default();
-    e.list(c.tables, |e, t| e.table(t));
+    e.list(&c.module.tables, |e, t| e.table(t));
     out.push((section::TABLES, e.0));
-    let imported_tables = c.imports.iter().filter_map(|i| match &i.kind {
+    let imported_tables = c.module.imports.iter().filter_map(|i| match &i.kind {
         ImportKind::Table(t) => Some(t),
         _ => None,
     });
     let table64: Vec<u32> = imported_tables
-        .chain(c.tables)
+        .chain(&c.module.tables)
         .enumerate()
         .filter(|(_, t)| t.table64)
         .map(|(i, _)| i as u32)
@@ -264,19 +265,19 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         e.list(&table64, |e, i| e.u32(*i));
         out.push((section::TABLE64, e.0));
     }
-    if !c.table_inits.is_empty() {
+    if !c.module.table_inits.is_empty() {
         let mut e = Encoder::default();
-        e.list(c.table_inits, |e, (table, init)| {
+        e.list(&c.module.table_inits, |e, (table, init)| {
             e.u32(*table);
             e.const_expr(init);
         });
         out.push((section::TABLE_INITS, e.0));
     }
     let mut e = Encoder::default();
-    e.list(c.tags, |e, t| e.u32(t.0));
+    e.list(&c.module.tags, |e, t| e.u32(t.0));
     out.push((section::TAGS, e.0));
     let mut e = Encoder::default();
-    e.list(c.elements, |e, seg| {
+    e.list(&c.module.elements, |e, seg| {
         match &seg.mode {
             ElementMode::Passive => e.u8(0),
             ElementMode::Active { table, offset } => {
@@ -291,7 +292,7 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     });
     out.push((section::ELEMENTS, e.0));
     let mut e = Encoder::default();
-    e.list(c.exports, |e, x| {
+    e.list(&c.module.exports, |e, x| {
         e.str(x.name);
         e.u8(match x.kind {
             ExportKind::Func => 0,
@@ -303,13 +304,13 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         e.u32(x.index);
     });
     out.push((section::EXPORTS, e.0));
-    if let Some(start) = c.start {
+    if let Some(start) = c.module.start {
         out.push((section::START, start.0.to_le_bytes().to_vec()));
     }
     let layout = super::images::layout(c, u64::from(c.build.text_align));
     let mut e = Encoder::default();
     let mut spans = layout.spans.iter();
-    e.list(c.data, |e, d| {
+    e.list(&c.module.data, |e, d| {
         match &d.active {
             None => e.u8(0),
             Some((memory, offset)) => {
@@ -334,7 +335,7 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         out.push((section::MEMORY_IMAGES, e.0));
     }
     let mut e = Encoder::default();
-    e.list(c.names, |e, (f, n)| {
+    e.list(&c.module.names, |e, (f, n)| {
         e.u32(f.0);
         e.str(n);
     });
@@ -380,9 +381,9 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
     });
     out.push((section::EXCEPTION_TABLE, e.0));
     let item_count = |name: &str| match name {
-        section::TABLES => c.tables.len(),
-        section::TAGS => c.tags.len(),
-        section::ELEMENTS => c.elements.len(),
+        section::TABLES => c.module.tables.len(),
+        section::TAGS => c.module.tags.len(),
+        section::ELEMENTS => c.module.elements.len(),
         _ => 1,
     };
     let encoded = out

@@ -36,7 +36,7 @@ pub(super) struct DataLayout {
 /// target).
 pub(super) fn layout(c: &ArtifactContents, align: u64) -> DataLayout {
     let mut bytes = Vec::new();
-    let mut spans = Vec::with_capacity(c.data.len());
+    let mut spans = Vec::with_capacity(c.module.data.len());
     let mut images = Vec::new();
     let plans = plan_images(c, align);
     for plan in &plans {
@@ -44,7 +44,7 @@ pub(super) fn layout(c: &ArtifactContents, align: u64) -> DataLayout {
         let start = bytes.len() as u64;
         bytes.resize(bytes.len() + plan.len as usize, 0);
         let image = &mut bytes[start as usize..];
-        for (seg, offset) in c.data.iter().zip(&plan.offsets) {
+        for (seg, offset) in c.module.data.iter().zip(&plan.offsets) {
             if let Some(offset) = offset {
                 let at = (offset - plan.memory_offset) as usize;
                 image[at..at + seg.bytes.len()].copy_from_slice(seg.bytes);
@@ -57,7 +57,7 @@ pub(super) fn layout(c: &ArtifactContents, align: u64) -> DataLayout {
             len: plan.len,
         });
     }
-    for (i, seg) in c.data.iter().enumerate() {
+    for (i, seg) in c.module.data.iter().enumerate() {
         let in_image = plans.iter().zip(&images).find_map(|(plan, image)| {
             plan.offsets[i].map(|offset| image.start + (offset - plan.memory_offset))
         });
@@ -91,23 +91,25 @@ struct ImagePlan {
 /// mostly zeros.
 fn plan_images(c: &ArtifactContents, align: u64) -> Vec<ImagePlan> {
     let imported = c
+        .module
         .imports
         .iter()
         .filter(|i| matches!(i.kind, ImportKind::Memory(_)))
         .count() as u32;
     let Some(placed) = c
+        .module
         .data
         .iter()
-        .map(|seg| static_placement(seg, imported, c.memories))
+        .map(|seg| static_placement(seg, imported, &c.module.memories))
         .collect::<Option<Vec<_>>>()
     else {
         return Vec::new();
     };
     let mut plans = Vec::new();
-    for memory in imported..imported + c.memories.len() as u32 {
+    for memory in imported..imported + c.module.memories.len() as u32 {
         let offsets: Vec<Option<u64>> = placed
             .iter()
-            .zip(c.data)
+            .zip(&c.module.data)
             .map(|(p, seg)| match p {
                 Some((m, offset)) if *m == memory && !seg.bytes.is_empty() => Some(*offset),
                 _ => None,
@@ -116,7 +118,7 @@ fn plan_images(c: &ArtifactContents, align: u64) -> Vec<ImagePlan> {
         let ranges = || {
             offsets
                 .iter()
-                .zip(c.data)
+                .zip(&c.module.data)
                 .filter_map(|(o, seg)| o.map(|o| (o, o + seg.bytes.len() as u64)))
         };
         let (Some(low), Some(high)) = (ranges().map(|r| r.0).min(), ranges().map(|r| r.1).max())

@@ -29,33 +29,10 @@ pub struct ArtifactContents<'a> {
     pub source_sha256: [u8; 32],
     /// Build information.
     pub build: BuildInfo<'a>,
-    /// Function types.
-    pub types: &'a [FuncType],
-    /// Imports.
-    pub imports: &'a [Import<'a>],
+    /// The module's declarations.
+    pub module: &'a ModuleMeta<'a>,
     /// Defined functions.
     pub funcs: &'a [FuncInfo],
-    /// Defined memories.
-    pub memories: &'a [MemoryDesc],
-    /// Defined globals.
-    pub globals: &'a [GlobalDesc],
-    /// Defined tables.
-    pub tables: &'a [TableDesc],
-    /// Initialiser expressions of the defined tables that have one
-    /// (function references), by defined table index, increasing.
-    pub table_inits: &'a [(u32, ConstExpr)],
-    /// The type of each defined exception tag.
-    pub tags: &'a [TypeIndex],
-    /// Element segments.
-    pub elements: &'a [ElementSegment],
-    /// Exports.
-    pub exports: &'a [Export<'a>],
-    /// Start function.
-    pub start: Option<FuncIndex>,
-    /// Data segments.
-    pub data: &'a [DataSegment<'a>],
-    /// Function names.
-    pub names: &'a [(FuncIndex, &'a str)],
     /// Wasm-to-host trampoline offsets, one per imported function.
     pub import_trampolines: &'a [u32],
     /// Wasm-to-host trampoline offsets by function type (strictly
@@ -82,19 +59,8 @@ impl<'a> ArtifactContents<'a> {
             producer: a.prefix.producer,
             source_sha256: a.prefix.source_sha256,
             build: a.build.clone(),
-            types: &a.types,
-            imports: &a.imports,
+            module: &a.module,
             funcs: &a.funcs,
-            memories: &a.memories,
-            globals: &a.globals,
-            tables: &a.tables,
-            table_inits: &a.table_inits,
-            tags: &a.tags,
-            elements: &a.elements,
-            exports: &a.exports,
-            start: a.start,
-            data: &a.data,
-            names: &a.names,
             import_trampolines: &a.import_trampolines,
             type_trampolines: &a.type_trampolines,
             traps,
@@ -287,10 +253,10 @@ pub fn write_with<'c>(c: &ArtifactContents<'c>, options: &WriteOptions) -> Vec<u
     }
     let layout = CodeLayout {
         funcs: c.funcs,
-        imports: c.imports,
+        imports: &c.module.imports,
         import_trampolines: c.import_trampolines,
         type_trampolines: c.type_trampolines,
-        names: c.names,
+        names: &c.module.names,
         text_len: c.text.len(),
     };
     for symbol in code_symbols(&layout) {

@@ -81,23 +81,29 @@ pub fn sample(options: &WriteOptions, with_table: bool) -> Vec<u8> {
             producer: "waot 0.2.0",
             source_sha256: [3; 32],
             build: build_info(),
-            types: &types,
-            imports: &[],
+            module: &ModuleMeta {
+                types: types.to_vec(),
+                memories: memories.to_vec(),
+                tables: if with_table {
+                    tables.to_vec()
+                } else {
+                    Vec::new()
+                },
+                elements: if with_table {
+                    elements.to_vec()
+                } else {
+                    Vec::new()
+                },
+                exports: exports.to_vec(),
+                data: data.to_vec(),
+                names: names.to_vec(),
+                ..ModuleMeta::default()
+            },
             funcs: &funcs,
-            memories: &memories,
-            globals: &[],
-            tables: if with_table { &tables } else { &[] },
-            table_inits: &[],
-            elements: if with_table { &elements } else { &[] },
-            exports: &exports,
-            start: None,
-            data: &data,
-            names: &names,
             import_trampolines: &[],
             type_trampolines: &[],
             traps: &[],
             handlers: &[],
-            tags: &[],
             text: &text,
         },
         options,

@@ -178,7 +178,7 @@ impl Instance {
         imports: &[Extern],
     ) -> Result<Instance, Error> {
         let inner = store.as_context_mut().0;
-        let wanted = &module.artifact().imports;
+        let wanted = &module.artifact().module.imports;
         if wanted.len() != imports.len() {
             return Err(Error::msg(format!(
                 "the module has {} import(s), but {} were given",

@@ -208,7 +208,7 @@ impl<T: 'static> Linker<T> {
     /// as a function that traps when called (Wasmtime's
     /// `define_unknown_imports_as_traps`): once, here, not per instance.
     pub fn define_unknown_imports_as_traps(&mut self, module: &Module) -> Result<(), Error> {
-        for import in &module.artifact().imports {
+        for import in &module.artifact().module.imports {
             let ImportKind::Func(ty) = import.kind else {
                 continue;
             };
@@ -246,7 +246,7 @@ impl<T: 'static> Linker<T> {
         // This store's items join the host functions for this
         // instantiation only (the host functions are copied only then).
         let mut linker = std::borrow::Cow::Borrowed(&self.raw);
-        for import in &module.artifact().imports {
+        for import in &module.artifact().module.imports {
             let found = self.store_items.get(import.module);
             if let Some((id, item)) = found.and_then(|items| items.get(import.name)) {
                 if *id != store.id {

@@ -56,6 +56,7 @@ impl Module {
     /// is out of range, which its reader has ruled out).
     fn func_type_at(&self, index: usize) -> FuncType {
         self.artifact()
+            .module
             .types
             .get(index)
             .cloned()
@@ -68,6 +69,7 @@ impl Module {
     /// Its imports, in order.
     pub fn imports(&self) -> Vec<ImportType<'_>> {
         self.artifact()
+            .module
             .imports
             .iter()
             .map(|i| ImportType {
@@ -110,20 +112,21 @@ impl Module {
                     .cloned()
                     .or_else(|| defined(index - list.len()))
             };
-        a.exports
+        a.module
+            .exports
             .iter()
             .filter_map(|e| {
                 let index = e.index as usize;
                 let ty = match e.kind {
                     ExportKind::Func => ExternType::Func(a.func_type(FuncIndex(e.index))?.clone()),
                     ExportKind::Memory => nth(&memories, index, &|i| {
-                        a.memories.get(i).map(|m| ExternType::Memory(*m))
+                        a.module.memories.get(i).map(|m| ExternType::Memory(*m))
                     })?,
                     ExportKind::Table => nth(&tables, index, &|i| {
-                        a.tables.get(i).map(|t| ExternType::Table(*t))
+                        a.module.tables.get(i).map(|t| ExternType::Table(*t))
                     })?,
                     ExportKind::Global => nth(&globals, index, &|i| {
-                        a.globals.get(i).map(|g| {
+                        a.module.globals.get(i).map(|g| {
                             ExternType::Global(GlobalType {
                                 content: g.ty,
                                 mutable: g.mutable,
@@ -131,7 +134,8 @@ impl Module {
                         })
                     })?,
                     ExportKind::Tag => nth(&tags, index, &|i| {
-                        a.tags
+                        a.module
+                            .tags
                             .get(i)
                             .map(|t| ExternType::Tag(self.func_type_at(t.index())))
                     })?,
