@@ -268,15 +268,20 @@ pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<u64> {
     }
     if let Err(invalid) = validate(wasm, everything()) {
         // Invalid whatever the features: as Wasm 2.0 words it when it fails
-        // at the same place (the specification's messages); where Wasm 2.0
-        // fails earlier, it only names the first later proposal the module
-        // uses, which is not what is wrong.
-        let offset = |e: &CompileError| match e {
-            CompileError::Invalid { offset, .. } => Some(*offset),
-            _ => None,
+        // at the same place for the same reason (the specification's
+        // messages). Where Wasm 2.0 fails earlier, or at the same
+        // instruction only because that instruction belongs to a later
+        // proposal (wasmparser's gate messages say "… not enabled"), it
+        // names the proposal, which is not what is wrong.
+        let same_place = |e: &CompileError| match (e, &invalid) {
+            (
+                CompileError::Invalid { offset, message },
+                CompileError::Invalid { offset: at, .. },
+            ) => offset == at && !message.contains("not enabled"),
+            _ => false,
         };
         return Err(match validate(wasm, WasmFeatures::WASM2) {
-            Err(wasm2) if offset(&wasm2) == offset(&invalid) => wasm2,
+            Err(wasm2) if same_place(&wasm2) => wasm2,
             _ => invalid,
         });
     }

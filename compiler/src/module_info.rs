@@ -11,9 +11,9 @@ use wasmparser::{
     TypeRef, WasmFeatures,
 };
 
-/// The wasm features waot compiles (Wasm 2.0 without SIMD); modules using
-/// any other feature wasmparser knows are refused with `unsupported: …`,
-/// never called invalid.
+/// The wasm features waot compiles ([`crate::features::SUPPORTED`]);
+/// modules using any other feature wasmparser knows are refused with
+/// `unsupported: …`, never called invalid.
 pub fn wasm_features() -> WasmFeatures {
     crate::features::SUPPORTED
 }

@@ -599,7 +599,10 @@ pub mod wasm_features {
         | MULTI_VALUE
         | BULK_MEMORY
         | REFERENCE_TYPES;
-    /// Names of the bits, for diagnostics.
+    /// Names of the bits, for diagnostics and `--wasm-features`; a bit
+    /// named here is one every waot-run of this format version runs
+    /// ([`KNOWN`]), so a bit gets its name when compiler and loader both
+    /// implement it.
     pub const NAMES: [(u64, &str); 16] = [
         (MUTABLE_GLOBAL, "mutable-global"),
         (SIGN_EXTENSION, "sign-extension"),

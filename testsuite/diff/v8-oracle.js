@@ -10,14 +10,16 @@
 //   call <hex name> <arg>...    -> values <v>... | trap <code> | exception | error <message>
 //   state                       -> global <hex name> <v> | memory <hex name> <sha-256 hex>, then end
 // Values as the tester writes them: i32:<decimal>, i64:<decimal>,
-// f32:0x<bits>, f64:0x<bits>; references as ref:null / ref:nonnull. A trap
-// is named as Wasmtime names it (INTEGER_DIVISION_BY_ZERO, …), from V8's
-// message; V8 gives one message to two of Wasmtime's codes in two cases
-// (a null entry or a signature mismatch in call_indirect: BAD_SIGNATURE;
-// NaN or overflow in a float-to-int conversion: BAD_CONVERSION_TO_INTEGER),
-// which the tester folds alike on its side. An uncaught exception
-// (`WebAssembly.Exception`) is `exception`. The page limit is ignored (the
-// legacy modules have no memory).
+// f32:0x<bits>, f64:0x<bits>; references as ref:null / ref:nonnull. Values
+// pass through JavaScript numbers, so NaN payloads are not kept and v128
+// cannot cross: the legacy generator uses only i32 and i64. A trap is named
+// as Wasmtime names it (INTEGER_DIVISION_BY_ZERO, …), from V8's message; V8
+// gives one message to a null entry and a signature mismatch in
+// call_indirect (BAD_SIGNATURE), which the tester folds alike on its side,
+// and one to NaN and overflow in a float-to-int conversion
+// (BAD_CONVERSION_TO_INTEGER), which the generator never emits. An uncaught
+// exception (`WebAssembly.Exception`) is `exception`. The page limit is
+// ignored (the legacy modules have no memory).
 const fs = require('fs');
 const crypto = require('crypto');
 const readline = require('readline');

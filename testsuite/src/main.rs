@@ -134,12 +134,18 @@ fn diff(args: &[String]) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        mode: if args.iter().any(|a| a == "--legacy-exceptions") {
-            DiffMode::LegacyExceptions
-        } else if args.iter().any(|a| a == "--exceptions") {
-            DiffMode::Exceptions
-        } else {
-            DiffMode::Wasm2
+        mode: match (
+            args.iter().any(|a| a == "--exceptions"),
+            args.iter().any(|a| a == "--legacy-exceptions"),
+        ) {
+            (false, false) => DiffMode::Wasm2,
+            (true, false) => DiffMode::Exceptions,
+            (false, true) => DiffMode::LegacyExceptions,
+            (true, true) => {
+                eprintln!("error: --exceptions and --legacy-exceptions are two runs");
+                eprintln!("hint: run one, then the other");
+                return ExitCode::from(2);
+            }
         },
     };
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -13,15 +13,9 @@
 //! into the exported global `trace` (each handler and block leaves a mark),
 //! so a handler that ran in the wrong place, in the wrong order or with the
 //! wrong values shows in the result. Node's V8 runs the same modules
-//! ([`super::oracle_server::Server::v8`]).
+//! ([`super::oracle_server::Server::v8`], through `served.rs`).
 
-use super::generate::{Rng, calls_for};
-use super::oracle::{Engine, Outcome, Waot};
-use super::oracle_server::{Served, Server, digested};
-use super::{DiffOptions, OracleView, Totals, Verdict, compare_engines, write_divergence};
-use anyhow::Result;
-use std::path::Path;
-use waot_format::traps::TrapKind;
+use super::generate::Rng;
 use wasm_encoder::{
     BlockType, CodeSection, ConstExpr, ElementSection, Elements, ExportKind, ExportSection,
     Function, FunctionSection, GlobalSection, GlobalType, InstructionSink, Module, RefType,
@@ -64,12 +58,19 @@ enum LabelKind {
     Catch,
 }
 
+/// What a branch to a label carries: the generator's branches carry
+/// nothing, so they go only to labels of empty blocks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Carries {
+    Nothing,
+    /// The label of a `try (result i32)` and its handlers.
+    Value,
+}
+
 #[derive(Clone, Copy)]
 struct Label {
     kind: LabelKind,
-    /// Whether a `br` to it carries no value (the generator's branches
-    /// carry none).
-    branchable: bool,
+    carries: Carries,
 }
 
 /// One function's generator state.
@@ -309,8 +310,10 @@ impl FuncGen<'_> {
     /// and handlers of type `[] -> []`.
     fn try_catch(&mut self, sink: &mut InstructionSink) {
         sink.try_(BlockType::Empty);
-        self.nested(sink, LabelKind::Body, true, |g, s| g.statements(s, 5));
-        self.handlers(sink, true, |g, s| g.statements(s, 4));
+        self.nested(sink, LabelKind::Body, Carries::Nothing, |g, s| {
+            g.statements(s, 5)
+        });
+        self.handlers(sink, Carries::Nothing, |g, s| g.statements(s, 4));
         sink.end();
     }
 
@@ -319,14 +322,14 @@ impl FuncGen<'_> {
     fn handlers(
         &mut self,
         sink: &mut InstructionSink,
-        branchable: bool,
+        carries: Carries,
         handler: fn(&mut Self, &mut InstructionSink),
     ) {
         let clauses = self.below(4);
         for _ in 0..clauses {
             let tag = self.below(TAGS.len() as u64) as u32;
             sink.catch(tag);
-            self.nested(sink, LabelKind::Catch, branchable, |g, s| {
+            self.nested(sink, LabelKind::Catch, carries, |g, s| {
                 g.take_values(s, tag);
                 g.mark(s);
                 handler(g, s);
@@ -334,7 +337,7 @@ impl FuncGen<'_> {
         }
         if self.below(2) == 0 {
             sink.catch_all();
-            self.nested(sink, LabelKind::Catch, branchable, |g, s| {
+            self.nested(sink, LabelKind::Catch, carries, |g, s| {
                 g.mark(s);
                 handler(g, s);
             });
@@ -344,7 +347,9 @@ impl FuncGen<'_> {
     /// `try … delegate N`, N naming any enclosing label or the caller.
     fn try_delegate(&mut self, sink: &mut InstructionSink) {
         sink.try_(BlockType::Empty);
-        self.nested(sink, LabelKind::Body, true, |g, s| g.statements(s, 5));
+        self.nested(sink, LabelKind::Body, Carries::Nothing, |g, s| {
+            g.statements(s, 5)
+        });
         let target = self.below(self.labels.len() as u64 + 1) as u32;
         sink.delegate(target);
     }
@@ -353,11 +358,11 @@ impl FuncGen<'_> {
     /// folded into the accumulator.
     fn try_value(&mut self, sink: &mut InstructionSink) {
         sink.try_(BlockType::Result(ValType::I32));
-        self.nested(sink, LabelKind::Body, false, |g, s| {
+        self.nested(sink, LabelKind::Body, Carries::Value, |g, s| {
             g.statements(s, 4);
             g.value(s);
         });
-        self.handlers(sink, false, |g, s| {
+        self.handlers(sink, Carries::Value, |g, s| {
             g.statements(s, 3);
             g.value(s);
         });
@@ -391,7 +396,9 @@ impl FuncGen<'_> {
     /// or handler.
     fn branch(&mut self, sink: &mut InstructionSink) {
         let targets: Vec<usize> = (0..self.labels.len())
-            .filter(|&i| self.labels[i].branchable && self.labels[i].kind != LabelKind::Loop)
+            .filter(|&i| {
+                self.labels[i].carries == Carries::Nothing && self.labels[i].kind != LabelKind::Loop
+            })
             .collect();
         if targets.is_empty() {
             return self.mark(sink);
@@ -409,16 +416,20 @@ impl FuncGen<'_> {
     fn block_or_if(&mut self, sink: &mut InstructionSink) {
         if self.below(2) == 0 {
             sink.block(BlockType::Empty);
-            self.nested(sink, LabelKind::Body, true, |g, s| {
+            self.nested(sink, LabelKind::Body, Carries::Nothing, |g, s| {
                 g.mark(s);
                 g.statements(s, 4);
             });
         } else {
             self.condition(sink);
             sink.if_(BlockType::Empty);
-            self.nested(sink, LabelKind::Body, true, |g, s| g.statements(s, 4));
+            self.nested(sink, LabelKind::Body, Carries::Nothing, |g, s| {
+                g.statements(s, 4)
+            });
             sink.else_();
-            self.nested(sink, LabelKind::Body, true, |g, s| g.statements(s, 3));
+            self.nested(sink, LabelKind::Body, Carries::Nothing, |g, s| {
+                g.statements(s, 3)
+            });
         }
         sink.end();
     }
@@ -443,7 +454,7 @@ impl FuncGen<'_> {
         sink.i32_const(1 + self.below(3) as i32).local_set(counter);
         sink.loop_(BlockType::Empty);
         self.loops += 1;
-        self.nested(sink, LabelKind::Loop, false, |g, s| {
+        self.nested(sink, LabelKind::Loop, Carries::Nothing, |g, s| {
             g.mark(s);
             g.statements(s, 4);
             s.local_get(counter)
@@ -461,75 +472,11 @@ impl FuncGen<'_> {
         &mut self,
         sink: &mut InstructionSink,
         kind: LabelKind,
-        branchable: bool,
+        carries: Carries,
         body: impl FnOnce(&mut Self, &mut InstructionSink),
     ) {
-        self.labels.push(Label { kind, branchable });
+        self.labels.push(Label { kind, carries });
         body(self, sink);
         self.labels.pop();
     }
-}
-
-/// Checks one seed's legacy module against V8.
-pub(super) fn check_seed(
-    seed: u64,
-    options: &DiffOptions,
-    dir: &Path,
-    server: &mut Server,
-) -> Result<Totals> {
-    let wasm = generate(seed);
-    let wasm_path = dir.join("oracle.wasm");
-    std::fs::write(&wasm_path, &wasm)?;
-    let stem = format!("legacy-seed-{seed}");
-    let waot = match Waot::new(&wasm, dir, None) {
-        Ok(w) => w,
-        Err(e) => {
-            write_divergence(&options.out, &stem, &wasm, &[], &format!("{e:#}"))?;
-            return Err(e);
-        }
-    };
-    let calls = match &waot {
-        Ok(w) => calls_for(&w.functions(), seed),
-        Err(_) => Vec::new(),
-    };
-    let oracle = Served::new(server, &wasm_path, None, &[]);
-    // The modules are valid by construction and have no start function:
-    // both engines must instantiate them.
-    for (engine, refusal) in [("waot", waot.as_ref().err()), ("v8", oracle.as_ref().err())] {
-        if let Some(outcome) = refusal {
-            let why = format!("{engine} did not instantiate the module: {outcome:?}");
-            let path = write_divergence(&options.out, &stem, &wasm, &[], &why)?;
-            anyhow::bail!("{why} (written to {})", path.display());
-        }
-    }
-    // V8 gives a null entry and a signature mismatch one message.
-    let reduce_outcome = |o: Outcome| match o {
-        Outcome::Trap(TrapKind::UninitializedElement) => {
-            Outcome::Trap(TrapKind::IndirectCallTypeMismatch)
-        }
-        o => o,
-    };
-    let view = OracleView {
-        name: "v8",
-        skip: &[],
-        reduce: &digested,
-        reduce_outcome: &reduce_outcome,
-    };
-    let mut counts = (0, 0);
-    let (verdict, calls) = compare_engines(waot, oracle, Some(&calls), seed, &mut counts, &view)?;
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    match verdict {
-        Verdict::Same => passed += 1,
-        Verdict::Inconclusive(_) => skipped += 1,
-        Verdict::Diverged(d) => {
-            failed += 1;
-            let path = write_divergence(&options.out, &stem, &wasm, &calls, &d.why)?;
-            println!(
-                "DIVERGENCE legacy-exceptions seed {seed}: {}\n  written to {}",
-                d.why,
-                path.display()
-            );
-        }
-    }
-    Ok(Totals::of_seed((passed, failed, skipped), counts, &wasm, 1))
 }

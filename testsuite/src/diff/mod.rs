@@ -11,9 +11,10 @@ mod generate;
 pub mod legacy;
 pub mod oracle;
 pub mod oracle_server;
+mod served;
 pub mod v8;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 pub use generate::{Call, Rng, generate, mutate, smith_config};
 use generate::{calls_for, format_value, parse_value};
 use oracle::{Engine, Outcome, Waot, Wasmi, waot_accepts, wasmi_accepts};
@@ -278,6 +279,17 @@ pub enum DiffMode {
     LegacyExceptions,
 }
 
+impl DiffMode {
+    /// The oracle's name, in messages.
+    pub fn oracle(self) -> &'static str {
+        match self {
+            DiffMode::Wasm2 => "wasmi",
+            DiffMode::Exceptions => "wasmtime",
+            DiffMode::LegacyExceptions => "v8",
+        }
+    }
+}
+
 /// Reads `diff/oracle-bugs.txt`: seeds where a third engine confirmed that
 /// the oracle, not waot, is wrong.
 pub fn oracle_bugs(path: &Path) -> Result<Vec<u64>> {
@@ -368,7 +380,8 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
     let next = std::sync::atomic::AtomicU64::new(options.seed);
     let totals = std::sync::Mutex::new(Totals::default());
     let end = options.count.map(|c| options.seed + c);
-    std::thread::scope(|scope| {
+    std::thread::scope(|scope| -> Result<()> {
+        let mut handles = Vec::new();
         for _ in 0..workers {
             // Big stacks: wasm code gets 1 MiB of it, generation and the
             // interpreter need the rest (more in debug builds).
@@ -378,8 +391,7 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                     let dir = tempfile::tempdir()?;
                     let mut server = match options.mode {
                         DiffMode::Wasm2 => None,
-                        DiffMode::Exceptions => Some(oracle_server::Server::wasmtime()?),
-                        DiffMode::LegacyExceptions => Some(oracle_server::Server::v8()?),
+                        mode => Some(served::start(mode)?),
                     };
                     loop {
                         if options.time.is_some_and(|t| start.elapsed() >= t) {
@@ -389,14 +401,9 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                         if end.is_some_and(|e| seed >= e) {
                             return Ok(());
                         }
-                        let result = match (options.mode, server.as_mut()) {
-                            (DiffMode::Exceptions, Some(server)) => {
-                                check_seed_with_wasmtime(seed, options, dir.path(), server)
-                            }
-                            (DiffMode::LegacyExceptions, Some(server)) => {
-                                legacy::check_seed(seed, options, dir.path(), server)
-                            }
-                            _ => check_seed(seed, options, dir.path()),
+                        let result = match server.as_mut() {
+                            Some(server) => served::check_seed(seed, options, dir.path(), server),
+                            None => check_seed(seed, options, dir.path()),
                         };
                         let mut t = totals.lock().unwrap();
                         match result {
@@ -416,10 +423,19 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                             }
                         }
                     }
-                });
-            spawned.expect("spawn a worker");
+                })?;
+            handles.push(spawned);
         }
-    });
+        // A worker that could not start (its oracle missing) fails the run:
+        // it must not pass with fewer modules, or none.
+        for handle in handles {
+            match handle.join() {
+                Ok(result) => result?,
+                Err(_) => bail!("a worker panicked"),
+            }
+        }
+        Ok(())
+    })?;
     Ok(totals.into_inner().unwrap())
 }
 
@@ -579,95 +595,6 @@ fn check_seed(seed: u64, options: &DiffOptions, dir: &Path) -> Result<Totals> {
     Ok(totals)
 }
 
-/// Checks one exception-handling seed against Wasmtime (no mutations:
-/// validation is compared on the Wasm 2.0 runs).
-fn check_seed_with_wasmtime(
-    seed: u64,
-    options: &DiffOptions,
-    dir: &Path,
-    server: &mut oracle_server::Server,
-) -> Result<Totals> {
-    let wasm = generate::generate_with(seed, true)?;
-    let wasm_path = dir.join("oracle.wasm");
-    std::fs::write(&wasm_path, &wasm)?;
-    let mut counts = (0, 0);
-    let waot = match Waot::new(&wasm, dir, None) {
-        Ok(w) => w,
-        Err(e) => {
-            let stem = format!("exceptions-seed-{seed}");
-            write_divergence(&options.out, &stem, &wasm, &[], &format!("{e:#}"))?;
-            return Err(e);
-        }
-    };
-    let skip = waot
-        .as_ref()
-        .map_or_else(|_| Vec::new(), Waot::exnref_exports);
-    let oracle = oracle_server::Served::new(server, &wasm_path, None, &skip);
-    let reduce = |state: oracle::State| {
-        let mut state = oracle_server::digested(state);
-        state.globals.retain(|(name, _)| !skip.contains(name));
-        state
-    };
-    let calls: Vec<Call> = match &waot {
-        Ok(w) => {
-            let mut functions = w.functions();
-            functions.retain(|(name, _)| !skip.contains(name));
-            calls_for(&functions, seed)
-        }
-        Err(_) => Vec::new(),
-    };
-    let view = OracleView {
-        name: "wasmtime",
-        skip: &skip,
-        reduce: &reduce,
-        reduce_outcome: &|o| o,
-    };
-    let (verdict, calls) = compare_engines(waot, oracle, Some(&calls), seed, &mut counts, &view)?;
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    match verdict {
-        Verdict::Same => passed += 1,
-        Verdict::Inconclusive(_) => skipped += 1,
-        Verdict::Diverged(d) => {
-            failed += 1;
-            let path = write_divergence(
-                &options.out,
-                &format!("exceptions-seed-{seed}"),
-                &wasm,
-                &calls,
-                &d.why,
-            )?;
-            println!(
-                "DIVERGENCE exceptions seed {seed}: {}\n  written to {}",
-                d.why,
-                path.display()
-            );
-        }
-    }
-    let throws = u64::from(uses_exception_instructions(&wasm));
-    Ok(Totals::of_seed(
-        (passed, failed, skipped),
-        counts,
-        &wasm,
-        throws,
-    ))
-}
-
-/// Whether some function of `wasm` throws or catches.
-fn uses_exception_instructions(wasm: &[u8]) -> bool {
-    use wasmparser::{Operator, Parser, Payload};
-    Parser::new(0).parse_all(wasm).any(|p| match p {
-        Ok(Payload::CodeSectionEntry(body)) => body.get_operators_reader().is_ok_and(|r| {
-            r.into_iter().any(|op| {
-                matches!(
-                    op,
-                    Ok(Operator::TryTable { .. } | Operator::Throw { .. } | Operator::ThrowRef)
-                )
-            })
-        }),
-        _ => false,
-    })
-}
-
 fn verdict(accepted: bool) -> &'static str {
     if accepted { "accepts" } else { "rejects" }
 }
@@ -698,13 +625,19 @@ pub fn read_calls(path: &Path) -> Result<Vec<Call>> {
     Ok(calls)
 }
 
-/// Replays a divergence file (`.wasm`, with its `.calls` beside it).
+/// Replays a divergence file (`.wasm`, with its `.calls` beside it),
+/// against the oracle of the mode that wrote it (by its name:
+/// `exceptions-seed-N` Wasmtime, `legacy-seed-N` V8, others wasmi).
 pub fn replay(path: &Path) -> Result<bool> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     // Regression files may be text (`.wat`) or binary.
     let wasm = wat::parse_bytes(&bytes)
         .map(|b| b.into_owned())
         .unwrap_or(bytes);
+    if let Some(mode) = served::mode_of_file(path) {
+        let calls = read_calls(&path.with_extension("calls"))?;
+        return served::replay(&wasm, &calls, mode);
+    }
     let (a, b) = (waot_accepts(&wasm), wasmi_accepts(&wasm));
     println!("validation: waot {}, wasmi {}", verdict(a), verdict(b));
     if a != b || !a {

@@ -4,9 +4,10 @@
 //! PyPI), the oracle for what wasmi 2.0 does not implement (exception
 //! handling) and the arbiter of divergences from wasmi; and V8 through
 //! `diff/v8-oracle.js` (Node), the oracle for the legacy exception encoding,
-//! which Wasmtime does not run. Values cross bit for bit (NaN payloads,
-//! `v128`); memories are compared by SHA-256, so both sides reduce them
-//! first.
+//! which Wasmtime does not run. Values cross Wasmtime's server bit for bit
+//! (NaN payloads, `v128`); V8's pass through JavaScript numbers (no NaN
+//! payloads, no `v128`), enough for the legacy generator's `i32` and `i64`.
+//! Memories are compared by SHA-256, so both sides reduce them first.
 
 use super::oracle::{Engine, Outcome, State, Value};
 use anyhow::{Context, Result, bail};
