@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/debug
 DEMO_DIR := target/demo
 
-.PHONY: all deps build demo test lint unit example e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh fixtures-go bench cross test-cross clean capi capi-test
+.PHONY: all deps deps-build binaries build demo test lint unit example e2e diagnostics bless spec fixtures fuzz fuzz-replay fuzz-artifacts real-programs fixtures-eh fixtures-go bench cross test-cross clean capi capi-test
 
 all: build
 
@@ -20,7 +20,9 @@ all: build
 # each cargo command whose rustc probe is not cached yet (this one and
 # clippy's), and say what fixes it for good.
 EMPTY_FAKE_NULL := test -c /dev/null || : > /dev/null
-deps:
+# What building the two binaries needs (deps-build), and what the tests
+# need besides (deps).
+deps-build:
 	@test -c /dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && mknod -m 666 /dev/null.waot c 1 3 && mv -f /dev/null.waot /dev/null; then \
 	    echo "note: /dev/null was a regular file; replaced it with the null device"; \
@@ -32,6 +34,8 @@ deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq gcc make >/dev/null; \
 	  else echo "error: no C compiler (cc) found"; echo "hint: sudo apt-get install gcc"; exit 1; fi; }
+
+deps: deps-build
 	@# Wasmtime (PyPI) is the differential tester's oracle for exception
 	@# handling, which the reference interpreter (wasmi 2.0) lacks.
 	@python3 -c "import wasmtime" 2>/dev/null || python3 -m pip install -q wasmtime==50.0.1 || { \
@@ -53,7 +57,11 @@ deps:
 build: deps
 	$(CARGO) build --workspace
 
-demo: build
+# Only the two binaries the demo runs, not the test oracles.
+binaries: deps-build
+	$(CARGO) build -p waot -p waot-run
+
+demo: binaries
 	@mkdir -p $(DEMO_DIR)
 	$(BIN)/waot compile testsuite/examples/demo.wat -o $(DEMO_DIR)/demo.aot
 	$(BIN)/waot inspect $(DEMO_DIR)/demo.aot
