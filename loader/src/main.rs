@@ -45,6 +45,21 @@ const MAX_WASM_STACK: usize = 4 << 30;
 
 /// Stack reserved for waot-run's own frames on the wasm thread.
 const HOST_STACK: usize = 8 << 20;
+/// The stack host code must keep below the wasm stack for waot-run to run
+/// on the main thread instead of a thread of its own.
+const MAIN_HOST_STACK: usize = 6 << 20;
+
+/// Whether the main thread's stack, which grows on demand up to its
+/// resource limit, holds the wasm stack with [`MAIN_HOST_STACK`] to spare:
+/// then waot-run runs there, without the cost of starting a thread (about
+/// a tenth of a hello world's start-up). An unlimited stack does not count:
+/// its bounds are not known.
+fn main_thread_fits(wasm_stack: usize) -> bool {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Stack);
+    limit.current.is_some_and(|l| {
+        usize::try_from(l).unwrap_or(usize::MAX) >= wasm_stack.saturating_add(MAIN_HOST_STACK)
+    })
+}
 
 #[derive(Parser)]
 #[command(
@@ -455,26 +470,16 @@ fn list_or_none(names: &[String]) -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Run on a thread whose stack has room for the wasm stack plus host code.
+    // Run on the main thread when its stack has room for the wasm stack
+    // plus host code, else on a thread whose stack has.
     let wasm_stack = cli.max_wasm_stack as usize;
     let stack = wasm_stack + HOST_STACK;
-    let outcome = std::thread::Builder::new()
-        .name("wasm".into())
-        .stack_size(stack)
-        .spawn(move || run(&cli))
-        .map_err(|e| {
-            failure(
-                69,
-                format!(
-                    "cannot start the wasm thread with a {stack}-byte stack (--max-wasm-stack {wasm_stack} plus {HOST_STACK} for waot-run itself): {e}\nhint: lower --max-wasm-stack (default 1048576, at most {MAX_WASM_STACK}); this system could not map a stack that large"
-                ),
-            )
-        })
-        .and_then(|h| {
-            h.join()
-                .map_err(|_| failure(70, "waot-run crashed (a bug in waot-run)"))
-        })
-        .and_then(|r| r);
+    let outcome = if main_thread_fits(wasm_stack) {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli)))
+            .unwrap_or_else(|_| Err(crashed()))
+    } else {
+        run_on_thread(cli, stack)
+    };
     match outcome {
         Ok(results) => match print_results(&results) {
             Ok(()) => ExitCode::SUCCESS,
@@ -493,6 +498,30 @@ fn main() -> ExitCode {
             ExitCode::from(f.code)
         }
     }
+}
+
+/// The failure of a panic in waot-run.
+fn crashed() -> Failure {
+    failure(70, "waot-run crashed (a bug in waot-run)")
+}
+
+/// Runs waot-run on a thread with a `stack`-byte stack.
+fn run_on_thread(cli: Cli, stack: usize) -> Result<Vec<Val>, Failure> {
+    let wasm_stack = cli.max_wasm_stack as usize;
+    std::thread::Builder::new()
+        .name("wasm".into())
+        .stack_size(stack)
+        .spawn(move || run(&cli))
+        .map_err(|e| {
+            failure(
+                69,
+                format!(
+                    "cannot start the wasm thread with a {stack}-byte stack (--max-wasm-stack {wasm_stack} plus {HOST_STACK} for waot-run itself): {e}\nhint: lower --max-wasm-stack (default 1048576, at most {MAX_WASM_STACK}); this system could not map a stack that large"
+                ),
+            )
+        })
+        .and_then(|h| h.join().map_err(|_| crashed()))
+        .and_then(|r| r)
 }
 
 /// Prints each result on its own line; an output error (a closed pipe,
