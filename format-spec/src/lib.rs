@@ -44,6 +44,7 @@ pub mod trap_table;
 pub mod traps;
 pub mod types;
 pub mod vmctx;
+pub mod wasm_features;
 #[cfg(feature = "write")]
 pub mod writer;
 
