@@ -22,49 +22,42 @@ if [ ! -x "$zig" ]; then
     chmod +x "$zig"
 fi
 lib="$zigdir/ziglang/lib"
-eh="-target wasm32-wasi -mcpu=generic+exception_handling -mllvm -wasm-use-legacy-eh=false -O2"
 work="$root/target/zig/eh-objects"
 mkdir -p "$work"
 
-# setjmp/longjmp on exceptions.
-"$zig" cc $eh -mllvm -wasm-enable-sjlj -Wl,--strip-debug \
-    "$c/sjlj.c" "$here/c_longjmp_tag.s" -o "$c/sjlj.wasm"
+# build SUFFIX FLAGS: sjlj$SUFFIX.wasm and cpp_exceptions$SUFFIX.wasm with
+# FLAGS, every object built with them.
+build() {
+    suffix=$1
+    flags=$2
+    # setjmp/longjmp on exceptions.
+    # shellcheck disable=SC2086 # the flags are words
+    "$zig" cc $flags -mllvm -wasm-enable-sjlj -Wl,--strip-debug \
+        "$c/sjlj.c" "$here/c_longjmp_tag.s" -o "$c/sjlj$suffix.wasm"
+    # libc++abi's exception support and libunwind's wasm unwinder.
+    for f in cxa_exception cxa_personality; do
+        # shellcheck disable=SC2086
+        "$zig" c++ $flags -fwasm-exceptions -std=c++20 -c \
+            -D_LIBCXXABI_BUILDING_LIBRARY -D_LIBCPP_BUILDING_LIBRARY \
+            -DLIBCXXABI_USE_LLVM_UNWINDER -D_LIBCXXABI_HAS_NO_THREADS \
+            -I"$lib/libcxxabi/include" -I"$lib/libunwind/include" -I"$lib/libcxx/src" \
+            "$lib/libcxxabi/src/$f.cpp" -o "$work/$f$suffix.o"
+    done
+    # shellcheck disable=SC2086
+    "$zig" cc $flags -fwasm-exceptions -c -D_LIBUNWIND_HAS_NO_THREADS -D_LIBUNWIND_HIDE_SYMBOLS \
+        -I"$lib/libunwind/include" -I"$lib/libunwind/src" \
+        "$lib/libunwind/src/Unwind-wasm.c" -o "$work/unwind$suffix.o"
+    # shellcheck disable=SC2086
+    "$zig" c++ $flags -fwasm-exceptions -std=c++20 -Wl,--strip-debug \
+        "$c/cpp_exceptions.cpp" "$work/cxa_exception$suffix.o" "$work/cxa_personality$suffix.o" \
+        "$work/unwind$suffix.o" "$here/cpp_exception_tag.s" \
+        -o "$c/cpp_exceptions$suffix.wasm"
+    echo "built sjlj$suffix.wasm and cpp_exceptions$suffix.wasm"
+}
 
-# libc++abi's exception support and libunwind's wasm unwinder.
-for f in cxa_exception cxa_personality; do
-    "$zig" c++ $eh -fwasm-exceptions -std=c++20 -c \
-        -D_LIBCXXABI_BUILDING_LIBRARY -D_LIBCPP_BUILDING_LIBRARY \
-        -DLIBCXXABI_USE_LLVM_UNWINDER -D_LIBCXXABI_HAS_NO_THREADS \
-        -I"$lib/libcxxabi/include" -I"$lib/libunwind/include" -I"$lib/libcxx/src" \
-        "$lib/libcxxabi/src/$f.cpp" -o "$work/$f.o"
-done
-"$zig" cc $eh -fwasm-exceptions -c -D_LIBUNWIND_HAS_NO_THREADS -D_LIBUNWIND_HIDE_SYMBOLS \
-    -I"$lib/libunwind/include" -I"$lib/libunwind/src" \
-    "$lib/libunwind/src/Unwind-wasm.c" -o "$work/unwind.o"
-"$zig" c++ $eh -fwasm-exceptions -std=c++20 -Wl,--strip-debug \
-    "$c/cpp_exceptions.cpp" "$work"/cxa_exception.o "$work"/cxa_personality.o \
-    "$work"/unwind.o "$here/cpp_exception_tag.s" \
-    -o "$c/cpp_exceptions.wasm"
-echo "built sjlj.wasm and cpp_exceptions.wasm"
-
-# The same two programs in clang's default encoding, the legacy one (try,
-# catch, rethrow, delegate), which LLVM and Emscripten still emit unless
-# told otherwise: every object built again without -wasm-use-legacy-eh=false.
-legacy="-target wasm32-wasi -mcpu=generic+exception_handling -O2"
-"$zig" cc $legacy -mllvm -wasm-enable-sjlj -Wl,--strip-debug \
-    "$c/sjlj.c" "$here/c_longjmp_tag.s" -o "$c/sjlj_legacy.wasm"
-for f in cxa_exception cxa_personality; do
-    "$zig" c++ $legacy -fwasm-exceptions -std=c++20 -c \
-        -D_LIBCXXABI_BUILDING_LIBRARY -D_LIBCPP_BUILDING_LIBRARY \
-        -DLIBCXXABI_USE_LLVM_UNWINDER -D_LIBCXXABI_HAS_NO_THREADS \
-        -I"$lib/libcxxabi/include" -I"$lib/libunwind/include" -I"$lib/libcxx/src" \
-        "$lib/libcxxabi/src/$f.cpp" -o "$work/legacy_$f.o"
-done
-"$zig" cc $legacy -fwasm-exceptions -c -D_LIBUNWIND_HAS_NO_THREADS -D_LIBUNWIND_HIDE_SYMBOLS \
-    -I"$lib/libunwind/include" -I"$lib/libunwind/src" \
-    "$lib/libunwind/src/Unwind-wasm.c" -o "$work/legacy_unwind.o"
-"$zig" c++ $legacy -fwasm-exceptions -std=c++20 -Wl,--strip-debug \
-    "$c/cpp_exceptions.cpp" "$work"/legacy_cxa_exception.o "$work"/legacy_cxa_personality.o \
-    "$work"/legacy_unwind.o "$here/cpp_exception_tag.s" \
-    -o "$c/cpp_exceptions_legacy.wasm"
-echo "built sjlj_legacy.wasm and cpp_exceptions_legacy.wasm (legacy encoding)"
+common="-target wasm32-wasi -mcpu=generic+exception_handling -O2"
+# The standardised encoding (exnref).
+build "" "$common -mllvm -wasm-use-legacy-eh=false"
+# clang's default, the legacy encoding (try, catch, rethrow, delegate),
+# which LLVM and Emscripten still emit unless told otherwise.
+build _legacy "$common"
