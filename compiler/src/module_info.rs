@@ -32,9 +32,13 @@ pub const RECORDED_FEATURES: u64 = waot_format::types::wasm_features::WASM2_NO_S
 pub struct UsedFeatures(std::sync::atomic::AtomicU64);
 
 impl UsedFeatures {
-    /// Records that the module uses `bits` (they are never unset).
+    /// Records that the module uses `bits` (they are never unset). Called
+    /// for every instruction of a proposal, from every translating thread:
+    /// a plain load first, so only the first use writes the shared word.
     pub fn record(&self, bits: u64) {
-        self.0.fetch_or(bits, std::sync::atomic::Ordering::Relaxed);
+        if !self.contains(bits) {
+            self.0.fetch_or(bits, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Whether the module uses every feature of `bits`.

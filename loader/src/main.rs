@@ -472,13 +472,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Run on the main thread when its stack has room for the wasm stack
     // plus host code, else on a thread whose stack has.
-    let wasm_stack = cli.max_wasm_stack as usize;
-    let stack = wasm_stack + HOST_STACK;
-    let outcome = if main_thread_fits(wasm_stack) {
+    let outcome = if main_thread_fits(cli.max_wasm_stack as usize) {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli)))
             .unwrap_or_else(|_| Err(crashed()))
     } else {
-        run_on_thread(cli, stack)
+        run_on_thread(cli)
     };
     match outcome {
         Ok(results) => match print_results(&results) {
@@ -505,9 +503,11 @@ fn crashed() -> Failure {
     failure(70, "waot-run crashed (a bug in waot-run)")
 }
 
-/// Runs waot-run on a thread with a `stack`-byte stack.
-fn run_on_thread(cli: Cli, stack: usize) -> Result<Vec<Val>, Failure> {
+/// Runs waot-run on a thread whose stack holds the wasm stack plus
+/// [`HOST_STACK`].
+fn run_on_thread(cli: Cli) -> Result<Vec<Val>, Failure> {
     let wasm_stack = cli.max_wasm_stack as usize;
+    let stack = wasm_stack + HOST_STACK;
     std::thread::Builder::new()
         .name("wasm".into())
         .stack_size(stack)
