@@ -172,7 +172,8 @@ pub fn compile_with_progress(
             .or_insert(offset);
     }
     let mut type_trampolines = Vec::new();
-    for (t, ty) in module.meta.types.iter().enumerate() {
+    let func_types = module.meta.types.iter().enumerate();
+    for (t, ty) in func_types.filter_map(|(t, ty)| Some((t, ty.as_func()?))) {
         let t = TypeIndex(t as u32);
         let offset = match lent.get(ty).copied() {
             Some(offset) => offset,

@@ -28,6 +28,24 @@ fn signature_json(a: &Artifact) -> Value {
 
 /// The artifact as JSON.
 pub fn to_json(a: &Artifact) -> Value {
+    let mut out = summary_json(a);
+    if a.module.has_gc_types() {
+        // The type section of a GC module: its recursion groups.
+        let groups: Vec<Value> = a
+            .module
+            .rec_group_ranges()
+            .map(|r| {
+                let types = &a.module.types[r.start as usize..r.end as usize];
+                json!(types.iter().map(ToString::to_string).collect::<Vec<_>>())
+            })
+            .collect();
+        out["gc_abi_fingerprint"] = json!(format!("{:016x}", a.gc_fingerprint));
+        out["rec_groups"] = json!(groups);
+    }
+    out
+}
+
+fn summary_json(a: &Artifact) -> Value {
     let b = &a.build;
     json!({
         "format": format!("{}.{}", a.prefix.major, a.prefix.minor),
@@ -50,11 +68,11 @@ pub fn to_json(a: &Artifact) -> Value {
         "memories": a.module.memories.iter().map(memory_json).collect::<Vec<_>>(),
         "imports": a.module.imports.iter().map(|i| {
             let sig = match &i.kind {
-                ImportKind::Func(t) => a.module.types[t.index()].to_string(),
+                ImportKind::Func(t) => a.module.func_type(*t).to_string(),
                 ImportKind::Global { ty, mutable } => format!("global {}{ty}", if *mutable { "mut " } else { "" }),
                 ImportKind::Memory(_) => "memory".into(),
                 ImportKind::Table(t) => format!("table {}", t.elem),
-                ImportKind::Tag(t) => format!("tag {}", a.module.types[t.index()]),
+                ImportKind::Tag(t) => format!("tag {}", a.module.func_type(*t)),
             };
             json!({ "module": i.module, "name": i.name, "type": sig })
         }).collect::<Vec<_>>(),

@@ -107,7 +107,7 @@ impl ModuleInfo<'_> {
 
     /// The signature of function `f`.
     pub fn func_type(&self, f: FuncIndex) -> &FuncType {
-        &self.meta.types[self.func_types[f.index()].index()]
+        self.meta.func_type(self.func_types[f.index()])
     }
 
     /// Whether `f` is imported.
@@ -123,6 +123,103 @@ impl ModuleInfo<'_> {
                 .exports
                 .iter()
                 .any(|e| e.kind == ExportKind::Func && e.index == f.0)
+    }
+}
+
+/// A type section entry as the artifact records it.
+fn sub_type(ty: &wasmparser::SubType) -> Result<SubType> {
+    use wasmparser::CompositeInnerType as Inner;
+    let c = &ty.composite_type;
+    if c.shared || c.descriptor_idx.is_some() || c.describes_idx.is_some() {
+        return unsupported("shared or descriptor types");
+    }
+    let vals = |v: &[wasmparser::ValType]| v.iter().map(|t| val_type_of(*t)).collect::<Result<_>>();
+    let field = |f: &wasmparser::FieldType| -> Result<FieldType> {
+        Ok(FieldType {
+            storage: match f.element_type {
+                wasmparser::StorageType::I8 => StorageType::I8,
+                wasmparser::StorageType::I16 => StorageType::I16,
+                wasmparser::StorageType::Val(v) => StorageType::Val(val_type_of(v)?),
+            },
+            mutable: f.mutable,
+        })
+    };
+    let composite = match &c.inner {
+        Inner::Func(f) => CompositeType::Func(FuncType {
+            params: vals(f.params())?,
+            results: vals(f.results())?,
+        }),
+        Inner::Struct(s) => {
+            CompositeType::Struct(s.fields.iter().map(field).collect::<Result<_>>()?)
+        }
+        Inner::Array(a) => CompositeType::Array(field(&a.0)?),
+        Inner::Cont(_) => return unsupported("continuation types (stack switching)"),
+    };
+    let supertype = match ty.supertype_idxs[..] {
+        [] => None,
+        [one] => match one.as_module_index() {
+            Some(i) => Some(TypeIndex(i)),
+            None => return unsupported("a supertype outside the module's index space"),
+        },
+        _ => return unsupported("more than one supertype"),
+    };
+    Ok(SubType {
+        is_final: ty.is_final,
+        supertype,
+        composite,
+    })
+}
+
+impl ModuleInfo<'_> {
+    /// A value type of the module's code (a local, a block's result).
+    pub fn value_type(&self, t: wasmparser::ValType) -> Result<ValType> {
+        let v = val_type_of(t)?;
+        self.refuse_gc_value(v)?;
+        Ok(v)
+    }
+
+    /// Refuses a GC reference as a value: waot compiles GC types, and
+    /// function references to function types of any recursion group, but
+    /// not yet the values of the `any` hierarchy or the bottom types.
+    pub fn refuse_gc_value(&self, v: ValType) -> Result<()> {
+        let Some(r) = v.as_ref() else {
+            return Ok(());
+        };
+        let gc = match r.heap {
+            HeapType::Func | HeapType::Extern | HeapType::Exn => false,
+            HeapType::Concrete(t) => self
+                .meta
+                .types
+                .get(t.index())
+                .is_some_and(|t| t.as_func().is_none()),
+            _ => true,
+        };
+        if gc {
+            return unsupported(format!(
+                "gc reference values (of type {v}; waot compiles gc types, not yet gc references)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses the module when a declaration holds a GC reference value
+    /// (see [`ModuleInfo::refuse_gc_value`]): a function type's parameter
+    /// or result, a global, a table, an element segment.
+    fn refuse_gc_values(&self) -> Result<()> {
+        let funcs = self.meta.types.iter().filter_map(SubType::as_func);
+        for t in funcs.flat_map(|f| f.params.iter().chain(&f.results)) {
+            self.refuse_gc_value(*t)?;
+        }
+        for (t, _) in &self.global_types {
+            self.refuse_gc_value(*t)?;
+        }
+        for t in &self.table_types {
+            self.refuse_gc_value(t.elem)?;
+        }
+        for s in &self.meta.elements {
+            self.refuse_gc_value(s.elem)?;
+        }
+        Ok(())
     }
 }
 
@@ -153,6 +250,18 @@ fn ref_type(r: wasmparser::RefType) -> Result<ValType> {
             shared: false,
             ty: AbstractHeapType::Exn,
         } => HeapType::Exn,
+        Heap::Abstract { shared: false, ty } => match ty {
+            AbstractHeapType::Any => HeapType::Any,
+            AbstractHeapType::Eq => HeapType::Eq,
+            AbstractHeapType::I31 => HeapType::I31,
+            AbstractHeapType::Struct => HeapType::Struct,
+            AbstractHeapType::Array => HeapType::Array,
+            AbstractHeapType::None => HeapType::None,
+            AbstractHeapType::NoFunc => HeapType::NoFunc,
+            AbstractHeapType::NoExtern => HeapType::NoExtern,
+            AbstractHeapType::NoExn => HeapType::NoExn,
+            other => return unsupported(format!("heap type {other:?}")),
+        },
         Heap::Concrete(UnpackedIndex::Module(i)) => HeapType::Concrete(TypeIndex(i)),
         other => return unsupported(format!("reference type with heap type {other:?}")),
     };
@@ -200,6 +309,9 @@ fn const_expr(e: &WasmConstExpr) -> Result<ConstExpr> {
         Operator::RefNull { .. } => ConstExpr::RefNull,
         Operator::RefFunc { function_index } => ConstExpr::RefFunc(FuncIndex(function_index)),
         Operator::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
+        op if crate::translate::gc::is_gc_instruction(&op) => {
+            return unsupported("gc instructions in constant expressions");
+        }
         _ => return unsupported("extended constant expressions"),
     };
     Ok(value)
@@ -252,6 +364,9 @@ fn extended_const(all: &[Operator]) -> Result<ConstExpr> {
             Operator::I64Sub => ConstOp::I64Arith(ArithOp::Sub),
             Operator::I64Mul => ConstOp::I64Arith(ArithOp::Mul),
             Operator::End => continue,
+            ref op if crate::translate::gc::is_gc_instruction(op) => {
+                return unsupported("gc instructions in constant expressions");
+            }
             _ => return unsupported("this constant expression operator"),
         });
     }
@@ -278,20 +393,12 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
             Payload::TypeSection(reader) => {
-                for ty in reader.into_iter_err_on_gc_types() {
-                    let ty = ty?;
-                    info.meta.types.push(FuncType {
-                        params: ty
-                            .params()
-                            .iter()
-                            .map(|t| val_type_of(*t))
-                            .collect::<Result<_>>()?,
-                        results: ty
-                            .results()
-                            .iter()
-                            .map(|t| val_type_of(*t))
-                            .collect::<Result<_>>()?,
-                    });
+                for group in reader {
+                    let group = group?;
+                    info.meta.rec_groups.push(group.types().len() as u32);
+                    for ty in group.types() {
+                        info.meta.types.push(sub_type(ty)?);
+                    }
                 }
             }
             Payload::ImportSection(reader) => {
@@ -437,11 +544,17 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
             tags: info.meta.tags.len(),
         },
     );
-    let exnref = |t: &FuncType| {
-        t.params
-            .iter()
-            .chain(&t.results)
-            .any(|v| *v == ValType::ExnRef)
+    info.refuse_gc_values()?;
+    if info.meta.has_gc_types() {
+        info.uses.record(wasm_features::GC);
+    }
+    let exnref = |t: &SubType| {
+        t.as_func().is_some_and(|t| {
+            t.params
+                .iter()
+                .chain(&t.results)
+                .any(|v| *v == ValType::ExnRef)
+        })
     };
     if !info.tag_types.is_empty()
         || info.meta.types.iter().any(exnref)

@@ -46,7 +46,7 @@ pub fn description() -> String {
     s += "layout: type_ids[u32], memories[ptr], memory_bases[ptr], tables[ptr], globals[ptr], tags[ptr], func_refs[32];";
     s += "refs: funcref = *VMFuncRef or 0, externref = host value + 1 or 0, exnref = *exception or 0;";
     s += "exceptions: try_call handlers by tag with the frame's vmctx as context, payload 0 = exnref; throw = exn_throw then a trap of kind uncaught exception;";
-    for b in Builtin::ALL {
+    for b in Builtin::ALL.into_iter().filter(|b| !b.is_gc()) {
         let (params, results) = b.signature();
         s += &format!("builtin {}{:?}->{:?};", b.name(), params, results);
     }
@@ -97,6 +97,32 @@ pub fn interruption_fingerprint() -> u64 {
     fnv1a(&interruption_description())
 }
 
+/// What code of a module with GC types also assumes (format 2.15): the
+/// canonical type ids' subtyping and the GC builtins. Its fingerprint is
+/// recorded in `.waot.gc-types`, which only such modules have, so other
+/// code keeps the [`fingerprint`] of ABI revision 7.
+pub fn gc_description() -> String {
+    let mut s = String::from("waot-gc r1;");
+    s += "types: iso-recursive canonical ids, one per type of a registered recursion group; \
+          call_indirect through a non-final type calls func_subtype when the ids differ;";
+    for b in Builtin::ALL.into_iter().filter(|b| b.is_gc()) {
+        let (params, results) = b.signature();
+        s += &format!(
+            "builtin {}={}{:?}->{:?};",
+            b.name(),
+            b.index(),
+            params,
+            results
+        );
+    }
+    s
+}
+
+/// FNV-1a (64-bit) of [`gc_description`].
+pub fn gc_fingerprint() -> u64 {
+    fnv1a(&gc_description())
+}
+
 /// FNV-1a (64-bit) of [`description`].
 pub fn fingerprint() -> u64 {
     fnv1a(&description())
@@ -127,6 +153,16 @@ mod tests {
     #[test]
     fn fingerprint_is_pinned() {
         assert_eq!(format!("{:016x}", super::fingerprint()), "ddce5305c3f40cfa");
+    }
+
+    /// The GC fingerprint of waot 0.18.0 (format 2.15), pinned the same
+    /// way.
+    #[test]
+    fn gc_fingerprint_is_pinned() {
+        assert_eq!(
+            format!("{:016x}", super::gc_fingerprint()),
+            "3c62b515fa04ff94"
+        );
     }
 
     /// The interruption fingerprint of waot 0.14.0 (format 2.11), pinned

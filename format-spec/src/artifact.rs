@@ -26,6 +26,9 @@ pub struct Artifact<'a> {
     /// The interruption ABI fingerprint its checks were compiled against
     /// (`.waot.interruption`; 0 without checks).
     pub interruption_fingerprint: u64,
+    /// The GC ABI fingerprint its types and GC code were compiled against
+    /// (`.waot.gc-types`; 0 without GC types).
+    pub gc_fingerprint: u64,
     /// Every section with file contents, in section header order.
     pub sections: Vec<SectionEntry<'a>>,
     /// Build information.
@@ -119,7 +122,21 @@ impl<'a> Artifact<'a> {
         let mut types_cursor = reader.required(section::TYPES)?;
         // Types may refer to each other: read their count first.
         let num_types = types_cursor.clone().u32()? as usize;
-        let types = decode_list(&mut types_cursor, 8, |c| decode_func_type(c, num_types))?;
+        let func_types = decode_list(&mut types_cursor, 8, |c| decode_func_type(c, num_types))?;
+        let (gc_fingerprint, rec_groups, types) = match reader.optional(section::GC_TYPES)? {
+            None => {
+                let groups = vec![1; func_types.len()];
+                (
+                    0,
+                    groups,
+                    func_types.into_iter().map(SubType::func).collect(),
+                )
+            }
+            Some(_) if !func_types.is_empty() => {
+                return Err(types_cursor.error("both .waot.types and .waot.gc-types list types"));
+            }
+            Some(mut c) => decode_gc_types(&mut c)?,
+        };
         let check_type = |c: &mut Cursor| {
             let at = c.offset();
             let t = TypeIndex(c.u32()?);
@@ -129,11 +146,23 @@ impl<'a> Artifact<'a> {
                 Err(FormatError::new("type index out of range", at))
             }
         };
+        // Functions, imports and tags name function types.
+        let check_func_type = |c: &mut Cursor| {
+            let at = c.offset();
+            let t = check_type(c)?;
+            match types[t.index()].as_func() {
+                Some(_) => Ok(t),
+                None => Err(FormatError::new("not a function type", at)),
+            }
+        };
         // A tag's type has no results (a tag's values are its parameters).
         let check_tag_type = |c: &mut Cursor| {
             let at = c.offset();
-            let t = check_type(c)?;
-            if types[t.index()].results.is_empty() {
+            let t = check_func_type(c)?;
+            if types[t.index()]
+                .as_func()
+                .is_some_and(|f| f.results.is_empty())
+            {
                 Ok(t)
             } else {
                 Err(FormatError::new("a tag's type has results", at))
@@ -145,7 +174,7 @@ impl<'a> Artifact<'a> {
             let module = c.str()?;
             let name = c.str()?;
             let kind = match c.u8()? {
-                0 => ImportKind::Func(check_type(c)?),
+                0 => ImportKind::Func(check_func_type(c)?),
                 3 => ImportKind::Global {
                     ty: decode_valtype(c, types.len())?,
                     mutable: c.bool()?,
@@ -166,12 +195,12 @@ impl<'a> Artifact<'a> {
                 })
                 .collect(),
             num_types: types.len(),
-            type_classes: type_classes(&types),
+            types: crate::gc_types::ModuleTypes::new(&types, &rec_groups),
             ..Scope::default()
         };
         let funcs = decode_list(&mut reader.required(section::FUNCTIONS)?, 16, |c| {
             Ok(FuncInfo {
-                ty: check_type(c)?,
+                ty: check_func_type(c)?,
                 body_offset: c.u32()?,
                 body_len: c.u32()?,
                 array_entry_offset: c.u32()?,
@@ -290,7 +319,7 @@ impl<'a> Artifact<'a> {
                 _ => None,
             });
             let ty = imported.chain(funcs.iter().map(|f| f.ty)).nth(index)?;
-            types.get(ty.index())
+            types.get(ty.index())?.as_func()
         };
         let start = match reader.optional(section::START)? {
             Some(mut c) => {
@@ -435,9 +464,11 @@ impl<'a> Artifact<'a> {
             prefix,
             abi_fingerprint,
             interruption_fingerprint,
+            gc_fingerprint,
             build,
             module: ModuleMeta {
                 types,
+                rec_groups,
                 imports,
                 memories,
                 globals,
@@ -519,7 +550,7 @@ impl<'a> Artifact<'a> {
     /// The type of function `index` (imported or defined).
     pub fn func_type(&self, index: FuncIndex) -> Option<&FuncType> {
         let ty = self.func_type_index(index)?;
-        self.module.types.get(ty.index())
+        self.module.types.get(ty.index())?.as_func()
     }
 
     /// The type index of every function, imported ones first, in index

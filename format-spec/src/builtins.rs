@@ -84,6 +84,14 @@ macro_rules! foreach_builtin {
             NearestF32 nearest_f32(x: f32) -> f32;
             /// Round to nearest, ties to even (`f64.nearest`).
             NearestF64 nearest_f64(x: f64) -> f64;
+            // GC builtins (format 2.15) come last, from
+            // `Builtin::FIRST_GC` on: the GC ABI fingerprint describes
+            // them, so the base fingerprint stays that of revision 7.
+            /// `func_subtype(vmctx, actual, expected) -> 0/1`: whether the
+            /// function type of canonical id `actual` is `expected` or
+            /// declares it as a supertype, transitively (`call_indirect`
+            /// through a non-final type).
+            FuncSubtype func_subtype(vmctx: vmctx, actual: i32, expected: i32) -> i32;
         }
     };
 }
@@ -155,6 +163,16 @@ macro_rules! declare_builtins {
 crate::foreach_builtin!(declare_builtins);
 
 impl Builtin {
+    /// The first builtin only GC code calls; it and those after it are
+    /// described by [`crate::abi::gc_description`], the ones before by the
+    /// base fingerprint.
+    pub const FIRST_GC: Builtin = Builtin::FuncSubtype;
+
+    /// Whether only code of modules with GC types calls this builtin.
+    pub fn is_gc(self) -> bool {
+        self.index() >= Builtin::FIRST_GC.index()
+    }
+
     /// The slot of this builtin in the table.
     pub fn index(self) -> u32 {
         self as u32
@@ -177,7 +195,8 @@ mod tests {
             assert_eq!(b.table_offset() as usize, slot * 8);
         }
         assert_eq!(Builtin::ALL[0].name(), "memory_grow");
-        assert_eq!(Builtin::ALL[Builtin::COUNT - 1].name(), "nearest_f64");
+        let first_gc = Builtin::FIRST_GC.index() as usize;
+        assert_eq!(Builtin::ALL[first_gc - 1].name(), "nearest_f64");
     }
 
     #[test]

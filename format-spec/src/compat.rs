@@ -236,6 +236,23 @@ pub fn check_interruption_abi(a: &Artifact, host: &HostInfo, names: Names) -> Op
     })
 }
 
+/// The GC ABI of a module with GC types: canonical type ids and the GC
+/// builtins.
+pub fn check_gc_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
+    let ours = crate::abi::gc_fingerprint();
+    let has_gc = a.module.has_gc_types();
+    (has_gc && a.gc_fingerprint != ours).then(|| {
+        Fingerprints {
+            field: "gc-abi",
+            what: "its gc types were compiled".into(),
+            theirs: ("gc ABI", a.gc_fingerprint),
+            ours: ("gc ABI", ours),
+            options: String::new(),
+        }
+        .mismatch(a, host, names)
+    })
+}
+
 /// Two fingerprints that differ, and how to say so.
 struct Fingerprints {
     field: &'static str,
@@ -514,9 +531,10 @@ pub fn check_all(a: &Artifact, host: &HostInfo, artifact_path: &str) -> Vec<Mism
             a.build.source_name
         },
     };
-    let checks: [Check; 9] = [
+    let checks: [Check; 10] = [
         check_abi,
         check_interruption_abi,
+        check_gc_abi,
         check_target,
         check_target_code,
         check_page_size,

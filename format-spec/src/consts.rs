@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 14;
+pub const FORMAT_MINOR: u16 = 15;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -141,6 +141,12 @@ pub mod section {
     /// naming this section, instead of calling a typed reference type
     /// malformed.
     pub const FUNCTION_REFERENCES: &str = ".waot.function-references";
+    /// The type section of a module with GC types (format 2.15): recursion
+    /// groups, declared supertypes, struct and array types, and the GC ABI
+    /// fingerprint ([`crate::abi::gc_fingerprint`]). Present and required
+    /// exactly when the types need more than [`TYPES`] can say, which is
+    /// then empty; a loader without GC refuses the artifact naming it.
+    pub const GC_TYPES: &str = ".waot.gc-types";
     /// Defined exception tags (format 2.2).
     pub const TAGS: &str = ".waot.tags";
     /// Empty and required, present when a constant expression is an
@@ -169,6 +175,7 @@ pub mod section {
         CHECKSUM,
         BUILD_INFO,
         TYPES,
+        GC_TYPES,
         IMPORTS,
         FUNCTIONS,
         MEMORIES,

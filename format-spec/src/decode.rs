@@ -31,12 +31,11 @@ pub(crate) fn decode_valtype(c: &mut Cursor, num_types: usize) -> Result<ValType
     if code != REF_CODE && code != REF_NULL_CODE {
         return ValType::from_code(code).ok_or(FormatError::new("unknown value type", at));
     }
-    let heap = match c.u32()? {
-        HEAP_FUNC => HeapType::Func,
-        HEAP_EXTERN => HeapType::Extern,
-        HEAP_EXN => HeapType::Exn,
-        i if (i as usize) < num_types => HeapType::Concrete(TypeIndex(i)),
-        _ => return Err(FormatError::new("heap type index out of range", at + 1)),
+    let heap_code = c.u32()?;
+    let heap = match HeapType::abstract_from_code(heap_code) {
+        Some(heap) => heap,
+        None if (heap_code as usize) < num_types => HeapType::Concrete(TypeIndex(heap_code)),
+        None => return Err(FormatError::new("heap type index out of range", at + 1)),
     };
     Ok(ValType::reference(code == REF_NULL_CODE, heap))
 }
@@ -53,21 +52,82 @@ pub(crate) fn decode_func_type(c: &mut Cursor, num_types: usize) -> Result<FuncT
     Ok(FuncType { params, results })
 }
 
-/// Module-local type equivalence: `classes[i]` is the first type index
-/// whose type is structurally equal to type `i` (concrete heap types
-/// compared by their classes in turn), so that `(ref 1)` and `(ref 0)` are
-/// one type when types 0 and 1 are. A type refers only to earlier types
-/// and itself, which stands as `u32::MAX` in the comparison.
-pub(crate) fn type_classes(types: &[FuncType]) -> Vec<u32> {
-    let mut classes: Vec<u32> = Vec::with_capacity(types.len());
-    let mut first: std::collections::HashMap<FuncType, u32> = std::collections::HashMap::new();
-    for (i, t) in types.iter().enumerate() {
-        let form = t.canonical_form(TypeIndex(i as u32), u32::MAX, |k| {
-            classes.get(k.index()).copied().unwrap_or(k.0)
-        });
-        classes.push(*first.entry(form).or_insert(i as u32));
+/// Reads `.waot.gc-types` (format 2.15): the GC ABI fingerprint, the
+/// recursion groups' sizes and the types, each checked: sizes that add up
+/// to the number of types, a supertype that is an earlier type of the
+/// same kind and not final, heap types of the module's types.
+pub(crate) fn decode_gc_types(c: &mut Cursor) -> Result<(u64, Vec<u32>, Vec<SubType>)> {
+    let fingerprint = c.u64()?;
+    let groups_at = c.offset();
+    let n = c.count(4)?;
+    let rec_groups = (0..n).map(|_| c.u32()).collect::<Result<Vec<u32>>>()?;
+    let num_types = c.clone().u32()? as usize;
+    let mut total = 0u64;
+    for &n in &rec_groups {
+        total += u64::from(n);
+        if n == 0 {
+            return Err(FormatError::new("an empty recursion group", groups_at));
+        }
     }
-    classes
+    if total != num_types as u64 {
+        return Err(FormatError::new(
+            "the recursion groups do not add up to the number of types",
+            groups_at,
+        ));
+    }
+    let field = |c: &mut Cursor| -> Result<FieldType> {
+        let storage = match c.clone().u8()? {
+            STORAGE_I8 => StorageType::I8,
+            STORAGE_I16 => StorageType::I16,
+            _ => StorageType::Val(decode_valtype(c, num_types)?),
+        };
+        if matches!(storage, StorageType::I8 | StorageType::I16) {
+            c.u8()?;
+        }
+        let mutable = c.bool()?;
+        Ok(FieldType { storage, mutable })
+    };
+    let mut types: Vec<SubType> = Vec::new();
+    let n = c.count(6)?;
+    for i in 0..n {
+        let at = c.offset();
+        let is_final = c.bool()?;
+        let supertype = match c.u32()? {
+            u32::MAX => None,
+            s if (s as usize) < i => Some(TypeIndex(s)),
+            _ => {
+                return Err(FormatError::new(
+                    "a supertype is not an earlier type",
+                    at + 1,
+                ));
+            }
+        };
+        let composite = match c.u8()? {
+            0 => CompositeType::Func(decode_func_type(c, num_types)?),
+            1 => {
+                let n = c.count(2)?;
+                CompositeType::Struct((0..n).map(|_| field(c)).collect::<Result<_>>()?)
+            }
+            2 => CompositeType::Array(field(c)?),
+            _ => return Err(FormatError::new("unknown composite type", at + 5)),
+        };
+        let ty = SubType {
+            is_final,
+            supertype,
+            composite,
+        };
+        if let Some(s) = supertype.map(|s| &types[s.index()])
+            && (s.is_final || s.kind() != ty.kind())
+        {
+            return Err(FormatError::new(
+                "a supertype is final or of another kind",
+                at + 1,
+            ));
+        }
+        types.push(ty);
+    }
+    c.finish()?;
+    Ok((fingerprint, rec_groups, types))
 }
 
 pub(crate) fn decode_option_u64(c: &mut Cursor) -> Result<Option<u64>> {
@@ -156,8 +216,8 @@ pub(crate) struct Scope {
     pub func_types: Vec<TypeIndex>,
     /// Types.
     pub num_types: usize,
-    /// [`type_classes`] of the types.
-    pub type_classes: Vec<u32>,
+    /// The types, for subtyping.
+    pub types: crate::gc_types::ModuleTypes,
     /// Type and mutability of each imported global: the only globals a
     /// constant expression may read.
     pub imported_globals: Vec<(ValType, bool)>,
@@ -237,15 +297,9 @@ pub(crate) fn decode_const_expr(
 }
 
 impl Scope {
-    /// [`ValType::is_subtype_of`] with concrete heap types compared by
-    /// their [`type_classes`].
+    /// Subtyping within the module.
     pub(crate) fn is_subtype(&self, a: ValType, b: ValType) -> bool {
-        let class = |v: ValType| {
-            v.map_type_index(|t| {
-                TypeIndex(self.type_classes.get(t.index()).copied().unwrap_or(t.0))
-            })
-        };
-        class(a).is_subtype_of(class(b))
+        a.is_subtype_in(b, &self.types)
     }
 }
 

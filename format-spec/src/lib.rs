@@ -32,6 +32,7 @@ pub mod consts;
 pub mod cpu;
 mod decode;
 pub mod error;
+pub mod gc_types;
 pub mod header;
 pub mod index_space;
 mod memory_images;

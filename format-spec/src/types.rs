@@ -42,7 +42,9 @@ index_type! {
     TagIndex,
 }
 
-/// The heap type of a typed reference (function references, Wasm 3.0).
+/// The heap type of a reference: abstract (Wasm 2.0's `func` and `extern`,
+/// `exn`, and the GC proposal's hierarchy under `any` with its bottom
+/// types) or a defined type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HeapType {
     /// Any function.
@@ -51,11 +53,79 @@ pub enum HeapType {
     Extern,
     /// Any exception.
     Exn,
-    /// A function of this type. In an artifact and in the compiler it is a
-    /// type index of the module; inside the loader's instances and externs
-    /// it is the process-wide canonical type id, so that types of
+    /// Any GC value: `eq` values and externalised host values.
+    Any,
+    /// Values comparable with `ref.eq`: `i31`, structs, arrays.
+    Eq,
+    /// Unboxed 31-bit integers.
+    I31,
+    /// Any struct.
+    Struct,
+    /// Any array.
+    Array,
+    /// The bottom of `any`'s hierarchy (only null).
+    None,
+    /// The bottom of `func`'s hierarchy.
+    NoFunc,
+    /// The bottom of `extern`'s hierarchy.
+    NoExtern,
+    /// The bottom of `exn`'s hierarchy.
+    NoExn,
+    /// A value of this defined type. In an artifact and in the compiler it
+    /// is a type index of the module; inside the loader's instances and
+    /// externs it is the process-wide canonical type id, so that types of
     /// different modules compare.
     Concrete(TypeIndex),
+}
+
+/// The abstract heap types, each with its wasm binary code and name.
+const ABSTRACT_HEAP_TYPES: [(HeapType, u8, &str); 12] = [
+    (HeapType::Func, 0x70, "func"),
+    (HeapType::Extern, 0x6f, "extern"),
+    (HeapType::Exn, 0x69, "exn"),
+    (HeapType::Any, 0x6e, "any"),
+    (HeapType::Eq, 0x6d, "eq"),
+    (HeapType::I31, 0x6c, "i31"),
+    (HeapType::Struct, 0x6b, "struct"),
+    (HeapType::Array, 0x6a, "array"),
+    (HeapType::None, 0x71, "none"),
+    (HeapType::NoFunc, 0x73, "nofunc"),
+    (HeapType::NoExtern, 0x72, "noextern"),
+    (HeapType::NoExn, 0x74, "noexn"),
+];
+
+impl HeapType {
+    /// The `u32` an artifact encodes it as: a type index, or `0xffffff00`
+    /// plus the abstract type's wasm binary code ([`HEAP_FUNC`], …).
+    pub fn code(self) -> u32 {
+        match self {
+            HeapType::Concrete(t) => t.0,
+            abstract_type => ABSTRACT_HEAP_TYPES
+                .iter()
+                .find(|(h, _, _)| *h == abstract_type)
+                .map_or(0, |(_, code, _)| 0xffff_ff00 | u32::from(*code)),
+        }
+    }
+
+    /// The abstract heap type an artifact encodes as `code`.
+    pub fn abstract_from_code(code: u32) -> Option<HeapType> {
+        ABSTRACT_HEAP_TYPES
+            .iter()
+            .find(|(_, c, _)| 0xffff_ff00 | u32::from(*c) == code)
+            .map(|(h, _, _)| *h)
+    }
+
+    /// The text format's name of an abstract heap type, or the index of a
+    /// concrete one.
+    pub fn name(self) -> String {
+        match self {
+            HeapType::Concrete(t) => t.0.to_string(),
+            abstract_type => ABSTRACT_HEAP_TYPES
+                .iter()
+                .find(|(h, _, _)| *h == abstract_type)
+                .map_or_else(String::new, |(_, _, name)| name.to_string()),
+        }
+    }
 }
 
 /// A reference type other than the three nullable abstract ones.
@@ -99,12 +169,18 @@ pub const REF_CODE: u8 = 0x64;
 /// See [`REF_CODE`].
 pub const REF_NULL_CODE: u8 = 0x63;
 /// A heap type's `u32` after [`REF_CODE`]/[`REF_NULL_CODE`]: a type index,
-/// or one of these for the abstract heap types.
+/// or `0xffffff00` plus an abstract heap type's wasm code, as these
+/// (format 2.15 adds the GC proposal's, [`HeapType::code`]).
 pub const HEAP_FUNC: u32 = 0xffff_ff70;
 /// See [`HEAP_FUNC`].
 pub const HEAP_EXTERN: u32 = 0xffff_ff6f;
 /// See [`HEAP_FUNC`].
 pub const HEAP_EXN: u32 = 0xffff_ff69;
+
+/// A packed `i8` field in `.waot.gc-types` (its wasm code).
+pub const STORAGE_I8: u8 = 0x78;
+/// A packed `i16` field in `.waot.gc-types` (its wasm code).
+pub const STORAGE_I16: u8 = 0x77;
 
 impl ValType {
     /// The reference type to `heap`, nullable or not, in its one form.
@@ -149,38 +225,27 @@ impl ValType {
     }
 
     /// Whether a reference of this type refers to a function (its heap
-    /// type is `func` or a function type).
+    /// type is `func` or a concrete type, taken as a function type; see
+    /// [`ValType::top_in`] for modules with GC types).
     pub fn is_func_ref(self) -> bool {
-        self.as_ref()
-            .is_some_and(|r| matches!(r.heap, HeapType::Func | HeapType::Concrete(_)))
+        self.top() == ValType::FuncRef
     }
 
-    /// The top of this reference type's hierarchy, nullable: `funcref`,
-    /// `externref` or `exnref` (the type itself for numbers).
+    /// The top of this reference type's hierarchy, nullable, with every
+    /// concrete heap type taken as a function type
+    /// ([`crate::gc_types::FuncTypesOnly`]; [`ValType::top_in`] knows
+    /// struct and array types).
     pub fn top(self) -> ValType {
-        match self.as_ref().map(|r| r.heap) {
-            Some(HeapType::Func | HeapType::Concrete(_)) => ValType::FuncRef,
-            Some(HeapType::Extern) => ValType::ExternRef,
-            Some(HeapType::Exn) => ValType::ExnRef,
-            None => self,
-        }
+        self.top_in(&crate::gc_types::FuncTypesOnly)
     }
 
     /// Whether a value of type `self` may be used where `other` is
-    /// expected: equal types, or references with the same or a wider heap
-    /// type (`(ref $t)` <: `(ref func)`) that are non-nullable or go to a
-    /// nullable one. Concrete heap types must be equal ids (in one index
-    /// space: both module-relative or both canonical).
+    /// expected, concrete heap types being function types that are equal
+    /// exactly when their ids are (in one index space: both
+    /// module-relative or both canonical). [`ValType::is_subtype_in`]
+    /// knows declared subtypes.
     pub fn is_subtype_of(self, other: ValType) -> bool {
-        if self == other {
-            return true;
-        }
-        let (Some(a), Some(b)) = (self.as_ref(), other.as_ref()) else {
-            return false;
-        };
-        let heap =
-            a.heap == b.heap || matches!((a.heap, b.heap), (HeapType::Concrete(_), HeapType::Func));
-        heap && (!a.nullable || b.nullable)
+        self.is_subtype_in(other, &crate::gc_types::FuncTypesOnly)
     }
 
     /// The wasm binary encoding of the type's first byte ([`REF_CODE`] or
@@ -241,12 +306,7 @@ impl std::fmt::Display for ValType {
             return f.write_str(self.name());
         };
         let null = if r.nullable { "null " } else { "" };
-        match r.heap {
-            HeapType::Func => write!(f, "(ref {null}func)"),
-            HeapType::Extern => write!(f, "(ref {null}extern)"),
-            HeapType::Exn => write!(f, "(ref {null}exn)"),
-            HeapType::Concrete(t) => write!(f, "(ref {null}{})", t.0),
-        }
+        write!(f, "(ref {null}{})", r.heap.name())
     }
 }
 
@@ -257,27 +317,6 @@ pub struct FuncType {
     pub params: Vec<ValType>,
     /// Result types, in order.
     pub results: Vec<ValType>,
-}
-
-impl FuncType {
-    /// The key under which structurally equal types are one: this type,
-    /// number `own` of its module, with each concrete heap type replaced by
-    /// `id(index)`, and a reference to itself by `own_id`. Types refer only
-    /// to earlier types and themselves (no GC recursion groups), so ids of
-    /// the earlier types, found in order, suffice.
-    pub fn canonical_form(
-        &self,
-        own: TypeIndex,
-        own_id: u32,
-        id: impl Fn(TypeIndex) -> u32,
-    ) -> FuncType {
-        let map =
-            |v: &ValType| v.map_type_index(|t| TypeIndex(if t == own { own_id } else { id(t) }));
-        FuncType {
-            params: self.params.iter().map(map).collect(),
-            results: self.results.iter().map(map).collect(),
-        }
-    }
 }
 
 impl std::fmt::Display for FuncType {
@@ -555,6 +594,9 @@ impl CpuMode {
 }
 
 /// Wasm feature bits recorded in the artifact (`wasm_features.rs`).
+pub use crate::gc_types::{
+    CompositeKind, CompositeType, FieldType, StorageType, SubType, TypeContext,
+};
 pub use crate::wasm_features;
 
 /// Everything the compiled code assumes about the machine and runtime.
@@ -689,8 +731,13 @@ pub struct TrapEntry {
 /// a new kind of declaration is added once).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModuleMeta<'a> {
-    /// Function types.
-    pub types: Vec<FuncType>,
+    /// The type section: function types, and with GC, struct and array
+    /// types with declared supertypes.
+    pub types: Vec<SubType>,
+    /// The sizes of the type section's recursion groups, in order (their
+    /// sum is the number of types; a type outside a `rec` is a group of
+    /// one).
+    pub rec_groups: Vec<u32>,
     /// Imports, in order.
     pub imports: Vec<Import<'a>>,
     /// Defined memories.
@@ -716,4 +763,33 @@ pub struct ModuleMeta<'a> {
     /// Function names (the name section's, else export names), by
     /// increasing function index.
     pub names: Vec<(FuncIndex, &'a str)>,
+}
+
+impl ModuleMeta<'_> {
+    /// The signature of function type `t`. Every index that names a
+    /// signature (a function's, an import's, a tag's, a `call_indirect`'s)
+    /// is a function type in a valid module and in an artifact the reader
+    /// accepted; any other index is a bug of the caller.
+    pub fn func_type(&self, t: TypeIndex) -> &FuncType {
+        self.types[t.index()]
+            .as_func()
+            .expect("a function type index")
+    }
+
+    /// Whether the type section needs more than Wasm 2.0 can say: a
+    /// recursion group of several types, a declared supertype or a
+    /// non-final type, a struct or array type (format 2.15 records such a
+    /// section in `.waot.gc-types`).
+    pub fn has_gc_types(&self) -> bool {
+        self.rec_groups.iter().any(|&n| n != 1) || !self.types.iter().all(SubType::is_plain_func)
+    }
+
+    /// The recursion groups as ranges of type indices.
+    pub fn rec_group_ranges(&self) -> impl Iterator<Item = std::ops::Range<u32>> + '_ {
+        self.rec_groups.iter().scan(0u32, |start, &n| {
+            let range = *start..*start + n;
+            *start += n;
+            Some(range)
+        })
+    }
 }

@@ -38,6 +38,9 @@ pub const MEMORY64: u64 = 1 << 13;
 /// The legacy exception encoding (`try`, `catch`, `catch_all`,
 /// `rethrow`, `delegate`), which LLVM and Emscripten still emit.
 pub const LEGACY_EXCEPTIONS: u64 = 1 << 15;
+/// Garbage collection (format 2.15): recursion groups, declared
+/// subtypes, struct and array types.
+pub const GC: u64 = 1 << 16;
 /// All of Wasm 2.0 without SIMD.
 pub const WASM2_NO_SIMD: u64 = MUTABLE_GLOBAL
     | SIGN_EXTENSION
@@ -49,7 +52,7 @@ pub const WASM2_NO_SIMD: u64 = MUTABLE_GLOBAL
 /// named here is one every waot-run of this format version runs
 /// ([`KNOWN`]), so a bit gets its name when compiler and loader both
 /// implement it.
-pub const NAMES: [(u64, &str); 16] = [
+pub const NAMES: [(u64, &str); 17] = [
     (MUTABLE_GLOBAL, "mutable-global"),
     (SIGN_EXTENSION, "sign-extension"),
     (SATURATING_FLOAT_TO_INT, "saturating-float-to-int"),
@@ -66,6 +69,7 @@ pub const NAMES: [(u64, &str); 16] = [
     (MEMORY64, "memory64"),
     (FUNCTION_REFERENCES, "function-references"),
     (LEGACY_EXCEPTIONS, "legacy-exceptions"),
+    (GC, "gc"),
 ];
 
 /// Every bit [`NAMES`] names: what a waot-run of this format version

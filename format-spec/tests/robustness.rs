@@ -9,13 +9,61 @@ use waot_format::types::*;
 use waot_format::writer::{ArtifactContents, write};
 
 fn sample() -> Vec<u8> {
-    let types = [
+    sample_with(Types::Plain)
+}
+
+/// Which type section a sample has.
+#[derive(Clone, Copy, PartialEq)]
+enum Types {
+    /// Two function types (`.waot.types`).
+    Plain,
+    /// The same two in one recursion group, then a struct type and a
+    /// declared subtype of it (`.waot.gc-types`, format 2.15).
+    Gc,
+}
+
+fn sample_with(kind: Types) -> Vec<u8> {
+    let mut types: Vec<SubType> = [
         FuncType {
             params: vec![ValType::I32, ValType::I64],
             results: vec![ValType::F64],
         },
         FuncType::default(),
-    ];
+    ]
+    .map(SubType::func)
+    .to_vec();
+    let mut rec_groups = vec![1, 1];
+    if kind == Types::Gc {
+        let field = |storage, mutable| FieldType { storage, mutable };
+        let fields = vec![
+            field(StorageType::I8, true),
+            field(
+                StorageType::Val(ValType::reference(true, HeapType::Concrete(TypeIndex(0)))),
+                false,
+            ),
+        ];
+        types.push(SubType {
+            is_final: false,
+            supertype: None,
+            composite: CompositeType::Struct(fields.clone()),
+        });
+        let mut more = fields;
+        more.push(field(StorageType::I16, false));
+        types.push(SubType {
+            is_final: true,
+            supertype: Some(TypeIndex(2)),
+            composite: CompositeType::Struct(more),
+        });
+        types.push(SubType {
+            is_final: true,
+            supertype: None,
+            composite: CompositeType::Array(field(
+                StorageType::Val(ValType::reference(false, HeapType::Any)),
+                true,
+            )),
+        });
+        rec_groups = vec![2, 1, 1, 1];
+    }
     let imports = [Import {
         module: "env",
         name: "log",
@@ -82,7 +130,8 @@ fn sample() -> Vec<u8> {
         source_sha256: [7; 32],
         build: common::build_info(),
         module: &ModuleMeta {
-            types: types.to_vec(),
+            rec_groups,
+            types,
             imports: imports.to_vec(),
             memories: memories.to_vec(),
             globals: globals.to_vec(),
@@ -171,6 +220,42 @@ fn round_trip() {
 
 fn types_1() -> FuncType {
     FuncType::default()
+}
+
+#[test]
+fn gc_types_round_trip_and_hostile_bytes_never_panic() {
+    let bytes = sample_with(Types::Gc);
+    let a = Artifact::parse(&bytes).expect("a written artifact reads back");
+    assert_eq!(a.module.rec_groups, [2, 1, 1, 1]);
+    let shown: Vec<String> = a.module.types.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "(i32, i64) -> f64",
+            "() -> ()",
+            "open struct {mut i8, (ref null 0)}",
+            "sub 2 struct {mut i8, (ref null 0), i16}",
+            "array mut (ref any)",
+        ]
+    );
+    assert_eq!(a.gc_fingerprint, waot_format::abi::gc_fingerprint());
+    assert_eq!(a.func_type(FuncIndex(0)), Some(&types_1()));
+    for len in 0..bytes.len() {
+        assert!(
+            Artifact::parse(&bytes[..len]).is_err(),
+            "truncation to {len}"
+        );
+    }
+    let at = Header::parse(&bytes, true).unwrap().checksum.offset;
+    for i in 0..bytes.len() {
+        for value in [0x00u8, 0x01, 0x02, 0x7f, 0x80, 0xff] {
+            let mut copy = bytes.clone();
+            copy[i] = value;
+            let sum = waot_format::artifact::checksum(&copy, at);
+            copy[at..at + 4].copy_from_slice(&sum.to_le_bytes());
+            let _ = Artifact::parse(&copy);
+        }
+    }
 }
 
 #[test]

@@ -48,6 +48,14 @@ extern "C" fn atomic_wait(_vmctx: *mut u8, timeout: i64) -> i32 {
     TIMED_OUT
 }
 
+extern "C" fn func_subtype(_vmctx: *mut u8, actual: i32, expected: i32) -> i32 {
+    // Canonical ids are below 2^31: the casts are exact.
+    i32::from(crate::type_registry::is_subtype(
+        actual as u32,
+        expected as u32,
+    ))
+}
+
 /// `memory.atomic.wait`'s "timed-out".
 const TIMED_OUT: i32 = 2;
 

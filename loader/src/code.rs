@@ -18,7 +18,7 @@ use waot_format::FormatError;
 use waot_format::artifact::{Artifact, Header, Prefix};
 use waot_format::compat::{self, Mismatch};
 use waot_format::signature::{self, PublicKey};
-use waot_format::types::{FuncType, Interruption, ValType};
+use waot_format::types::{FuncType, Interruption, SubType, TypeIndex};
 
 /// How to open an artifact.
 #[derive(Clone, Debug, Default)]
@@ -138,7 +138,7 @@ struct ModuleInner {
     type_ids: TypeIds,
     /// Its types with concrete heap types replaced by canonical ids, as
     /// they compare across modules.
-    canonical_types: Vec<FuncType>,
+    canonical_types: Vec<SubType>,
 }
 
 /// The file a module's memory images are mapped from, copy-on-write.
@@ -312,16 +312,13 @@ impl Module {
         images: ImageFile,
     ) -> Result<Module, OpenError> {
         let artifact = loaded.borrow_dependent();
-        let type_ids = TypeIds::of_module(&artifact.module.types);
-        let canonical = |v: &ValType| crate::externs::canonical_valtype(*v, type_ids.ids());
+        let type_ids = TypeIds::of_module(&artifact.module.types, &artifact.module.rec_groups);
+        let ids = type_ids.ids();
         let canonical_types = artifact
             .module
             .types
             .iter()
-            .map(|t| FuncType {
-                params: t.params.iter().map(canonical).collect(),
-                results: t.results.iter().map(canonical).collect(),
-            })
+            .map(|t| t.map_type_index(|k| TypeIndex(ids.get(k.index()).copied().unwrap_or(0))))
             .collect();
         let code = Arc::new(CodeMap::new(loaded, text_start));
         if options.profiling == Profiling::PerfMap {
@@ -371,10 +368,10 @@ impl Module {
             .map(|(_, offset)| self.text_address(*offset))
     }
 
-    /// Its types as they compare across modules (concrete heap types as
-    /// canonical ids).
-    pub(crate) fn canonical_types(&self) -> &[FuncType] {
-        &self.inner.canonical_types
+    /// The signature of function type `t` as it compares across modules
+    /// (`None` for an index that is not a function type's).
+    pub(crate) fn canonical_func_type(&self, t: TypeIndex) -> Option<&FuncType> {
+        self.inner.canonical_types.get(t.index())?.as_func()
     }
 
     /// What names the image of memory `memory` in pooled slots.

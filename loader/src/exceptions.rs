@@ -22,19 +22,41 @@ use waot_format::vmctx::{VALUE_SLOT_SIZE, exn};
 /// exporter's.
 #[derive(Debug)]
 pub struct Tag {
-    /// The tag's type (parameters only).
+    /// The tag's type (parameters only), its concrete heap types canonical
+    /// ids.
     pub ty: FuncType,
     /// How messages name it (`module.name` of its first import or export,
     /// or `tag N`).
     pub name: String,
+    /// The canonical id of its type: an import matches a tag of the same
+    /// id (types of different recursion groups differ even when their
+    /// signatures look alike).
+    pub(crate) type_id: u32,
+    /// A host tag's registration of its type (a module's tags are held by
+    /// the module's).
+    _registration: Option<crate::type_registry::TypeIds>,
 }
 
 impl Tag {
-    /// A new tag of type `ty`.
+    /// A new host tag of type `ty`, whose concrete heap types are
+    /// canonical ids (a function type alone in its recursion group).
     pub fn new(ty: FuncType, name: impl Into<String>) -> Arc<Tag> {
+        let registration = crate::type_registry::TypeIds::of_canonical(&ty);
         Arc::new(Tag {
+            type_id: registration.ids()[0],
             ty,
             name: name.into(),
+            _registration: Some(registration),
+        })
+    }
+
+    /// A module's tag of canonical type `ty`, whose id is `type_id`.
+    pub(crate) fn of_module(ty: FuncType, type_id: u32, name: String) -> Arc<Tag> {
+        Arc::new(Tag {
+            ty,
+            type_id,
+            name,
+            _registration: None,
         })
     }
 

@@ -228,8 +228,8 @@ impl Instance {
         for import in &a.module.imports {
             let want = match &import.kind {
                 ImportKind::Func(t) => Wanted::Func(
-                    &a.module.types[t.index()],
-                    &module.canonical_types()[t.index()],
+                    a.module.func_type(*t),
+                    module.canonical_func_type(*t).expect("a function type"),
                     type_ids[t.index()],
                 ),
                 ImportKind::Global { ty, mutable } => Wanted::Global {
@@ -241,7 +241,10 @@ impl Instance {
                     elem: canonical(t.elem),
                     ..*t
                 }),
-                ImportKind::Tag(t) => Wanted::Tag(&a.module.types[t.index()]),
+                ImportKind::Tag(t) => Wanted::Tag {
+                    ty: module.canonical_func_type(*t).expect("a function type"),
+                    id: type_ids[t.index()],
+                },
             };
             match linker.resolve(import.module, import.name, &want) {
                 Ok((item, owner)) => {
@@ -310,7 +313,12 @@ impl Instance {
                 .iter()
                 .find(|e| e.kind == ExportKind::Tag && e.index == index);
             let name = exported.map_or_else(|| format!("{index}"), |e| format!("\"{}\"", e.name));
-            tags.push(Tag::new(a.module.types[ty.index()].clone(), name));
+            let canonical = module.canonical_func_type(*ty).expect("a function type");
+            tags.push(Tag::of_module(
+                canonical.clone(),
+                type_ids[ty.index()],
+                name,
+            ));
         }
         let func_types: Vec<TypeIndex> = a.func_type_indices().collect();
         let offsets = a.vm_offsets();
@@ -470,8 +478,7 @@ impl Instance {
         // modules and typed-reference arguments can be checked.
         let ty = d
             .module
-            .canonical_types()
-            .get(d.func_types.get(index.index())?.index())?
+            .canonical_func_type(*d.func_types.get(index.index())?)?
             .clone();
         Some(Func {
             func_ref: d.vmctx.read(d.offsets.func_ref(index.0)),

@@ -295,14 +295,22 @@ impl Linker {
         let found = |item: &Extern| Ok((item.clone(), owner.clone()));
         match (want, item) {
             // Canonical ids: equal types of any two modules, typed
-            // references included, have equal ids.
-            (Wanted::Func(_, _, id), Extern::Func(f)) if f.func_ref.type_id == *id => found(item),
+            // references included, have equal ids; a function of a
+            // declared subtype matches too (GC).
+            (Wanted::Func(_, _, id), Extern::Func(f))
+                if crate::type_registry::is_subtype(f.func_ref.type_id, *id) =>
+            {
+                found(item)
+            }
             (Wanted::Func(..), Extern::Func(f)) => incompatible(format!("function {}", f.ty)),
             // An immutable global may have a subtype of the wanted type
             // (`(ref $t)` for `funcref`); a mutable one must match exactly.
             (Wanted::Global { ty, mutable }, Extern::Global(g))
                 if g.mutable() == *mutable
-                    && (g.ty() == *ty || (!*mutable && g.ty().is_subtype_of(*ty))) =>
+                    && (g.ty() == *ty
+                        || (!*mutable
+                            && g.ty()
+                                .is_subtype_in(*ty, &crate::type_registry::CanonicalTypes))) =>
             {
                 found(item)
             }
@@ -351,8 +359,9 @@ impl Linker {
                     ))
                 }
             }
-            (Wanted::Tag(ty), Extern::Tag(t)) if t.ty == **ty => found(item),
-            (Wanted::Tag(_), Extern::Tag(t)) => incompatible(format!("tag {}", t.ty)),
+            // Tags match exactly: their types' canonical ids are equal.
+            (Wanted::Tag { id, .. }, Extern::Tag(t)) if t.type_id == *id => found(item),
+            (Wanted::Tag { .. }, Extern::Tag(t)) => incompatible(format!("tag {}", t.ty)),
             (_, other) => incompatible(other.kind_name().to_string()),
         }
     }
@@ -370,7 +379,12 @@ pub(crate) enum Wanted<'a> {
     },
     Memory(MemoryDesc),
     Table(TableDesc),
-    Tag(&'a FuncType),
+    Tag {
+        /// Its canonical type.
+        ty: &'a FuncType,
+        /// Its canonical id.
+        id: u32,
+    },
 }
 
 impl Wanted<'_> {
@@ -394,7 +408,7 @@ impl Wanted<'_> {
                 d.min,
                 d.max
             ),
-            Wanted::Tag(ty) => format!("tag {ty}"),
+            Wanted::Tag { ty, .. } => format!("tag {ty}"),
         }
     }
 }

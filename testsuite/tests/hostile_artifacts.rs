@@ -279,10 +279,11 @@ const CASES: &[Case] = &[
     Case {
         name: "ref.func of another type for a typed global",
         edit: |a| {
-            a.module.types.push(FuncType {
+            a.module.types.push(SubType::func(FuncType {
                 params: vec![ValType::I64],
                 results: vec![],
-            });
+            }));
+            a.module.rec_groups.push(1);
             let other = TypeIndex(a.module.types.len() as u32 - 1);
             a.module.globals[1].ty = ValType::reference(false, HeapType::Concrete(other));
         },

@@ -2,7 +2,9 @@
 //! uses a proposal waot does not compile. The real `waot compile` must
 //! refuse it with exit 1, the message in `unsupported/NAME.expect`
 //! (`unsupported: <proposal> (first use at byte offset 0x…)`) and no output
-//! file. Every proposal waot refuses has at least one module here.
+//! file. Every proposal waot refuses has at least one module here; `gc*`
+//! show what of gc is refused while only its types compile (an
+//! instruction, a reference value), with the offset and what is compiled.
 //! `WAOT_BLESS=1` rewrites the `.expect` files. The wat parser cannot write
 //! multibyte array access yet, so `multibyte-array-access.wasm` is
 //! hand-assembled: an `(array (mut i8))` type, and a function

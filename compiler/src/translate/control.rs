@@ -7,6 +7,7 @@ use crate::error::Result;
 use cranelift_codegen::ir::{self, InstBuilder, JumpTableData};
 use std::collections::HashMap;
 use waot_format::traps::TrapKind;
+use waot_format::types::TypeIndex;
 use wasmparser::{BlockType, Operator};
 
 impl Translator<'_, '_> {
@@ -14,9 +15,9 @@ impl Translator<'_, '_> {
     pub(super) fn block_signature(&self, bt: BlockType) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
         Ok(match bt {
             BlockType::Empty => (vec![], vec![]),
-            BlockType::Type(t) => (vec![], vec![ir_type(crate::module_info::val_type_of(t)?)]),
+            BlockType::Type(t) => (vec![], vec![ir_type(self.env.module.value_type(t)?)]),
             BlockType::FuncType(i) => {
-                let ty = &self.env.module.meta.types[i as usize];
+                let ty = self.env.module.meta.func_type(TypeIndex(i));
                 (
                     ty.params.iter().map(|t| ir_type(*t)).collect(),
                     ty.results.iter().map(|t| ir_type(*t)).collect(),

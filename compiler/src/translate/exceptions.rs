@@ -186,7 +186,7 @@ impl Translator<'_, '_> {
     /// The parameter types of tag `tag`.
     fn tag_type(&self, tag: u32) -> Vec<waot_format::types::ValType> {
         let TypeIndex(t) = self.env.module.tag_types[tag as usize];
-        self.env.module.meta.types[t as usize].params.clone()
+        self.env.module.meta.func_type(TypeIndex(t)).params.clone()
     }
 
     /// Dispatches exception `exn` against the enclosing catch clauses,

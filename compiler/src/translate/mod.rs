@@ -10,6 +10,7 @@ mod bulk;
 mod calls;
 mod control;
 mod exceptions;
+pub(crate) mod gc;
 mod interrupt;
 mod legacy_exceptions;
 mod memory;
@@ -238,7 +239,7 @@ impl Translator<'_, '_> {
         }
         for local in body.get_locals_reader()? {
             let (count, t) = local?;
-            let t = crate::module_info::val_type_of(t)?;
+            let t = self.env.module.value_type(t)?;
             for _ in 0..count {
                 let var = self.builder.declare_var(ir_type(t));
                 let zero = self.zero(t);
@@ -328,7 +329,8 @@ impl Translator<'_, '_> {
 
     /// Translates one reachable operator in its family's file.
     fn dispatch(&mut self, op: &wasmparser::Operator) -> Result<()> {
-        if self.control_operator(op)?
+        if self.gc_operator(op)?
+            || self.control_operator(op)?
             || self.variable_operator(op)?
             || self.memory_operator(op)?
             || self.call_operator(op)?
@@ -364,9 +366,9 @@ fn operator_name(op: &wasmparser::Operator) -> String {
         }
         out.extend(c.to_lowercase());
     }
-    const PREFIXES: [&str; 16] = [
+    const PREFIXES: [&str; 20] = [
         "i32", "i64", "f32", "f64", "v128", "memory", "table", "ref", "data", "elem", "i8x16",
-        "i16x8", "i32x4", "i64x2", "f32x4", "f64x2",
+        "i16x8", "i32x4", "i64x2", "f32x4", "f64x2", "struct", "array", "i31", "any",
     ];
     if let Some(p) = PREFIXES.iter().find(|p| out.starts_with(&format!("{p}_"))) {
         out.replace_range(p.len()..p.len() + 1, ".");

@@ -214,7 +214,7 @@ impl Translator<'_, '_> {
         if let Some(s) = self.sig_refs.get(&ty) {
             return *s;
         }
-        let sig_ty = &self.env.module.meta.types[ty.index()];
+        let sig_ty = self.env.module.meta.func_type(ty);
         let s = self
             .builder
             .import_signature(self.env.wasm_signature(sig_ty));
@@ -225,7 +225,7 @@ impl Translator<'_, '_> {
     /// `call_indirect`, or `return_call_indirect` when `tail`.
     fn call_indirect(&mut self, ty: TypeIndex, t: TableIndex, tail: bool) {
         let index = self.pop();
-        let params = self.env.module.meta.types[ty.index()].params.len();
+        let params = self.env.module.meta.func_type(ty).params.len();
         let args_wasm = self.pop_n(params);
         let ptr = self.env.pointer_type();
         let addr = self.element_address(t, index, TrapKind::UndefinedElement);
@@ -245,9 +245,30 @@ impl Translator<'_, '_> {
             self.env.offsets.type_id(ty.0) as i32,
         );
         let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
-        self.builder
-            .ins()
-            .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        if self.env.module.meta.types[ty.index()].is_final {
+            // No type declares a final one as its supertype: only its own
+            // id matches.
+            self.builder
+                .ins()
+                .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        } else {
+            // A function of a declared subtype matches too; the registry
+            // knows (GC).
+            let slow = self.builder.create_block();
+            let done = self.builder.create_block();
+            self.builder.set_cold_block(slow);
+            self.builder.ins().brif(mismatch, slow, &[], done, &[]);
+            self.builder.switch_to_block(slow);
+            self.builder.seal_block(slow);
+            let vmctx = self.vmctx;
+            let subtype = self.call_builtin(Builtin::FuncSubtype, &[vmctx, actual, expected])[0];
+            self.builder
+                .ins()
+                .trapz(subtype, trap_code(TrapKind::IndirectCallTypeMismatch));
+            self.builder.ins().jump(done, &[]);
+            self.builder.switch_to_block(done);
+            self.builder.seal_block(done);
+        }
         self.call_func_ref(fref, ty, args_wasm, tail);
     }
 
@@ -278,7 +299,11 @@ impl Translator<'_, '_> {
             self.emit_tail_call(Callee::Indirect(sig, code), &args);
             return;
         }
-        let results: Vec<ir::Type> = self.env.module.meta.types[ty.index()]
+        let results: Vec<ir::Type> = self
+            .env
+            .module
+            .meta
+            .func_type(ty)
             .results
             .iter()
             .map(|t| ir_type(*t))

@@ -47,7 +47,7 @@ impl Translator<'_, '_> {
     /// `call_ref`, or `return_call_ref` when `tail`.
     fn call_ref(&mut self, ty: TypeIndex, tail: bool) {
         let fref = self.pop();
-        let params = self.env.module.meta.types[ty.index()].params.len();
+        let params = self.env.module.meta.func_type(ty).params.len();
         let args_wasm = self.pop_n(params);
         self.builder
             .ins()

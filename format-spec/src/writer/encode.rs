@@ -24,12 +24,7 @@ impl Encoder {
     fn valtype(&mut self, v: ValType) {
         self.u8(v.code());
         if let ValType::Ref(r) = v {
-            self.u32(match r.heap {
-                HeapType::Func => HEAP_FUNC,
-                HeapType::Extern => HEAP_EXTERN,
-                HeapType::Exn => HEAP_EXN,
-                HeapType::Concrete(t) => t.0,
-            });
+            self.u32(r.heap.code());
         }
     }
     fn bool(&mut self, v: bool) {
@@ -143,6 +138,44 @@ fn arith_code(a: ArithOp) -> u8 {
     }
 }
 
+/// `.waot.gc-types` (format 2.15): the GC ABI fingerprint, the recursion
+/// groups' sizes, then every type: `final`, its supertype (`u32::MAX` for
+/// none) and its structure (kind 0: a function's parameters and results;
+/// 1: a struct's fields; 2: an array's element).
+fn gc_types(module: &ModuleMeta) -> Vec<u8> {
+    let mut e = Encoder::default();
+    e.u64(crate::abi::gc_fingerprint());
+    e.list(&module.rec_groups, |e, n| e.u32(*n));
+    let field = |e: &mut Encoder, f: &FieldType| {
+        match f.storage {
+            StorageType::I8 => e.u8(STORAGE_I8),
+            StorageType::I16 => e.u8(STORAGE_I16),
+            StorageType::Val(v) => e.valtype(v),
+        }
+        e.bool(f.mutable);
+    };
+    e.list(&module.types, |e, t| {
+        e.bool(t.is_final);
+        e.u32(t.supertype.map_or(u32::MAX, |s| s.0));
+        match &t.composite {
+            CompositeType::Func(f) => {
+                e.u8(0);
+                e.list(&f.params, |e, v| e.valtype(*v));
+                e.list(&f.results, |e, v| e.valtype(*v));
+            }
+            CompositeType::Struct(fields) => {
+                e.u8(1);
+                e.list(fields, field);
+            }
+            CompositeType::Array(f) => {
+                e.u8(2);
+                field(e, f);
+            }
+        }
+    });
+    e.0
+}
+
 /// The flags of section `id` holding `items` entries: `required` exactly
 /// when a loader that skipped the section would run the module differently
 /// (SPEC.md, "Which sections are required").
@@ -195,11 +228,20 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         out.push((section::INTERRUPTION, e.0));
     }
     let mut e = Encoder::default();
-    e.list(&c.module.types, |e, t| {
-        e.list(&t.params, |e, v| e.valtype(*v));
-        e.list(&t.results, |e, v| e.valtype(*v));
-    });
-    out.push((section::TYPES, e.0));
+    if c.module.has_gc_types() {
+        // `.waot.types` stays empty: a loader without GC refuses the
+        // required `.waot.gc-types` by name.
+        e.len(0);
+        out.push((section::TYPES, e.0));
+        out.push((section::GC_TYPES, gc_types(c.module)));
+    } else {
+        e.list(&c.module.types, |e, t| {
+            let t = t.as_func().expect("plain function types");
+            e.list(&t.params, |e, v| e.valtype(*v));
+            e.list(&t.results, |e, v| e.valtype(*v));
+        });
+        out.push((section::TYPES, e.0));
+    }
     let mut e = Encoder::default();
     e.list(&c.module.imports, |e, i| {
         e.str(i.module);

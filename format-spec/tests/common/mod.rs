@@ -82,7 +82,8 @@ pub fn sample(options: &WriteOptions, with_table: bool) -> Vec<u8> {
             source_sha256: [3; 32],
             build: build_info(),
             module: &ModuleMeta {
-                types: types.to_vec(),
+                types: types.iter().cloned().map(SubType::func).collect(),
+                rec_groups: vec![1; types.len()],
                 memories: memories.to_vec(),
                 tables: if with_table {
                     tables.to_vec()

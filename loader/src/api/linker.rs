@@ -219,7 +219,7 @@ impl<T: 'static> Linker<T> {
             if in_store || self.raw.defines(import.module, import.name) {
                 continue;
             }
-            let Some(ty) = module.canonical_types().get(ty.index()) else {
+            let Some(ty) = module.canonical_func_type(ty) else {
                 continue;
             };
             let trap = crate::linker::unresolved_import(import.module, import.name, ty.clone());

@@ -59,6 +59,7 @@ impl Module {
             .module
             .types
             .get(index)
+            .and_then(|t| t.as_func())
             .cloned()
             .unwrap_or(FuncType {
                 params: Vec::new(),

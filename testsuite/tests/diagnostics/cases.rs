@@ -719,7 +719,7 @@ pub const CASES: &[Case] = &[
             "waot",
             "compile",
             "empty.wat",
-            "--wasm-features=-gc",
+            "--wasm-features=-stack-switching",
             "-o",
             "empty.aot",
         ],
