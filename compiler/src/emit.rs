@@ -282,7 +282,13 @@ fn compile_function(
     fctx: &mut FunctionBuilderContext,
 ) -> Result<CompiledFunc> {
     ctx.clear();
-    translate::translate_function(env, index, &mut ctx.func, fctx)?;
+    if let Err(e) = translate::translate_function(env, index, &mut ctx.func, fctx) {
+        // A translation that stops half-way (a refused instruction) leaves
+        // the builder's context mid-function; the worker's next function,
+        // of this module or the next, needs a clean one.
+        *fctx = FunctionBuilderContext::new();
+        return Err(e);
+    }
     let func_index = env.module.space.func_index(index);
     if let Some(dir) = &options.emit_clif {
         write_listing(dir, func_index, "clif", &ctx.func.display().to_string())?;

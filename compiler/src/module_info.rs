@@ -296,6 +296,15 @@ fn const_expr(e: &WasmConstExpr) -> Result<ConstExpr> {
         .get_operators_reader()
         .into_iter()
         .collect::<std::result::Result<_, _>>()?;
+    if let Some(op) = all
+        .iter()
+        .find(|op| crate::translate::gc::is_gc_instruction(op))
+    {
+        return unsupported(format!(
+            "gc instruction {} in a constant expression (waot compiles gc types, not yet gc instructions)",
+            crate::translate::operator_name(op)
+        ));
+    }
     // Two or more operators besides `end`: an extended expression.
     if all.len() > 2 {
         return extended_const(&all);
@@ -309,9 +318,6 @@ fn const_expr(e: &WasmConstExpr) -> Result<ConstExpr> {
         Operator::RefNull { .. } => ConstExpr::RefNull,
         Operator::RefFunc { function_index } => ConstExpr::RefFunc(FuncIndex(function_index)),
         Operator::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
-        op if crate::translate::gc::is_gc_instruction(&op) => {
-            return unsupported("gc instructions in constant expressions");
-        }
         _ => return unsupported("extended constant expressions"),
     };
     Ok(value)
@@ -364,10 +370,7 @@ fn extended_const(all: &[Operator]) -> Result<ConstExpr> {
             Operator::I64Sub => ConstOp::I64Arith(ArithOp::Sub),
             Operator::I64Mul => ConstOp::I64Arith(ArithOp::Mul),
             Operator::End => continue,
-            ref op if crate::translate::gc::is_gc_instruction(op) => {
-                return unsupported("gc instructions in constant expressions");
-            }
-            _ => return unsupported("this constant expression operator"),
+            _ => return unsupported(format!("constant expression operator {op:?}")),
         });
     }
     Ok(ConstExpr::Extended(ops))
@@ -395,6 +398,10 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
             Payload::TypeSection(reader) => {
                 for group in reader {
                     let group = group?;
+                    // An empty `(rec)` declares nothing.
+                    if group.types().len() == 0 {
+                        continue;
+                    }
                     info.meta.rec_groups.push(group.types().len() as u32);
                     for ty in group.types() {
                         info.meta.types.push(sub_type(ty)?);

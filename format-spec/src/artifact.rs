@@ -187,7 +187,7 @@ impl<'a> Artifact<'a> {
             Ok(Import { module, name, kind })
         })?;
         let mut scope = Scope {
-            imported_globals: imports
+            readable_globals: imports
                 .iter()
                 .filter_map(|i| match i.kind {
                     ImportKind::Global { ty, mutable } => Some((ty, mutable)),
@@ -225,10 +225,16 @@ impl<'a> Artifact<'a> {
             })
             .chain(memories.iter().map(|m| m.memory64))
             .collect();
-        let globals = decode_list(&mut reader.required(section::GLOBALS)?, 11, |c| {
-            decode_global(c, &scope)
-        })?;
-        scope.num_globals = scope.imported_globals.len() + globals.len();
+        let mut c = reader.required(section::GLOBALS)?;
+        let n = c.count(11)?;
+        let mut globals = Vec::with_capacity(n);
+        for _ in 0..n {
+            let g = decode_global(&mut c, &scope)?;
+            scope.readable_globals.push((g.ty, g.mutable));
+            globals.push(g);
+        }
+        c.finish()?;
+        scope.num_globals = scope.readable_globals.len();
         let (mut tables, tables_at) = match reader.optional(section::TABLES)? {
             Some(mut c) => {
                 let at = c.offset();

@@ -218,9 +218,11 @@ pub(crate) struct Scope {
     pub num_types: usize,
     /// The types, for subtyping.
     pub types: crate::gc_types::ModuleTypes,
-    /// Type and mutability of each imported global: the only globals a
-    /// constant expression may read.
-    pub imported_globals: Vec<(ValType, bool)>,
+    /// Type and mutability of the globals a constant expression may read:
+    /// the imported ones, then (format 2.15, Wasm 3.0) each defined global
+    /// once its own initialiser is read, so that an initialiser reads the
+    /// globals before it and segments read every global.
+    pub readable_globals: Vec<(ValType, bool)>,
     /// Element type and 64-bit indexing of each table.
     pub tables: Vec<(ValType, bool)>,
     /// Whether each memory is 64-bit.
@@ -252,7 +254,7 @@ pub(crate) fn decode_const_expr(
         3 => (ConstExpr::F64(value), ValType::F64),
         4 => {
             let index = usize::try_from(value).map_err(|_| index_error)?;
-            let &(ty, mutable) = scope.imported_globals.get(index).ok_or(index_error)?;
+            let &(ty, mutable) = scope.readable_globals.get(index).ok_or(index_error)?;
             if mutable {
                 return Err(FormatError::new(
                     "constant expression reads a mutable global",
@@ -339,7 +341,7 @@ fn decode_extended(
             4 => {
                 let index = usize::try_from(value).unwrap_or(usize::MAX);
                 let &(ty, mutable) = scope
-                    .imported_globals
+                    .readable_globals
                     .get(index)
                     .ok_or(bad("constant expression index out of range"))?;
                 if mutable {

@@ -89,7 +89,7 @@ fn run_with_host(args: &[String]) -> ExitCode {
 }
 
 /// `diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions |
-/// --legacy-exceptions] [--replay FILE]`.
+/// --legacy-exceptions | --gc] [--replay FILE]`.
 fn diff(args: &[String]) -> ExitCode {
     use waot_testsuite::diff::{DiffMode, DiffOptions, replay, run};
     let value = |flag: &str| {
@@ -134,17 +134,26 @@ fn diff(args: &[String]) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        mode: match (
-            args.iter().any(|a| a == "--exceptions"),
-            args.iter().any(|a| a == "--legacy-exceptions"),
-        ) {
-            (false, false) => DiffMode::Wasm2,
-            (true, false) => DiffMode::Exceptions,
-            (false, true) => DiffMode::LegacyExceptions,
-            (true, true) => {
-                eprintln!("error: --exceptions and --legacy-exceptions are two runs");
-                eprintln!("hint: run one, then the other");
-                return ExitCode::from(2);
+        mode: {
+            let modes: Vec<DiffMode> = [
+                ("--exceptions", DiffMode::Exceptions),
+                ("--legacy-exceptions", DiffMode::LegacyExceptions),
+                ("--gc", DiffMode::Gc),
+            ]
+            .into_iter()
+            .filter(|(flag, _)| args.iter().any(|a| a == flag))
+            .map(|(_, mode)| mode)
+            .collect();
+            match modes[..] {
+                [] => DiffMode::Wasm2,
+                [one] => one,
+                _ => {
+                    eprintln!(
+                        "error: --exceptions, --legacy-exceptions and --gc are separate runs"
+                    );
+                    eprintln!("hint: run one, then the next");
+                    return ExitCode::from(2);
+                }
             }
         },
     };
@@ -163,11 +172,15 @@ fn diff(args: &[String]) -> ExitCode {
             match options.mode {
                 DiffMode::Exceptions => println!(
                     "exception handling against wasmtime: {} of the modules throw or catch",
-                    t.exception_modules
+                    t.featured_modules
                 ),
                 DiffMode::LegacyExceptions => println!(
                     "the legacy exception encoding against v8: {} modules",
-                    t.exception_modules
+                    t.featured_modules
+                ),
+                DiffMode::Gc => println!(
+                    "gc against wasmtime: {} compared modules have gc types; {} refused by name (gc instructions or references, not compiled yet)",
+                    t.featured_modules, t.refused
                 ),
                 DiffMode::Wasm2 => {}
             }
@@ -274,7 +287,7 @@ fn usage() -> ExitCode {
         "usage: waot-testsuite spec [FILTER] [--exact] [--list] [--verbose] [--bounds-checks guard|explicit] [--interruption]"
     );
     eprintln!(
-        "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions | --legacy-exceptions] [--replay FILE]"
+        "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions | --legacy-exceptions | --gc] [--replay FILE]"
     );
     eprintln!(
         "       waot-testsuite fuzz-artifacts [--seed S] [--count N | --time SECONDS] [--out DIR]"

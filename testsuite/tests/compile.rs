@@ -238,3 +238,35 @@ fn a_progress_bar_is_drawn_on_a_terminal_only_after_the_delay_and_not_when_quiet
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A function refused half-way through its translation (a GC instruction
+/// after other code) leaves no trace in the worker thread's Cranelift
+/// context: the modules compiled after it, on the same threads, compile
+/// (a context left mid-function once made the next translation panic).
+#[test]
+fn a_refusal_half_way_through_a_function_leaves_the_workers_clean() {
+    let refused = wat::parse_str(
+        r#"(module
+             (type $s (struct (field i32)))
+             (func (param i32) (result i32)
+               (block (result i32)
+                 (local.get 0)
+                 (br_if 0 (i32.eqz (local.get 0)))
+                 (drop (struct.new $s (i32.const 1)))))
+             (func (result i32) (i32.const 1))
+             (func (result i32) (i32.const 2)))"#,
+    )
+    .unwrap();
+    let (_, good) = fixtures()
+        .into_iter()
+        .find(|(name, _)| name.ends_with("control.wat"))
+        .unwrap();
+    for _ in 0..20 {
+        let err = waot::compile(&refused, &CompileOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("gc instruction struct.new"),
+            "{err}"
+        );
+        waot::compile(&good, &CompileOptions::default()).unwrap();
+    }
+}

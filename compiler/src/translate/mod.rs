@@ -356,7 +356,7 @@ fn block_args(values: &[Value]) -> Vec<BlockArg> {
 
 /// A short operator name for `unsupported:` messages (`call_indirect`,
 /// `memory.copy`, …).
-fn operator_name(op: &wasmparser::Operator) -> String {
+pub(crate) fn operator_name(op: &wasmparser::Operator) -> String {
     let debug = format!("{op:?}");
     let name = debug.split([' ', '{', '(']).next().unwrap_or("operator");
     let mut out = String::new();
@@ -366,9 +366,9 @@ fn operator_name(op: &wasmparser::Operator) -> String {
         }
         out.extend(c.to_lowercase());
     }
-    const PREFIXES: [&str; 20] = [
+    const PREFIXES: [&str; 21] = [
         "i32", "i64", "f32", "f64", "v128", "memory", "table", "ref", "data", "elem", "i8x16",
-        "i16x8", "i32x4", "i64x2", "f32x4", "f64x2", "struct", "array", "i31", "any",
+        "i16x8", "i32x4", "i64x2", "f32x4", "f64x2", "struct", "array", "i31", "any", "extern",
     ];
     if let Some(p) = PREFIXES.iter().find(|p| out.starts_with(&format!("{p}_"))) {
         out.replace_range(p.len()..p.len() + 1, ".");

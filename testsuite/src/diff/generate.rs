@@ -102,6 +102,24 @@ pub fn generate_with(seed: u64, exceptions: bool) -> Result<Vec<u8>> {
     Ok(module.to_bytes())
 }
 
+/// Generates the module for `seed` with GC (and tail calls, typed
+/// function references), without SIMD, exceptions or memory64.
+pub fn generate_gc(seed: u64) -> Result<Vec<u8>> {
+    let mut rng = Rng::new(seed);
+    let bytes: Vec<u8> = (0..64 * 1024).map(|_| rng.next_u64() as u8).collect();
+    let mut u = arbitrary::Unstructured::new(&bytes);
+    let mut config = smith_config(seed);
+    config.gc_enabled = true;
+    config.simd_enabled = false;
+    config.max_memories = 1;
+    config.memory64_enabled = false;
+    let mut module = wasm_smith::Module::new(config, &mut u).context("wasm-smith")?;
+    module
+        .ensure_termination(2_000)
+        .context("ensure_termination")?;
+    Ok(module.to_bytes())
+}
+
 /// An argument for a parameter of type `ty`, favouring edge cases.
 fn argument(rng: &mut Rng, ty: ValType) -> Value {
     let pick = rng.below(4);

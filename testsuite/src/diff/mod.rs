@@ -277,6 +277,10 @@ pub enum DiffMode {
     /// Modules in the legacy exception encoding ([`legacy`]) against V8,
     /// since Wasmtime does not run them.
     LegacyExceptions,
+    /// wasm-smith's modules with GC (recursion groups, subtypes, struct
+    /// and array types, and the GC instructions and references waot
+    /// refuses by name for now) against Wasmtime.
+    Gc,
 }
 
 impl DiffMode {
@@ -284,7 +288,7 @@ impl DiffMode {
     pub fn oracle(self) -> &'static str {
         match self {
             DiffMode::Wasm2 => "wasmi",
-            DiffMode::Exceptions => "wasmtime",
+            DiffMode::Exceptions | DiffMode::Gc => "wasmtime",
             DiffMode::LegacyExceptions => "v8",
         }
     }
@@ -326,14 +330,24 @@ pub struct Totals {
     pub traps: u64,
     /// Bytes of generated wasm.
     pub wasm_bytes: u64,
-    /// Modules whose code throws or catches (`--exceptions` runs).
-    pub exception_modules: u64,
+    /// Modules that use the mode's feature: whose code throws or catches
+    /// (`--exceptions`), every legacy module (`--legacy-exceptions`),
+    /// compared modules with GC types (`--gc`).
+    pub featured_modules: u64,
+    /// Modules waot refused by name as GC it does not compile yet
+    /// (`--gc`: GC instructions, GC references as values).
+    pub refused: u64,
 }
 
 impl Totals {
     /// The totals of one seed: its (passed, failed, skipped), its (calls,
-    /// traps), its module and whether it throws or catches.
-    fn of_seed(verdicts: (u64, u64, u64), counts: (u64, u64), wasm: &[u8], throws: u64) -> Totals {
+    /// traps), its module and whether it uses the mode's feature.
+    fn of_seed(
+        verdicts: (u64, u64, u64),
+        counts: (u64, u64),
+        wasm: &[u8],
+        featured: u64,
+    ) -> Totals {
         Totals {
             passed: verdicts.0,
             failed: verdicts.1,
@@ -341,8 +355,9 @@ impl Totals {
             calls: counts.0,
             traps: counts.1,
             wasm_bytes: wasm.len() as u64,
-            exception_modules: throws,
+            featured_modules: featured,
             undecided: 0,
+            refused: 0,
         }
     }
 }
@@ -415,7 +430,8 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                                 t.calls += r.calls;
                                 t.traps += r.traps;
                                 t.wasm_bytes += r.wasm_bytes;
-                                t.exception_modules += r.exception_modules;
+                                t.featured_modules += r.featured_modules;
+                                t.refused += r.refused;
                             }
                             Err(e) => {
                                 println!("seed {seed}: harness error: {e:#}");

@@ -27,6 +27,7 @@ pub(super) fn start(mode: DiffMode) -> Result<Server> {
 fn stem(mode: DiffMode, seed: u64) -> String {
     match mode {
         DiffMode::LegacyExceptions => format!("legacy-seed-{seed}"),
+        DiffMode::Gc => format!("gc-seed-{seed}"),
         _ => format!("exceptions-seed-{seed}"),
     }
 }
@@ -36,6 +37,8 @@ pub(super) fn mode_of_file(path: &Path) -> Option<DiffMode> {
     let name = path.file_name()?.to_str()?;
     if name.starts_with("legacy-seed-") {
         Some(DiffMode::LegacyExceptions)
+    } else if name.starts_with("gc-seed-") {
+        Some(DiffMode::Gc)
     } else if name.starts_with("exceptions-seed-") {
         Some(DiffMode::Exceptions)
     } else {
@@ -54,8 +57,14 @@ pub(super) fn check_seed(
     let mode = options.mode;
     let wasm = match mode {
         DiffMode::LegacyExceptions => legacy::generate(seed),
+        DiffMode::Gc => generate::generate_gc(seed)?,
         _ => generate::generate_with(seed, true)?,
     };
+    if mode == DiffMode::Gc && refused_as_gc(&wasm) {
+        let mut totals = Totals::of_seed((0, 0, 0), (0, 0), &wasm, 0);
+        totals.refused = 1;
+        return Ok(totals);
+    }
     let mut counts = (0, 0);
     let compared = compare(&wasm, None, seed, dir, server, mode, &mut counts);
     let (verdict, calls) = match compared {
@@ -88,6 +97,7 @@ pub(super) fn check_seed(
     }
     let throws = match mode {
         DiffMode::LegacyExceptions => 1,
+        DiffMode::Gc => u64::from(has_gc_types(&wasm)),
         _ => u64::from(uses_exception_instructions(&wasm)),
     };
     Ok(Totals::of_seed(
@@ -170,6 +180,39 @@ pub(super) fn replay(wasm: &[u8], calls: &[Call], mode: DiffMode) -> Result<bool
         Verdict::Diverged(d) => println!("divergence from {}: {}", mode.oracle(), d.why),
     }
     Ok(!matches!(verdict, Verdict::Diverged(_)))
+}
+
+/// Whether waot refuses `wasm` by name as GC it does not compile yet (an
+/// instruction or a reference value); any other refusal is compared, and
+/// so a failure when Wasmtime runs the module.
+fn refused_as_gc(wasm: &[u8]) -> bool {
+    match waot::compile(wasm, &waot::CompileOptions::default()) {
+        Err(waot::CompileError::Unsupported(what)) => what.starts_with("gc "),
+        _ => false,
+    }
+}
+
+/// Whether the type section of `wasm` needs GC: a recursion group of
+/// several types, a declared supertype or a type that is not final, a
+/// struct or array type.
+fn has_gc_types(wasm: &[u8]) -> bool {
+    use wasmparser::{Parser, Payload};
+    Parser::new(0).parse_all(wasm).any(|p| match p {
+        Ok(Payload::TypeSection(reader)) => reader.into_iter().any(|g| {
+            g.is_ok_and(|g| {
+                g.types().len() != 1
+                    || g.types().any(|t| {
+                        !t.is_final
+                            || !t.supertype_idxs.is_empty()
+                            || !matches!(
+                                t.composite_type.inner,
+                                wasmparser::CompositeInnerType::Func(_)
+                            )
+                    })
+            })
+        }),
+        _ => false,
+    })
 }
 
 /// Whether some function of `wasm` throws or catches.
