@@ -99,10 +99,20 @@ impl HostFunc {
         func: impl Fn(&mut Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
         refs: RefPolicy,
     ) -> Arc<Self> {
+        let type_ids = TypeIds::of_canonical(&ty);
+        Self::of_type(ty, type_ids, func, refs)
+    }
+
+    fn of_type(
+        ty: FuncType,
+        type_ids: TypeIds,
+        func: impl Fn(&mut Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
+        refs: RefPolicy,
+    ) -> Arc<Self> {
         Arc::new(HostFunc {
             magic: host_ctx::MAGIC_VALUE,
             array_call: host_array_call,
-            type_ids: TypeIds::of_canonical(&ty),
+            type_ids,
             ty,
             func: Box::new(func),
             refs,
@@ -277,8 +287,8 @@ impl Linker {
         want: &Wanted,
     ) -> Result<(Extern, Option<Owner>), String> {
         let Some((item, owner)) = self.items.get(module).and_then(|m| m.get(name)) else {
-            if let (Wanted::Func(_, ty, _), true) = (want, self.allow_unresolved) {
-                let f = unresolved_import(module, name, (*ty).clone());
+            if let (Wanted::Func(_, ty, id), true) = (want, self.allow_unresolved) {
+                let f = unresolved_import(module, name, (*ty).clone(), *id);
                 return Ok((Extern::Func(host_func(f)), None));
             }
             return Err(format!(
@@ -415,14 +425,25 @@ impl Wanted<'_> {
 
 /// A function of type `ty` (canonical) standing for import `module.name`
 /// that nothing defines: calling it traps with "unresolved import".
-pub(crate) fn unresolved_import(module: &str, name: &str, ty: FuncType) -> Arc<HostFunc> {
+/// A stand-in for import `module.name`, which traps "unresolved import"
+/// when called. It has the import's own canonical type (`type_id`, whose
+/// signature is `ty`), so it links and passes `call_indirect` exactly
+/// where the import would, a non-final type or one of a larger recursion
+/// group included.
+pub(crate) fn unresolved_import(
+    module: &str,
+    name: &str,
+    ty: FuncType,
+    type_id: u32,
+) -> Arc<HostFunc> {
     let what = format!("{module}.{name}");
-    HostFunc::new(ty, move |_, _| {
+    let trap = move |_: &mut Caller, _: &[Val]| {
         Err(Trap {
             detail: Some(what.clone()),
             ..Trap::new(waot_format::traps::TrapKind::UnresolvedImport)
         })
-    })
+    };
+    HostFunc::of_type(ty, TypeIds::of_id(type_id), trap, RefPolicy::Raw)
 }
 
 /// A host function as an importable [`Func`].

@@ -65,9 +65,13 @@ impl Registry {
         let ids: Vec<u32> = key.iter().map(|_| self.next_id()).collect();
         let key: GroupKey = Arc::new(key);
         for (&id, ty) in ids.iter().zip(key.iter()) {
+            // A position past the group cannot come from a key of
+            // `rec_group_key`; it names no type (0).
             let ty = ty.map_type_index(|t| {
                 TypeIndex(if t.0 & REC_INTERNAL != 0 {
-                    ids[(t.0 & !REC_INTERNAL) as usize]
+                    ids.get((t.0 & !REC_INTERNAL) as usize)
+                        .copied()
+                        .unwrap_or(0)
                 } else {
                     t.0
                 })
@@ -170,8 +174,10 @@ impl TypeIds {
             let mut start = 0usize;
             for &n in rec_groups {
                 let end = (start + n as usize).min(types.len());
+                // A reference to a later group (which validation refuses)
+                // names no type: 0, which no type has.
                 let key = rec_group_key(&types[start..end], start as u32, |k| {
-                    out.ids.get(k.index()).copied().unwrap_or(ID_LIMIT - 1)
+                    out.ids.get(k.index()).copied().unwrap_or(0)
                 });
                 let ids = registry.acquire(key);
                 out.groups.extend(ids.first());
@@ -185,11 +191,36 @@ impl TypeIds {
     /// The id of one function type whose concrete heap types are canonical
     /// ids (final, alone in its group: a host function's).
     pub(crate) fn of_canonical(ty: &FuncType) -> TypeIds {
+        // A host's type may name any `u32`; one at or above the limit is
+        // no canonical id (and must not read as a member of the group).
+        let key = SubType::func(ty.clone())
+            .map_type_index(|t| TypeIndex(if t.0 < ID_LIMIT { t.0 } else { 0 }));
         with_registry(|registry| {
-            let ids = registry.acquire(vec![SubType::func(ty.clone())]);
+            let ids = registry.acquire(vec![key]);
             TypeIds {
                 groups: ids.clone(),
                 ids,
+            }
+        })
+    }
+
+    /// One more registration of the group of type `id`, for something of
+    /// exactly that type (an unresolved import's stand-in); an id no
+    /// registration holds is kept without one.
+    pub(crate) fn of_id(id: u32) -> TypeIds {
+        with_registry(|registry| {
+            let group = registry.by_id.get(&id).map(|e| e.group.clone());
+            let held = group.and_then(|g| registry.by_group.get_mut(&g));
+            let groups = match held {
+                Some((_, count)) => {
+                    *count += 1;
+                    vec![id]
+                }
+                None => Vec::new(),
+            };
+            TypeIds {
+                ids: vec![id],
+                groups,
             }
         })
     }

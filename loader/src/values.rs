@@ -90,7 +90,7 @@ impl Val {
     /// Whether this value may be passed where `ty` is expected: a number of
     /// that type, or a reference of its hierarchy that is non-null when
     /// `ty` is, and for a function type (canonical id) a function of that
-    /// type. A non-null `FuncRef` must be the address of a function
+    /// type or of a declared subtype of it. A non-null `FuncRef` must be the address of a function
     /// reference record, as every `FuncRef` the loader hands out is.
     pub(crate) fn matches(&self, ty: ValType) -> bool {
         let Some(r) = ty.as_ref() else {
@@ -109,7 +109,9 @@ impl Val {
                 // SAFETY: a non-null funcref points to a function reference
                 // record (see above), whose type id is a `u32` at TYPE_ID.
                 let actual = unsafe { std::ptr::read(at as *const u32) };
-                actual == id.0
+                // A function of a declared subtype is one of its supertype
+                // too (GC).
+                crate::type_registry::is_subtype(actual, id.0)
             }
             _ => true,
         }

@@ -71,6 +71,14 @@ fn main() -> ExitCode {
                 waot_format::abi::interruption_fingerprint() ^ 0xff
             ),
         ),
+        (
+            "gc_abi",
+            format!("{:016x}", waot_format::abi::gc_fingerprint()),
+        ),
+        (
+            "gc_abi_flipped",
+            format!("{:016x}", waot_format::abi::gc_fingerprint() ^ 0xff),
+        ),
         ("sha12", {
             let wasm = wat::parse_file(testsuite_dir().join("diagnostics/app.wat")).unwrap();
             let hex: String = Sha256::digest(&wasm)

@@ -209,7 +209,7 @@ impl<T: 'static> Linker<T> {
     /// `define_unknown_imports_as_traps`): once, here, not per instance.
     pub fn define_unknown_imports_as_traps(&mut self, module: &Module) -> Result<(), Error> {
         for import in &module.artifact().module.imports {
-            let ImportKind::Func(ty) = import.kind else {
+            let ImportKind::Func(ty_index) = import.kind else {
                 continue;
             };
             let in_store = self
@@ -219,10 +219,11 @@ impl<T: 'static> Linker<T> {
             if in_store || self.raw.defines(import.module, import.name) {
                 continue;
             }
-            let Some(ty) = module.canonical_func_type(ty) else {
+            let Some(ty) = module.canonical_func_type(ty_index) else {
                 continue;
             };
-            let trap = crate::linker::unresolved_import(import.module, import.name, ty.clone());
+            let id = module.type_ids()[ty_index.index()];
+            let trap = crate::linker::unresolved_import(import.module, import.name, ty.clone(), id);
             self.raw.func_with(import.module, import.name, trap);
         }
         Ok(())

@@ -316,6 +316,26 @@ pub const CASES: &[Case] = &[
         command: &["waot-run", "--invoke", "answer", "app.aot"],
     },
     Case {
+        name: "gc-abi-changed",
+        prepare: |dir, _| {
+            // A module with GC types: a function type declared open, so a
+            // subtype may match where it is expected.
+            let wat = r#"(module
+                (type $t (sub (func (result i32))))
+                (func (export "answer") (type $t) (i32.const 42)))"#;
+            std::fs::write(dir.join("app.wasm"), wat::parse_str(wat).unwrap()).unwrap();
+            waot(dir, &["compile", "app.wasm", "-o", "app.aot"]);
+            edit(dir, |b| {
+                // The GC fingerprint opens `.waot.gc-types`.
+                let head = Header::parse(b, false).unwrap();
+                let at = head.section(section::GC_TYPES).unwrap().offset;
+                b[at] ^= 0xff;
+                fix_checksum(b);
+            });
+        },
+        command: &["waot-run", "--invoke", "answer", "app.aot"],
+    },
+    Case {
         name: "unknown-required-section",
         prepare: |dir, _| {
             app(dir);
