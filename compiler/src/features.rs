@@ -237,7 +237,13 @@ pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<u64> {
     // others (and broken ones) are validated more than once.
     let simd = WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD);
     let refs = WasmFeatures::FUNCTION_REFERENCES;
-    if validate(wasm, allowed.difference(simd).difference(refs)).is_ok() {
+    let gc = WasmFeatures::GC;
+    if validate(
+        wasm,
+        allowed.difference(simd).difference(refs).difference(gc),
+    )
+    .is_ok()
+    {
         return Ok(0);
     }
     let Err(refused) = validate(wasm, allowed) else {
@@ -248,7 +254,9 @@ pub fn validate_for_compile(wasm: &[u8], turned_off: &[&str]) -> Result<u64> {
                 0
             }
         };
-        return Ok(uses(simd, wasm_features::SIMD) | uses(refs, wasm_features::FUNCTION_REFERENCES));
+        return Ok(uses(simd, wasm_features::SIMD)
+            | uses(refs, wasm_features::FUNCTION_REFERENCES)
+            | uses(gc, wasm_features::GC));
     };
     // The first turned-off proposal the module uses, if it explains the
     // refusal.

@@ -29,7 +29,7 @@ fn signature_json(a: &Artifact) -> Value {
 /// The artifact as JSON.
 pub fn to_json(a: &Artifact) -> Value {
     let mut out = summary_json(a);
-    if a.module.has_gc_types() {
+    if a.module.has_gc_types() || a.build.wasm_features & wasm_features::GC != 0 {
         // The type section of a GC module: its recursion groups.
         let groups: Vec<Value> = a
             .module

@@ -178,15 +178,19 @@ impl ModuleInfo<'_> {
         Ok(v)
     }
 
-    /// Refuses a GC reference as a value: waot compiles GC types, and
-    /// function references to function types of any recursion group, but
-    /// not yet the values of the `any` hierarchy or the bottom types.
+    /// Refuses a GC reference as a value: waot compiles GC types, function
+    /// references to function types of any recursion group and the
+    /// bottom types of the function, host and exception hierarchies, but
+    /// not yet the values of the `any` hierarchy.
     pub fn refuse_gc_value(&self, v: ValType) -> Result<()> {
         let Some(r) = v.as_ref() else {
             return Ok(());
         };
+        // The bottom types of the function, host and exception hierarchies
+        // hold only null, represented as their top's null.
         let gc = match r.heap {
             HeapType::Func | HeapType::Extern | HeapType::Exn => false,
+            HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn => false,
             HeapType::Concrete(t) => self
                 .meta
                 .types

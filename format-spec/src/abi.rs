@@ -52,7 +52,7 @@ pub fn description() -> String {
     }
     for t in TrapKind::ALL
         .iter()
-        .filter(|t| !INTERRUPTION_TRAPS.contains(t))
+        .filter(|t| !INTERRUPTION_TRAPS.contains(t) && !GC_TRAPS.contains(t))
     {
         s += &format!("trap {}={};", t.message(), *t as u32);
     }
@@ -63,6 +63,9 @@ pub fn description() -> String {
 /// to [`interruption_description`], so that adding them left the
 /// fingerprint of code without the checks as it was.
 const INTERRUPTION_TRAPS: [TrapKind; 2] = [TrapKind::OutOfFuel, TrapKind::Interrupted];
+
+/// The trap kinds only GC code raises; they belong to [`gc_description`].
+const GC_TRAPS: [TrapKind; 1] = [TrapKind::CastFailure];
 
 /// What code compiled with fuel or epoch checks also assumes (format
 /// 2.11): the runtime limits block and the traps. Its fingerprint is
@@ -105,6 +108,9 @@ pub fn gc_description() -> String {
     let mut s = String::from("waot-gc r1;");
     s += "types: iso-recursive canonical ids, one per type of a registered recursion group; \
           call_indirect through a non-final type calls func_subtype when the ids differ;";
+    s += "casts: ref.test, ref.cast and br_on_cast of function, host and exception references: \
+          abstract targets test for null, a function type compares the funcref's type id \
+          (func_subtype for a non-final type);";
     for b in Builtin::ALL.into_iter().filter(|b| b.is_gc()) {
         let (params, results) = b.signature();
         s += &format!(
@@ -114,6 +120,9 @@ pub fn gc_description() -> String {
             params,
             results
         );
+    }
+    for t in GC_TRAPS {
+        s += &format!("trap {}={};", t.message(), t as u32);
     }
     s
 }
@@ -161,7 +170,7 @@ mod tests {
     fn gc_fingerprint_is_pinned() {
         assert_eq!(
             format!("{:016x}", super::gc_fingerprint()),
-            "3c62b515fa04ff94"
+            "34a99209f52e7331"
         );
     }
 

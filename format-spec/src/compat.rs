@@ -240,7 +240,8 @@ pub fn check_interruption_abi(a: &Artifact, host: &HostInfo, names: Names) -> Op
 /// builtins.
 pub fn check_gc_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
     let ours = crate::abi::gc_fingerprint();
-    let has_gc = a.module.has_gc_types();
+    let has_gc =
+        a.module.has_gc_types() || a.build.wasm_features & crate::types::wasm_features::GC != 0;
     (has_gc && a.gc_fingerprint != ours).then(|| {
         Fingerprints {
             field: "gc-abi",

@@ -48,11 +48,14 @@ pub enum TrapKind {
     /// Code compiled with `--epoch-interruption` reached its epoch
     /// deadline (format 2.11).
     Interrupted = 20,
+    /// `ref.cast` of a reference that is not of the target type (GC,
+    /// format 2.15).
+    CastFailure = 21,
 }
 
 impl TrapKind {
     /// Every kind, in code order.
-    pub const ALL: [TrapKind; 20] = [
+    pub const ALL: [TrapKind; 21] = [
         TrapKind::StackOverflow,
         TrapKind::IntegerOverflow,
         TrapKind::MemoryOutOfBounds,
@@ -73,6 +76,7 @@ impl TrapKind {
         TrapKind::NullFunctionReference,
         TrapKind::OutOfFuel,
         TrapKind::Interrupted,
+        TrapKind::CastFailure,
     ];
 
     /// The kind with this code, if any.
@@ -103,6 +107,7 @@ impl TrapKind {
             TrapKind::NullFunctionReference => "null function reference",
             TrapKind::OutOfFuel => "all fuel consumed by WebAssembly",
             TrapKind::Interrupted => "interrupted",
+            TrapKind::CastFailure => "cast failure",
         }
     }
 }

@@ -779,7 +779,7 @@ impl ModuleMeta<'_> {
     /// Whether the type section needs more than Wasm 2.0 can say: a
     /// recursion group of several types, a declared supertype or a
     /// non-final type, a struct or array type (format 2.15 records such a
-    /// section in `.waot.gc-types`).
+    /// section, and that of any module using GC, in `.waot.gc-types`).
     pub fn has_gc_types(&self) -> bool {
         self.rec_groups.iter().any(|&n| n != 1) || !self.types.iter().all(SubType::is_plain_func)
     }

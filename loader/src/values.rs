@@ -113,6 +113,8 @@ impl Val {
                 // too (GC).
                 crate::type_registry::is_subtype(actual, id.0)
             }
+            // The bottom types hold only null.
+            HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn => false,
             _ => true,
         }
     }

@@ -1,31 +1,166 @@
 //! The GC proposal's instructions. waot compiles its types (recursion
 //! groups, declared subtypes, struct and array type definitions, and
-//! `call_indirect` through a declared supertype); the instructions that
+//! `call_indirect` through a declared supertype) and the casts of the
+//! references it has values for: `ref.test`, `ref.cast`, `br_on_cast` and
+//! `br_on_cast_fail` of function, host and exception references, whose
+//! targets are their hierarchy's abstract type (a null test), its bottom
+//! type (only null) or a function type (the function reference's type id,
+//! with the registry asked about declared subtypes). The instructions that
 //! make and use GC references are refused by name until the collector
 //! exists, so no module that needs them is ever miscompiled.
 
-use super::{Translator, operator_name};
+use super::{Translator, operator_name, trap_code, vmctx_flags};
 use crate::error::{Result, unsupported};
+use cranelift_codegen::ir::{InstBuilder, Value, condcodes::IntCC, types};
+use waot_format::builtins::Builtin;
+use waot_format::traps::TrapKind;
+use waot_format::types::{HeapType, RefType, wasm_features};
+use waot_format::vmctx::func_ref;
 use wasmparser::Operator;
 
 impl Translator<'_, '_> {
-    /// Refuses a GC instruction by name; `false` for any other operator.
+    /// Casts of the references waot has values for; refuses every other
+    /// GC instruction by name. `false` for any other operator.
     pub(super) fn gc_operator(&mut self, op: &Operator) -> Result<bool> {
         let offset = self.builder.srcloc().bits();
-        if is_gc_instruction(op) {
-            return unsupported(format!(
-                "gc instruction {} (at byte offset {offset:#x}; waot compiles gc types, not yet gc instructions)",
-                operator_name(op)
-            ));
-        }
-        if let Operator::RefNull { hty } = op {
-            let null = wasmparser::RefType::new(true, *hty)
-                .map(|r| crate::module_info::val_type_of(wasmparser::ValType::Ref(r)));
-            if let Some(Ok(t)) = null {
-                self.env.module.refuse_gc_value(t)?;
+        match *op {
+            Operator::RefTestNonNull { hty } | Operator::RefTestNullable { hty } => {
+                let nullable = matches!(op, Operator::RefTestNullable { .. });
+                let target = self.cast_target(wasmparser::RefType::new(nullable, hty))?;
+                let r = self.pop();
+                let test = self.ref_test(r, target);
+                self.push(test);
             }
+            Operator::RefCastNonNull { hty } | Operator::RefCastNullable { hty } => {
+                let nullable = matches!(op, Operator::RefCastNullable { .. });
+                let target = self.cast_target(wasmparser::RefType::new(nullable, hty))?;
+                let r = self.pop();
+                let test = self.ref_test(r, target);
+                self.builder
+                    .ins()
+                    .trapz(test, trap_code(TrapKind::CastFailure));
+                self.push(r);
+            }
+            Operator::BrOnCast {
+                relative_depth,
+                to_ref_type,
+                ..
+            }
+            | Operator::BrOnCastFail {
+                relative_depth,
+                to_ref_type,
+                ..
+            } => {
+                let target = self.cast_target(Some(to_ref_type))?;
+                // The reference stays on the stack, branching or not.
+                let r = self.pop();
+                let test = self.ref_test(r, target);
+                let branch = match op {
+                    Operator::BrOnCast { .. } => test,
+                    _ => self.builder.ins().icmp_imm_u(IntCC::Equal, test, 0),
+                };
+                self.push(r);
+                self.branch_if(branch, relative_depth as usize);
+            }
+            Operator::RefNull { hty } => {
+                // `ref.null` itself is the table family's; a GC heap type
+                // is refused here first.
+                let null = wasmparser::RefType::new(true, hty)
+                    .map(|r| crate::module_info::val_type_of(wasmparser::ValType::Ref(r)));
+                if let Some(Ok(t)) = null {
+                    self.env.module.refuse_gc_value(t)?;
+                }
+                return Ok(false);
+            }
+            _ if is_gc_instruction(op) => {
+                return unsupported(format!(
+                    "gc instruction {} (at byte offset {offset:#x}; waot compiles gc types \
+                     and casts of function, host and exception references, not yet gc references)",
+                    operator_name(op)
+                ));
+            }
+            _ => return Ok(false),
         }
-        Ok(false)
+        self.env.module.uses.record(wasm_features::GC);
+        Ok(true)
+    }
+
+    /// The target of a cast, refused when it is a GC reference type (its
+    /// operand would be one too).
+    fn cast_target(&self, r: Option<wasmparser::RefType>) -> Result<RefType> {
+        let Some(r) = r else {
+            return unsupported("a cast target type wasmparser cannot pack");
+        };
+        let t = crate::module_info::val_type_of(wasmparser::ValType::Ref(r))?;
+        self.env.module.refuse_gc_value(t)?;
+        Ok(t.as_ref().expect("a reference type"))
+    }
+
+    /// An `i32`, 1 when reference `r` (a function reference, host value
+    /// or exception, 0 for null) is a value of type `target`.
+    fn ref_test(&mut self, r: Value, target: RefType) -> Value {
+        let nullable = i64::from(target.nullable);
+        let t = match target.heap {
+            HeapType::Func | HeapType::Extern | HeapType::Exn if target.nullable => {
+                self.builder.ins().iconst(types::I32, 1)
+            }
+            HeapType::Func | HeapType::Extern | HeapType::Exn => {
+                self.builder.ins().icmp_imm_u(IntCC::NotEqual, r, 0)
+            }
+            HeapType::Concrete(ty) => {
+                // Null: whether the target is nullable; else the type ids.
+                let not_null = self.builder.create_block();
+                let slow = self.builder.create_block();
+                let done = self.builder.create_block();
+                self.builder.append_block_param(done, types::I32);
+                let null_answer = self.builder.ins().iconst(types::I32, nullable);
+                self.builder
+                    .ins()
+                    .brif(r, not_null, &[], done, &[null_answer.into()]);
+                self.builder.seal_block(not_null);
+                self.builder.switch_to_block(not_null);
+                let actual = self.builder.ins().load(
+                    types::I32,
+                    vmctx_flags().with_readonly(),
+                    r,
+                    func_ref::TYPE_ID as i32,
+                );
+                let expected = self.builder.ins().load(
+                    types::I32,
+                    vmctx_flags().with_readonly().with_can_move(),
+                    self.vmctx,
+                    self.env.offsets.type_id(ty.0) as i32,
+                );
+                let same = self.builder.ins().icmp(IntCC::Equal, actual, expected);
+                let same = self.builder.ins().uextend(types::I32, same);
+                if self.env.module.meta.types[ty.index()].is_final {
+                    self.builder.ins().jump(done, &[same.into()]);
+                } else {
+                    let one = self.builder.ins().iconst(types::I32, 1);
+                    self.builder
+                        .ins()
+                        .brif(same, done, &[one.into()], slow, &[]);
+                    self.builder.set_cold_block(slow);
+                    self.builder.switch_to_block(slow);
+                    let vmctx = self.vmctx;
+                    let sub =
+                        self.call_builtin(Builtin::FuncSubtype, &[vmctx, actual, expected])[0];
+                    self.builder.ins().jump(done, &[sub.into()]);
+                }
+                self.builder.seal_block(slow);
+                self.builder.seal_block(done);
+                self.builder.switch_to_block(done);
+                return self.builder.block_params(done)[0];
+            }
+            // The bottom types (GC heap types were refused).
+            _ if target.nullable => self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0),
+            _ => self.builder.ins().iconst(types::I32, 0),
+        };
+        if self.builder.func.dfg.value_type(t) == types::I32 {
+            t
+        } else {
+            self.builder.ins().uextend(types::I32, t)
+        }
     }
 }
 

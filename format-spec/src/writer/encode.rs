@@ -228,7 +228,7 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         out.push((section::INTERRUPTION, e.0));
     }
     let mut e = Encoder::default();
-    if c.module.has_gc_types() {
+    if c.module.has_gc_types() || c.build.wasm_features & crate::types::wasm_features::GC != 0 {
         // `.waot.types` stays empty: a loader without GC refuses the
         // required `.waot.gc-types` by name.
         e.len(0);

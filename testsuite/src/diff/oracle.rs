@@ -217,20 +217,23 @@ impl Waot {
 }
 
 impl Waot {
-    /// Exports whose type involves `exnref` (functions taking or returning
-    /// one, `exnref` globals), which the Wasmtime oracle cannot inspect.
-    pub fn exnref_exports(&self) -> Vec<String> {
+    /// Exports whose type involves a reference type other than `funcref`
+    /// and `externref` (`exnref`, typed references, the bottom types:
+    /// functions taking or returning one, such globals), which the
+    /// Wasmtime oracle's Python API cannot inspect (its C API aborts).
+    pub fn opaque_exports(&self) -> Vec<String> {
+        let opaque =
+            |t: &ValType| t.is_ref() && !matches!(t, ValType::FuncRef | ValType::ExternRef);
         let mut out = Vec::new();
         for (name, item) in self.instance.exports() {
-            let exn = match &item {
+            let skip = match &item {
                 waot_run::externs::Extern::Func(f) => {
-                    f.ty().params.contains(&ValType::ExnRef)
-                        || f.ty().results.contains(&ValType::ExnRef)
+                    f.ty().params.iter().chain(&f.ty().results).any(opaque)
                 }
-                waot_run::externs::Extern::Global(g) => g.ty() == ValType::ExnRef,
+                waot_run::externs::Extern::Global(g) => opaque(&g.ty()),
                 _ => false,
             };
-            if exn {
+            if skip {
                 out.push(name);
             }
         }

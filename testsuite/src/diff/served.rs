@@ -123,10 +123,10 @@ fn compare(
     let wasm_path = dir.join("oracle.wasm");
     std::fs::write(&wasm_path, wasm)?;
     let waot = Waot::new(wasm, dir, None)?;
-    // Wasmtime's Python API aborts on `exnref` types and values: such
-    // exports are left out on both sides.
+    // Wasmtime's Python API aborts on `exnref` and typed reference types
+    // and values: such exports are left out on both sides.
     let skip = match (&waot, mode) {
-        (Ok(w), DiffMode::Exceptions) => w.exnref_exports(),
+        (Ok(w), DiffMode::Exceptions | DiffMode::Gc) => w.opaque_exports(),
         _ => Vec::new(),
     };
     let oracle = Served::new(server, &wasm_path, None, &skip);
