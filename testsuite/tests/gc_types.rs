@@ -21,12 +21,18 @@ const SUBTYPES: &str = r#"(module
   (func (export "take") (param (ref $super)) (result i32)
     (call_ref $super (local.get 0))))"#;
 
-#[test]
-fn a_host_may_pass_a_function_of_a_subtype_where_its_supertype_is_expected() {
+/// An engine and the module of `wat`, compiled.
+fn open(wat: &str) -> (Engine, Module) {
     let dir = tempfile::tempdir().unwrap();
-    let path = compile_wat(dir.path(), "subtypes", SUBTYPES, Interruption::NONE);
+    let path = compile_wat(dir.path(), "gc_types", wat, Interruption::NONE);
     let engine = Engine::default();
     let module = Module::from_file(&engine, &path).unwrap();
+    (engine, module)
+}
+
+#[test]
+fn a_host_may_pass_a_function_of_a_subtype_where_its_supertype_is_expected() {
+    let (engine, module) = open(SUBTYPES);
     let mut store = Store::new(&engine, ());
     let instance = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -56,10 +62,7 @@ const OPEN_IMPORT: &str = r#"(module
 
 #[test]
 fn an_unresolved_import_of_a_non_final_type_links_and_traps_by_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = compile_wat(dir.path(), "open_import", OPEN_IMPORT, Interruption::NONE);
-    let engine = Engine::default();
-    let module = Module::from_file(&engine, &path).unwrap();
+    let (engine, module) = open(OPEN_IMPORT);
     let mut store = Store::new(&engine, ());
     let mut linker = Linker::new(&engine);
     linker.define_unknown_imports_as_traps(&module).unwrap();

@@ -9,13 +9,12 @@
 //! make and use GC references are refused by name until the collector
 //! exists, so no module that needs them is ever miscompiled.
 
-use super::{Translator, operator_name, trap_code, vmctx_flags};
+use super::{Translator, operator_name, trap_code};
 use crate::error::{Result, unsupported};
 use cranelift_codegen::ir::{InstBuilder, Value, condcodes::IntCC, types};
 use waot_format::builtins::Builtin;
 use waot_format::traps::TrapKind;
 use waot_format::types::{HeapType, RefType, wasm_features};
-use waot_format::vmctx::func_ref;
 use wasmparser::Operator;
 
 impl Translator<'_, '_> {
@@ -119,18 +118,7 @@ impl Translator<'_, '_> {
                     .brif(r, not_null, &[], done, &[null_answer.into()]);
                 self.builder.seal_block(not_null);
                 self.builder.switch_to_block(not_null);
-                let actual = self.builder.ins().load(
-                    types::I32,
-                    vmctx_flags().with_readonly(),
-                    r,
-                    func_ref::TYPE_ID as i32,
-                );
-                let expected = self.builder.ins().load(
-                    types::I32,
-                    vmctx_flags().with_readonly().with_can_move(),
-                    self.vmctx,
-                    self.env.offsets.type_id(ty.0) as i32,
-                );
+                let (actual, expected) = self.type_ids(r, ty);
                 let same = self.builder.ins().icmp(IntCC::Equal, actual, expected);
                 let same = self.builder.ins().uextend(types::I32, same);
                 if self.env.module.meta.types[ty.index()].is_final {

@@ -222,17 +222,9 @@ impl Translator<'_, '_> {
         s
     }
 
-    /// `call_indirect`, or `return_call_indirect` when `tail`.
-    fn call_indirect(&mut self, ty: TypeIndex, t: TableIndex, tail: bool) {
-        let index = self.pop();
-        let params = self.env.module.meta.func_type(ty).params.len();
-        let args_wasm = self.pop_n(params);
-        let ptr = self.env.pointer_type();
-        let addr = self.element_address(t, index, TrapKind::UndefinedElement);
-        let fref = self.builder.ins().load(ptr, vmctx_flags(), addr, 0);
-        self.builder
-            .ins()
-            .trapz(fref, trap_code(TrapKind::UninitializedElement));
+    /// The canonical type id of the non-null function reference `fref`
+    /// and that of the caller's type `ty`, both `i32`s.
+    pub(super) fn type_ids(&mut self, fref: Value, ty: TypeIndex) -> (Value, Value) {
         let flags = vmctx_flags().with_readonly();
         let actual = self
             .builder
@@ -244,6 +236,21 @@ impl Translator<'_, '_> {
             self.vmctx,
             self.env.offsets.type_id(ty.0) as i32,
         );
+        (actual, expected)
+    }
+
+    /// `call_indirect`, or `return_call_indirect` when `tail`.
+    fn call_indirect(&mut self, ty: TypeIndex, t: TableIndex, tail: bool) {
+        let index = self.pop();
+        let params = self.env.module.meta.func_type(ty).params.len();
+        let args_wasm = self.pop_n(params);
+        let ptr = self.env.pointer_type();
+        let addr = self.element_address(t, index, TrapKind::UndefinedElement);
+        let fref = self.builder.ins().load(ptr, vmctx_flags(), addr, 0);
+        self.builder
+            .ins()
+            .trapz(fref, trap_code(TrapKind::UninitializedElement));
+        let (actual, expected) = self.type_ids(fref, ty);
         let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
         if self.env.module.meta.types[ty.index()].is_final {
             // No type declares a final one as its supertype: only its own

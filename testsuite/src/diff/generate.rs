@@ -80,9 +80,6 @@ pub fn generate(seed: u64) -> Result<Vec<u8>> {
 /// Generates the module for `seed`, with exception handling, tail calls and
 /// threads (atomics, shared memories) when `exceptions`.
 pub fn generate_with(seed: u64, exceptions: bool) -> Result<Vec<u8>> {
-    let mut rng = Rng::new(seed);
-    let bytes: Vec<u8> = (0..64 * 1024).map(|_| rng.next_u64() as u8).collect();
-    let mut u = arbitrary::Unstructured::new(&bytes);
     let mut config = smith_config(seed);
     config.exceptions_enabled = exceptions;
     config.threads_enabled = exceptions;
@@ -95,24 +92,25 @@ pub fn generate_with(seed: u64, exceptions: bool) -> Result<Vec<u8>> {
     // The exception mode's oracle, Wasmtime's Python API, cannot pass v128
     // values; SIMD is tested against wasmi in the default mode.
     config.simd_enabled = !exceptions;
-    let mut module = wasm_smith::Module::new(config, &mut u).context("wasm-smith")?;
-    module
-        .ensure_termination(2_000)
-        .context("ensure_termination")?;
-    Ok(module.to_bytes())
+    smith_module(seed, config)
 }
 
 /// Generates the module for `seed` with GC (and tail calls, typed
 /// function references), without SIMD, exceptions or memory64.
 pub fn generate_gc(seed: u64) -> Result<Vec<u8>> {
-    let mut rng = Rng::new(seed);
-    let bytes: Vec<u8> = (0..64 * 1024).map(|_| rng.next_u64() as u8).collect();
-    let mut u = arbitrary::Unstructured::new(&bytes);
     let mut config = smith_config(seed);
     config.gc_enabled = true;
     config.simd_enabled = false;
     config.max_memories = 1;
     config.memory64_enabled = false;
+    smith_module(seed, config)
+}
+
+/// wasm-smith's module of `config` from `seed`'s bytes, made to terminate.
+fn smith_module(seed: u64, config: wasm_smith::Config) -> Result<Vec<u8>> {
+    let mut rng = Rng::new(seed);
+    let bytes: Vec<u8> = (0..64 * 1024).map(|_| rng.next_u64() as u8).collect();
+    let mut u = arbitrary::Unstructured::new(&bytes);
     let mut module = wasm_smith::Module::new(config, &mut u).context("wasm-smith")?;
     module
         .ensure_termination(2_000)
