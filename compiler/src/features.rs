@@ -219,8 +219,9 @@ fn validate(wasm: &[u8], features: WasmFeatures) -> std::result::Result<(), Comp
 
 /// Validates `wasm` for compilation: `Ok` when waot compiles every feature
 /// it uses, with the feature bits of the proposals validation tells apart
-/// (SIMD, a `v128` anywhere, which decides the target's CPU baseline, and
-/// typed function references); [`CompileError::UnsupportedFeature`] when
+/// (SIMD, a `v128` anywhere, which decides the target's CPU baseline,
+/// typed function references, and GC: its types, casts, bottom types and
+/// Wasm 3.0's constant expressions reading defined globals); [`CompileError::UnsupportedFeature`] when
 /// it is valid but uses a proposal waot does not compile,
 /// [`CompileError::FeatureTurnedOff`] when it uses one of `turned_off`
 /// (names of [`OPTIONAL`]), else [`CompileError::Invalid`].

@@ -35,7 +35,7 @@ pub fn to_json(a: &Artifact) -> Value {
             .module
             .rec_group_ranges()
             .map(|r| {
-                let types = &a.module.types[r.start as usize..r.end as usize];
+                let types = &a.module.types[r];
                 json!(types.iter().map(ToString::to_string).collect::<Vec<_>>())
             })
             .collect();

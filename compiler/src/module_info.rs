@@ -186,17 +186,17 @@ impl ModuleInfo<'_> {
         let Some(r) = v.as_ref() else {
             return Ok(());
         };
-        // The bottom types of the function, host and exception hierarchies
-        // hold only null, represented as their top's null.
+        // The any hierarchy's; the bottom types of the others hold only
+        // null, represented as their top's null.
         let gc = match r.heap {
-            HeapType::Func | HeapType::Extern | HeapType::Exn => false,
-            HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn => false,
             HeapType::Concrete(t) => self
                 .meta
                 .types
                 .get(t.index())
                 .is_some_and(|t| t.as_func().is_none()),
-            _ => true,
+            abstract_type => {
+                abstract_type.top_in(&waot_format::gc_types::FuncTypesOnly) == HeapType::Any
+            }
         };
         if gc {
             return unsupported(format!(
@@ -556,9 +556,6 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         },
     );
     info.refuse_gc_values()?;
-    if info.meta.has_gc_types() {
-        info.uses.record(wasm_features::GC);
-    }
     let exnref = |t: &SubType| {
         t.as_func().is_some_and(|t| {
             t.params

@@ -76,14 +76,16 @@ pub(crate) fn decode_gc_types(c: &mut Cursor) -> Result<(u64, Vec<u32>, Vec<SubT
         ));
     }
     let field = |c: &mut Cursor| -> Result<FieldType> {
-        let storage = match c.clone().u8()? {
-            STORAGE_I8 => StorageType::I8,
-            STORAGE_I16 => StorageType::I16,
-            _ => StorageType::Val(decode_valtype(c, num_types)?),
+        // A packed type's code, or a value type's first byte.
+        let packed = match c.clone().u8()? {
+            STORAGE_I8 => Some(StorageType::I8),
+            STORAGE_I16 => Some(StorageType::I16),
+            _ => None,
         };
-        if matches!(storage, StorageType::I8 | StorageType::I16) {
-            c.u8()?;
-        }
+        let storage = match packed {
+            Some(p) => c.u8().map(|_| p)?,
+            None => StorageType::Val(decode_valtype(c, num_types)?),
+        };
         let mutable = c.bool()?;
         Ok(FieldType { storage, mutable })
     };

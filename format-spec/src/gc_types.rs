@@ -6,6 +6,7 @@
 //! and across modules (the loader's registry).
 
 use crate::types::{FuncType, HeapType, RefType, TypeIndex, ValType};
+use std::ops::Range;
 
 /// What a struct field or array element stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -272,13 +273,6 @@ impl ValType {
             _ => self,
         }
     }
-
-    /// Whether values of this type live in the `any` hierarchy (GC
-    /// references: structs, arrays, `i31`, `anyref`, `eqref`, `nullref`).
-    pub fn is_gc_ref_in(self, ctx: &impl TypeContext) -> bool {
-        self.as_ref()
-            .is_some_and(|r| r.heap.top_in(ctx) == HeapType::Any)
-    }
 }
 
 impl RefType {
@@ -339,24 +333,25 @@ impl TypeContext for ModuleTypes {
     }
 }
 
+/// The recursion groups of `sizes`, in order, as ranges of the indices of
+/// `len` types (clamped to them; the reader checks that the sizes add up).
+pub fn rec_group_ranges(sizes: &[u32], len: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    sizes.iter().scan(0usize, move |start, &n| {
+        let range = *start..(*start + n as usize).min(len);
+        *start = range.end;
+        Some(range)
+    })
+}
+
 /// Module-local type equivalence: `classes[i]` is the first type index of
 /// a type equal to type `i`: types of iso-recursively equal recursion
 /// groups (compared by [`rec_group_key`] with the classes of earlier
 /// types) at the same position. `rec_groups` are the groups' sizes, in
-/// order; types beyond their sum are each a group of one.
+/// order; a type beyond their sum has no class (it is its own).
 pub fn type_classes(types: &[SubType], rec_groups: &[u32]) -> Vec<u32> {
     let mut classes: Vec<u32> = Vec::with_capacity(types.len());
     let mut first: std::collections::HashMap<Vec<SubType>, u32> = Default::default();
-    let mut start = 0usize;
-    let sizes = rec_groups
-        .iter()
-        .map(|&n| n as usize)
-        .chain(std::iter::repeat(1));
-    for size in sizes {
-        if start >= types.len() {
-            break;
-        }
-        let end = (start + size).min(types.len());
+    for Range { start, end } in rec_group_ranges(rec_groups, types.len()) {
         let key = rec_group_key(&types[start..end], start as u32, |k| {
             classes
                 .get(k.index())
@@ -365,7 +360,6 @@ pub fn type_classes(types: &[SubType], rec_groups: &[u32]) -> Vec<u32> {
         });
         let first_of_group = *first.entry(key).or_insert(start as u32);
         classes.extend((0..(end - start) as u32).map(|i| first_of_group + i));
-        start = end;
     }
     classes
 }

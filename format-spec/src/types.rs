@@ -98,13 +98,15 @@ impl HeapType {
     /// The `u32` an artifact encodes it as: a type index, or `0xffffff00`
     /// plus the abstract type's wasm binary code ([`HEAP_FUNC`], …).
     pub fn code(self) -> u32 {
-        match self {
-            HeapType::Concrete(t) => t.0,
-            abstract_type => ABSTRACT_HEAP_TYPES
-                .iter()
-                .find(|(h, _, _)| *h == abstract_type)
-                .map_or(0, |(_, code, _)| 0xffff_ff00 | u32::from(*code)),
+        match (self, self.abstract_entry()) {
+            (HeapType::Concrete(t), _) => t.0,
+            (_, entry) => entry.map_or(0, |(_, code, _)| 0xffff_ff00 | u32::from(*code)),
         }
+    }
+
+    /// Its row of [`ABSTRACT_HEAP_TYPES`] (none for a concrete type).
+    fn abstract_entry(self) -> Option<&'static (HeapType, u8, &'static str)> {
+        ABSTRACT_HEAP_TYPES.iter().find(|(h, _, _)| *h == self)
     }
 
     /// The abstract heap type an artifact encodes as `code`.
@@ -118,12 +120,9 @@ impl HeapType {
     /// The text format's name of an abstract heap type, or the index of a
     /// concrete one.
     pub fn name(self) -> String {
-        match self {
-            HeapType::Concrete(t) => t.0.to_string(),
-            abstract_type => ABSTRACT_HEAP_TYPES
-                .iter()
-                .find(|(h, _, _)| *h == abstract_type)
-                .map_or_else(String::new, |(_, _, name)| name.to_string()),
+        match (self, self.abstract_entry()) {
+            (HeapType::Concrete(t), _) => t.0.to_string(),
+            (_, entry) => entry.map_or_else(String::new, |(_, _, name)| name.to_string()),
         }
     }
 }
@@ -785,11 +784,7 @@ impl ModuleMeta<'_> {
     }
 
     /// The recursion groups as ranges of type indices.
-    pub fn rec_group_ranges(&self) -> impl Iterator<Item = std::ops::Range<u32>> + '_ {
-        self.rec_groups.iter().scan(0u32, |start, &n| {
-            let range = *start..*start + n;
-            *start += n;
-            Some(range)
-        })
+    pub fn rec_group_ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        crate::gc_types::rec_group_ranges(&self.rec_groups, self.types.len())
     }
 }

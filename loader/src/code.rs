@@ -312,7 +312,7 @@ impl Module {
         images: ImageFile,
     ) -> Result<Module, OpenError> {
         let artifact = loaded.borrow_dependent();
-        let type_ids = TypeIds::of_module(&artifact.module.types, &artifact.module.rec_groups);
+        let type_ids = TypeIds::of_module(&artifact.module);
         let ids = type_ids.ids();
         let canonical_types = artifact
             .module

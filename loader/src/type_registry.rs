@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use waot_format::gc_types::{CompositeKind, REC_INTERNAL, TypeContext, rec_group_key};
-use waot_format::types::{FuncType, SubType, TypeIndex};
+use waot_format::types::{FuncType, ModuleMeta, SubType, TypeIndex};
 
 /// A registered recursion group's key ([`rec_group_key`] over canonical
 /// ids), shared by the entries of its types.
@@ -165,24 +165,22 @@ impl TypeIds {
     /// grouped in recursion groups of `rec_groups` sizes: iso-recursively
     /// equal groups of any two modules (compared by [`rec_group_key`] with
     /// the ids of the types outside the group) give their types equal ids.
-    pub(crate) fn of_module(types: &[SubType], rec_groups: &[u32]) -> TypeIds {
+    pub(crate) fn of_module(module: &ModuleMeta) -> TypeIds {
         with_registry(|registry| {
             let mut out = TypeIds {
-                ids: Vec::with_capacity(types.len()),
-                groups: Vec::with_capacity(rec_groups.len()),
+                ids: Vec::with_capacity(module.types.len()),
+                groups: Vec::with_capacity(module.rec_groups.len()),
             };
-            let mut start = 0usize;
-            for &n in rec_groups {
-                let end = (start + n as usize).min(types.len());
+            for group in module.rec_group_ranges() {
                 // A reference to a later group (which validation refuses)
                 // names no type: 0, which no type has.
-                let key = rec_group_key(&types[start..end], start as u32, |k| {
+                let start = group.start as u32;
+                let key = rec_group_key(&module.types[group], start, |k| {
                     out.ids.get(k.index()).copied().unwrap_or(0)
                 });
                 let ids = registry.acquire(key);
                 out.groups.extend(ids.first());
                 out.ids.extend(ids);
-                start = end;
             }
             out
         })

@@ -12,9 +12,8 @@
 use super::{Translator, operator_name, trap_code};
 use crate::error::{Result, unsupported};
 use cranelift_codegen::ir::{InstBuilder, Value, condcodes::IntCC, types};
-use waot_format::builtins::Builtin;
 use waot_format::traps::TrapKind;
-use waot_format::types::{HeapType, RefType, wasm_features};
+use waot_format::types::{HeapType, RefType};
 use wasmparser::Operator;
 
 impl Translator<'_, '_> {
@@ -80,7 +79,6 @@ impl Translator<'_, '_> {
             }
             _ => return Ok(false),
         }
-        self.env.module.uses.record(wasm_features::GC);
         Ok(true)
     }
 
@@ -107,9 +105,8 @@ impl Translator<'_, '_> {
                 self.builder.ins().icmp_imm_u(IntCC::NotEqual, r, 0)
             }
             HeapType::Concrete(ty) => {
-                // Null: whether the target is nullable; else the type ids.
+                // Null: whether the target is nullable; else its type.
                 let not_null = self.builder.create_block();
-                let slow = self.builder.create_block();
                 let done = self.builder.create_block();
                 self.builder.append_block_param(done, types::I32);
                 let null_answer = self.builder.ins().iconst(types::I32, nullable);
@@ -118,24 +115,10 @@ impl Translator<'_, '_> {
                     .brif(r, not_null, &[], done, &[null_answer.into()]);
                 self.builder.seal_block(not_null);
                 self.builder.switch_to_block(not_null);
-                let (actual, expected) = self.type_ids(r, ty);
-                let same = self.builder.ins().icmp(IntCC::Equal, actual, expected);
-                let same = self.builder.ins().uextend(types::I32, same);
-                if self.env.module.meta.types[ty.index()].is_final {
-                    self.builder.ins().jump(done, &[same.into()]);
-                } else {
-                    let one = self.builder.ins().iconst(types::I32, 1);
-                    self.builder
-                        .ins()
-                        .brif(same, done, &[one.into()], slow, &[]);
-                    self.builder.set_cold_block(slow);
-                    self.builder.switch_to_block(slow);
-                    let vmctx = self.vmctx;
-                    let sub =
-                        self.call_builtin(Builtin::FuncSubtype, &[vmctx, actual, expected])[0];
-                    self.builder.ins().jump(done, &[sub.into()]);
-                }
-                self.builder.seal_block(slow);
+                let lacks_type = self.func_ref_lacks_type(r, ty);
+                let has_type = self.builder.ins().icmp_imm_u(IntCC::Equal, lacks_type, 0);
+                let has_type = self.widen_to_i32(has_type);
+                self.builder.ins().jump(done, &[has_type.into()]);
                 self.builder.seal_block(done);
                 self.builder.switch_to_block(done);
                 return self.builder.block_params(done)[0];
@@ -144,10 +127,15 @@ impl Translator<'_, '_> {
             _ if target.nullable => self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0),
             _ => self.builder.ins().iconst(types::I32, 0),
         };
-        if self.builder.func.dfg.value_type(t) == types::I32 {
-            t
+        self.widen_to_i32(t)
+    }
+
+    /// A truth value (`i8` from a compare, or `i32`) as an `i32`.
+    fn widen_to_i32(&mut self, v: Value) -> Value {
+        if self.builder.func.dfg.value_type(v) == types::I32 {
+            v
         } else {
-            self.builder.ins().uextend(types::I32, t)
+            self.builder.ins().uextend(types::I32, v)
         }
     }
 }

@@ -222,9 +222,12 @@ impl Translator<'_, '_> {
         s
     }
 
-    /// The canonical type id of the non-null function reference `fref`
-    /// and that of the caller's type `ty`, both `i32`s.
-    pub(super) fn type_ids(&mut self, fref: Value, ty: TypeIndex) -> (Value, Value) {
+    /// Whether the non-null function reference `fref` is not a function of
+    /// type `ty` (`call_indirect`, casts): an `i8`, 0 when its canonical
+    /// type id is `ty`'s or, for a `ty` that is not final, when the
+    /// registry says it declares `ty` as a supertype (GC; a final type is
+    /// nobody's supertype, so one compare decides).
+    pub(super) fn func_ref_lacks_type(&mut self, fref: Value, ty: TypeIndex) -> Value {
         let flags = vmctx_flags().with_readonly();
         let actual = self
             .builder
@@ -236,7 +239,27 @@ impl Translator<'_, '_> {
             self.vmctx,
             self.env.offsets.type_id(ty.0) as i32,
         );
-        (actual, expected)
+        let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
+        if self.env.module.meta.types[ty.index()].is_final {
+            return mismatch;
+        }
+        let slow = self.builder.create_block();
+        let done = self.builder.create_block();
+        self.builder.append_block_param(done, types::I8);
+        self.builder.set_cold_block(slow);
+        let matched = self.builder.ins().iconst(types::I8, 0);
+        self.builder
+            .ins()
+            .brif(mismatch, slow, &[], done, &[matched.into()]);
+        self.builder.switch_to_block(slow);
+        self.builder.seal_block(slow);
+        let vmctx = self.vmctx;
+        let subtype = self.call_builtin(Builtin::FuncSubtype, &[vmctx, actual, expected])[0];
+        let not_subtype = self.builder.ins().icmp_imm_u(IntCC::Equal, subtype, 0);
+        self.builder.ins().jump(done, &[not_subtype.into()]);
+        self.builder.switch_to_block(done);
+        self.builder.seal_block(done);
+        self.builder.block_params(done)[0]
     }
 
     /// `call_indirect`, or `return_call_indirect` when `tail`.
@@ -250,32 +273,10 @@ impl Translator<'_, '_> {
         self.builder
             .ins()
             .trapz(fref, trap_code(TrapKind::UninitializedElement));
-        let (actual, expected) = self.type_ids(fref, ty);
-        let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
-        if self.env.module.meta.types[ty.index()].is_final {
-            // No type declares a final one as its supertype: only its own
-            // id matches.
-            self.builder
-                .ins()
-                .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
-        } else {
-            // A function of a declared subtype matches too; the registry
-            // knows (GC).
-            let slow = self.builder.create_block();
-            let done = self.builder.create_block();
-            self.builder.set_cold_block(slow);
-            self.builder.ins().brif(mismatch, slow, &[], done, &[]);
-            self.builder.switch_to_block(slow);
-            self.builder.seal_block(slow);
-            let vmctx = self.vmctx;
-            let subtype = self.call_builtin(Builtin::FuncSubtype, &[vmctx, actual, expected])[0];
-            self.builder
-                .ins()
-                .trapz(subtype, trap_code(TrapKind::IndirectCallTypeMismatch));
-            self.builder.ins().jump(done, &[]);
-            self.builder.switch_to_block(done);
-            self.builder.seal_block(done);
-        }
+        let mismatch = self.func_ref_lacks_type(fref, ty);
+        self.builder
+            .ins()
+            .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
         self.call_func_ref(fref, ty, args_wasm, tail);
     }
 
