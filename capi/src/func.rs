@@ -9,7 +9,7 @@ use crate::trap::{data as trap_data, trap_of};
 use crate::types::{boxed, func_type_to_c, kind, null, wasm_functype_t};
 use crate::vec::{CVec, Element, declare_vec};
 use std::ffi::c_void;
-use waot_run::{AsContextMut, Error, Func, FuncRef, StoreContextMut, Val};
+use waot_run::{AnyRef, AsContextMut, Error, ExternRef, Func, FuncRef, StoreContextMut, Val};
 
 /// A value's payload.
 #[repr(C)]
@@ -125,13 +125,18 @@ pub unsafe fn val_in(
                 Some(_) => return Err(Error::msg("a funcref value must hold a function")),
             },
             kind::EXTERNREF => match v.of.r#ref.as_ref().map(|r| &r.what) {
-                None => Val::ExternRef(0),
-                Some(What::Item(Key::Foreign(n))) => Val::ExternRef(*n),
+                None => Val::ExternRef(ExternRef::NULL),
+                Some(What::Item(Key::Foreign(r))) => Val::ExternRef(*r),
                 Some(_) => {
                     return Err(Error::msg(
                         "an externref value must hold a foreign object (wasm_foreign_new)",
                     ));
                 }
+            },
+            kind::ANYREF => match v.of.r#ref.as_ref().map(|r| &r.what) {
+                None => Val::AnyRef(AnyRef::NULL),
+                Some(What::Item(Key::Foreign(r))) => Val::AnyRef(AnyRef::from_extern(*r)),
+                Some(_) => return Err(Error::msg("an anyref value must hold one wasm gave")),
             },
             other => return Err(Error::msg(format!("value kind {other} is not supported"))),
         }
@@ -174,8 +179,15 @@ pub fn val_out(
             Func::from_func_ref(&mut *ctx, r)
                 .map_or(null(), |f| wasm_ref_t::item(store, Key::Func(f))),
         ),
-        Val::ExternRef(0) => reference(kind::EXTERNREF, null()),
-        Val::ExternRef(n) => reference(kind::EXTERNREF, wasm_ref_t::item(store, Key::Foreign(n))),
+        Val::ExternRef(r) if r.is_null() => reference(kind::EXTERNREF, null()),
+        Val::ExternRef(r) => reference(kind::EXTERNREF, wasm_ref_t::item(store, Key::Foreign(r))),
+        // The standard C API has no `anyref`: it travels as a foreign
+        // object holding its external form.
+        Val::AnyRef(r) if r.is_null() => reference(kind::ANYREF, null()),
+        Val::AnyRef(r) => reference(
+            kind::ANYREF,
+            wasm_ref_t::item(store, Key::Foreign(ExternRef::from_any(r))),
+        ),
         Val::ExnRef(_) => reference(kind::EXNREF, null()),
         Val::V128(_) => wasm_val_t {
             kind: kind::V128,

@@ -37,7 +37,7 @@ pub enum Key {
     Memory(Memory),
     Instance(Instance),
     /// A foreign object: the externref value wasm sees.
-    Foreign(u64),
+    Foreign(waot_run::ExternRef),
 }
 
 /// What an object is.
@@ -472,7 +472,9 @@ pub unsafe extern "C" fn wasm_foreign_new(store: *mut wasm_store_t) -> *mut wasm
             data.foreigns
         })
     };
-    wasm_ref_t::item(store, Key::Foreign(id))
+    // Ids count from 1 and stay far below the 62-bit host value limit.
+    let r = waot_run::ExternRef::host(id).unwrap_or(waot_run::ExternRef::NULL);
+    wasm_ref_t::item(store, Key::Foreign(r))
 }
 
 /// The casts between externs and the four extern kinds.

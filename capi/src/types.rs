@@ -22,6 +22,8 @@ pub mod kind {
     pub const FUNCREF: u8 = 129;
     /// Not in the standard: exception references.
     pub const EXNREF: u8 = 130;
+    /// Not in the standard: `anyref` (GC), held as a foreign object.
+    pub const ANYREF: u8 = 131;
 }
 
 /// A value type.
@@ -62,6 +64,7 @@ pub fn kind_of(t: ValType) -> u8 {
         other => match other.top() {
             ValType::ExternRef => kind::EXTERNREF,
             ValType::ExnRef => kind::EXNREF,
+            ValType::Ref(_) => kind::ANYREF,
             _ => kind::FUNCREF,
         },
     }
@@ -78,6 +81,7 @@ pub fn valtype_of(kind: u8) -> Option<ValType> {
         kind::EXTERNREF => ValType::ExternRef,
         kind::FUNCREF => ValType::FuncRef,
         kind::EXNREF => ValType::ExnRef,
+        kind::ANYREF => ValType::reference(true, waot_format::types::HeapType::Any),
         _ => return None,
     })
 }

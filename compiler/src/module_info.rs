@@ -173,57 +173,7 @@ fn sub_type(ty: &wasmparser::SubType) -> Result<SubType> {
 impl ModuleInfo<'_> {
     /// A value type of the module's code (a local, a block's result).
     pub fn value_type(&self, t: wasmparser::ValType) -> Result<ValType> {
-        let v = val_type_of(t)?;
-        self.refuse_gc_value(v)?;
-        Ok(v)
-    }
-
-    /// Refuses a GC reference as a value: waot compiles GC types, function
-    /// references to function types of any recursion group and the
-    /// bottom types of the function, host and exception hierarchies, but
-    /// not yet the values of the `any` hierarchy.
-    pub fn refuse_gc_value(&self, v: ValType) -> Result<()> {
-        let Some(r) = v.as_ref() else {
-            return Ok(());
-        };
-        // The any hierarchy's; the bottom types of the others hold only
-        // null, represented as their top's null.
-        let gc = match r.heap {
-            HeapType::Concrete(t) => self
-                .meta
-                .types
-                .get(t.index())
-                .is_some_and(|t| t.as_func().is_none()),
-            abstract_type => {
-                abstract_type.top_in(&waot_format::gc_types::FuncTypesOnly) == HeapType::Any
-            }
-        };
-        if gc {
-            return unsupported(format!(
-                "gc reference values (of type {v}; waot compiles gc types, not yet gc references)"
-            ));
-        }
-        Ok(())
-    }
-
-    /// Refuses the module when a declaration holds a GC reference value
-    /// (see [`ModuleInfo::refuse_gc_value`]): a function type's parameter
-    /// or result, a global, a table, an element segment.
-    fn refuse_gc_values(&self) -> Result<()> {
-        let funcs = self.meta.types.iter().filter_map(SubType::as_func);
-        for t in funcs.flat_map(|f| f.params.iter().chain(&f.results)) {
-            self.refuse_gc_value(*t)?;
-        }
-        for (t, _) in &self.global_types {
-            self.refuse_gc_value(*t)?;
-        }
-        for t in &self.table_types {
-            self.refuse_gc_value(t.elem)?;
-        }
-        for s in &self.meta.elements {
-            self.refuse_gc_value(s.elem)?;
-        }
-        Ok(())
+        val_type_of(t)
     }
 }
 
@@ -300,12 +250,16 @@ fn const_expr(e: &WasmConstExpr) -> Result<ConstExpr> {
         .get_operators_reader()
         .into_iter()
         .collect::<std::result::Result<_, _>>()?;
-    if let Some(op) = all
-        .iter()
-        .find(|op| crate::translate::gc::is_gc_instruction(op))
-    {
+    if let Some(op) = all.iter().find(|op| {
+        crate::translate::gc::is_gc_instruction(op)
+            && !matches!(
+                op,
+                Operator::RefI31 | Operator::AnyConvertExtern | Operator::ExternConvertAny
+            )
+    }) {
         return unsupported(format!(
-            "gc instruction {} in a constant expression (waot compiles gc types, not yet gc instructions)",
+            "gc instruction {} in a constant expression (waot compiles i31 references, \
+             not yet structs and arrays)",
             crate::translate::operator_name(op)
         ));
     }
@@ -358,8 +312,9 @@ fn element_segment(e: wasmparser::Element) -> Result<ElementSegment> {
     Ok(ElementSegment { mode, elem, items })
 }
 
-/// An extended constant expression (Wasm 3.0): constants, `global.get` and
-/// integer `add`/`sub`/`mul`.
+/// An extended constant expression (Wasm 3.0): constants, `global.get`,
+/// integer `add`/`sub`/`mul`, and GC's `ref.null`, `ref.i31` and
+/// conversions between `any` and `extern`.
 fn extended_const(all: &[Operator]) -> Result<ConstExpr> {
     let mut ops = Vec::with_capacity(all.len());
     for op in all {
@@ -373,6 +328,17 @@ fn extended_const(all: &[Operator]) -> Result<ConstExpr> {
             Operator::I64Add => ConstOp::I64Arith(ArithOp::Add),
             Operator::I64Sub => ConstOp::I64Arith(ArithOp::Sub),
             Operator::I64Mul => ConstOp::I64Arith(ArithOp::Mul),
+            Operator::RefNull { hty } => {
+                let null = ref_type(wasmparser::RefType::new(true, hty).ok_or_else(|| {
+                    crate::error::CompileError::Unsupported(
+                        "a heap type wasmparser cannot pack".into(),
+                    )
+                })?)?;
+                ConstOp::RefNull(null.as_ref().expect("a reference type").heap)
+            }
+            Operator::RefI31 => ConstOp::RefI31,
+            Operator::AnyConvertExtern => ConstOp::AnyConvertExtern,
+            Operator::ExternConvertAny => ConstOp::ExternConvertAny,
             Operator::End => continue,
             _ => return unsupported(format!("constant expression operator {op:?}")),
         });
@@ -555,7 +521,6 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
             tags: info.meta.tags.len(),
         },
     );
-    info.refuse_gc_values()?;
     let exnref = |t: &SubType| {
         t.as_func().is_some_and(|t| {
             t.params

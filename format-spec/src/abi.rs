@@ -8,7 +8,14 @@ use crate::{builtins::Builtin, traps::TrapKind, vmctx};
 
 /// Bumped by hand for ABI changes not visible in the constants below (for
 /// example a different argument order in a calling convention).
-pub const ABI_REVISION: u32 = 7;
+pub const ABI_REVISION: u32 = 8;
+
+/// Fingerprints of earlier revisions whose code runs unchanged on this
+/// loader, each with why. Revision 7 (`ddce5305c3f40cfa`, waot 0.11.0 to
+/// 0.18.0) differs from 8 only in how the loader encodes a host value in
+/// an `externref` (its value plus one, now tagged); code compiled without
+/// GC never reads a host value, only compares it with null.
+pub const COMPATIBLE_FINGERPRINTS: [u64; 1] = [0xddce_5305_c3f4_0cfa];
 
 /// The description the fingerprint hashes; readable for debugging.
 pub fn description() -> String {
@@ -44,7 +51,7 @@ pub fn description() -> String {
         s += &format!("{name}={value};");
     }
     s += "layout: type_ids[u32], memories[ptr], memory_bases[ptr], tables[ptr], globals[ptr], tags[ptr], func_refs[32];";
-    s += "refs: funcref = *VMFuncRef or 0, externref = host value + 1 or 0, exnref = *exception or 0;";
+    s += "refs: funcref = *VMFuncRef or 0, externref = anyref word (0 null, (host value << 2) | 2), exnref = *exception or 0;";
     s += "exceptions: try_call handlers by tag with the frame's vmctx as context, payload 0 = exnref; throw = exn_throw then a trap of kind uncaught exception;";
     for b in Builtin::ALL.into_iter().filter(|b| !b.is_gc()) {
         let (params, results) = b.signature();
@@ -65,13 +72,13 @@ pub fn description() -> String {
 const INTERRUPTION_TRAPS: [TrapKind; 2] = [TrapKind::OutOfFuel, TrapKind::Interrupted];
 
 /// The trap kinds only GC code raises; they belong to [`gc_description`].
-const GC_TRAPS: [TrapKind; 1] = [TrapKind::CastFailure];
+const GC_TRAPS: [TrapKind; 2] = [TrapKind::CastFailure, TrapKind::NullI31Reference];
 
 /// What code compiled with fuel or epoch checks also assumes (format
 /// 2.11): the runtime limits block and the traps. Its fingerprint is
 /// recorded in `.waot.interruption`, which only such code has, so code
-/// without the checks keeps the [`fingerprint`] of ABI revision 7 and
-/// runs on loaders from before the checks existed.
+/// without the checks has the base [`fingerprint`] alone (and, at ABI
+/// revision 7, ran on loaders from before the checks existed).
 pub fn interruption_description() -> String {
     let mut s = String::from("waot-interruption r1;");
     s += "fuel: i64 consumed counting up from minus the fuel, saved before calls, throws, traps and returns, \
@@ -101,16 +108,29 @@ pub fn interruption_fingerprint() -> u64 {
 }
 
 /// What code of a module with GC types also assumes (format 2.15): the
-/// canonical type ids' subtyping and the GC builtins. Its fingerprint is
-/// recorded in `.waot.gc-types`, which only such modules have, so other
-/// code keeps the [`fingerprint`] of ABI revision 7.
+/// canonical type ids' subtyping, the reference words and object header
+/// (format 2.16) and the GC builtins. Its fingerprint is recorded in
+/// `.waot.gc-types`, which only such modules have, so other code has the
+/// base [`fingerprint`] alone.
 pub fn gc_description() -> String {
-    let mut s = String::from("waot-gc r1;");
+    let mut s = String::from("waot-gc r2;");
     s += "types: iso-recursive canonical ids, one per type of a registered recursion group; \
           call_indirect through a non-final type calls func_subtype when the ids differ;";
     s += "casts: ref.test, ref.cast and br_on_cast of function, host and exception references: \
           abstract targets test for null, a function type compares the funcref's type id \
           (func_subtype for a non-final type);";
+    s += "anyref and externref words: 0 null, (i31 << 1) | 1 with the upper half zero, (host << 2) | 2, \
+          else an 8-aligned object; conversions keep the word; ref.eq compares words;";
+    for (name, value) in [
+        ("object_info", vmctx::gc_object::INFO),
+        ("object_array_bit", vmctx::gc_object::ARRAY_BIT),
+        ("object_type_id", vmctx::gc_object::TYPE_ID),
+        ("object_struct_fields", vmctx::gc_object::STRUCT_FIELDS),
+        ("object_array_length", vmctx::gc_object::ARRAY_LENGTH),
+        ("object_array_elements", vmctx::gc_object::ARRAY_ELEMENTS),
+    ] {
+        s += &format!("{name}={value};");
+    }
     for b in Builtin::ALL.into_iter().filter(|b| b.is_gc()) {
         let (params, results) = b.signature();
         s += &format!(
@@ -148,8 +168,10 @@ fn fnv1a(text: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    /// The fingerprint of ABI revision 7, as waot 0.11.0 records it (the
-    /// memory bases copied into the VM context); revision 6,
+    /// The fingerprint of ABI revision 8, as waot 0.19.0 records it (one
+    /// word for `anyref` and `externref`, a host value no longer plus
+    /// one); revision 7, `ddce5305c3f40cfa`, was waot 0.11.0 to 0.18.0
+    /// (the memory bases copied into the VM context); revision 6,
     /// `ba0281188ee4bef3`, was waot 0.10.0 (trap
     /// kinds 17 and 18 of function references); revision 5,
     /// `3a957f9fbf3049bf`, was waot 0.9.0, with 64-bit memory and table
@@ -161,16 +183,21 @@ mod tests {
     /// a real ABI change updates this value together with a format bump.
     #[test]
     fn fingerprint_is_pinned() {
-        assert_eq!(format!("{:016x}", super::fingerprint()), "ddce5305c3f40cfa");
+        assert_eq!(format!("{:016x}", super::fingerprint()), "3dd8b755da072a0a");
+        assert_eq!(
+            format!("{:016x}", super::COMPATIBLE_FINGERPRINTS[0]),
+            "ddce5305c3f40cfa"
+        );
     }
 
-    /// The GC fingerprint of waot 0.18.0 (format 2.15), pinned the same
-    /// way.
+    /// The GC fingerprint of waot 0.19.0 (format 2.16: i31 references,
+    /// the object header, casts of the `any` hierarchy), pinned the same
+    /// way; waot 0.18.0's was `34a99209f52e7331`.
     #[test]
     fn gc_fingerprint_is_pinned() {
         assert_eq!(
             format!("{:016x}", super::gc_fingerprint()),
-            "34a99209f52e7331"
+            "6784d9c39e3991ac"
         );
     }
 

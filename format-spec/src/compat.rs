@@ -207,7 +207,8 @@ pub fn check_sections(
 /// The ABI fingerprint: VM context layout, builtins, calling conventions.
 pub fn check_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
     let ours = crate::abi::fingerprint();
-    (a.abi_fingerprint != ours).then(|| {
+    let compatible = crate::abi::COMPATIBLE_FINGERPRINTS.contains(&a.abi_fingerprint);
+    (a.abi_fingerprint != ours && !compatible).then(|| {
         Fingerprints {
             field: "abi",
             what: "it was compiled".into(),

@@ -301,6 +301,15 @@ pub(crate) fn decode_const_expr(
 }
 
 impl Scope {
+    /// The heap type an artifact encodes as `code`: an abstract one, or a
+    /// type index of the module.
+    pub(crate) fn heap_type(&self, code: u32) -> Option<HeapType> {
+        HeapType::abstract_from_code(code).or_else(|| {
+            (usize::try_from(code).ok()? < self.num_types)
+                .then_some(HeapType::Concrete(TypeIndex(code)))
+        })
+    }
+
     /// Subtyping within the module.
     pub(crate) fn is_subtype(&self, a: ValType, b: ValType) -> bool {
         a.is_subtype_in(b, &self.types)
@@ -333,13 +342,15 @@ fn decode_extended(
         let kind = c.u8()?;
         let value = c.u64()?;
         let bad = |message| FormatError::new(message, op_at);
-        let (op, pops, push) = match kind {
+        let operand_error = || bad("constant expression operands have the wrong types");
+        let unused = || bad("constant expression has unused bits set");
+        // Each operator: what it is, what it pops (checked) and pushes.
+        let (op, push) = match kind {
             0 => {
-                let v = u32::try_from(value)
-                    .map_err(|_| bad("constant expression has unused bits set"))?;
-                (ConstOp::I32(v as i32), None, ValType::I32)
+                let v = u32::try_from(value).map_err(|_| unused())?;
+                (ConstOp::I32(v as i32), ValType::I32)
             }
-            1 => (ConstOp::I64(value as i64), None, ValType::I64),
+            1 => (ConstOp::I64(value as i64), ValType::I64),
             4 => {
                 let index = usize::try_from(value).unwrap_or(usize::MAX);
                 let &(ty, mutable) = scope
@@ -349,27 +360,47 @@ fn decode_extended(
                 if mutable {
                     return Err(bad("constant expression reads a mutable global"));
                 }
-                (ConstOp::GlobalGet(GlobalIndex(index as u32)), None, ty)
+                (ConstOp::GlobalGet(GlobalIndex(index as u32)), ty)
             }
-            8..=10 if value == 0 => (
-                ConstOp::I32Arith(arith(kind - 8)),
-                Some(ValType::I32),
-                ValType::I32,
-            ),
-            11..=13 if value == 0 => (
-                ConstOp::I64Arith(arith(kind - 11)),
-                Some(ValType::I64),
-                ValType::I64,
-            ),
+            8..=13 if value == 0 => {
+                let (t, op) = match kind {
+                    8..=10 => (ValType::I32, ConstOp::I32Arith(arith(kind - 8))),
+                    _ => (ValType::I64, ConstOp::I64Arith(arith(kind - 11))),
+                };
+                let b = stack.pop();
+                let a = stack.pop();
+                if a != Some(t) || b != Some(t) {
+                    return Err(operand_error());
+                }
+                (op, t)
+            }
+            14 => {
+                let code = u32::try_from(value).map_err(|_| unused())?;
+                let heap = scope.heap_type(code).ok_or(bad("unknown heap type"))?;
+                (ConstOp::RefNull(heap), ValType::reference(true, heap))
+            }
+            15 if value == 0 => {
+                if stack.pop() != Some(ValType::I32) {
+                    return Err(operand_error());
+                }
+                (ConstOp::RefI31, ValType::reference(false, HeapType::I31))
+            }
+            16 | 17 if value == 0 => {
+                // The same reference in the other hierarchy, nullable as
+                // its operand.
+                let (from, to, op) = match kind {
+                    16 => (HeapType::Extern, HeapType::Any, ConstOp::AnyConvertExtern),
+                    _ => (HeapType::Any, HeapType::Extern, ConstOp::ExternConvertAny),
+                };
+                let operand = stack.pop().and_then(ValType::as_ref);
+                let nullable = match operand {
+                    Some(r) if r.heap.top_in(&scope.types) == from => r.nullable,
+                    _ => return Err(operand_error()),
+                };
+                (op, ValType::reference(nullable, to))
+            }
             _ => return Err(bad("unknown constant expression operator")),
         };
-        if let Some(t) = pops {
-            let b = stack.pop();
-            let a = stack.pop();
-            if a != Some(t) || b != Some(t) {
-                return Err(bad("constant expression operands have the wrong types"));
-            }
-        }
         stack.push(push);
         ops.push(op);
     }

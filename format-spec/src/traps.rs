@@ -51,11 +51,13 @@ pub enum TrapKind {
     /// `ref.cast` of a reference that is not of the target type (GC,
     /// format 2.15).
     CastFailure = 21,
+    /// `i31.get_s` or `i31.get_u` of null (GC, format 2.16).
+    NullI31Reference = 22,
 }
 
 impl TrapKind {
     /// Every kind, in code order.
-    pub const ALL: [TrapKind; 21] = [
+    pub const ALL: [TrapKind; 22] = [
         TrapKind::StackOverflow,
         TrapKind::IntegerOverflow,
         TrapKind::MemoryOutOfBounds,
@@ -77,6 +79,7 @@ impl TrapKind {
         TrapKind::OutOfFuel,
         TrapKind::Interrupted,
         TrapKind::CastFailure,
+        TrapKind::NullI31Reference,
     ];
 
     /// The kind with this code, if any.
@@ -108,6 +111,7 @@ impl TrapKind {
             TrapKind::OutOfFuel => "all fuel consumed by WebAssembly",
             TrapKind::Interrupted => "interrupted",
             TrapKind::CastFailure => "cast failure",
+            TrapKind::NullI31Reference => "null i31 reference",
         }
     }
 }

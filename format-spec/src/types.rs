@@ -486,6 +486,14 @@ pub enum ConstOp {
     I32Arith(ArithOp),
     /// `i64.add`, `i64.sub`, `i64.mul`.
     I64Arith(ArithOp),
+    /// `ref.null` of a heap type (GC: an operand of the operators below).
+    RefNull(HeapType),
+    /// `ref.i31` (GC): an `i32` to its 31-bit reference.
+    RefI31,
+    /// `any.convert_extern` (GC): the same word, now in `any`'s hierarchy.
+    AnyConvertExtern,
+    /// `extern.convert_any` (GC): the same word, now in `extern`'s.
+    ExternConvertAny,
 }
 
 /// The arithmetic of extended constant expressions (wrapping).

@@ -103,6 +103,41 @@ pub mod exn {
     pub const VALUES: u32 = 16;
 }
 
+/// The one 64-bit word of an `anyref` or `externref` (and their
+/// subtypes): 0 is null; bit 0 set, an `i31` (`(value << 1) | 1`, the
+/// upper half zero); low bits `10`, a host value (`(value << 2) | 2`);
+/// otherwise the 8-aligned address of a GC object ([`gc_object`]).
+/// `any.convert_extern` and `extern.convert_any` keep the word.
+pub mod gc_ref {
+    /// The tag bit of an `i31`.
+    pub const I31_TAG: u64 = 1;
+    /// The low bits of a host value.
+    pub const HOST_TAG: u64 = 2;
+    /// The bits [`HOST_TAG`] is compared under.
+    pub const HOST_MASK: u64 = 3;
+    /// The low bits that are zero in an object's address.
+    pub const OBJECT_MASK: u64 = 7;
+}
+
+/// A GC object (what a struct or array reference points to): 8-aligned,
+/// in its store's GC heap; a header, then a struct's fields (at the
+/// offsets of `gc_types::StructLayout`) or an array's length and
+/// elements. Every field is little-endian, like value slots.
+pub mod gc_object {
+    /// `u32`: bit [`ARRAY_BIT`] for an array; bit 0 is the collector's.
+    pub const INFO: u32 = 0;
+    /// Set in [`INFO`] for an array.
+    pub const ARRAY_BIT: u32 = 1 << 1;
+    /// `u32`: the canonical type id.
+    pub const TYPE_ID: u32 = 4;
+    /// A struct's first field (the header's size).
+    pub const STRUCT_FIELDS: u32 = 8;
+    /// `u32`: an array's length.
+    pub const ARRAY_LENGTH: u32 = 8;
+    /// An array's first element.
+    pub const ARRAY_ELEMENTS: u32 = 16;
+}
+
 pub const GLOBAL_SLOT_SIZE: u32 = 16;
 
 /// Size of one value slot in an array call (`*mut [ValRaw]`).

@@ -325,8 +325,9 @@ impl Instance {
         let vm = VMContext::new(offsets.size() as usize);
         let vmctx_addr = vm.ptr as usize;
         for g in &a.module.globals {
-            let value = const_value(&g.init, g.ty, &globals, vmctx_addr, &offsets);
-            globals.push(Global::with_type(value, canonical(g.ty), g.mutable));
+            let ty = canonical(g.ty);
+            let value = const_value(&g.init, ty, &globals, vmctx_addr, &offsets);
+            globals.push(Global::with_type(value, ty, g.mutable));
         }
         let elements: Vec<RefCell<Vec<usize>>> = a
             .module

@@ -60,4 +60,4 @@ pub use application::{ApplicationError, ApplicationKind, Initializer};
 pub use code::{Module, OpenError, OpenOptions, Profiling, RequiredSignature};
 pub use errors::{CallError, InstantiateError, RunOptions};
 pub use traps::Trap;
-pub use values::{ExnRef, FuncRef, Val};
+pub use values::{AnyRef, ExnRef, ExternRef, FuncRef, HOST_VALUE_MAX, Val};

@@ -517,7 +517,9 @@ unsafe fn call_c(
             match result {
                 Some(ValType::I32) => Some(Val::I32(r as u32 as i32)),
                 Some(ValType::I64) => Some(Val::I64(r as i64)),
-                Some(ValType::ExternRef) => Some(Val::ExternRef(r)),
+                Some(ValType::ExternRef) => {
+                    Some(Val::ExternRef(crate::values::ExternRef::from_raw(r)))
+                }
                 _ => None,
             }
         }

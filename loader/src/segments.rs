@@ -7,7 +7,7 @@ use crate::errors::InstantiateError;
 use crate::externs::Global;
 use crate::instance::InstanceData;
 use crate::traps::Trap;
-use crate::values::Val;
+use crate::values::{AnyRef, ExternRef, Val};
 use std::rc::Rc;
 use waot_format::artifact::Artifact;
 use waot_format::traps::TrapKind;
@@ -119,13 +119,15 @@ pub(crate) fn const_value(
         ConstExpr::RefFunc(f) => Val::FuncRef(crate::values::FuncRef::from_raw(
             vmctx + offsets.func_ref(f.0) as usize,
         )),
-        ConstExpr::Extended(ref ops) => extended_value(ops, globals),
+        // Typed as `ty` (a reference's word is the same in any variant).
+        ConstExpr::Extended(ref ops) => Val::from_slot(ty, &extended_value(ops, globals).to_slot()),
         ConstExpr::V128(v) => Val::V128(v),
     }
 }
 
 /// Evaluates an extended constant expression (the reader checked its types
-/// and that it leaves one value); integer arithmetic wraps.
+/// and that it leaves one value); integer arithmetic wraps, a reference
+/// is its word in whichever variant.
 fn extended_value(ops: &[ConstOp], globals: &[Rc<Global>]) -> Val {
     let mut stack: Vec<Val> = Vec::with_capacity(ops.len());
     for op in ops {
@@ -149,6 +151,18 @@ fn extended_value(ops: &[ConstOp], globals: &[Rc<Global>]) -> Val {
                 }),
                 _ => Val::I64(0),
             },
+            ConstOp::RefNull(_) => Val::AnyRef(AnyRef::NULL),
+            ConstOp::RefI31 => match stack.pop() {
+                Some(Val::I32(v)) => Val::AnyRef(AnyRef::i31(v)),
+                _ => Val::AnyRef(AnyRef::NULL),
+            },
+            // The same word, in the other hierarchy.
+            ConstOp::AnyConvertExtern => {
+                Val::AnyRef(AnyRef::from_raw(stack.pop().map_or(0, |v| v.raw_u64())))
+            }
+            ConstOp::ExternConvertAny => {
+                Val::ExternRef(ExternRef::from_raw(stack.pop().map_or(0, |v| v.raw_u64())))
+            }
         };
         stack.push(v);
     }

@@ -1,7 +1,9 @@
 //! Wasm values on the host side: parsing command-line arguments, printing
 //! results, and the 16-byte little-endian slots of the array-call ABI.
 
+use crate::type_registry::CanonicalTypes;
 use waot_format::types::{HeapType, ValType};
+use waot_format::vmctx::gc_ref;
 
 /// A `funcref`: null, or a function the loader handed out. Opaque: safe
 /// code cannot make one from an address, only copy one it was given.
@@ -51,6 +53,148 @@ macro_rules! opaque_ref {
 opaque_ref!(FuncRef, "FuncRef");
 opaque_ref!(ExnRef, "ExnRef");
 
+/// An `externref`: null, a host value, or (GC) an `anyref` made external
+/// by `extern.convert_any`. One word, as compiled code keeps it
+/// (`waot_format::vmctx::gc_ref`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExternRef(u64);
+
+/// An `anyref` (and `eqref`, `i31ref`, …): null, an `i31`, or (GC) a
+/// host value made internal by `any.convert_extern`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AnyRef(u64);
+
+/// The largest host value an [`ExternRef`] holds: 62 bits (the word's
+/// low two bits tag it).
+pub const HOST_VALUE_MAX: u64 = (1 << 62) - 1;
+
+/// The host value a word holds, if it holds one.
+fn host_value(word: u64) -> Option<u64> {
+    (word & gc_ref::HOST_MASK == gc_ref::HOST_TAG).then_some(word >> 2)
+}
+
+impl ExternRef {
+    /// The null reference.
+    pub const NULL: ExternRef = ExternRef(0);
+
+    /// A reference to host value `value`; `None` above [`HOST_VALUE_MAX`].
+    pub fn host(value: u64) -> Option<ExternRef> {
+        (value <= HOST_VALUE_MAX).then_some(ExternRef((value << 2) | gc_ref::HOST_TAG))
+    }
+
+    /// The host value it refers to (none for null or an external `anyref`).
+    pub fn host_value(self) -> Option<u64> {
+        host_value(self.0)
+    }
+
+    /// Whether it is null.
+    pub fn is_null(self) -> bool {
+        self.0 == 0
+    }
+
+    /// `extern.convert_any`: the same reference, external.
+    pub fn from_any(r: AnyRef) -> ExternRef {
+        ExternRef(r.0)
+    }
+
+    /// The word compiled code keeps.
+    pub(crate) fn from_raw(word: u64) -> ExternRef {
+        ExternRef(word)
+    }
+
+    /// See [`ExternRef::from_raw`].
+    pub(crate) fn raw(self) -> u64 {
+        self.0
+    }
+}
+
+impl AnyRef {
+    /// The null reference.
+    pub const NULL: AnyRef = AnyRef(0);
+
+    /// `ref.i31`: the low 31 bits of `value`.
+    pub fn i31(value: i32) -> AnyRef {
+        AnyRef(u64::from(((value as u32) << 1) | gc_ref::I31_TAG as u32))
+    }
+
+    /// `i31.get_s`: the `i31` it holds, sign-extended (none for another
+    /// reference).
+    pub fn i31_signed(self) -> Option<i32> {
+        (self.0 & gc_ref::I31_TAG != 0).then_some((self.0 as u32 as i32) >> 1)
+    }
+
+    /// `i31.get_u`: the `i31` it holds, zero-extended.
+    pub fn i31_unsigned(self) -> Option<u32> {
+        (self.0 & gc_ref::I31_TAG != 0).then_some((self.0 as u32) >> 1)
+    }
+
+    /// The host value an internalised `externref` holds.
+    pub fn host_value(self) -> Option<u64> {
+        host_value(self.0)
+    }
+
+    /// Whether it is null.
+    pub fn is_null(self) -> bool {
+        self.0 == 0
+    }
+
+    /// `any.convert_extern`: the same reference, internal.
+    pub fn from_extern(r: ExternRef) -> AnyRef {
+        AnyRef(r.0)
+    }
+
+    /// The word compiled code keeps.
+    pub(crate) fn from_raw(word: u64) -> AnyRef {
+        AnyRef(word)
+    }
+
+    /// See [`AnyRef::from_raw`].
+    pub(crate) fn raw(self) -> u64 {
+        self.0
+    }
+
+    /// Whether it is a value of abstract heap type `heap` of its
+    /// hierarchy (`any`, `eq`, `i31`, `struct`, `array`, `none`), null
+    /// aside.
+    fn is_of_abstract(self, heap: HeapType) -> bool {
+        let host = host_value(self.0).is_some();
+        let i31 = self.0 & gc_ref::I31_TAG != 0;
+        match heap {
+            HeapType::Any => true,
+            HeapType::Eq => !host,
+            HeapType::I31 => i31,
+            _ => false,
+        }
+    }
+}
+
+impl AnyRef {
+    /// How it reads in messages and `Debug`: `null`, `i31 N`, `host N`.
+    fn describe(self) -> String {
+        if self.0 == 0 {
+            "null".into()
+        } else if let Some(v) = self.i31_signed() {
+            format!("i31 {v}")
+        } else if let Some(h) = host_value(self.0) {
+            format!("host {h}")
+        } else {
+            "object".into()
+        }
+    }
+}
+
+impl std::fmt::Debug for ExternRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ExternRef({})", AnyRef(self.0).describe())
+    }
+}
+
+impl std::fmt::Debug for AnyRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AnyRef({})", self.describe())
+    }
+}
+
 /// A wasm value.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Val {
@@ -64,8 +208,10 @@ pub enum Val {
     F64(u64),
     /// `funcref` (and typed function references).
     FuncRef(FuncRef),
-    /// `externref`: a host value plus one, 0 for null.
-    ExternRef(u64),
+    /// `externref`.
+    ExternRef(ExternRef),
+    /// `anyref` and the rest of its hierarchy (GC).
+    AnyRef(AnyRef),
     /// `exnref`.
     ExnRef(ExnRef),
     /// `v128`: its 16 bytes as a little-endian integer.
@@ -82,6 +228,7 @@ impl Val {
             Val::F64(_) => ValType::F64,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::AnyRef(_) => ValType::reference(true, HeapType::Any),
             Val::ExnRef(_) => ValType::ExnRef,
             Val::V128(_) => ValType::V128,
         }
@@ -96,7 +243,7 @@ impl Val {
         let Some(r) = ty.as_ref() else {
             return self.ty() == ty;
         };
-        if self.ty() != ty.top() {
+        if self.ty() != ty.top_in(&CanonicalTypes) {
             return false;
         }
         let raw = self.raw_u64();
@@ -104,6 +251,12 @@ impl Val {
             return r.nullable;
         }
         match r.heap {
+            // A GC reference (waot has no objects yet, so a concrete
+            // struct or array type holds none).
+            _ if matches!(self, Val::AnyRef(_)) => match r.heap {
+                HeapType::Concrete(_) => false,
+                heap => AnyRef(raw).is_of_abstract(heap),
+            },
             HeapType::Concrete(id) => {
                 let at = raw as usize + waot_format::vmctx::func_ref::TYPE_ID as usize;
                 // SAFETY: a non-null funcref points to a function reference
@@ -120,19 +273,10 @@ impl Val {
     }
 
     /// A null reference of type `ty` (or zero for numbers); a typed
-    /// reference is represented as the top of its hierarchy.
+    /// reference is represented as the top of its hierarchy (its concrete
+    /// heap type a canonical id).
     pub fn null(ty: ValType) -> Val {
-        // `top()` is never a typed reference: it folds into `funcref`.
-        match ty.top() {
-            ValType::I32 => Val::I32(0),
-            ValType::I64 => Val::I64(0),
-            ValType::V128 => Val::V128(0),
-            ValType::F32 => Val::F32(0),
-            ValType::F64 => Val::F64(0),
-            ValType::FuncRef | ValType::Ref(_) => Val::FuncRef(FuncRef::NULL),
-            ValType::ExternRef => Val::ExternRef(0),
-            ValType::ExnRef => Val::ExnRef(ExnRef::NULL),
-        }
+        Val::from_slot(ty, &ValRaw::default())
     }
 
     /// The raw 64-bit payload (references and integers; the low half of a
@@ -144,7 +288,8 @@ impl Val {
             Val::F32(v) => v as u64,
             Val::F64(v) => v,
             Val::FuncRef(v) => v.raw() as u64,
-            Val::ExternRef(v) => v,
+            Val::ExternRef(v) => v.raw(),
+            Val::AnyRef(v) => v.raw(),
             Val::ExnRef(v) => v.raw() as u64,
             Val::V128(v) => v as u64,
         }
@@ -230,28 +375,28 @@ impl Val {
             Val::F32(v) => raw[..4].copy_from_slice(&v.to_le_bytes()),
             Val::F64(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
             Val::FuncRef(v) => raw[..8].copy_from_slice(&(v.raw() as u64).to_le_bytes()),
-            Val::ExternRef(v) => raw[..8].copy_from_slice(&v.to_le_bytes()),
+            Val::ExternRef(v) => raw[..8].copy_from_slice(&v.raw().to_le_bytes()),
+            Val::AnyRef(v) => raw[..8].copy_from_slice(&v.raw().to_le_bytes()),
             Val::ExnRef(v) => raw[..8].copy_from_slice(&(v.raw() as u64).to_le_bytes()),
             Val::V128(v) => raw = v.to_le_bytes(),
         }
         ValRaw(raw)
     }
 
-    /// Reads a value of type `ty` from a slot (a typed reference as the
-    /// top of its hierarchy).
+    /// Reads a value of type `ty` (its concrete heap type a canonical id)
+    /// from a slot, a typed reference as the top of its hierarchy.
     pub(crate) fn from_slot(ty: ValType, slot: &ValRaw) -> Val {
         let b = &slot.0;
         let w4 = [b[0], b[1], b[2], b[3]];
         let w8 = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
-        // `top()` is never a typed reference: it folds into `funcref`.
-        match ty.top() {
+        match ty.top_in(&CanonicalTypes) {
             ValType::I32 => Val::I32(i32::from_le_bytes(w4)),
             ValType::F32 => Val::F32(u32::from_le_bytes(w4)),
             ValType::F64 => Val::F64(u64::from_le_bytes(w8)),
-            ValType::FuncRef | ValType::Ref(_) => {
-                Val::FuncRef(FuncRef::from_raw(u64::from_le_bytes(w8) as usize))
-            }
-            ValType::ExternRef => Val::ExternRef(u64::from_le_bytes(w8)),
+            // The only typed top: `anyref`.
+            ValType::Ref(_) => Val::AnyRef(AnyRef::from_raw(u64::from_le_bytes(w8))),
+            ValType::FuncRef => Val::FuncRef(FuncRef::from_raw(u64::from_le_bytes(w8) as usize)),
+            ValType::ExternRef => Val::ExternRef(ExternRef::from_raw(u64::from_le_bytes(w8))),
             ValType::ExnRef => Val::ExnRef(ExnRef::from_raw(u64::from_le_bytes(w8) as usize)),
             ValType::V128 => Val::V128(u128::from_le_bytes(*b)),
             ValType::I64 => Val::I64(i64::from_le_bytes(w8)),
@@ -266,12 +411,17 @@ impl std::fmt::Display for Val {
         match *self {
             Val::I32(v) => write!(f, "{v}"),
             Val::I64(v) => write!(f, "{v}"),
-            Val::ExternRef(0) => write!(f, "null"),
+            Val::ExternRef(r) if r.is_null() => write!(f, "null"),
+            Val::AnyRef(r) if r.is_null() => write!(f, "null"),
             Val::FuncRef(r) if r.is_null() => write!(f, "null"),
             Val::ExnRef(r) if r.is_null() => write!(f, "null"),
             Val::ExnRef(_) => write!(f, "exnref"),
             Val::FuncRef(_) => write!(f, "funcref"),
-            Val::ExternRef(v) => write!(f, "externref {}", v - 1),
+            Val::ExternRef(r) => match r.host_value() {
+                Some(h) => write!(f, "externref {h}"),
+                None => write!(f, "externref ({})", AnyRef::from_extern(r).describe()),
+            },
+            Val::AnyRef(r) => write!(f, "anyref {}", r.describe()),
             Val::V128(v) => write!(f, "{v:#034x}"),
             Val::F32(bits) => {
                 let v = f32::from_bits(bits);

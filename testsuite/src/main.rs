@@ -179,7 +179,7 @@ fn diff(args: &[String]) -> ExitCode {
                     t.featured_modules
                 ),
                 DiffMode::Gc => println!(
-                    "gc against wasmtime: {} compared modules have gc types; {} refused by name (gc instructions or references, not compiled yet)",
+                    "gc against wasmtime: {} compared modules have gc types; {} refused by name (structs and arrays, not compiled yet)",
                     t.featured_modules, t.refused
                 ),
                 DiffMode::Wasm2 => {}

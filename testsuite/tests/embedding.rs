@@ -581,8 +581,16 @@ fn tables_through_handles() {
     assert!(t.set(&mut store, 9, five).is_err(), "out of bounds");
     assert!(t.set(&mut store, 0, Val::I32(1)).is_err(), "wrong type");
     let e = instance.get_table(&mut store, "e").unwrap();
-    e.set(&mut store, 0, Val::ExternRef(42)).unwrap();
-    assert_eq!(e.get(&mut store, 0), Some(Val::ExternRef(42)));
+    e.set(
+        &mut store,
+        0,
+        Val::ExternRef(waot_run::ExternRef::host(42).unwrap()),
+    )
+    .unwrap();
+    assert_eq!(
+        e.get(&mut store, 0),
+        Some(Val::ExternRef(waot_run::ExternRef::host(42).unwrap()))
+    );
     assert!(
         e.set(&mut store, 0, five).is_err(),
         "a funcref in an externref table"

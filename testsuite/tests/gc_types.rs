@@ -2,7 +2,8 @@
 //! declared subtype is accepted wherever its supertype is expected (host
 //! arguments too); an unresolved import of a non-final type gets a
 //! stand-in of its own canonical type; host types naming ids no type has
-//! are just types nothing matches.
+//! are just types nothing matches; `i31` and host references cross
+//! between host functions and wasm both ways, through `any` and `extern`.
 
 use waot_format::types::{FuncType, HeapType, Interruption, TypeIndex, ValType};
 use waot_run::exceptions::Tag;
@@ -90,4 +91,60 @@ fn host_types_naming_no_canonical_id_match_nothing_and_never_panic() {
         let tag = Tag::new(ty.clone(), "host.t");
         assert_eq!(tag.ty, ty);
     }
+}
+
+const I31_AND_HOST: &str = r#"(module
+  (import "host" "twice" (func $twice (param anyref) (result anyref)))
+  (import "host" "wrap" (func $wrap (param externref) (result externref)))
+  (func (export "i31") (param i32) (result i32)
+    (i31.get_s (ref.cast (ref i31) (call $twice (ref.i31 (local.get 0))))))
+  (func (export "internalize") (param externref) (result anyref)
+    (any.convert_extern (call $wrap (local.get 0))))
+  (func (export "is-eq") (param anyref) (result i32)
+    (ref.test (ref eq) (local.get 0))))"#;
+
+#[test]
+fn i31_and_host_references_cross_the_host_boundary_both_ways() {
+    use waot_run::{AnyRef, ExternRef, HOST_VALUE_MAX};
+    let (engine, module) = open(I31_AND_HOST);
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    // A host function doubles the i31 it gets, and hands back the host
+    // value it is given plus one.
+    linker
+        .func_wrap("host", "twice", |r: AnyRef| {
+            AnyRef::i31(r.i31_signed().expect("an i31") * 2)
+        })
+        .unwrap();
+    linker
+        .func_wrap("host", "wrap", |r: ExternRef| {
+            ExternRef::host(r.host_value().expect("a host value") + 1).unwrap()
+        })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let i31 = instance
+        .get_typed_func::<i32, i32>(&mut store, "i31")
+        .unwrap();
+    assert_eq!(i31.call(&mut store, -21).unwrap(), -42);
+    // 2^29 doubled leaves 31 bits: the sign bit of an i31.
+    assert_eq!(i31.call(&mut store, 1 << 29).unwrap(), -(1 << 30));
+    let internalize = instance
+        .get_typed_func::<ExternRef, AnyRef>(&mut store, "internalize")
+        .unwrap();
+    let host = ExternRef::host(HOST_VALUE_MAX - 1).unwrap();
+    let inside = internalize.call(&mut store, host).unwrap();
+    assert_eq!(inside.host_value(), Some(HOST_VALUE_MAX));
+    assert_eq!(inside.i31_signed(), None);
+    assert_eq!(
+        ExternRef::from_any(inside).host_value(),
+        Some(HOST_VALUE_MAX)
+    );
+    assert!(ExternRef::host(HOST_VALUE_MAX + 1).is_none());
+    // A host value inside `any` is not an `eq`; an i31 and null aside.
+    let is_eq = instance
+        .get_typed_func::<AnyRef, i32>(&mut store, "is-eq")
+        .unwrap();
+    assert_eq!(is_eq.call(&mut store, inside).unwrap(), 0);
+    assert_eq!(is_eq.call(&mut store, AnyRef::i31(5)).unwrap(), 1);
+    assert_eq!(is_eq.call(&mut store, AnyRef::NULL).unwrap(), 0);
 }

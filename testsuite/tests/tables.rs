@@ -85,7 +85,12 @@ fn a_huge_table_costs_only_what_is_touched() {
         instance.call("is_null", &[last]).unwrap(),
         vec![Val::I32(1)]
     );
-    instance.call("set", &[last, Val::ExternRef(42)]).unwrap();
+    instance
+        .call(
+            "set",
+            &[last, Val::ExternRef(waot_run::ExternRef::host(42).unwrap())],
+        )
+        .unwrap();
     assert_eq!(
         instance.call("is_null", &[last]).unwrap(),
         vec![Val::I32(0)]
@@ -106,7 +111,13 @@ fn growth_with_a_non_null_value_fills_every_new_element() {
     let instance = instantiate(&module, 100_000).unwrap();
     assert_eq!(
         instance
-            .call("grow", &[Val::ExternRef(7), Val::I32(70_000)])
+            .call(
+                "grow",
+                &[
+                    Val::ExternRef(waot_run::ExternRef::host(7).unwrap()),
+                    Val::I32(70_000)
+                ]
+            )
             .unwrap(),
         vec![Val::I32(1)]
     );

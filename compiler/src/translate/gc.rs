@@ -1,19 +1,23 @@
 //! The GC proposal's instructions. waot compiles its types (recursion
 //! groups, declared subtypes, struct and array type definitions, and
-//! `call_indirect` through a declared supertype) and the casts of the
-//! references it has values for: `ref.test`, `ref.cast`, `br_on_cast` and
-//! `br_on_cast_fail` of function, host and exception references, whose
-//! targets are their hierarchy's abstract type (a null test), its bottom
-//! type (only null) or a function type (the function reference's type id,
-//! with the registry asked about declared subtypes). The instructions that
-//! make and use GC references are refused by name until the collector
-//! exists, so no module that needs them is ever miscompiled.
+//! `call_indirect` through a declared supertype), `i31` references
+//! (`ref.i31`, `i31.get_s`/`_u`), `ref.eq`, the conversions between `any`
+//! and `extern` (which keep the word, `vmctx::gc_ref`) and the casts
+//! (`ref.test`, `ref.cast`, `br_on_cast`, `br_on_cast_fail`) of every
+//! hierarchy: a word's tag bits decide the abstract `any` types, an
+//! object's header its struct or array type, a function reference's type
+//! id its function type (the registry asked about declared subtypes). The
+//! instructions that make and use structs and arrays are refused by name
+//! until the collector exists, so no module that needs them is ever
+//! miscompiled.
 
-use super::{Translator, operator_name, trap_code};
+use super::{Translator, operator_name, trap_code, vmctx_flags};
 use crate::error::{Result, unsupported};
-use cranelift_codegen::ir::{InstBuilder, Value, condcodes::IntCC, types};
+use cranelift_codegen::ir::{self, InstBuilder, Value, condcodes::IntCC, types};
+use waot_format::gc_types::CompositeKind;
 use waot_format::traps::TrapKind;
-use waot_format::types::{HeapType, RefType};
+use waot_format::types::{HeapType, RefType, TypeIndex};
+use waot_format::vmctx::{gc_object, gc_ref};
 use wasmparser::Operator;
 
 impl Translator<'_, '_> {
@@ -60,20 +64,42 @@ impl Translator<'_, '_> {
                 self.push(r);
                 self.branch_if(branch, relative_depth as usize);
             }
-            Operator::RefNull { hty } => {
-                // `ref.null` itself is the table family's; a GC heap type
-                // is refused here first.
-                let null = wasmparser::RefType::new(true, hty)
-                    .map(|r| crate::module_info::val_type_of(wasmparser::ValType::Ref(r)));
-                if let Some(Ok(t)) = null {
-                    self.env.module.refuse_gc_value(t)?;
-                }
-                return Ok(false);
+            Operator::RefI31 => {
+                // (value << 1) | 1 in the low half, the upper half zero.
+                let v = self.pop();
+                let shifted = self.builder.ins().ishl_imm_u(v, 1);
+                let tagged = self
+                    .builder
+                    .ins()
+                    .bor_imm_u(shifted, gc_ref::I31_TAG as i64);
+                let word = self.builder.ins().uextend(types::I64, tagged);
+                self.push(word);
             }
+            Operator::I31GetS | Operator::I31GetU => {
+                let r = self.pop();
+                self.builder
+                    .ins()
+                    .trapz(r, trap_code(TrapKind::NullI31Reference));
+                let low = self.builder.ins().ireduce(types::I32, r);
+                let v = match op {
+                    Operator::I31GetS => self.builder.ins().sshr_imm_u(low, 1),
+                    _ => self.builder.ins().ushr_imm_u(low, 1),
+                };
+                self.push(v);
+            }
+            Operator::RefEq => {
+                let b = self.pop();
+                let a = self.pop();
+                let eq = self.builder.ins().icmp(IntCC::Equal, a, b);
+                let eq = self.widen_to_i32(eq);
+                self.push(eq);
+            }
+            // The same word in the other hierarchy.
+            Operator::AnyConvertExtern | Operator::ExternConvertAny => {}
             _ if is_gc_instruction(op) => {
                 return unsupported(format!(
-                    "gc instruction {} (at byte offset {offset:#x}; waot compiles gc types \
-                     and casts of function, host and exception references, not yet gc references)",
+                    "gc instruction {} (at byte offset {offset:#x}; waot compiles gc types, \
+                     i31 references and casts, not yet structs and arrays)",
                     operator_name(op)
                 ));
             }
@@ -82,52 +108,142 @@ impl Translator<'_, '_> {
         Ok(true)
     }
 
-    /// The target of a cast, refused when it is a GC reference type (its
-    /// operand would be one too).
+    /// The target of a cast.
     fn cast_target(&self, r: Option<wasmparser::RefType>) -> Result<RefType> {
         let Some(r) = r else {
             return unsupported("a cast target type wasmparser cannot pack");
         };
         let t = crate::module_info::val_type_of(wasmparser::ValType::Ref(r))?;
-        self.env.module.refuse_gc_value(t)?;
         Ok(t.as_ref().expect("a reference type"))
     }
 
-    /// An `i32`, 1 when reference `r` (a function reference, host value
-    /// or exception, 0 for null) is a value of type `target`.
+    /// An `i32`, 1 when reference `r` (0 for null) is a value of type
+    /// `target`.
     fn ref_test(&mut self, r: Value, target: RefType) -> Value {
-        let nullable = i64::from(target.nullable);
+        let nullable = target.nullable;
+        let kind = |t: TypeIndex| self.env.module.meta.types[t.index()].kind();
         let t = match target.heap {
-            HeapType::Func | HeapType::Extern | HeapType::Exn if target.nullable => {
+            HeapType::Func | HeapType::Extern | HeapType::Exn | HeapType::Any if nullable => {
                 self.builder.ins().iconst(types::I32, 1)
             }
-            HeapType::Func | HeapType::Extern | HeapType::Exn => {
+            HeapType::Func | HeapType::Extern | HeapType::Exn | HeapType::Any => {
                 self.builder.ins().icmp_imm_u(IntCC::NotEqual, r, 0)
             }
-            HeapType::Concrete(ty) => {
-                // Null: whether the target is nullable; else its type.
-                let not_null = self.builder.create_block();
-                let done = self.builder.create_block();
-                self.builder.append_block_param(done, types::I32);
-                let null_answer = self.builder.ins().iconst(types::I32, nullable);
-                self.builder
-                    .ins()
-                    .brif(r, not_null, &[], done, &[null_answer.into()]);
-                self.builder.seal_block(not_null);
-                self.builder.switch_to_block(not_null);
-                let lacks_type = self.func_ref_lacks_type(r, ty);
-                let has_type = self.builder.ins().icmp_imm_u(IntCC::Equal, lacks_type, 0);
-                let has_type = self.widen_to_i32(has_type);
-                self.builder.ins().jump(done, &[has_type.into()]);
-                self.builder.seal_block(done);
-                self.builder.switch_to_block(done);
-                return self.builder.block_params(done)[0];
+            HeapType::Eq => {
+                // Anything but a host value (or null, when not nullable).
+                let low = self.builder.ins().band_imm_u(r, gc_ref::HOST_MASK as i64);
+                let eq =
+                    self.builder
+                        .ins()
+                        .icmp_imm_u(IntCC::NotEqual, low, gc_ref::HOST_TAG as i64);
+                self.or_null(r, eq, nullable)
             }
-            // The bottom types (GC heap types were refused).
-            _ if target.nullable => self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0),
+            HeapType::I31 => {
+                let bit = self.builder.ins().band_imm_u(r, gc_ref::I31_TAG as i64);
+                let i31 = self.builder.ins().icmp_imm_u(IntCC::NotEqual, bit, 0);
+                self.or_null(r, i31, nullable)
+            }
+            HeapType::Struct | HeapType::Array => {
+                return self.object_test(r, nullable, ObjectTarget::Kind(target.heap));
+            }
+            HeapType::Concrete(ty) if kind(ty) != CompositeKind::Func => {
+                return self.object_test(r, nullable, ObjectTarget::Type(ty));
+            }
+            HeapType::Concrete(ty) => {
+                return self.when_not_null(r, nullable, |this| {
+                    let lacks_type = this.func_ref_lacks_type(r, ty);
+                    this.builder.ins().icmp_imm_u(IntCC::Equal, lacks_type, 0)
+                });
+            }
+            // The bottom types hold only null.
+            _ if nullable => self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0),
             _ => self.builder.ins().iconst(types::I32, 0),
         };
         self.widen_to_i32(t)
+    }
+
+    /// `test`, or (when `nullable`) whether `r` is null or passes it.
+    fn or_null(&mut self, r: Value, test: Value, nullable: bool) -> Value {
+        let is_null = self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0);
+        if nullable {
+            self.builder.ins().bor(is_null, test)
+        } else {
+            let not_null = self.builder.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+            self.builder.ins().band(not_null, test)
+        }
+    }
+
+    /// An `i32`: `nullable` for null, else what `test` computes (a truth
+    /// value) in a block only non-null references reach.
+    fn when_not_null(
+        &mut self,
+        r: Value,
+        nullable: bool,
+        test: impl FnOnce(&mut Self) -> Value,
+    ) -> Value {
+        let not_null = self.builder.create_block();
+        let done = self.builder.create_block();
+        self.builder.append_block_param(done, types::I32);
+        let null_answer = self.builder.ins().iconst(types::I32, i64::from(nullable));
+        self.builder
+            .ins()
+            .brif(r, not_null, &[], done, &[null_answer.into()]);
+        self.builder.seal_block(not_null);
+        self.builder.switch_to_block(not_null);
+        let answer = test(self);
+        let answer = self.widen_to_i32(answer);
+        self.builder.ins().jump(done, &[answer.into()]);
+        self.builder.seal_block(done);
+        self.builder.switch_to_block(done);
+        self.builder.block_params(done)[0]
+    }
+
+    /// Whether `r` is a GC object (not null, an `i31` or a host value) of
+    /// the struct or array kind, or of a struct or array type.
+    fn object_test(&mut self, r: Value, nullable: bool, target: ObjectTarget) -> Value {
+        self.when_not_null(r, nullable, |this| {
+            let is_object = this.builder.create_block();
+            let done = this.builder.create_block();
+            this.builder.append_block_param(done, types::I32);
+            let tag = this.builder.ins().band_imm_u(r, gc_ref::OBJECT_MASK as i64);
+            let no = this.builder.ins().iconst(types::I32, 0);
+            this.builder
+                .ins()
+                .brif(tag, done, &[no.into()], is_object, &[]);
+            this.builder.seal_block(is_object);
+            this.builder.switch_to_block(is_object);
+            let flags = object_header_flags();
+            let answer = match target {
+                ObjectTarget::Kind(kind) => {
+                    let info =
+                        this.builder
+                            .ins()
+                            .load(types::I32, flags, r, gc_object::INFO as i32);
+                    let bit = this
+                        .builder
+                        .ins()
+                        .band_imm_u(info, i64::from(gc_object::ARRAY_BIT));
+                    let cc = match kind {
+                        HeapType::Array => IntCC::NotEqual,
+                        _ => IntCC::Equal,
+                    };
+                    this.builder.ins().icmp_imm_u(cc, bit, 0)
+                }
+                ObjectTarget::Type(ty) => {
+                    let actual =
+                        this.builder
+                            .ins()
+                            .load(types::I32, flags, r, gc_object::TYPE_ID as i32);
+                    let lacks = this.type_id_lacks_type(actual, ty);
+                    this.builder.ins().icmp_imm_u(IntCC::Equal, lacks, 0)
+                }
+            };
+            let answer = this.widen_to_i32(answer);
+            this.builder.ins().jump(done, &[answer.into()]);
+            this.builder.seal_block(done);
+            this.builder.switch_to_block(done);
+            this.builder.block_params(done)[0]
+        })
     }
 
     /// A truth value (`i8` from a compare, or `i32`) as an `i32`.
@@ -138,6 +254,23 @@ impl Translator<'_, '_> {
             self.builder.ins().uextend(types::I32, v)
         }
     }
+}
+
+/// What [`Translator::object_test`] tests an object for.
+#[derive(Clone, Copy)]
+enum ObjectTarget {
+    /// `struct` or `array`.
+    Kind(HeapType),
+    /// A struct or array type of the module.
+    Type(TypeIndex),
+}
+
+/// Memory flags for an object's header: objects are little-endian
+/// (`vmctx::gc_object`), and a header never changes.
+fn object_header_flags() -> ir::MemFlagsData {
+    vmctx_flags()
+        .with_endianness(ir::Endianness::Little)
+        .with_readonly()
 }
 
 /// Whether `op` is one of the GC proposal's instructions (prefix `0xfb`).

@@ -233,6 +233,13 @@ impl Translator<'_, '_> {
             .builder
             .ins()
             .load(types::I32, flags, fref, func_ref::TYPE_ID as i32);
+        self.type_id_lacks_type(actual, ty)
+    }
+
+    /// Whether canonical type id `actual` (a function's or a GC object's)
+    /// is not type `ty` nor a declared subtype of it: an `i8`, as
+    /// [`Translator::func_ref_lacks_type`].
+    pub(super) fn type_id_lacks_type(&mut self, actual: Value, ty: TypeIndex) -> Value {
         let expected = self.builder.ins().load(
             types::I32,
             vmctx_flags().with_readonly().with_can_move(),

@@ -86,6 +86,10 @@ impl Encoder {
                         ConstOp::GlobalGet(g) => (4, g.0 as u64),
                         ConstOp::I32Arith(a) => (8 + arith_code(a), 0),
                         ConstOp::I64Arith(a) => (11 + arith_code(a), 0),
+                        ConstOp::RefNull(h) => (14, u64::from(h.code())),
+                        ConstOp::RefI31 => (15, 0),
+                        ConstOp::AnyConvertExtern => (16, 0),
+                        ConstOp::ExternConvertAny => (17, 0),
                     };
                     self.u8(kind);
                     self.u64(value);

@@ -162,6 +162,22 @@ wasm_ty! {
     u64 => I64, I64, |x: u64| x as i64, |x: i64| x as u64;
     f32 => F32, F32, f32::to_bits, f32::from_bits;
     f64 => F64, F64, f64::to_bits, f64::from_bits;
+    crate::ExternRef => ExternRef, ExternRef, |x| x, |x| x;
+}
+
+impl WasmTy for crate::AnyRef {
+    fn ty() -> ValType {
+        ValType::reference(true, waot_format::types::HeapType::Any)
+    }
+    fn into_val(self) -> Val {
+        Val::AnyRef(self)
+    }
+    fn from_val(v: Val) -> Self {
+        match v {
+            Val::AnyRef(x) => x,
+            other => unreachable!("a checked anyref value, got {other:?}"),
+        }
+    }
 }
 
 /// Parameters of a typed function: `()`, one [`WasmTy`] or a tuple.

@@ -438,9 +438,5 @@ impl Table {
 
 /// The value of a table element of type `elem` whose raw form is `raw`.
 fn element_val(elem: ValType, raw: usize) -> Val {
-    match elem.top() {
-        ValType::ExternRef => Val::ExternRef(raw as u64),
-        ValType::ExnRef => Val::ExnRef(crate::values::ExnRef::from_raw(raw)),
-        _ => Val::FuncRef(crate::values::FuncRef::from_raw(raw)),
-    }
+    Val::from_slot(elem, &crate::values::ValRaw::from_u64(raw as u64))
 }

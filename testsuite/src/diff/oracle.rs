@@ -46,8 +46,12 @@ pub enum Outcome {
 impl PartialEq for Outcome {
     /// Equal values, equal trap classes, or errors on both sides.
     fn eq(&self, other: &Outcome) -> bool {
+        // Wasmtime names a null reference of any kind NULL_REFERENCE.
         let class = |k: TrapKind| match k {
             TrapKind::UndefinedElement => TrapKind::TableOutOfBounds,
+            TrapKind::NullReference
+            | TrapKind::NullI31Reference
+            | TrapKind::NullFunctionReference => TrapKind::NullExceptionReference,
             k => k,
         };
         match (self, other) {
@@ -163,7 +167,8 @@ fn from_waot(v: &Val) -> Value {
         Val::F32(x) => Value::F32(x),
         Val::F64(x) => Value::F64(x),
         Val::FuncRef(x) => Value::Ref(x.is_null()),
-        Val::ExternRef(x) => Value::Ref(x == 0),
+        Val::ExternRef(x) => Value::Ref(x.is_null()),
+        Val::AnyRef(x) => Value::Ref(x.is_null()),
         Val::ExnRef(x) => Value::Ref(x.is_null()),
         Val::V128(x) => Value::V128(x),
     }

@@ -160,6 +160,7 @@ fn failure(line: &str) -> Outcome {
         "BAD_CONVERSION_TO_INTEGER" => TrapKind::BadConversionToInteger,
         "UNREACHABLE" => TrapKind::Unreachable,
         "NULL_REFERENCE" => TrapKind::NullExceptionReference,
+        "CAST_FAILURE" => TrapKind::CastFailure,
         other => return Outcome::Error(format!("trap {other}")),
     };
     Outcome::Trap(kind)

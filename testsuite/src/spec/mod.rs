@@ -93,6 +93,7 @@ pub fn files() -> Vec<SpecFile> {
         ("multi-memory", Proposal::MultiMemory),
         ("memory64", Proposal::Memory64),
         ("function-references", Proposal::FunctionReferences),
+        ("gc", Proposal::GC),
     ] {
         add(set, Box::new(proposal(p)));
     }

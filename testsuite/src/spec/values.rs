@@ -1,7 +1,12 @@
 //! Conversions between the spec suite's `wast` values and waot values, and
 //! result matching with the `nan:canonical` / `nan:arithmetic` rules.
 
-use waot_run::Val;
+use waot_run::{AnyRef, ExternRef, Val};
+
+/// The `externref` of host value `n`.
+fn host(n: u32) -> ExternRef {
+    ExternRef::host(u64::from(n)).expect("a 32-bit host value fits")
+}
 use wast::core::{NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
@@ -12,15 +17,22 @@ pub fn arg(a: &WastArg) -> Result<Val, String> {
         WastArg::Core(WastArgCore::I64(v)) => Ok(Val::I64(*v)),
         WastArg::Core(WastArgCore::F32(v)) => Ok(Val::F32(v.bits)),
         WastArg::Core(WastArgCore::F64(v)) => Ok(Val::F64(v.bits)),
-        WastArg::Core(WastArgCore::RefNull(wast::core::HeapType::Abstract {
-            ty: wast::core::AbstractHeapType::Func,
-            ..
-        })) => Ok(Val::FuncRef(waot_run::FuncRef::NULL)),
-        WastArg::Core(WastArgCore::RefNull(wast::core::HeapType::Abstract {
-            ty: wast::core::AbstractHeapType::Extern,
-            ..
-        })) => Ok(Val::ExternRef(0)),
-        WastArg::Core(WastArgCore::RefExtern(n)) => Ok(Val::ExternRef(u64::from(*n) + 1)),
+        WastArg::Core(WastArgCore::RefNull(wast::core::HeapType::Abstract { ty, .. })) => {
+            use wast::core::AbstractHeapType as H;
+            Ok(match ty {
+                H::Func | H::NoFunc => Val::FuncRef(waot_run::FuncRef::NULL),
+                H::Extern | H::NoExtern => Val::ExternRef(ExternRef::NULL),
+                H::Exn | H::NoExn => Val::ExnRef(waot_run::ExnRef::NULL),
+                H::Any | H::Eq | H::I31 | H::Struct | H::Array | H::None => {
+                    Val::AnyRef(AnyRef::NULL)
+                }
+                other => return Err(format!("unsupported argument ref.null {other:?}")),
+            })
+        }
+        // `ref.extern N` is host value N made external; `ref.host N` the
+        // host value itself, an `anyref`.
+        WastArg::Core(WastArgCore::RefExtern(n)) => Ok(Val::ExternRef(host(*n))),
+        WastArg::Core(WastArgCore::RefHost(n)) => Ok(Val::AnyRef(AnyRef::from_extern(host(*n)))),
         WastArg::Core(WastArgCore::V128(v)) => Ok(Val::V128(u128::from_le_bytes(v.to_le_bytes()))),
         other => Err(format!("unsupported argument {other:?}")),
     }
@@ -81,13 +93,34 @@ fn core_matches(r: &WastRetCore, actual: &Val) -> Result<bool, String> {
         (WastRetCore::F32(p), Val::F32(a)) => f32_matches(p, *a),
         (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
         (WastRetCore::RefNull(_), Val::FuncRef(r)) => r.is_null(),
-        (WastRetCore::RefNull(_), Val::ExternRef(r)) => *r == 0,
-        (WastRetCore::RefExtern(None), Val::ExternRef(r)) => *r != 0,
-        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(r)) => *r == u64::from(*n) + 1,
+        (WastRetCore::RefNull(_), Val::ExternRef(r)) => r.is_null(),
+        (WastRetCore::RefNull(_), Val::AnyRef(r)) => r.is_null(),
+        (WastRetCore::RefNull(_), Val::ExnRef(r)) => r.is_null(),
+        (WastRetCore::RefExtern(None), Val::ExternRef(r)) => !r.is_null(),
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(r)) => {
+            r.host_value() == Some(u64::from(*n))
+        }
+        (WastRetCore::RefHost(n), Val::AnyRef(r)) => r.host_value() == Some(u64::from(*n)),
+        (WastRetCore::RefAny, Val::AnyRef(r)) => !r.is_null(),
+        (WastRetCore::RefEq, Val::AnyRef(r)) => !r.is_null() && r.host_value().is_none(),
+        (WastRetCore::RefI31, Val::AnyRef(r)) => r.i31_signed().is_some(),
+        // No structs or arrays yet.
+        (WastRetCore::RefStruct | WastRetCore::RefArray, Val::AnyRef(_)) => false,
         (WastRetCore::RefFunc(_), Val::FuncRef(r)) => !r.is_null(),
         (WastRetCore::V128(p), Val::V128(a)) => v128_matches(p, *a),
         (WastRetCore::V128(_), _) => false,
-        (WastRetCore::RefNull(_) | WastRetCore::RefExtern(_) | WastRetCore::RefFunc(_), _) => false,
+        (
+            WastRetCore::RefNull(_)
+            | WastRetCore::RefExtern(_)
+            | WastRetCore::RefFunc(_)
+            | WastRetCore::RefHost(_)
+            | WastRetCore::RefAny
+            | WastRetCore::RefEq
+            | WastRetCore::RefI31
+            | WastRetCore::RefStruct
+            | WastRetCore::RefArray,
+            _,
+        ) => false,
         (WastRetCore::Either(options), a) => {
             options.iter().any(|o| core_matches(o, a).unwrap_or(false))
         }

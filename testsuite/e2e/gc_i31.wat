@@ -1,0 +1,100 @@
+;; i31 references and the `any` hierarchy without objects (GC, Wasm 3.0):
+;; ref.i31 keeps the low 31 bits, i31.get_s/_u extend them, null traps
+;; ("null i31 reference"); ref.eq compares; any.convert_extern and
+;; extern.convert_any round-trip; ref.test, ref.cast and br_on_cast to any,
+;; eq, i31, struct, array, a struct type and none; i31 references in
+;; globals, tables and element segments built by constant expressions.
+;; Wasmtime 49 gives every result the same; it words the i31 null trap
+;; "null reference", the spec suite "null i31 reference".
+(module
+  (type $point (struct (field i32)))
+  (global $seven (ref i31) (ref.i31 (i32.const 7)))
+  (global $minus i31ref (ref.i31 (i32.const -1)))
+  (global $ext externref (extern.convert_any (ref.i31 (i32.const 42))))
+  (global $back anyref (any.convert_extern (global.get $ext)))
+  (global $null anyref (ref.null none))
+  (global $mut (mut anyref) (ref.null any))
+  (table $t 6 anyref)
+  (elem (table $t) (i32.const 0) anyref
+    (ref.i31 (i32.const 0))
+    (ref.i31 (i32.const 0x7fffffff))
+    (ref.i31 (i32.const 0x40000000))
+    (ref.null none)
+    (item (global.get $back)))
+
+  (func (export "get-s") (param i32) (result i32)
+    (i31.get_s (ref.i31 (local.get 0))))
+  (func (export "get-u") (param i32) (result i32)
+    (i31.get_u (ref.i31 (local.get 0))))
+  (func (export "get-null") (result i32)
+    (i31.get_u (ref.null i31)))
+  (func (export "eq") (param i32 i32) (result i32)
+    (ref.eq (ref.i31 (local.get 0)) (ref.i31 (local.get 1))))
+  (func (export "eq-null") (param i32) (result i32)
+    (ref.eq (ref.null eq) (table.get $t (local.get 0)) (ref.cast eqref)))
+  (func (export "round-trip") (param i32) (result i32)
+    (i31.get_s
+      (ref.cast (ref i31)
+        (any.convert_extern (extern.convert_any (ref.i31 (local.get 0)))))))
+  (func (export "extern-is-null") (param i32) (result i32)
+    (ref.is_null (extern.convert_any (table.get $t (local.get 0)))))
+
+  ;; The table's slots: 0..2 i31, 3 null, 4 i31 42 through extern, 5 null.
+  (func (export "slot-s") (param i32) (result i32)
+    (i31.get_s (ref.cast i31ref (table.get $t (local.get 0)))))
+  (func (export "test-any") (param i32) (result i32)
+    (ref.test (ref any) (table.get $t (local.get 0))))
+  (func (export "test-null-any") (param i32) (result i32)
+    (ref.test anyref (table.get $t (local.get 0))))
+  (func (export "test-eq") (param i32) (result i32)
+    (ref.test (ref eq) (table.get $t (local.get 0))))
+  (func (export "test-i31") (param i32) (result i32)
+    (ref.test (ref i31) (table.get $t (local.get 0))))
+  (func (export "test-null-i31") (param i32) (result i32)
+    (ref.test i31ref (table.get $t (local.get 0))))
+  (func (export "test-struct") (param i32) (result i32)
+    (ref.test (ref struct) (table.get $t (local.get 0))))
+  (func (export "test-null-array") (param i32) (result i32)
+    (ref.test arrayref (table.get $t (local.get 0))))
+  (func (export "test-point") (param i32) (result i32)
+    (ref.test (ref $point) (table.get $t (local.get 0))))
+  (func (export "test-none") (param i32) (result i32)
+    (ref.test nullref (table.get $t (local.get 0))))
+  (func (export "cast-i31") (param i32) (result i32)
+    (i31.get_u (ref.cast (ref i31) (table.get $t (local.get 0)))))
+  (func (export "cast-point") (param i32) (result i32)
+    (ref.is_null (ref.cast (ref null $point) (table.get $t (local.get 0)))))
+  ;; The i31's value + 1000 when the slot holds one, -1 for null, -2 else.
+  (func (export "br-on-cast") (param i32) (result i32)
+    (block $yes (result (ref i31))
+      (br_on_cast $yes anyref (ref i31) (table.get $t (local.get 0)))
+      (ref.is_null)
+      (if (then (return (i32.const -1))))
+      (return (i32.const -2)))
+    (i31.get_s)
+    (i32.add (i32.const 1000)))
+  ;; 1 when the slot fails a cast to (ref eq), else 0.
+  (func (export "br-on-cast-fail") (param i32) (result i32)
+    (block $no (result anyref)
+      (br_on_cast_fail $no anyref (ref eq) (table.get $t (local.get 0)))
+      (drop)
+      (return (i32.const 0)))
+    (drop)
+    (i32.const 1))
+
+  (func (export "globals") (result i32)
+    (i32.add
+      (i32.add
+        (i31.get_s (global.get $seven))
+        (i32.mul (i32.const 100) (i31.get_s (global.get $minus))))
+      (i32.mul (i32.const 1000)
+        (i31.get_u (ref.cast (ref i31) (global.get $back))))))
+  (func (export "global-null") (result i32)
+    (ref.is_null (global.get $null)))
+  (func (export "set-get") (param i32) (result i32)
+    (global.set $mut (ref.i31 (local.get 0)))
+    (i31.get_u (ref.cast i31ref (global.get $mut))))
+  (func (export "fill-grow") (param i32) (result i32)
+    (drop (table.grow $t (ref.i31 (local.get 0)) (i32.const 2)))
+    (i31.get_s (ref.cast i31ref (table.get $t (i32.const 7)))))
+)
