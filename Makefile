@@ -88,6 +88,9 @@ test: build lint
 	$(CARGO) run -q -p waot-testsuite -- diff --gc --seed 0 --count 1000
 	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit --interruption
 	$(CARGO) run -q -p waot-testsuite -- spec
+	# The GC folder again, collecting at every allocation: a reference
+	# compiled code failed to keep in a stack map would show here.
+	WAOT_GC_STRESS=1 $(CARGO) run -q -p waot-testsuite -- spec gc
 
 # The embedding example (loader/examples/embed.rs) on its guest, compared
 # with the output it must print.

@@ -20,6 +20,7 @@ use cranelift_codegen::{
 };
 use cranelift_frontend::FunctionBuilderContext;
 use sha2::{Digest, Sha256};
+use waot_format::stack_maps::StackMapEntry;
 use waot_format::types::*;
 use waot_format::vmctx::VMOffsets;
 use waot_format::writer::{ArtifactContents, WriteOptions, write_with};
@@ -50,6 +51,8 @@ struct CompiledFunc {
     traps: Vec<(u32, u32, u32)>,
     /// Calls with a catch-all handler, offsets relative to the function.
     handlers: Vec<HandlerEntry>,
+    /// Stack maps, return offsets relative to the function.
+    stack_maps: Vec<StackMapEntry>,
 }
 
 /// Compiles a wasm binary into an artifact.
@@ -100,12 +103,17 @@ pub fn compile_with_progress(
     let mut ctx = Context::new();
     let mut fctx = FunctionBuilderContext::new();
     // Function bodies are the builder's labels 0, 1, … (their defined
-    // index); the builder resolves calls between them, inserting veneers
-    // where a branch cannot reach, so the text needs no relocations.
+    // index), and a module that makes GC objects has its GC trampoline
+    // after them; the builder resolves calls between them, inserting
+    // veneers where a branch cannot reach, so the text needs no
+    // relocations.
+    let gc_trampoline = translate::gc_objects::allocates(&module.meta.types);
+    let labels = module.bodies.len() + usize::from(gc_trampoline);
     let mut text = TextBuilder {
-        builder: target.isa.text_section_builder(module.bodies.len()),
+        builder: target.isa.text_section_builder(labels),
         traps: Vec::new(),
         handlers: Vec::new(),
+        stack_maps: Vec::new(),
         ctrl: ControlPlane::default(),
     };
 
@@ -133,6 +141,11 @@ pub fn compile_with_progress(
         });
         Ok(())
     })?;
+    if gc_trampoline {
+        ctx.clear();
+        trampolines::gc_alloc(&env, &mut ctx.func, &mut fctx)?;
+        text.append(true, false, compile_one(&mut ctx, &target)?)?;
+    }
     for i in 0..module.bodies.len() as u32 {
         let func_index = module.space.func_index(DefinedFuncIndex(i));
         if !module.escapes(func_index) {
@@ -194,6 +207,7 @@ pub fn compile_with_progress(
     }
     let traps = std::mem::take(&mut text.traps);
     let handlers = std::mem::take(&mut text.handlers);
+    let stack_maps = std::mem::take(&mut text.stack_maps);
     let text = text.builder.finish(&mut text.ctrl);
     write_artifact(
         wasm,
@@ -205,6 +219,7 @@ pub fn compile_with_progress(
         &type_trampolines,
         &traps,
         &handlers,
+        &stack_maps,
         &text,
     )
 }
@@ -215,6 +230,7 @@ struct TextBuilder {
     builder: Box<dyn TextSectionBuilder>,
     traps: Vec<TrapEntry>,
     handlers: Vec<HandlerEntry>,
+    stack_maps: Vec<StackMapEntry>,
     ctrl: ControlPlane,
 }
 
@@ -255,6 +271,11 @@ impl TextBuilder {
                     kind,
                 }),
         );
+        self.stack_maps
+            .extend(compiled.stack_maps.into_iter().map(|m| StackMapEntry {
+                return_offset: start + m.return_offset,
+                ..m
+            }));
         self.handlers.extend(compiled.handlers.into_iter().map(|h| {
             HandlerEntry {
                 return_offset: start + h.return_offset,
@@ -330,6 +351,16 @@ fn compile_one(ctx: &mut Context, target: &Target) -> Result<CompiledFunc> {
             .ok_or_else(|| CompileError::Codegen(format!("unknown trap code {:?}", t.code)))?;
         traps.push((t.offset, wasm_offset(t.offset), kind as u32));
     }
+    let stack_maps = compiled
+        .buffer
+        .user_stack_maps()
+        .iter()
+        .map(|(return_offset, frame_size, map)| StackMapEntry {
+            return_offset: *return_offset,
+            frame_size: *frame_size,
+            slots: map.entries().map(|(_, offset)| offset).collect(),
+        })
+        .collect();
     let mut handlers = Vec::new();
     for site in compiled.buffer.call_sites() {
         if site.exception_handlers.is_empty() {
@@ -394,6 +425,7 @@ fn compile_one(ctx: &mut Context, target: &Target) -> Result<CompiledFunc> {
         relocs,
         traps,
         handlers,
+        stack_maps,
     })
 }
 
@@ -408,6 +440,7 @@ fn write_artifact(
     type_trampolines: &[(TypeIndex, u32)],
     traps: &[TrapEntry],
     handlers: &[HandlerEntry],
+    stack_maps: &[StackMapEntry],
     text: &[u8],
 ) -> Result<Vec<u8>> {
     let guard = options.bounds == BoundsStrategy::Guard;
@@ -437,6 +470,7 @@ fn write_artifact(
         type_trampolines,
         traps,
         handlers,
+        stack_maps: stack_maps.into(),
         text,
     };
     let symbol = match &options.output {

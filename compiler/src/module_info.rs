@@ -74,9 +74,23 @@ pub struct ModuleInfo<'a> {
     pub tag_types: Vec<TypeIndex>,
     /// The later proposals the module uses ([`UsedFeatures`]).
     pub uses: UsedFeatures,
+    /// The types' kinds and subtyping (filled in once the whole module is
+    /// read).
+    pub type_ctx: waot_format::gc_types::ModuleTypes,
 }
 
 impl ModuleInfo<'_> {
+    /// Whether a value of type `t` may hold a GC object's word (the `any`
+    /// and `extern` hierarchies), so that the collector must find it.
+    pub fn is_traced(&self, t: ValType) -> bool {
+        t.as_ref().is_some_and(|r| {
+            matches!(
+                r.heap.top_in(&self.type_ctx),
+                waot_format::types::HeapType::Any | waot_format::types::HeapType::Extern
+            )
+        })
+    }
+
     /// Whether some constant expression is an extended one.
     fn uses_extended_const(&self) -> bool {
         let extended = |e: &ConstExpr| matches!(e, ConstExpr::Extended(_));
@@ -250,19 +264,6 @@ fn const_expr(e: &WasmConstExpr) -> Result<ConstExpr> {
         .get_operators_reader()
         .into_iter()
         .collect::<std::result::Result<_, _>>()?;
-    if let Some(op) = all.iter().find(|op| {
-        crate::translate::gc::is_gc_instruction(op)
-            && !matches!(
-                op,
-                Operator::RefI31 | Operator::AnyConvertExtern | Operator::ExternConvertAny
-            )
-    }) {
-        return unsupported(format!(
-            "gc instruction {} in a constant expression (waot compiles i31 references, \
-             not yet structs and arrays)",
-            crate::translate::operator_name(op)
-        ));
-    }
     // Two or more operators besides `end`: an extended expression.
     if all.len() > 2 {
         return extended_const(&all);
@@ -276,7 +277,9 @@ fn const_expr(e: &WasmConstExpr) -> Result<ConstExpr> {
         Operator::RefNull { .. } => ConstExpr::RefNull,
         Operator::RefFunc { function_index } => ConstExpr::RefFunc(FuncIndex(function_index)),
         Operator::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
-        _ => return unsupported("extended constant expressions"),
+        // One GC allocation (`struct.new_default`, an empty
+        // `array.new_fixed`): the extended form says it.
+        _ => return extended_const(&all),
     };
     Ok(value)
 }
@@ -313,14 +316,18 @@ fn element_segment(e: wasmparser::Element) -> Result<ElementSegment> {
 }
 
 /// An extended constant expression (Wasm 3.0): constants, `global.get`,
-/// integer `add`/`sub`/`mul`, and GC's `ref.null`, `ref.i31` and
-/// conversions between `any` and `extern`.
+/// integer `add`/`sub`/`mul`, and GC's `ref.null`, `ref.i31`, conversions
+/// between `any` and `extern`, and allocations of structs and arrays.
 fn extended_const(all: &[Operator]) -> Result<ConstExpr> {
     let mut ops = Vec::with_capacity(all.len());
     for op in all {
         ops.push(match *op {
             Operator::I32Const { value } => ConstOp::I32(value),
             Operator::I64Const { value } => ConstOp::I64(value),
+            Operator::F32Const { value } => ConstOp::F32(value.bits()),
+            Operator::F64Const { value } => ConstOp::F64(value.bits()),
+            Operator::V128Const { value } => ConstOp::V128(u128::from_le_bytes(*value.bytes())),
+            Operator::RefFunc { function_index } => ConstOp::RefFunc(FuncIndex(function_index)),
             Operator::GlobalGet { global_index } => ConstOp::GlobalGet(GlobalIndex(global_index)),
             Operator::I32Add => ConstOp::I32Arith(ArithOp::Add),
             Operator::I32Sub => ConstOp::I32Arith(ArithOp::Sub),
@@ -339,6 +346,22 @@ fn extended_const(all: &[Operator]) -> Result<ConstExpr> {
             Operator::RefI31 => ConstOp::RefI31,
             Operator::AnyConvertExtern => ConstOp::AnyConvertExtern,
             Operator::ExternConvertAny => ConstOp::ExternConvertAny,
+            Operator::StructNew { struct_type_index } => {
+                ConstOp::StructNew(TypeIndex(struct_type_index))
+            }
+            Operator::StructNewDefault { struct_type_index } => {
+                ConstOp::StructNewDefault(TypeIndex(struct_type_index))
+            }
+            Operator::ArrayNew { array_type_index } => {
+                ConstOp::ArrayNew(TypeIndex(array_type_index))
+            }
+            Operator::ArrayNewDefault { array_type_index } => {
+                ConstOp::ArrayNewDefault(TypeIndex(array_type_index))
+            }
+            Operator::ArrayNewFixed {
+                array_type_index,
+                array_size,
+            } => ConstOp::ArrayNewFixed(TypeIndex(array_type_index), array_size),
             Operator::End => continue,
             _ => return unsupported(format!("constant expression operator {op:?}")),
         });
@@ -360,6 +383,7 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
         bodies: Vec::new(),
         tag_types: Vec::new(),
         uses: UsedFeatures::default(),
+        type_ctx: Default::default(),
     };
     info.uses.record(uses);
     let mut name_section = Vec::new();
@@ -570,6 +594,8 @@ pub fn parse<'a>(wasm: &'a [u8], turned_off: &[&str]) -> Result<ModuleInfo<'a>> 
     info.meta.names = names;
     info.meta.names.sort_by_key(|(f, _)| *f);
     info.meta.names.dedup_by_key(|(f, _)| *f);
+    info.type_ctx =
+        waot_format::gc_types::ModuleTypes::new(&info.meta.types, &info.meta.rec_groups);
     if info.space.funcs.total() != info.func_types.len() as u64 {
         return Err(CompileError::Parse(
             "function and code section counts differ".into(),

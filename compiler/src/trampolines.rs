@@ -133,6 +133,50 @@ pub fn array_entry(
     Ok(())
 }
 
+/// Builds the module's GC trampoline into `func`: `(vmctx, size) ->
+/// address`, which wasm code calls when the inline bump finds the GC
+/// heap's space full. It calls `gc_alloc` with its own frame pointer,
+/// whose frame record leads the collector to the allocating wasm frame
+/// and the return address that names its stack map.
+pub fn gc_alloc(
+    env: &Env,
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<()> {
+    let ptr = env.pointer_type();
+    func.signature = crate::translate::gc_objects::gc_trampoline_signature(ptr);
+    func.name = UserFuncName::user(NAMESPACE_TRAMPOLINE, 0xe000_0000);
+    let mut b = FunctionBuilder::new(func, fctx);
+    let mut builtin_sig = ir::Signature::new(env.isa.default_call_conv());
+    builtin_sig.params.extend([
+        ir::AbiParam::new(ptr),
+        ir::AbiParam::new(ptr),
+        ir::AbiParam::new(types::I64),
+    ]);
+    builtin_sig.returns.push(ir::AbiParam::new(ptr));
+    let builtin_sig = b.import_signature(builtin_sig);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let (vmctx, size) = (p[0], p[1]);
+    let fp = b.ins().get_frame_pointer(ptr);
+    let flags = vmctx_flags().with_readonly().with_can_move();
+    let table = b.ins().load(ptr, flags, vmctx, vmctx::BUILTINS as i32);
+    let code = b.ins().load(
+        ptr,
+        flags,
+        table,
+        waot_format::builtins::Builtin::GcAlloc.table_offset() as i32,
+    );
+    let call = b.ins().call_indirect(builtin_sig, code, &[vmctx, fp, size]);
+    let at = b.inst_results(call)[0];
+    b.ins().return_(&[at]);
+    b.finalize(env.isa.frontend_config());
+    Ok(())
+}
+
 /// Builds a wasm-to-host trampoline into `func`: for imported function
 /// `import`, or for function type `type_index` (one that calls any host
 /// function of that type through a `funcref`).
@@ -180,6 +224,20 @@ pub fn wasm_to_host(
         vmctx::host_ctx::ARRAY_CALL as i32,
     );
     let count = b.ins().iconst(ptr, i64::from(ty.params.len() as u32));
+    // The collector walks the wasm frames below a host call from here.
+    let fp = b.ins().get_frame_pointer(ptr);
+    let limits = b.ins().load(
+        ptr,
+        vmctx_flags(),
+        caller_vmctx,
+        vmctx::RUNTIME_LIMITS as i32,
+    );
+    b.ins().store(
+        vmctx_flags(),
+        fp,
+        limits,
+        vmctx::runtime_limits::LAST_EXIT_FP as i32,
+    );
     let call = b
         .ins()
         .call_indirect(array_sig, code, &[host_ctx, caller_vmctx, values, count]);

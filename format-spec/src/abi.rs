@@ -8,14 +8,16 @@ use crate::{builtins::Builtin, traps::TrapKind, vmctx};
 
 /// Bumped by hand for ABI changes not visible in the constants below (for
 /// example a different argument order in a calling convention).
-pub const ABI_REVISION: u32 = 8;
+pub const ABI_REVISION: u32 = 9;
 
 /// Fingerprints of earlier revisions whose code runs unchanged on this
-/// loader, each with why. Revision 7 (`ddce5305c3f40cfa`, waot 0.11.0 to
-/// 0.18.0) differs from 8 only in how the loader encodes a host value in
-/// an `externref` (its value plus one, now tagged); code compiled without
-/// GC never reads a host value, only compares it with null.
-pub const COMPATIBLE_FINGERPRINTS: [u64; 1] = [0xddce_5305_c3f4_0cfa];
+/// loader when it holds no reference of the `any` or `extern` hierarchies
+/// (`compat::holds_gc_references`): revision 7 (`ddce5305c3f40cfa`, waot
+/// 0.11.0 to 0.18.0) and 8 (`3dd8b755da072a0a`, waot 0.19.0) differ from
+/// 9 only in the host value encoding of an `externref` (which code never
+/// reads), and in the stack maps and exit records that let the collector
+/// find references, which such code has none of.
+pub const COMPATIBLE_FINGERPRINTS: [u64; 2] = [0xddce_5305_c3f4_0cfa, 0x3dd8_b755_da07_2a0a];
 
 /// The description the fingerprint hashes; readable for debugging.
 pub fn description() -> String {
@@ -52,6 +54,15 @@ pub fn description() -> String {
     }
     s += "layout: type_ids[u32], memories[ptr], memory_bases[ptr], tables[ptr], globals[ptr], tags[ptr], func_refs[32];";
     s += "refs: funcref = *VMFuncRef or 0, externref = anyref word (0 null, (host value << 2) | 2), exnref = *exception or 0;";
+    s += "gc roots: every value of the any and extern hierarchies live across a call is in a stack-map slot, reloaded after the call; \
+          wasm-to-host trampolines store their frame pointer at limits_last_exit_fp before calling the host;";
+    for (name, value) in [
+        ("limits_gc_next", vmctx::runtime_limits::GC_NEXT),
+        ("limits_gc_limit", vmctx::runtime_limits::GC_LIMIT),
+        ("limits_last_exit_fp", vmctx::runtime_limits::LAST_EXIT_FP),
+    ] {
+        s += &format!("{name}={value};");
+    }
     s += "exceptions: try_call handlers by tag with the frame's vmctx as context, payload 0 = exnref; throw = exn_throw then a trap of kind uncaught exception;";
     for b in Builtin::ALL.into_iter().filter(|b| !b.is_gc()) {
         let (params, results) = b.signature();
@@ -72,7 +83,15 @@ pub fn description() -> String {
 const INTERRUPTION_TRAPS: [TrapKind; 2] = [TrapKind::OutOfFuel, TrapKind::Interrupted];
 
 /// The trap kinds only GC code raises; they belong to [`gc_description`].
-const GC_TRAPS: [TrapKind; 2] = [TrapKind::CastFailure, TrapKind::NullI31Reference];
+const GC_TRAPS: [TrapKind; 7] = [
+    TrapKind::CastFailure,
+    TrapKind::NullI31Reference,
+    TrapKind::NullStructReference,
+    TrapKind::NullArrayReference,
+    TrapKind::ArrayOutOfBounds,
+    TrapKind::AllocationTooLarge,
+    TrapKind::GcHeapOutOfMemory,
+];
 
 /// What code compiled with fuel or epoch checks also assumes (format
 /// 2.11): the runtime limits block and the traps. Its fingerprint is
@@ -92,7 +111,9 @@ pub fn interruption_description() -> String {
             vmctx::runtime_limits::EPOCH_DEADLINE,
         ),
         ("limits_epoch_ptr", vmctx::runtime_limits::EPOCH_PTR),
-        ("limits_size", vmctx::runtime_limits::SIZE),
+        // The block's size as interruption code knew it: the GC fields
+        // that follow (format 2.17) change nothing it reads.
+        ("limits_size", vmctx::runtime_limits::INTERRUPTION_END),
     ] {
         s += &format!("{name}={value};");
     }
@@ -113,7 +134,7 @@ pub fn interruption_fingerprint() -> u64 {
 /// `.waot.gc-types`, which only such modules have, so other code has the
 /// base [`fingerprint`] alone.
 pub fn gc_description() -> String {
-    let mut s = String::from("waot-gc r2;");
+    let mut s = String::from("waot-gc r3;");
     s += "types: iso-recursive canonical ids, one per type of a registered recursion group; \
           call_indirect through a non-final type calls func_subtype when the ids differ;";
     s += "casts: ref.test, ref.cast and br_on_cast of function, host and exception references: \
@@ -121,6 +142,10 @@ pub fn gc_description() -> String {
           (func_subtype for a non-final type);";
     s += "anyref and externref words: 0 null, (i31 << 1) | 1 with the upper half zero, (host << 2) | 2, \
           else an 8-aligned object; conversions keep the word; ref.eq compares words;";
+    s += "objects: bump-allocated from limits_gc_next up to limits_gc_limit, else gc_alloc through a trampoline \
+          whose frame record leads to the allocating frame; fields little-endian at gc_layout's offsets \
+          (natural alignment up to 8, size rounded to 8), arrays' length at object_array_length and elements \
+          from object_array_elements; the header is written by compiled code after allocation;";
     for (name, value) in [
         ("object_info", vmctx::gc_object::INFO),
         ("object_array_bit", vmctx::gc_object::ARRAY_BIT),
@@ -168,10 +193,12 @@ fn fnv1a(text: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    /// The fingerprint of ABI revision 8, as waot 0.19.0 records it (one
-    /// word for `anyref` and `externref`, a host value no longer plus
-    /// one); revision 7, `ddce5305c3f40cfa`, was waot 0.11.0 to 0.18.0
-    /// (the memory bases copied into the VM context); revision 6,
+    /// The fingerprint of ABI revision 9, as waot 0.20.0 records it (stack
+    /// maps and exit records for the collector); revision 8,
+    /// `3dd8b755da072a0a`, was waot 0.19.0 (one word for `anyref` and
+    /// `externref`, a host value no longer plus one); revision 7,
+    /// `ddce5305c3f40cfa`, was waot 0.11.0 to 0.18.0 (the memory bases
+    /// copied into the VM context); revision 6,
     /// `ba0281188ee4bef3`, was waot 0.10.0 (trap
     /// kinds 17 and 18 of function references); revision 5,
     /// `3a957f9fbf3049bf`, was waot 0.9.0, with 64-bit memory and table
@@ -183,21 +210,22 @@ mod tests {
     /// a real ABI change updates this value together with a format bump.
     #[test]
     fn fingerprint_is_pinned() {
-        assert_eq!(format!("{:016x}", super::fingerprint()), "3dd8b755da072a0a");
+        assert_eq!(format!("{:016x}", super::fingerprint()), "5a8f735e46044486");
         assert_eq!(
-            format!("{:016x}", super::COMPATIBLE_FINGERPRINTS[0]),
-            "ddce5305c3f40cfa"
+            format!("{:016x}", super::COMPATIBLE_FINGERPRINTS[1]),
+            "3dd8b755da072a0a"
         );
     }
 
-    /// The GC fingerprint of waot 0.19.0 (format 2.16: i31 references,
-    /// the object header, casts of the `any` hierarchy), pinned the same
-    /// way; waot 0.18.0's was `34a99209f52e7331`.
+    /// The GC fingerprint of waot 0.20.0 (format 2.17: structs, arrays and
+    /// the collector), pinned the same way; waot 0.19.0's was
+    /// `6784d9c39e3991ac` (i31 references, casts of the `any` hierarchy)
+    /// and 0.18.0's `34a99209f52e7331`.
     #[test]
     fn gc_fingerprint_is_pinned() {
         assert_eq!(
             format!("{:016x}", super::gc_fingerprint()),
-            "6784d9c39e3991ac"
+            "e600a5cea8ec83f1"
         );
     }
 

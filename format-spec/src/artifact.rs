@@ -53,6 +53,9 @@ pub struct Artifact<'a> {
     traps: Traps<'a>,
     /// The exception table: calls with a handler, sorted by return offset.
     pub handlers: Vec<HandlerEntry>,
+    /// Stack maps (format 2.17; empty before and for code that keeps no
+    /// GC reference across a call).
+    pub stack_maps: crate::stack_maps::StackMaps<'a>,
     /// Absolute file offset of the text section.
     pub text_offset: usize,
     /// Length of the text section.
@@ -196,6 +199,7 @@ impl<'a> Artifact<'a> {
                 .collect(),
             num_types: types.len(),
             types: crate::gc_types::ModuleTypes::new(&types, &rec_groups),
+            type_list: types.clone(),
             ..Scope::default()
         };
         let funcs = decode_list(&mut reader.required(section::FUNCTIONS)?, 16, |c| {
@@ -464,6 +468,10 @@ impl<'a> Artifact<'a> {
             }
             None => Vec::new(),
         };
+        let stack_maps = match reader.entry(section::STACK_MAPS) {
+            Some(s) => crate::stack_maps::StackMaps::parse(&bytes[s.range()], s.offset, text.size)?,
+            None => crate::stack_maps::StackMaps::default(),
+        };
 
         Ok(Artifact {
             bytes,
@@ -494,6 +502,7 @@ impl<'a> Artifact<'a> {
             signature,
             traps,
             handlers,
+            stack_maps,
             text_offset: text.offset,
             text_len: text.size,
             text_detached: detached.is_some(),

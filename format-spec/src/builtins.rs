@@ -92,6 +92,25 @@ macro_rules! foreach_builtin {
             /// declares it as a supertype, transitively (`call_indirect`
             /// through a non-final type).
             FuncSubtype func_subtype(vmctx: vmctx, actual: i32, expected: i32) -> i32;
+            /// `gc_alloc(vmctx, fp, size) -> ref` (format 2.17): `size`
+            /// zeroed bytes of the GC heap when the inline bump found the
+            /// space full, collecting first; 0 when the heap is at its
+            /// limit. `fp` is the frame pointer of the GC trampoline that
+            /// calls it, whose caller is the allocating wasm frame.
+            GcAlloc gc_alloc(vmctx: vmctx, fp: ref, size: i64) -> ref;
+            /// `array_init_data(vmctx, array, dst, data, src, len,
+            /// element_size) -> status`: copies `len` elements from data
+            /// segment `data` at byte `src` into `array` from element `dst`
+            /// (the caller checked the array's bounds); 1 when the segment
+            /// is too short. A null `array` only checks the segment.
+            ArrayInitData array_init_data(vmctx: vmctx, array: ref, dst: i32, data: i32, src: i32, len: i32, element_size: i32) -> i32;
+            /// `array_init_elem(vmctx, array, dst, elem, src, len) ->
+            /// status`: the same from element segment `elem`.
+            ArrayInitElem array_init_elem(vmctx: vmctx, array: ref, dst: i32, elem: i32, src: i32, len: i32) -> i32;
+            /// `array_copy(vmctx, dst, dst_index, src, src_index, len,
+            /// element_size) -> 0`: moves elements between (or within)
+            /// arrays whose bounds the caller checked.
+            ArrayCopy array_copy(vmctx: vmctx, dst: ref, dst_index: i32, src: ref, src_index: i32, len: i32, element_size: i32) -> i32;
         }
     };
 }

@@ -207,7 +207,8 @@ pub fn check_sections(
 /// The ABI fingerprint: VM context layout, builtins, calling conventions.
 pub fn check_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
     let ours = crate::abi::fingerprint();
-    let compatible = crate::abi::COMPATIBLE_FINGERPRINTS.contains(&a.abi_fingerprint);
+    let compatible =
+        crate::abi::COMPATIBLE_FINGERPRINTS.contains(&a.abi_fingerprint) && !holds_gc_references(a);
     (a.abi_fingerprint != ours && !compatible).then(|| {
         Fingerprints {
             field: "abi",
@@ -218,6 +219,36 @@ pub fn check_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch
         }
         .mismatch(a, host, names)
     })
+}
+
+/// Whether the module may hold a reference of the `any` or `extern`
+/// hierarchies, which could be a GC object: some type, import, global,
+/// table or element segment names one. Code that holds none needs neither
+/// stack maps nor exit records, so an earlier ABI revision in
+/// [`crate::abi::COMPATIBLE_FINGERPRINTS`] runs it unchanged.
+pub fn holds_gc_references(a: &Artifact) -> bool {
+    use crate::types::{HeapType, ImportKind, ValType};
+    let m = &a.module;
+    let ctx = crate::gc_types::ModuleTypes::new(&m.types, &m.rec_groups);
+    let traced = |t: &ValType| {
+        t.as_ref()
+            .is_some_and(|r| matches!(r.heap.top_in(&ctx), HeapType::Any | HeapType::Extern))
+    };
+    let in_types = m.types.iter().any(|t| match &t.composite {
+        crate::gc_types::CompositeType::Func(f) => f.params.iter().chain(&f.results).any(traced),
+        // Struct and array types need GC, whose fingerprint is checked.
+        _ => true,
+    });
+    let in_imports = m.imports.iter().any(|i| match &i.kind {
+        ImportKind::Global { ty, .. } => traced(ty),
+        ImportKind::Table(t) => traced(&t.elem),
+        _ => false,
+    });
+    in_types
+        || in_imports
+        || m.globals.iter().any(|g| traced(&g.ty))
+        || m.tables.iter().any(|t| traced(&t.elem))
+        || m.elements.iter().any(|e| traced(&e.elem))
 }
 
 /// The interruption ABI of code with fuel or epoch checks: the runtime

@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 16;
+pub const FORMAT_MINOR: u16 = 17;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -111,6 +111,10 @@ pub mod section {
     pub const TRAP_BLOCKS: &str = ".waot.trap-blocks";
     /// Exception table: calls with a handler (format 2.1).
     pub const EXCEPTION_TABLE: &str = ".waot.exception-table";
+    /// Stack maps (format 2.17, [`crate::stack_maps`]): where the frames of
+    /// calls at which a GC reference is live keep it. Present and required
+    /// when any call has one.
+    pub const STACK_MAPS: &str = ".waot.stack-maps";
     /// Function names for backtraces and trap messages.
     pub const NAMES: &str = ".waot.names";
     /// Machine code, aligned to the target's text alignment.
@@ -199,6 +203,7 @@ pub mod section {
         TRAPS,
         TRAP_BLOCKS,
         EXCEPTION_TABLE,
+        STACK_MAPS,
         DETACHED_TEXT,
         TEXT,
         DATA_BYTES,

@@ -220,6 +220,9 @@ pub(crate) struct Scope {
     pub num_types: usize,
     /// The types, for subtyping.
     pub types: crate::gc_types::ModuleTypes,
+    /// The types themselves (struct fields and array elements, for the
+    /// operands of allocations in constant expressions).
+    pub type_list: Vec<SubType>,
     /// Type and mutability of the globals a constant expression may read:
     /// the imported ones, then (format 2.15, Wasm 3.0) each defined global
     /// once its own initialiser is read, so that an initialiser reads the
@@ -298,6 +301,67 @@ pub(crate) fn decode_const_expr(
         return Err(FormatError::new(type_error, at));
     }
     Ok(expr)
+}
+
+/// A GC allocation of an extended constant expression (kinds 18 to 22,
+/// format 2.17): `struct.new`, `struct.new_default`, `array.new`,
+/// `array.new_default`, `array.new_fixed`, whose `value` is the type index
+/// (and for `array.new_fixed` the count in its high half). Pops and checks
+/// the operands; `None` when a type or operand is wrong.
+fn decode_allocation(
+    kind: u8,
+    value: u64,
+    scope: &Scope,
+    stack: &mut Vec<ValType>,
+) -> Option<(ConstOp, ValType)> {
+    use crate::gc_types::{CompositeType, StorageType};
+    let t = TypeIndex(u32::try_from(value & 0xffff_ffff).ok()?);
+    let count = u32::try_from(value >> 32).ok()?;
+    if kind != 22 && count != 0 {
+        return None;
+    }
+    let composite = &scope.type_list.get(t.index())?.composite;
+    let unpacked = |s: StorageType| match s {
+        StorageType::Val(v) => v,
+        _ => ValType::I32,
+    };
+    let mut pop = |expected: ValType| {
+        let v = stack.pop()?;
+        scope.is_subtype(v, expected).then_some(())
+    };
+    let op = match (kind, composite) {
+        (18, CompositeType::Struct(fields)) => {
+            for f in fields.iter().rev() {
+                pop(unpacked(f.storage))?;
+            }
+            ConstOp::StructNew(t)
+        }
+        (19, CompositeType::Struct(fields)) => {
+            fields
+                .iter()
+                .all(|f| f.storage.defaultable())
+                .then_some(())?;
+            ConstOp::StructNewDefault(t)
+        }
+        (20, CompositeType::Array(e)) => {
+            pop(ValType::I32)?;
+            pop(unpacked(e.storage))?;
+            ConstOp::ArrayNew(t)
+        }
+        (21, CompositeType::Array(e)) => {
+            e.storage.defaultable().then_some(())?;
+            pop(ValType::I32)?;
+            ConstOp::ArrayNewDefault(t)
+        }
+        (22, CompositeType::Array(e)) => {
+            for _ in 0..count {
+                pop(unpacked(e.storage))?;
+            }
+            ConstOp::ArrayNewFixed(t, count)
+        }
+        _ => return None,
+    };
+    Some((op, ValType::reference(false, HeapType::Concrete(t))))
 }
 
 impl Scope {
@@ -398,6 +462,35 @@ fn decode_extended(
                     _ => return Err(operand_error()),
                 };
                 (op, ValType::reference(nullable, to))
+            }
+            18..=22 => {
+                decode_allocation(kind, value, scope, &mut stack).ok_or_else(operand_error)?
+            }
+            23 => {
+                let v = u32::try_from(value).map_err(|_| unused())?;
+                (ConstOp::F32(v), ValType::F32)
+            }
+            24 => (ConstOp::F64(value), ValType::F64),
+            26 => {
+                let index = usize::try_from(value)
+                    .ok()
+                    .filter(|&i| i < scope.num_funcs)
+                    .ok_or(bad("constant expression index out of range"))?;
+                let ty = scope
+                    .func_types
+                    .get(index)
+                    .ok_or(bad("constant expression index out of range"))?;
+                (
+                    ConstOp::RefFunc(FuncIndex(index as u32)),
+                    ValType::reference(false, HeapType::Concrete(*ty)),
+                )
+            }
+            25 => {
+                let high = c.u64()?;
+                (
+                    ConstOp::V128(u128::from(value) | u128::from(high) << 64),
+                    ValType::V128,
+                )
             }
             _ => return Err(bad("unknown constant expression operator")),
         };

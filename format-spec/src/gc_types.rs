@@ -19,6 +19,17 @@ pub enum StorageType {
     Val(ValType),
 }
 
+impl StorageType {
+    /// Whether a field of this type has a default value (`struct.new_default`,
+    /// `array.new_default`): anything but a non-nullable reference.
+    pub fn defaultable(self) -> bool {
+        match self {
+            StorageType::Val(v) => v.as_ref().is_none_or(|r| r.nullable),
+            _ => true,
+        }
+    }
+}
+
 /// A struct field or array element type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FieldType {

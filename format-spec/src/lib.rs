@@ -4,7 +4,9 @@
 //! (`waot-run`) share. It defines:
 //!
 //! - the byte layout of an artifact ([`consts`], [`artifact`], `SPEC.md`),
-//! - the module metadata both sides agree on ([`types`]),
+//! - the module metadata both sides agree on ([`types`]), GC types and
+//!   object layouts ([`gc_types`], [`gc_layout`]) and stack maps
+//!   ([`stack_maps`]),
 //! - the module's index spaces ([`index_space`]) and the VM context layout
 //!   compiled code relies on ([`vmctx`]),
 //! - memory reservation sizes and target triples ([`target`]),
@@ -32,12 +34,14 @@ pub mod consts;
 pub mod cpu;
 mod decode;
 pub mod error;
+pub mod gc_layout;
 pub mod gc_types;
 pub mod header;
 pub mod index_space;
 mod memory_images;
 pub mod reader;
 pub mod signature;
+pub mod stack_maps;
 pub mod static_record;
 pub mod symbols;
 pub mod target;

@@ -53,11 +53,22 @@ pub enum TrapKind {
     CastFailure = 21,
     /// `i31.get_s` or `i31.get_u` of null (GC, format 2.16).
     NullI31Reference = 22,
+    /// `struct.get`/`struct.set` of null (GC, format 2.17).
+    NullStructReference = 23,
+    /// An array instruction on null (GC, format 2.17).
+    NullArrayReference = 24,
+    /// An array access outside its length (GC, format 2.17).
+    ArrayOutOfBounds = 25,
+    /// An array whose size does not fit in 32 bits (GC, format 2.17).
+    AllocationTooLarge = 26,
+    /// An allocation the GC heap cannot serve within its limit, even
+    /// after a collection (GC, format 2.17).
+    GcHeapOutOfMemory = 27,
 }
 
 impl TrapKind {
     /// Every kind, in code order.
-    pub const ALL: [TrapKind; 22] = [
+    pub const ALL: [TrapKind; 27] = [
         TrapKind::StackOverflow,
         TrapKind::IntegerOverflow,
         TrapKind::MemoryOutOfBounds,
@@ -80,6 +91,11 @@ impl TrapKind {
         TrapKind::Interrupted,
         TrapKind::CastFailure,
         TrapKind::NullI31Reference,
+        TrapKind::NullStructReference,
+        TrapKind::NullArrayReference,
+        TrapKind::ArrayOutOfBounds,
+        TrapKind::AllocationTooLarge,
+        TrapKind::GcHeapOutOfMemory,
     ];
 
     /// The kind with this code, if any.
@@ -112,6 +128,11 @@ impl TrapKind {
             TrapKind::Interrupted => "interrupted",
             TrapKind::CastFailure => "cast failure",
             TrapKind::NullI31Reference => "null i31 reference",
+            TrapKind::NullStructReference => "null structure reference",
+            TrapKind::NullArrayReference => "null array reference",
+            TrapKind::ArrayOutOfBounds => "out of bounds array access",
+            TrapKind::AllocationTooLarge => "allocation too large",
+            TrapKind::GcHeapOutOfMemory => "gc heap out of memory",
         }
     }
 }

@@ -494,6 +494,24 @@ pub enum ConstOp {
     AnyConvertExtern,
     /// `extern.convert_any` (GC): the same word, now in `extern`'s.
     ExternConvertAny,
+    /// `struct.new` of a struct type (GC, format 2.17): pops its fields.
+    StructNew(TypeIndex),
+    /// `struct.new_default`.
+    StructNewDefault(TypeIndex),
+    /// `array.new` of an array type: pops the element and the length.
+    ArrayNew(TypeIndex),
+    /// `array.new_default`: pops the length.
+    ArrayNewDefault(TypeIndex),
+    /// `array.new_fixed` of this many elements, popped.
+    ArrayNewFixed(TypeIndex, u32),
+    /// `f32.const` (bits), an operand of an allocation (format 2.17).
+    F32(u32),
+    /// `f64.const` (bits).
+    F64(u64),
+    /// `v128.const`, its 16 bytes as a little-endian integer.
+    V128(u128),
+    /// `ref.func`, an operand of an allocation (format 2.17).
+    RefFunc(FuncIndex),
 }
 
 /// The arithmetic of extended constant expressions (wrapping).

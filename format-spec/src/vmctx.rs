@@ -54,8 +54,21 @@ pub mod runtime_limits {
     pub const EPOCH_DEADLINE: u32 = 16;
     /// `*const u64`: the current epoch, which another thread may advance.
     pub const EPOCH_PTR: u32 = 24;
-    /// Size of the block.
-    pub const SIZE: u32 = 32;
+    /// Where the fields code with interruption checks reads end (the
+    /// block's size before format 2.17).
+    pub const INTERRUPTION_END: u32 = 32;
+    /// `usize`: where the next GC object goes (format 2.17); 0 before the
+    /// heap's first allocation.
+    pub const GC_NEXT: u32 = 32;
+    /// `usize`: the end of the GC heap's space: an allocation that would
+    /// pass it calls `gc_alloc`.
+    pub const GC_LIMIT: u32 = 40;
+    /// `usize`: the frame pointer of the innermost wasm-to-host trampoline,
+    /// which writes it before calling the host (the collector walks the
+    /// wasm frames of each host call in progress from there).
+    pub const LAST_EXIT_FP: u32 = 48;
+    /// Size of the fields compiled code knows (the loader's own follow).
+    pub const SIZE: u32 = 56;
 }
 /// Start of the type-id array.
 pub const TYPE_IDS_START: u32 = 32;

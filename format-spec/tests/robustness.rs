@@ -171,6 +171,7 @@ fn sample_with(kind: Types) -> Vec<u8> {
         type_trampolines: &[],
         traps: &traps,
         handlers: &[],
+        stack_maps: Default::default(),
         text: &text,
     })
 }

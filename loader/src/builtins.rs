@@ -6,6 +6,7 @@
 //! then traps) or 0.
 
 use crate::api::limits::Growth;
+use crate::gc::builtins::{array_copy, array_init_data, array_init_elem, gc_alloc};
 use crate::instance::InstanceData;
 use crate::values::ValRaw;
 use waot_format::builtins::Builtin;
@@ -15,7 +16,7 @@ const OK: i32 = 0;
 const OUT_OF_BOUNDS: i32 = 1;
 
 /// The instance that owns `vmctx`.
-fn instance<'a>(vmctx: *mut u8) -> &'a InstanceData {
+pub(crate) fn instance<'a>(vmctx: *mut u8) -> &'a InstanceData {
     // SAFETY: compiled code passes its own VM context, whose RUNTIME_DATA
     // slot points at the live InstanceData that owns it.
     unsafe { &*(*(vmctx.add(vmctx::RUNTIME_DATA as usize) as *const *const InstanceData)) }

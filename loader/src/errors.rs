@@ -12,6 +12,10 @@ pub struct RunOptions {
     pub max_wasm_stack: usize,
     /// Elements any table defined by the instance may grow to.
     pub max_table_elements: u64,
+    /// Bytes the GC heap's space may grow to (what may live at once; a
+    /// collection briefly needs twice that). Set by the first instance
+    /// with GC types of a store, or of a thread's storeless instances.
+    pub max_gc_heap: usize,
 }
 
 impl Default for RunOptions {
@@ -20,6 +24,7 @@ impl Default for RunOptions {
             max_memory_pages: None,
             max_wasm_stack: 1 << 20,
             max_table_elements: crate::externs::DEFAULT_TABLE_LIMIT,
+            max_gc_heap: crate::gc::DEFAULT_MAX_GC_HEAP,
         }
     }
 }

@@ -98,6 +98,19 @@ impl ExnArena {
         self.objects.borrow_mut().push((object, tag));
         address
     }
+
+    /// Calls `f` with the address of every value slot that may hold a GC
+    /// object (a parameter of the `any` or `extern` hierarchies).
+    pub(crate) fn for_each_traced_slot(&self, mut f: impl FnMut(usize)) {
+        let ctx = crate::type_registry::CanonicalTypes;
+        for (object, tag) in self.objects.borrow().iter() {
+            for (i, t) in tag.ty.params.iter().enumerate() {
+                if crate::gc::shapes::is_traced(*t, &ctx) {
+                    f(object[1 + i].0.as_ptr() as usize);
+                }
+            }
+        }
+    }
 }
 
 thread_local! {

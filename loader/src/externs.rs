@@ -81,6 +81,9 @@ pub struct Global {
     ty: ValType,
     mutable: bool,
     keepalive: RefCell<Vec<Rc<dyn Any>>>,
+    /// Its registration as a GC root source (globals of the `any` and
+    /// `extern` hierarchies).
+    _root: Option<crate::gc::roots::Registered>,
 }
 
 impl Global {
@@ -89,17 +92,31 @@ impl Global {
     pub fn new(value: Val, mutable: bool) -> Option<Rc<Global>> {
         let reference = matches!(value, Val::FuncRef(r) if !r.is_null())
             || matches!(value, Val::ExnRef(r) if !r.is_null());
-        (!reference).then(|| Self::with_type(value, value.ty(), mutable))
+        let roots = crate::interrupt::thread_roots();
+        (!reference).then(|| Self::with_type(value, value.ty(), mutable, &roots))
     }
 
     /// A global of type `ty` holding `value`, which must be of that type
-    /// (for a typed reference, `ty` holds canonical type ids).
-    pub(crate) fn with_type(value: Val, ty: ValType, mutable: bool) -> Rc<Global> {
+    /// (for a typed reference, `ty` holds canonical type ids), whose GC
+    /// references (if its type has them) are roots of `roots`.
+    pub(crate) fn with_type(
+        value: Val,
+        ty: ValType,
+        mutable: bool,
+        roots: &Rc<crate::gc::roots::RootSources>,
+    ) -> Rc<Global> {
+        let slot = Box::new(UnsafeCell::new(value.to_slot()));
+        let traced = crate::gc::shapes::is_traced(ty, &crate::type_registry::CanonicalTypes);
+        let root = traced.then(|| {
+            let word = slot.get().cast::<u64>();
+            roots.register(crate::gc::roots::RootSource::Global(word))
+        });
         Rc::new(Global {
-            slot: Box::new(UnsafeCell::new(value.to_slot())),
+            slot,
             ty,
             mutable,
             keepalive: RefCell::new(Vec::new()),
+            _root: root,
         })
     }
 

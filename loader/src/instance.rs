@@ -14,7 +14,7 @@ use crate::interrupt::VMRuntimeLimits;
 use crate::linker::{Linker, Wanted};
 use crate::memory::LinearMemory;
 use crate::pool::MemoryPool;
-use crate::segments::const_value;
+use crate::segments::{ConstEnv, const_value};
 use crate::traps;
 use crate::values::{Val, ValRaw};
 use crate::vm::VMContext;
@@ -44,6 +44,8 @@ pub struct InstanceData {
     data: Vec<Cell<(usize, usize)>>,
     /// Element segments, evaluated; empty once dropped.
     elements: Vec<RefCell<Vec<usize>>>,
+    /// The registrations of the segments that may hold GC objects.
+    segment_roots: RefCell<Vec<crate::gc::roots::Registered>>,
     options: RunOptions,
     /// Where its limits and exceptions live.
     place: Placement,
@@ -93,6 +95,21 @@ impl InstanceData {
     }
 
     /// The arena its exceptions go to.
+    /// What constant expressions evaluated now (segment offsets, table
+    /// initialisers) read.
+    pub(crate) fn const_env(&self) -> ConstEnv<'_> {
+        let a = self.module.artifact();
+        ConstEnv {
+            globals: &self.globals,
+            vmctx: self.vmctx.ptr as usize,
+            offsets: &self.offsets,
+            types: &a.module.types,
+            type_ids: self.module.type_ids(),
+            // SAFETY: the placement's limits block outlives the instance.
+            limits: unsafe { &*self.place.limits },
+        }
+    }
+
     pub(crate) fn exceptions(&self) -> &ExnArena {
         // SAFETY: the arena outlives the instance (see `Placement`).
         unsafe { &*self.place.exceptions }
@@ -295,7 +312,9 @@ impl Instance {
                 elem: canonical(desc.elem),
                 ..*desc
             };
-            let t = Table::with_limit(&desc, options.max_table_elements)
+            // SAFETY: the placement's limits block outlives its instances.
+            let roots = unsafe { &*place.limits }.roots();
+            let t = Table::with_limit_in(&desc, options.max_table_elements, roots)
                 .map_err(|e| InstantiateError::Table(e.0))?;
             if !place.allows(Growth::new_table(&t)) {
                 return Err(InstantiateError::Table(format!(
@@ -324,25 +343,42 @@ impl Instance {
         let offsets = a.vm_offsets();
         let vm = VMContext::new(offsets.size() as usize);
         let vmctx_addr = vm.ptr as usize;
+        // SAFETY: the placement's limits block outlives its instances.
+        let limits = unsafe { &*place.limits };
+        crate::gc::prepare_heap(limits, place.exceptions, a, type_ids, options);
+        // Objects the initialisers make are rooted until they are stored.
+        let _scope = crate::gc::roots::RootScope::new();
         for g in &a.module.globals {
             let ty = canonical(g.ty);
-            let value = const_value(&g.init, ty, &globals, vmctx_addr, &offsets);
-            globals.push(Global::with_type(value, ty, g.mutable));
+            let env = ConstEnv {
+                globals: &globals,
+                vmctx: vmctx_addr,
+                offsets: &offsets,
+                types: &a.module.types,
+                type_ids,
+                limits,
+            };
+            let value = const_value(&g.init, ty, &env).map_err(InstantiateError::Trap)?;
+            globals.push(Global::with_type(value, ty, g.mutable, limits.roots()));
         }
-        let elements: Vec<RefCell<Vec<usize>>> = a
-            .module
-            .elements
+        let env = ConstEnv {
+            globals: &globals,
+            vmctx: vmctx_addr,
+            offsets: &offsets,
+            types: &a.module.types,
+            type_ids,
+            limits,
+        };
+        let mut element_values = Vec::with_capacity(a.module.elements.len());
+        for seg in &a.module.elements {
+            let ty = canonical(seg.elem);
+            let items = seg.items.iter().map(|e| const_value(e, ty, &env));
+            let items: Result<Vec<Val>, _> = items.collect();
+            element_values.push(items.map_err(InstantiateError::Trap)?);
+        }
+        let elements: Vec<RefCell<Vec<usize>>> = element_values
             .iter()
-            .map(|seg| {
-                let items = seg
-                    .items
-                    .iter()
-                    .map(|e| {
-                        const_value(e, seg.elem, &globals, vmctx_addr, &offsets).raw_u64() as usize
-                    })
-                    .collect();
-                RefCell::new(items)
-            })
+            .map(|items| RefCell::new(items.iter().map(|v| v.raw_u64() as usize).collect()))
             .collect();
         let data = Rc::new(InstanceData {
             module: module.clone(),
@@ -362,9 +398,23 @@ impl Instance {
                 .map(|d| Cell::new((d.bytes.as_ptr() as usize, d.bytes.len())))
                 .collect(),
             elements,
+            segment_roots: RefCell::new(Vec::new()),
             options: options.clone(),
             place,
         });
+        // Passive segments that may hold GC objects are roots while they
+        // last.
+        let traced = a.module.elements.iter().map(|seg| {
+            crate::gc::shapes::is_traced(canonical(seg.elem), &crate::type_registry::CanonicalTypes)
+        });
+        for (items, traced) in data.elements.iter().zip(traced) {
+            if traced {
+                let source = crate::gc::roots::RootSource::Segment(items);
+                // SAFETY: the placement's limits block outlives its instances.
+                let roots = unsafe { &*data.place.limits }.roots();
+                data.segment_roots.borrow_mut().push(roots.register(source));
+            }
+        }
         let vm = &data.vmctx;
         vm.write(vmctx::MAGIC, vmctx::VMCTX_MAGIC);
         vm.write(vmctx::BUILTINS, crate::builtins::table().as_ptr() as usize);
@@ -671,6 +721,13 @@ pub(crate) fn call_func(
     max_wasm_stack: usize,
 ) -> Result<Vec<Val>, CallError> {
     let ty = &f.ty;
+    if args.iter().any(Val::is_released) {
+        return Err(CallError::BadArguments(
+            "an anyref or externref whose root scope has ended was passed (a GC object is \
+             the host's only within the RootScope it was received in)"
+                .into(),
+        ));
+    }
     if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(v, t)| !v.matches(*t)) {
         return Err(CallError::BadArguments(format!(
             "function expects {ty}, got {} argument(s)",

@@ -40,6 +40,14 @@ pub(crate) struct VMRuntimeLimits {
     fuel_consumed: Cell<i64>,
     epoch_deadline: Cell<u64>,
     epoch_ptr: *const AtomicU64,
+    gc_next: Cell<usize>,
+    gc_limit: Cell<usize>,
+    last_exit_fp: Cell<usize>,
+    /// The GC heap whose bump pointer is above (the loader's alone; made
+    /// at the first instance with GC types).
+    gc_heap: std::cell::OnceCell<crate::gc::GcHeap>,
+    /// The placement's GC root sources.
+    roots: std::rc::Rc<crate::gc::roots::RootSources>,
 }
 
 const _: () = {
@@ -48,7 +56,10 @@ const _: () = {
     assert!(offset_of!(VMRuntimeLimits, fuel_consumed) == runtime_limits::FUEL_CONSUMED as usize);
     assert!(offset_of!(VMRuntimeLimits, epoch_deadline) == runtime_limits::EPOCH_DEADLINE as usize);
     assert!(offset_of!(VMRuntimeLimits, epoch_ptr) == runtime_limits::EPOCH_PTR as usize);
-    assert!(size_of::<VMRuntimeLimits>() == runtime_limits::SIZE as usize);
+    assert!(offset_of!(VMRuntimeLimits, gc_next) == runtime_limits::GC_NEXT as usize);
+    assert!(offset_of!(VMRuntimeLimits, gc_limit) == runtime_limits::GC_LIMIT as usize);
+    assert!(offset_of!(VMRuntimeLimits, last_exit_fp) == runtime_limits::LAST_EXIT_FP as usize);
+    assert!(offset_of!(VMRuntimeLimits, gc_heap) == runtime_limits::SIZE as usize);
     // Compiled code reads the epoch with a plain 64-bit load.
     assert!(size_of::<AtomicU64>() == 8);
 };
@@ -58,14 +69,7 @@ thread_local! {
     /// the VM context while wasm runs on this thread, which is why every
     /// field is a `Cell` (interior mutability, no references held across
     /// calls into wasm).
-    static LIMITS: VMRuntimeLimits = const {
-        VMRuntimeLimits {
-            stack_limit: Cell::new(0),
-            fuel_consumed: Cell::new(UNLIMITED_FUEL),
-            epoch_deadline: Cell::new(u64::MAX),
-            epoch_ptr: &EPOCH,
-        }
-    };
+    static LIMITS: VMRuntimeLimits = VMRuntimeLimits::new(&EPOCH);
 }
 
 impl VMRuntimeLimits {
@@ -77,7 +81,50 @@ impl VMRuntimeLimits {
             fuel_consumed: Cell::new(UNLIMITED_FUEL),
             epoch_deadline: Cell::new(u64::MAX),
             epoch_ptr: epoch,
+            gc_next: Cell::new(0),
+            gc_limit: Cell::new(0),
+            last_exit_fp: Cell::new(0),
+            gc_heap: std::cell::OnceCell::new(),
+            roots: Default::default(),
         }
+    }
+
+    /// The placement's GC root sources.
+    pub(crate) fn roots(&self) -> &std::rc::Rc<crate::gc::roots::RootSources> {
+        &self.roots
+    }
+
+    /// Where the next GC object goes (0 before the first).
+    pub(crate) fn gc_next(&self) -> usize {
+        self.gc_next.get()
+    }
+
+    /// Moves the GC bump pointer.
+    pub(crate) fn set_gc_next(&self, at: usize) {
+        self.gc_next.set(at);
+    }
+
+    /// Sets where the inline allocation stops.
+    pub(crate) fn set_gc_limit(&self, at: usize) {
+        self.gc_limit.set(at);
+    }
+
+    /// Takes the frame pointer the last wasm-to-host trampoline left (0
+    /// when the host was not called through one since).
+    pub(crate) fn take_exit_fp(&self) -> usize {
+        self.last_exit_fp.replace(0)
+    }
+
+    /// The GC heap, made with spaces of at most `max_bytes` if there was
+    /// none.
+    pub(crate) fn gc_heap(&self, max_bytes: usize) -> &crate::gc::GcHeap {
+        self.gc_heap
+            .get_or_init(|| crate::gc::GcHeap::new(max_bytes))
+    }
+
+    /// The GC heap, if one was made.
+    pub(crate) fn existing_gc_heap(&self) -> Option<&crate::gc::GcHeap> {
+        self.gc_heap.get()
     }
 
     /// The stack limit of the outermost active wasm call (0 when none).
@@ -120,6 +167,12 @@ impl VMRuntimeLimits {
 /// The address of this thread's block, for VM contexts created on it.
 pub(crate) fn limits_ptr() -> *const VMRuntimeLimits {
     LIMITS.with(|l| l as *const VMRuntimeLimits)
+}
+
+/// This thread's GC root sources (for globals and tables made without a
+/// store).
+pub(crate) fn thread_roots() -> std::rc::Rc<crate::gc::roots::RootSources> {
+    LIMITS.with(|l| l.roots.clone())
 }
 
 /// Gives code compiled with `--fuel` on this thread `fuel` units to run

@@ -2,6 +2,7 @@
 //! against them, checking each against the signature the artifact recorded.
 
 use crate::externs::{Extern, Func, VMFuncRef};
+use crate::interrupt::VMRuntimeLimits;
 use crate::traps::{self, Trap};
 use crate::type_registry::TypeIds;
 use crate::values::{Val, ValRaw};
@@ -202,7 +203,25 @@ extern "C" fn host_array_call(
     // SAFETY: `callee` is the HostFunc pointer stored in the caller's
     // imported-function record; the instance keeps the Arc alive.
     let func = unsafe { &*(callee as *const HostFunc) };
-    match host_call(func, caller, values) {
+    // The wasm frames below this call are walked from the trampoline's
+    // frame if a collection runs before it returns; the GC references it
+    // is given are rooted until then (its results are words again).
+    let exit_fp = if caller.is_null() {
+        0
+    } else {
+        // SAFETY: a non-null caller is a live VM context, whose
+        // RUNTIME_LIMITS slot points at its placement's limits block.
+        let limits = unsafe {
+            &*(*(caller.add(vmctx::RUNTIME_LIMITS as usize) as *const *const VMRuntimeLimits))
+        };
+        limits.take_exit_fp()
+    };
+    crate::gc::roots::enter_host(exit_fp);
+    let scope = crate::gc::roots::RootScope::new();
+    let result = host_call(func, caller, values);
+    drop(scope);
+    crate::gc::roots::leave_host();
+    match result {
         Ok(()) => 0,
         Err(trap) => {
             traps::set_host_trap(trap);

@@ -92,6 +92,11 @@ struct Cli {
     /// growing (default 10,000,000).
     #[arg(long, value_name = "N", default_value_t = waot_run::externs::DEFAULT_TABLE_LIMIT)]
     max_table_elements: u64,
+    /// Bytes the GC heap may hold at once (structs and arrays); an
+    /// allocation beyond it traps with "gc heap out of memory" (default
+    /// 1 GiB; a collection briefly needs twice this).
+    #[arg(long, value_name = "BYTES", default_value_t = waot_run::DEFAULT_MAX_GC_HEAP as u64)]
+    max_gc_heap: u64,
     /// Give the guest a host directory (WASI preopen), as HOST or
     /// HOST::GUEST (default guest name: HOST). Repeatable.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
@@ -256,6 +261,7 @@ fn run(cli: &Cli) -> Result<Vec<Val>, Failure> {
         max_memory_pages: cli.max_memory_pages,
         max_wasm_stack: cli.max_wasm_stack as usize,
         max_table_elements: cli.max_table_elements,
+        max_gc_heap: usize::try_from(cli.max_gc_heap).unwrap_or(usize::MAX),
     };
     let mut linker = Linker::new();
     linker.allow_unresolved = cli.allow_unresolved;

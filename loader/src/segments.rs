@@ -5,6 +5,7 @@
 
 use crate::errors::InstantiateError;
 use crate::externs::Global;
+use crate::gc::Values;
 use crate::instance::InstanceData;
 use crate::traps::Trap;
 use crate::values::{AnyRef, ExternRef, Val};
@@ -22,8 +23,8 @@ pub(crate) fn initialize(d: &InstanceData, a: &Artifact) -> Result<(), Instantia
     let imported_tables = a.index_space().tables.imported as usize;
     for (table, init) in &a.module.table_inits {
         let t = &d.tables[imported_tables + *table as usize];
-        let vmctx = d.vmctx.ptr as usize;
-        let value = const_value(init, t.elem(), &d.globals, vmctx, &d.offsets).raw_u64();
+        let value = const_value(init, t.elem(), &d.const_env()).map_err(InstantiateError::Trap)?;
+        let value = value.raw_u64();
         // SAFETY: no wasm code runs during instantiation.
         let elements = unsafe { t.elements() };
         elements.fill(value as usize);
@@ -56,7 +57,7 @@ pub(crate) fn initialize(d: &InstanceData, a: &Artifact) -> Result<(), Instantia
             continue;
         }
         let m = &d.memories[memory.index()];
-        let offset = index_value(offset, m.memory64(), d);
+        let offset = index_value(offset, m.memory64(), d)?;
         if !m.in_bounds(offset, seg.bytes.len() as u64) {
             return Err(trap(TrapKind::MemoryOutOfBounds));
         }
@@ -76,7 +77,7 @@ fn apply_elements(d: &InstanceData, a: &Artifact) -> Result<(), InstantiateError
             ElementMode::Declarative => d.drop_elements(i as u32),
             ElementMode::Active { table, offset } => {
                 let t = &d.tables[table.index()];
-                let offset = index_value(offset, t.table64(), d);
+                let offset = index_value(offset, t.table64(), d)?;
                 let items = d.element_segment(i as u32);
                 let end = offset.checked_add(items.len() as u64);
                 let Some(end) = end.filter(|&end| end <= t.len()) else {
@@ -94,47 +95,68 @@ fn apply_elements(d: &InstanceData, a: &Artifact) -> Result<(), InstantiateError
 
 /// A segment offset: an `i64` for a 64-bit table or memory, else an `i32`
 /// read as unsigned.
-fn index_value(e: &ConstExpr, is64: bool, d: &InstanceData) -> u64 {
-    if is64 {
-        const_value(e, ValType::I64, &d.globals, 0, &d.offsets).raw_u64()
+fn index_value(e: &ConstExpr, is64: bool, d: &InstanceData) -> Result<u64, InstantiateError> {
+    let env = d.const_env();
+    let value = |ty| const_value(e, ty, &env).map_err(InstantiateError::Trap);
+    Ok(if is64 {
+        value(ValType::I64)?.raw_u64()
     } else {
-        u64::from(const_value(e, ValType::I32, &d.globals, 0, &d.offsets).raw_u64() as u32)
-    }
+        u64::from(value(ValType::I32)?.raw_u64() as u32)
+    })
 }
 
-pub(crate) fn const_value(
-    e: &ConstExpr,
-    ty: ValType,
-    globals: &[Rc<Global>],
-    vmctx: usize,
-    offsets: &VMOffsets,
-) -> Val {
-    match *e {
+/// What constant expressions read and where their GC objects go.
+pub(crate) struct ConstEnv<'a> {
+    /// The globals so far (imported ones, then those already defined).
+    pub(crate) globals: &'a [Rc<Global>],
+    /// The instance's VM context (`ref.func` is an address in it).
+    pub(crate) vmctx: usize,
+    /// Its layout.
+    pub(crate) offsets: &'a VMOffsets,
+    /// The module's types and their canonical ids (GC allocations).
+    pub(crate) types: &'a [SubType],
+    /// See `types`.
+    pub(crate) type_ids: &'a [u32],
+    /// The runtime limits block of the instance's placement, whose GC
+    /// heap allocations use.
+    pub(crate) limits: &'a crate::interrupt::VMRuntimeLimits,
+}
+
+/// The value of constant expression `e` of type `ty` (its concrete heap
+/// types canonical ids); an allocation may trap.
+pub(crate) fn const_value(e: &ConstExpr, ty: ValType, env: &ConstEnv) -> Result<Val, Trap> {
+    Ok(match *e {
         ConstExpr::I32(v) => Val::I32(v),
         ConstExpr::I64(v) => Val::I64(v),
         ConstExpr::F32(v) => Val::F32(v),
         ConstExpr::F64(v) => Val::F64(v),
-        ConstExpr::GlobalGet(g) => globals[g.index()].get(),
+        ConstExpr::GlobalGet(g) => env.globals[g.index()].get(),
         ConstExpr::RefNull => Val::null(ty),
         ConstExpr::RefFunc(f) => Val::FuncRef(crate::values::FuncRef::from_raw(
-            vmctx + offsets.func_ref(f.0) as usize,
+            env.vmctx + env.offsets.func_ref(f.0) as usize,
         )),
         // Typed as `ty` (a reference's word is the same in any variant).
-        ConstExpr::Extended(ref ops) => Val::from_slot(ty, &extended_value(ops, globals).to_slot()),
+        ConstExpr::Extended(ref ops) => Val::from_slot(ty, &extended_value(ops, env)?.to_slot()),
         ConstExpr::V128(v) => Val::V128(v),
-    }
+    })
 }
 
 /// Evaluates an extended constant expression (the reader checked its types
 /// and that it leaves one value); integer arithmetic wraps, a reference
 /// is its word in whichever variant.
-fn extended_value(ops: &[ConstOp], globals: &[Rc<Global>]) -> Val {
+fn extended_value(ops: &[ConstOp], env: &ConstEnv) -> Result<Val, Trap> {
     let mut stack: Vec<Val> = Vec::with_capacity(ops.len());
     for op in ops {
         let v = match *op {
             ConstOp::I32(v) => Val::I32(v),
             ConstOp::I64(v) => Val::I64(v),
-            ConstOp::GlobalGet(g) => globals[g.index()].get(),
+            ConstOp::F32(v) => Val::F32(v),
+            ConstOp::F64(v) => Val::F64(v),
+            ConstOp::V128(v) => Val::V128(v),
+            ConstOp::RefFunc(f) => Val::FuncRef(crate::values::FuncRef::from_raw(
+                env.vmctx + env.offsets.func_ref(f.0) as usize,
+            )),
+            ConstOp::GlobalGet(g) => env.globals[g.index()].get(),
             ConstOp::I32Arith(a) => match (stack.pop(), stack.pop()) {
                 (Some(Val::I32(y)), Some(Val::I32(x))) => Val::I32(match a {
                     ArithOp::Add => x.wrapping_add(y),
@@ -163,10 +185,47 @@ fn extended_value(ops: &[ConstOp], globals: &[Rc<Global>]) -> Val {
             ConstOp::ExternConvertAny => {
                 Val::ExternRef(ExternRef::from_raw(stack.pop().map_or(0, |v| v.raw_u64())))
             }
+            ConstOp::StructNew(t) | ConstOp::StructNewDefault(t) => {
+                let composite = &env.types[t.index()].composite;
+                let count = match composite {
+                    waot_format::gc_types::CompositeType::Struct(f) => f.len(),
+                    _ => 0,
+                };
+                let fields = match op {
+                    ConstOp::StructNew(_) => stack.split_off(stack.len().saturating_sub(count)),
+                    _ => Vec::new(),
+                };
+                allocate(env, t, Values::Each(&fields))?
+            }
+            ConstOp::ArrayNew(t) | ConstOp::ArrayNewDefault(t) => {
+                let len = match stack.pop() {
+                    Some(Val::I32(n)) => n as u32 as usize,
+                    _ => 0,
+                };
+                let init = match op {
+                    ConstOp::ArrayNew(_) => stack.pop(),
+                    _ => None,
+                };
+                let init = init.unwrap_or(Val::I64(0));
+                allocate(env, t, Values::Fill(init, len as u32))?
+            }
+            ConstOp::ArrayNewFixed(t, n) => {
+                let elements = stack.split_off(stack.len().saturating_sub(n as usize));
+                allocate(env, t, Values::Each(&elements))?
+            }
         };
         stack.push(v);
     }
-    stack.pop().unwrap_or(Val::I32(0))
+    Ok(stack.pop().unwrap_or(Val::I32(0)))
+}
+
+/// A new struct or array of type `t` holding `values` (zeros when empty
+/// for a struct).
+fn allocate(env: &ConstEnv, t: TypeIndex, values: Values) -> Result<Val, Trap> {
+    let composite = &env.types[t.index()].composite;
+    let word = crate::gc::new_object(env.limits, env.type_ids[t.index()], composite, values)
+        .map_err(Trap::new)?;
+    Ok(Val::AnyRef(AnyRef::from_raw(word)))
 }
 
 fn trap(kind: TrapKind) -> InstantiateError {

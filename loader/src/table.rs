@@ -32,6 +32,13 @@ pub(crate) struct VMTableDefinition {
 
 const ELEMENT_SIZE: usize = std::mem::size_of::<usize>();
 
+impl VMTableDefinition {
+    /// Where its elements start and how many there are.
+    pub(crate) fn elements(&self) -> (*mut usize, usize) {
+        (self.base.get(), self.length.get() as usize)
+    }
+}
+
 const _: () = {
     use std::mem::offset_of;
     use waot_format::vmctx::table;
@@ -60,6 +67,9 @@ pub struct Table {
     limit: u64,
     /// Instances whose function references may be stored in this table.
     keepalive: RefCell<Vec<Rc<dyn Any>>>,
+    /// Its registration as a GC root source (tables of the `any` and
+    /// `extern` hierarchies).
+    _root: Option<crate::gc::roots::Registered>,
 }
 
 fn round_to_pages(bytes: usize) -> Option<usize> {
@@ -72,6 +82,16 @@ impl Table {
     /// maximum, but never past `limit` elements. Fails when the declared
     /// minimum is above that limit, or the address space cannot be had.
     pub fn with_limit(desc: &TableDesc, runtime_limit: u64) -> Result<Rc<Table>, TableError> {
+        Self::with_limit_in(desc, runtime_limit, &crate::interrupt::thread_roots())
+    }
+
+    /// [`Table::with_limit`], its GC references (if its element type has
+    /// them) roots of `roots`.
+    pub(crate) fn with_limit_in(
+        desc: &TableDesc,
+        runtime_limit: u64,
+        roots: &Rc<crate::gc::roots::RootSources>,
+    ) -> Result<Rc<Table>, TableError> {
         let limit = desc
             .max
             .unwrap_or(u32::MAX as u64)
@@ -110,11 +130,16 @@ impl Table {
             })?
             .cast()
         };
+        let definition = Box::new(VMTableDefinition {
+            base: Cell::new(base),
+            length: Cell::new(0),
+        });
+        let traced = crate::gc::shapes::is_traced(desc.elem, &crate::type_registry::CanonicalTypes);
+        let root =
+            traced.then(|| roots.register(crate::gc::roots::RootSource::Table(&*definition)));
         let table = Rc::new(Table {
-            definition: Box::new(VMTableDefinition {
-                base: Cell::new(base),
-                length: Cell::new(0),
-            }),
+            definition,
+            _root: root,
             base,
             reserved,
             accessible: Cell::new(0),

@@ -282,6 +282,50 @@ fn resume_in(code: &[Arc<CodeMap>], mut fp: usize, exn: usize) -> Option<Resume>
     None
 }
 
+/// Calls `f` with every stack slot that holds a GC reference in the wasm
+/// frames reached from `start`, the frame pointer of a trampoline (the GC
+/// allocator's, or a wasm-to-host one) whose caller is wasm code: each
+/// frame's return address names its caller's stack map, whose slots are at
+/// the caller's frame pointer minus the map's frame size. Stops where a
+/// return address leaves registered code (the host, below an array entry).
+pub(crate) fn for_each_stack_slot(start: usize, mut f: impl FnMut(&mut u64)) {
+    use crate::signals::frame;
+    let mut fp = start;
+    // Far more frames than any wasm stack can hold; a bound, not a limit.
+    for _ in 0..(1 << 24) {
+        if fp == 0 || !fp.is_multiple_of(std::mem::size_of::<usize>()) {
+            return;
+        }
+        // SAFETY: `fp` is the frame pointer of a live frame of compiled
+        // code (the trampoline's, or one reached from it through return
+        // addresses in registered code), which keeps its frame record.
+        let (caller_fp, return_address) =
+            unsafe { (frame::caller_fp(fp), frame::return_address(fp)) };
+        let slots: Option<Vec<usize>> = crate::code_registry::with_code(|code| {
+            let map = code
+                .iter()
+                .find(|m| m.offset_of(return_address).is_some())?;
+            let offset = map.offset_of(return_address)?;
+            let artifact = map.artifact();
+            let Some((frame_size, slots)) = artifact.stack_maps.lookup(offset) else {
+                return Some(Vec::new());
+            };
+            let sp = caller_fp.wrapping_sub(frame_size as usize);
+            Some(slots.map(|s| sp + s as usize).collect())
+        });
+        let Some(slots) = slots else {
+            return;
+        };
+        for at in slots {
+            // SAFETY: the stack map names 8-byte slots inside the live
+            // frame of the caller, which keeps references there across the
+            // call it is in.
+            f(unsafe { &mut *(at as *mut u64) });
+        }
+        fp = caller_fp;
+    }
+}
+
 thread_local! {
     /// The error a host function returned, for the call it ends.
     static LAST_TRAP: Cell<Option<Trap>> = const { Cell::new(None) };

@@ -1,9 +1,10 @@
 //! Wasm values on the host side: parsing command-line arguments, printing
 //! results, and the 16-byte little-endian slots of the array-call ABI.
 
+use crate::gc::refs::word_of;
+pub use crate::gc::refs::{AnyKind, AnyRef, ExternRef, HOST_VALUE_MAX};
 use crate::type_registry::CanonicalTypes;
 use waot_format::types::{HeapType, ValType};
-use waot_format::vmctx::gc_ref;
 
 /// A `funcref`: null, or a function the loader handed out. Opaque: safe
 /// code cannot make one from an address, only copy one it was given.
@@ -52,148 +53,6 @@ macro_rules! opaque_ref {
 
 opaque_ref!(FuncRef, "FuncRef");
 opaque_ref!(ExnRef, "ExnRef");
-
-/// An `externref`: null, a host value, or (GC) an `anyref` made external
-/// by `extern.convert_any`. One word, as compiled code keeps it
-/// (`waot_format::vmctx::gc_ref`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ExternRef(u64);
-
-/// An `anyref` (and `eqref`, `i31ref`, …): null, an `i31`, or (GC) a
-/// host value made internal by `any.convert_extern`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AnyRef(u64);
-
-/// The largest host value an [`ExternRef`] holds: 62 bits (the word's
-/// low two bits tag it).
-pub const HOST_VALUE_MAX: u64 = (1 << 62) - 1;
-
-/// The host value a word holds, if it holds one.
-fn host_value(word: u64) -> Option<u64> {
-    (word & gc_ref::HOST_MASK == gc_ref::HOST_TAG).then_some(word >> 2)
-}
-
-impl ExternRef {
-    /// The null reference.
-    pub const NULL: ExternRef = ExternRef(0);
-
-    /// A reference to host value `value`; `None` above [`HOST_VALUE_MAX`].
-    pub fn host(value: u64) -> Option<ExternRef> {
-        (value <= HOST_VALUE_MAX).then_some(ExternRef((value << 2) | gc_ref::HOST_TAG))
-    }
-
-    /// The host value it refers to (none for null or an external `anyref`).
-    pub fn host_value(self) -> Option<u64> {
-        host_value(self.0)
-    }
-
-    /// Whether it is null.
-    pub fn is_null(self) -> bool {
-        self.0 == 0
-    }
-
-    /// `extern.convert_any`: the same reference, external.
-    pub fn from_any(r: AnyRef) -> ExternRef {
-        ExternRef(r.0)
-    }
-
-    /// The word compiled code keeps.
-    pub(crate) fn from_raw(word: u64) -> ExternRef {
-        ExternRef(word)
-    }
-
-    /// See [`ExternRef::from_raw`].
-    pub(crate) fn raw(self) -> u64 {
-        self.0
-    }
-}
-
-impl AnyRef {
-    /// The null reference.
-    pub const NULL: AnyRef = AnyRef(0);
-
-    /// `ref.i31`: the low 31 bits of `value`.
-    pub fn i31(value: i32) -> AnyRef {
-        AnyRef(u64::from(((value as u32) << 1) | gc_ref::I31_TAG as u32))
-    }
-
-    /// `i31.get_s`: the `i31` it holds, sign-extended (none for another
-    /// reference).
-    pub fn i31_signed(self) -> Option<i32> {
-        (self.0 & gc_ref::I31_TAG != 0).then_some((self.0 as u32 as i32) >> 1)
-    }
-
-    /// `i31.get_u`: the `i31` it holds, zero-extended.
-    pub fn i31_unsigned(self) -> Option<u32> {
-        (self.0 & gc_ref::I31_TAG != 0).then_some((self.0 as u32) >> 1)
-    }
-
-    /// The host value an internalised `externref` holds.
-    pub fn host_value(self) -> Option<u64> {
-        host_value(self.0)
-    }
-
-    /// Whether it is null.
-    pub fn is_null(self) -> bool {
-        self.0 == 0
-    }
-
-    /// `any.convert_extern`: the same reference, internal.
-    pub fn from_extern(r: ExternRef) -> AnyRef {
-        AnyRef(r.0)
-    }
-
-    /// The word compiled code keeps.
-    pub(crate) fn from_raw(word: u64) -> AnyRef {
-        AnyRef(word)
-    }
-
-    /// See [`AnyRef::from_raw`].
-    pub(crate) fn raw(self) -> u64 {
-        self.0
-    }
-
-    /// Whether it is a value of abstract heap type `heap` of its
-    /// hierarchy (`any`, `eq`, `i31`, `struct`, `array`, `none`), null
-    /// aside.
-    fn is_of_abstract(self, heap: HeapType) -> bool {
-        let host = host_value(self.0).is_some();
-        let i31 = self.0 & gc_ref::I31_TAG != 0;
-        match heap {
-            HeapType::Any => true,
-            HeapType::Eq => !host,
-            HeapType::I31 => i31,
-            _ => false,
-        }
-    }
-}
-
-impl AnyRef {
-    /// How it reads in messages and `Debug`: `null`, `i31 N`, `host N`.
-    fn describe(self) -> String {
-        if self.0 == 0 {
-            "null".into()
-        } else if let Some(v) = self.i31_signed() {
-            format!("i31 {v}")
-        } else if let Some(h) = host_value(self.0) {
-            format!("host {h}")
-        } else {
-            "object".into()
-        }
-    }
-}
-
-impl std::fmt::Debug for ExternRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ExternRef({})", AnyRef(self.0).describe())
-    }
-}
-
-impl std::fmt::Debug for AnyRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AnyRef({})", self.describe())
-    }
-}
 
 /// A wasm value.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -246,18 +105,19 @@ impl Val {
         if self.ty() != ty.top_in(&CanonicalTypes) {
             return false;
         }
+        // A released root matches nothing (not even as null).
+        if let Val::AnyRef(AnyRef(held)) | Val::ExternRef(ExternRef(held)) = *self
+            && word_of(held).is_none()
+        {
+            return false;
+        }
         let raw = self.raw_u64();
         if raw == 0 {
             return r.nullable;
         }
-        match r.heap {
-            // A GC reference (waot has no objects yet, so a concrete
-            // struct or array type holds none).
-            _ if matches!(self, Val::AnyRef(_)) => match r.heap {
-                HeapType::Concrete(_) => false,
-                heap => AnyRef(raw).is_of_abstract(heap),
-            },
-            HeapType::Concrete(id) => {
+        match (self, r.heap) {
+            (Val::AnyRef(a), heap) => a.is_of(heap).unwrap_or(false),
+            (_, HeapType::Concrete(id)) => {
                 let at = raw as usize + waot_format::vmctx::func_ref::TYPE_ID as usize;
                 // SAFETY: a non-null funcref points to a function reference
                 // record (see above), whose type id is a `u32` at TYPE_ID.
@@ -267,9 +127,14 @@ impl Val {
                 crate::type_registry::is_subtype(actual, id.0)
             }
             // The bottom types hold only null.
-            HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn => false,
+            (_, HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn) => false,
             _ => true,
         }
+    }
+
+    /// Whether it is a GC reference whose root scope has ended.
+    pub fn is_released(&self) -> bool {
+        matches!(*self, Val::AnyRef(AnyRef(held)) | Val::ExternRef(ExternRef(held)) if word_of(held).is_none())
     }
 
     /// A null reference of type `ty` (or zero for numbers); a typed

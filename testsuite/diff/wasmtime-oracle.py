@@ -183,12 +183,13 @@ for line in sys.stdin:
             continue
         if command == "load":
             skipped = set()
-            limits = {}
+            # Tables grow as far as waot's default lets them (10,000,000
+            # elements), not until the machine runs out of memory.
+            limits = {"table_elements": 10_000_000}
             if len(words) > 2:
                 limits["memory_size"] = int(words[2]) * 65536
             store = wasmtime.Store(engine)
-            if limits:
-                store.set_limits(**limits)
+            store.set_limits(**limits)
             module = wasmtime.Module.from_file(engine, words[1])
             try:
                 instance = wasmtime.Instance(store, module, [])

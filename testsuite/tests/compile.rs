@@ -239,16 +239,18 @@ fn a_progress_bar_is_drawn_on_a_terminal_only_after_the_delay_and_not_when_quiet
     );
 }
 
-/// A function refused half-way through its translation (a GC instruction
-/// after other code) leaves no trace in the worker thread's Cranelift
-/// context: the modules compiled after it, on the same threads, compile
-/// (a context left mid-function once made the next translation panic).
+/// Modules with GC objects (their GC trampoline, an extra label) and
+/// without compile one after the other on the same worker threads. (A
+/// function refused half-way through its translation once left a worker's
+/// Cranelift context mid-function; waot now translates every instruction
+/// of valid wasm, so no refusal happens half-way, and the context is still
+/// reset after any translation error.)
 #[test]
-fn a_refusal_half_way_through_a_function_leaves_the_workers_clean() {
-    let refused = wat::parse_str(
+fn gc_modules_and_others_alternate_on_the_workers() {
+    let gc = wat::parse_str(
         r#"(module
              (type $s (struct (field i32)))
-             (func (param i32) (result i32)
+             (func (export "f") (param i32) (result i32)
                (block (result i32)
                  (local.get 0)
                  (br_if 0 (i32.eqz (local.get 0)))
@@ -262,11 +264,7 @@ fn a_refusal_half_way_through_a_function_leaves_the_workers_clean() {
         .find(|(name, _)| name.ends_with("control.wat"))
         .unwrap();
     for _ in 0..20 {
-        let err = waot::compile(&refused, &CompileOptions::default()).unwrap_err();
-        assert!(
-            err.to_string().contains("gc instruction struct.new"),
-            "{err}"
-        );
+        waot::compile(&gc, &CompileOptions::default()).unwrap();
         waot::compile(&good, &CompileOptions::default()).unwrap();
     }
 }

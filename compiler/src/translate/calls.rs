@@ -3,7 +3,7 @@
 //! through the builtin table. None of them leaves a relocation in the text.
 
 use super::exceptions::Callee;
-use super::{NAMESPACE_WASM_FUNC, Translator, ir_type, vmctx_flags};
+use super::{NAMESPACE_WASM_FUNC, Translator, vmctx_flags};
 use crate::error::Result;
 use cranelift_codegen::ir::{
     self, AbiParam, ExtFuncData, ExternalName, InstBuilder, Signature, UserExternalName, Value,
@@ -25,7 +25,7 @@ impl Translator<'_, '_> {
         let ty = self.env.module.func_type(callee).clone();
         let mut args = vec![self.vmctx, self.vmctx];
         args.extend(self.pop_n(ty.params.len()));
-        let result_types: Vec<ir::Type> = ty.results.iter().map(|t| ir_type(*t)).collect();
+        let result_types = ty.results.clone();
         let callee = if let Some(defined) = self.env.module.space.defined_func(callee) {
             args[0] = self.vmctx;
             Callee::Direct(self.func_ref(defined))

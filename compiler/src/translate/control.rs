@@ -7,29 +7,29 @@ use crate::error::Result;
 use cranelift_codegen::ir::{self, InstBuilder, JumpTableData};
 use std::collections::HashMap;
 use waot_format::traps::TrapKind;
-use waot_format::types::TypeIndex;
+use waot_format::types::{TypeIndex, ValType};
 use wasmparser::{BlockType, Operator};
 
 impl Translator<'_, '_> {
     /// Parameter and result types of a block type.
-    pub(super) fn block_signature(&self, bt: BlockType) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
+    pub(super) fn block_signature(&self, bt: BlockType) -> Result<(Vec<ValType>, Vec<ValType>)> {
         Ok(match bt {
             BlockType::Empty => (vec![], vec![]),
-            BlockType::Type(t) => (vec![], vec![ir_type(self.env.module.value_type(t)?)]),
+            BlockType::Type(t) => (vec![], vec![self.env.module.value_type(t)?]),
             BlockType::FuncType(i) => {
                 let ty = self.env.module.meta.func_type(TypeIndex(i));
-                (
-                    ty.params.iter().map(|t| ir_type(*t)).collect(),
-                    ty.results.iter().map(|t| ir_type(*t)).collect(),
-                )
+                (ty.params.clone(), ty.results.clone())
             }
         })
     }
 
-    pub(super) fn new_block(&mut self, params: &[ir::Type]) -> ir::Block {
+    /// A block whose parameters have wasm types `params` (tracked for the
+    /// stack maps where the collector must find them).
+    pub(super) fn new_block(&mut self, params: &[ValType]) -> ir::Block {
         let block = self.builder.create_block();
         for t in params {
-            self.builder.append_block_param(block, *t);
+            let v = self.builder.append_block_param(block, ir_type(*t));
+            self.track(v, *t);
         }
         block
     }
@@ -117,6 +117,10 @@ impl Translator<'_, '_> {
                 let cond = self.pop();
                 let (a, b) = self.pop2();
                 let v = self.builder.ins().select(cond, a, b);
+                if let Operator::TypedSelect { ty } = *op {
+                    let ty = self.env.module.value_type(ty)?;
+                    self.track(v, ty);
+                }
                 self.push(v);
             }
             Operator::Unreachable => self.trap(TrapKind::Unreachable),

@@ -20,8 +20,8 @@ use cranelift_codegen::ir::{
 };
 use waot_format::builtins::Builtin;
 use waot_format::traps::TrapKind;
-use waot_format::types::TypeIndex;
 use waot_format::types::wasm_features;
+use waot_format::types::{TypeIndex, ValType};
 use waot_format::vmctx::{self, VALUE_SLOT_SIZE};
 use wasmparser::{Catch, Operator};
 
@@ -221,11 +221,12 @@ impl Translator<'_, '_> {
         let mut values = Vec::new();
         for (i, t) in self.tag_type(tag).into_iter().enumerate() {
             let at = vmctx::exn::VALUES + i as u32 * VALUE_SLOT_SIZE;
-            values.push(
-                self.builder
-                    .ins()
-                    .load(ir_type(t), payload_flags(), exn, at as i32),
-            );
+            let v = self
+                .builder
+                .ins()
+                .load(ir_type(t), payload_flags(), exn, at as i32);
+            self.track(v, t);
+            values.push(v);
         }
         values
     }
@@ -302,14 +303,15 @@ impl Translator<'_, '_> {
         self.reachable = false;
     }
 
-    /// Emits a call of `callee` with `args` returning `results` types: a
+    /// Emits a call of `callee` with `args` returning values of wasm types
+    /// `results` (tracked for the stack maps): a
     /// plain call outside `try_table`, else a `try_call` whose handlers are
     /// the enclosing catch clauses. Returns the call's results.
     pub(super) fn emit_call(
         &mut self,
         callee: Callee,
         args: &[Value],
-        results: &[ir::Type],
+        results: &[ValType],
     ) -> Vec<Value> {
         let catches = self.handler_scopes.iter().any(|s| !s.clauses.is_empty());
         if !catches {
@@ -317,13 +319,12 @@ impl Translator<'_, '_> {
                 Callee::Direct(f) => self.builder.ins().call(f, args),
                 Callee::Indirect(sig, code) => self.builder.ins().call_indirect(sig, code, args),
             };
-            return self.builder.inst_results(call).to_vec();
+            let values = self.builder.inst_results(call).to_vec();
+            self.track_all(&values, results);
+            return values;
         }
         let clauses = self.active_clauses();
-        let returned = self.builder.create_block();
-        for t in results {
-            self.builder.append_block_param(returned, *t);
-        }
+        let returned = self.new_block(results);
         let ret_args = (0..results.len() as u32).map(BlockArg::TryCallRet);
         let normal = BlockCall::new(returned, ret_args, &mut self.builder.func.dfg.value_lists);
         let ptr = self.env.pointer_type();

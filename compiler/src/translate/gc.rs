@@ -6,12 +6,10 @@
 //! (`ref.test`, `ref.cast`, `br_on_cast`, `br_on_cast_fail`) of every
 //! hierarchy: a word's tag bits decide the abstract `any` types, an
 //! object's header its struct or array type, a function reference's type
-//! id its function type (the registry asked about declared subtypes). The
-//! instructions that make and use structs and arrays are refused by name
-//! until the collector exists, so no module that needs them is ever
-//! miscompiled.
+//! id its function type (the registry asked about declared subtypes).
+//! Structs and arrays are `gc_objects.rs`'s.
 
-use super::{Translator, operator_name, trap_code, vmctx_flags};
+use super::{Translator, trap_code, vmctx_flags};
 use crate::error::{Result, unsupported};
 use cranelift_codegen::ir::{self, InstBuilder, Value, condcodes::IntCC, types};
 use waot_format::gc_types::CompositeKind;
@@ -24,7 +22,6 @@ impl Translator<'_, '_> {
     /// Casts of the references waot has values for; refuses every other
     /// GC instruction by name. `false` for any other operator.
     pub(super) fn gc_operator(&mut self, op: &Operator) -> Result<bool> {
-        let offset = self.builder.srcloc().bits();
         match *op {
             Operator::RefTestNonNull { hty } | Operator::RefTestNullable { hty } => {
                 let nullable = matches!(op, Operator::RefTestNullable { .. });
@@ -96,14 +93,7 @@ impl Translator<'_, '_> {
             }
             // The same word in the other hierarchy.
             Operator::AnyConvertExtern | Operator::ExternConvertAny => {}
-            _ if is_gc_instruction(op) => {
-                return unsupported(format!(
-                    "gc instruction {} (at byte offset {offset:#x}; waot compiles gc types, \
-                     i31 references and casts, not yet structs and arrays)",
-                    operator_name(op)
-                ));
-            }
-            _ => return Ok(false),
+            _ => return self.gc_object_operator(op),
         }
         Ok(true)
     }
@@ -271,44 +261,4 @@ fn object_header_flags() -> ir::MemFlagsData {
     vmctx_flags()
         .with_endianness(ir::Endianness::Little)
         .with_readonly()
-}
-
-/// Whether `op` is one of the GC proposal's instructions (prefix `0xfb`).
-pub(crate) fn is_gc_instruction(op: &Operator) -> bool {
-    use Operator::*;
-    matches!(
-        op,
-        RefEq
-            | StructNew { .. }
-            | StructNewDefault { .. }
-            | StructGet { .. }
-            | StructGetS { .. }
-            | StructGetU { .. }
-            | StructSet { .. }
-            | ArrayNew { .. }
-            | ArrayNewDefault { .. }
-            | ArrayNewFixed { .. }
-            | ArrayNewData { .. }
-            | ArrayNewElem { .. }
-            | ArrayGet { .. }
-            | ArrayGetS { .. }
-            | ArrayGetU { .. }
-            | ArraySet { .. }
-            | ArrayLen
-            | ArrayFill { .. }
-            | ArrayCopy { .. }
-            | ArrayInitData { .. }
-            | ArrayInitElem { .. }
-            | RefTestNonNull { .. }
-            | RefTestNullable { .. }
-            | RefCastNonNull { .. }
-            | RefCastNullable { .. }
-            | BrOnCast { .. }
-            | BrOnCastFail { .. }
-            | AnyConvertExtern
-            | ExternConvertAny
-            | RefI31
-            | I31GetS
-            | I31GetU
-    )
 }

@@ -18,7 +18,7 @@ use super::{FrameKind, Translator};
 use crate::error::Result;
 use cranelift_codegen::ir::{self, InstBuilder};
 use cranelift_frontend::Variable;
-use waot_format::types::wasm_features;
+use waot_format::types::{ValType, wasm_features};
 use wasmparser::Operator;
 
 /// Where a legacy `try` is.
@@ -46,7 +46,7 @@ impl Translator<'_, '_> {
                     .record(wasm_features::EXCEPTIONS | wasm_features::LEGACY_EXCEPTIONS);
                 self.push_block(blockty)?;
                 let ptr = self.env.pointer_type();
-                let dispatch = self.new_block(&[ptr]);
+                let dispatch = self.new_block(&[ValType::ExnRef]);
                 let exn = self.builder.declare_var(ptr);
                 let index = self.control.len() - 1;
                 self.control[index].kind = FrameKind::Try(TryState {

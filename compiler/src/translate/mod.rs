@@ -11,6 +11,7 @@ mod calls;
 mod control;
 mod exceptions;
 pub(crate) mod gc;
+pub(crate) mod gc_objects;
 mod interrupt;
 mod legacy_exceptions;
 mod memory;
@@ -233,7 +234,7 @@ impl Translator<'_, '_> {
         let params = self.builder.block_params(entry).to_vec();
         self.vmctx = params[0];
         for (i, t) in ty.params.iter().enumerate() {
-            let var = self.builder.declare_var(ir_type(*t));
+            let var = self.declare_local(*t);
             self.builder.def_var(var, params[i + 2]);
             self.locals.push(var);
         }
@@ -241,16 +242,13 @@ impl Translator<'_, '_> {
             let (count, t) = local?;
             let t = self.env.module.value_type(t)?;
             for _ in 0..count {
-                let var = self.builder.declare_var(ir_type(t));
+                let var = self.declare_local(t);
                 let zero = self.zero(t);
                 self.builder.def_var(var, zero);
                 self.locals.push(var);
             }
         }
-        let exit = self.builder.create_block();
-        for t in &ty.results {
-            self.builder.append_block_param(exit, ir_type(*t));
-        }
+        let exit = self.new_block(&ty.results);
         self.control.push(Frame {
             kind: FrameKind::Block,
             next: exit,
@@ -262,6 +260,35 @@ impl Translator<'_, '_> {
         });
         self.interrupt_entry();
         Ok(())
+    }
+
+    /// A variable for a local of type `t`, in the stack maps when the
+    /// collector must find its values.
+    fn declare_local(&mut self, t: ValType) -> Variable {
+        let var = self.builder.declare_var(ir_type(t));
+        if self.env.module.is_traced(t) {
+            self.builder.declare_var_needs_stack_map(var);
+        }
+        var
+    }
+
+    /// Marks `v`, a value of wasm type `t`, for the stack maps when it may
+    /// hold a GC object: at every call while it is live, compiled code
+    /// keeps it in a slot the collector reads and updates, and reloads it
+    /// after the call. Every value of such a type that does not come from
+    /// another tracked value (a block parameter, a call's result, a load)
+    /// is marked where it is made.
+    pub(super) fn track(&mut self, v: Value, t: ValType) {
+        if self.env.module.is_traced(t) {
+            self.builder.declare_value_needs_stack_map(v);
+        }
+    }
+
+    /// [`Translator::track`] for several values of `types`.
+    pub(super) fn track_all(&mut self, values: &[Value], types: &[ValType]) {
+        for (v, t) in values.iter().zip(types) {
+            self.track(*v, *t);
+        }
     }
 
     fn zero(&mut self, t: ValType) -> Value {

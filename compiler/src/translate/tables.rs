@@ -7,7 +7,7 @@
 //! context (0 for null); an externref is a host value plus one (0 for null).
 
 use super::exceptions::Callee;
-use super::{Translator, ir_type, trap_code, vmctx_flags};
+use super::{Translator, trap_code, vmctx_flags};
 use crate::error::Result;
 use cranelift_codegen::ir::{self, InstBuilder, Value, condcodes::IntCC, types};
 use waot_format::builtins::Builtin;
@@ -51,6 +51,8 @@ impl Translator<'_, '_> {
                     .builder
                     .ins()
                     .load(self.env.pointer_type(), vmctx_flags(), addr, 0);
+                let elem = self.env.module.table_types[table as usize].elem;
+                self.track(v, elem);
                 self.push(v);
             }
             Operator::TableSet { table } => {
@@ -314,15 +316,7 @@ impl Translator<'_, '_> {
             self.emit_tail_call(Callee::Indirect(sig, code), &args);
             return;
         }
-        let results: Vec<ir::Type> = self
-            .env
-            .module
-            .meta
-            .func_type(ty)
-            .results
-            .iter()
-            .map(|t| ir_type(*t))
-            .collect();
+        let results = self.env.module.meta.func_type(ty).results.clone();
         let results = self.emit_call(Callee::Indirect(sig, code), &args, &results);
         self.stack.extend(results);
     }

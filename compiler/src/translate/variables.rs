@@ -31,6 +31,8 @@ impl Translator<'_, '_> {
                     global_flags().with_readonly().with_can_move()
                 };
                 let v = self.builder.ins().load(ty, flags, slot, 0);
+                let wasm_type = self.env.module.global_types[global_index as usize].0;
+                self.track(v, wasm_type);
                 self.push(v);
             }
             Operator::GlobalSet { global_index } => {

@@ -90,9 +90,22 @@ impl Encoder {
                         ConstOp::RefI31 => (15, 0),
                         ConstOp::AnyConvertExtern => (16, 0),
                         ConstOp::ExternConvertAny => (17, 0),
+                        ConstOp::StructNew(t) => (18, u64::from(t.0)),
+                        ConstOp::StructNewDefault(t) => (19, u64::from(t.0)),
+                        ConstOp::ArrayNew(t) => (20, u64::from(t.0)),
+                        ConstOp::ArrayNewDefault(t) => (21, u64::from(t.0)),
+                        ConstOp::ArrayNewFixed(t, n) => (22, u64::from(t.0) | u64::from(n) << 32),
+                        ConstOp::F32(bits) => (23, u64::from(bits)),
+                        ConstOp::F64(bits) => (24, bits),
+                        // Kind 25: the low 64 bits, then the high 64 bits.
+                        ConstOp::V128(v) => (25, v as u64),
+                        ConstOp::RefFunc(f) => (26, u64::from(f.0)),
                     };
                     self.u8(kind);
                     self.u64(value);
+                    if let ConstOp::V128(v) = *op {
+                        self.u64((v >> 64) as u64);
+                    }
                 }
                 return;
             }
@@ -426,6 +439,12 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         });
     });
     out.push((section::EXCEPTION_TABLE, e.0));
+    if !c.stack_maps.is_empty() {
+        out.push((
+            section::STACK_MAPS,
+            crate::stack_maps::encode(&c.stack_maps),
+        ));
+    }
     let item_count = |name: &str| match name {
         section::TABLES => c.module.tables.len(),
         section::TAGS => c.module.tags.len(),

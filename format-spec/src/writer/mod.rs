@@ -42,6 +42,8 @@ pub struct ArtifactContents<'a> {
     pub traps: &'a [TrapEntry],
     /// Exception-table records; sorted by the writer.
     pub handlers: &'a [HandlerEntry],
+    /// Stack maps (format 2.17); sorted by the writer.
+    pub stack_maps: std::borrow::Cow<'a, [crate::stack_maps::StackMapEntry]>,
     /// The machine code.
     pub text: &'a [u8],
 }
@@ -65,6 +67,7 @@ impl<'a> ArtifactContents<'a> {
             type_trampolines: &a.type_trampolines,
             traps,
             handlers: &a.handlers,
+            stack_maps: a.stack_maps.entries().into(),
             text: a.text(),
         }
     }

@@ -105,6 +105,7 @@ pub fn sample(options: &WriteOptions, with_table: bool) -> Vec<u8> {
             type_trampolines: &[],
             traps: &[],
             handlers: &[],
+            stack_maps: Default::default(),
             text: &text,
         },
         options,

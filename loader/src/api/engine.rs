@@ -15,6 +15,7 @@ pub struct Config {
     pub(crate) signature: Option<crate::code::RequiredSignature>,
     pub(crate) max_wasm_stack: usize,
     pub(crate) allocation: InstanceAllocationStrategy,
+    pub(crate) max_gc_heap: usize,
 }
 
 impl Default for Config {
@@ -24,6 +25,7 @@ impl Default for Config {
             signature: None,
             max_wasm_stack: 1 << 20,
             allocation: InstanceAllocationStrategy::OnDemand,
+            max_gc_heap: crate::gc::DEFAULT_MAX_GC_HEAP,
         }
     }
 }
@@ -132,6 +134,14 @@ impl Config {
     /// stack exhausted" (default 1 MiB).
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Config {
         self.max_wasm_stack = bytes;
+        self
+    }
+
+    /// Bytes each store's GC heap may hold at once (default 1 GiB): an
+    /// allocation that does not fit even after a collection traps with
+    /// "gc heap out of memory". A collection briefly needs twice this.
+    pub fn max_gc_heap(&mut self, bytes: usize) -> &mut Config {
+        self.max_gc_heap = bytes;
         self
     }
 }

@@ -134,7 +134,7 @@ impl Global {
                 "a global of type {content} cannot hold {value:?}"
             )));
         }
-        let global = RawGlobal::with_type(value, content, mutable);
+        let global = RawGlobal::with_type(value, content, mutable, inner.limits.roots());
         match adopt(inner, RawExtern::Global(global)) {
             Some(Extern::Global(g)) => Ok(g),
             _ => unreachable!("a global is adopted as a global"),
@@ -154,7 +154,9 @@ impl Table {
                 desc.elem
             )));
         }
-        let table = RawTable::new(&desc).map_err(|e| Error::msg(e.0))?;
+        let limit = crate::externs::DEFAULT_TABLE_LIMIT;
+        let table = RawTable::with_limit_in(&desc, limit, inner.limits.roots())
+            .map_err(|e| Error::msg(e.0))?;
         if !inner.allows(Growth::new_table(&table)) {
             return Err(Error::msg("the store's limiter refused the table"));
         }

@@ -128,6 +128,15 @@ impl<T> StoreInner<T> {
                         || self.objects.funcs_by_ref.contains_key(&r.raw())
                 }
                 crate::Val::ExnRef(r) if !r.is_null() => self.exceptions.contains(r.raw()),
+                // A GC object: of this store's heap.
+                crate::Val::AnyRef(_) | crate::Val::ExternRef(_) => {
+                    let word = v.raw_u64();
+                    !crate::gc::is_object(word)
+                        || self
+                            .limits
+                            .existing_gc_heap()
+                            .is_some_and(|h| h.contains(word))
+                }
                 _ => true,
             };
             if !ours {
@@ -235,6 +244,7 @@ impl<T> Store<T> {
         let limits = Box::new(VMRuntimeLimits::new(engine.epoch_ptr()));
         let options = RunOptions {
             max_wasm_stack: engine.config().max_wasm_stack,
+            max_gc_heap: engine.config().max_gc_heap,
             ..RunOptions::default()
         };
         Store {
@@ -294,6 +304,33 @@ impl<T> Store<T> {
     pub fn set_epoch_deadline(&mut self, ticks: u64) {
         self.inner.set_epoch_deadline(ticks);
     }
+
+    /// Collects the store's GC heap now (it collects by itself whenever
+    /// its space is full): everything no root reaches is reclaimed.
+    pub fn gc(&mut self) {
+        let limits = &self.inner.limits;
+        if let Some(heap) = limits.existing_gc_heap() {
+            heap.collect(limits, None, 0);
+        }
+    }
+
+    /// The store's GC heap: collections so far and the size of its space.
+    pub fn gc_stats(&self) -> GcStats {
+        let heap = self.inner.limits.existing_gc_heap();
+        GcStats {
+            collections: heap.map_or(0, |h| h.collections()),
+            space_bytes: heap.map_or(0, |h| h.space_bytes()),
+        }
+    }
+}
+
+/// What [`Store::gc_stats`] reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GcStats {
+    /// Collections run.
+    pub collections: u64,
+    /// Bytes of the space objects are allocated in (0 before the first).
+    pub space_bytes: usize,
 }
 
 /// A shared borrow of a store, as host functions and handles take it.

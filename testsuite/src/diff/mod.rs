@@ -139,7 +139,7 @@ fn compare_engines<O: Engine>(
     let exhausted = |o: Option<&Outcome>| o.is_some_and(Outcome::exhausted);
     if exhausted(waot.as_ref().err()) || exhausted(wasmi.as_ref().err()) {
         return Ok((
-            Verdict::Inconclusive("the start function exhausted the stack".into()),
+            Verdict::Inconclusive("instantiation exhausted the stack or the gc heap".into()),
             vec![],
         ));
     }
@@ -198,7 +198,10 @@ fn compare_engines<O: Engine>(
         let b = wasmi.call(&call.name, &call.args);
         if a.exhausted() || b.exhausted() {
             return Ok((
-                Verdict::Inconclusive(format!("call {i} ({}) exhausted the stack", call.name)),
+                Verdict::Inconclusive(format!(
+                    "call {i} ({}) exhausted the stack or the gc heap",
+                    call.name
+                )),
                 calls,
             ));
         }

@@ -51,6 +51,8 @@ impl PartialEq for Outcome {
             TrapKind::UndefinedElement => TrapKind::TableOutOfBounds,
             TrapKind::NullReference
             | TrapKind::NullI31Reference
+            | TrapKind::NullStructReference
+            | TrapKind::NullArrayReference
             | TrapKind::NullFunctionReference => TrapKind::NullExceptionReference,
             k => k,
         };
@@ -64,10 +66,19 @@ impl PartialEq for Outcome {
 }
 
 impl Outcome {
-    /// Whether the call exhausted the stack, whose limit differs between
-    /// engines (the spec leaves it to the implementation).
+    /// Whether the call exhausted the stack or the GC heap, whose limits
+    /// differ between engines (the spec leaves them to the
+    /// implementation).
     pub fn exhausted(&self) -> bool {
-        matches!(self, Outcome::Trap(TrapKind::StackOverflow))
+        match self {
+            Outcome::Trap(
+                TrapKind::StackOverflow
+                | TrapKind::GcHeapOutOfMemory
+                | TrapKind::AllocationTooLarge,
+            ) => true,
+            Outcome::Error(e) => e.contains("GC heap out of memory"),
+            _ => false,
+        }
     }
 }
 
@@ -221,29 +232,66 @@ impl Waot {
     }
 }
 
-impl Waot {
-    /// Exports whose type involves a reference type other than `funcref`
-    /// and `externref` (`exnref`, typed references, the bottom types:
-    /// functions taking or returning one, such globals), which the
-    /// Wasmtime oracle's Python API cannot inspect (its C API aborts).
-    pub fn opaque_exports(&self) -> Vec<String> {
-        let opaque =
-            |t: &ValType| t.is_ref() && !matches!(t, ValType::FuncRef | ValType::ExternRef);
-        let mut out = Vec::new();
-        for (name, item) in self.instance.exports() {
-            let skip = match &item {
-                waot_run::externs::Extern::Func(f) => {
-                    f.ty().params.iter().chain(&f.ty().results).any(opaque)
+/// The exports of `wasm` whose type involves a reference type other than
+/// `funcref` and `externref` (`exnref`, typed and GC references, the
+/// bottom types: functions taking or returning one, such globals), which
+/// the Wasmtime oracle's Python API cannot inspect (its C API aborts).
+/// Read from the module itself, so that they are known whether or not
+/// waot instantiates it.
+pub fn opaque_exports(wasm: &[u8]) -> Vec<String> {
+    use wasmparser::{CompositeInnerType, ExternalKind, Payload, RefType, TypeRef, ValType as V};
+    let opaque =
+        |t: &V| matches!(t, V::Ref(r) if *r != RefType::FUNCREF && *r != RefType::EXTERNREF);
+    let mut func_types: Vec<Option<(Vec<V>, Vec<V>)>> = Vec::new();
+    let mut funcs: Vec<u32> = Vec::new();
+    let mut globals: Vec<V> = Vec::new();
+    let mut out = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
+        match payload {
+            Payload::TypeSection(r) => {
+                for group in r.into_iter().flatten() {
+                    for (_, sub) in group.into_types_and_offsets() {
+                        func_types.push(match &sub.composite_type.inner {
+                            CompositeInnerType::Func(f) => {
+                                Some((f.params().to_vec(), f.results().to_vec()))
+                            }
+                            _ => None,
+                        });
+                    }
                 }
-                waot_run::externs::Extern::Global(g) => opaque(&g.ty()),
-                _ => false,
-            };
-            if skip {
-                out.push(name);
             }
+            Payload::ImportSection(r) => {
+                for import in r.into_imports().flatten() {
+                    match import.ty {
+                        TypeRef::Func(t) => funcs.push(t),
+                        TypeRef::Global(g) => globals.push(g.content_type),
+                        _ => {}
+                    }
+                }
+            }
+            Payload::FunctionSection(r) => funcs.extend(r.into_iter().flatten()),
+            Payload::GlobalSection(r) => {
+                globals.extend(r.into_iter().flatten().map(|g| g.ty.content_type));
+            }
+            Payload::ExportSection(r) => {
+                for e in r.into_iter().flatten() {
+                    let skip = match e.kind {
+                        ExternalKind::Func => funcs
+                            .get(e.index as usize)
+                            .and_then(|t| func_types.get(*t as usize).cloned().flatten())
+                            .is_none_or(|(p, r)| p.iter().chain(&r).any(opaque)),
+                        ExternalKind::Global => globals.get(e.index as usize).is_none_or(opaque),
+                        _ => false,
+                    };
+                    if skip {
+                        out.push(e.name.to_string());
+                    }
+                }
+            }
+            _ => {}
         }
-        out
     }
+    out
 }
 
 impl Engine for Waot {

@@ -161,6 +161,8 @@ fn failure(line: &str) -> Outcome {
         "UNREACHABLE" => TrapKind::Unreachable,
         "NULL_REFERENCE" => TrapKind::NullExceptionReference,
         "CAST_FAILURE" => TrapKind::CastFailure,
+        "ARRAY_OUT_OF_BOUNDS" => TrapKind::ArrayOutOfBounds,
+        "ALLOCATION_TOO_LARGE" => TrapKind::AllocationTooLarge,
         other => return Outcome::Error(format!("trap {other}")),
     };
     Outcome::Trap(kind)

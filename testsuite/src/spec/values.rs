@@ -1,7 +1,7 @@
 //! Conversions between the spec suite's `wast` values and waot values, and
 //! result matching with the `nan:canonical` / `nan:arithmetic` rules.
 
-use waot_run::{AnyRef, ExternRef, Val};
+use waot_run::{AnyKind, AnyRef, ExternRef, Val};
 
 /// The `externref` of host value `n`.
 fn host(n: u32) -> ExternRef {
@@ -102,10 +102,12 @@ fn core_matches(r: &WastRetCore, actual: &Val) -> Result<bool, String> {
         }
         (WastRetCore::RefHost(n), Val::AnyRef(r)) => r.host_value() == Some(u64::from(*n)),
         (WastRetCore::RefAny, Val::AnyRef(r)) => !r.is_null(),
-        (WastRetCore::RefEq, Val::AnyRef(r)) => !r.is_null() && r.host_value().is_none(),
-        (WastRetCore::RefI31, Val::AnyRef(r)) => r.i31_signed().is_some(),
-        // No structs or arrays yet.
-        (WastRetCore::RefStruct | WastRetCore::RefArray, Val::AnyRef(_)) => false,
+        (WastRetCore::RefEq, Val::AnyRef(r)) => {
+            matches!(r.kind(), AnyKind::I31 | AnyKind::Struct | AnyKind::Array)
+        }
+        (WastRetCore::RefI31, Val::AnyRef(r)) => r.kind() == AnyKind::I31,
+        (WastRetCore::RefStruct, Val::AnyRef(r)) => r.kind() == AnyKind::Struct,
+        (WastRetCore::RefArray, Val::AnyRef(r)) => r.kind() == AnyKind::Array,
         (WastRetCore::RefFunc(_), Val::FuncRef(r)) => !r.is_null(),
         (WastRetCore::V128(p), Val::V128(a)) => v128_matches(p, *a),
         (WastRetCore::V128(_), _) => false,

@@ -1,0 +1,125 @@
+//! GC objects through the embedding API: structs and arrays a host
+//! function receives and returns survive collections (the host holds them
+//! through roots), a `RootScope` releases what it rooted and a released
+//! reference is refused, `Store::gc` reclaims what nothing reaches, and
+//! an allocation beyond `Config::max_gc_heap` traps instead of aborting.
+
+use waot_format::types::Interruption;
+use waot_run::{AnyKind, AnyRef, Config, Engine, Linker, Module, RootScope, Store, Val};
+use waot_testsuite::compile_wat;
+
+const OBJECTS: &str = r#"(module
+  (type $box (struct (field i32)))
+  (type $bytes (array (mut i8)))
+  (import "host" "keep" (func $keep (param anyref) (result anyref)))
+  (global $g (mut anyref) (ref.null any))
+  (func (export "make") (param i32) (result anyref)
+    (struct.new $box (local.get 0)))
+  (func (export "value") (param anyref) (result i32)
+    (struct.get $box 0 (ref.cast (ref $box) (local.get 0))))
+  ;; Hands a new box to the host, allocates `n` KiB of garbage (the
+  ;; host's box must survive the collections), then reads what the host
+  ;; gave back.
+  (func (export "through-host") (param i32 i32) (result i32)
+    (local $r anyref)
+    (local.set $r (call $keep (struct.new $box (local.get 0))))
+    (loop $l
+      (drop (array.new_default $bytes (i32.const 1024)))
+      (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+      (br_if $l (local.get 1)))
+    (struct.get $box 0 (ref.cast (ref $box) (local.get $r))))
+  (func (export "set") (param anyref) (global.set $g (local.get 0)))
+  (func (export "get") (result anyref) (global.get $g))
+  (func (export "big") (param i32) (result i32)
+    (array.len (array.new_default $bytes (local.get 0)))))"#;
+
+fn setup(config: &Config) -> (Store<()>, waot_run::Instance) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = compile_wat(dir.path(), "gc_objects", OBJECTS, Interruption::NONE);
+    let engine = Engine::new(config).unwrap();
+    let module = Module::from_file(&engine, &path).unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("host", "keep", |r: AnyRef| {
+            assert_eq!(r.kind(), AnyKind::Struct);
+            r
+        })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    (store, instance)
+}
+
+#[test]
+fn objects_survive_collections_in_host_hands_and_scopes_release_them() {
+    let (mut store, instance) = setup(&Config::default());
+    let make = instance
+        .get_typed_func::<i32, AnyRef>(&mut store, "make")
+        .unwrap();
+    let value = instance
+        .get_typed_func::<AnyRef, i32>(&mut store, "value")
+        .unwrap();
+    let through = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "through-host")
+        .unwrap();
+    // 8 MiB of garbage: the heap collects several times while the host
+    // function's box lives only in wasm frames and the host's root.
+    assert_eq!(through.call(&mut store, (77, 8192)).unwrap(), 77);
+    assert!(store.gc_stats().collections > 0, "{:?}", store.gc_stats());
+
+    let kept = make.call(&mut store, 5).unwrap();
+    {
+        let _scope = RootScope::new();
+        let scoped = make.call(&mut store, 6).unwrap();
+        store.gc();
+        assert_eq!(value.call(&mut store, scoped).unwrap(), 6);
+    }
+    store.gc();
+    // A reference rooted outside the scope is still there, moved.
+    assert_eq!(kept.kind(), AnyKind::Struct);
+    assert_eq!(value.call(&mut store, kept).unwrap(), 5);
+
+    // Through a global, then back.
+    let set = instance.get_func(&mut store, "set").unwrap();
+    set.call(&mut store, &[Val::AnyRef(kept)], &mut []).unwrap();
+    store.gc();
+    let get = instance
+        .get_typed_func::<(), AnyRef>(&mut store, "get")
+        .unwrap();
+    let again = get.call(&mut store, ()).unwrap();
+    assert_eq!(value.call(&mut store, again).unwrap(), 5);
+}
+
+#[test]
+fn a_released_reference_is_refused_not_followed() {
+    let (mut store, instance) = setup(&Config::default());
+    let make = instance
+        .get_typed_func::<i32, AnyRef>(&mut store, "make")
+        .unwrap();
+    let released = {
+        let _scope = RootScope::new();
+        make.call(&mut store, 1).unwrap()
+    };
+    assert_eq!(released.kind(), AnyKind::Released);
+    let value = instance.get_func(&mut store, "value").unwrap();
+    let mut out = [Val::I32(0)];
+    let err = value
+        .call(&mut store, &[Val::AnyRef(released)], &mut out)
+        .unwrap_err();
+    assert!(err.to_string().contains("anyref"), "{err}");
+}
+
+#[test]
+fn an_allocation_beyond_the_heap_limit_traps() {
+    let mut config = Config::default();
+    config.max_gc_heap(1 << 20);
+    let (mut store, instance) = setup(&config);
+    let big = instance
+        .get_typed_func::<i32, i32>(&mut store, "big")
+        .unwrap();
+    assert_eq!(big.call(&mut store, 100_000).unwrap(), 100_000);
+    let err = big.call(&mut store, 2 << 20).unwrap_err();
+    assert!(err.to_string().contains("gc heap out of memory"), "{err}");
+    // The store goes on.
+    assert_eq!(big.call(&mut store, 10).unwrap(), 10);
+}
