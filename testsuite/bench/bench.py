@@ -273,6 +273,44 @@ def instantiation_runs(waot, runs):
     return results
 
 
+# GC programs of our own (`testsuite/gc/*.wat`), run against Wasmtime's
+# GC with `--invoke`: (name, wat, arguments).
+GC_PROGRAMS = [
+    ("binary-trees 18", "binary_trees.wat", ["18"]),
+    ("cycles 250 × 1,000,000", "cycles.wat", ["250", "1000000"]),
+]
+
+
+def gc_runs(waot, waot_run, wasmtime, runs):
+    """Wall time and peak memory of the GC programs under both engines,
+    their results checked equal."""
+    features = ["-W", "gc=y,function-references=y"]
+    rows = []
+    for name, wat, args in GC_PROGRAMS:
+        source = os.path.join(ROOT, "testsuite", "gc", wat)
+        stem = os.path.join(WORK, "out", "gc-" + wat.replace(".wat", ""))
+        run_checked([waot, "compile", "-q", source, "-o", stem + ".aot"])
+        run_checked([wasmtime, "compile", *features, source, "-o", stem + ".cwasm"])
+        step(f"gc {name} ({runs} runs each)")
+        samples = interleaved({
+            "waot": [waot_run, "--invoke", "run", stem + ".aot", *args],
+            "wasmtime": [wasmtime, "run", *features, "--allow-precompiled", "--invoke", "run",
+                         stem + ".cwasm", *args],
+        }, runs)
+        expected = samples["waot"][0].stdout
+        for engine, group in samples.items():
+            for sample in group:
+                if sample.stdout != expected:
+                    fail(f"gc program {name} gave a different result under {engine}",
+                         f"run {stem}.aot and {stem}.cwasm by hand")
+        rows.append({
+            "name": name,
+            "run": {engine: median(group, "wall") for engine, group in samples.items()},
+            "peak": {engine: median(group, "peak") for engine, group in samples.items()},
+        })
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs per figure (default 5)")
@@ -368,6 +406,7 @@ def main():
         }
 
     instantiation = instantiation_runs(waot, args.runs)
+    gc = gc_runs(waot, waot_run, wasmtime, args.runs)
 
     facts = machine_facts()
     facts["waot"] = tool_version([waot, "--version"])
@@ -377,7 +416,8 @@ def main():
     facts["startup_runs"] = args.startup_runs
     facts["instantiations"] = INSTANTIATIONS
     report = {"facts": facts, "programs": run_rows, "startup": startup,
-              "startup_size": startup_size, "large": large, "instantiation": instantiation}
+              "startup_size": startup_size, "large": large, "instantiation": instantiation,
+              "gc": gc}
     markdown = report_writer.markdown(report)
     with open(os.path.join(args.out, "BENCHMARKS.md"), "w") as out:
         out.write(markdown)

@@ -61,6 +61,11 @@ def targets(report):
         ratio = max(inst[call]["waot pooling"] / inst[call]["wasmtime"] for call in ("every", "one"))
         out.append(("instantiate + call + drop, waot pooling vs Wasmtime's default (1 MiB of data, worse call)",
                     ratio, 0.5, f"{ratio:.2f}×"))
+    for g in report.get("gc") or []:
+        if g["name"].startswith("binary-trees"):
+            # Issue 26's goal.
+            ratio = g["run"]["waot"] / g["run"]["wasmtime"]
+            out.append((f"GC {g['name']} vs Wasmtime", ratio, 1.0, f"{ratio:.2f}×"))
     large = report["large"]
     if large:
         for label, key, limit in (("compile wall", "compile", 0.8), ("compile peak memory", "peak", 0.5),
@@ -191,6 +196,24 @@ def markdown(report):
                          f"| {us(f['wasmtime pooling'])} | {f['waot'] / f['wasmtime']:.2f}× "
                          f"| {f['waot pooling'] / f['wasmtime']:.2f}× "
                          f"| {f['waot pooling'] / f['wasmtime pooling']:.2f}× |")
+    gc = report.get("gc")
+    if gc:
+        lines += [
+            "",
+            "## Garbage collection",
+            "",
+            "Programs of `testsuite/gc/` in GC wat, called with `--invoke run` (waot-run, and Wasmtime with "
+            "`-W gc=y`), their results compared; whole process, the median of the runs. `binary-trees N` is the "
+            "benchmark game's (trees of 24-byte nodes, a long-lived one of depth N), `cycles S × R` rebuilds a "
+            "ring of S nodes with a hub and an array of them R times (about 10 GiB in all at 250 × 1,000,000).",
+            "",
+            "| program | waot | Wasmtime | waot ÷ Wasmtime | waot peak | Wasmtime peak |",
+            "|---|---|---|---|---|---|",
+        ]
+        for g in gc:
+            r, p = g["run"], g["peak"]
+            lines.append(f"| {g['name']} | {ms(r['waot'])} | {ms(r['wasmtime'])} "
+                         f"| {r['waot'] / r['wasmtime']:.2f}× | {mib(p['waot'])} | {mib(p['wasmtime'])} |")
     lines.append("")
     return "\n".join(lines)
 

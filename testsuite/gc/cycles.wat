@@ -4,8 +4,9 @@
 ;; survives a round. Returns the sum of the last ring's values, walked
 ;; around the cycle. Each round allocates size * 40 + 24 bytes and more.
 (module
-  (type $node (struct (field $v i32) (field $next (mut (ref null $node))) (field $hub (mut (ref null $hub)))))
-  (type $hub (struct (field $any (mut (ref null $node)))))
+  (rec
+    (type $node (struct (field $v i32) (field $next (mut (ref null $node))) (field $hub (mut (ref null $hub)))))
+    (type $hub (struct (field $any (mut (ref null $node))))))
   (type $all (array (mut (ref null $node))))
   (global $last (mut (ref null $node)) (ref.null $node))
   (func (export "run") (param $size i32) (param $rounds i32) (result i32)

@@ -123,3 +123,78 @@ fn an_allocation_beyond_the_heap_limit_traps() {
     // The store goes on.
     assert_eq!(big.call(&mut store, 10).unwrap(), 10);
 }
+
+/// Runs `testsuite/gc/NAME.wat`'s `run` with `args` in a new store;
+/// returns its result and the store's GC figures.
+fn run_program(name: &str, args: &[Val]) -> (Val, waot_run::GcStats) {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("gc/{name}.wat")),
+    )
+    .unwrap();
+    let path = compile_wat(dir.path(), name, &wat, Interruption::NONE);
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, &path).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = instance.get_func(&mut store, "run").unwrap();
+    let mut out = [Val::I32(0)];
+    run.call(&mut store, args, &mut out).unwrap();
+    (out[0], store.gc_stats())
+}
+
+/// The ring program rebuilds a cyclic structure (ring, hub, array) 20,000
+/// times, allocating about 200 MB: only a heap that reclaims the old
+/// rings, cycles and all, stays within 4 MiB.
+#[test]
+fn cycles_are_reclaimed_and_the_heap_stays_small() {
+    let (sum, stats) = run_program("cycles", &[Val::I32(250), Val::I32(20_000)]);
+    assert_eq!(sum, Val::I32((0..250).sum()));
+    assert!(stats.collections > 10, "{stats:?}");
+    assert!(stats.space_bytes <= 4 << 20, "{stats:?}");
+}
+
+/// Binary trees at depth 10: the sum of every tree's node count, as the
+/// formula gives it (a tree of depth d has 2^(d+1) - 1 nodes).
+#[test]
+fn binary_trees_count_every_node() {
+    let max = 10u32;
+    let nodes = |d: u32| (1i64 << (d + 1)) - 1;
+    let trees: i64 = (4..=max)
+        .step_by(2)
+        .map(|d| (1i64 << (max - d + 4)) * nodes(d))
+        .sum();
+    let expected = nodes(max + 1) + trees + nodes(max);
+    let (sum, stats) = run_program("binary_trees", &[Val::I32(max as i32)]);
+    assert_eq!(sum, Val::I64(expected));
+    assert!(stats.collections > 0, "{stats:?}");
+}
+
+/// A real toolchain's Wasm GC output: a MoonBit program (testsuite/gc/moonbit)
+/// run by `waot-run` as a WASI command prints what Wasmtime 49 prints.
+#[test]
+fn a_moonbit_program_runs_as_under_wasmtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("gc/moonbit");
+    let aot = dir.path().join("moonbit.aot");
+    let compiled = std::process::Command::new(waot_testsuite::bin("waot"))
+        .arg("compile")
+        .arg(root.join("moonbit_gc_wasi.wasm"))
+        .arg("-o")
+        .arg(&aot)
+        .output()
+        .unwrap();
+    assert!(compiled.status.success(), "{compiled:?}");
+    let ran = std::process::Command::new(waot_testsuite::bin("waot-run"))
+        .arg(&aot)
+        .output()
+        .unwrap();
+    assert!(ran.status.success(), "{ran:?}");
+    let expected = std::fs::read(root.join("moonbit_gc_wasi.expected")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        String::from_utf8_lossy(&expected)
+    );
+}

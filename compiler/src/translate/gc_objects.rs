@@ -66,7 +66,15 @@ impl Translator<'_, '_> {
                 self.push(object);
             }
             Operator::StructNewDefault { struct_type_index } => {
-                let object = self.new_struct(TypeIndex(struct_type_index));
+                // The heap's bytes are not zeroed: every field is written.
+                let t = TypeIndex(struct_type_index);
+                let fields = self.struct_fields(t);
+                let object = self.new_struct(t);
+                let offsets = struct_layout(&fields).offsets;
+                for (f, offset) in fields.iter().zip(offsets) {
+                    let zero = self.zero_of(f.storage);
+                    self.store_field(f.storage, zero, object, offset as i32);
+                }
                 self.push(object);
             }
             Operator::StructGet {
@@ -110,8 +118,12 @@ impl Translator<'_, '_> {
                 self.push(array);
             }
             Operator::ArrayNewDefault { array_type_index } => {
+                let t = TypeIndex(array_type_index);
                 let len = self.pop();
-                let array = self.new_array(TypeIndex(array_type_index), len);
+                let array = self.new_array(t, len);
+                let zero = self.zero_of(self.array_element(t).storage);
+                let first = self.builder.ins().iconst(types::I32, 0);
+                self.fill_elements(t, array, first, zero, len);
                 self.push(array);
             }
             Operator::ArrayNewFixed {
@@ -246,6 +258,14 @@ impl Translator<'_, '_> {
         self.push(v);
     }
 
+    /// The default value of a field of `storage`: zero, or null.
+    fn zero_of(&mut self, storage: StorageType) -> Value {
+        match storage {
+            StorageType::Val(t) => self.zero(t),
+            _ => self.builder.ins().iconst(types::I32, 0),
+        }
+    }
+
     /// Traps with `kind` when reference `r` is null.
     fn trap_if_null(&mut self, r: Value, kind: TrapKind) {
         self.builder.ins().trapz(r, trap_code(kind));
@@ -340,7 +360,8 @@ impl Translator<'_, '_> {
         self.builder.ins().bor_imm_u(high, i64::from(info))
     }
 
-    /// A new zeroed struct of type `t`, its header written.
+    /// A new struct of type `t`, its header written (its fields are the
+    /// caller's to write).
     fn new_struct(&mut self, t: TypeIndex) -> Value {
         let size = struct_layout(&self.struct_fields(t)).size;
         let size = self.builder.ins().iconst(types::I64, i64::from(size));
@@ -350,7 +371,8 @@ impl Translator<'_, '_> {
         object
     }
 
-    /// A new zeroed array of type `t` and `len` elements (an `i32`),
+    /// A new array of type `t` and `len` elements (an `i32`; the caller
+    /// writes them),
     /// trapping with "allocation too large" when its size needs more than
     /// 32 bits.
     fn new_array(&mut self, t: TypeIndex, len: Value) -> Value {
@@ -378,7 +400,8 @@ impl Translator<'_, '_> {
         array
     }
 
-    /// `size` zeroed bytes of the GC heap (`size` an `i64` multiple of 8):
+    /// `size` bytes of the GC heap (`size` an `i64` multiple of 8; the
+    /// allocating instruction writes every one it reads later):
     /// a bump of the pointer in the runtime limits block, or the GC
     /// trampoline when the space is full ("gc heap out of memory" when
     /// even a collection leaves no room).

@@ -291,7 +291,7 @@ impl Translator<'_, '_> {
         }
     }
 
-    fn zero(&mut self, t: ValType) -> Value {
+    pub(super) fn zero(&mut self, t: ValType) -> Value {
         let ins = self.builder.ins();
         match t {
             ValType::I32 => ins.iconst(types::I32, 0),

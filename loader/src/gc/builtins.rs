@@ -41,7 +41,9 @@ pub(crate) extern "C" fn array_init_data(
     element_size: i32,
 ) -> i32 {
     let bytes = instance(vmctx).data_segment(data as u32);
-    let size = element_size as usize;
+    // Only the low 32 bits: s390x and riscv64 callers need not extend an
+    // `i32` argument, which Rust reads as extended.
+    let size = element_size as u32 as usize;
     let (src, n) = (src as u32 as usize, len as u32 as usize * size);
     let Some(from) = src.checked_add(n).and_then(|end| bytes.get(src..end)) else {
         return OUT_OF_BOUNDS;
@@ -91,7 +93,9 @@ pub(crate) extern "C" fn array_copy(
     len: i32,
     element_size: i32,
 ) -> i32 {
-    let size = element_size as usize;
+    // Only the low 32 bits: s390x and riscv64 callers need not extend an
+    // `i32` argument, which Rust reads as extended.
+    let size = element_size as u32 as usize;
     // SAFETY: compiled code checked both ranges against their arrays'
     // lengths; they may overlap (one array), which `copy` allows.
     unsafe {

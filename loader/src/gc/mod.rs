@@ -21,7 +21,6 @@ pub(crate) mod shapes;
 use crate::interrupt::VMRuntimeLimits;
 use shapes::Shape;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use waot_format::gc_layout::array_size;
 use waot_format::vmctx::gc_object;
 
@@ -40,11 +39,16 @@ pub const DEFAULT_MAX_GC_HEAP: usize = 1 << 30;
 /// A GC heap. Its bump pointer and limit live in the runtime limits block
 /// compiled code reads.
 pub(crate) struct GcHeap {
-    /// The space objects are allocated in; empty until the first.
+    /// The space objects are allocated in; empty until the first. Its
+    /// bytes are not zeroed: every allocation writes what it reads.
     space: RefCell<Vec<u64>>,
+    /// The space before the last collection, kept to be the next one's
+    /// destination when the size suits (reusing its pages saves the
+    /// kernel zeroing fresh ones).
+    spare: RefCell<Vec<u64>>,
     /// Each struct and array type's shape, by canonical id: registered by
     /// every instance placed here before its code runs.
-    shapes: RefCell<HashMap<u32, Shape>>,
+    shapes: RefCell<Vec<Option<Shape>>>,
     /// The size the next space gets (at least what lives, doubled).
     next_size: Cell<usize>,
     /// The largest space.
@@ -62,7 +66,8 @@ impl GcHeap {
     pub(crate) fn new(max_bytes: usize) -> GcHeap {
         GcHeap {
             space: RefCell::new(Vec::new()),
-            shapes: RefCell::new(HashMap::new()),
+            spare: RefCell::new(Vec::new()),
+            shapes: RefCell::new(Vec::new()),
             next_size: Cell::new(INITIAL_BYTES),
             max_bytes: max_bytes.max(64),
             stress: std::env::var_os("WAOT_GC_STRESS").is_some_and(|v| v == "1"),
@@ -72,7 +77,12 @@ impl GcHeap {
 
     /// Records the shape of canonical type `id`.
     pub(crate) fn register_shape(&self, id: u32, shape: Shape) {
-        self.shapes.borrow_mut().entry(id).or_insert(shape);
+        let mut shapes = self.shapes.borrow_mut();
+        let i = id as usize;
+        if shapes.len() <= i {
+            shapes.resize(i + 1, None);
+        }
+        shapes[i].get_or_insert(shape);
     }
 
     /// Whether `word` is an object of this heap's space.
@@ -92,7 +102,7 @@ impl GcHeap {
         self.space.borrow().len() * 8
     }
 
-    /// Allocates `size` zeroed bytes (a multiple of 8) when the fast path
+    /// Allocates `size` bytes (a multiple of 8) when the fast path
     /// could not, collecting first when the space is full (`fp`: the frame
     /// pointer of the allocating code's trampoline, where the stack walk
     /// starts). 0 when even a collection leaves no room.
@@ -138,6 +148,34 @@ impl GcHeap {
     /// Copies everything the roots reach into a new space with room for
     /// `needed` more bytes if what lives allows, and makes it current.
     pub(crate) fn collect(&self, limits: &VMRuntimeLimits, fp: Option<usize>, needed: usize) {
+        let from_bytes = self.space.borrow().len() * 8;
+        // What lives is at most what the old space used: a space at least
+        // as large holds it.
+        let to_bytes = self
+            .next_size
+            .get()
+            .max(from_bytes)
+            .min(self.max_bytes.max(from_bytes))
+            .next_multiple_of(8);
+        let live = self.copy_into(limits, fp, to_bytes);
+        // Grow when more than half of the space holds live objects, at
+        // once (copying again) when the allocation waiting does not fit.
+        if (live + needed) * 2 > to_bytes {
+            let grown = (to_bytes * 2)
+                .max(live + needed)
+                .min(self.max_bytes)
+                .next_multiple_of(8);
+            self.next_size.set(grown.max(to_bytes));
+            if live + needed > to_bytes && grown > to_bytes {
+                self.copy_into(limits, fp, grown);
+            }
+        }
+    }
+
+    /// Copies everything the roots reach into a space of `to_bytes`
+    /// (the old one's unused spare when it has that size), makes it
+    /// current and returns how many bytes live.
+    fn copy_into(&self, limits: &VMRuntimeLimits, fp: Option<usize>, to_bytes: usize) -> usize {
         let from = self.space.take();
         let from_start = from.as_ptr() as usize;
         let used = if from.is_empty() {
@@ -145,10 +183,12 @@ impl GcHeap {
         } else {
             limits.gc_next() - from_start
         };
-        // What lives is at most what is used, so this always holds it.
-        let wanted = self.next_size.get().max(used + needed);
-        let to_bytes = wanted.min(self.max_bytes.max(used)).next_multiple_of(8);
-        let mut to = vec![0u64; to_bytes / 8];
+        let spare = self.spare.take();
+        let mut to = if spare.len() * 8 == to_bytes {
+            spare
+        } else {
+            vec![0u64; to_bytes / 8]
+        };
         let mut copier = Copier {
             from: from_start..from_start + used,
             to_next: to.as_mut_ptr() as usize,
@@ -159,16 +199,12 @@ impl GcHeap {
             copier.scan(to.as_ptr() as usize);
         }
         let live = copier.to_next - to.as_ptr() as usize;
-        drop(from);
-        // Grow when more than half of the new space holds live objects.
-        if (live + needed) * 2 > to_bytes {
-            self.next_size
-                .set((to_bytes * 2).min(self.max_bytes).max(live + needed));
-        }
+        *self.spare.borrow_mut() = from;
         limits.set_gc_next(copier.to_next);
         limits.set_gc_limit(to.as_ptr() as usize + to_bytes);
         *self.space.borrow_mut() = to;
         self.collections.set(self.collections.get() + 1);
+        live
     }
 }
 
@@ -263,6 +299,9 @@ pub(crate) fn new_object(
     if at == 0 {
         return Err(TrapKind::GcHeapOutOfMemory);
     }
+    // SAFETY: `at` is `size` bytes of the heap, this object's alone; a
+    // space's bytes are not zeroed, and defaults are zero.
+    unsafe { std::ptr::write_bytes(at as *mut u8, 0, size as usize) };
     let write = |offset: u32, bytes: usize, v: &crate::values::Val| {
         let raw = v.to_slot().0;
         // SAFETY: `at` is `size` fresh zeroed bytes of the heap, and every
@@ -308,7 +347,7 @@ pub(crate) fn new_object(
 struct Copier<'a> {
     from: std::ops::Range<usize>,
     to_next: usize,
-    shapes: &'a HashMap<u32, Shape>,
+    shapes: &'a [Option<Shape>],
 }
 
 /// Reads the little-endian `u64` at `at`.
@@ -334,7 +373,7 @@ impl Copier<'_> {
     /// The size of the object at `object` whose header is `header`.
     fn size_of(&self, object: usize, header: u64) -> usize {
         let id = (header >> 32) as u32;
-        let Some(shape) = self.shapes.get(&id) else {
+        let Some(shape) = self.shapes.get(id as usize).and_then(Option::as_ref) else {
             // Every instance registers its types' shapes before its code
             // can allocate; an object of another type is a broken heap.
             eprintln!("waot: internal error: a gc object of unregistered type {id}");
@@ -453,9 +492,10 @@ impl Copier<'_> {
             let header = unsafe { read_le(at) };
             let size = self.size_of(at, header);
             let id = (header >> 32) as u32;
-            match self.shapes.get(&id) {
+            let shapes = self.shapes;
+            match shapes.get(id as usize).and_then(Option::as_ref) {
                 Some(Shape::Struct { refs, .. }) => {
-                    for &offset in refs.clone().iter() {
+                    for &offset in refs {
                         // SAFETY: a traced field of this struct.
                         unsafe { self.forward_le(at + offset as usize) };
                     }

@@ -337,9 +337,6 @@ pub struct Totals {
     /// (`--exceptions`), every legacy module (`--legacy-exceptions`),
     /// compared modules with GC types (`--gc`).
     pub featured_modules: u64,
-    /// Modules waot refused by name as GC it does not compile yet
-    /// (`--gc`: GC instructions, GC references as values).
-    pub refused: u64,
 }
 
 impl Totals {
@@ -360,7 +357,6 @@ impl Totals {
             wasm_bytes: wasm.len() as u64,
             featured_modules: featured,
             undecided: 0,
-            refused: 0,
         }
     }
 }
@@ -434,7 +430,6 @@ pub fn run(options: &DiffOptions, workers: usize) -> Result<Totals> {
                                 t.traps += r.traps;
                                 t.wasm_bytes += r.wasm_bytes;
                                 t.featured_modules += r.featured_modules;
-                                t.refused += r.refused;
                             }
                             Err(e) => {
                                 println!("seed {seed}: harness error: {e:#}");

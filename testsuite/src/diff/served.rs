@@ -60,11 +60,6 @@ pub(super) fn check_seed(
         DiffMode::Gc => generate::generate_gc(seed)?,
         _ => generate::generate_with(seed, true)?,
     };
-    if mode == DiffMode::Gc && refused_as_gc(&wasm) {
-        let mut totals = Totals::of_seed((0, 0, 0), (0, 0), &wasm, 0);
-        totals.refused = 1;
-        return Ok(totals);
-    }
     let mut counts = (0, 0);
     let compared = compare(&wasm, None, seed, dir, server, mode, &mut counts);
     let (verdict, calls) = match compared {
@@ -180,16 +175,6 @@ pub(super) fn replay(wasm: &[u8], calls: &[Call], mode: DiffMode) -> Result<bool
         Verdict::Diverged(d) => println!("divergence from {}: {}", mode.oracle(), d.why),
     }
     Ok(!matches!(verdict, Verdict::Diverged(_)))
-}
-
-/// Whether waot refuses `wasm` by name as GC it does not compile yet (an
-/// instruction or a reference value); any other refusal is compared, and
-/// so a failure when Wasmtime runs the module.
-fn refused_as_gc(wasm: &[u8]) -> bool {
-    match waot::compile(wasm, &waot::CompileOptions::default()) {
-        Err(waot::CompileError::Unsupported(what)) => what.starts_with("gc "),
-        _ => false,
-    }
 }
 
 /// Whether the type section of `wasm` needs GC: a recursion group of
