@@ -84,6 +84,7 @@ fn summary_json(a: &Artifact) -> Value {
         "data_segments": a.module.data.len(),
         "memory_images": a.memory_images.iter().map(|i| json!({ "memory": i.memory.0, "offset": i.memory_offset, "bytes": i.bytes.len() })).collect::<Vec<_>>(),
         "trap_sites": a.trap_entries().count(),
+        "stack_maps": a.stack_maps.len(),
         "text_bytes": a.text_len,
         "signature": signature_json(a),
         "file_bytes": a.bytes.len(),
