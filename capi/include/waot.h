@@ -12,6 +12,14 @@
 extern "C" {
 #endif
 
+/* The kind of a value of the GC proposal's `any` hierarchy (`anyref`,
+ * `eqref`, `i31ref`, structs and arrays), beside wasm.h's kinds. Its
+ * `ref` is a foreign object standing for the reference (NULL for null),
+ * which the caller deletes with wasm_ref_delete; it may be passed back to
+ * wasm while the host function call or the top-level call it came from is
+ * in progress, or later when received at top level. */
+#define WAOT_ANYREF 131
+
 /* The last error of this thread (why the last call that returned NULL or
  * false failed), as waot-run words it: the message and the hint (an empty
  * string when there is none), each NUL-terminated, for the caller to
