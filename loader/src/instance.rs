@@ -348,26 +348,27 @@ impl Instance {
         crate::gc::prepare_heap(limits, place.exceptions, a, type_ids, options);
         // Objects the initialisers make are rooted until they are stored.
         let _scope = crate::gc::roots::RootScope::new();
+        // Every field but the globals so far stays the same.
+        let base = ConstEnv {
+            globals: &[],
+            vmctx: vmctx_addr,
+            offsets: &offsets,
+            types: &a.module.types,
+            type_ids,
+            limits,
+        };
         for g in &a.module.globals {
             let ty = canonical(g.ty);
             let env = ConstEnv {
                 globals: &globals,
-                vmctx: vmctx_addr,
-                offsets: &offsets,
-                types: &a.module.types,
-                type_ids,
-                limits,
+                ..base
             };
             let value = const_value(&g.init, ty, &env).map_err(InstantiateError::Trap)?;
             globals.push(Global::with_type(value, ty, g.mutable, limits.roots()));
         }
         let env = ConstEnv {
             globals: &globals,
-            vmctx: vmctx_addr,
-            offsets: &offsets,
-            types: &a.module.types,
-            type_ids,
-            limits,
+            ..base
         };
         let mut element_values = Vec::with_capacity(a.module.elements.len());
         for seg in &a.module.elements {

@@ -257,7 +257,22 @@ pub(crate) fn resume_point(fp: usize, exn: usize) -> Option<Resume> {
     crate::code_registry::with_code(|code| resume_in(code, fp, exn))
 }
 
-fn resume_in(code: &[Arc<CodeMap>], mut fp: usize, exn: usize) -> Option<Resume> {
+fn resume_in(code: &[Arc<CodeMap>], fp: usize, exn: usize) -> Option<Resume> {
+    walk_frames(code, fp, |map, return_address, caller_fp| {
+        map.handler_for(return_address, caller_fp, exn)
+    })
+}
+
+/// Walks the frame-pointer chain of compiled code from `fp`, calling
+/// `visit` with each frame's return address, its caller's frame pointer
+/// and the code the return address lies in, until `visit` answers or a
+/// return address leaves registered code. Allocation free when `visit`
+/// is, for the signal handler.
+fn walk_frames<R>(
+    code: &[Arc<CodeMap>],
+    mut fp: usize,
+    mut visit: impl FnMut(&CodeMap, usize, usize) -> Option<R>,
+) -> Option<R> {
     use crate::signals::frame;
     // Far more frames than any wasm stack can hold; a bound, not a limit.
     for _ in 0..(1 << 24) {
@@ -265,17 +280,18 @@ fn resume_in(code: &[Arc<CodeMap>], mut fp: usize, exn: usize) -> Option<Resume>
             return None;
         }
         // `fp` is the frame pointer of a frame of compiled wasm code (the
-        // fault's, or one reached through the chain from it, whose return
-        // address was in registered code), which keeps its caller's frame
-        // pointer and its return address at the frame record.
+        // fault's or a trampoline's, or one reached through the chain from
+        // it, whose return address was in registered code), which keeps
+        // its caller's frame pointer and its return address at the frame
+        // record.
         // SAFETY: reading that live frame record.
         let (caller_fp, return_address) =
             unsafe { (frame::caller_fp(fp), frame::return_address(fp)) };
         let map = code
             .iter()
             .find(|m| m.offset_of(return_address).is_some())?;
-        if let Some(resume) = map.handler_for(return_address, caller_fp, exn) {
-            return Some(resume);
+        if let Some(answer) = visit(map, return_address, caller_fp) {
+            return Some(answer);
         }
         fp = caller_fp;
     }
@@ -289,41 +305,20 @@ fn resume_in(code: &[Arc<CodeMap>], mut fp: usize, exn: usize) -> Option<Resume>
 /// the caller's frame pointer minus the map's frame size. Stops where a
 /// return address leaves registered code (the host, below an array entry).
 pub(crate) fn for_each_stack_slot(start: usize, mut f: impl FnMut(&mut u64)) {
-    use crate::signals::frame;
-    let mut fp = start;
-    // Far more frames than any wasm stack can hold; a bound, not a limit.
-    for _ in 0..(1 << 24) {
-        if fp == 0 || !fp.is_multiple_of(std::mem::size_of::<usize>()) {
-            return;
-        }
-        // SAFETY: `fp` is the frame pointer of a live frame of compiled
-        // code (the trampoline's, or one reached from it through return
-        // addresses in registered code), which keeps its frame record.
-        let (caller_fp, return_address) =
-            unsafe { (frame::caller_fp(fp), frame::return_address(fp)) };
-        let slots: Option<Vec<usize>> = crate::code_registry::with_code(|code| {
-            let map = code
-                .iter()
-                .find(|m| m.offset_of(return_address).is_some())?;
+    crate::code_registry::with_code(|code| {
+        walk_frames(code, start, |map, return_address, caller_fp| {
             let offset = map.offset_of(return_address)?;
-            let artifact = map.artifact();
-            let Some((frame_size, slots)) = artifact.stack_maps.lookup(offset) else {
-                return Some(Vec::new());
-            };
+            let (frame_size, slots) = map.artifact().stack_maps.lookup(offset)?;
             let sp = caller_fp.wrapping_sub(frame_size as usize);
-            Some(slots.map(|s| sp + s as usize).collect())
-        });
-        let Some(slots) = slots else {
-            return;
-        };
-        for at in slots {
-            // SAFETY: the stack map names 8-byte slots inside the live
-            // frame of the caller, which keeps references there across the
-            // call it is in.
-            f(unsafe { &mut *(at as *mut u64) });
-        }
-        fp = caller_fp;
-    }
+            for s in slots {
+                // SAFETY: the stack map names 8-byte slots inside the live
+                // frame of the caller, which keeps references there across
+                // the call it is in.
+                f(unsafe { &mut *((sp + s as usize) as *mut u64) });
+            }
+            None::<()>
+        })
+    });
 }
 
 thread_local! {
