@@ -12,8 +12,8 @@ pub struct RunOptions {
     pub max_wasm_stack: usize,
     /// Elements any table defined by the instance may grow to.
     pub max_table_elements: u64,
-    /// Bytes the GC heap's space may grow to (what may live at once; a
-    /// collection briefly needs twice that). Set by the first instance
+    /// Bytes the GC heap may hold at once (its reserved address range).
+    /// Set by the first instance
     /// with GC types of a store, or of a thread's storeless instances.
     pub max_gc_heap: usize,
 }

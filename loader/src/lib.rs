@@ -60,7 +60,7 @@ pub use api::types::{ExportType, ExternType, GlobalType, ImportType};
 pub use application::{ApplicationError, ApplicationKind, Initializer};
 pub use code::{Module, OpenError, OpenOptions, Profiling, RequiredSignature};
 pub use errors::{CallError, InstantiateError, RunOptions};
-pub use gc::DEFAULT_MAX_GC_HEAP;
 pub use gc::roots::RootScope;
+pub use gc::{DEFAULT_MAX_GC_HEAP, LARGEST_GC_HEAP};
 pub use traps::Trap;
 pub use values::{AnyKind, AnyRef, ExnRef, ExternRef, FuncRef, HOST_VALUE_MAX, Val};

@@ -92,10 +92,11 @@ struct Cli {
     /// growing (default 10,000,000).
     #[arg(long, value_name = "N", default_value_t = waot_run::externs::DEFAULT_TABLE_LIMIT)]
     max_table_elements: u64,
-    /// Bytes the GC heap may hold at once (structs and arrays); an
-    /// allocation beyond it traps with "gc heap out of memory" (default
-    /// 1 GiB; a collection briefly needs twice this).
-    #[arg(long, value_name = "BYTES", default_value_t = waot_run::DEFAULT_MAX_GC_HEAP as u64)]
+    /// Bytes the GC heap may hold at once (structs and arrays; at most
+    /// 32 GiB); an allocation beyond it traps with "gc heap out of memory"
+    /// (default 1 GiB).
+    #[arg(long, value_name = "BYTES", default_value_t = waot_run::DEFAULT_MAX_GC_HEAP as u64,
+          value_parser = clap::value_parser!(u64).range(64..=waot_run::LARGEST_GC_HEAP as u64))]
     max_gc_heap: u64,
     /// Give the guest a host directory (WASI preopen), as HOST or
     /// HOST::GUEST (default guest name: HOST). Repeatable.

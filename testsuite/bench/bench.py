@@ -277,6 +277,7 @@ def instantiation_runs(waot, runs):
 # GC with `--invoke`: (name, wat, arguments).
 GC_PROGRAMS = [
     ("binary-trees 18", "binary_trees.wat", ["18"]),
+    ("binary-trees 20", "binary_trees.wat", ["20"]),
     ("cycles 250 × 1,000,000", "cycles.wat", ["250", "1000000"]),
 ]
 

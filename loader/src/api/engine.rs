@@ -137,9 +137,12 @@ impl Config {
         self
     }
 
-    /// Bytes each store's GC heap may hold at once (default 1 GiB): an
-    /// allocation that does not fit even after a collection traps with
-    /// "gc heap out of memory". A collection briefly needs twice this.
+    /// Bytes each store's GC heap may hold at once (default 1 GiB, at
+    /// least 64 bytes and at most [`crate::LARGEST_GC_HEAP`], 32 GiB,
+    /// values beyond are taken as those): an allocation that does not fit
+    /// even after a collection traps with "gc heap out of memory". The
+    /// heap reserves this much address space; only what it uses is
+    /// resident.
     pub fn max_gc_heap(&mut self, bytes: usize) -> &mut Config {
         self.max_gc_heap = bytes;
         self

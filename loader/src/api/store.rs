@@ -314,7 +314,8 @@ impl<T> Store<T> {
         }
     }
 
-    /// The store's GC heap: collections so far and the size of its space.
+    /// The store's GC heap: collections so far and how much of it is in
+    /// use or free to allocate.
     pub fn gc_stats(&self) -> GcStats {
         let heap = self.inner.limits.existing_gc_heap();
         GcStats {
@@ -329,7 +330,9 @@ impl<T> Store<T> {
 pub struct GcStats {
     /// Collections run.
     pub collections: u64,
-    /// Bytes of the space objects are allocated in (0 before the first).
+    /// Bytes of the heap allocation may use before the next collection:
+    /// what lived after the last one and the room it left (0 before the
+    /// first object).
     pub space_bytes: usize,
 }
 

@@ -1,19 +1,19 @@
 //! The GC heap of a store (or of a thread's storeless instances): where
 //! structs and arrays live, and the collector that reclaims them.
 //!
-//! A semi-space copying collector (Cheney's algorithm). Objects are
-//! bump-allocated in one space: compiled code bumps the pointer in the
-//! runtime limits block inline and calls `gc_alloc` only when the space is
-//! full. A collection copies what the roots reach into a fresh space,
-//! scanning the copies breadth-first, and frees the old space whole, so
-//! its cost is proportional to what lives, cycles are reclaimed like
-//! anything else, and allocation stays a pointer bump. Objects move, which
-//! is why every reference the collector cannot see (the host's) goes
-//! through a root ([`roots`]) and compiled code keeps the references live
-//! across a call in stack slots the stack maps name, reloading them after
-//! the call.
+//! Objects are bump-allocated in one reserved address range: compiled
+//! code bumps the pointer in the runtime limits block inline and calls
+//! `gc_alloc` only when the room a collection left is used up. A
+//! collection ([`compact`]) marks what the roots reach and slides it down
+//! in place, so no copy reserve doubles the heap, cycles are reclaimed
+//! like anything else, the heap never fragments and allocation stays a
+//! pointer bump. Objects move, which is why every reference the collector
+//! cannot see (the host's) goes through a root ([`roots`]) and compiled
+//! code keeps the references live across a call in stack slots the stack
+//! maps name, reloading them after the call.
 
 pub(crate) mod builtins;
+mod compact;
 pub(crate) mod refs;
 pub(crate) mod roots;
 pub(crate) mod shapes;
@@ -30,28 +30,41 @@ pub(crate) fn is_object(word: u64) -> bool {
     word != 0 && word & waot_format::vmctx::gc_ref::OBJECT_MASK == 0
 }
 
-/// A new heap's space, doubled as what lives grows.
-const INITIAL_BYTES: usize = 256 << 10;
+/// Bytes allocation may use before the first collection, and the least
+/// room a collection leaves.
+const MIN_ROOM: usize = 256 << 10;
 
-/// The default limit of one space (what may live at once).
+/// The most room beyond what lives a collection leaves while that is
+/// less than half of what lives: a large heap grows by less than twice
+/// its live data.
+const LARGE_SLACK: usize = 64 << 20;
+
+/// The default limit of what may live at once.
 pub const DEFAULT_MAX_GC_HEAP: usize = 1 << 30;
+
+/// The largest limit of a GC heap (32 GiB less 8 bytes): the collector's
+/// forwarding entries count 8-byte units in 32 bits.
+pub const LARGEST_GC_HEAP: usize = (u32::MAX as usize) * 8;
 
 /// A GC heap. Its bump pointer and limit live in the runtime limits block
 /// compiled code reads.
 pub(crate) struct GcHeap {
-    /// The space objects are allocated in; empty until the first. Its
-    /// bytes are not zeroed: every allocation writes what it reads.
-    space: RefCell<Vec<u64>>,
-    /// The space before the last collection, kept to be the next one's
-    /// destination when the size suits (reusing its pages saves the
-    /// kernel zeroing fresh ones).
-    spare: RefCell<Vec<u64>>,
+    /// The address range objects live in, reserved (not committed) when
+    /// the first object is allocated; pages become resident as allocation
+    /// first touches them. Empty before, or when it could not be reserved.
+    region: std::cell::OnceCell<Region>,
+    /// Bytes from the region's start allocation may use before the next
+    /// collection.
+    room: Cell<usize>,
+    /// Bytes from the region's start allocation has touched since pages
+    /// were last given back.
+    touched: Cell<usize>,
+    /// The collector's mark bitmap and stack, kept between collections.
+    scratch: RefCell<(Vec<u64>, Vec<usize>)>,
     /// Each struct and array type's shape, by canonical id: registered by
     /// every instance placed here before its code runs.
     shapes: RefCell<Vec<Option<Shape>>>,
-    /// The size the next space gets (at least what lives, doubled).
-    next_size: Cell<usize>,
-    /// The largest space.
+    /// The most bytes that may live at once.
     max_bytes: usize,
     /// Collect at every allocation the fast path cannot serve, and serve
     /// none from the fast path (`WAOT_GC_STRESS=1`): finds references
@@ -61,15 +74,74 @@ pub(crate) struct GcHeap {
     collections: Cell<u64>,
 }
 
+/// A reserved address range, unmapped when dropped.
+struct Region {
+    base: usize,
+    len: usize,
+}
+
+impl Region {
+    /// Reserves `len` bytes, readable and writable, committed page by page
+    /// as they are touched (`MAP_NORESERVE`).
+    fn reserve(len: usize) -> Option<Region> {
+        let len = len.next_multiple_of(rustix::param::page_size());
+        // SAFETY: an anonymous private mapping at an address of the
+        // kernel's choosing aliases nothing.
+        let base = unsafe {
+            rustix::mm::mmap_anonymous(
+                std::ptr::null_mut(),
+                len,
+                rustix::mm::ProtFlags::READ | rustix::mm::ProtFlags::WRITE,
+                rustix::mm::MapFlags::PRIVATE | rustix::mm::MapFlags::NORESERVE,
+            )
+        }
+        .ok()?;
+        Some(Region {
+            base: base as usize,
+            len,
+        })
+    }
+
+    /// Gives the pages of `from..to` (offsets) back to the kernel; they
+    /// read as zeros when touched again.
+    fn release(&self, from: usize, to: usize) {
+        let page = rustix::param::page_size();
+        let (from, to) = (from.next_multiple_of(page), to.min(self.len));
+        if from < to {
+            // SAFETY: the range is inside this mapping and holds no object
+            // (it lies above what a collection left allocated).
+            let released = unsafe {
+                rustix::mm::madvise(
+                    (self.base + from) as *mut _,
+                    to - from,
+                    rustix::mm::Advice::LinuxDontNeed,
+                )
+            };
+            // Only memory use depends on it.
+            let _ = released;
+        }
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: the mapping is this region's, and no object outlives its
+        // heap (roots into it were nulled).
+        let unmapped = unsafe { rustix::mm::munmap(self.base as *mut _, self.len) };
+        let _ = unmapped;
+    }
+}
+
 impl GcHeap {
-    /// A heap whose spaces grow to at most `max_bytes`.
+    /// A heap where at most `max_bytes` live at once.
     pub(crate) fn new(max_bytes: usize) -> GcHeap {
         GcHeap {
-            space: RefCell::new(Vec::new()),
-            spare: RefCell::new(Vec::new()),
+            region: std::cell::OnceCell::new(),
+            room: Cell::new(0),
+            touched: Cell::new(0),
+            scratch: RefCell::new((Vec::new(), Vec::new())),
             shapes: RefCell::new(Vec::new()),
-            next_size: Cell::new(INITIAL_BYTES),
-            max_bytes: max_bytes.max(64),
+            max_bytes: max_bytes.clamp(64, LARGEST_GC_HEAP),
             stress: std::env::var_os("WAOT_GC_STRESS").is_some_and(|v| v == "1"),
             collections: Cell::new(0),
         }
@@ -85,11 +157,12 @@ impl GcHeap {
         shapes[i].get_or_insert(shape);
     }
 
-    /// Whether `word` is an object of this heap's space.
+    /// Whether `word` is an address in this heap's region.
     pub(crate) fn contains(&self, word: u64) -> bool {
-        let space = self.space.borrow();
-        let start = space.as_ptr() as u64;
-        (start..start + space.len() as u64 * 8).contains(&word)
+        self.region.get().is_some_and(|r| {
+            let start = r.base as u64;
+            (start..start + r.len as u64).contains(&word)
+        })
     }
 
     /// How many collections ran.
@@ -97,15 +170,28 @@ impl GcHeap {
         self.collections.get()
     }
 
-    /// Bytes of the current space (0 before the first allocation).
+    /// Bytes allocation may use before the next collection (0 before the
+    /// first allocation).
     pub(crate) fn space_bytes(&self) -> usize {
-        self.space.borrow().len() * 8
+        self.room.get()
+    }
+
+    /// The region, reserved on first use (`None` when it cannot be),
+    /// with the bump pointer set to its start.
+    fn region(&self, limits: &VMRuntimeLimits) -> Option<&Region> {
+        if self.region.get().is_none() {
+            let region = Region::reserve(self.max_bytes)?;
+            limits.set_gc_next(region.base);
+            self.room.set(MIN_ROOM.min(self.max_bytes));
+            let _ = self.region.set(region);
+        }
+        self.region.get()
     }
 
     /// Allocates `size` bytes (a multiple of 8) when the fast path
-    /// could not, collecting first when the space is full (`fp`: the frame
-    /// pointer of the allocating code's trampoline, where the stack walk
-    /// starts). 0 when even a collection leaves no room.
+    /// could not, collecting first when the room is used up (`fp`: the
+    /// frame pointer of the allocating code's trampoline, where the stack
+    /// walk starts). 0 when even a collection leaves no room.
     pub(crate) fn alloc_slow(
         &self,
         limits: &VMRuntimeLimits,
@@ -118,103 +204,77 @@ impl GcHeap {
         if size > self.max_bytes {
             return 0;
         }
-        let fits = |limits: &VMRuntimeLimits| {
-            let (next, end) = (limits.gc_next(), self.space_end());
-            next != 0 && end - next >= size
+        let Some(region) = self.region(limits) else {
+            return 0;
         };
-        if self.stress || !fits(limits) {
+        let room_end = |room: usize| region.base + room;
+        let fits = || room_end(self.room.get()) - limits.gc_next() >= size;
+        if self.stress || !fits() {
             self.collect(limits, fp, size);
         }
-        if !fits(limits) {
+        if !fits() {
             return 0;
         }
         let at = limits.gc_next();
         limits.set_gc_next(at + size);
+        self.touched
+            .set(self.touched.get().max(at + size - region.base));
         // In stress mode the next allocation comes here again.
         let limit = if self.stress {
             at + size
         } else {
-            self.space_end()
+            room_end(self.room.get())
         };
         limits.set_gc_limit(limit);
         at
     }
 
-    fn space_end(&self) -> usize {
-        let space = self.space.borrow();
-        space.as_ptr() as usize + space.len() * 8
-    }
-
-    /// Copies everything the roots reach into a new space with room for
-    /// `needed` more bytes if what lives allows, and makes it current.
+    /// Reclaims everything the roots do not reach, leaving room for
+    /// `needed` more bytes if the limit allows.
     pub(crate) fn collect(&self, limits: &VMRuntimeLimits, fp: Option<usize>, needed: usize) {
-        let from_bytes = self.space.borrow().len() * 8;
-        // What lives is at most what the old space used: a space at least
-        // as large holds it.
-        let to_bytes = self
-            .next_size
-            .get()
-            .max(from_bytes)
-            .min(self.max_bytes.max(from_bytes))
-            .next_multiple_of(8);
-        let live = self.copy_into(limits, fp, to_bytes);
-        // Grow when more than half of the space holds live objects, at
-        // once (copying again) when the allocation waiting does not fit.
-        if (live + needed) * 2 > to_bytes {
-            let grown = (to_bytes * 2)
-                .max(live + needed)
-                .min(self.max_bytes)
-                .next_multiple_of(8);
-            self.next_size.set(grown.max(to_bytes));
-            if live + needed > to_bytes && grown > to_bytes {
-                self.copy_into(limits, fp, grown);
+        let Some(region) = self.region.get() else {
+            return;
+        };
+        let end = limits.gc_next();
+        let new_end = {
+            let (marks, stack) = &mut *self.scratch.borrow_mut();
+            compact::Collection {
+                base: region.base,
+                end,
+                shapes: &self.shapes.borrow(),
+                marks,
+                stack,
             }
-        }
-    }
-
-    /// Copies everything the roots reach into a space of `to_bytes`
-    /// (the old one's unused spare when it has that size), makes it
-    /// current and returns how many bytes live.
-    fn copy_into(&self, limits: &VMRuntimeLimits, fp: Option<usize>, to_bytes: usize) -> usize {
-        let from = self.space.take();
-        let from_start = from.as_ptr() as usize;
-        let used = if from.is_empty() {
-            0
-        } else {
-            limits.gc_next() - from_start
+            .run(fp, limits.roots())
         };
-        let spare = self.spare.take();
-        let mut to = if spare.len() * 8 == to_bytes {
-            spare
-        } else {
-            vec![0u64; to_bytes / 8]
-        };
-        let mut copier = Copier {
-            from: from_start..from_start + used,
-            to_next: to.as_mut_ptr() as usize,
-            shapes: &self.shapes.borrow(),
-        };
-        if used != 0 {
-            copier.copy_roots(fp, limits.roots());
-            copier.scan(to.as_ptr() as usize);
-        }
-        let live = copier.to_next - to.as_ptr() as usize;
-        *self.spare.borrow_mut() = from;
-        limits.set_gc_next(copier.to_next);
-        limits.set_gc_limit(to.as_ptr() as usize + to_bytes);
-        *self.space.borrow_mut() = to;
         self.collections.set(self.collections.get() + 1);
-        live
+        let live = new_end - region.base;
+        // Twice as much room again as lives, but at most `LARGE_SLACK`
+        // unless that is less than half of what lives; at least
+        // `MIN_ROOM`, at most the limit.
+        let room = live
+            .saturating_add(needed)
+            .saturating_add((live * 2).min(LARGE_SLACK).max(live / 2))
+            .max(MIN_ROOM)
+            .min(self.max_bytes);
+        self.room.set(room);
+        limits.set_gc_next(new_end);
+        limits.set_gc_limit(region.base + room);
+        // Pages far above the new room go back to the kernel (not those
+        // just above: touching fresh pages again costs more than keeping
+        // them).
+        if self.touched.get() > room * 2 {
+            region.release(room, self.touched.get());
+            self.touched.set(room);
+        }
     }
 }
 
 impl Drop for GcHeap {
     /// Roots into this heap would dangle: they become null.
     fn drop(&mut self) {
-        let space = self.space.borrow();
-        let range = space.as_ptr() as u64..space.as_ptr() as u64 + space.len() as u64 * 8;
         roots::for_each_host_root(|word| {
-            if range.contains(word) {
+            if self.contains(*word) {
                 *word = 0;
             }
         });
@@ -342,14 +402,6 @@ pub(crate) fn new_object(
     Ok(at as u64)
 }
 
-/// One collection's state: the old space's used range, where the next
-/// copy goes, and the shapes.
-struct Copier<'a> {
-    from: std::ops::Range<usize>,
-    to_next: usize,
-    shapes: &'a [Option<Shape>],
-}
-
 /// Reads the little-endian `u64` at `at`.
 ///
 /// # Safety
@@ -367,165 +419,4 @@ unsafe fn read_le(at: usize) -> u64 {
 unsafe fn write_le(at: usize, v: u64) {
     // SAFETY: as the caller guarantees.
     unsafe { std::ptr::write_unaligned(at as *mut u64, v.to_le()) }
-}
-
-impl Copier<'_> {
-    /// The size of the object at `object` whose header is `header`.
-    fn size_of(&self, object: usize, header: u64) -> usize {
-        let id = (header >> 32) as u32;
-        let Some(shape) = self.shapes.get(id as usize).and_then(Option::as_ref) else {
-            // Every instance registers its types' shapes before its code
-            // can allocate; an object of another type is a broken heap.
-            eprintln!("waot: internal error: a gc object of unregistered type {id}");
-            std::process::abort();
-        };
-        match shape {
-            Shape::Struct { size, .. } => *size as usize,
-            Shape::Array { element_size, .. } => {
-                // SAFETY: `object` is an array in the old space: its length
-                // follows the header.
-                let len = unsafe { read_le(object + gc_object::ARRAY_LENGTH as usize) } as u32;
-                let element = waot_format::gc_types::FieldType {
-                    storage: storage_of_size(*element_size),
-                    mutable: false,
-                };
-                array_size(element, len).map_or(0, |s| s as usize)
-            }
-        }
-    }
-
-    /// The word `word` once its object (if it is one of the old space) is
-    /// copied.
-    fn forward(&mut self, word: u64) -> u64 {
-        let at = word as usize;
-        if word & waot_format::vmctx::gc_ref::OBJECT_MASK != 0 || !self.from.contains(&at) {
-            return word;
-        }
-        // SAFETY: `at` is an object of the old space (an 8-aligned address
-        // in its used range that a root or a copied object holds).
-        let header = unsafe { read_le(at) };
-        if header & 1 != 0 {
-            return header & !1;
-        }
-        let size = self.size_of(at, header);
-        let to = self.to_next;
-        // SAFETY: the new space was sized to hold everything used in the
-        // old one; the object's `size` bytes are in the old space.
-        unsafe {
-            std::ptr::copy_nonoverlapping(at as *const u8, to as *mut u8, size);
-            write_le(at, to as u64 | 1);
-        }
-        self.to_next += size;
-        to as u64
-    }
-
-    /// Forwards the native-endian word at `slot` (a stack slot, a table
-    /// element, a segment item, a host root).
-    fn forward_native(&mut self, slot: &mut u64) {
-        *slot = self.forward(*slot);
-    }
-
-    /// Forwards the little-endian word at `at` (a global, an exception
-    /// value, an object field).
-    ///
-    /// # Safety
-    /// `at` is a live slot of 8 bytes.
-    unsafe fn forward_le(&mut self, at: usize) {
-        // SAFETY: as the caller guarantees.
-        unsafe {
-            let word = read_le(at);
-            let forwarded = self.forward(word);
-            if forwarded != word {
-                write_le(at, forwarded);
-            }
-        }
-    }
-
-    /// Copies what every root of this thread holds.
-    fn copy_roots(&mut self, fp: Option<usize>, sources: &roots::RootSources) {
-        for start in roots::walk_starts(fp) {
-            crate::traps::for_each_stack_slot(start, |slot| self.forward_native(slot));
-        }
-        let mut arena_slots = Vec::new();
-        sources.for_each(
-            |source| self.copy_source(source),
-            |arena| arena.for_each_traced_slot(|at| arena_slots.push(at)),
-        );
-        for at in arena_slots {
-            // SAFETY: the arena names live 8-byte value slots.
-            unsafe { self.forward_le(at) };
-        }
-        roots::for_each_host_root(|slot| self.forward_native(slot));
-    }
-
-    fn copy_source(&mut self, source: roots::RootSource) {
-        use roots::RootSource;
-        match source {
-            // SAFETY: a registered global's slot lives until it is
-            // deregistered.
-            RootSource::Global(slot) => unsafe { self.forward_le(slot as usize) },
-            RootSource::Table(definition) => {
-                // SAFETY: a registered table lives until it is deregistered.
-                let (base, len) = unsafe { (*definition).elements() };
-                for i in 0..len {
-                    // SAFETY: its elements are `len` native words at `base`.
-                    let slot = unsafe { &mut *base.add(i).cast::<u64>() };
-                    self.forward_native(slot);
-                }
-            }
-            RootSource::Segment(items) => {
-                // SAFETY: a registered segment lives until it is deregistered.
-                let items = unsafe { &*items };
-                for item in items.borrow_mut().iter_mut() {
-                    *item = self.forward(*item as u64) as usize;
-                }
-            }
-        }
-    }
-
-    /// Scans the copies from `start` until no object is left unscanned,
-    /// copying what they hold.
-    fn scan(&mut self, start: usize) {
-        let mut at = start;
-        while at < self.to_next {
-            // SAFETY: `at` is a copied object of the new space.
-            let header = unsafe { read_le(at) };
-            let size = self.size_of(at, header);
-            let id = (header >> 32) as u32;
-            let shapes = self.shapes;
-            match shapes.get(id as usize).and_then(Option::as_ref) {
-                Some(Shape::Struct { refs, .. }) => {
-                    for &offset in refs {
-                        // SAFETY: a traced field of this struct.
-                        unsafe { self.forward_le(at + offset as usize) };
-                    }
-                }
-                Some(Shape::Array { refs: true, .. }) => {
-                    let elements = at + gc_object::ARRAY_ELEMENTS as usize;
-                    let mut slot = elements;
-                    while slot < at + size {
-                        // SAFETY: an element of this array of references.
-                        unsafe { self.forward_le(slot) };
-                        slot += 8;
-                    }
-                }
-                _ => {}
-            }
-            at += size;
-        }
-    }
-}
-
-/// A storage type of `size` bytes (only the size matters to
-/// [`array_size`]).
-fn storage_of_size(size: u32) -> waot_format::gc_types::StorageType {
-    use waot_format::gc_types::StorageType;
-    use waot_format::types::ValType;
-    match size {
-        1 => StorageType::I8,
-        2 => StorageType::I16,
-        4 => StorageType::Val(ValType::I32),
-        16 => StorageType::Val(ValType::V128),
-        _ => StorageType::Val(ValType::I64),
-    }
 }

@@ -661,6 +661,18 @@ pub const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "gc-heap-too-large",
+        prepare: |dir, _| app(dir),
+        command: &[
+            "waot-run",
+            "--max-gc-heap",
+            "40000000000",
+            "--invoke",
+            "answer",
+            "app.aot",
+        ],
+    },
+    Case {
         name: "success",
         prepare: |dir, _| app(dir),
         command: &["waot-run", "--invoke", "answer", "app.aot"],
