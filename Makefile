@@ -184,7 +184,7 @@ cross:
 # The e2e fixtures (both bounds modes), the C programs and the Go reactor
 # compiled for each target and run under qemu-user, compared with this
 # host's runs; then the library tests that cross the host boundary
-# (exceptions, unwinding, imports) and the official spec suite, with the
+# (exceptions, unwinding, imports, GC objects) and the official spec suite, with the
 # runners themselves cross-built, for CROSS_SPEC_TARGETS (aarch64 by
 # default; each target adds about 10 minutes).
 CROSS_TARGETS ?= aarch64 riscv64 s390x

@@ -5,13 +5,17 @@
 #   sh cross.sh runner TARGET   print the command that runs that waot-run
 #   sh cross.sh lib TARGET      the library-level tests that need no host
 #                               binary (exceptions across the host
-#                               boundary, unwinding, imports), cross-built
-#                               and run under qemu by cargo
-#   sh cross.sh spec TARGET [explicit]
+#                               boundary, unwinding, imports, GC objects
+#                               through the API and compaction), cross-
+#                               built and run under qemu by cargo
+#   sh cross.sh spec TARGET [guard|explicit] [PREFIX]
 #                               build waot-testsuite for TARGET and run the
-#                               official spec suite under qemu, one file a
-#                               process (a whole-suite process grows qemu
-#                               past this machine's memory), two at a time
+#                               official spec suite (or its files whose
+#                               path starts with PREFIX, e.g. gc/) under
+#                               qemu, one file a process (a whole-suite
+#                               process grows qemu past this machine's
+#                               memory), two at a time; the environment
+#                               reaches the guest (WAOT_GC_STRESS=1)
 #   sh cross.sh static TARGET   guests linked from `waot compile --emit
 #                               object` objects into the example C host
 #                               with a cross-built libwaot_run.a
@@ -102,7 +106,7 @@ spec() {
     runner="$root/target/$triple/release/waot-testsuite"
     out="$root/target/cross-spec/$arch-${bounds:-guard}"
     rm -rf "$out" && mkdir -p "$out"
-    "$root/target/debug/waot-testsuite" spec --list > "$out/files"
+    "$root/target/debug/waot-testsuite" spec --list | grep "^${prefix:-}" > "$out/files"
     export qemu runner out bounds
     # shellcheck disable=SC2016 # expanded by the inner shell
     xargs -P 2 -I FILE sh -c '$qemu "$runner" spec FILE --exact --bounds-checks ${bounds:-guard} \
@@ -159,8 +163,9 @@ static_objects() {
 case "$action" in
 build) build ;;
 static) static_objects ;;
-lib) WAOT_CROSS_LIB=1 target_cargo test -q --release -p waot-testsuite --test exceptions --test unwinding --test imports --test interruption ;;
-spec) bounds=${3:-guard}; spec ;;
+lib) WAOT_CROSS_LIB=1 target_cargo test -q --release -p waot-testsuite --test exceptions --test unwinding \
+        --test imports --test interruption --test gc_objects ;;
+spec) bounds=${3:-guard} prefix=${4:-}; spec ;;
 runner) echo "$qemu $bin" ;;
 test)
     build
