@@ -69,8 +69,8 @@ pub const COMPILED: [Compiled; 11] = [
         bit: wasm_features::LEGACY_EXCEPTIONS,
         flags: WasmFeatures::LEGACY_EXCEPTIONS,
     },
-    // Types only so far: GC instructions and GC reference values are
-    // refused by the translator and `module_info` (`unsupported: gc …`).
+    // GC: types, references, structs and arrays (custom descriptors,
+    // a later proposal, stay refused by that name).
     Compiled {
         bit: wasm_features::GC,
         flags: WasmFeatures::GC,
