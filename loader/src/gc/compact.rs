@@ -110,7 +110,7 @@ impl Collection<'_> {
         // object a root or a live object holds is marked): its header
         // holds the plan.
         let header = unsafe { read_le(word as usize) };
-        (self.base + (header & 0xffff_ffff) as usize * 8) as u64
+        planned_address(self.base, header) as u64
     }
 
     /// Calls `f` with every marked object from `from` on, in address order.
@@ -171,7 +171,7 @@ impl Collection<'_> {
             moved_from = moved_from.min(object);
             let offset = ((free - base) / 8) as u64;
             // SAFETY: as above; the type id (high half) stays.
-            unsafe { write_le(object, (header & !0xffff_ffff) | offset) };
+            unsafe { write_le(object, with_flags(header, offset)) };
             free += size;
         });
         (moved_from, free)
@@ -192,14 +192,26 @@ impl Collection<'_> {
                     Shape::Array { .. } => gc_object::ARRAY_BIT,
                     Shape::Struct { .. } => 0,
                 };
-                let to = base + (header & 0xffff_ffff) as usize * 8;
-                write_le(object, (header & !0xffff_ffff) | u64::from(flags));
+                let to = planned_address(base, header);
+                write_le(object, with_flags(header, u64::from(flags)));
                 if to != object {
                     std::ptr::copy(object as *const u8, to as *mut u8, size);
                 }
             }
         });
     }
+}
+
+/// The address a plan gives the object whose header is `header`: its
+/// flags word counts 8-byte units from `base`.
+fn planned_address(base: usize, header: u64) -> usize {
+    base + (header & 0xffff_ffff) as usize * 8
+}
+
+/// `header` with its flags word (low half) replaced by `flags`, its type
+/// id (high half) kept.
+fn with_flags(header: u64, flags: u64) -> u64 {
+    (header & !0xffff_ffff) | flags
 }
 
 /// The shape of canonical type `id`.
