@@ -87,8 +87,18 @@ impl Translator<'_, '_> {
         self.builder.switch_to_block(fallthrough);
     }
 
-    /// Jumps from the current block to frame `depth`.
+    /// Jumps from the current block to frame `depth`. A branch to the
+    /// function's own frame (`return`, or `br` to the outermost label)
+    /// returns right here instead of jumping to one shared exit block, so
+    /// each such path ends in its own epilogue (Cranelift does not
+    /// duplicate tails; a call-heavy function's early exit saves a jump).
     pub(super) fn branch_to(&mut self, depth: usize) {
+        if depth == self.control.len() - 1 {
+            let results = self.peek_n(self.control[0].num_results).to_vec();
+            self.fuel_save();
+            self.builder.ins().return_(&results);
+            return;
+        }
         let (target, args) = self.branch_target(depth);
         self.builder.ins().jump(target, &args);
     }
