@@ -122,9 +122,12 @@ pub fn compile_with_progress(
     let total = module.bodies.len() as u32;
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut funcs = Vec::with_capacity(module.bodies.len());
+    let callees = crate::inline::Callees::find(&env, options.inline.max_callee_insts);
+    let callees = &callees;
     let compile = |i: u32| {
         let code = WORKER_CONTEXTS.with_borrow_mut(|(ctx, fctx)| {
-            compile_function(&env, options, &target, DefinedFuncIndex(i), ctx, fctx)
+            let index = DefinedFuncIndex(i);
+            compile_function(&env, options, &target, index, ctx, fctx, callees)
         });
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         progress(n, u64::from(total));
@@ -138,6 +141,7 @@ pub fn compile_with_progress(
             body_offset,
             body_len,
             array_entry_offset: NO_ARRAY_ENTRY,
+            wasm_offset: module.bodies[i as usize].range().start as u32,
         });
         Ok(())
     })?;
@@ -301,6 +305,7 @@ fn compile_function(
     index: DefinedFuncIndex,
     ctx: &mut Context,
     fctx: &mut FunctionBuilderContext,
+    callees: &crate::inline::Callees,
 ) -> Result<CompiledFunc> {
     ctx.clear();
     if let Err(e) = translate::translate_function(env, index, &mut ctx.func, fctx) {
@@ -310,6 +315,7 @@ fn compile_function(
         *fctx = FunctionBuilderContext::new();
         return Err(e);
     }
+    callees.inline_into(ctx)?;
     let func_index = env.module.space.func_index(index);
     if let Some(dir) = &options.emit_clif {
         write_listing(dir, func_index, "clif", &ctx.func.display().to_string())?;
@@ -458,6 +464,11 @@ fn write_artifact(
         opt_level: options.opt_level.cranelift_name(),
         codegen: concat!("cranelift ", "0.135.8"),
         interruption: options.interruption,
+        inlining: if module.uses.contains(waot_format::types::wasm_features::GC) {
+            Inlining::OFF
+        } else {
+            options.inline
+        },
     };
     let producer = format!("waot {}", env!("CARGO_PKG_VERSION"));
     let contents = ArtifactContents {

@@ -13,6 +13,7 @@
 pub mod emit;
 pub mod error;
 pub mod features;
+pub mod inline;
 pub mod inspect;
 pub mod isa;
 pub mod module_info;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use waot_format::signature::PrivateKey;
-use waot_format::types::{BoundsStrategy, CpuMode, Interruption};
+use waot_format::types::{BoundsStrategy, CpuMode, Inlining, Interruption};
 
 /// Cranelift optimisation level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +60,10 @@ pub struct CompileOptions {
     pub interruption: Interruption,
     /// What to write: an artifact (default) or a relocatable object.
     pub output: OutputKind,
+    /// Which calls to inline (`crate::inline`): leaf callees of at most
+    /// [`crate::inline::DEFAULT_MAX_CALLEE_INSTS`] IR instructions by
+    /// default; [`Inlining::OFF`] for none (`--no-inline`).
+    pub inline: Inlining,
 }
 
 /// What `waot compile` writes.
@@ -92,6 +96,9 @@ impl Default for CompileOptions {
             turned_off: Vec::new(),
             interruption: Interruption::NONE,
             output: OutputKind::Artifact,
+            inline: Inlining {
+                max_callee_insts: crate::inline::DEFAULT_MAX_CALLEE_INSTS,
+            },
         }
     }
 }

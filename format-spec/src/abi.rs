@@ -193,7 +193,7 @@ fn fnv1a(text: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    /// The fingerprint of ABI revision 9, as waot 0.20.0 records it (stack
+    /// The fingerprint of ABI revision 9, as waot 0.20.0 and 0.21.0 record it (stack
     /// maps and exit records for the collector); revision 8,
     /// `3dd8b755da072a0a`, was waot 0.19.0 (one word for `anyref` and
     /// `externref`, a host value no longer plus one); revision 7,
@@ -217,7 +217,7 @@ mod tests {
         );
     }
 
-    /// The GC fingerprint of waot 0.20.0 (format 2.17: structs, arrays and
+    /// The GC fingerprint of waot 0.20.0 and 0.21.0 (format 2.17: structs, arrays and
     /// the collector), pinned the same way; waot 0.19.0's was
     /// `6784d9c39e3991ac` (i31 references, casts of the `any` hierarchy)
     /// and 0.18.0's `34a99209f52e7331`.

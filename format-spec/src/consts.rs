@@ -17,7 +17,7 @@ pub const FORMAT_MAJOR: u16 = 2;
 
 /// Format minor version. Bumped for additions an older loader of the same
 /// major may ignore (optional sections). A loader accepts any minor.
-pub const FORMAT_MINOR: u16 = 17;
+pub const FORMAT_MINOR: u16 = 18;
 
 /// The version record: magic, format major and minor, its own size,
 /// producer and source hash. It keeps this layout in every format version,
@@ -170,6 +170,12 @@ pub mod section {
     /// that cannot provide the runtime limits those checks read refuses
     /// the artifact naming this section.
     pub const INTERRUPTION: &str = ".waot.interruption";
+    /// Inlining (format 2.18): `max_callee_insts: u32` (see
+    /// [`crate::types::Inlining`]), then a `list<u32>` with, for every
+    /// defined function, where its body starts in the wasm module.
+    /// Present when calls were inlined; optional, since only trap messages
+    /// and `waot inspect` read it.
+    pub const INLINING: &str = ".waot.inlining";
     /// The ed25519 signature (see `crate::signature`).
     pub const SIGNATURE: &str = ".waot.signature";
 
@@ -193,6 +199,7 @@ pub mod section {
         EXTENDED_CONST,
         SIMD,
         INTERRUPTION,
+        INLINING,
         EXPORTS,
         START,
         DATA,

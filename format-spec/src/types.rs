@@ -574,6 +574,39 @@ pub struct FuncInfo {
     /// Offset of its array-call entry trampoline in the text section, or
     /// [`NO_ARRAY_ENTRY`] when the host can never call it.
     pub array_entry_offset: u32,
+    /// Where its body starts in the wasm module (an offset in the same
+    /// space as trap entries' wasm offsets), or [`NO_WASM_OFFSET`] when
+    /// the artifact does not record it (it does when it inlines: format
+    /// 2.18, `.waot.inlining`). Names the function a trap in an inlined
+    /// body lies in.
+    pub wasm_offset: u32,
+}
+
+/// [`FuncInfo::wasm_offset`] of an artifact that does not record it.
+pub const NO_WASM_OFFSET: u32 = u32::MAX;
+
+/// Inlining (format 2.18, `waot compile --inline`): direct calls to
+/// defined leaf functions (no calls of their own) of at most
+/// `max_callee_insts` Cranelift instructions were replaced by their
+/// bodies. Recorded so that `waot inspect` can say so and trap messages
+/// can name the inlined function.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Inlining {
+    /// The size limit on an inlined callee, in Cranelift IR instructions;
+    /// 0: nothing was inlined.
+    pub max_callee_insts: u32,
+}
+
+impl Inlining {
+    /// No inlining.
+    pub const OFF: Inlining = Inlining {
+        max_callee_insts: 0,
+    };
+
+    /// Whether any call may have been inlined.
+    pub fn on(self) -> bool {
+        self.max_callee_insts > 0
+    }
 }
 
 /// [`FuncInfo::array_entry_offset`] of a function the host cannot call.
@@ -657,6 +690,9 @@ pub struct BuildInfo<'a> {
     /// The interruption checks compiled in (`.waot.interruption`, not the
     /// build-info section's bytes).
     pub interruption: Interruption,
+    /// Whether and how calls were inlined (`.waot.inlining`, not the
+    /// build-info section's bytes).
+    pub inlining: Inlining,
 }
 
 /// The interruption checks compiled into an artifact's code (`waot compile

@@ -75,12 +75,14 @@ fn sample_with(kind: Types) -> Vec<u8> {
             body_offset: 0,
             body_len: 8,
             array_entry_offset: 16,
+            wasm_offset: waot_format::types::NO_WASM_OFFSET,
         },
         FuncInfo {
             ty: TypeIndex(1),
             body_offset: 32,
             body_len: 8,
             array_entry_offset: 48,
+            wasm_offset: waot_format::types::NO_WASM_OFFSET,
         },
     ];
     let memories = [MemoryDesc {

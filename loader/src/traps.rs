@@ -207,7 +207,14 @@ impl CodeMap {
 
     fn trap_at(&self, pc: usize) -> Option<Trap> {
         let entry = self.trap_entry_at(pc)?;
-        let func = self.func_at(self.offset_of(pc)?);
+        // In an inlined body the code is the caller's, the wasm offset the
+        // callee's: the offset names the function (artifacts that inline
+        // record where bodies start).
+        let func = self
+            .artifact()
+            .func_at_wasm_offset(entry.wasm_offset)
+            .filter(|_| entry.wasm_offset != u32::MAX)
+            .or_else(|| self.func_at(self.offset_of(pc)?));
         let imported = self.artifact().num_imported_funcs() as u32;
         Some(Trap {
             kind: TrapKind::from_code(entry.kind)?,

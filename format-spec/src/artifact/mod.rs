@@ -153,6 +153,18 @@ impl<'a> Artifact<'a> {
         }
     }
 
+    /// The defined function whose wasm body holds `wasm_offset`, when the
+    /// artifact records where bodies start (it does when it inlines: a
+    /// trap in an inlined body then names the inlined function, not the
+    /// one whose code it lies in).
+    pub fn func_at_wasm_offset(&self, wasm_offset: u32) -> Option<DefinedFuncIndex> {
+        if !self.build.inlining.on() {
+            return None;
+        }
+        let i = self.funcs.partition_point(|f| f.wasm_offset <= wasm_offset);
+        Some(DefinedFuncIndex(i.checked_sub(1)? as u32))
+    }
+
     /// The name of function `index`, if the module names it.
     pub fn func_name(&self, index: FuncIndex) -> Option<&'a str> {
         self.module

@@ -40,7 +40,7 @@ impl<'a> Artifact<'a> {
             sections: &sections,
         };
 
-        let (abi_fingerprint, build, interruption_fingerprint) = parse_build(&reader, machine)?;
+        let (abi_fingerprint, mut build, interruption_fingerprint) = parse_build(&reader, machine)?;
         let (gc_fingerprint, rec_groups, types) = parse_types(&reader)?;
         let (mut imports, imports_at) = parse_imports(&reader, &types)?;
         let mut scope = Scope {
@@ -56,14 +56,18 @@ impl<'a> Artifact<'a> {
             type_list: types.clone(),
             ..Scope::default()
         };
-        let funcs = decode_list(&mut reader.required(section::FUNCTIONS)?, 16, |c| {
+        let mut funcs = decode_list(&mut reader.required(section::FUNCTIONS)?, 16, |c| {
             Ok(FuncInfo {
                 ty: check_func_type(c, &types)?,
                 body_offset: c.u32()?,
                 body_len: c.u32()?,
                 array_entry_offset: c.u32()?,
+                wasm_offset: NO_WASM_OFFSET,
             })
         })?;
+        if let Some(mut c) = reader.optional(section::INLINING)? {
+            build.inlining = parse_inlining(&mut c, &mut funcs)?;
+        }
         let imported = IndexSpace::of_imports(types.len(), imports.iter().map(|i| &i.kind));
         scope.num_funcs = imported.funcs.imported as usize + funcs.len();
         scope.func_types = imports
@@ -246,6 +250,39 @@ fn parse_build<'a>(
         ));
     }
     Ok((abi_fingerprint, build, interruption_fingerprint))
+}
+
+/// `.waot.inlining` (format 2.18): the callee size limit, and where each
+/// defined function's body starts in the module, strictly increasing (the
+/// code section lists bodies in order), into `funcs`.
+fn parse_inlining(c: &mut Cursor, funcs: &mut [FuncInfo]) -> Result<Inlining> {
+    let at = c.offset();
+    let max_callee_insts = c.u32()?;
+    if max_callee_insts == 0 {
+        return Err(FormatError::new(
+            "inlining recorded with a size limit of 0",
+            at,
+        ));
+    }
+    let at = c.offset();
+    let offsets = decode_list(c, 4, |c| c.u32())?;
+    if offsets.len() != funcs.len() {
+        return Err(FormatError::new(
+            "inlining lists a wasm offset for a different number of functions",
+            at,
+        ));
+    }
+    if offsets.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(FormatError::new(
+            "function wasm offsets do not strictly increase",
+            at,
+        ));
+    }
+    for (f, o) in funcs.iter_mut().zip(offsets) {
+        f.wasm_offset = o;
+    }
+    c.finish()?;
+    Ok(Inlining { max_callee_insts })
 }
 
 /// The initialisers of defined tables (format 2.7), by strictly

@@ -512,5 +512,6 @@ pub(crate) fn decode_build_info<'a>(c: &mut Cursor<'a>) -> Result<BuildInfo<'a>>
         opt_level,
         codegen,
         interruption: Interruption::NONE,
+        inlining: Inlining::OFF,
     })
 }

@@ -199,6 +199,7 @@ fn gc_types(module: &ModuleMeta) -> Vec<u8> {
 pub(super) fn required(name: &str, items: usize) -> bool {
     match name {
         section::NAMES
+        | section::INLINING
         | section::SIGNATURE
         | section::MEMORY_IMAGES
         | section::TYPE_TRAMPOLINES => false,
@@ -243,6 +244,12 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         e.u8(c.build.interruption.bits());
         e.u64(crate::abi::interruption_fingerprint());
         out.push((section::INTERRUPTION, e.0));
+    }
+    if c.build.inlining.on() {
+        let mut e = Encoder::default();
+        e.u32(c.build.inlining.max_callee_insts);
+        e.list(c.funcs, |e, f| e.u32(f.wasm_offset));
+        out.push((section::INLINING, e.0));
     }
     let mut e = Encoder::default();
     if c.module.has_gc_types() || c.build.wasm_features & crate::types::wasm_features::GC != 0 {

@@ -28,6 +28,7 @@ pub fn build_info() -> BuildInfo<'static> {
         opt_level: "speed",
         codegen: "cranelift 0.135.8",
         interruption: Interruption::NONE,
+        inlining: waot_format::types::Inlining::OFF,
     }
 }
 
@@ -43,6 +44,7 @@ pub fn sample(options: &WriteOptions, with_table: bool) -> Vec<u8> {
         body_offset: 0,
         body_len: 16,
         array_entry_offset: 32,
+        wasm_offset: waot_format::types::NO_WASM_OFFSET,
     }];
     let memories = [MemoryDesc {
         min_pages: 1,

@@ -1,0 +1,129 @@
+//! Inlining (`waot compile`'s default, `--no-inline`): each
+//! `testsuite/inline/NAME.wat` is compiled with and without inlining, with
+//! guard pages and explicit bounds checks, and every line of
+//! `NAME.expected` (`EXPORT ARGS -> what waot-run prints`) must hold for
+//! each artifact: an inlined body computes and traps exactly as the call
+//! did, the trap message naming the inlined function and its own wasm
+//! offset. `WAOT_BLESS=1` rewrites the expectations from the artifacts
+//! compiled without inlining.
+
+use std::path::Path;
+use std::process::Command;
+use waot_testsuite::{bin, testsuite_dir};
+
+fn run(name: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(bin(name))
+        .args(args)
+        .output()
+        .expect("run binary");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text.trim_end().to_string())
+}
+
+fn compile(wat: &Path, out: &Path, flags: &[&str]) {
+    let mut args = vec!["compile", "-q"];
+    args.extend_from_slice(flags);
+    args.extend_from_slice(&[wat.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let (ok, text) = run("waot", &args);
+    assert!(ok, "waot {args:?}: {text}");
+}
+
+/// What `waot-run --invoke EXPORT artifact ARGS` prints for each line.
+fn outcomes(artifact: &Path, calls: &[(String, Vec<String>)]) -> Vec<String> {
+    calls
+        .iter()
+        .map(|(export, args)| {
+            let mut argv = vec!["--invoke", export.as_str(), artifact.to_str().unwrap()];
+            argv.extend(args.iter().map(String::as_str));
+            run("waot-run", &argv).1
+        })
+        .collect()
+}
+
+#[test]
+fn inlined_bodies_compute_and_trap_as_the_calls_did() {
+    let dir = testsuite_dir().join("inline");
+    let work = tempfile::tempdir().unwrap();
+    let mut wats: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wat"))
+        .collect();
+    wats.sort();
+    assert!(!wats.is_empty());
+    for wat in wats {
+        let expected_path = wat.with_extension("expected");
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        let calls: Vec<(String, Vec<String>)> = expected
+            .lines()
+            .map(|l| {
+                let call = l.split(" -> ").next().unwrap();
+                let mut words = call.split_whitespace().map(str::to_string);
+                (words.next().unwrap(), words.collect())
+            })
+            .collect();
+        // Each setting with and without inlining; the first is the
+        // expectation file's (optimisation can move a trap's reported
+        // offset, e.g. `if … unreachable` becomes a trap at the `if`, so
+        // other opt levels are compared with their own uninlined build).
+        let settings: [&[&str]; 3] = [&[], &["--bounds-checks", "explicit"], &["--opt-level", "0"]];
+        for (i, setting) in settings.iter().enumerate() {
+            let mut pair = Vec::new();
+            for inline in ["--no-inline", "--inline"] {
+                let flags: Vec<&str> = setting.iter().copied().chain([inline]).collect();
+                let aot = work.path().join("module.aot");
+                compile(&wat, &aot, &flags);
+                let (_, inspect) = run("waot", &["inspect", aot.to_str().unwrap()]);
+                let inlining = inspect
+                    .lines()
+                    .find(|l| l.starts_with("inlining: "))
+                    .unwrap_or_default()
+                    .to_string();
+                let want = if inline == "--no-inline" {
+                    "inlining: off"
+                } else {
+                    "inlining: leaf callees of at most 200 IR instructions"
+                };
+                assert_eq!(inlining, want, "{} with {flags:?}", wat.display());
+                pair.push(lines(&calls, &outcomes(&aot, &calls)));
+            }
+            assert_eq!(
+                pair[1],
+                pair[0],
+                "{} with {setting:?}: inlined vs not",
+                wat.display()
+            );
+            if i == 0 {
+                if std::env::var_os("WAOT_BLESS").is_some() {
+                    std::fs::write(&expected_path, &pair[0]).unwrap();
+                } else {
+                    assert_eq!(pair[0], expected, "{}", wat.display());
+                }
+            }
+        }
+    }
+}
+
+/// The expectation file's text for `outs`.
+fn lines(calls: &[(String, Vec<String>)], outs: &[String]) -> String {
+    calls
+        .iter()
+        .zip(outs)
+        .map(|((e, a), o)| {
+            let args: String = a.iter().map(|x| format!(" {x}")).collect();
+            format!("{e}{args} -> {o}\n")
+        })
+        .collect()
+}
+
+/// Without `--inline`, `--opt-level 0` inlines nothing.
+#[test]
+fn opt_level_0_does_not_inline_unless_asked() {
+    let wat = testsuite_dir().join("inline/traps.wat");
+    let work = tempfile::tempdir().unwrap();
+    let aot = work.path().join("module.aot");
+    compile(&wat, &aot, &["--opt-level", "0"]);
+    let (_, inspect) = run("waot", &["inspect", aot.to_str().unwrap()]);
+    assert!(inspect.contains("inlining: off"), "{inspect}");
+}
