@@ -12,6 +12,10 @@ fn sample() -> Vec<u8> {
     sample_with(Types::Plain)
 }
 
+/// Where the sample's two bodies start in their module, recorded because
+/// the sample says it inlined.
+const SAMPLE_BODY_OFFSETS: [u32; 2] = [30, 36];
+
 /// Which type section a sample has.
 #[derive(Clone, Copy, PartialEq)]
 enum Types {
@@ -75,14 +79,14 @@ fn sample_with(kind: Types) -> Vec<u8> {
             body_offset: 0,
             body_len: 8,
             array_entry_offset: 16,
-            wasm_offset: waot_format::types::NO_WASM_OFFSET,
+            wasm_offset: SAMPLE_BODY_OFFSETS[0],
         },
         FuncInfo {
             ty: TypeIndex(1),
             body_offset: 32,
             body_len: 8,
             array_entry_offset: 48,
-            wasm_offset: waot_format::types::NO_WASM_OFFSET,
+            wasm_offset: SAMPLE_BODY_OFFSETS[1],
         },
     ];
     let memories = [MemoryDesc {
@@ -130,7 +134,12 @@ fn sample_with(kind: Types) -> Vec<u8> {
     write(&ArtifactContents {
         producer: "waot 0.1.0",
         source_sha256: [7; 32],
-        build: common::build_info(),
+        build: BuildInfo {
+            inlining: Inlining {
+                max_callee_insts: 200,
+            },
+            ..common::build_info()
+        },
         module: &ModuleMeta {
             rec_groups,
             types,
@@ -219,6 +228,39 @@ fn round_trip() {
     assert_eq!(a.lookup_trap(3), None);
     assert_eq!(a.func_type(FuncIndex(0)), Some(&types_1()));
     assert_eq!(a.func_name(FuncIndex(1)), Some("f"));
+    assert_eq!(a.build.inlining.max_callee_insts, 200);
+    assert_eq!(a.funcs[1].wasm_offset, 36);
+    // Trap 0x28 lies in the second body (from 36 on), 0x1e in the first;
+    // below the first body there is none.
+    assert_eq!(a.func_at_wasm_offset(40), Some(DefinedFuncIndex(1)));
+    assert_eq!(a.func_at_wasm_offset(30), Some(DefinedFuncIndex(0)));
+    assert_eq!(a.func_at_wasm_offset(29), None);
+}
+
+/// `.waot.inlining` must list strictly increasing body offsets (the
+/// writer copies what it is given, so a wrong record is written and must
+/// be refused); a limit of 0 writes no section and reads as no inlining.
+#[test]
+fn a_wrong_inlining_record_is_refused() {
+    let bytes = sample();
+    let good = Artifact::parse(&bytes).unwrap();
+    let traps: Vec<TrapEntry> = good.trap_entries().collect();
+    let mut funcs = good.funcs.clone();
+    funcs[1].wasm_offset = funcs[0].wasm_offset;
+    let mut contents = waot_format::writer::ArtifactContents::of_artifact(&good, &traps);
+    contents.funcs = &funcs;
+    let err = Artifact::parse(&write(&contents)).unwrap_err();
+    assert!(
+        err.to_string().contains("do not strictly increase"),
+        "{err}"
+    );
+    let mut contents = waot_format::writer::ArtifactContents::of_artifact(&good, &traps);
+    contents.build.inlining = Inlining::OFF;
+    let off = write(&contents);
+    let a = Artifact::parse(&off).unwrap();
+    assert_eq!(a.build.inlining, Inlining::OFF);
+    assert_eq!(a.funcs[1].wasm_offset, NO_WASM_OFFSET);
+    assert_eq!(a.func_at_wasm_offset(40), None);
 }
 
 fn types_1() -> FuncType {
