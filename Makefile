@@ -86,7 +86,7 @@ test: build lint
 	$(CARGO) run -q -p waot-testsuite -- diff --exceptions --seed 0 --count 1000
 	$(CARGO) run -q -p waot-testsuite -- diff --legacy-exceptions --seed 0 --count 2000
 	$(CARGO) run -q -p waot-testsuite -- diff --gc --seed 0 --count 300
-	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit --interruption
+	$(CARGO) run -q -p waot-testsuite -- spec --bounds-checks explicit --interruption --inline
 	$(CARGO) run -q -p waot-testsuite -- spec
 	# The GC folder again, collecting at every allocation: a reference
 	# compiled code failed to keep in a stack map would show here.

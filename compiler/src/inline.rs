@@ -1,4 +1,4 @@
-//! Inlining (`waot compile --inline`, on by default): direct calls to
+//! Inlining (`waot compile --inline`, off by default): direct calls to
 //! small defined leaf functions are replaced by the callee's body, with
 //! Cranelift's inliner (`Context::inline`).
 //!
@@ -28,7 +28,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use waot_format::types::{DefinedFuncIndex, wasm_features};
 
-/// The default size limit on an inlined callee, in Cranelift IR
+/// The size limit on an inlined callee under `--inline`, in Cranelift IR
 /// instructions (after translation, before optimisation). Measured on
 /// MicroPython: 60 gains nothing, 200 runs a script in 0.87× the time.
 pub const DEFAULT_MAX_CALLEE_INSTS: u32 = 200;

@@ -60,9 +60,9 @@ pub struct CompileOptions {
     pub interruption: Interruption,
     /// What to write: an artifact (default) or a relocatable object.
     pub output: OutputKind,
-    /// Which calls to inline (`crate::inline`): leaf callees of at most
-    /// [`crate::inline::DEFAULT_MAX_CALLEE_INSTS`] IR instructions by
-    /// default; [`Inlining::OFF`] for none (`--no-inline`).
+    /// Which calls to inline (`crate::inline`): none by default
+    /// ([`Inlining::OFF`]); `--inline` asks for leaf callees of at most
+    /// [`crate::inline::DEFAULT_MAX_CALLEE_INSTS`] IR instructions.
     pub inline: Inlining,
 }
 
@@ -96,9 +96,7 @@ impl Default for CompileOptions {
             turned_off: Vec::new(),
             interruption: Interruption::NONE,
             output: OutputKind::Artifact,
-            inline: Inlining {
-                max_callee_insts: crate::inline::DEFAULT_MAX_CALLEE_INSTS,
-            },
+            inline: Inlining::OFF,
         }
     }
 }

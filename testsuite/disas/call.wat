@@ -1,4 +1,3 @@
-;; flags: --no-inline
 ;; A direct call between defined functions, a call to an import (through
 ;; its trampoline) and a global read and write.
 (module

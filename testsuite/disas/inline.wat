@@ -1,4 +1,5 @@
-;; Inlining (on by default): direct calls to small leaf functions become
+;; flags: --inline
+;; Inlining (--inline): direct calls to small leaf functions become
 ;; the callee's code, each inlined instruction keeping the callee's wasm
 ;; offset (`@002a`…), so a trap in it is reported where it was written.
 ;; `$get` loads (may trap), `$twice` only computes, `$rec` calls itself

@@ -284,7 +284,7 @@ fn fuzz_artifacts(args: &[String]) -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: waot-testsuite spec [FILTER] [--exact] [--list] [--verbose] [--bounds-checks guard|explicit] [--interruption]"
+        "usage: waot-testsuite spec [FILTER] [--exact] [--list] [--verbose] [--bounds-checks guard|explicit] [--interruption] [--inline]"
     );
     eprintln!(
         "       waot-testsuite diff [--seed S] [--count N | --time SECONDS] [--out DIR] [--exceptions | --legacy-exceptions | --gc] [--replay FILE]"
@@ -331,9 +331,19 @@ fn main() -> ExitCode {
     } else {
         Interruption::NONE
     };
+    // `--inline`: every module compiled with inlining, which must change
+    // no result either (traps included).
+    let inline = if args.iter().any(|a| a == "--inline") {
+        waot_format::types::Inlining {
+            max_callee_insts: waot::inline::DEFAULT_MAX_CALLEE_INSTS,
+        }
+    } else {
+        waot_format::types::Inlining::OFF
+    };
     let options = CompileOptions {
         bounds,
         interruption,
+        inline,
         ..Default::default()
     };
     let filter = args

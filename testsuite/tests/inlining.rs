@@ -1,4 +1,4 @@
-//! Inlining (`waot compile`'s default, `--no-inline`): each
+//! Inlining (`waot compile --inline`): each
 //! `testsuite/inline/NAME.wat` is compiled with and without inlining, with
 //! guard pages and explicit bounds checks, and every line of
 //! `NAME.expected` (`EXPORT ARGS -> what waot-run prints`) must hold for
@@ -117,13 +117,15 @@ fn lines(calls: &[(String, Vec<String>)], outs: &[String]) -> String {
         .collect()
 }
 
-/// Without `--inline`, `--opt-level 0` inlines nothing.
+/// Without `--inline` nothing is inlined, at any opt level.
 #[test]
-fn opt_level_0_does_not_inline_unless_asked() {
+fn nothing_is_inlined_unless_asked() {
     let wat = testsuite_dir().join("inline/traps.wat");
     let work = tempfile::tempdir().unwrap();
     let aot = work.path().join("module.aot");
-    compile(&wat, &aot, &["--opt-level", "0"]);
-    let (_, inspect) = run("waot", &["inspect", aot.to_str().unwrap()]);
-    assert!(inspect.contains("inlining: off"), "{inspect}");
+    for flags in [&[][..], &["--opt-level", "0"], &["--inline", "--no-inline"]] {
+        compile(&wat, &aot, flags);
+        let (_, inspect) = run("waot", &["inspect", aot.to_str().unwrap()]);
+        assert!(inspect.contains("inlining: off"), "{flags:?}: {inspect}");
+    }
 }
