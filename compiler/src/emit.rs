@@ -122,7 +122,7 @@ pub fn compile_with_progress(
     let total = module.bodies.len() as u32;
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut funcs = Vec::with_capacity(module.bodies.len());
-    let callees = crate::inline::Callees::find(&env, options.inline.max_callee_insts);
+    let callees = crate::inline::Callees::find(&env, options.inline);
     let callees = &callees;
     let compile = |i: u32| {
         let code = WORKER_CONTEXTS.with_borrow_mut(|(ctx, fctx)| {
@@ -464,11 +464,7 @@ fn write_artifact(
         opt_level: options.opt_level.cranelift_name(),
         codegen: concat!("cranelift ", "0.135.8"),
         interruption: options.interruption,
-        inlining: if module.uses.contains(waot_format::types::wasm_features::GC) {
-            Inlining::OFF
-        } else {
-            options.inline
-        },
+        inlining: crate::inline::applied(options.inline, &module.uses),
     };
     let producer = format!("waot {}", env!("CARGO_PKG_VERSION"));
     let contents = ArtifactContents {

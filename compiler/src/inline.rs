@@ -26,7 +26,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use waot_format::types::{DefinedFuncIndex, wasm_features};
+use waot_format::types::{DefinedFuncIndex, Inlining, wasm_features};
 
 /// The size limit on an inlined callee under `--inline`, in Cranelift IR
 /// instructions (after translation, before optimisation). Measured on
@@ -47,9 +47,10 @@ pub struct Callees {
 
 impl Callees {
     /// Translates every small leaf function of the module once; none when
-    /// `max_insts` is 0 or the module uses GC.
-    pub fn find(env: &Env, max_insts: u32) -> Callees {
-        if max_insts == 0 || env.module.uses.contains(wasm_features::GC) {
+    /// [`applied`] says inlining is off.
+    pub fn find(env: &Env, requested: Inlining) -> Callees {
+        let max_insts = applied(requested, &env.module.uses).max_callee_insts;
+        if max_insts == 0 {
             return Callees::default();
         }
         let max_bytes = u64::from(max_insts) * WASM_BYTES_PER_INST;
@@ -88,6 +89,16 @@ impl Callees {
             restore_srclocs(&mut ctx.func);
         }
         Ok(())
+    }
+}
+
+/// The inlining a module gets when `requested`: none in a module that uses
+/// GC (what the artifact records, too).
+pub fn applied(requested: Inlining, uses: &crate::module_info::UsedFeatures) -> Inlining {
+    if uses.contains(wasm_features::GC) {
+        Inlining::OFF
+    } else {
+        requested
     }
 }
 
