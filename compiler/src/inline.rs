@@ -33,6 +33,12 @@ use waot_format::types::{DefinedFuncIndex, Inlining, wasm_features};
 /// MicroPython: 60 gains nothing, 200 runs a script in 0.87× the time.
 pub const DEFAULT_MAX_CALLEE_INSTS: u32 = 200;
 
+/// What `--inline` asks for: leaf callees of at most
+/// [`DEFAULT_MAX_CALLEE_INSTS`] instructions.
+pub const ENABLED: Inlining = Inlining {
+    max_callee_insts: DEFAULT_MAX_CALLEE_INSTS,
+};
+
 /// A wasm body longer than this many bytes per allowed IR instruction is
 /// not translated to see whether it is small enough (wasm operators
 /// translate to about one instruction each).
@@ -69,7 +75,7 @@ impl Callees {
                     *fctx = FunctionBuilderContext::new();
                     return None;
                 }
-                tag_traps(&mut func, max_insts).then_some((index.0, func))
+                tag_offsets(&mut func, max_insts).then_some((index.0, func))
             })
             .flatten()
             .collect();
@@ -104,7 +110,7 @@ pub fn applied(requested: Inlining, uses: &crate::module_info::UsedFeatures) -> 
 
 /// Whether `func` may be inlined (a leaf of at most `max_insts`
 /// instructions); if so, tags each instruction with its wasm offset.
-fn tag_traps(func: &mut ir::Function, max_insts: u32) -> bool {
+fn tag_offsets(func: &mut ir::Function, max_insts: u32) -> bool {
     let insts: Vec<ir::Inst> = func
         .layout
         .blocks()

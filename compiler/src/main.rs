@@ -458,12 +458,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     epoch: epoch_interruption,
                 },
                 output: output_kind,
-                inline: Inlining {
-                    max_callee_insts: if inline {
-                        waot::inline::DEFAULT_MAX_CALLEE_INSTS
-                    } else {
-                        0
-                    },
+                inline: if inline {
+                    waot::inline::ENABLED
+                } else {
+                    Inlining::OFF
                 },
             };
             compile(&input, &output, options, quiet)

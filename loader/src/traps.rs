@@ -210,10 +210,10 @@ impl CodeMap {
         // In an inlined body the code is the caller's, the wasm offset the
         // callee's: the offset names the function (artifacts that inline
         // record where bodies start).
-        let func = self
-            .artifact()
-            .func_at_wasm_offset(entry.wasm_offset)
-            .filter(|_| entry.wasm_offset != u32::MAX)
+        let known_offset = entry.wasm_offset != u32::MAX;
+        let func = known_offset
+            .then(|| self.artifact().func_at_wasm_offset(entry.wasm_offset))
+            .flatten()
             .or_else(|| self.func_at(self.offset_of(pc)?));
         let imported = self.artifact().num_imported_funcs() as u32;
         Some(Trap {

@@ -334,9 +334,7 @@ fn main() -> ExitCode {
     // `--inline`: every module compiled with inlining, which must change
     // no result either (traps included).
     let inline = if args.iter().any(|a| a == "--inline") {
-        waot_format::types::Inlining {
-            max_callee_insts: waot::inline::DEFAULT_MAX_CALLEE_INSTS,
-        }
+        waot::inline::ENABLED
     } else {
         waot_format::types::Inlining::OFF
     };

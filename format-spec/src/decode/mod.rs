@@ -269,6 +269,22 @@ pub(crate) fn decode_global(c: &mut Cursor, scope: &Scope) -> Result<GlobalDesc>
     Ok(GlobalDesc { ty, mutable, init })
 }
 
+/// An active segment's offset: an `i64` constant expression into a 64-bit
+/// table or memory, else an `i32` one; each refusal names its kind.
+fn decode_segment_offset(
+    c: &mut Cursor,
+    scope: &Scope,
+    index64: bool,
+    not_i32: &'static str,
+    not_i64: &'static str,
+) -> Result<ConstExpr> {
+    if index64 {
+        decode_const_expr(c, scope, ValType::I64, not_i64)
+    } else {
+        decode_const_expr(c, scope, ValType::I32, not_i32)
+    }
+}
+
 pub(crate) fn decode_element_segment(c: &mut Cursor, scope: &Scope) -> Result<ElementSegment> {
     let at = c.offset();
     let (mode, table_elem) = match c.u8()? {
@@ -281,21 +297,13 @@ pub(crate) fn decode_element_segment(c: &mut Cursor, scope: &Scope) -> Result<El
                     at + 1,
                 ));
             };
-            let offset = if table64 {
-                decode_const_expr(
-                    c,
-                    scope,
-                    ValType::I64,
-                    "element segment offset of a 64-bit table is not an i64 constant or immutable i64 global",
-                )?
-            } else {
-                decode_const_expr(
-                    c,
-                    scope,
-                    ValType::I32,
-                    "element segment offset is not an i32 constant or immutable i32 global",
-                )?
-            };
+            let offset = decode_segment_offset(
+                c,
+                scope,
+                table64,
+                "element segment offset is not an i32 constant or immutable i32 global",
+                "element segment offset of a 64-bit table is not an i64 constant or immutable i64 global",
+            )?;
             let mode = ElementMode::Active {
                 table: TableIndex(table),
                 offset,
@@ -354,21 +362,13 @@ pub(crate) fn decode_data_segment<'a>(
                     at + 1,
                 ));
             };
-            let offset = if memory64 {
-                decode_const_expr(
-                    c,
-                    scope,
-                    ValType::I64,
-                    "data segment offset of a 64-bit memory is not an i64 constant or immutable i64 global",
-                )?
-            } else {
-                decode_const_expr(
-                    c,
-                    scope,
-                    ValType::I32,
-                    "data segment offset is not an i32 constant or immutable i32 global",
-                )?
-            };
+            let offset = decode_segment_offset(
+                c,
+                scope,
+                memory64,
+                "data segment offset is not an i32 constant or immutable i32 global",
+                "data segment offset of a 64-bit memory is not an i64 constant or immutable i64 global",
+            )?;
             Some((MemoryIndex(memory), offset))
         }
         _ => return Err(FormatError::new("unknown data segment mode", at)),
