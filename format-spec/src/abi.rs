@@ -8,7 +8,7 @@ use crate::{builtins::Builtin, traps::TrapKind, vmctx};
 
 /// Bumped by hand for ABI changes not visible in the constants below (for
 /// example a different argument order in a calling convention).
-pub const ABI_REVISION: u32 = 9;
+pub const ABI_REVISION: u32 = 10;
 
 /// Fingerprints of earlier revisions whose code runs unchanged on this
 /// loader when it holds no reference of the `any` or `extern` hierarchies
@@ -18,6 +18,13 @@ pub const ABI_REVISION: u32 = 9;
 /// reads), and in the stack maps and exit records that let the collector
 /// find references, which such code has none of.
 pub const COMPATIBLE_FINGERPRINTS: [u64; 2] = [0xddce_5305_c3f4_0cfa, 0x3dd8_b755_da07_2a0a];
+
+/// Fingerprints of earlier revisions whose code runs unchanged on this
+/// loader, whatever it holds: revision 9 (`5a8f735e46044486`, waot 0.20.0
+/// and 0.21.0) reached a defined global through its pointer, which this
+/// loader still fills in (pointing at the value slot revision 10 added to
+/// the end of the VM context).
+pub const FORWARD_COMPATIBLE_FINGERPRINTS: [u64; 1] = [0x5a8f_735e_4604_4486];
 
 /// The description the fingerprint hashes; readable for debugging.
 pub fn description() -> String {
@@ -52,7 +59,8 @@ pub fn description() -> String {
     ] {
         s += &format!("{name}={value};");
     }
-    s += "layout: type_ids[u32], memories[ptr], memory_bases[ptr], tables[ptr], globals[ptr], tags[ptr], func_refs[32];";
+    s += "layout: type_ids[u32], memories[ptr], memory_bases[ptr], tables[ptr], globals[ptr], tags[ptr], func_refs[32], \
+          defined_global_values[16] (16-aligned when there are any; a defined global's pointer points to its slot);";
     s += "refs: funcref = *VMFuncRef or 0, externref = anyref word (0 null, (host value << 2) | 2), exnref = *exception or 0;";
     s += "gc roots: every value of the any and extern hierarchies live across a call is in a stack-map slot, reloaded after the call; \
           wasm-to-host trampolines store their frame pointer at limits_last_exit_fp before calling the host;";
@@ -193,8 +201,10 @@ fn fnv1a(text: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    /// The fingerprint of ABI revision 9, as waot 0.20.0 and 0.21.0 record it (stack
-    /// maps and exit records for the collector); revision 8,
+    /// The fingerprint of ABI revision 10, as waot 0.22.0 records it
+    /// (defined globals' values in the VM context); revision 9,
+    /// `5a8f735e46044486`, was waot 0.20.0 and 0.21.0 (stack maps and exit
+    /// records for the collector); revision 8,
     /// `3dd8b755da072a0a`, was waot 0.19.0 (one word for `anyref` and
     /// `externref`, a host value no longer plus one); revision 7,
     /// `ddce5305c3f40cfa`, was waot 0.11.0 to 0.18.0 (the memory bases
@@ -210,7 +220,11 @@ mod tests {
     /// a real ABI change updates this value together with a format bump.
     #[test]
     fn fingerprint_is_pinned() {
-        assert_eq!(format!("{:016x}", super::fingerprint()), "5a8f735e46044486");
+        assert_eq!(format!("{:016x}", super::fingerprint()), "6ab73bfa5d8cc90d");
+        assert_eq!(
+            format!("{:016x}", super::FORWARD_COMPATIBLE_FINGERPRINTS[0]),
+            "5a8f735e46044486"
+        );
         assert_eq!(
             format!("{:016x}", super::COMPATIBLE_FINGERPRINTS[1]),
             "3dd8b755da072a0a"

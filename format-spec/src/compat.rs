@@ -207,8 +207,9 @@ pub fn check_sections(
 /// The ABI fingerprint: VM context layout, builtins, calling conventions.
 pub fn check_abi(a: &Artifact, host: &HostInfo, names: Names) -> Option<Mismatch> {
     let ours = crate::abi::fingerprint();
-    let compatible =
-        crate::abi::COMPATIBLE_FINGERPRINTS.contains(&a.abi_fingerprint) && !holds_gc_references(a);
+    let compatible = crate::abi::FORWARD_COMPATIBLE_FINGERPRINTS.contains(&a.abi_fingerprint)
+        || crate::abi::COMPATIBLE_FINGERPRINTS.contains(&a.abi_fingerprint)
+            && !holds_gc_references(a);
     (a.abi_fingerprint != ours && !compatible).then(|| {
         Fingerprints {
             field: "abi",

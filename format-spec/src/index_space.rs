@@ -5,7 +5,7 @@
 //! and both derive the VM context layout from it
 //! ([`crate::vmctx::VMOffsets::new`]).
 
-use crate::types::{DefinedFuncIndex, FuncIndex, ImportKind};
+use crate::types::{DefinedFuncIndex, DefinedGlobalIndex, FuncIndex, GlobalIndex, ImportKind};
 
 /// Number of items a module defines (not imports), by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -132,6 +132,12 @@ impl IndexSpace {
     /// The defined function `f` is, or `None` for an import.
     pub fn defined_func(&self, f: FuncIndex) -> Option<DefinedFuncIndex> {
         f.0.checked_sub(self.funcs.imported).map(DefinedFuncIndex)
+    }
+
+    /// The defined global `g` is, or `None` for an import.
+    pub fn defined_global(&self, g: GlobalIndex) -> Option<DefinedGlobalIndex> {
+        g.0.checked_sub(self.globals.imported)
+            .map(DefinedGlobalIndex)
     }
 
     /// The function index of defined function `f`.

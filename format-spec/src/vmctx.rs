@@ -15,15 +15,20 @@
 //! ..  globals                  [*mut [u8; 16]; globals]
 //! ..  tags                     [*const (); tags]           identity of each tag
 //! ..  function references      [VMFuncRef; functions]      imported and defined
+//! ..  defined global values    [[u8; 16]; defined globals] 16-aligned
 //! ```
 //! Memories, tables and globals are reached through a pointer whether the
 //! module defines or imports them, so instances can share them. A memory's
 //! base never moves (the loader reserves its whole range), so the VM
 //! context also holds a copy of each base: a memory access loads its base
-//! with one load instead of two.
+//! with one load instead of two. A defined global's value lives in the VM
+//! context itself (format 2.19), where its pointer points: the module's own
+//! code reads and writes it with one access at a fixed offset, and an
+//! importer reaches the same slot through its pointer.
 
 use crate::error::{FormatError, Result};
 use crate::index_space::IndexSpace;
+use crate::types::DefinedGlobalIndex;
 
 /// Value stored at offset 0 of every VM context.
 pub const VMCTX_MAGIC: u64 = u64::from_le_bytes(*b"waotvmcx");
@@ -105,7 +110,6 @@ pub mod func_ref {
     pub const SIZE: u32 = 32;
 }
 
-/// Size of one global slot (room for a `v128`).
 /// An exception object (what an `exnref` points to), allocated by the
 /// `exn_new` builtin and never moved: the thrown tag's identity, then the
 /// values, one 16-byte slot each (as [`VALUE_SLOT_SIZE`]).
@@ -151,6 +155,7 @@ pub mod gc_object {
     pub const ARRAY_ELEMENTS: u32 = 16;
 }
 
+/// Size of one global slot (room for a `v128`).
 pub const GLOBAL_SLOT_SIZE: u32 = 16;
 
 /// Size of one value slot in an array call (`*mut [ValRaw]`).
@@ -178,6 +183,7 @@ pub struct VMOffsets {
     globals_start: u32,
     tags_start: u32,
     func_refs_start: u32,
+    defined_global_values_start: u32,
     size: u32,
 }
 
@@ -199,7 +205,16 @@ impl VMOffsets {
         let globals_start = tables_start + space.tables.total() * pointer;
         let tags_start = globals_start + space.globals.total() * pointer;
         let func_refs_start = tags_start + space.tags.total() * pointer;
-        let size = func_refs_start + space.funcs.total() * u64::from(func_ref::SIZE);
+        let func_refs_end = func_refs_start + space.funcs.total() * u64::from(func_ref::SIZE);
+        // Padded to a slot only when there are slots, so a module without
+        // defined globals has the layout it had before format 2.19.
+        let defined_global_values_start = if space.globals.defined == 0 {
+            func_refs_end
+        } else {
+            func_refs_end.next_multiple_of(u64::from(GLOBAL_SLOT_SIZE))
+        };
+        let size = defined_global_values_start
+            + u64::from(space.globals.defined) * u64::from(GLOBAL_SLOT_SIZE);
         if size > u64::from(MAX_SIZE) {
             return Err(too_large);
         }
@@ -211,6 +226,7 @@ impl VMOffsets {
             globals_start: globals_start as u32,
             tags_start: tags_start as u32,
             func_refs_start: func_refs_start as u32,
+            defined_global_values_start: defined_global_values_start as u32,
             size: size as u32,
         })
     }
@@ -235,16 +251,23 @@ impl VMOffsets {
     pub fn table(&self, index: u32) -> u32 {
         self.tables_start + index * 8
     }
-    /// Offset of global `index`'s pointer.
+    /// Offset of global `index`'s pointer (to its slot: a defined
+    /// global's [`Self::defined_global_value`], an imported one's in the
+    /// instance or host that defines it).
     pub fn global(&self, index: u32) -> u32 {
         self.globals_start + index * 8
     }
-    /// Offset of function `index`'s reference.
+    /// Offset of the 16-byte value slot of the module's defined global
+    /// `index` (format 2.19).
+    pub fn defined_global_value(&self, index: DefinedGlobalIndex) -> u32 {
+        self.defined_global_values_start + index.0 * GLOBAL_SLOT_SIZE
+    }
     /// The slot of tag `index` (imports first): the address of the tag
     /// instance, which is the tag's identity.
     pub fn tag(&self, index: u32) -> u32 {
         self.tags_start + index * 8
     }
+    /// Offset of function `index`'s reference.
     pub fn func_ref(&self, index: u32) -> u32 {
         self.func_refs_start + index * func_ref::SIZE
     }
@@ -290,6 +313,32 @@ mod tests {
     }
 
     #[test]
+    fn defined_global_values_follow_the_function_references_16_aligned() {
+        let space = IndexSpace {
+            types: 1,
+            globals: KindCount {
+                imported: 1,
+                defined: 2,
+            },
+            funcs: KindCount {
+                imported: 0,
+                defined: 1,
+            },
+            ..IndexSpace::default()
+        };
+        // Type id at 32, padded to 40; three global pointers end at 64;
+        // one function reference ends at 96.
+        let o = VMOffsets::new(&space).unwrap();
+        assert_eq!(o.global(2), 56);
+        assert_eq!(o.func_ref(0), 64);
+        assert_eq!(o.defined_global_value(DefinedGlobalIndex(0)), 96);
+        assert_eq!(o.defined_global_value(DefinedGlobalIndex(1)), 112);
+        assert_eq!(o.size(), 128);
+        let odd = VMOffsets::new(&IndexSpace { types: 1, ..space }).unwrap();
+        assert_eq!(odd.defined_global_value(DefinedGlobalIndex(0)) % 16, 0);
+    }
+
+    #[test]
     fn imported_and_defined_items_share_one_region() {
         let split = IndexSpace {
             types: 1,
@@ -302,6 +351,17 @@ mod tests {
         let o = VMOffsets::new(&split).unwrap();
         assert_eq!(o, VMOffsets::new(&space(1, 0, 0, 0, 3)).unwrap());
         assert_eq!(o.size(), 40 + 3 * 32);
+        // Imported globals have no value slot here.
+        let globals = |imported, defined| IndexSpace {
+            globals: KindCount { imported, defined },
+            ..IndexSpace::default()
+        };
+        let all_imported = VMOffsets::new(&globals(2, 0)).unwrap();
+        assert_eq!(all_imported.size(), 32 + 2 * 8);
+        assert_eq!(
+            VMOffsets::new(&globals(1, 1)).unwrap().size(),
+            32 + 2 * 8 + 16
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ fn linked_code_is_not_held_to_the_page_size() {
     let bytes = detached();
     let a = Artifact::parse(&bytes).unwrap();
     let host = HostInfo {
-        runner: "waot-run 0.21.0".into(),
+        runner: "waot-run 0.22.0".into(),
         target: "x86_64-unknown-linux-gnu".into(),
         // No page size divides a 4096-aligned text: an artifact would be
         // refused.

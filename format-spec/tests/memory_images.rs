@@ -30,7 +30,7 @@ fn active<'a>(memory: u32, offset: i32, bytes: &'a [u8]) -> DataSegment<'a> {
 /// Writes a module with these imports, defined memories and data.
 fn artifact(imports: &[Import], memories: &[MemoryDesc], data: &[DataSegment]) -> Vec<u8> {
     write(&ArtifactContents {
-        producer: "waot 0.21.0",
+        producer: "waot 0.22.0",
         source_sha256: [1; 32],
         build: common::build_info(),
         module: &ModuleMeta {

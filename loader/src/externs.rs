@@ -6,6 +6,7 @@
 use crate::linker::HostFunc;
 use crate::memory::LinearMemory;
 use crate::values::{Val, ValRaw};
+use crate::vm::VMContext;
 use std::any::Any;
 use std::cell::{RefCell, UnsafeCell};
 use std::rc::Rc;
@@ -77,13 +78,33 @@ impl Func {
 
 /// A global variable.
 pub struct Global {
-    slot: Box<UnsafeCell<ValRaw>>,
+    slot: GlobalSlot,
     ty: ValType,
     mutable: bool,
     keepalive: RefCell<Vec<Rc<dyn Any>>>,
     /// Its registration as a GC root source (globals of the `any` and
     /// `extern` hierarchies).
     _root: Option<crate::gc::roots::Registered>,
+}
+
+/// Where a global's value lives.
+enum GlobalSlot {
+    /// A slot of its own (a host's global).
+    Own(Box<UnsafeCell<ValRaw>>),
+    /// The defining instance's VM context, at `offset` (format 2.19:
+    /// compiled code reads a defined global there directly). Holding the
+    /// allocation keeps the slot valid for importers that outlive the
+    /// instance.
+    InVmContext { vmctx: Rc<VMContext>, offset: u32 },
+}
+
+impl GlobalSlot {
+    fn ptr(&self) -> *mut ValRaw {
+        match self {
+            GlobalSlot::Own(cell) => cell.get(),
+            GlobalSlot::InVmContext { vmctx, offset } => vmctx.slot(*offset),
+        }
+    }
 }
 
 impl Global {
@@ -105,10 +126,34 @@ impl Global {
         mutable: bool,
         roots: &Rc<crate::gc::roots::RootSources>,
     ) -> Rc<Global> {
-        let slot = Box::new(UnsafeCell::new(value.to_slot()));
+        let slot = GlobalSlot::Own(Box::new(UnsafeCell::new(value.to_slot())));
+        Self::in_slot(slot, ty, mutable, roots)
+    }
+
+    /// A defined global of `vmctx`'s instance, in the value slot at
+    /// `offset`, holding `value` (of type `ty`, as for [`Self::with_type`]).
+    pub(crate) fn in_vm_context(
+        value: Val,
+        ty: ValType,
+        mutable: bool,
+        roots: &Rc<crate::gc::roots::RootSources>,
+        vmctx: Rc<VMContext>,
+        offset: u32,
+    ) -> Rc<Global> {
+        vmctx.write(offset, value.to_slot());
+        let slot = GlobalSlot::InVmContext { vmctx, offset };
+        Self::in_slot(slot, ty, mutable, roots)
+    }
+
+    fn in_slot(
+        slot: GlobalSlot,
+        ty: ValType,
+        mutable: bool,
+        roots: &Rc<crate::gc::roots::RootSources>,
+    ) -> Rc<Global> {
         let traced = crate::gc::shapes::is_traced(ty, &crate::type_registry::CanonicalTypes);
         let root = traced.then(|| {
-            let word = slot.get().cast::<u64>();
+            let word = slot.ptr().cast::<u64>();
             roots.register(crate::gc::roots::RootSource::Global(word))
         });
         Rc::new(Global {
@@ -122,9 +167,10 @@ impl Global {
 
     /// Its current value.
     pub fn get(&self) -> Val {
-        // SAFETY: the slot is only written by wasm code (suspended now) and
-        // by `set`.
-        Val::from_slot(self.ty, unsafe { &*self.slot.get() })
+        // SAFETY: the slot is valid as long as `self` (its box or its VM
+        // context is held) and only written by wasm code (suspended now)
+        // and by `set`.
+        Val::from_slot(self.ty, unsafe { &*self.slot.ptr() })
     }
 
     /// Its type.
@@ -139,7 +185,7 @@ impl Global {
 
     /// The slot compiled code reads and writes.
     pub(crate) fn slot_ptr(&self) -> *mut ValRaw {
-        self.slot.get()
+        self.slot.ptr()
     }
 
     /// Keeps `owner` alive as long as this global.

@@ -34,6 +34,14 @@ impl VMContext {
         unsafe { (self.ptr.add(offset as usize) as *mut T).write(value) }
     }
 
+    /// The address of the 16-byte value slot at `offset` (a defined
+    /// global's, `VMOffsets::defined_global_value`).
+    pub(crate) fn slot(&self, offset: u32) -> *mut ValRaw {
+        assert!(offset as usize + std::mem::size_of::<ValRaw>() <= self.layout.size());
+        // SAFETY: in bounds, as just checked.
+        unsafe { self.ptr.add(offset as usize).cast() }
+    }
+
     pub(crate) fn read<T: Copy>(&self, offset: u32) -> T {
         // SAFETY: as in `write`.
         unsafe { (self.ptr.add(offset as usize) as *const T).read() }

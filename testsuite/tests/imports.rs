@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use waot_format::types::{FuncType, ValType};
 use waot_run::{
-    InstantiateError, Module, RunOptions, Trap, Val, instance::Instance, linker::Linker,
+    InstantiateError, Module, RunOptions, Trap, Val, externs::Extern, instance::Instance,
+    linker::Linker,
 };
 
 const MODULE: &str = r#"(module
@@ -118,4 +119,46 @@ fn allow_unresolved_links_traps_instead() {
             .contains("call to unresolved import: env.log"),
         "{err}"
     );
+}
+
+/// A defined global lives in its instance's VM context (format 2.19); an
+/// importer that outlives the instance still reads and writes the same
+/// slot, which the exported global keeps alive.
+#[test]
+fn an_exported_global_outlives_its_instance() {
+    let exporter = waot_testsuite::open_wat(
+        r#"(module
+          (global $g (export "g") (mut i64) (i64.const 40))
+          (global (export "base") i64 (i64.const 1000))
+          (func (export "bump") (result i64)
+            (global.set $g (i64.add (global.get $g) (i64.const 1)))
+            (global.get $g)))"#,
+    );
+    let importer = waot_testsuite::open_wat(
+        r#"(module
+          (import "a" "g" (global $g (mut i64)))
+          (import "a" "base" (global $base i64))
+          (global $own (mut i64) (global.get $base))
+          (func (export "bump") (result i64)
+            (global.set $g (i64.add (global.get $g) (i64.const 1)))
+            (global.set $own (i64.add (global.get $own) (i64.const 100)))
+            (i64.add (global.get $g) (global.get $own)))
+          (func (export "own") (result i64) (global.get $own)))"#,
+    );
+    let options = RunOptions::default();
+    let a = Instance::new(exporter, &Linker::new(), &options).unwrap();
+    assert_eq!(a.call("bump", &[]).unwrap(), [Val::I64(41)]);
+    let mut linker = Linker::new();
+    linker.instance("a", &a);
+    let b = Instance::new(importer, &linker, &options).unwrap();
+    let exported = a.exports();
+    drop(linker);
+    drop(a);
+    // $g: 41 + 1; $own: 1000 (its initial value, `a`'s $base) + 100.
+    assert_eq!(b.call("bump", &[]).unwrap(), [Val::I64(42 + 1100)]);
+    assert_eq!(b.call("own", &[]).unwrap(), [Val::I64(1100)]);
+    let Some((_, Extern::Global(g))) = exported.into_iter().find(|(name, _)| name == "g") else {
+        panic!("`a` exports `g`");
+    };
+    assert_eq!(g.get(), Val::I64(42));
 }

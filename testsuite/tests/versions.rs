@@ -1,6 +1,7 @@
 //! Versions and signatures through the real binaries and the library:
 //! artifacts of format 1 (waot 0.1.0 and 0.2.0) get a precise refusal, one
-//! of format 2.8 (waot 0.11.0, the same ABI) still runs;
+//! of format 2.8 (waot 0.11.0, the same ABI) and one of format 2.18
+//! (waot 0.21.0, the previous ABI revision) still run;
 //! `waot keygen` writes a usable key pair and never overwrites
 //! one; `waot inspect` shows who signed; and a required signature is
 //! verified on bytes that nothing can change afterwards.
@@ -99,6 +100,35 @@ fn a_format_2_8_artifact_with_this_abi_runs_and_traps_with_its_offsets() {
         err,
         "error: wasm trap: integer divide by zero (in divmod, at wasm offset 0x8f)\n"
     );
+}
+
+/// `testsuite/fixtures/format-2.18`, written by waot 0.21.0 (ABI revision
+/// 9): its code reaches defined globals through the VM context's pointers,
+/// which this loader still fills in, pointing at the value slots revision
+/// 10 reads directly. It runs: globals read, written, kept immutable, and
+/// a trap with its offset.
+#[test]
+fn a_format_2_18_artifact_reaches_its_globals_through_their_pointers() {
+    let dir = testsuite_dir().join("fixtures/format-2.18");
+    for (args, expected) in [
+        (&["bump", "globals.aot", "5"][..], "5\n"),
+        (&["frame", "globals.aot", "3"], "174\n"),
+        (&["depth", "globals.aot"], "4096\n"),
+    ] {
+        let mut all = vec!["--invoke"];
+        all.extend_from_slice(args);
+        let (code, out, err) = run(&dir, "waot-run", &all);
+        assert_eq!((code, out.as_str()), (0, expected), "{args:?}: {err}");
+    }
+    let (code, _, err) = run(&dir, "waot-run", &["--invoke", "overflow", "globals.aot"]);
+    assert_eq!(code, 134, "{err}");
+    assert_eq!(
+        err,
+        "error: wasm trap: out of bounds memory access (in overflow, at wasm offset 0xc4)\n"
+    );
+    let (code, out, err) = run(&dir, "waot", &["inspect", "globals.aot"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("abi_fingerprint: 5a8f735e46044486\n"), "{out}");
 }
 
 /// s390x code before format 2.10 read global slots and exception tags

@@ -30,7 +30,7 @@ use waot_format::vmctx::{self, VMOffsets};
 /// context's RUNTIME_DATA slot, so it never moves.
 pub struct InstanceData {
     pub(crate) module: Module,
-    pub(crate) vmctx: VMContext,
+    pub(crate) vmctx: Rc<VMContext>,
     pub(crate) offsets: VMOffsets,
     func_types: Vec<TypeIndex>,
     pub(crate) memories: Vec<Rc<LinearMemory>>,
@@ -281,7 +281,7 @@ impl Instance {
         }
         let func_types: Vec<TypeIndex> = a.func_type_indices().collect();
         let offsets = a.vm_offsets();
-        let vm = VMContext::new(offsets.size() as usize);
+        let vm = Rc::new(VMContext::new(offsets.size() as usize));
         let vmctx_addr = vm.ptr as usize;
         // SAFETY: the placement's limits block outlives its instances.
         let limits = unsafe { &*place.limits };
@@ -297,14 +297,16 @@ impl Instance {
             type_ids,
             limits,
         };
-        for g in &a.module.globals {
+        for (i, g) in a.module.globals.iter().enumerate() {
             let ty = canonical(g.ty);
             let env = ConstEnv {
                 globals: &globals,
                 ..base
             };
             let value = const_value(&g.init, ty, &env).map_err(InstantiateError::Trap)?;
-            globals.push(Global::with_type(value, ty, g.mutable, limits.roots()));
+            let slot = offsets.defined_global_value(DefinedGlobalIndex(i as u32));
+            let (vm, roots) = (vm.clone(), limits.roots());
+            globals.push(Global::in_vm_context(value, ty, g.mutable, roots, vm, slot));
         }
         let env = ConstEnv {
             globals: &globals,
