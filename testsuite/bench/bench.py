@@ -14,7 +14,12 @@ Measures, in one invocation on this machine:
   * instantiate + call + drop of a module with 1 MiB of data, in a fresh
     store each time, through waot's embedding API and the `wasmtime`
     crate, each with its default and its pooling allocator
-    (`instantiate/`, a Rust program of its own workspace built here).
+    (`instantiate/`, a Rust program of its own workspace built here);
+  * an interpreter: MicroPython (wasm, from PyPI) running
+    `interpreter.py` under waot, waot with `--inline` and Wasmtime (its
+    output must be CPython's); not part of the run-time geometric mean,
+    which stays the ten C programs';
+  * GC programs (`testsuite/gc/`) under waot and Wasmtime.
 
 Every figure is the median of --runs runs taken after a warm-up; the
 commands compared are run in turn (A B C A B C ...), so load on a shared
@@ -273,6 +278,41 @@ def instantiation_runs(waot, runs):
     return results
 
 
+def interpreter_runs(waot, waot_run, wasmtime, runs):
+    """MicroPython running `interpreter.py` under waot (default and
+    `--inline`) and Wasmtime: wall time and artifact size, every run's
+    output checked against the host's CPython."""
+    wasm = fetch_large_module(REAL_INSTANCE, "micropython")
+    script_path = os.path.join(HERE, "interpreter.py")
+    with open(script_path) as f:
+        script = f.read()
+    expected = run_checked([sys.executable, script_path]).stdout
+    stem = os.path.join(WORK, "out", "interpreter")
+    builds = {"waot": [], "waot --inline": ["--inline"]}
+    for engine, flags in builds.items():
+        aot = stem + ("-inline" if flags else "") + ".aot"
+        run_checked([waot, "compile", "--quiet", "--cpu", "native", *flags, wasm, "-o", aot])
+        builds[engine] = aot
+    run_checked([wasmtime, "compile", wasm, "-o", stem + ".cwasm"])
+    step(f"interpreter: MicroPython running interpreter.py ({runs} runs each)")
+    samples = interleaved({
+        "waot": [waot_run, "--allow-unresolved", builds["waot"], "-c", script],
+        "waot --inline": [waot_run, "--allow-unresolved", builds["waot --inline"], "-c", script],
+        "wasmtime": [wasmtime, "run", "-W", "unknown-imports-trap=y", "--allow-precompiled",
+                     stem + ".cwasm", "-c", script],
+    }, runs)
+    for engine, group in samples.items():
+        for sample in group:
+            if sample.stdout != expected:
+                fail(f"MicroPython printed different output under {engine} than CPython",
+                     f"run testsuite/bench/interpreter.py with {builds.get(engine, stem + '.cwasm')} by hand")
+    return {
+        "run": {engine: median(group, "wall") for engine, group in samples.items()},
+        "size": {**{engine: os.path.getsize(aot) for engine, aot in builds.items()},
+                 "wasmtime": os.path.getsize(stem + ".cwasm")},
+    }
+
+
 # GC programs of our own (`testsuite/gc/*.wat`), run against Wasmtime's
 # GC with `--invoke`: (name, wat, arguments).
 GC_PROGRAMS = [
@@ -407,6 +447,7 @@ def main():
         }
 
     instantiation = instantiation_runs(waot, args.runs)
+    interpreter = interpreter_runs(waot, waot_run, wasmtime, args.runs)
     gc = gc_runs(waot, waot_run, wasmtime, args.runs)
 
     facts = machine_facts()
@@ -418,7 +459,7 @@ def main():
     facts["instantiations"] = INSTANTIATIONS
     report = {"facts": facts, "programs": run_rows, "startup": startup,
               "startup_size": startup_size, "large": large, "instantiation": instantiation,
-              "gc": gc}
+              "interpreter": interpreter, "gc": gc}
     markdown = report_writer.markdown(report)
     with open(os.path.join(args.out, "BENCHMARKS.md"), "w") as out:
         out.write(markdown)
