@@ -62,11 +62,7 @@ fn summary_json(a: &Artifact) -> Value {
         "memory_guard": b.memory_guard,
         "stack_check": b.stack_check,
         "interruption": b.interruption.to_string(),
-        "inlining": if b.inlining.on() {
-            format!("leaf callees of at most {} IR instructions", b.inlining.max_callee_insts)
-        } else {
-            "off".to_string()
-        },
+        "inlining": b.inlining.to_string(),
         "wasm_features": wasm_features::describe(b.wasm_features),
         "opt_level": b.opt_level,
         "codegen": b.codegen,

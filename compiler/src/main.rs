@@ -112,11 +112,12 @@ enum Command {
         #[arg(long)]
         epoch_interruption: bool,
         /// Inline direct calls to small leaf functions: callees that call
-        /// nothing and have at most 200 Cranelift IR instructions (recorded
-        /// in the artifact; `waot inspect` shows it). Off by default: an
-        /// interpreter (MicroPython) ran 0.87× the time with it, C programs
-        /// built with clang -O2 gain nothing, and it costs about 9% compile
-        /// time and 4% artifact size
+        /// nothing and have at most 200 Cranelift IR instructions, those
+        /// over 30 only where the module calls them from at most 16 places
+        /// (recorded in the artifact; `waot inspect` shows it). Off by
+        /// default: an interpreter (MicroPython) ran 0.85× the time with
+        /// it, C programs built with clang -O2 gain nothing, and it costs
+        /// about 6% compile time on a large module
         #[arg(long, overrides_with = "no_inline")]
         inline: bool,
         /// Keep every call a call (the default)

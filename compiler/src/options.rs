@@ -61,8 +61,11 @@ pub struct CompileOptions {
     /// What to write: an artifact (default) or a relocatable object.
     pub output: OutputKind,
     /// Which calls to inline (`crate::inline`): none by default
-    /// ([`Inlining::OFF`]); `--inline` asks for leaf callees of at most
-    /// [`crate::inline::DEFAULT_MAX_CALLEE_INSTS`] IR instructions.
+    /// ([`Inlining::OFF`]); `--inline` asks for [`crate::inline::ENABLED`]:
+    /// leaf callees of at most [`crate::inline::DEFAULT_MAX_CALLEE_INSTS`]
+    /// IR instructions, those over
+    /// [`crate::inline::DEFAULT_SMALL_CALLEE_INSTS`] only with at most
+    /// [`crate::inline::DEFAULT_MAX_CALL_SITES`] call sites.
     pub inline: Inlining,
 }
 

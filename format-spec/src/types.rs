@@ -588,24 +588,60 @@ pub const NO_WASM_OFFSET: u32 = u32::MAX;
 /// Inlining (format 2.18, `waot compile --inline`): direct calls to
 /// defined leaf functions (no calls of their own) of at most
 /// `max_callee_insts` Cranelift instructions were replaced by their
-/// bodies. Recorded so that `waot inspect` can say so and trap messages
-/// can name the inlined function.
+/// bodies — since format 2.19, those over `small_callee_insts` only where
+/// the module has at most `max_call_sites` direct calls to them. Recorded
+/// so that `waot inspect` can say so and trap messages can name the
+/// inlined function.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Inlining {
     /// The size limit on an inlined callee, in Cranelift IR instructions;
     /// 0: nothing was inlined.
     pub max_callee_insts: u32,
+    /// Callees of at most this many instructions are inlined wherever
+    /// they are called; larger ones only under [`Self::max_call_sites`].
+    pub small_callee_insts: u32,
+    /// The most direct call sites a callee over
+    /// [`Self::small_callee_insts`] may have to be inlined.
+    pub max_call_sites: u32,
 }
 
 impl Inlining {
     /// No inlining.
     pub const OFF: Inlining = Inlining {
         max_callee_insts: 0,
+        small_callee_insts: 0,
+        max_call_sites: 0,
     };
 
     /// Whether any call may have been inlined.
     pub fn on(self) -> bool {
         self.max_callee_insts > 0
+    }
+
+    /// Whether a callee of `insts` instructions with `call_sites` direct
+    /// calls in its module is inlined.
+    pub fn takes(self, insts: u32, call_sites: u32) -> bool {
+        insts <= self.max_callee_insts
+            && (insts <= self.small_callee_insts || call_sites <= self.max_call_sites)
+    }
+}
+
+/// What `waot inspect` says: `off`, or which callees were inlined.
+impl std::fmt::Display for Inlining {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        if !self.on() {
+            return f.write_str("off");
+        }
+        let max = self.max_callee_insts;
+        write!(f, "leaf callees of at most {max} IR instructions")?;
+        if self.small_callee_insts < max && self.max_call_sites != u32::MAX {
+            let (small, sites) = (self.small_callee_insts, self.max_call_sites);
+            write!(
+                f,
+                ", those over {small} only with at most {sites} call sites"
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -137,6 +137,8 @@ fn sample_with(kind: Types) -> Vec<u8> {
         build: BuildInfo {
             inlining: Inlining {
                 max_callee_insts: 200,
+                small_callee_insts: 30,
+                max_call_sites: 16,
             },
             ..common::build_info()
         },
@@ -228,7 +230,14 @@ fn round_trip() {
     assert_eq!(a.lookup_trap(3), None);
     assert_eq!(a.func_type(FuncIndex(0)), Some(&types_1()));
     assert_eq!(a.func_name(FuncIndex(1)), Some("f"));
-    assert_eq!(a.build.inlining.max_callee_insts, 200);
+    assert_eq!(
+        a.build.inlining,
+        Inlining {
+            max_callee_insts: 200,
+            small_callee_insts: 30,
+            max_call_sites: 16,
+        }
+    );
     assert_eq!(a.funcs[1].wasm_offset, 36);
     // Trap 0x28 lies in the second body (from 36 on), 0x1e in the first;
     // below the first body there is none.
@@ -239,7 +248,8 @@ fn round_trip() {
 
 /// `.waot.inlining` must list strictly increasing body offsets (the
 /// writer copies what it is given, so a wrong record is written and must
-/// be refused); a limit of 0 writes no section and reads as no inlining.
+/// be refused), a small-callee size within the limit; a limit of 0 writes
+/// no section and reads as no inlining.
 #[test]
 fn a_wrong_inlining_record_is_refused() {
     let bytes = sample();
@@ -252,6 +262,13 @@ fn a_wrong_inlining_record_is_refused() {
     let err = Artifact::parse(&write(&contents)).unwrap_err();
     assert!(
         err.to_string().contains("do not strictly increase"),
+        "{err}"
+    );
+    let mut contents = waot_format::writer::ArtifactContents::of_artifact(&good, &traps);
+    contents.build.inlining.small_callee_insts = 201;
+    let err = Artifact::parse(&write(&contents)).unwrap_err();
+    assert!(
+        err.to_string().contains("small-callee size exceeds"),
         "{err}"
     );
     let mut contents = waot_format::writer::ArtifactContents::of_artifact(&good, &traps);

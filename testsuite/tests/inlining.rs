@@ -83,7 +83,7 @@ fn inlined_bodies_compute_and_trap_as_the_calls_did() {
                 let want = if inline == "--no-inline" {
                     "inlining: off"
                 } else {
-                    "inlining: leaf callees of at most 200 IR instructions"
+                    "inlining: leaf callees of at most 200 IR instructions, those over 30 only with at most 16 call sites"
                 };
                 assert_eq!(inlining, want, "{} with {flags:?}", wat.display());
                 pair.push(lines(&calls, &outcomes(&aot, &calls)));
@@ -128,4 +128,26 @@ fn nothing_is_inlined_unless_asked() {
         let (_, inspect) = run("waot", &["inspect", aot.to_str().unwrap()]);
         assert!(inspect.contains("inlining: off"), "{flags:?}: {inspect}");
     }
+}
+
+/// `testsuite/inline/call_sites.wat`: a callee over 30 IR instructions is
+/// inlined where the module calls it from at most 16 places (`few`: two
+/// calls to `$medium`), not where it has 17 (`many` keeps its calls to
+/// `$popular`); a small callee is inlined at all 17 (`tiny_many`).
+#[test]
+fn larger_callees_are_inlined_only_with_few_call_sites() {
+    let wat = testsuite_dir().join("inline/call_sites.wat");
+    let work = tempfile::tempdir().unwrap();
+    let aot = work.path().join("module.aot");
+    let clif = work.path().join("clif");
+    let clif_arg = clif.to_str().unwrap();
+    compile(&wat, &aot, &["--inline", "--emit-clif", clif_arg]);
+    // Defined functions 3, 4, 5: `few`, `many`, `tiny_many`.
+    let calls = |f: u32| {
+        let text = std::fs::read_to_string(clif.join(format!("func{f}.clif"))).unwrap();
+        text.lines().filter(|l| l.contains(" call fn")).count()
+    };
+    assert_eq!([calls(3), calls(4), calls(5)], [0, 17, 0]);
+    compile(&wat, &aot, &["--no-inline", "--emit-clif", clif_arg]);
+    assert_eq!([calls(3), calls(4), calls(5)], [2, 17, 17]);
 }

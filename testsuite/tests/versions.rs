@@ -129,6 +129,25 @@ fn a_format_2_18_artifact_reaches_its_globals_through_their_pointers() {
     let (code, out, err) = run(&dir, "waot", &["inspect", "globals.aot"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("abi_fingerprint: 5a8f735e46044486\n"), "{out}");
+    // Inlined by waot 0.21.0: its `.waot.inlining` has no call-site
+    // limit (format 2.19's fields), and a trap in an inlined body still
+    // names the callee.
+    let (code, out, err) = run(&dir, "waot", &["inspect", "inlined.aot"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("\ninlining: leaf callees of at most 200 IR instructions\n"),
+        "{out}"
+    );
+    let (code, _, err) = run(
+        &dir,
+        "waot-run",
+        &["--invoke", "load", "inlined.aot", "70000"],
+    );
+    assert_eq!(code, 134, "{err}");
+    assert_eq!(
+        err,
+        "error: wasm trap: out of bounds memory access (in leaf_load, at wasm offset 0x46)\n"
+    );
 }
 
 /// s390x code before format 2.10 read global slots and exception tags

@@ -254,7 +254,9 @@ fn parse_build<'a>(
 
 /// `.waot.inlining` (format 2.18): the callee size limit, and where each
 /// defined function's body starts in the module, strictly increasing (the
-/// code section lists bodies in order), into `funcs`.
+/// code section lists bodies in order), into `funcs`; then (format 2.19)
+/// the small-callee size and the call-site limit for larger callees, which
+/// format 2.18 did not have (every callee under the limit was inlined).
 fn parse_inlining(c: &mut Cursor, funcs: &mut [FuncInfo]) -> Result<Inlining> {
     let at = c.offset();
     let max_callee_insts = c.u32()?;
@@ -265,7 +267,9 @@ fn parse_inlining(c: &mut Cursor, funcs: &mut [FuncInfo]) -> Result<Inlining> {
         ));
     }
     let at = c.offset();
-    let offsets = decode_list(c, 4, |c| c.u32())?;
+    // Not `decode_list`: format 2.19's fields follow the list.
+    let n = c.count(4)?;
+    let offsets = (0..n).map(|_| c.u32()).collect::<Result<Vec<u32>>>()?;
     if offsets.len() != funcs.len() {
         return Err(FormatError::new(
             "inlining lists a wasm offset for a different number of functions",
@@ -281,8 +285,29 @@ fn parse_inlining(c: &mut Cursor, funcs: &mut [FuncInfo]) -> Result<Inlining> {
     for (f, o) in funcs.iter_mut().zip(offsets) {
         f.wasm_offset = o;
     }
+    let inlining = if c.is_at_end() {
+        Inlining {
+            max_callee_insts,
+            small_callee_insts: max_callee_insts,
+            max_call_sites: u32::MAX,
+        }
+    } else {
+        let at = c.offset();
+        let small_callee_insts = c.u32()?;
+        if small_callee_insts > max_callee_insts {
+            return Err(FormatError::new(
+                "inlining's small-callee size exceeds its size limit",
+                at,
+            ));
+        }
+        Inlining {
+            max_callee_insts,
+            small_callee_insts,
+            max_call_sites: c.u32()?,
+        }
+    };
     c.finish()?;
-    Ok(Inlining { max_callee_insts })
+    Ok(inlining)
 }
 
 /// The initialisers of defined tables (format 2.7), by strictly

@@ -249,6 +249,8 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         let mut e = Encoder::default();
         e.u32(c.build.inlining.max_callee_insts);
         e.list(c.funcs, |e, f| e.u32(f.wasm_offset));
+        e.u32(c.build.inlining.small_callee_insts);
+        e.u32(c.build.inlining.max_call_sites);
         out.push((section::INLINING, e.0));
     }
     let mut e = Encoder::default();
