@@ -176,6 +176,13 @@ pub mod section {
     /// Present when calls were inlined; optional, since only trap messages
     /// and `waot inspect` read it.
     pub const INLINING: &str = ".waot.inlining";
+    /// Inlining's call-site limit (format 2.19): `small_callee_insts:
+    /// u32, max_call_sites: u32` (see [`crate::types::Inlining`]). Present
+    /// with [`INLINING`] when the compiler limited larger callees by their
+    /// call sites; absent, every leaf callee under the size limit was
+    /// taken (format 2.18). Optional, and a section of its own so that a
+    /// format 2.18 reader still reads `.waot.inlining`.
+    pub const INLINING_LIMITS: &str = ".waot.inlining-limits";
     /// The ed25519 signature (see `crate::signature`).
     pub const SIGNATURE: &str = ".waot.signature";
 
@@ -200,6 +207,7 @@ pub mod section {
         SIMD,
         INTERRUPTION,
         INLINING,
+        INLINING_LIMITS,
         EXPORTS,
         START,
         DATA,

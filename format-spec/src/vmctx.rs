@@ -17,14 +17,15 @@
 //! ..  function references      [VMFuncRef; functions]      imported and defined
 //! ..  defined global values    [[u8; 16]; defined globals] 16-aligned
 //! ```
-//! Memories, tables and globals are reached through a pointer whether the
-//! module defines or imports them, so instances can share them. A memory's
-//! base never moves (the loader reserves its whole range), so the VM
-//! context also holds a copy of each base: a memory access loads its base
-//! with one load instead of two. A defined global's value lives in the VM
-//! context itself (format 2.19), where its pointer points: the module's own
-//! code reads and writes it with one access at a fixed offset, and an
-//! importer reaches the same slot through its pointer.
+//! Memories and tables are reached through a pointer whether the module
+//! defines or imports them, so instances can share them. A memory's base
+//! never moves (the loader reserves its whole range), so the VM context
+//! also holds a copy of each base: a memory access loads its base with one
+//! load instead of two. A defined global's value lives in the VM context
+//! itself (format 2.19): the module's own code reads and writes it with one
+//! access at a fixed offset; imported globals are reached through their
+//! pointer, and a defined global's pointer is kept too, pointing at its
+//! slot, for importers and for code of ABI revision 9.
 
 use crate::error::{FormatError, Result};
 use crate::index_space::IndexSpace;
@@ -334,8 +335,12 @@ mod tests {
         assert_eq!(o.defined_global_value(DefinedGlobalIndex(0)), 96);
         assert_eq!(o.defined_global_value(DefinedGlobalIndex(1)), 112);
         assert_eq!(o.size(), 128);
-        let odd = VMOffsets::new(&IndexSpace { types: 1, ..space }).unwrap();
-        assert_eq!(odd.defined_global_value(DefinedGlobalIndex(0)) % 16, 0);
+        // Without the type id the function references end at 88, on
+        // 8 but not 16: the slots start at 96.
+        let padded = VMOffsets::new(&IndexSpace { types: 0, ..space }).unwrap();
+        assert_eq!(padded.func_ref(0), 56);
+        assert_eq!(padded.defined_global_value(DefinedGlobalIndex(0)), 96);
+        assert_eq!(padded.size(), 128);
     }
 
     #[test]

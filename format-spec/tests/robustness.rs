@@ -264,6 +264,18 @@ fn a_wrong_inlining_record_is_refused() {
         err.to_string().contains("do not strictly increase"),
         "{err}"
     );
+    // Without a call-site limit no `.waot.inlining-limits` is written, and
+    // none reads as none (as format 2.18 wrote it).
+    let mut contents = waot_format::writer::ArtifactContents::of_artifact(&good, &traps);
+    contents.build.inlining = Inlining {
+        max_callee_insts: 200,
+        small_callee_insts: 200,
+        max_call_sites: u32::MAX,
+    };
+    let unlimited = write(&contents);
+    let a = Artifact::parse(&unlimited).unwrap();
+    assert_eq!(a.build.inlining, contents.build.inlining);
+    assert!(unlimited.len() < bytes.len(), "one section fewer");
     let mut contents = waot_format::writer::ArtifactContents::of_artifact(&good, &traps);
     contents.build.inlining.small_callee_insts = 201;
     let err = Artifact::parse(&write(&contents)).unwrap_err();

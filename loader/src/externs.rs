@@ -78,13 +78,14 @@ impl Func {
 
 /// A global variable.
 pub struct Global {
+    /// Its registration as a GC root source (globals of the `any` and
+    /// `extern` hierarchies). First, so that it is dropped before the slot
+    /// it points into.
+    _root: Option<crate::gc::roots::Registered>,
     slot: GlobalSlot,
     ty: ValType,
     mutable: bool,
     keepalive: RefCell<Vec<Rc<dyn Any>>>,
-    /// Its registration as a GC root source (globals of the `any` and
-    /// `extern` hierarchies).
-    _root: Option<crate::gc::roots::Registered>,
 }
 
 /// Where a global's value lives.
@@ -157,11 +158,11 @@ impl Global {
             roots.register(crate::gc::roots::RootSource::Global(word))
         });
         Rc::new(Global {
+            _root: root,
             slot,
             ty,
             mutable,
             keepalive: RefCell::new(Vec::new()),
-            _root: root,
         })
     }
 

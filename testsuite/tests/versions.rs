@@ -129,9 +129,9 @@ fn a_format_2_18_artifact_reaches_its_globals_through_their_pointers() {
     let (code, out, err) = run(&dir, "waot", &["inspect", "globals.aot"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("abi_fingerprint: 5a8f735e46044486\n"), "{out}");
-    // Inlined by waot 0.21.0: its `.waot.inlining` has no call-site
-    // limit (format 2.19's fields), and a trap in an inlined body still
-    // names the callee.
+    // Inlined by waot 0.21.0: no `.waot.inlining-limits` (format 2.19),
+    // so no call-site limit; a trap in an inlined body still names the
+    // callee.
     let (code, out, err) = run(&dir, "waot", &["inspect", "inlined.aot"]);
     assert_eq!(code, 0, "{err}");
     assert!(

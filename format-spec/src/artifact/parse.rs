@@ -65,8 +65,11 @@ impl<'a> Artifact<'a> {
                 wasm_offset: NO_WASM_OFFSET,
             })
         })?;
+        let limits = reader.optional(section::INLINING_LIMITS)?;
         if let Some(mut c) = reader.optional(section::INLINING)? {
-            build.inlining = parse_inlining(&mut c, &mut funcs)?;
+            build.inlining = parse_inlining(&mut c, limits, &mut funcs)?;
+        } else if let Some(c) = limits {
+            return Err(c.error("inlining limits without an inlining section"));
         }
         let imported = IndexSpace::of_imports(types.len(), imports.iter().map(|i| &i.kind));
         scope.num_funcs = imported.funcs.imported as usize + funcs.len();
@@ -254,10 +257,15 @@ fn parse_build<'a>(
 
 /// `.waot.inlining` (format 2.18): the callee size limit, and where each
 /// defined function's body starts in the module, strictly increasing (the
-/// code section lists bodies in order), into `funcs`; then (format 2.19)
-/// the small-callee size and the call-site limit for larger callees, which
-/// format 2.18 did not have (every callee under the limit was inlined).
-fn parse_inlining(c: &mut Cursor, funcs: &mut [FuncInfo]) -> Result<Inlining> {
+/// code section lists bodies in order), into `funcs`; with
+/// `.waot.inlining-limits` (format 2.19), if present, the small-callee
+/// size and the call-site limit of larger callees (absent: every leaf
+/// callee under the limit was taken).
+fn parse_inlining(
+    c: &mut Cursor,
+    limits: Option<Cursor>,
+    funcs: &mut [FuncInfo],
+) -> Result<Inlining> {
     let at = c.offset();
     let max_callee_insts = c.u32()?;
     if max_callee_insts == 0 {
@@ -267,9 +275,7 @@ fn parse_inlining(c: &mut Cursor, funcs: &mut [FuncInfo]) -> Result<Inlining> {
         ));
     }
     let at = c.offset();
-    // Not `decode_list`: format 2.19's fields follow the list.
-    let n = c.count(4)?;
-    let offsets = (0..n).map(|_| c.u32()).collect::<Result<Vec<u32>>>()?;
+    let offsets = decode_list(c, 4, |c| c.u32())?;
     if offsets.len() != funcs.len() {
         return Err(FormatError::new(
             "inlining lists a wasm offset for a different number of functions",
@@ -285,29 +291,28 @@ fn parse_inlining(c: &mut Cursor, funcs: &mut [FuncInfo]) -> Result<Inlining> {
     for (f, o) in funcs.iter_mut().zip(offsets) {
         f.wasm_offset = o;
     }
-    let inlining = if c.is_at_end() {
-        Inlining {
+    let Some(mut c) = limits else {
+        return Ok(Inlining {
             max_callee_insts,
             small_callee_insts: max_callee_insts,
             max_call_sites: u32::MAX,
-        }
-    } else {
-        let at = c.offset();
-        let small_callee_insts = c.u32()?;
-        if small_callee_insts > max_callee_insts {
-            return Err(FormatError::new(
-                "inlining's small-callee size exceeds its size limit",
-                at,
-            ));
-        }
-        Inlining {
-            max_callee_insts,
-            small_callee_insts,
-            max_call_sites: c.u32()?,
-        }
+        });
     };
+    let at = c.offset();
+    let small_callee_insts = c.u32()?;
+    if small_callee_insts > max_callee_insts {
+        return Err(FormatError::new(
+            "inlining's small-callee size exceeds its size limit",
+            at,
+        ));
+    }
+    let max_call_sites = c.u32()?;
     c.finish()?;
-    Ok(inlining)
+    Ok(Inlining {
+        max_callee_insts,
+        small_callee_insts,
+        max_call_sites,
+    })
 }
 
 /// The initialisers of defined tables (format 2.7), by strictly

@@ -200,6 +200,7 @@ pub(super) fn required(name: &str, items: usize) -> bool {
     match name {
         section::NAMES
         | section::INLINING
+        | section::INLINING_LIMITS
         | section::SIGNATURE
         | section::MEMORY_IMAGES
         | section::TYPE_TRAMPOLINES => false,
@@ -249,9 +250,15 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         let mut e = Encoder::default();
         e.u32(c.build.inlining.max_callee_insts);
         e.list(c.funcs, |e, f| e.u32(f.wasm_offset));
-        e.u32(c.build.inlining.small_callee_insts);
-        e.u32(c.build.inlining.max_call_sites);
         out.push((section::INLINING, e.0));
+        let limits = c.build.inlining;
+        if limits.small_callee_insts < limits.max_callee_insts || limits.max_call_sites != u32::MAX
+        {
+            let mut e = Encoder::default();
+            e.u32(limits.small_callee_insts);
+            e.u32(limits.max_call_sites);
+            out.push((section::INLINING_LIMITS, e.0));
+        }
     }
     let mut e = Encoder::default();
     if c.module.has_gc_types() || c.build.wasm_features & crate::types::wasm_features::GC != 0 {
