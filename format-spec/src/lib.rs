@@ -4,7 +4,8 @@
 //! (`waot-run`) share. It defines:
 //!
 //! - the byte layout of an artifact ([`consts`], [`artifact`], `SPEC.md`),
-//! - the module metadata both sides agree on ([`types`]), GC types and
+//! - the module metadata both sides agree on ([`types`]; the build record's
+//!   types in [`build_info`]), GC types and
 //!   object layouts ([`gc_types`], [`gc_layout`]) and stack maps
 //!   ([`stack_maps`]),
 //! - the module's index spaces ([`index_space`]) and the VM context layout
@@ -28,6 +29,7 @@
 
 pub mod abi;
 pub mod artifact;
+pub mod build_info;
 pub mod builtins;
 pub mod compat;
 pub mod consts;
@@ -48,6 +50,7 @@ pub mod target;
 pub mod trap_table;
 pub mod traps;
 pub mod types;
+pub mod valtype;
 pub mod vmctx;
 pub mod wasm_features;
 #[cfg(feature = "write")]
