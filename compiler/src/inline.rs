@@ -78,10 +78,9 @@ impl Callees {
         // Before translating: whether the body could be small enough
         // (wasm operators translate to at least one instruction per
         // `WASM_BYTES_PER_INST` bytes).
-        let may_take = |i: usize, body: &wasmparser::FunctionBody| {
+        let may_take = |body: &wasmparser::FunctionBody, callers: u32| {
             let bytes = body.range().end - body.range().start;
             let insts = u32::try_from(bytes / WASM_BYTES_PER_INST).unwrap_or(u32::MAX);
-            let callers = sites[imported as usize + i];
             policy.takes(insts, callers)
         };
         let bodies = env
@@ -89,8 +88,9 @@ impl Callees {
             .bodies
             .par_iter()
             .enumerate()
-            .filter(|(i, body)| may_take(*i, body))
-            .map_init(FunctionBuilderContext::new, |fctx, (i, _)| {
+            .map(|(i, body)| (i, body, sites[imported as usize + i]))
+            .filter(|(_, body, callers)| may_take(body, *callers))
+            .map_init(FunctionBuilderContext::new, |fctx, (i, _, callers)| {
                 let index = DefinedFuncIndex(i as u32);
                 let mut func = ir::Function::new();
                 if translate::translate_function(env, index, &mut func, fctx).is_err() {
@@ -99,7 +99,6 @@ impl Callees {
                     *fctx = FunctionBuilderContext::new();
                     return None;
                 }
-                let callers = sites[imported as usize + i];
                 tag_offsets(&mut func, policy, callers).then_some((index.0, func))
             })
             .flatten()

@@ -210,10 +210,9 @@ impl CodeMap {
         // In an inlined body the code is the caller's, the wasm offset the
         // callee's: the offset names the function (artifacts that inline
         // record where bodies start).
-        let known_offset = entry.wasm_offset != u32::MAX;
-        let func = known_offset
-            .then(|| self.artifact().func_at_wasm_offset(entry.wasm_offset))
-            .flatten()
+        let func = self
+            .artifact()
+            .func_at_wasm_offset(entry.wasm_offset)
             .or_else(|| self.func_at(self.offset_of(pc)?));
         let imported = self.artifact().num_imported_funcs() as u32;
         Some(Trap {

@@ -156,9 +156,10 @@ impl<'a> Artifact<'a> {
     /// The defined function whose wasm body holds `wasm_offset`, when the
     /// artifact records where bodies start (it does when it inlines: a
     /// trap in an inlined body then names the inlined function, not the
-    /// one whose code it lies in).
+    /// one whose code it lies in). `None` for a trap entry's unknown
+    /// offset, `u32::MAX`.
     pub fn func_at_wasm_offset(&self, wasm_offset: u32) -> Option<DefinedFuncIndex> {
-        if !self.build.inlining.on() {
+        if !self.build.inlining.on() || wasm_offset == u32::MAX {
             return None;
         }
         let i = self.funcs.partition_point(|f| f.wasm_offset <= wasm_offset);
