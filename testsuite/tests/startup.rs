@@ -1,7 +1,8 @@
 //! Start-up work of the loader: an artifact is parsed once per `Module`,
 //! traps are looked up in the mapped trap table (and named after the
 //! function that contains them), and `--profile perfmap` tells `perf` where
-//! each piece of compiled code lives.
+//! each piece of compiled code lives; the command loads no shared library
+//! it can do without.
 
 use std::process::Command;
 use waot::CompileOptions;
@@ -283,4 +284,20 @@ fn waot_run_without_profile_writes_no_map() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{output:?}");
     assert!(!std::path::Path::new(&map_path).exists());
+}
+
+/// On x86-64 Linux the waot-run command links its unwinder in
+/// (`loader/build.rs`): loading `libgcc_s.so.1` and running its
+/// constructor, which probes the CPU with `cpuid`, cost a tenth of a hello
+/// world's start-up. The names of needed libraries are in `.dynstr`.
+#[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
+#[test]
+fn waot_run_needs_no_libgcc_s() {
+    use object::{Object, ObjectSection};
+    let bytes = std::fs::read(waot_testsuite::bin("waot-run")).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    let dynstr = file.section_by_name(".dynstr").unwrap().data().unwrap();
+    let has = |name: &[u8]| dynstr.windows(name.len()).any(|w| w == name);
+    assert!(has(b"libc.so.6"), "a dynamic executable needs libc");
+    assert!(!has(b"libgcc_s"), "waot-run needs libgcc_s.so.1 again");
 }

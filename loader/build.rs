@@ -1,0 +1,29 @@
+//! Build script of the loader package: links the `waot-run` command's
+//! unwinder statically.
+//!
+//! On Linux with glibc, Rust takes the unwinder from `libgcc_s.so.1`.
+//! Loading that library and running its constructor, which probes the CPU
+//! with a dozen `cpuid` instructions (each a trap to the hypervisor on a
+//! virtual machine), is a tenth of a hello world's start-up. The command
+//! takes the same unwinder from gcc's static `libgcc_eh.a` instead, as
+//! `gcc -static-libgcc` does: pulled in whole, its definitions come before
+//! the shared library's, which `--as-needed` then leaves out. That holds on
+//! x86-64, where Rust links with its own `lld`; GNU ld (the cross targets'
+//! linker) keeps `libgcc_s` needed whatever follows it, and there `cpuid`
+//! is no cost anyway, so other targets are left as they are. Only the
+//! binary is linked so; the library crate leaves the choice to embedders.
+
+fn main() {
+    let var = |name| std::env::var(name).unwrap_or_default();
+    let target = (
+        var("CARGO_CFG_TARGET_ARCH"),
+        var("CARGO_CFG_TARGET_OS"),
+        var("CARGO_CFG_TARGET_ENV"),
+    );
+    if target == ("x86_64".into(), "linux".into(), "gnu".into()) {
+        println!(
+            "cargo:rustc-link-arg-bins=-Wl,--push-state,--whole-archive,-Bstatic,-lgcc_eh,--pop-state"
+        );
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+}
