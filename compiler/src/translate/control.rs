@@ -207,38 +207,23 @@ impl Translator<'_, '_> {
         Ok(true)
     }
 
-    /// `br_table`: a target that takes no values is jumped to directly, as
-    /// Wasmtime does; Cranelift jump tables carry no arguments, so a target
-    /// that takes values, and the function's own frame (which returns in
-    /// place), get an edge block each that passes them on. Every depth
-    /// gets one destination however often the table names it.
+    /// `br_table`: Cranelift jump tables carry no arguments, so targets
+    /// that take values get an edge block each that passes them on.
     fn translate_br_table(&mut self, index: ir::Value, depths: &[u32], default: u32) {
-        let outermost = self.control.len() - 1;
-        let mut destinations: HashMap<u32, ir::Block> = HashMap::new();
-        let mut edges: Vec<(u32, ir::Block)> = Vec::new();
-        let mut destination = |t: &mut Self, depth: u32| -> ir::Block {
-            if let Some(b) = destinations.get(&depth) {
+        let mut edges: HashMap<u32, ir::Block> = HashMap::new();
+        let mut edge = |t: &mut Self, depth: u32| -> ir::Block {
+            if let Some(b) = edges.get(&depth) {
                 return *b;
             }
-            let direct = (depth as usize != outermost)
-                .then(|| t.branch_target(depth as usize))
-                .filter(|(_, args)| args.is_empty());
-            let block = match direct {
-                Some((target, _)) => target,
-                None => {
-                    let edge = t.builder.create_block();
-                    edges.push((depth, edge));
-                    edge
-                }
-            };
-            destinations.insert(depth, block);
-            block
+            let b = t.builder.create_block();
+            edges.insert(depth, b);
+            b
         };
-        let default_block = destination(self, default);
+        let default_block = edge(self, default);
         let table: Vec<ir::BlockCall> = depths
             .iter()
             .map(|d| {
-                let b = destination(self, *d);
+                let b = edge(self, *d);
                 self.builder.func.dfg.block_call(b, &[])
             })
             .collect();
@@ -247,6 +232,7 @@ impl Translator<'_, '_> {
             .builder
             .create_jump_table(JumpTableData::new(default_call, &table));
         self.builder.ins().br_table(index, jt);
+        let mut edges: Vec<(u32, ir::Block)> = edges.into_iter().collect();
         edges.sort();
         for (depth, block) in edges {
             self.builder.seal_block(block);
