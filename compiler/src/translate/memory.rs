@@ -204,8 +204,9 @@ impl Translator<'_, '_> {
             (Widen::Signed, 8) => ins.sload8(result_ty, flags, addr, 0),
             (Widen::Unsigned, 16) => ins.uload16(result_ty, flags, addr, 0),
             (Widen::Signed, 16) => ins.sload16(result_ty, flags, addr, 0),
-            (Widen::Unsigned, _) => ins.uload32(flags, addr, 0),
-            (Widen::Signed, _) => ins.sload32(flags, addr, 0),
+            (Widen::Unsigned, 32) => ins.uload32(flags, addr, 0),
+            (Widen::Signed, 32) => ins.sload32(flags, addr, 0),
+            (_, bits) => unreachable!("no {bits}-bit widening load in wasm"),
         };
         self.push(v);
     }
@@ -225,7 +226,8 @@ impl Translator<'_, '_> {
             None => ins.store(flags, value, addr, 0),
             Some(8) => ins.istore8(flags, value, addr, 0),
             Some(16) => ins.istore16(flags, value, addr, 0),
-            Some(_) => ins.istore32(flags, value, addr, 0),
+            Some(32) => ins.istore32(flags, value, addr, 0),
+            Some(bits) => unreachable!("no {bits}-bit narrowing store in wasm"),
         };
     }
 }
