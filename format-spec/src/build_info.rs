@@ -164,6 +164,17 @@ impl Inlining {
         max_call_sites: 0,
     };
 
+    /// Every leaf callee of at most `max_callee_insts` instructions,
+    /// whatever its call sites: format 2.18's only kind, and what an
+    /// artifact without `.waot.inlining-limits` records.
+    pub const fn every_leaf(max_callee_insts: u32) -> Inlining {
+        Inlining {
+            max_callee_insts,
+            small_callee_insts: max_callee_insts,
+            max_call_sites: u32::MAX,
+        }
+    }
+
     /// Whether any call may have been inlined.
     pub fn on(self) -> bool {
         self.max_callee_insts > 0

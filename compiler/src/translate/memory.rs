@@ -216,11 +216,8 @@ impl Translator<'_, '_> {
     fn store(&mut self, memarg: MemArg, narrow: Option<ir::Type>) {
         let value = self.pop();
         let index = self.pop();
-        let size = match narrow {
-            Some(t) => t.bytes(),
-            None => self.builder.func.dfg.value_type(value).bytes(),
-        };
-        let (addr, flags) = self.address(index, memarg, size);
+        let stored = narrow.unwrap_or_else(|| self.builder.func.dfg.value_type(value));
+        let (addr, flags) = self.address(index, memarg, stored.bytes());
         let ins = self.builder.ins();
         match narrow.map(|t| t.bits()) {
             None => ins.store(flags, value, addr, 0),

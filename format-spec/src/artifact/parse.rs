@@ -292,11 +292,7 @@ fn parse_inlining(
         f.wasm_offset = o;
     }
     let Some(mut c) = limits else {
-        return Ok(Inlining {
-            max_callee_insts,
-            small_callee_insts: max_callee_insts,
-            max_call_sites: u32::MAX,
-        });
+        return Ok(Inlining::every_leaf(max_callee_insts));
     };
     let at = c.offset();
     let small_callee_insts = c.u32()?;

@@ -252,8 +252,7 @@ pub(super) fn sections(c: &ArtifactContents) -> (Vec<Encoded>, Vec<u8>) {
         e.list(c.funcs, |e, f| e.u32(f.wasm_offset));
         out.push((section::INLINING, e.0));
         let limits = c.build.inlining;
-        if limits.small_callee_insts < limits.max_callee_insts || limits.max_call_sites != u32::MAX
-        {
+        if limits != Inlining::every_leaf(limits.max_callee_insts) {
             let mut e = Encoder::default();
             e.u32(limits.small_callee_insts);
             e.u32(limits.max_call_sites);
