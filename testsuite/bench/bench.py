@@ -365,11 +365,11 @@ def main():
 
     os.makedirs(os.path.join(WORK, "out"), exist_ok=True)
     os.makedirs(os.path.join(WORK, "native"), exist_ok=True)
-    waot = os.path.join(ROOT, "target", "release", "waot")
-    waot_run = os.path.join(ROOT, "target", "release", "waot-run")
+    waot = os.path.join(ROOT, "target", "dist", "waot")
+    waot_run = os.path.join(ROOT, "target", "dist", "waot-run")
     for binary in (waot, waot_run):
         if not os.path.exists(binary):
-            fail(f"{binary} not found", "run `cargo build --release` first (make bench does)")
+            fail(f"{binary} not found", "run `make dist` first (make bench does)")
     gcc = shutil.which("gcc") or fail("gcc not found", "sudo apt-get install gcc")
     wasmtime = install_wasmtime()
     programs = args.only.split(",") if args.only else PROGRAMS
