@@ -133,7 +133,11 @@ pub fn compile_with_progress(
         progress(n, u64::from(total));
         code
     };
-    crate::pipeline::in_order(total, &compile, &mut |i, code| {
+    let size = |i: u32| {
+        let range = module.bodies[i as usize].range();
+        range.end - range.start
+    };
+    crate::pipeline::in_order(total, &size, &compile, &mut |i, code| {
         let (body_offset, body_len) = text.append(true, false, code)?;
         let ty = module.func_types[module.space.func_index(DefinedFuncIndex(i)).index()];
         funcs.push(FuncInfo {
