@@ -38,7 +38,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 import zipfile
 
 import chart
@@ -82,24 +81,36 @@ class Sample:
         self.wall, self.cpu, self.peak, self.stdout = wall, cpu, peak, stdout
 
 
+# The helper every run goes through (testsuite/bench/rusage.c, built by
+# main): it forks from a small process, so a run's peak memory is its own,
+# not Python's, and its wall time excludes Python's spawning.
+RUSAGE = None
+
+
+def build_rusage(gcc):
+    global RUSAGE
+    RUSAGE = os.path.join(WORK, "native", "rusage")
+    run_checked([gcc, "-O2", "-Wall", "-Werror", os.path.join(ROOT, "testsuite", "bench", "rusage.c"),
+                 "-o", RUSAGE])
+
+
 def measure(argv, cwd=None):
-    """Runs argv once, its output to a file, and reads the kernel's rusage."""
+    """Runs argv once through the rusage helper, its output to a file."""
     out_path = os.path.join(WORK, "stdout.tmp")
+    usage_path = os.path.join(WORK, "rusage.tmp")
     with open(out_path, "wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    stderr = proc.stderr.read()
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.Popen([RUSAGE, usage_path, *argv], stdout=out, stderr=subprocess.PIPE,
+                                cwd=cwd)
+        _, stderr = proc.communicate()
     if proc.returncode != 0:
         fail(f"`{' '.join(argv)}` exited with {proc.returncode}: "
              f"{stderr.decode(errors='replace').strip()[-400:]}",
              "run the command by hand to see the whole error")
+    with open(usage_path) as usage:
+        wall, cpu, peak_kib = usage.read().split()
     with open(out_path, "rb") as out:
         stdout = out.read()
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, stdout)
+    return Sample(float(wall), float(cpu), int(peak_kib) * 1024, stdout)
 
 
 def interleaved(commands, runs, warmup=1):
@@ -371,6 +382,7 @@ def main():
         if not os.path.exists(binary):
             fail(f"{binary} not found", "run `make dist` first (make bench does)")
     gcc = shutil.which("gcc") or fail("gcc not found", "sudo apt-get install gcc")
+    build_rusage(gcc)
     wasmtime = install_wasmtime()
     programs = args.only.split(",") if args.only else PROGRAMS
 

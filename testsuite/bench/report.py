@@ -99,6 +99,8 @@ def markdown(report):
         "(committed `.wasm`); the output of every run is compared with the native binary's",
         f"- every figure is the median of {facts['runs']} whole-process runs ({facts['startup_runs']} for start-up) "
         "after a warm-up, the engines run in turn (waot, Wasmtime, native, waot, …); ratios are waot ÷ peer. "
+        "Each run is forked by a small C helper (`testsuite/bench/rusage.c`) that reads the clock and the kernel's "
+        "accounting of the process, so a peak is the program's own (about 1 MiB at least) and no time is Python's. "
         "WAMR is not measured: no package of it exists in Debian or PyPI for this machine.",
         "",
         "![ratios](benchmarks.svg)",
