@@ -23,7 +23,7 @@ const POLL_INTERVAL: Duration = Duration::from_micros(500);
 /// calls `commit(i, compiled)` on the calling thread in increasing `i`.
 /// `size(i)` estimates body `i`'s work (its wasm bytes). Returns the error
 /// of the lowest-numbered body that failed, or the first error `commit`
-/// returned; no new body starts after that.
+/// returned; past one window, no new body starts after that.
 pub fn in_order<T: Send>(
     total: u32,
     size: &dyn Fn(u32) -> u64,

@@ -4,7 +4,9 @@
  * that space's high-water mark in the child's peak (`ru_maxrss` survives
  * exec): every command then measured at least Python's 14-17 MiB. Forked
  * from this small process instead, the floor is about 1 MiB, and the
- * wall time no longer includes Python's own spawning.
+ * wall time no longer includes Python's own spawning. (`/usr/bin/time`
+ * reads the same accounting but prints wall time to 10 ms, and a start-up
+ * takes about 1.)
  *
  * usage: rusage OUT COMMAND [ARG ...]   (OUT gets "wall_s cpu_s peak_kib";
  * the exit status is the command's, 128 + N for signal N) */
